@@ -1,0 +1,37 @@
+# Two commands matter: `make run` and `make test`. Both build the virtualenv from pinned versions.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+DATA_DIR ?=
+STORE_DIR ?= var/store
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: setup run test lint bench load clean
+
+$(BIN)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $@
+
+setup: $(BIN)/.installed
+
+# Loads the embedded sample (or DATA_DIR=../shared/data for the national files), then serves.
+run: setup
+	$(BIN)/nhskg --store $(STORE_DIR) load-all $(if $(DATA_DIR),--data-dir $(DATA_DIR),)
+	$(BIN)/nhskg --store $(STORE_DIR) serve --host $(HOST) --port $(PORT)
+
+lint: setup
+	$(BIN)/ruff check service tests bench
+	$(BIN)/ruff format --check service tests bench
+	$(BIN)/mypy service
+
+test: lint
+	$(BIN)/pytest -q
+
+bench: setup
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,1 @@
+"""HTTP API: FastAPI app with REST routes and the strawberry GraphQL schema."""

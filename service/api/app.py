@@ -1,0 +1,25 @@
+"""The FastAPI application, built by create_app(settings): nothing is created at import time."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from service import __version__
+from service.api.graphql.schema import graphql_router
+from service.api.routes import health
+from service.config import Settings
+from service.store import GraphStore
+
+
+def create_app(settings: Settings | None = None, *, store: GraphStore | None = None) -> FastAPI:
+    settings = settings or Settings()
+    app = FastAPI(
+        title="NHS knowledge graph",
+        version=__version__,
+        description="Organisations, geographies and roll-ups of the English health system.",
+    )
+    app.state.settings = settings
+    app.state.store = store or GraphStore(settings.store_path)
+    app.include_router(health.router)
+    app.include_router(graphql_router(app.state.store), prefix="/graphql")
+    return app

@@ -1,0 +1,143 @@
+"""The `nhskg` command line: load, validate, query, serve, stats.
+
+Exit codes follow pySHACL: 0 conforms (or loaded), 1 rejected by the rules, 2 usage or I/O error.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+
+from service.config import Settings
+from service.loader import LoadResult, load_file
+from service.manifest import load_all
+from service.store import GraphStore
+
+app = typer.Typer(add_completion=False, help="NHS knowledge graph: load, validate, query, serve.")
+console = Console(stderr=True)
+_state: dict[str, Path] = {}
+
+
+@app.callback()
+def main(
+    store: Annotated[Path, typer.Option(envvar="NHSKG_STORE", help="Store directory.")] = Path(
+        "var/store"
+    ),
+) -> None:
+    _state["store"] = store
+
+
+def _store(read_only: bool = False) -> GraphStore:
+    return GraphStore(_state["store"], read_only=read_only)
+
+
+def _report(result: LoadResult, as_json: bool) -> None:
+    if as_json:
+        typer.echo(result.report.to_json())
+        return
+    console.print(
+        f"{result.file}: {result.status} ({result.rows} rows, {result.triples} triples)"
+        f" via {result.mapping}"
+    )
+    if not result.report.conforms:
+        console.print(result.report.text())
+
+
+@app.command()
+def load(
+    file: Path,
+    mapping: Annotated[str, typer.Option(help="Mapping id (mappings/ID.yaml).")],
+    vintage: Annotated[str | None, typer.Option(help="YYYY-MM-DD, if not in the name.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Validate FILE through MAPPING and write it only if every rule holds."""
+    result = load_file(_store(), file, mapping, vintage=vintage)
+    _report(result, as_json)
+    raise typer.Exit(0 if result.ok else 1)
+
+
+@app.command()
+def validate(
+    file: Path,
+    mapping: Annotated[str, typer.Option(help="Mapping id (mappings/ID.yaml).")],
+    vintage: Annotated[str | None, typer.Option(help="YYYY-MM-DD, if not in the name.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Dry run: report what loading FILE would break, write nothing."""
+    result = load_file(_store(), file, mapping, vintage=vintage, dry_run=True)
+    _report(result, as_json)
+    raise typer.Exit(0 if result.ok else 1)
+
+
+@app.command("load-all")
+def load_all_command(
+    data_dir: Annotated[Path | None, typer.Option(help="Default: the embedded sample.")] = None,
+) -> None:
+    """Load every reference file of the manifest found in DATA_DIR."""
+    directory = data_dir or Settings().data_dir
+    store = _store()
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("loading", total=None)
+        results = load_all(
+            store, directory, lambda e: progress.update(task, description=f"{e.file}")
+        )
+    for result in results:
+        _report(result, as_json=False)
+    console.print(f"store holds {store.quad_count()} quads")
+    raise typer.Exit(0 if all(r.ok for r in results) else 1)
+
+
+@app.command()
+def query(sparql: str) -> None:
+    """Run a read-only SPARQL query over all graphs and print JSON rows."""
+    if any(
+        word in sparql.upper().split() for word in ("INSERT", "DELETE", "DROP", "CLEAR", "LOAD")
+    ):
+        console.print("query is read only: updates are not accepted")
+        raise typer.Exit(2)
+    try:
+        solutions = _store(read_only=True).raw_query(sparql)
+    except SyntaxError as exc:
+        console.print(f"not a valid SPARQL query: {exc}")
+        raise typer.Exit(2) from exc
+    if isinstance(solutions, bool):
+        typer.echo(json.dumps(solutions))
+        return
+    names = [v.value for v in solutions.variables]
+    for solution in solutions:
+        typer.echo(
+            json.dumps({n: (solution[n].value if solution[n] is not None else None) for n in names})
+        )
+
+
+@app.command()
+def stats() -> None:
+    """Quads per named graph."""
+    store = _store(read_only=True)
+    rows = store.select(
+        "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
+    )
+    for row in rows:
+        typer.echo(f"{row['n']:>9}  {row['g']}")
+    typer.echo(f"{store.quad_count():>9}  total")
+
+
+@app.command()
+def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Serve the REST and GraphQL API with uvicorn."""
+    import uvicorn
+
+    from service.api.app import create_app
+
+    settings = Settings(store_path=_state["store"])
+    uvicorn.run(create_app(settings), host=host, port=port)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

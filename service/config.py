@@ -1,0 +1,20 @@
+"""Settings, read once from the environment (NHSKG_STORE, NHSKG_DATA_DIR) or given directly."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from service.terms import SAMPLE_DATA_DIR
+
+
+@dataclass(frozen=True)
+class Settings:
+    store_path: Path | None = field(
+        default_factory=lambda: Path(os.environ.get("NHSKG_STORE", "var/store"))
+    )
+    data_dir: Path = field(
+        default_factory=lambda: Path(os.environ.get("NHSKG_DATA_DIR", str(SAMPLE_DATA_DIR)))
+    )
+    max_page_size: int = 500

@@ -1,0 +1,158 @@
+"""Apply a mapping to rows: a pure function from rows to triples, remembering where each came from.
+
+Values are typed but not judged here: an unparseable date becomes an ill-typed xsd:date literal
+and the SHACL shapes reject it, so every data problem is reported the same way (file, row, column).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from urllib.parse import quote
+
+from rdflib import RDF, XSD, Graph, Literal, URIRef
+from rdflib.term import Node
+
+from service.mapping.readers import Row
+from service.mapping.spec import EntityRule, Mapping, MappingError, PropertyRule
+from service.terms import ID
+
+Origin = tuple[int, str | None]  # (row number, column)
+
+_TEMPLATE = re.compile(r"\{([^}]+)\}")
+
+
+def _title_case(value: str) -> str:
+    # ODS names are upper case; keep the NHS acronyms readable.
+    words = value.title().split()
+    keep = {
+        "Nhs": "NHS",
+        "Ft": "FT",
+        "Ccg": "CCG",
+        "Icb": "ICB",
+        "Gp": "GP",
+        "And": "and",
+        "Of": "of",
+        "The": "the",
+        "For": "for",
+    }
+    fixed = [keep.get(w, w) for w in words]
+    if fixed:
+        fixed[0] = fixed[0][0].upper() + fixed[0][1:]
+    return " ".join(fixed)
+
+
+TRANSFORMS: dict[str, Callable[[str], str]] = {
+    "title_case": _title_case,
+    "upper": str.upper,
+    "postcode": lambda v: " ".join(v.upper().split()),
+}
+
+
+@dataclass
+class MappedBatch:
+    """The candidate graph of one source file, with the origin of every triple."""
+
+    mapping: Mapping
+    file_name: str
+    graph: Graph
+    row_count: int
+    origins: dict[tuple[Node, Node, Node | None], Origin] = field(default_factory=dict)
+    subject_rows: dict[Node, int] = field(default_factory=dict)
+    skipped_rows: int = 0
+
+    def origin(self, focus: Node, path: Node | None, value: Node | None) -> Origin | None:
+        for key in ((focus, path, value), (focus, path, None)):
+            if key in self.origins:
+                return self.origins[key]
+        row = self.subject_rows.get(focus)
+        return (row, None) if row is not None else None
+
+
+def expand(template: str, values: dict[str, str], *, for_iri: bool) -> str:
+    def sub(match: re.Match[str]) -> str:
+        key = match.group(1)
+        if key not in values:
+            raise MappingError(f"template {template!r} names {key!r}, which the row does not have")
+        value = values[key]
+        return quote(value, safe="") if for_iri else value
+
+    return _TEMPLATE.sub(sub, template)
+
+
+def _literal(rule: PropertyRule, raw: str) -> Literal:
+    if rule.transform:
+        if rule.transform not in TRANSFORMS:
+            raise MappingError(f"unknown transform {rule.transform!r}")
+        raw = TRANSFORMS[rule.transform](raw)
+    if rule.datatype == XSD.date and rule.date_format:
+        try:
+            return Literal(datetime.strptime(raw, rule.date_format).date())
+        except ValueError:
+            return Literal(raw, datatype=XSD.date)  # ill-typed: the shapes report it
+    if rule.datatype is None or rule.datatype == XSD.string:
+        return Literal(raw)
+    return Literal(raw, datatype=rule.datatype)
+
+
+def _applies(entity: EntityRule, values: dict[str, str]) -> bool:
+    return all(re.fullmatch(pattern, values.get(col, "")) for col, pattern in entity.when.items())
+
+
+def map_rows(
+    mapping: Mapping, rows: Iterable[Row], *, file_name: str, context: dict[str, str]
+) -> MappedBatch:
+    graph = Graph()
+    batch = MappedBatch(mapping=mapping, file_name=file_name, graph=graph, row_count=0)
+    for row in rows:
+        batch.row_count += 1
+        values = {**context, **row.values}
+        if not all(re.fullmatch(p, values.get(c, "")) for c, p in mapping.row_filter.items()):
+            batch.skipped_rows += 1
+            continue
+        subjects: dict[str, URIRef] = {}
+        for entity in mapping.entities:
+            if not _applies(entity, values):
+                continue
+            subject = ID[expand(entity.iri, values, for_iri=True)]
+            subjects[entity.name] = subject
+            batch.subject_rows.setdefault(subject, row.number)
+            for cls in entity.classes:
+                graph.add((subject, RDF.type, cls))
+            for rule in entity.properties:
+                _add_property(batch, subject, rule, values, subjects, row.number)
+    return batch
+
+
+def _add_property(
+    batch: MappedBatch,
+    subject: URIRef,
+    rule: PropertyRule,
+    values: dict[str, str],
+    subjects: dict[str, URIRef],
+    row: int,
+) -> None:
+    obj: Node | None
+    if rule.ref is not None:
+        if rule.ref not in subjects:
+            return  # the referenced entity does not apply to this row
+        obj = subjects[rule.ref]
+    elif rule.iri is not None:
+        obj = ID[expand(rule.iri, values, for_iri=True)]
+        if any(values.get(k, "") == "" for k in _TEMPLATE.findall(rule.iri)):
+            obj = None
+    else:
+        raw = (
+            values.get(rule.column, "")
+            if rule.column
+            else expand(rule.value or "", values, for_iri=False)
+        )
+        obj = _literal(rule, raw) if raw != "" else None
+    if obj is None:
+        # Remember which column should have filled it, for the minCount report.
+        batch.origins.setdefault((subject, rule.predicate, None), (row, rule.column))
+        return
+    batch.graph.add((subject, rule.predicate, obj))
+    batch.origins.setdefault((subject, rule.predicate, obj), (row, rule.column))

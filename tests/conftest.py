@@ -1,0 +1,40 @@
+"""Shared fixtures. The national data is loaded once per session, into an on-disk store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from service.store import GraphStore
+from service.terms import ROOT, SAMPLE_DATA_DIR
+
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture
+def memory_store() -> GraphStore:
+    return GraphStore(None)
+
+
+@pytest.fixture(scope="session")
+def sample_dir() -> Path:
+    return SAMPLE_DATA_DIR
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"real reference data not found at {SHARED_DATA}; national tests skipped")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def sample_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GraphStore]:
+    from service.manifest import load_all
+
+    store = GraphStore(tmp_path_factory.mktemp("sample-store"))
+    results = load_all(store, SAMPLE_DATA_DIR)
+    assert all(r.ok for r in results), [r.report.text() for r in results if not r.ok]
+    yield store

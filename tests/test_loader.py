@@ -1,0 +1,87 @@
+"""Loading through mappings: the happy path, idempotence, and rejection that changes nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from service.loader import load_file
+from service.store import GraphStore
+
+
+def quads(store: GraphStore) -> set[str]:
+    return {str(q) for q in store._store}
+
+
+@pytest.fixture
+def lrf_store(memory_store: GraphStore, sample_dir: Path) -> GraphStore:
+    assert load_file(memory_store, sample_dir / "ons/256_LRF19_EW_NC.csv", "ons-lrf-names").ok
+    return memory_store
+
+
+def test_reloading_the_same_file_changes_nothing(lrf_store: GraphStore, sample_dir: Path) -> None:
+    before = quads(lrf_store)
+    result = load_file(lrf_store, sample_dir / "ons/256_LRF19_EW_NC.csv", "ons-lrf-names")
+    assert result.status == "unchanged"
+    assert quads(lrf_store) == before
+
+
+def test_load_records_provenance(lrf_store: GraphStore) -> None:
+    rows = lrf_store.select("""
+        SELECT ?file ?sha ?rows ?mapping WHERE {
+          ?g a nhskg:LoadedGraph ; prov:wasGeneratedBy ?load .
+          ?load nhskg:mapping ?mapping ; nhskg:rowCount ?rows ; prov:used ?src .
+          ?src nhskg:fileName ?file ; nhskg:sha256 ?sha .
+        }""")
+    assert rows == [
+        {
+            "file": "256_LRF19_EW_NC.csv",
+            "sha": rows[0]["sha"],
+            "rows": 42,
+            "mapping": "ons-lrf-names",
+        }
+    ]
+    assert len(rows[0]["sha"]) == 64
+
+
+def test_unknown_column_layout_is_rejected(lrf_store: GraphStore, tmp_path: Path) -> None:
+    bad = tmp_path / "lrf.csv"
+    bad.write_text("FID,CODE,NAME\n1,E48000001,Avon\n")
+    before = quads(lrf_store)
+    result = load_file(lrf_store, bad, "ons-lrf-names")
+    assert result.status == "rejected"
+    [finding] = result.report.findings
+    assert (finding.file, finding.row) == ("lrf.csv", 1)
+    assert "missing LRF19CD" in finding.rule
+    assert quads(lrf_store) == before
+
+
+def test_invalid_code_is_rejected_with_its_place(lrf_store: GraphStore, tmp_path: Path) -> None:
+    bad = tmp_path / "lrf.csv"
+    bad.write_text("FID,LRF19CD,LRF19NM\n1,E48000001,Avon\n2,X4800002,Nowhere\n")
+    before = quads(lrf_store)
+    result = load_file(lrf_store, bad, "ons-lrf-names")
+    assert result.status == "rejected"
+    assert [(f.row, f.column, f.value) for f in result.report.findings] == [
+        (3, "LRF19CD", "X4800002"),
+        (3, "LRF19CD", "X4800002"),
+    ]
+    assert all(f.shape and f.shape.endswith("Shape") for f in result.report.findings)
+    assert quads(lrf_store) == before
+
+
+def test_overlapping_membership_is_rejected(
+    lrf_store: GraphStore, sample_dir: Path, tmp_path: Path
+) -> None:
+    assert load_file(lrf_store, sample_dir / "ons/132_LAD19_LRF19_EW_LU.csv", "ons-lad-lrf").ok
+    # A second lookup that puts Birmingham in another LRF over the same period.
+    bad = tmp_path / "lad_lrf_2.csv"
+    bad.write_text("FID,LAD19CD,LAD19NM,LRF19CD,LRF19NM\n1,E08000025,Birmingham,E48000017,Kent\n")
+    before = quads(lrf_store)
+    result = load_file(lrf_store, bad, "ons-lad-lrf", vintage="2019-12-01")
+    assert result.status == "rejected"
+    rules = {f.rule for f in result.report.findings}
+    assert any("overlaps another" in r for r in rules), rules
+    assert any(f.file == "lad_lrf_2.csv" and f.row == 2 for f in result.report.findings)
+    assert quads(lrf_store) == before
