@@ -38,3 +38,14 @@ def sample_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GraphStor
     results = load_all(store, SAMPLE_DATA_DIR)
     assert all(r.ok for r in results), [r.report.text() for r in results if not r.ok]
     yield store
+
+
+@pytest.fixture(scope="session")
+def national_store(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> GraphStore:
+    """Every manifest file from ../shared/data, loaded once per test session (on disk)."""
+    from service.manifest import load_all
+
+    store = GraphStore(tmp_path_factory.mktemp("national-store"))
+    results = load_all(store, shared_data)
+    assert all(r.ok for r in results), [r.report.text() for r in results if not r.ok]
+    return store
