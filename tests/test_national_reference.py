@@ -24,3 +24,16 @@ def test_birmingham_is_in_the_west_midlands_lrf(national_store: GraphStore) -> N
            }"""
     )
     assert [r["name"] for r in rows] == ["West Midlands"]
+
+
+def test_the_2016_trust_file_is_rejected_for_its_undated_rows(
+    national_store: GraphStore, shared_data
+) -> None:
+    from service.loader import load_file
+
+    before = national_store.quad_count()
+    result = load_file(national_store, shared_data / "ods/etr-2016-01.csv", "ods-etr", dry_run=True)
+    assert result.status == "rejected"
+    assert {f.row for f in result.report.findings} == {240, 241}
+    assert all("before this organisation opened" in f.rule for f in result.report.findings)
+    assert national_store.quad_count() == before
