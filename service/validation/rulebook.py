@@ -8,6 +8,7 @@ The split is derived from the shapes on every start; nothing here restates a rul
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -20,8 +21,8 @@ SH = Namespace("http://www.w3.org/ns/shacl#")
 
 # Shape-expecting parameters: a shape named by one of these is also validated on nodes reached
 # from another shape, not only on its own targets, so its SPARQL constraints stay with pySHACL.
-_SHAPE_REFERENCES = (SH.node, SH.property, SH["not"], SH["and"], SH["or"], SH.xone)
-_SHAPE_REFERENCES += (SH.qualifiedValueShape,)
+_SHAPE_REFERENCES = [SH.node, SH.property, SH["not"], SH["and"], SH["or"], SH.xone]
+_SHAPE_REFERENCES += [SH.qualifiedValueShape]
 
 # Query features whose meaning changes when $this is a join variable instead of a constant
 # substituted per focus node (pre-binding): aggregation, solution modifiers, nested SELECT,
@@ -145,7 +146,7 @@ def _targets(shapes: Graph, shape: Node) -> Targets:
         classes.append(shape)  # implicit class target
     return Targets(
         classes=tuple(sorted(set(classes))),
-        nodes=tuple(sorted(set(shapes.objects(shape, SH.targetNode)))),
+        nodes=tuple(sorted(set(shapes.objects(shape, SH.targetNode)), key=str)),
         subjects_of=tuple(sorted(_uris(shapes.objects(shape, SH.targetSubjectsOf)))),
         objects_of=tuple(sorted(_uris(shapes.objects(shape, SH.targetObjectsOf)))),
     )
@@ -171,8 +172,8 @@ def _literals(shapes: Graph, node: Node, predicate: URIRef) -> tuple[Literal, ..
     return tuple(sorted(found, key=str))
 
 
-def _uris(nodes: object) -> set[URIRef]:
-    return {n for n in nodes if isinstance(n, URIRef)}  # type: ignore[attr-defined]
+def _uris(nodes: Iterable[Node]) -> set[URIRef]:
+    return {n for n in nodes if isinstance(n, URIRef)}
 
 
 def _uri(node: Node | None) -> URIRef | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from pyshacl import validate as pyshacl_validate
-from rdflib import RDF, BNode, Graph
+from rdflib import RDF, BNode, Graph, Literal
 from rdflib.term import Node
 
 from service.validation import rulebook, whole_graph
@@ -57,12 +57,14 @@ def validate_graph_pyshacl(data: Graph, locate: Locator) -> ValidationReport:
 def report_from_results(results: Graph, locate: Locator) -> ValidationReport:
     report = results.value(None, RDF.type, SH.ValidationReport)
     conforms = results.value(report, SH.conforms)
-    assert conforms is not None, "a SHACL results graph states sh:conforms"
+    assert isinstance(conforms, Literal), "a SHACL results graph states sh:conforms"
     findings = [
         _finding(results, r, locate) for r in results.subjects(RDF.type, SH.ValidationResult)
     ]
     findings.sort(key=lambda f: (f.file, f.row or 0, f.column or "", f.rule))
-    return ValidationReport(conforms=bool(conforms.toPython()), findings=findings, results_graph=results)
+    return ValidationReport(
+        conforms=bool(conforms.toPython()), findings=findings, results_graph=results
+    )
 
 
 def _with_ontology(data: Graph) -> Graph:

@@ -76,7 +76,7 @@ def run_constraint(store: ox.Store, constraint: SparqlConstraint) -> list[Sparql
     assert isinstance(solutions, ox.QuerySolutions)
     names = [v.value for v in solutions.variables]
     results: list[SparqlResult] = []
-    seen: set[tuple[Node, ...]] = set()
+    seen: set[tuple[object, ...]] = set()
     for solution in solutions:
         bound = {n: to_rdflib(solution[n]) for n in names if solution[n] is not None}
         focus = bound.pop("this")
