@@ -9,6 +9,8 @@ differential test (tests/test_validation_differential.py) holds them to the same
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
 
 from pyshacl import validate as pyshacl_validate
 from rdflib import RDF, BNode, Graph, Literal
@@ -21,45 +23,56 @@ from service.validation.rulebook import SH, ontology_graph, shapes_graph
 # Where a finding points back to in a source file: (focus, path, value) -> (file, row, column).
 Locator = Callable[[Node, Node | None, Node | None], tuple[str, int | None, str | None]]
 
-__all__ = ["SH", "Locator", "ontology_graph", "shapes_graph", "validate_graph"]
-
-_core_shapes: Graph | None = None
+__all__ = ["SH", "Locator", "Rulebook", "ontology_graph", "shapes_graph", "validate_graph"]
 
 
-def core_shapes_graph() -> Graph:
-    global _core_shapes
-    if _core_shapes is None:
-        _core_shapes = rulebook.core_shapes(shapes_graph())
-    return _core_shapes
+@dataclass(frozen=True)
+class Rulebook:
+    """The shapes, split once into what pySHACL runs and what runs as whole-graph queries."""
+
+    shapes: Graph
+    core: Graph
+    fast: tuple[rulebook.SparqlConstraint, ...]
+
+    @classmethod
+    def from_shapes(cls, shapes: Graph) -> Rulebook:
+        fast = tuple(rulebook.fast_constraints(shapes))
+        return cls(shapes=shapes, core=rulebook.core_shapes(shapes), fast=fast)
 
 
-def validate_graph(data: Graph, locate: Locator) -> ValidationReport:
+@lru_cache(maxsize=1)
+def default_rulebook() -> Rulebook:
+    return Rulebook.from_shapes(shapes_graph())
+
+
+def validate_graph(data: Graph, locate: Locator, rules: Rulebook | None = None) -> ValidationReport:
     """Validate `data` (candidate plus the reference slice it touches) with the ontology's class
     hierarchy available: core constraints in pySHACL, SPARQL-based ones in Oxigraph."""
+    rules = rules or default_rulebook()
     combined = _with_ontology(data)
-    _, results = _run_pyshacl(combined, core_shapes_graph())
+    _, results = _run_pyshacl(combined, rules.core)
     store = whole_graph.data_store([combined])
-    found = [
-        r
-        for c in rulebook.fast_constraints(shapes_graph())
-        for r in whole_graph.run_constraint(store, c)
-    ]
-    whole_graph.add_to_report(results, shapes_graph(), found)
-    return report_from_results(results, locate)
+    found = [r for c in rules.fast for r in whole_graph.run_constraint(store, c)]
+    whole_graph.add_to_report(results, rules.shapes, found)
+    return report_from_results(results, locate, rules.shapes)
 
 
-def validate_graph_pyshacl(data: Graph, locate: Locator) -> ValidationReport:
+def validate_graph_pyshacl(
+    data: Graph, locate: Locator, shapes: Graph | None = None
+) -> ValidationReport:
     """The reference path: every shape, SPARQL-based ones included, in pySHACL."""
-    _, results = _run_pyshacl(_with_ontology(data), shapes_graph())
-    return report_from_results(results, locate)
+    shapes = shapes if shapes is not None else shapes_graph()
+    _, results = _run_pyshacl(_with_ontology(data), shapes)
+    return report_from_results(results, locate, shapes)
 
 
-def report_from_results(results: Graph, locate: Locator) -> ValidationReport:
+def report_from_results(results: Graph, locate: Locator, shapes: Graph) -> ValidationReport:
     report = results.value(None, RDF.type, SH.ValidationReport)
     conforms = results.value(report, SH.conforms)
     assert isinstance(conforms, Literal), "a SHACL results graph states sh:conforms"
     findings = [
-        _finding(results, r, locate) for r in results.subjects(RDF.type, SH.ValidationResult)
+        _finding(results, r, locate, shapes)
+        for r in results.subjects(RDF.type, SH.ValidationResult)
     ]
     findings.sort(key=lambda f: (f.file, f.row or 0, f.column or "", f.rule))
     return ValidationReport(
@@ -90,7 +103,7 @@ def _run_pyshacl(data: Graph, shapes: Graph) -> tuple[bool, Graph]:
     return bool(conforms), results
 
 
-def _finding(results: Graph, result: Node, locate: Locator) -> Finding:
+def _finding(results: Graph, result: Node, locate: Locator, shapes: Graph) -> Finding:
     focus = results.value(result, SH.focusNode)
     path = results.value(result, SH.resultPath)
     value = results.value(result, SH.value)
@@ -102,7 +115,7 @@ def _finding(results: Graph, result: Node, locate: Locator) -> Finding:
     # Property shapes are blank nodes; name the node shape that holds them.
     shape = source_shape
     if isinstance(source_shape, BNode):
-        parent = shapes_graph().value(None, SH.property, source_shape)
+        parent = shapes.value(None, SH.property, source_shape)
         shape = parent or source_shape
     return Finding(
         file=file,

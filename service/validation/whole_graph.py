@@ -51,13 +51,18 @@ def data_store(graphs: Iterable[Graph]) -> ox.Store:
     return store
 
 
+def projects_this(constraint: SparqlConstraint) -> bool:
+    """Whether the constraint's own SELECT returns $this. pySHACL fills {$this} in messages only
+    then (it fills templates from the solution), so the fast path does the same."""
+    head = _head(constraint)
+    return head.group("projection").strip() == "*" or bool(_THIS.search(head.group("projection")))
+
+
 def whole_graph_query(constraint: SparqlConstraint) -> str:
     """The constraint's SELECT with $this joined to the shape's targets, prefixes prepended."""
-    head = _HEAD.search(constraint.select)
-    if head is None:
-        raise ValueError(f"cannot find the SELECT ... {{ of the constraint on {constraint.shape}")
+    head = _head(constraint)
     projection = head.group("projection")
-    if projection.strip() != "*" and not _THIS.search(projection):
+    if not projects_this(constraint):
         projection = "?this " + projection
     rewritten = (
         constraint.select[: head.start()]
@@ -69,12 +74,20 @@ def whole_graph_query(constraint: SparqlConstraint) -> str:
     return prefixes + rewritten
 
 
+def _head(constraint: SparqlConstraint) -> re.Match[str]:
+    head = _HEAD.search(constraint.select)
+    if head is None:
+        raise ValueError(f"cannot find the SELECT ... {{ of the constraint on {constraint.shape}")
+    return head
+
+
 def run_constraint(store: ox.Store, constraint: SparqlConstraint) -> list[SparqlResult]:
     if constraint.targets.empty():
         return []  # no focus nodes, so nothing to check (pySHACL agrees)
     solutions = store.query(whole_graph_query(constraint))
     assert isinstance(solutions, ox.QuerySolutions)
     names = [v.value for v in solutions.variables]
+    fill_this = projects_this(constraint)
     results: list[SparqlResult] = []
     seen: set[tuple[object, ...]] = set()
     for solution in solutions:
@@ -87,7 +100,8 @@ def run_constraint(store: ox.Store, constraint: SparqlConstraint) -> list[Sparql
             continue
         seen.add(key)
         value = focus if value is None else value  # node shapes report the focus node
-        fill = {**bound, "this": focus, **({"path": path} if path else {}), "value": value}
+        fill = {**bound, **({"this": focus} if fill_this else {})}
+        fill |= {**({"path": path} if path else {}), "value": value}
         results.append(SparqlResult(constraint, focus, value, path, _messages(constraint, fill)))
     return results
 
