@@ -146,3 +146,23 @@ def test_results_graph_is_a_standard_shacl_report() -> None:
     assert report.value(result, SH.value) == URIRef("https://example.org/b")
     assert report.value(result, SH.resultSeverity) == SH.Violation
     assert report.value(result, SH.sourceConstraint) is not None
+
+
+PROPERTY_SHAPES = """
+ex:SiteShape a sh:NodeShape ; sh:targetClass ex:Site ;
+    sh:property [ sh:path ex:name ; sh:minCount 1 ; sh:message "A site needs a name." ] ;
+    sh:property [ sh:path ex:next ; sh:node ex:NamedShape ] .
+ex:NamedShape a sh:NodeShape ;
+    sh:property [ sh:path ex:name ; sh:minCount 1 ; sh:severity sh:Warning ] .
+"""
+
+
+def test_property_shapes_are_lifted_only_when_nothing_else_reaches_them() -> None:
+    graph = shapes(PROPERTY_SHAPES)
+    lifted = rulebook.liftable_property_shapes(graph)
+    holders = set(lifted.values())
+    assert holders == {URIRef("https://example.org/SiteShape")}
+    assert len(lifted) == 2  # ex:NamedShape is reached through sh:node: its shape stays nested
+    core = rulebook.core_shapes(graph)
+    assert all((p, SH.targetClass, URIRef("https://example.org/Site")) in core for p in lifted)
+    assert_same(graph, Graph().parse(data=DATA, format="turtle"))

@@ -33,6 +33,7 @@ _UNSAFE = [
     (re.compile(r"\b(VALUES|MINUS|SERVICE)\b", re.I), "VALUES, MINUS or SERVICE"),
     (re.compile(r"[?$](PATH|shapesGraph|currentShape)\b"), "$PATH, $shapesGraph or $currentShape"),
 ]
+_TARGET_KINDS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
 _SELECT = re.compile(r"\bSELECT\b", re.I)
 
 
@@ -88,16 +89,49 @@ def fast_constraints(shapes: Graph) -> list[SparqlConstraint]:
 
 
 def core_shapes(shapes: Graph) -> Graph:
-    """The shapes graph without the constraints the whole-graph queries run."""
+    """The shapes graph without the constraints the whole-graph queries run, with property
+    shapes lifted to top level (see `liftable_property_shapes`)."""
     fast = {(c.shape, c.node) for c in fast_constraints(shapes)}
+    lifted = liftable_property_shapes(shapes)
     core = Graph()
     for prefix, namespace in shapes.namespaces():
         core.bind(prefix, namespace)
     for s, p, o in shapes:
-        if p == SH.sparql and (s, o) in fast:
+        if (p == SH.sparql and (s, o) in fast) or (p == SH.property and o in lifted):
             continue
         core.add((s, p, o))
+    for prop, holder in lifted.items():
+        for kind in _TARGET_KINDS:
+            for target in shapes.objects(holder, kind):
+                core.add((prop, kind, target))
+        if _targets(shapes, holder).classes != _explicit_classes(shapes, holder):
+            core.add((prop, SH.targetClass, holder))  # the holder is also a class
     return core
+
+
+def liftable_property_shapes(shapes: Graph) -> dict[Node, Node]:
+    """Property shapes that can be validated as top-level shapes with their node shape's
+    targets, mapped to that node shape. pySHACL validates a nested property shape once per focus
+    node, rebuilding its constraint components each time; as a top-level shape it runs once for
+    all focus nodes (about 4x faster at 30k sites), with the same results: same focus nodes,
+    source shape, path, values, messages and severity. Only done when nothing else can reach
+    the property shape: its node shape has plain targets, is active and unreferenced, and the
+    property shape belongs to that node shape alone."""
+    lifted: dict[Node, Node] = {}
+    for holder in set(shapes.subjects(SH.property, None)):
+        if _targets(shapes, holder).empty() or _referenced(shapes, holder):
+            continue
+        if (holder, SH.target, None) in shapes or _true(shapes.value(holder, SH.deactivated)):
+            continue
+        for prop in shapes.objects(holder, SH.property):
+            holders = set(shapes.subjects(SH.property, prop))
+            others = [p for p in _SHAPE_REFERENCES if p != SH.property]
+            if holders != {holder} or any((None, p, prop) in shapes for p in others):
+                continue
+            if _in_list(shapes, prop) or any((prop, k, None) in shapes for k in _TARGET_KINDS):
+                continue
+            lifted[prop] = holder
+    return lifted
 
 
 def _constraint(shapes: Graph, shape: Node, node: Node) -> SparqlConstraint:
@@ -122,7 +156,7 @@ def _unsafe(shapes: Graph, shape: Node, select: str) -> str | None:
         return "it has no sh:select"
     if (shape, SH.path, None) in shapes:
         return "it sits on a property shape"
-    if any((None, p, shape) in shapes for p in _SHAPE_REFERENCES) or _in_list(shapes, shape):
+    if _referenced(shapes, shape):
         return "its shape is referenced from another shape"
     if (shape, SH.target, None) in shapes:
         return "its shape has a SPARQL-based or custom target"
@@ -134,13 +168,21 @@ def _unsafe(shapes: Graph, shape: Node, select: str) -> str | None:
     return None
 
 
+def _referenced(shapes: Graph, shape: Node) -> bool:
+    return any((None, p, shape) in shapes for p in _SHAPE_REFERENCES) or _in_list(shapes, shape)
+
+
 def _in_list(shapes: Graph, shape: Node) -> bool:
     # sh:or / sh:and / sh:xone take RDF lists of shapes.
     return (None, RDF.first, shape) in shapes
 
 
+def _explicit_classes(shapes: Graph, shape: Node) -> tuple[URIRef, ...]:
+    return tuple(sorted(_uris(shapes.objects(shape, SH.targetClass))))
+
+
 def _targets(shapes: Graph, shape: Node) -> Targets:
-    classes = [o for o in shapes.objects(shape, SH.targetClass) if isinstance(o, URIRef)]
+    classes = list(_explicit_classes(shapes, shape))
     class_types = {RDFS.Class, *shapes.subjects(RDFS.subClassOf, RDFS.Class)}
     if isinstance(shape, URIRef) and any(t in class_types for t in shapes.objects(shape, RDF.type)):
         classes.append(shape)  # implicit class target
