@@ -166,3 +166,12 @@ def test_property_shapes_are_lifted_only_when_nothing_else_reaches_them() -> Non
     core = rulebook.core_shapes(graph)
     assert all((p, SH.targetClass, URIRef("https://example.org/Site")) in core for p in lifted)
     assert_same(graph, Graph().parse(data=DATA, format="turtle"))
+
+
+def test_validation_leaves_the_data_graph_as_it_was() -> None:
+    from service.validation.shacl import validate_graph as default_validate
+
+    data = Graph().parse(data=DATA, format="turtle")
+    before = set(data)
+    default_validate(data, nowhere)
+    assert set(data) == before

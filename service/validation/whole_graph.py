@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pyoxigraph as ox
 from rdflib import RDF, BNode, Graph, Literal
@@ -43,11 +44,15 @@ class SparqlResult:
 def data_store(graphs: Iterable[Graph]) -> ox.Store:
     """An in-memory Oxigraph store holding the triples of the given graphs in its default graph."""
     store = ox.Store()
-    store.bulk_extend(
-        ox.Quad(to_ox(s), to_ox(p), to_ox(o), ox.DefaultGraph())
-        for graph in graphs
-        for s, p, o in graph
-    )
+    converted: dict[Node, Any] = {}  # IRIs repeat a lot; convert each once
+
+    def term(node: Node) -> Any:
+        found = converted.get(node)
+        if found is None:
+            found = converted[node] = to_ox(node)
+        return found
+
+    store.bulk_extend(ox.Quad(term(s), term(p), term(o)) for graph in graphs for s, p, o in graph)
     return store
 
 
