@@ -4,7 +4,7 @@ comparisons) as modules here."""
 
 from __future__ import annotations
 
-from bench import national, validation
+from bench import national, synthetic, validation
 from bench.core import REGISTRY
 
-__all__ = ["REGISTRY", "national", "validation"]
+__all__ = ["REGISTRY", "national", "synthetic", "validation"]
