@@ -126,5 +126,6 @@ def environment() -> dict[str, object]:
         "commit": commit,
         "python": sys.version.split()[0],
         "cpus": os.cpu_count(),
+        "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()],
         "packages": {p: version(p) for p in ("pyshacl", "rdflib", "pyoxigraph", "duckdb")},
     }

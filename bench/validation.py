@@ -17,13 +17,26 @@ def _store(ctx: Context) -> Path | None:
     return ctx.scratch / "national-for-validation" if run.output else None
 
 
+# The re-hosted 2016 trust file breaks the ODS-record rule (two rows for trusts opened later):
+# validating it with the reference graph shows both paths agree on a graph that fails.
+BROKEN = ("ods/etr-2016-01.csv", "ods-etr")
+
+
 @benchmark("validation")
 def whole_graph_validation(ctx: Context) -> list[Row]:
     store = _store(ctx)
     if store is None:
         return [row("validate reference graph", None, "s", note="national load failed")]
+    rows = compare(ctx, store, "reference graph", [])
+    if (ctx.data_dir / BROKEN[0]).exists():
+        plus = ["--plus", str(ctx.data_dir / BROKEN[0]), "--mapping", BROKEN[1]]
+        rows += compare(ctx, store, f"reference + {Path(BROKEN[0]).name}", plus)
+    return rows
+
+
+def compare(ctx: Context, store: Path, what: str, extra: list[str]) -> list[Row]:
     runs = {
-        v: run_child(["validate", "--store", str(store), "--validator", v], ctx.timeout)
+        v: run_child(["validate", "--store", str(store), "--validator", v, *extra], ctx.timeout)
         for v in ("pyshacl", "fast")
     }
     rows = []
@@ -32,21 +45,14 @@ def whole_graph_validation(ctx: Context) -> list[Row]:
         out = run.output or {}
         why = f"timed out after {ctx.timeout:.0f} s" if run.timed_out else run.error
         note = f"{out['triples']} triples, conforms={out['conforms']}" if out else why
-        seconds = out.get("seconds") if out else None
-        rows.append(row(f"validate reference graph, {label}", seconds, "s", note=note))
+        rows.append(row(f"validate {what}, {label}", out.get("seconds"), "s", note=note))  # type: ignore[arg-type]
         rows.append(row(f"  peak RSS, {label}", run.peak_rss_mb if out else None, "MB"))
     old, new = runs["pyshacl"].output, runs["fast"].output
     if old and new:
-        rows.append(row("speed-up of the fast path", old["seconds"] / new["seconds"], "x"))  # type: ignore[operator]
+        speed_up = old["seconds"] / new["seconds"]  # type: ignore[operator]
+        rows.append(row("  speed-up of the fast path", speed_up, "x"))
         same = old["conforms"] == new["conforms"] and old["findings"] == new["findings"]
-        rows.append(
-            Row(
-                "fast path agrees with pySHACL",
-                1.0 if same else 0.0,
-                "bool",
-                "same",
-                same,
-                f"{len(new['findings'])} findings each" if same else "DIFFERENT results",
-            )  # type: ignore[arg-type]
-        )
+        count = len(new["findings"])  # type: ignore[arg-type]
+        note = f"{count} findings each" if same else "DIFFERENT results"
+        rows.append(Row("  fast path agrees with pySHACL", float(same), "bool", "same", same, note))
     return rows
