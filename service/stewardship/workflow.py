@@ -159,13 +159,14 @@ def _label(node: Node) -> str:
 
 
 def _diff(compiled: CompiledChangeSet) -> dict[str, list[str]]:
-    """Added triples grouped by the organisation or area they are about (named in the subject's
-    IRI, or the subject or object itself)."""
-    codes = sorted((str(n).rsplit("/", 1)[-1] for n in compiled.affects), key=len, reverse=True)
+    """Added triples grouped by the organisation or area they are about: the first one named in
+    the subject's IRI (memberships and operations are named member first), else the object."""
+    codes = {str(n).rsplit("/", 1)[-1] for n in compiled.affects}
     grouped: dict[str, list[str]] = defaultdict(list)
     for s, p, o in sorted(compiled.graph):
         text = f"{s} {o}"
-        about = next((c for c in codes if f"/{c}" in text), _label(s))
+        named = [c for c in codes if f"/{c}" in text]
+        about = min(named, key=lambda c: text.index(f"/{c}")) if named else _label(s)
         grouped[about].append(f"{_label(s)} {_label(p)} {_label(o)}")
     return dict(grouped)
 
