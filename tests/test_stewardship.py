@@ -161,3 +161,59 @@ def test_two_concurrent_stewards_cannot_both_land_conflicting_changes(store: Gra
         t.join()
     assert sorted(results) == ["applied", "rejected"]
     assert len(lrf_of(store, BCP)) == 1
+
+
+def test_graphql_mutations_take_the_same_path(store: GraphStore) -> None:
+    import asyncio
+
+    import yaml
+
+    from service.api.graphql.context import Context
+    from service.api.graphql.schema import schema
+    from service.reference import ReferenceData
+
+    reference = ReferenceData.build(store)
+    text = yaml.safe_dump(
+        {
+            "id": "gql-move",
+            "author": "x",
+            "reason": "test",
+            "changes": [
+                {
+                    "end_area_membership": {
+                        "member": "E06000058",
+                        "parent": "E48000009",
+                        "last_day": "2021-03-31",
+                    }
+                },
+                {
+                    "area_membership": {
+                        "member": "E06000058",
+                        "parent": "E48000010",
+                        "from": "2021-04-01",
+                    }
+                },
+            ],
+        }
+    )
+    mutation = """mutation($cs: String!) { applyChangeSet(changeSet: $cs) {
+        status findings { rule } diff { about added } } }"""
+    result = asyncio.run(
+        schema.execute(
+            mutation, variable_values={"cs": text}, context_value=Context(reference=reference)
+        )
+    )
+    assert result.errors is None
+    assert result.data is not None
+    assert result.data["applyChangeSet"]["status"] == "applied"
+    bcp = reference.areas.find("E06000058")
+    assert bcp is not None
+    from datetime import date
+
+    assert [a.code for a, _ in reference.areas.parents(bcp, date(2022, 1, 1))] == ["E48000010"]
+    again = asyncio.run(
+        schema.execute(
+            mutation, variable_values={"cs": text}, context_value=Context(reference=reference)
+        )
+    )
+    assert again.errors and "already applied" in again.errors[0].message
