@@ -85,7 +85,7 @@ def sparql_results(report: ValidationReport, constraint: rulebook.SparqlConstrai
     return {
         r
         for r in graph.subjects(SH.sourceConstraintComponent, SH.SPARQLConstraintComponent)
-        if graph.value(r, SH.sourceShape) == constraint.shape
+        if graph.value(r, SH.sourceConstraint) == constraint.node
     }
 
 
@@ -108,7 +108,12 @@ def test_ill_typed_literals_differ_only_in_sparql_results(case: Path) -> None:
     assert {shape for _, shape, *_ in results(reference) - results(fast)} <= sparql_shapes
 
 
-@pytest.mark.parametrize("constraint", CONSTRAINTS, ids=lambda c: str(c.shape).rsplit("#")[-1])
+def _constraint_id(constraint: rulebook.SparqlConstraint) -> str:
+    message = str(constraint.messages[0]) if constraint.messages else constraint.select
+    return f"{str(constraint.shape).rsplit('#')[-1]}: {message[:40]}"
+
+
+@pytest.mark.parametrize("constraint", CONSTRAINTS, ids=_constraint_id)
 def test_every_sparql_constraint_has_a_valid_and_a_broken_case(
     constraint: rulebook.SparqlConstraint,
 ) -> None:

@@ -25,14 +25,17 @@ _SHAPE_REFERENCES = [SH.node, SH.property, SH["not"], SH["and"], SH["or"], SH.xo
 _SHAPE_REFERENCES += [SH.qualifiedValueShape]
 
 # Query features whose meaning changes when $this is a join variable instead of a constant
-# substituted per focus node (pre-binding): aggregation, solution modifiers, nested SELECT,
-# VALUES/MINUS/SERVICE (forbidden with pre-binding anyway), and the other pre-bound variables.
+# substituted per focus node (pre-binding): LIMIT/OFFSET (per focus vs overall), a nested SELECT,
+# VALUES/MINUS/SERVICE (forbidden with pre-binding anyway), the other pre-bound variables, and
+# aggregation that is not grouped by $this (grouping by $this keeps one group per focus node).
 _UNSAFE = [
-    (re.compile(r"\b(GROUP\s+BY|HAVING|LIMIT|OFFSET|ORDER\s+BY)\b", re.I), "a solution modifier"),
-    (re.compile(r"\b(COUNT|SUM|MIN|MAX|AVG|SAMPLE|GROUP_CONCAT)\s*\(", re.I), "an aggregate"),
+    (re.compile(r"\b(LIMIT|OFFSET)\b", re.I), "LIMIT or OFFSET"),
     (re.compile(r"\b(VALUES|MINUS|SERVICE)\b", re.I), "VALUES, MINUS or SERVICE"),
     (re.compile(r"[?$](PATH|shapesGraph|currentShape)\b"), "$PATH, $shapesGraph or $currentShape"),
 ]
+_AGGREGATE = re.compile(r"\b(COUNT|SUM|MIN|MAX|AVG|SAMPLE|GROUP_CONCAT)\s*\(|\bHAVING\b", re.I)
+_GROUP_BY = re.compile(r"\bGROUP\s+BY\b(?P<keys>.*?)(?:\bHAVING\b|\bORDER\b|$)", re.I | re.S)
+_THIS = re.compile(r"[?$]this\b")
 _TARGET_KINDS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
 _SELECT = re.compile(r"\bSELECT\b", re.I)
 
@@ -165,6 +168,11 @@ def _unsafe(shapes: Graph, shape: Node, select: str) -> str | None:
     for pattern, what in _UNSAFE:
         if pattern.search(select):
             return f"it uses {what}"
+    group_by = _GROUP_BY.search(select)
+    if group_by and not _THIS.search(group_by.group("keys")):
+        return "it groups by something other than $this"
+    if _AGGREGATE.search(select) and not group_by:
+        return "it aggregates without GROUP BY $this"
     return None
 
 
