@@ -50,14 +50,14 @@ def main() -> None:
 
 
 def table(results: dict[str, list[Row]]) -> str:
-    lines = [f"{'benchmark':<58} {'value':>10} {'unit':<6} {'target':<8} {'met':<5} note"]
+    lines = [f"{'benchmark':<64} {'value':>10} {'unit':<6} {'target':<8} {'met':<5} note"]
     for name, rows in results.items():
         lines.append(f"-- {name}")
         for r in rows:
             value = "-" if r.value is None else f"{r.value:,.2f}"
             met = {True: "yes", False: "NO", None: ""}[r.met]
             lines.append(
-                f"{r.name:<58} {value:>10} {r.unit:<6} {r.target or '':<8} {met:<5} {r.note}"
+                f"{r.name:<64} {value:>10} {r.unit:<6} {r.target or '':<8} {met:<5} {r.note}"
             )
     return "\n".join(lines)
 
