@@ -26,7 +26,7 @@ INVALID = sorted((CASES / "invalid").glob("*.ttl"))
 ILL_TYPED = sorted((CASES / "ill-typed").glob("*.ttl"))
 CONSTRAINTS = rulebook.sparql_constraints(rulebook.shapes_graph())
 
-Result = tuple[Node, Node, Node | None, frozenset[str], Node | None, Node | None]
+Result = tuple[Node, Node, Node | None, frozenset[str], Node | None, Node | None, Node | None]
 
 
 def nowhere(focus: Node, path: Node | None, value: Node | None) -> tuple[str, None, None]:
@@ -41,8 +41,8 @@ def _term(node: Node | None) -> Node | None:
 
 
 def results(report: ValidationReport) -> set[Result]:
-    """(focus node, source shape, value, messages, path, constraint component) of every result in
-    the SHACL results graph."""
+    """(focus node, source shape, value, messages, path, constraint component, severity) of every
+    result in the SHACL results graph."""
     graph = report.results_graph
     assert graph is not None
     found = set()
@@ -53,7 +53,8 @@ def results(report: ValidationReport) -> set[Result]:
         value = _term(graph.value(r, SH.value))
         path = graph.value(r, SH.resultPath)
         component = graph.value(r, SH.sourceConstraintComponent)
-        found.add((focus, _shape_key(shape), value, messages, path, component))
+        severity = graph.value(r, SH.resultSeverity)
+        found.add((focus, _shape_key(shape), value, messages, path, component, severity))
     return found
 
 
