@@ -22,6 +22,7 @@ def main() -> None:
     parser.add_argument("--only", action="append", choices=sorted(REGISTRY), help="repeatable")
     parser.add_argument("--repeat", type=int, default=3, help="runs of the fast national load")
     parser.add_argument("--timeout", type=float, default=240.0, help="seconds per child process")
+    parser.add_argument("--old-path-timeout", type=float, default=100.0, help="plain pySHACL")
     parser.add_argument("--out-dir", type=Path, default=RESULTS)
     args = parser.parse_args()
     if not args.data_dir.is_dir():
@@ -30,6 +31,7 @@ def main() -> None:
     results: dict[str, list[Row]] = {}
     with tempfile.TemporaryDirectory(prefix="nhskg-bench-") as scratch:
         ctx = Context(args.data_dir.resolve(), Path(scratch), args.repeat, args.timeout)
+        ctx.old_path_timeout = args.old_path_timeout
         for name, fn in REGISTRY.items():
             if args.only and name not in args.only:
                 continue

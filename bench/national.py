@@ -11,15 +11,22 @@ LOAD_TARGET_S = "< 60"
 MEMORY_TARGET_MB = "< 2048"
 
 
+# A load slower than this is measured once: repeating it would not fit the bench's time budget.
+REPEAT_BELOW_S = 20.0
+
+
 def load_once(ctx: Context, name: str, validator: str) -> ChildRun:
     store = ctx.scratch / name
     args = ["national-load", "--data-dir", str(ctx.data_dir), "--store", str(store)]
-    return run_child([*args, "--validator", validator], ctx.timeout)
+    limit = ctx.timeout if validator == "fast" else ctx.old_path_timeout
+    return run_child([*args, "--validator", validator], limit)
 
 
 @benchmark("national-load")
 def national_load(ctx: Context) -> list[Row]:
-    runs = [load_once(ctx, f"national-{i}", "fast") for i in range(ctx.repeat)]
+    runs = [load_once(ctx, "national-0", "fast")]
+    while len(runs) < ctx.repeat and runs[-1].output and runs[-1].wall_s < REPEAT_BELOW_S:
+        runs.append(load_once(ctx, f"national-{len(runs)}", "fast"))
     good = [r for r in runs if r.output is not None]
     if not good:
         why = "timed out" if runs[0].timed_out else runs[0].error
@@ -53,7 +60,7 @@ def national_load_pyshacl(ctx: Context) -> list[Row]:
     """The same load with plain pySHACL validating every batch: the 'before' figure."""
     run = load_once(ctx, "national-pyshacl", "pyshacl")
     if run.output is None:
-        why = f"timed out after {ctx.timeout:.0f} s" if run.timed_out else run.error
+        why = f"timed out after {ctx.old_path_timeout:.0f} s" if run.timed_out else run.error
         return [row("national load, plain pySHACL (before)", None, "s", note=why)]
     rows = [row("national load, plain pySHACL (before)", run.wall_s, "s", note="one run")]
     for f in run.output["files"]:  # type: ignore[union-attr]

@@ -28,22 +28,24 @@ def whole_graph_validation(ctx: Context) -> list[Row]:
     if store is None:
         return [row("validate reference graph", None, "s", note="national load failed")]
     rows = compare(ctx, store, "reference graph", [])
-    if (ctx.data_dir / BROKEN[0]).exists():
+    old_path_finished = rows[0].value is not None
+    if (ctx.data_dir / BROKEN[0]).exists() and old_path_finished:
         plus = ["--plus", str(ctx.data_dir / BROKEN[0]), "--mapping", BROKEN[1]]
         rows += compare(ctx, store, f"reference + {Path(BROKEN[0]).name}", plus)
     return rows
 
 
 def compare(ctx: Context, store: Path, what: str, extra: list[str]) -> list[Row]:
+    limits = {"pyshacl": ctx.old_path_timeout, "fast": ctx.timeout}
     runs = {
-        v: run_child(["validate", "--store", str(store), "--validator", v, *extra], ctx.timeout)
+        v: run_child(["validate", "--store", str(store), "--validator", v, *extra], limits[v])
         for v in ("pyshacl", "fast")
     }
     rows = []
     for validator, label in (("pyshacl", "plain pySHACL (old path)"), ("fast", "fast path")):
         run = runs[validator]
         out = run.output or {}
-        why = f"timed out after {ctx.timeout:.0f} s" if run.timed_out else run.error
+        why = f"timed out after {limits[validator]:.0f} s" if run.timed_out else run.error
         note = f"{out['triples']} triples, conforms={out['conforms']}" if out else why
         rows.append(row(f"validate {what}, {label}", out.get("seconds"), "s", note=note))  # type: ignore[arg-type]
         rows.append(row(f"  peak RSS, {label}", run.peak_rss_mb if out else None, "MB"))
