@@ -127,7 +127,13 @@ def validate_synthetic(sites: int, validator: str) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.child")
-    parser.add_argument("task", choices=["national-load", "validate", "validate-synthetic"])
+    parser.add_argument(
+        "task", choices=["national-load", "validate", "validate-synthetic", "rollups"]
+    )
+    parser.add_argument("--path", help="rollups: rdflib | oxigraph | duckdb | engine")
+    parser.add_argument("--years", type=int, default=1)
+    parser.add_argument("--queries", default="one date")
+    parser.add_argument("--query-timeout", type=float, default=300.0)
     parser.add_argument("--sites", type=int, default=30_000)
     parser.add_argument("--plus", type=Path, help="a file to map and add to the graph")
     parser.add_argument("--mapping", default="")
@@ -138,6 +144,13 @@ def main() -> None:
     args = parser.parse_args()
     if args.task == "national-load":
         output = national_load(args.data_dir, args.store, args.validator)
+    elif args.task == "rollups":
+        from bench.rollups import child_task
+
+        queries = args.queries.split(",")
+        output = child_task(
+            args.path, args.years, queries, args.data_dir, args.store, args.query_timeout
+        )
     elif args.task == "validate":
         output = validate(args.store, args.validator, args.plus, args.mapping)
     else:
