@@ -214,5 +214,7 @@ def _values(system: SyntheticSystem, seed: int) -> None:
             metrics.append(np.full(len(open_days), metric, dtype=object))
             dates.append(open_days)
             values.append((level + rng.integers(0, 60, len(open_days))).astype(np.float64))
-    system.org, system.metric = np.concatenate(orgs), np.concatenate(metrics)
-    system.day, system.value = np.concatenate(dates), np.concatenate(values)
+    # In publication order (by day, as daily returns arrive), not organisation by organisation.
+    order = np.argsort(np.concatenate(dates), kind="stable")
+    system.org, system.metric = np.concatenate(orgs)[order], np.concatenate(metrics)[order]
+    system.day, system.value = np.concatenate(dates)[order], np.concatenate(values)[order]

@@ -50,8 +50,12 @@ SELECT ?area (SUM(?value * ?restated * ?placed) AS ?total) WHERE {
 } GROUP BY ?area"""
 
 
-def sparql(metric: str, start: date, end: date, at: date) -> str:
-    """One date binds the period in the pattern (the obvious way to write it); a range filters."""
+def sparql(metric: str, start: date, end: date, at: date, *, grouped: bool = False) -> str:
+    """One date binds the period in the pattern (the obvious way to write it); a range filters.
+    Each engine gets the form it runs faster, which makes the comparison kinder to them: rdflib
+    joins a flat pattern in an order that multiplies the mappings before the observations (30x
+    slower at small sizes), so for rdflib the observations are a group of their own (`grouped`);
+    Oxigraph's optimiser orders the flat pattern well but not the grouped one (40x slower)."""
     if start == end:
         day, days = f'"{start.isoformat()}"^^xsd:date', ""
     else:
@@ -60,8 +64,13 @@ def sparql(metric: str, start: date, end: date, at: date) -> str:
             f'FILTER (?day >= "{start.isoformat()}"^^xsd:date '
             f'&& ?day <= "{end.isoformat()}"^^xsd:date)'
         )
+    text = (
+        QUERY
+        if grouped
+        else QUERY.replace("  { ?obs", "  ?obs").replace("FILTER_DAYS }", "FILTER_DAYS")
+    )
     return (
-        QUERY.replace("METRIC", metric)
+        text.replace("METRIC", metric)
         .replace("DAY", day, 1)
         .replace("FILTER_DAYS", days)
         .replace("AT", at.isoformat())
@@ -133,7 +142,7 @@ def rdflib_load(system: SyntheticSystem, at: date) -> Graph:
 def rdflib_query(g: Graph, metric: str, start: date, end: date, at: date) -> dict[str, float]:
     return {
         _area_code(str(r[0])): float(r[1].toPython())  # type: ignore[index]
-        for r in g.query(sparql(metric, start, end, at))
+        for r in g.query(sparql(metric, start, end, at, grouped=True))
     }
 
 
@@ -199,7 +208,8 @@ def duckdb_load(system: SyntheticSystem, at: date) -> duckdb.DuckDBPyConnection:
         "value": system.value,
     }
     con.execute(
-        "CREATE TABLE obs AS SELECT org, metric, CAST(day AS DATE) AS day, value FROM values"
+        "CREATE TABLE obs AS SELECT org, metric, CAST(day AS DATE) AS day, value FROM values "
+        "ORDER BY metric, day"
     )
     mapping = org_area_at(system, "LRF", at)
     con.execute("CREATE TABLE org_lrf (restated_at DATE, org VARCHAR, area VARCHAR, share DOUBLE)")

@@ -30,10 +30,9 @@ YEARS = {1: 365, 3: 365 * 3}
 # The naive rdflib path: one year only, and ranges stopped at this many seconds (221 s for 90 days
 # in MEASUREMENTS.md); the whole bench must stay under 10 minutes.
 RDFLIB_QUERY_TIMEOUT_S = 30.0
-PLAN = [  # (path, years, queries)
-    ("rdflib", 1, ["one date", "90 days"]),
+PLAN = [  # (path, years, queries); the SPARQL paths at 3 years would not fit the time budget
+    ("rdflib", 1, ["one date"]),
     ("oxigraph", 1, list(QUERIES)),
-    ("oxigraph", 3, list(QUERIES)),
     ("duckdb", 1, list(QUERIES)),
     ("duckdb", 3, list(QUERIES)),
     ("engine", 1, list(QUERIES)),
@@ -104,7 +103,7 @@ def child_task(
         try:
             ms, answer = timed(call, limit)
         except QueryTimeout:
-            out["queries"][name] = {"ms": None, "check": "", "timed_out": True}
+            out["queries"][name] = {"ms": None, "check": "", "timed_out": True, "limit_s": limit}
             continue
         runs = [ms]
         while len(runs) < 7 and sum(runs) < 2000:  # repeat fast queries; median of the runs
