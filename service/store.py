@@ -157,9 +157,13 @@ class GraphStore:
                     out.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))
                     if isinstance(q.object, ox.NamedNode):
                         mentioned.add(q.object)
+        # Mentioned nodes come with their types and literal values: a class-targeted shape then
+        # sees a complete node (an area's code, a trust's open date), not a bare typed IRI.
         for node in mentioned - seen:
-            for q in self._store.quads_for_pattern(node, _RDF_TYPE, None, None):
-                if q.graph_name not in excluded:
+            for q in self._store.quads_for_pattern(node, None, None, None):
+                if q.graph_name in excluded:
+                    continue
+                if q.predicate == _RDF_TYPE or isinstance(q.object, ox.Literal):
                     out.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))
         return out
 

@@ -13,6 +13,7 @@ class NHSKG(DefinedNamespace):
     Acquisition: URIRef
     AreaMembership: URIRef
     CatchmentShare: URIRef
+    CatchmentTable: URIRef
     Closure: URIRef
     CodeChange: URIRef
     GPPractice: URIRef
@@ -48,7 +49,9 @@ class NHSKG(DefinedNamespace):
     apiName: URIRef
     catchmentArea: URIRef
     catchmentOf: URIRef
+    catchmentTable: URIRef
     closeDate: URIRef
+    codeListedOn: URIRef
     effectiveDate: URIRef
     fileName: URIRef
     gssCode: URIRef

@@ -43,3 +43,7 @@ def distinct(rows: Iterable[Row], options: dict[str, Any], base: Path) -> Iterat
         if key not in seen:
             seen.add(key)
             yield row
+
+
+# Geography derivations register themselves on import (kept in their own module).
+from service.mapping import derive_geo as _derive_geo  # noqa: E402,F401
