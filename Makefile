@@ -23,8 +23,8 @@ run: setup
 	$(BIN)/nhskg --store $(STORE_DIR) serve --host $(HOST) --port $(PORT)
 
 lint: setup
-	$(BIN)/ruff check service tests bench
-	$(BIN)/ruff format --check service tests bench
+	$(BIN)/ruff check $(wildcard service tests bench)
+	$(BIN)/ruff format --check $(wildcard service tests bench)
 	$(BIN)/mypy service
 
 test: lint
