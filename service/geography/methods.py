@@ -83,9 +83,9 @@ def sites_on(ctx: Context, org: str, on: date) -> list[tuple[str, str]]:
     """(site, the operator named in the data) for the sites `org` operates or carries on."""
     out = []
     for op in ctx.ref.site_operations:
-        if op.start <= on and (op.end is None or on <= op.end):
-            if org in ctx.carrying_on(op.operator, on):
-                out.append((op.site, op.operator))
+        current = op.start <= on and (op.end is None or on <= op.end)
+        if current and org in ctx.carrying_on(op.operator, on):
+            out.append((op.site, op.operator))
     return sorted(set(out))
 
 

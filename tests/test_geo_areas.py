@@ -1,0 +1,127 @@
+"""Areas and memberships loaded from the real ONS lookups (national_store)."""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from service.geography.lad_history import read_history
+from service.store import GraphStore
+
+pytestmark = pytest.mark.national
+
+LRF_OF = """SELECT ?code ?lrf ?from ?to WHERE {
+  ?m nhskg:memberArea ?lad ; nhskg:parentArea ?p ; nhskg:validFrom ?from .
+  ?lad nhskg:gssCode ?code . ?p a nhskg:LocalResilienceForum ; nhskg:gssCode ?lrf .
+  OPTIONAL { ?m nhskg:validTo ?to } }"""
+
+
+def _csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_districts_created_since_2019_are_in_their_predecessors_lrf_from_creation(
+    national_store: GraphStore, shared_data: Path
+) -> None:
+    history = read_history(shared_data / "ons/lookup_ltla_ltla.csv")
+    lrf19 = {
+        r["LAD19CD"]: r["LRF19CD"] for r in _csv(shared_data / "ons/132_LAD19_LRF19_EW_LU.csv")
+    }
+    created = {
+        code: start
+        for code, start in history.created.items()
+        if start and start > date(2019, 4, 1) and code.startswith("E")
+    }
+    assert {"E06000060", "E06000061", "E06000063", "E06000065", "E06000066"} <= set(created)
+    for code, start in created.items():
+        predecessors = {p for p in lrf19 if code in history.descendants(p)}
+        # The README's claim: every post-2019 merger stayed inside one LRF.
+        assert len({lrf19[p] for p in predecessors}) == 1, (code, predecessors)
+        rows = national_store.select(LRF_OF, code=code)
+        assert [(r["lrf"], r["from"], r["to"]) for r in rows] == [
+            (lrf19[next(iter(predecessors))], start, None)
+        ]
+
+
+def test_abolished_districts_leave_their_lrf_when_their_code_ends(
+    national_store: GraphStore,
+) -> None:
+    rows = national_store.select(LRF_OF, code="E07000004")  # Aylesbury Vale
+    assert max(r["to"] for r in rows) == date(2020, 3, 31)
+
+
+def test_no_area_is_wholly_in_two_areas_of_one_kind_on_any_date(national_store: GraphStore) -> None:
+    rows = national_store.select(
+        """SELECT ?a ?b WHERE {
+             ?a nhskg:memberArea ?x ; nhskg:parentArea ?p1 ; nhskg:validFrom ?f1 .
+             ?b nhskg:memberArea ?x ; nhskg:parentArea ?p2 ; nhskg:validFrom ?f2 .
+             FILTER (STR(?a) < STR(?b))
+             ?p1 a ?kind . ?p2 a ?kind . ?kind nhskg:apiName ?n .
+             FILTER NOT EXISTS { ?a nhskg:share ?s1 . FILTER (?s1 < 1) }
+             FILTER NOT EXISTS { ?b nhskg:share ?s2 . FILTER (?s2 < 1) }
+             OPTIONAL { ?a nhskg:validTo ?t1 } OPTIONAL { ?b nhskg:validTo ?t2 }
+             FILTER ((!BOUND(?t2) || ?f1 <= ?t2) && (!BOUND(?t1) || ?f2 <= ?t1))
+           } LIMIT 5"""
+    )
+    assert rows == []
+
+
+def test_straddling_districts_have_icb_shares_summing_to_one(
+    national_store: GraphStore, shared_data: Path
+) -> None:
+    rows = national_store.select(
+        """SELECT ?lad ?icb ?share WHERE {
+             ?m nhskg:memberArea ?a ; nhskg:parentArea ?p ; nhskg:share ?share ;
+                nhskg:validFrom "2022-07-01"^^xsd:date .
+             ?p a nhskg:IntegratedCareSystemArea ; nhskg:gssCode ?icb .
+             ?a a nhskg:LocalAuthorityDistrict ; nhskg:gssCode ?lad }"""
+    )
+    by_lad: dict[str, dict[str, float]] = {}
+    for r in rows:
+        by_lad.setdefault(r["lad"], {})[r["icb"]] = float(r["share"])
+    straddlers = {lad: s for lad, s in by_lad.items() if len(s) > 1}
+    assert straddlers, "the 2022 lookup has districts in two ICBs"
+    for shares in by_lad.values():
+        assert sum(shares.values()) == pytest.approx(1.0, abs=1e-9)
+    # The shares are the fractions of the district's LSOAs, counted here from the file itself.
+    lad, shares = sorted(straddlers.items())[0]
+    lsoas = _csv(shared_data / "ons/lookup_lsoa11_sicbl22_icb22_ltla22.csv")
+    counts = Counter(r["icb22_code"] for r in lsoas if r["ltla22_code"] == lad)
+    total = sum(counts.values())
+    assert shares == pytest.approx({icb: n / total for icb, n in counts.items()}, abs=1e-6)
+
+
+def test_every_2024_district_has_an_ons_region_and_an_lrf(
+    national_store: GraphStore, shared_data: Path
+) -> None:
+    lads = {r["ltla24_code"] for r in _csv(shared_data / "ons/lookup_ltla24_region24.csv")}
+    on = date(2025, 1, 1)
+    rows = national_store.select(
+        """SELECT ?code ?kind ?from ?to WHERE {
+             ?m nhskg:memberArea ?a ; nhskg:parentArea ?p ; nhskg:validFrom ?from .
+             OPTIONAL { ?m nhskg:validTo ?to }
+             ?a nhskg:gssCode ?code . ?p a ?cls . ?cls nhskg:apiName ?kind }"""
+    )
+    held: dict[str, set[str]] = {}
+    for r in rows:
+        if r["from"] <= on and (r["to"] is None or on <= r["to"]):
+            held.setdefault(str(r["kind"]), set()).add(str(r["code"]))
+    assert lads - held["ONS_REGION"] == set()
+    assert lads - held["LRF"] == set()
+    assert lads - held["ICB"] == set()
+
+
+def test_icb_regions_and_sub_icb_locations_from_the_2022_lookup(national_store: GraphStore) -> None:
+    [row] = national_store.select(
+        """SELECT (COUNT(DISTINCT ?loc) AS ?locs) (COUNT(DISTINCT ?icb) AS ?icbs)
+                  (COUNT(DISTINCT ?reg) AS ?regs) WHERE {
+             ?m1 nhskg:memberArea ?loc ; nhskg:parentArea ?icb .
+             ?loc a nhskg:SubICBLocationArea .
+             ?m2 nhskg:memberArea ?icb ; nhskg:parentArea ?reg . ?reg a nhskg:NHSEnglandRegion }"""
+    )
+    assert (row["locs"], row["icbs"], row["regs"]) == (106, 42, 7)
