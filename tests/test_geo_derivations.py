@@ -132,3 +132,18 @@ def test_an_ods_code_resolves_to_the_area_listed_most_recently_on_or_before_the_
     assert area_for_ods_code(ref, "QXU", date(2023, 1, 1)) == old
     assert area_for_ods_code(ref, "QXU", date(2025, 1, 1)) == new
     assert area_for_ods_code(ref, "QXU", date(2020, 1, 1)) == old  # the first listed
+
+
+def test_share_within_turns_area_proportions_into_shares_of_each_trust() -> None:
+    rows = [
+        Row(2, {"t": "RRK", "a": "M1", "p": "0.5"}),
+        Row(3, {"t": "RRK", "a": "M2", "p": "1.5"}),
+        Row(4, {"t": "RJ1", "a": "M1", "p": "0.25"}),
+    ]
+    options = {"group": "t", "value": "p", "into": "s"}
+    out = list(derive.apply("share_within", rows, options, Path()))
+    assert [(r.values["t"], r.values["s"]) for r in out] == [
+        ("RRK", "0.250000000"),
+        ("RRK", "0.750000000"),
+        ("RJ1", "1.000000000"),
+    ]

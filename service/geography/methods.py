@@ -48,6 +48,26 @@ class Context:
     ref: Reference
     rollup: RollUp
     carrying_on: CarryingOn
+    # (table, org, date) -> (contributing trusts, area -> weighted share); reused across types
+    catchment_cache: dict[tuple[str, str, date], tuple[list[str], dict[str, float]]] = field(
+        default_factory=dict
+    )
+
+
+def _catchment_of(
+    ctx: Context, org: str, on: date, table: str
+) -> tuple[list[str], dict[str, float]]:
+    key = (table, org, on)
+    if key not in ctx.catchment_cache:
+        rows = ctx.ref.catchments.get(table, {})
+        contributors = [c for c in sorted(rows) if org in ctx.carrying_on(c, on)]
+        per_area: dict[str, float] = defaultdict(float)
+        for code in contributors:
+            weight = 1.0 / len(contributors)  # a merger's predecessors count equally
+            for row in rows[code]:
+                per_area[row.area] += weight * row.share
+        ctx.catchment_cache[key] = (contributors, dict(per_area))
+    return ctx.catchment_cache[key]
 
 
 def _add(
@@ -107,16 +127,10 @@ def by_sites(ctx: Context, org: str, area_type: str, on: date) -> Placement:
 
 def by_catchment(ctx: Context, org: str, area_type: str, on: date, table: str) -> Placement:
     p = Placement(CATCHMENT, org, area_type, on, source=code_of(table))
-    rows = ctx.ref.catchments.get(table, {})
-    contributors = [c for c in sorted(rows) if org in ctx.carrying_on(c, on)]
+    contributors, per_area = _catchment_of(ctx, org, on, table)
     if not contributors:
         p.reason = f"not in catchment table {code_of(table)} (nor any predecessor)"
         return p
-    weight = 1.0 / len(contributors)  # a merger's predecessors count equally
-    per_area: dict[str, float] = defaultdict(float)
-    for code in contributors:
-        for row in rows[code]:
-            per_area[row.area] += weight * row.share
     for area, share in per_area.items():
         reached = ctx.rollup.resolve(area, area_type, on)
         for r in reached:

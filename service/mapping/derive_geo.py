@@ -177,5 +177,31 @@ def plain_decimals(rows: Iterable[Row], options: dict[str, Any], base: Path) -> 
             yield Row(row.number, values)
 
 
+@derivation("share_within")
+def share_within(rows: Iterable[Row], options: dict[str, Any], base: Path) -> Iterator[Row]:
+    """Turn a value per (group, area) into each area's share of its group: value / group total,
+    as a plain decimal to nine places in column options.into; zero rows are left out.
+
+    The OHID MSOA table gives, per MSOA, the share of its admissions that went to each trust;
+    a trust's share of patients from an MSOA is then proportional to it (assuming MSOAs of equal
+    population, which they are by design to within a factor of about two).
+    """
+    group, value, into = options["group"], options["value"], options["into"]
+    kept: list[tuple[Row, Decimal]] = []
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for row in rows:
+        try:
+            number = Decimal(row.values.get(value, ""))
+        except ArithmeticError:
+            number = Decimal(0)
+        if number > 0:
+            kept.append((row, number))
+            totals[row.values.get(group, "")] += number
+    for row, number in kept:
+        share = (number / totals[row.values.get(group, "")]).quantize(Decimal("0.000000001"))
+        if share > 0:
+            yield Row(row.number, {**row.values, into: format(share, "f")})
+
+
 # Point-in-polygon lives in its own module (shapely); importing it registers the derivation.
 from service.geography import locate as _locate  # noqa: E402,F401
