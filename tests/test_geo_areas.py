@@ -14,7 +14,7 @@ from service.store import GraphStore
 
 pytestmark = pytest.mark.national
 
-LRF_OF = """SELECT ?code ?lrf ?from ?to WHERE {
+LRF_OF = """SELECT DISTINCT ?code ?lrf ?from ?to WHERE {
   ?m nhskg:memberArea ?lad ; nhskg:parentArea ?p ; nhskg:validFrom ?from .
   ?lad nhskg:gssCode ?code . ?p a nhskg:LocalResilienceForum ; nhskg:gssCode ?lrf .
   OPTIONAL { ?m nhskg:validTo ?to } }"""
@@ -75,7 +75,7 @@ def test_straddling_districts_have_icb_shares_summing_to_one(
     national_store: GraphStore, shared_data: Path
 ) -> None:
     rows = national_store.select(
-        """SELECT ?lad ?icb ?share WHERE {
+        """SELECT DISTINCT ?lad ?icb ?share WHERE {
              ?m nhskg:memberArea ?a ; nhskg:parentArea ?p ; nhskg:share ?share ;
                 nhskg:validFrom "2022-07-01"^^xsd:date .
              ?p a nhskg:IntegratedCareSystemArea ; nhskg:gssCode ?icb .
@@ -102,7 +102,7 @@ def test_every_2024_district_has_an_ons_region_and_an_lrf(
     lads = {r["ltla24_code"] for r in _csv(shared_data / "ons/lookup_ltla24_region24.csv")}
     on = date(2025, 1, 1)
     rows = national_store.select(
-        """SELECT ?code ?kind ?from ?to WHERE {
+        """SELECT DISTINCT ?code ?kind ?from ?to WHERE {
              ?m nhskg:memberArea ?a ; nhskg:parentArea ?p ; nhskg:validFrom ?from .
              OPTIONAL { ?m nhskg:validTo ?to }
              ?a nhskg:gssCode ?code . ?p a ?cls . ?cls nhskg:apiName ?kind }"""

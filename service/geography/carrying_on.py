@@ -16,7 +16,7 @@ from service.store import GraphStore
 
 CarryingOn = Callable[[str, date], Sequence[str]]
 
-_SUCCESSIONS = """SELECT ?from ?to ?date WHERE {
+_SUCCESSIONS = """SELECT DISTINCT ?from ?to ?date WHERE {
   ?e a nhskg:Succession ; org:originalOrganization ?a ; org:resultingOrganization ?b ;
      nhskg:effectiveDate ?date .
   ?a nhskg:odsCode ?from . ?b nhskg:odsCode ?to }"""

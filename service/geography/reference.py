@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from service.store import GraphStore
 from service.terms import ID
@@ -102,48 +103,57 @@ class Reference:
         return sorted(set(self.area_types.values()))
 
 
-_TYPES = """SELECT ?cls ?name WHERE {
+_TYPES = """SELECT DISTINCT ?cls ?name WHERE {
   ?cls rdfs:subClassOf+ nhskg:GeographicArea ; nhskg:apiName ?name }"""
-_AREAS = """SELECT ?area ?cls ?label ?ods ?listed WHERE {
+_AREAS = """SELECT DISTINCT ?area ?cls ?label ?ods ?listed WHERE {
   ?area a ?cls . ?cls rdfs:subClassOf+ nhskg:GeographicArea .
   OPTIONAL { ?area rdfs:label ?label } OPTIONAL { ?area nhskg:odsCode ?ods }
   OPTIONAL { ?area nhskg:codeListedOn ?listed } }"""
-_MEMBERSHIPS = """SELECT ?m ?member ?parent ?from ?to ?share ?g WHERE { GRAPH ?g {
+_MEMBERSHIPS = """SELECT DISTINCT ?m ?member ?parent ?from ?to ?share ?g WHERE { GRAPH ?g {
   ?m a nhskg:AreaMembership ; nhskg:memberArea ?member ; nhskg:parentArea ?parent ;
      nhskg:validFrom ?from .
   OPTIONAL { ?m nhskg:validTo ?to } OPTIONAL { ?m nhskg:share ?share } } }"""
-_LOCATED = """SELECT ?site ?lad ?g WHERE { GRAPH ?g { ?site nhskg:locatedIn ?lad } }"""
-_HQ = """SELECT ?org ?lad ?g WHERE { GRAPH ?g { ?org nhskg:headquartersLocatedIn ?lad } }"""
-_SITE_OPS = """SELECT ?site ?code ?from ?to WHERE {
+_LOCATED = """SELECT DISTINCT ?site ?lad ?g WHERE { GRAPH ?g { ?site nhskg:locatedIn ?lad } }"""
+_HQ = (
+    """SELECT DISTINCT ?org ?lad ?g WHERE { GRAPH ?g { ?org nhskg:headquartersLocatedIn ?lad } }"""
+)
+_SITE_OPS = """SELECT DISTINCT ?site ?code ?from ?to WHERE {
   ?op a nhskg:SiteOperation ; nhskg:operatedSite ?site ; nhskg:operator ?org ;
       nhskg:validFrom ?from .
   ?org nhskg:odsCode ?code . OPTIONAL { ?op nhskg:validTo ?to } }"""
-_CATCHMENTS = """SELECT ?s ?table ?label ?org ?area ?share WHERE {
+_CATCHMENTS = """SELECT DISTINCT ?s ?table ?label ?org ?area ?share WHERE {
   ?s a nhskg:CatchmentShare ; nhskg:catchmentTable ?table ; nhskg:catchmentOf ?org ;
      nhskg:catchmentArea ?area ; nhskg:share ?share .
   OPTIONAL { ?table rdfs:label ?label } }"""
-_RECORDS = """SELECT ?r ?code ?vintage ?region ?geo ?g WHERE { GRAPH ?g {
+_RECORDS = """SELECT DISTINCT ?r ?code ?vintage ?region ?geo ?g WHERE { GRAPH ?g {
   ?r a nhskg:OdsRecord ; nhskg:recordOf ?org ; nhskg:vintage ?vintage .
   OPTIONAL { ?r nhskg:statedRegionCode ?region }
   OPTIONAL { ?r nhskg:statedHealthGeographyCode ?geo } }
   ?org nhskg:odsCode ?code }"""
-_ORGS = """SELECT ?code ?label ?open ?close WHERE {
+_ORGS = """SELECT DISTINCT ?code ?label ?open ?close WHERE {
   ?org a nhskg:NHSTrust ; nhskg:odsCode ?code .
   OPTIONAL { ?org rdfs:label ?label } OPTIONAL { ?org nhskg:openDate ?open }
   OPTIONAL { ?org nhskg:closeDate ?close } }"""
+
+
+def _current(store: GraphStore, query: str) -> list[dict[str, Any]]:
+    """Rows of a query over named graphs (GRAPH ?g), from current graphs only: GRAPH ?g also
+    sees graphs a later load replaced, which the store keeps as history."""
+    current = set(store.current_graphs())
+    return [r for r in store.select(query) if r["g"] in current]
 
 
 def read_reference(store: GraphStore) -> Reference:
     ref = Reference()
     ref.area_types = {r["cls"]: str(r["name"]) for r in store.select(_TYPES)}
     _read_areas(store, ref)
-    for r in store.select(_MEMBERSHIPS):
+    for r in _current(store, _MEMBERSHIPS):
         share = float(r["share"]) if r["share"] is not None else 1.0
         m = Membership(r["m"], r["member"], r["parent"], r["from"], r["to"], share, r["g"])
         ref.memberships.setdefault(m.member, []).append(m)
-    for r in store.select(_LOCATED):
+    for r in _current(store, _LOCATED):
         ref.located_in.setdefault(r["site"], []).append((r["lad"], r["g"]))
-    for r in store.select(_HQ):
+    for r in _current(store, _HQ):
         ref.headquarters.setdefault(code_of(r["org"]), []).append((r["lad"], r["g"]))
     ref.site_operations = [
         SiteOperation(r["site"], str(r["code"]), r["from"], r["to"])
@@ -154,7 +164,7 @@ def read_reference(store: GraphStore) -> Reference:
         row = CatchmentRow(r["s"], r["area"], float(r["share"]))
         table.setdefault(code_of(r["org"]), []).append(row)
         ref.catchment_labels[r["table"]] = str(r["label"] or code_of(r["table"]))
-    for r in store.select(_RECORDS):
+    for r in _current(store, _RECORDS):
         statement = OdsStatement(r["r"], r["vintage"], r["region"], r["geo"], r["g"])
         ref.ods_records.setdefault(str(r["code"]), []).append(statement)
     for records in ref.ods_records.values():

@@ -144,8 +144,8 @@ def _rows(p: Placement, start: date, end: date | None) -> Iterator[OrgAreaRow]:
 
 
 def reference_fingerprint(store: GraphStore) -> str:
-    """A digest of the loaded graphs' names (each names its content's SHA-256)."""
-    return hashlib.sha256("\n".join(store.named_graphs()).encode()).hexdigest()
+    """A digest of the current graphs' names (each names its content's SHA-256)."""
+    return hashlib.sha256("\n".join(store.current_graphs()).encode()).hexdigest()
 
 
 def write_duckdb(rows: list[OrgAreaRow], path: Path, *, fingerprint: str = "") -> None:
