@@ -23,7 +23,7 @@ from typing import Any
 import duckdb
 
 from service.geography.assign import Placer
-from service.geography.carrying_on import SuccessionTable
+from service.geography.carrying_on import CarryingOn, SuccessionTable
 from service.geography.methods import METHODS, Placement
 from service.store import GraphStore
 
@@ -183,12 +183,19 @@ def stored_fingerprint(path: Path) -> str | None:
     return str(found[0]) if found else None
 
 
-def materialise(store: GraphStore, path: Path, *, force: bool = False) -> int | None:
+def materialise(
+    store: GraphStore,
+    path: Path,
+    *,
+    force: bool = False,
+    area_types: list[str] | None = None,
+    carrying_on: CarryingOn | None = None,
+) -> int | None:
     """Rebuild the DuckDB org_area table if the reference graphs changed; the number of rows
     written, or None when the table was already current."""
-    fingerprint = reference_fingerprint(store)
+    fingerprint = reference_fingerprint(store) + ":" + ",".join(area_types or ["*"])
     if not force and stored_fingerprint(path) == fingerprint:
         return None
-    rows = org_area_rows(Placer.from_store(store))
+    rows = org_area_rows(Placer.from_store(store, carrying_on), area_types=area_types)
     write_duckdb(rows, path, fingerprint=fingerprint)
     return len(rows)
