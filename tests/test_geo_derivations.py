@@ -139,11 +139,12 @@ def test_share_within_turns_area_proportions_into_shares_of_each_trust() -> None
         Row(2, {"t": "RRK", "a": "M1", "p": "0.5"}),
         Row(3, {"t": "RRK", "a": "M2", "p": "1.5"}),
         Row(4, {"t": "RJ1", "a": "M1", "p": "0.25"}),
+        Row(5, {"t": "RRK", "a": "M2", "p": "2.0"}),  # a second predecessor's row: summed
     ]
-    options = {"group": "t", "value": "p", "into": "s"}
+    options = {"group": "t", "key": "a", "value": "p", "into": "s"}
     out = list(derive.apply("share_within", rows, options, Path()))
     assert [(r.values["t"], r.values["s"]) for r in out] == [
-        ("RRK", "0.250000000"),
-        ("RRK", "0.750000000"),
+        ("RRK", "0.125000000"),
+        ("RRK", "0.875000000"),
         ("RJ1", "1.000000000"),
     ]

@@ -66,7 +66,7 @@ def test_catchment_shares_sum_to_the_covered_fraction(placer: Placer) -> None:
     for code in _open_trusts(placer)[:40]:
         for p in placer.place_by(CATCHMENT, code, "LRF", ON):
             assert sum(p.shares.values()) == pytest.approx(p.coverage)
-            assert p.coverage <= 1.0 + 1e-9
+            assert p.coverage <= 1.0 + 1e-6  # shares are rounded to nine places
             if p.shares:
                 assert p.evidence[0]["catchment_table"] == p.source
 

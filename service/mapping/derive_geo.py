@@ -179,26 +179,31 @@ def plain_decimals(rows: Iterable[Row], options: dict[str, Any], base: Path) -> 
 
 @derivation("share_within")
 def share_within(rows: Iterable[Row], options: dict[str, Any], base: Path) -> Iterator[Row]:
-    """Turn a value per (group, area) into each area's share of its group: value / group total,
-    as a plain decimal to nine places in column options.into; zero rows are left out.
+    """Turn a value per (group, key) into the key's share of its group: value / group total, as
+    a plain decimal to nine places in column options.into. Rows repeating a (group, key) pair
+    are summed into the first (codes rolled forward to a successor repeat the successor once per
+    predecessor); zero rows are left out.
 
     The OHID MSOA table gives, per MSOA, the share of its admissions that went to each trust;
     a trust's share of patients from an MSOA is then proportional to it (assuming MSOAs of equal
     population, which they are by design to within a factor of about two).
     """
-    group, value, into = options["group"], options["value"], options["into"]
-    kept: list[tuple[Row, Decimal]] = []
+    group, key, value, into = options["group"], options["key"], options["value"], options["into"]
+    first: dict[tuple[str, str], Row] = {}
+    sums: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     totals: dict[str, Decimal] = defaultdict(Decimal)
     for row in rows:
         try:
             number = Decimal(row.values.get(value, ""))
         except ArithmeticError:
-            number = Decimal(0)
+            continue  # not a number: nothing to share out
+        pair = (row.values.get(group, ""), row.values.get(key, ""))
         if number > 0:
-            kept.append((row, number))
-            totals[row.values.get(group, "")] += number
-    for row, number in kept:
-        share = (number / totals[row.values.get(group, "")]).quantize(Decimal("0.000000001"))
+            first.setdefault(pair, row)
+            sums[pair] += number
+            totals[pair[0]] += number
+    for pair, row in first.items():
+        share = (sums[pair] / totals[pair[0]]).quantize(Decimal("0.000000001"))
         if share > 0:
             yield Row(row.number, {**row.values, into: format(share, "f")})
 
