@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from rdflib import RDF, Literal, URIRef
+from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from service import __version__
@@ -23,7 +23,7 @@ from service.mapping.spec import PROV, Mapping, load_mapping
 from service.store import PROVENANCE_GRAPH, GraphStore
 from service.terms import GRAPH, ID, ONTOLOGY_GRAPH
 from service.validation.report import Finding, ValidationReport
-from service.validation.shacl import validate_graph
+from service.validation.shacl import Locator, validate_graph
 from service.vocab import NHSKG
 
 # Above this many touched nodes, validating against the whole store is cheaper than slicing.
@@ -134,21 +134,36 @@ def load_file(
     )
 
 
-def validate_batch(store: GraphStore, batch: MappedBatch, *, exclude: set[str]) -> ValidationReport:
+def validate_candidate(
+    store: GraphStore, candidate: Graph, locate: Locator, *, exclude: set[str]
+) -> ValidationReport:
+    """Validate new triples together with the part of the store they touch. Findings are kept
+    for nodes the candidate describes or fully brings in; nodes present only as context (their
+    type) were valid when they were loaded and are not judged on a partial description."""
     touched = {
         n
-        for t in batch.graph
+        for t in candidate
         for n in (t[0], t[2])
         if isinstance(n, URIRef) and str(n).startswith(str(ID))
     }
     exclude = exclude | {str(ONTOLOGY_GRAPH)}
     if len(touched) > SLICE_LIMIT:
-        data = store.union_graph(exclude=exclude)
+        data, judged = store.union_graph(exclude=exclude), None
     else:
-        data = store.neighbourhood(touched, exclude=exclude)
-    for triple in batch.graph:
+        data, judged = store.neighbourhood(touched, exclude=exclude)
+    judged_nodes = None if judged is None else judged | set(candidate.subjects())
+    for triple in candidate:
         data.add(triple)
+    report = validate_graph(data, locate)
+    if judged_nodes is not None:
+        report.findings = [
+            f for f in report.findings if f.focus is None or URIRef(f.focus) in judged_nodes
+        ]
+        report.conforms = not any(f.severity == "Violation" for f in report.findings)
+    return report
 
+
+def validate_batch(store: GraphStore, batch: MappedBatch, *, exclude: set[str]) -> ValidationReport:
     def locate(
         focus: Node, path: Node | None, value: Node | None
     ) -> tuple[str, int | None, str | None]:
@@ -157,7 +172,7 @@ def validate_batch(store: GraphStore, batch: MappedBatch, *, exclude: set[str]) 
             return ("(already in the store)", None, str(path).rsplit("#", 1)[-1] if path else None)
         return (batch.file_name, origin[0], origin[1])
 
-    return validate_graph(data, locate)
+    return validate_candidate(store, batch.graph, locate, exclude=exclude)
 
 
 def _provenance(

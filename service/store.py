@@ -188,39 +188,34 @@ class GraphStore:
         for q in self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph)):
             yield to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)
 
-    def neighbourhood(self, nodes: Iterable[URIRef], *, exclude: set[str]) -> Graph:
-        """Stored triples about the given nodes and about whatever points at them, plus the types
-        of everything those triples mention, excluding some graphs: the reference slice a
-        candidate batch is validated together with."""
+    def neighbourhood(
+        self, nodes: Iterable[URIRef], *, exclude: set[str]
+    ) -> tuple[Graph, set[Node]]:
+        """The reference slice a candidate batch is validated with: everything stored about the
+        nodes it mentions and about the nodes that point at them (fully described, so rules on
+        them can be checked), plus the types of whatever those triples mention (context only).
+        Returns the slice and the fully described nodes."""
         excluded = {ox.NamedNode(g) for g in exclude | self.retired_graphs()}
-        out = Graph()
-        seen: set[Any] = set()
-        mentioned: set[Any] = set()
-        frontier: list[Any] = []
+        described: set[Any] = set()
         for node in nodes:
             ox_node = ox.NamedNode(str(node))
-            frontier.append(ox_node)
+            described.add(ox_node)
             for q in self._store.quads_for_pattern(None, None, ox_node, None):
                 if q.graph_name not in excluded:
-                    frontier.append(q.subject)
-        for subject in frontier:
-            if subject in seen:
-                continue
-            seen.add(subject)
+                    described.add(q.subject)
+        out = Graph()
+        mentioned: set[Any] = set()
+        for subject in described:
             for q in self._store.quads_for_pattern(subject, None, None, None):
                 if q.graph_name not in excluded:
                     out.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))
                     if isinstance(q.object, ox.NamedNode):
                         mentioned.add(q.object)
-        # Mentioned nodes come with their types and literal values: a class-targeted shape then
-        # sees a complete node (an area's code, a trust's open date), not a bare typed IRI.
-        for node in mentioned - seen:
-            for q in self._store.quads_for_pattern(node, None, None, None):
-                if q.graph_name in excluded:
-                    continue
-                if q.predicate == _RDF_TYPE or isinstance(q.object, ox.Literal):
+        for node in mentioned - described:
+            for q in self._store.quads_for_pattern(node, _RDF_TYPE, None, None):
+                if q.graph_name not in excluded:
                     out.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))
-        return out
+        return out, {to_rdflib(n) for n in described}
 
     def union_graph(self, *, exclude: set[str]) -> Graph:
         excluded = {ox.NamedNode(g) for g in exclude | self.retired_graphs()}
@@ -296,6 +291,14 @@ class GraphStore:
         if _canonical(wanted) != _canonical(current):
             self._store.remove_graph(graph)
             self._store.extend(wanted)
+
+    def copy_in_memory(self) -> GraphStore:
+        """A scratch copy (all graphs, retired ones included) for dry runs that must not write."""
+        copy = GraphStore(None)
+        copy._store.clear()
+        copy._store.load(self._store.dump(format=ox.RdfFormat.N_QUADS), format=ox.RdfFormat.N_QUADS)
+        copy._refresh_current()
+        return copy
 
     def close(self) -> None:
         self._store.flush()

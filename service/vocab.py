@@ -14,6 +14,9 @@ class NHSKG(DefinedNamespace):
     AreaMembership: URIRef
     CatchmentShare: URIRef
     CatchmentTable: URIRef
+    ChangeSet: URIRef
+    ChangeSetApplication: URIRef
+    ChangeSetReversion: URIRef
     Closure: URIRef
     CodeChange: URIRef
     GPPractice: URIRef
@@ -45,11 +48,13 @@ class NHSKG(DefinedNamespace):
     TypeBasisScheme: URIRef
     UnregisteredProvider: URIRef
     UpperTierLocalAuthority: URIRef
+    affects: URIRef
     alsoDatedOn: URIRef
     apiName: URIRef
     catchmentArea: URIRef
     catchmentOf: URIRef
     catchmentTable: URIRef
+    changeSetId: URIRef
     closeDate: URIRef
     codeListedOn: URIRef
     effectiveDate: URIRef
@@ -67,6 +72,7 @@ class NHSKG(DefinedNamespace):
     operator: URIRef
     parentArea: URIRef
     postcode: URIRef
+    reason: URIRef
     recordOf: URIRef
     rowCount: URIRef
     sector: URIRef

@@ -14,6 +14,7 @@ from strawberry.types import Info
 from service.api.graphql import resolvers
 from service.api.graphql.context import Context
 from service.api.graphql.errors import should_mask
+from service.api.graphql.mutations import Mutation
 from service.api.graphql.types import (
     GeographicArea,
     GeographyType,
@@ -69,7 +70,7 @@ EXTENSIONS: list[Any] = [
     lambda: MaskErrors(should_mask_error=should_mask),
 ]
 schema = strawberry.Schema(
-    query=Query, types=[Trust, Site, OtherOrganisation], extensions=EXTENSIONS
+    query=Query, mutation=Mutation, types=[Trust, Site, OtherOrganisation], extensions=EXTENSIONS
 )
 
 
