@@ -121,10 +121,11 @@ _SITE_OPS = """SELECT DISTINCT ?site ?code ?from ?to WHERE {
   ?op a nhskg:SiteOperation ; nhskg:operatedSite ?site ; nhskg:operator ?org ;
       nhskg:validFrom ?from .
   ?org nhskg:odsCode ?code . OPTIONAL { ?op nhskg:validTo ?to } }"""
-_CATCHMENTS = """SELECT DISTINCT ?s ?table ?label ?org ?area ?share WHERE {
+_CATCHMENTS = """SELECT DISTINCT ?s ?table ?org ?area ?share WHERE {
   ?s a nhskg:CatchmentShare ; nhskg:catchmentTable ?table ; nhskg:catchmentOf ?org ;
-     nhskg:catchmentArea ?area ; nhskg:share ?share .
-  OPTIONAL { ?table rdfs:label ?label } }"""
+     nhskg:catchmentArea ?area ; nhskg:share ?share }"""
+_TABLES = """SELECT DISTINCT ?table ?label WHERE {
+  ?table a nhskg:CatchmentTable . OPTIONAL { ?table rdfs:label ?label } }"""
 _RECORDS = """SELECT DISTINCT ?r ?code ?vintage ?region ?geo ?g WHERE { GRAPH ?g {
   ?r a nhskg:OdsRecord ; nhskg:recordOf ?org ; nhskg:vintage ?vintage .
   OPTIONAL { ?r nhskg:statedRegionCode ?region }
@@ -159,11 +160,9 @@ def read_reference(store: GraphStore) -> Reference:
         SiteOperation(r["site"], str(r["code"]), r["from"], r["to"])
         for r in store.select(_SITE_OPS)
     ]
-    for r in store.select(_CATCHMENTS):
-        table = ref.catchments.setdefault(r["table"], {})
-        row = CatchmentRow(r["s"], r["area"], float(r["share"]))
-        table.setdefault(code_of(r["org"]), []).append(row)
+    for r in store.select(_TABLES):
         ref.catchment_labels[r["table"]] = str(r["label"] or code_of(r["table"]))
+    _read_catchments(store, ref)
     for r in _current(store, _RECORDS):
         statement = OdsStatement(r["r"], r["vintage"], r["region"], r["geo"], r["g"])
         ref.ods_records.setdefault(str(r["code"]), []).append(statement)
@@ -194,3 +193,13 @@ def _read_areas(store: GraphStore, ref: Reference) -> None:
         ref.areas[iri] = area
         if ods:
             ref.areas_by_ods.setdefault(ods, []).append(area)
+
+
+def _read_catchments(store: GraphStore, ref: Reference) -> None:
+    # ~60,000 rows: read the terms' lexical values directly (typed conversion costs seconds).
+    for solution in store.raw_query(_CATCHMENTS):
+        table = ref.catchments.setdefault(solution["table"].value, {})
+        row = CatchmentRow(
+            solution["s"].value, solution["area"].value, float(solution["share"].value)
+        )
+        table.setdefault(code_of(solution["org"].value), []).append(row)
