@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import csv
+import itertools
 from collections import Counter
 from datetime import date
 from pathlib import Path
 
 import pytest
 
+from service.geography.assign import Placer
 from service.geography.lad_history import read_history
+from service.geography.reference import Membership
 from service.store import GraphStore
 
 pytestmark = pytest.mark.national
@@ -55,20 +58,19 @@ def test_abolished_districts_leave_their_lrf_when_their_code_ends(
     assert max(r["to"] for r in rows) == date(2020, 3, 31)
 
 
-def test_no_area_is_wholly_in_two_areas_of_one_kind_on_any_date(national_store: GraphStore) -> None:
-    rows = national_store.select(
-        """SELECT ?a ?b WHERE {
-             ?a nhskg:memberArea ?x ; nhskg:parentArea ?p1 ; nhskg:validFrom ?f1 .
-             ?b nhskg:memberArea ?x ; nhskg:parentArea ?p2 ; nhskg:validFrom ?f2 .
-             FILTER (STR(?a) < STR(?b))
-             ?p1 a ?kind . ?p2 a ?kind . ?kind nhskg:apiName ?n .
-             FILTER NOT EXISTS { ?a nhskg:share ?s1 . FILTER (?s1 < 1) }
-             FILTER NOT EXISTS { ?b nhskg:share ?s2 . FILTER (?s2 < 1) }
-             OPTIONAL { ?a nhskg:validTo ?t1 } OPTIONAL { ?b nhskg:validTo ?t2 }
-             FILTER ((!BOUND(?t2) || ?f1 <= ?t2) && (!BOUND(?t1) || ?f2 <= ?t1))
-           } LIMIT 5"""
-    )
-    assert rows == []
+def test_no_area_is_wholly_in_two_areas_of_one_kind_on_any_date(geo_placer: Placer) -> None:
+    ref = geo_placer.reference
+    full: dict[tuple[str, str], list[Membership]] = {}
+    for memberships in ref.memberships.values():
+        for m in memberships:
+            for kind in ref.areas[m.parent].types if m.share >= 1 else ():
+                full.setdefault((m.member, kind), []).append(m)
+    assert len(full) > 7_000  # every MSOA in a LAD, every LAD in an LRF, a region, ...
+    for spans in full.values():
+        spans.sort(key=lambda m: m.start)
+        for a, b in itertools.pairwise(spans):
+            overlap = a.end is None or b.start <= a.end
+            assert not (overlap and a.parent != b.parent), (a, b)
 
 
 def test_straddling_districts_have_icb_shares_summing_to_one(
@@ -96,21 +98,18 @@ def test_straddling_districts_have_icb_shares_summing_to_one(
     assert shares == pytest.approx({icb: n / total for icb, n in counts.items()}, abs=1e-6)
 
 
-def test_every_2024_district_has_an_ons_region_and_an_lrf(
-    national_store: GraphStore, shared_data: Path
+def test_every_2024_district_has_an_ons_region_an_lrf_and_an_icb(
+    geo_placer: Placer, shared_data: Path
 ) -> None:
     lads = {r["ltla24_code"] for r in _csv(shared_data / "ons/lookup_ltla24_region24.csv")}
     on = date(2025, 1, 1)
-    rows = national_store.select(
-        """SELECT DISTINCT ?code ?kind ?from ?to WHERE {
-             ?m nhskg:memberArea ?a ; nhskg:parentArea ?p ; nhskg:validFrom ?from .
-             OPTIONAL { ?m nhskg:validTo ?to }
-             ?a nhskg:gssCode ?code . ?p a ?cls . ?cls nhskg:apiName ?kind }"""
-    )
+    ref = geo_placer.reference
     held: dict[str, set[str]] = {}
-    for r in rows:
-        if r["from"] <= on and (r["to"] is None or on <= r["to"]):
-            held.setdefault(str(r["kind"]), set()).add(str(r["code"]))
+    for memberships in ref.memberships.values():
+        for m in memberships:
+            if m.holds_on(on):
+                for kind in ref.areas[m.parent].types:
+                    held.setdefault(kind, set()).add(ref.areas[m.member].code)
     assert lads - held["ONS_REGION"] == set()
     assert lads - held["LRF"] == set()
     assert lads - held["ICB"] == set()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import csv
 from datetime import date
 from pathlib import Path
@@ -11,8 +12,7 @@ import pytest
 from service.geography.assign import Placer, UnknownAreaType
 from service.geography.carrying_on import SuccessionTable
 from service.geography.methods import CATCHMENT, HEADQUARTERS, ODS_STATED, SITES
-from service.geography.reference import SiteOperation, read_reference
-from service.store import GraphStore
+from service.geography.reference import SiteOperation
 from service.terms import ID
 
 pytestmark = pytest.mark.national
@@ -21,8 +21,8 @@ ON = date(2026, 7, 1)
 
 
 @pytest.fixture(scope="module")
-def placer(national_store: GraphStore) -> Placer:
-    return Placer.from_store(national_store)
+def placer(geo_placer: Placer) -> Placer:
+    return geo_placer
 
 
 def _open_trusts(placer: Placer) -> list[str]:
@@ -100,11 +100,11 @@ def test_ods_stated_region_resolves_to_the_area_with_that_ods_code(placer: Place
     assert p.evidence[0]["ods_record"] == record.iri
 
 
-def test_sites_follow_successions(national_store: GraphStore, shared_data: Path) -> None:
+def test_sites_follow_successions(geo_placer: Placer, shared_data: Path) -> None:
     """Poole Hospital (RD304) is listed under RD3 in 2018; after the 2020-10-01 merger it counts
     for R0D. Site operations are built here from the 2018 hospital list (the ODS site mapping
     lives elsewhere); locations are the loaded ones."""
-    ref = read_reference(national_store)
+    ref = copy.copy(geo_placer.reference)  # a shallow copy: its site operations are replaced
     with (shared_data / "ods/hospitals-2018-09.csv").open(encoding="latin-1", newline="") as fh:
         rows = list(csv.DictReader(fh, delimiter="\xac"))
     ref.site_operations = [

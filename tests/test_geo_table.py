@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from service.geography.assign import Placer
 from service.geography.table import materialise
 from service.store import GraphStore
 
@@ -16,9 +17,11 @@ pytestmark = pytest.mark.national
 
 
 @pytest.fixture(scope="module")
-def table(national_store: GraphStore, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def table(
+    national_store: GraphStore, geo_placer: Placer, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
     path = tmp_path_factory.mktemp("org-area") / "org_area.duckdb"
-    written = materialise(national_store, path, area_types=["LRF"])
+    written = materialise(national_store, path, area_types=["LRF"], placer=geo_placer)
     assert written and written > 0
     return path
 
@@ -62,10 +65,8 @@ def test_periods_of_one_placement_do_not_overlap_and_shares_sum_to_coverage(tabl
             assert live[0][8] <= 1.0 + 1e-6
 
 
-def test_headquarters_rows_agree_with_the_placer(national_store: GraphStore, table: Path) -> None:
-    from service.geography.assign import Placer
-
-    placer = Placer.from_store(national_store)
+def test_headquarters_rows_agree_with_the_placer(geo_placer: Placer, table: Path) -> None:
+    placer = geo_placer
     on = date(2026, 7, 1)
     for r in _rows(table):
         if r[0] == "HEADQUARTERS" and r[6] <= on and (r[7] is None or on <= r[7]):

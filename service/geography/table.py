@@ -190,12 +190,15 @@ def materialise(
     force: bool = False,
     area_types: list[str] | None = None,
     carrying_on: CarryingOn | None = None,
+    placer: Placer | None = None,
 ) -> int | None:
     """Rebuild the DuckDB org_area table if the reference graphs changed; the number of rows
-    written, or None when the table was already current."""
+    written, or None when the table was already current. A placer already read from the same
+    store may be passed in to save reading the reference again."""
     fingerprint = reference_fingerprint(store) + ":" + ",".join(area_types or ["*"])
     if not force and stored_fingerprint(path) == fingerprint:
         return None
-    rows = org_area_rows(Placer.from_store(store, carrying_on), area_types=area_types)
+    placer = placer or Placer.from_store(store, carrying_on)
+    rows = org_area_rows(placer, area_types=area_types)
     write_duckdb(rows, path, fingerprint=fingerprint)
     return len(rows)
