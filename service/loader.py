@@ -8,8 +8,10 @@ graph in the same transaction.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 
 from rdflib import RDF, Graph, Literal, URIRef
@@ -23,7 +25,7 @@ from service.mapping.spec import PROV, Mapping, load_mapping
 from service.store import PROVENANCE_GRAPH, GraphStore
 from service.terms import GRAPH, ID, ONTOLOGY_GRAPH
 from service.validation.report import Finding, ValidationReport
-from service.validation.shacl import Locator, validate_graph
+from service.validation.shacl import SH, Locator, shapes_graph, validate_graph
 from service.vocab import NHSKG
 
 # Above this many touched nodes, validating against the whole store is cheaper than slicing.
@@ -134,6 +136,23 @@ def load_file(
     )
 
 
+@lru_cache(maxsize=1)
+def back_links() -> set[str]:
+    """Predicates by which a stored node can matter to a rule about a new one: those the shapes'
+    SPARQL constraints follow (another membership of the same area, another operation of the same
+    site, another record of the same organisation). Core constraints judge a node by its own
+    triples, so other back-links, such as the thousands of catchment rows pointing at a trust,
+    are left out of the slice."""
+    shapes = shapes_graph()
+    prefixes = {str(p): str(ns) for p, ns in shapes.namespaces()}
+    found: set[str] = set()
+    for query in shapes.objects(None, SH.select):
+        for prefix, local in re.findall(r"\b([a-z]+):([A-Za-z][A-Za-z0-9]*)", str(query)):
+            if prefix in prefixes:
+                found.add(prefixes[prefix] + local)
+    return found
+
+
 def validate_candidate(
     store: GraphStore, candidate: Graph, locate: Locator, *, exclude: set[str]
 ) -> ValidationReport:
@@ -150,7 +169,7 @@ def validate_candidate(
     if len(touched) > SLICE_LIMIT:
         data, judged = store.union_graph(exclude=exclude), None
     else:
-        data, judged = store.neighbourhood(touched, exclude=exclude)
+        data, judged = store.neighbourhood(touched, exclude=exclude, back_links=back_links())
     judged_nodes = None if judged is None else judged | set(candidate.subjects())
     for triple in candidate:
         data.add(triple)
