@@ -8,9 +8,11 @@ graph in the same transaction.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from rdflib import RDF, Literal, URIRef
 from rdflib.term import Node
@@ -40,6 +42,12 @@ class LoadResult:
     report: ValidationReport
     rows: int = 0
     triples: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)  # reason -> rows left out
+    notes: dict[str, int] = field(default_factory=dict)  # reason -> rows loaded in part
+
+    def skip_lines(self) -> list[str]:
+        lines = [f"skipped {n} row(s): {reason}" for reason, n in self.skipped.items()]
+        return lines + [f"loaded {n} row(s) in part: {reason}" for reason, n in self.notes.items()]
 
     @property
     def ok(self) -> bool:
@@ -87,7 +95,9 @@ def load_file(
     try:
         rows = read_rows(path, mapping.source)
         if mapping.derive:
-            rows = derive.apply(mapping.derive, rows, mapping.derive_options, path.parent)
+            options = _with_reference(store, mapping.derive_options)
+            options[derive.VINTAGE] = vintage or ""
+            rows = derive.apply(mapping.derive, rows, options, path.parent)
         batch = map_rows(
             mapping,
             rows,
@@ -115,6 +125,8 @@ def load_file(
         report,
         rows=batch.row_count,
         triples=len(batch.graph),
+        skipped=dict(batch.skipped.most_common()),
+        notes=dict(batch.notes.most_common()),
     )
     if report.conforms and not dry_run:
         provenance = _provenance(graph, path, sha, mapping, batch, old)
@@ -122,6 +134,32 @@ def load_file(
     elif report.conforms:
         result.status = "valid"
     return result
+
+
+ORGANISATION_LIFETIMES = """
+SELECT ?code ?open ?close WHERE {
+    ?org nhskg:odsCode ?code ; a ?type ; nhskg:openDate ?open .
+    ?type rdfs:subClassOf* nhskg:Organisation .
+    OPTIONAL { ?org nhskg:closeDate ?close }
+}
+"""
+
+
+def organisation_lifetimes(store: GraphStore) -> dict[str, tuple[date, date | None]]:
+    """ODS code -> (open date, close date) of every organisation in the store."""
+    return {
+        r["code"]: (r["open"], r["close"])
+        for r in store.select(ORGANISATION_LIFETIMES)
+        if isinstance(r["open"], date)
+    }
+
+
+def _with_reference(store: GraphStore, options: dict[str, Any]) -> dict[str, Any]:
+    """A derivation that names `reference: organisations` is given the organisations already in
+    the store (code -> lifetime) as a plain value: it stays a pure function of rows and options."""
+    if options.get("reference") != "organisations":
+        return dict(options)
+    return {**options, derive.REFERENCE: organisation_lifetimes(store)}
 
 
 def validate_batch(store: GraphStore, batch: MappedBatch, *, exclude: set[str]) -> ValidationReport:
@@ -167,6 +205,11 @@ def _provenance(
         (activity, NHSKG.softwareVersion, Literal(__version__)),
         (activity, NHSKG.rowCount, Literal(batch.row_count)),
         (activity, NHSKG.tripleCount, Literal(len(batch.graph))),
+        *(
+            (activity, NHSKG.skipNote, Literal(f"{n} row(s) {kind}: {reason}"))
+            for kind, counts in (("skipped", batch.skipped), ("loaded in part", batch.notes))
+            for reason, n in counts.items()
+        ),
         (source, RDF.type, NHSKG.SourceFile),
         (source, NHSKG.fileName, Literal(path.name)),
         (source, NHSKG.sha256, Literal(sha)),

@@ -134,7 +134,7 @@ class GraphStore:
             yield to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)
 
     def neighbourhood(self, nodes: Iterable[URIRef], *, exclude: set[str]) -> Graph:
-        """Stored triples about the given nodes and about whatever points at them, plus the types
+        """Stored triples about the given nodes and about whatever points at them, plus the descriptions
         of everything those triples mention, excluding some graphs: the reference slice a
         candidate batch is validated together with."""
         excluded = {ox.NamedNode(g) for g in exclude}
@@ -157,8 +157,10 @@ class GraphStore:
                     out.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))
                     if isinstance(q.object, ox.NamedNode):
                         mentioned.add(q.object)
+        # What the slice mentions comes with its own description (not only its type): a node
+        # whose class a shape targets would otherwise fail that shape for want of its properties.
         for node in mentioned - seen:
-            for q in self._store.quads_for_pattern(node, _RDF_TYPE, None, None):
+            for q in self._store.quads_for_pattern(node, None, None, None):
                 if q.graph_name not in excluded:
                     out.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))
         return out

@@ -34,6 +34,7 @@ class NHSKG(DefinedNamespace):
     Rename: URIRef
     Site: URIRef
     SiteOperation: URIRef
+    SiteRecord: URIRef
     SourceFile: URIRef
     Split: URIRef
     StatedType: URIRef
@@ -70,8 +71,12 @@ class NHSKG(DefinedNamespace):
     sha256: URIRef
     share: URIRef
     shareOfEvent: URIRef
+    siteRecordOf: URIRef
+    skipNote: URIRef
     softwareVersion: URIRef
     statedHealthGeographyCode: URIRef
+    statedOn: URIRef
+    statedParentCode: URIRef
     statedRegionCode: URIRef
     successor: URIRef
     supersedes: URIRef
