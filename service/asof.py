@@ -114,7 +114,9 @@ class AsOf:
             return AsOfAnswer(code, day, "unknown", f"{code} is not an organisation in the data.")
         if day < life.opened:
             return AsOfAnswer(
-                code, day, "not_yet_open",
+                code,
+                day,
+                "not_yet_open",
                 f"{life.name} ({code}) had not opened on {day}: it opened on {life.opened}.",
                 life,
             )
@@ -126,9 +128,12 @@ class AsOf:
             else:
                 tail = " No successor is recorded."
             return AsOfAnswer(
-                code, day, "closed",
+                code,
+                day,
+                "closed",
                 f"{life.name} ({code}) had closed on {day}: it closed on {life.closed}.{tail}",
-                life, resolution,
+                life,
+                resolution,
             )
         return AsOfAnswer(code, day, "open", f"{life.name} ({code}) was open on {day}.", life)
 

@@ -134,9 +134,9 @@ class GraphStore:
             yield to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)
 
     def neighbourhood(self, nodes: Iterable[URIRef], *, exclude: set[str]) -> Graph:
-        """Stored triples about the given nodes and about whatever points at them, plus the descriptions
-        of everything those triples mention, excluding some graphs: the reference slice a
-        candidate batch is validated together with."""
+        """Stored triples about the given nodes and about whatever points at them, plus the
+        descriptions of everything those triples mention, excluding some graphs: the reference
+        slice a candidate batch is validated together with."""
         excluded = {ox.NamedNode(g) for g in exclude}
         out = Graph()
         seen: set[Any] = set()

@@ -144,13 +144,20 @@ class SuccessionIndex:
     ) -> None:
         step = self._next_step(code, on, after, chain)
         if step is None:
-            if code in found and found[code].weight is not None and weight is not None:
-                weight += found[code].weight  # two routes into one successor add up
+            earlier = found[code].weight if code in found else None
+            if earlier is not None and weight is not None:
+                weight += earlier  # two routes into one successor add up
             found[code] = Successor(code, weight, chain)
             return
         for successor in step.resultings:
-            self._walk(successor, on, self._weight(step, successor, weight), (*chain, step), found,
-                       after=step.effective)
+            self._walk(
+                successor,
+                on,
+                self._weight(step, successor, weight),
+                (*chain, step),
+                found,
+                after=step.effective,
+            )
 
     def _next_step(
         self, code: str, on: date, after: date | None, chain: tuple[Step, ...]

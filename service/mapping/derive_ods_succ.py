@@ -26,7 +26,9 @@ from service.mapping.readers import Row
 
 Lifetimes = dict[str, tuple[date, date | None]]
 
-SELF = "a code succeeding itself (a practice or site code re-registered): not a change of organisation"
+SELF = (
+    "a code succeeding itself (a practice or site code re-registered): not a change of organisation"
+)
 NOT_REFERENCE = (
     "neither code is an organisation in the reference data (CCG, GP practice, site, or a trust"
     " closed before the earliest trust file)"
@@ -78,7 +80,9 @@ def ods_successions(rows: Iterable[Row], options: dict[str, Any], base: Path) ->
         yield from _event_rows(event, reference)
 
 
-def _pair(row: Row, options: dict[str, Any], reference: Lifetimes) -> tuple[str | None, Pair | None]:
+def _pair(
+    row: Row, options: dict[str, Any], reference: Lifetimes
+) -> tuple[str | None, Pair | None]:
     original = row.values[options.get("original", "original")].upper()
     resulting = row.values[options.get("resulting", "resulting")].upper()
     raw = row.values[options.get("date", "date")]
