@@ -78,6 +78,11 @@ class SiteOnDate:
     operators: tuple[str, ...]  # who operated it on the date, after successions
     via_succession: bool
 
+    @property
+    def ambiguous(self) -> bool:
+        """Several operators: the stated one split, and no source says which successor took it."""
+        return len(self.operators) > 1
+
 
 class AsOf:
     """Organisation lifetimes and site statements in memory, with a succession index."""

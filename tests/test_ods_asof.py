@@ -89,3 +89,4 @@ def test_split_trust_sites_go_to_both_successors(asof: AsOf) -> None:
     assert sites
     later = asof.site_on(sites[0].site, date(2022, 1, 1))
     assert later is not None and set(later.operators) == {"R0A", "RM3"}
+    assert later.ambiguous  # the split gave no shares and the site's new code is not stated
