@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from rdflib import RDF, Literal, URIRef
+from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from service import __version__
@@ -21,13 +21,12 @@ from service.mapping import derive
 from service.mapping.engine import MappedBatch, map_rows
 from service.mapping.readers import LayoutError, read_rows
 from service.mapping.spec import PROV, Mapping, load_mapping
-from service.store import GraphStore
+from service.store import PROVENANCE_GRAPH, GraphStore
 from service.terms import GRAPH, ID, ONTOLOGY_GRAPH
 from service.validation.report import Finding, ValidationReport
-from service.validation.shacl import validate_graph
+from service.validation.shacl import Locator, validate_graph
 from service.vocab import NHSKG
 
-PROVENANCE_GRAPH = str(GRAPH["provenance"])
 # Above this many touched nodes, validating against the whole store is cheaper than slicing.
 SLICE_LIMIT = 20_000
 
@@ -61,78 +60,26 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def target_graph(mapping: Mapping, path: Path, vintage: str | None, sha: str) -> tuple[str, str]:
-    """(logical key, graph IRI): one logical slot per mapping and vintage (or file name); the IRI
-    names the content, so a changed file is a new graph that supersedes the old one."""
-    key = mapping.graph.replace("{vintage}", vintage or "current").replace("{file}", path.stem)
-    return key, str(GRAPH[f"{key}/{sha[:16]}"])
+def graph_key(mapping: Mapping, path: Path, vintage: str | None) -> str:
+    """One logical slot per mapping and vintage (or file name): a newer file for the same slot
+    replaces the graph of the older one."""
+    return mapping.graph.replace("{vintage}", vintage or "current").replace("{file}", path.stem)
 
 
 def current_graphs(store: GraphStore, key: str) -> list[str]:
     prefix = str(GRAPH[key]) + "/"
-    return [g for g in store.named_graphs() if g.startswith(prefix)]
+    return [g for g in store.current_graphs() if g.startswith(prefix)]
 
 
-def load_file(
-    store: GraphStore,
-    path: Path,
-    mapping_name: str,
-    *,
-    vintage: str | None = None,
-    dry_run: bool = False,
-) -> LoadResult:
-    mapping = load_mapping(mapping_name)
-    vintage = vintage or mapping.vintage_of(path.name)
-    if "{vintage}" in mapping.graph and vintage is None:
-        raise ValueError(
-            f"{path.name}: mapping {mapping.id} needs a vintage (--vintage YYYY-MM-DD)"
-        )
-    sha = sha256_of(path)
-    key, graph = target_graph(mapping, path, vintage, sha)
-    if store.contains_graph(graph):
-        return LoadResult("unchanged", path.name, mapping.id, graph, ValidationReport(True))
-    try:
-        rows = read_rows(path, mapping.source)
-        if mapping.derive:
-            options = _with_reference(store, mapping.derive_options)
-            options[derive.VINTAGE] = vintage or ""
-            rows = derive.apply(mapping.derive, rows, options, path.parent)
-        batch = map_rows(
-            mapping,
-            rows,
-            file_name=path.name,
-            context={"vintage": vintage or "", "file": path.name},
-        )
-    except LayoutError as exc:
-        finding = Finding(
-            file=exc.file,
-            row=exc.row,
-            column=None,
-            value=None,
-            rule=f"unknown or broken file layout for mapping {mapping.id}: {exc.message}",
-        )
-        return LoadResult(
-            "rejected", path.name, mapping.id, graph, ValidationReport(False, [finding])
-        )
-    old = current_graphs(store, key)
-    report = validate_batch(store, batch, exclude=set(old))
-    result = LoadResult(
-        "rejected" if not report.conforms else "loaded",
-        path.name,
-        mapping.id,
-        graph,
-        report,
-        rows=batch.row_count,
-        triples=len(batch.graph),
-        skipped=dict(batch.skipped.most_common()),
-        notes=dict(batch.notes.most_common()),
-    )
-    if report.conforms and not dry_run:
-        provenance = _provenance(graph, path, sha, mapping, batch, old)
-        store.write_graph(graph, batch.graph, extra=provenance, supersedes=old)
-    elif report.conforms:
-        result.status = "valid"
-    return result
+def new_graph_name(store: GraphStore, key: str, sha: str) -> str:
+    """The graph IRI names the content; content loaded again after being replaced gets a fresh
+    IRI, because a retired graph stays retired (history is never rewritten)."""
+    graph = str(GRAPH[f"{key}/{sha[:16]}"])
+    n = 1
+    while store.contains_graph(graph):
+        n += 1
+        graph = str(GRAPH[f"{key}/{sha[:16]}-{n}"])
+    return graph
 
 
 ORGANISATION_LIFETIMES = """
@@ -153,29 +100,118 @@ def organisation_lifetimes(store: GraphStore) -> dict[str, tuple[date, date | No
     }
 
 
-def _with_reference(store: GraphStore, options: dict[str, Any]) -> dict[str, Any]:
-    """A derivation that names `reference: organisations` is given the organisations already in
-    the store (code -> lifetime) as a plain value: it stays a pure function of rows and options."""
-    if options.get("reference") != "organisations":
-        return dict(options)
-    return {**options, derive.REFERENCE: organisation_lifetimes(store)}
+def derive_options(
+    mapping: Mapping, vintage: str | None, reference: GraphStore | None
+) -> dict[str, Any]:
+    """The derivation's options, plus the file's vintage and, for a derivation that names
+    `reference: organisations`, the organisations already in the store (code -> lifetime) as a
+    plain value: the derivation stays a pure function of its rows and options."""
+    options = {**mapping.derive_options, derive.VINTAGE: vintage or ""}
+    if options.get("reference") == "organisations":
+        options[derive.REFERENCE] = organisation_lifetimes(reference) if reference else {}
+    return options
 
 
-def validate_batch(store: GraphStore, batch: MappedBatch, *, exclude: set[str]) -> ValidationReport:
+def map_file(
+    path: Path, mapping: Mapping, vintage: str | None, reference: GraphStore | None = None
+) -> MappedBatch | Finding:
+    """Read and map a file; a layout the mapping does not describe is a finding, not a crash."""
+    try:
+        rows = read_rows(path, mapping.source)
+        if mapping.derive:
+            options = derive_options(mapping, vintage, reference)
+            rows = derive.apply(mapping.derive, rows, options, path.parent)
+        return map_rows(
+            mapping,
+            rows,
+            file_name=path.name,
+            context={"vintage": vintage or "", "file": path.name},
+        )
+    except LayoutError as exc:
+        return Finding(
+            file=exc.file,
+            row=exc.row,
+            column=None,
+            value=None,
+            rule=f"unknown or broken file layout for mapping {mapping.id}: {exc.message}",
+        )
+
+
+def load_file(
+    store: GraphStore,
+    path: Path,
+    mapping_name: str,
+    *,
+    vintage: str | None = None,
+    dry_run: bool = False,
+) -> LoadResult:
+    """Validate a file through its mapping and, if every rule holds, write it as one graph."""
+    mapping = load_mapping(mapping_name)
+    vintage = vintage or mapping.vintage_of(path.name)
+    if "{vintage}" in mapping.graph and vintage is None:
+        raise ValueError(
+            f"{path.name}: mapping {mapping.id} needs a vintage (--vintage YYYY-MM-DD)"
+        )
+    sha = sha256_of(path)
+    key = graph_key(mapping, path, vintage)
+    with store.writing():
+        old = current_graphs(store, key)
+        if str(GRAPH[f"{key}/{sha[:16]}"]) in old:
+            return LoadResult("unchanged", path.name, mapping.id, old[0], ValidationReport(True))
+        graph = new_graph_name(store, key, sha)
+        batch = map_file(path, mapping, vintage, reference=store)
+        if isinstance(batch, Finding):
+            return LoadResult(
+                "rejected", path.name, mapping.id, graph, ValidationReport(False, [batch])
+            )
+        report = validate_batch(store, batch, exclude=set(old))
+        status = "rejected" if not report.conforms else ("valid" if dry_run else "loaded")
+        if status == "loaded":
+            provenance = _provenance(graph, path, sha, mapping, batch, old)
+            store.write_graph(graph, batch.graph, extra=provenance, retires=old)
+    return LoadResult(
+        status,
+        path.name,
+        mapping.id,
+        graph,
+        report,
+        rows=batch.row_count,
+        triples=len(batch.graph),
+        skipped=dict(batch.skipped.most_common()),
+        notes=dict(batch.notes.most_common()),
+    )
+
+
+def validate_candidate(
+    store: GraphStore, candidate: Graph, locate: Locator, *, exclude: set[str]
+) -> ValidationReport:
+    """Validate new triples together with the part of the store they touch. Findings are kept
+    for nodes the candidate describes or fully brings in; nodes present only as context (their
+    type) were valid when they were loaded and are not judged on a partial description."""
     touched = {
         n
-        for t in batch.graph
+        for t in candidate
         for n in (t[0], t[2])
         if isinstance(n, URIRef) and str(n).startswith(str(ID))
     }
     exclude = exclude | {str(ONTOLOGY_GRAPH)}
     if len(touched) > SLICE_LIMIT:
-        data = store.union_graph(exclude=exclude)
+        data, judged = store.union_graph(exclude=exclude), None
     else:
-        data = store.neighbourhood(touched, exclude=exclude)
-    for triple in batch.graph:
+        data, judged = store.neighbourhood(touched, exclude=exclude)
+    judged_nodes = None if judged is None else judged | set(candidate.subjects())
+    for triple in candidate:
         data.add(triple)
+    report = validate_graph(data, locate)
+    if judged_nodes is not None:
+        report.findings = [
+            f for f in report.findings if f.focus is None or URIRef(f.focus) in judged_nodes
+        ]
+        report.conforms = not any(f.severity == "Violation" for f in report.findings)
+    return report
 
+
+def validate_batch(store: GraphStore, batch: MappedBatch, *, exclude: set[str]) -> ValidationReport:
     def locate(
         focus: Node, path: Node | None, value: Node | None
     ) -> tuple[str, int | None, str | None]:
@@ -184,7 +220,7 @@ def validate_batch(store: GraphStore, batch: MappedBatch, *, exclude: set[str]) 
             return ("(already in the store)", None, str(path).rsplit("#", 1)[-1] if path else None)
         return (batch.file_name, origin[0], origin[1])
 
-    return validate_graph(data, locate)
+    return validate_candidate(store, batch.graph, locate, exclude=exclude)
 
 
 def _provenance(

@@ -13,6 +13,9 @@ class NHSKG(DefinedNamespace):
     Acquisition: URIRef
     AreaMembership: URIRef
     CatchmentShare: URIRef
+    ChangeSet: URIRef
+    ChangeSetApplication: URIRef
+    ChangeSetReversion: URIRef
     Closure: URIRef
     CodeChange: URIRef
     GPPractice: URIRef
@@ -45,10 +48,12 @@ class NHSKG(DefinedNamespace):
     TypeBasisScheme: URIRef
     UnregisteredProvider: URIRef
     UpperTierLocalAuthority: URIRef
+    affects: URIRef
     alsoDatedOn: URIRef
     apiName: URIRef
     catchmentArea: URIRef
     catchmentOf: URIRef
+    changeSetId: URIRef
     closeDate: URIRef
     effectiveDate: URIRef
     fileName: URIRef
@@ -65,6 +70,7 @@ class NHSKG(DefinedNamespace):
     operator: URIRef
     parentArea: URIRef
     postcode: URIRef
+    reason: URIRef
     recordOf: URIRef
     rowCount: URIRef
     sector: URIRef
