@@ -110,7 +110,7 @@ class SuccessionIndex:
     @classmethod
     def from_store(cls, store: GraphStore) -> SuccessionIndex:
         index = cls(*read_events(store))
-        index._store, index._graphs = store, tuple(store.named_graphs())
+        index._store, index._graphs = store, tuple(store.current_graphs())
         return index
 
     def refresh(self) -> None:
@@ -121,7 +121,7 @@ class SuccessionIndex:
 
     def refresh_if_changed(self) -> bool:
         assert self._store is not None, "an index built from a store can refresh"
-        if tuple(self._store.named_graphs()) == self._graphs:
+        if tuple(self._store.current_graphs()) == self._graphs:
             return False
         self.refresh()
         return True
