@@ -138,3 +138,11 @@ def test_out_of_range_latitude_is_rejected(trust_store: GraphStore, tmp_path: Pa
     bad.write_text(HEADER + hospital(0, "RD304", "RD3", "Poole", lat="5072"))
     result = load_file(trust_store, bad, "nhs-hospitals-2023")
     assert [(f.row, f.column, f.value) for f in result.report.findings] == [(2, "Latitude", "5072")]
+
+
+def test_row_count_is_of_source_rows_not_derived_ones(
+    trust_store: GraphStore, tmp_path: Path
+) -> None:
+    succ = tmp_path / "succ.csv"
+    succ.write_text('"RD3","R0D","","20201001","0"\n"RDZ","R0D","","20201001","0"\n')
+    assert load_file(trust_store, succ, "ods-succ").rows == 2

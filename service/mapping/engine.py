@@ -125,8 +125,13 @@ def map_rows(
 ) -> MappedBatch:
     graph = Graph()
     batch = MappedBatch(mapping=mapping, file_name=file_name, graph=graph, row_count=0)
+    # Source rows, not derived ones: a derivation may turn one source row into several (an event
+    # and its participants), each keeping the source row's number.
+    numbers: set[int] = set()
     for row in rows:
-        batch.row_count += 1
+        if row.number not in numbers:
+            numbers.add(row.number)
+            batch.row_count += 1
         values = {**context, **row.values}
         reason = _skip_reason(mapping, values)
         if reason:
