@@ -16,26 +16,43 @@ from datetime import date
 from service.store import GraphStore
 from service.succession import Resolution, SuccessionIndex
 
-ORGANISATIONS = """
-SELECT ?code ?name ?open ?close ?trust WHERE {
-    ?org nhskg:odsCode ?code ; a ?type ; nhskg:openDate ?open .
-    ?type rdfs:subClassOf* nhskg:Organisation .
-    OPTIONAL { ?org nhskg:closeDate ?close }
-    OPTIONAL { ?org rdfs:label ?name }
-    BIND (EXISTS { ?org a nhskg:NHSTrust } AS ?trust)
+# Small DISTINCT queries joined in Python: the same fact stated by several loaded files would
+# otherwise multiply the solutions of one large query (four vintages of a trust give 4^5 rows).
+ORGANISATION_CODES = """
+SELECT DISTINCT ?node ?code WHERE {
+    ?type rdfs:subClassOf* nhskg:Organisation . ?node a ?type ; nhskg:odsCode ?code .
+}
+"""
+TRUSTS = "SELECT DISTINCT ?node WHERE { ?node a nhskg:NHSTrust }"
+SITE_CODES = "SELECT DISTINCT ?node ?code WHERE { ?node a nhskg:Site ; nhskg:odsCode ?code }"
+OPEN_DATES = "SELECT DISTINCT ?node ?day WHERE { ?node nhskg:openDate ?day }"
+CLOSE_DATES = "SELECT DISTINCT ?node ?day WHERE { ?node nhskg:closeDate ?day }"
+NAMES = """
+SELECT ?node (MIN(?name) AS ?label) WHERE {
+    ?node a nhskg:NHSTrust ; rdfs:label ?name } GROUP BY ?node
+"""
+SITE_OPERATIONS = """
+SELECT ?op ?site ?operator ?from ?to ?stated WHERE {
+    ?op a nhskg:SiteOperation ; nhskg:operatedSite ?site ; nhskg:operator ?operator ;
+        nhskg:validFrom ?from .
+    OPTIONAL { ?op nhskg:validTo ?to }
+    OPTIONAL { ?op nhskg:statedOn ?stated }
 }
 """
 
-SITE_OPERATIONS = """
-SELECT ?site ?operator ?from ?to ?stated ?open ?close WHERE {
-    ?op a nhskg:SiteOperation ; nhskg:operatedSite/nhskg:odsCode ?site ;
-        nhskg:operator/nhskg:odsCode ?operator ; nhskg:validFrom ?from .
-    OPTIONAL { ?op nhskg:validTo ?to }
-    OPTIONAL { ?op nhskg:statedOn ?stated }
-    OPTIONAL { ?op nhskg:operatedSite/nhskg:openDate ?open }
-    OPTIONAL { ?op nhskg:operatedSite/nhskg:closeDate ?close }
-}
-"""
+
+def _rows(store: GraphStore, query: str) -> list[dict[str, str | None]]:
+    """Plain string values of a SELECT over the current graphs (converted here, cheaply)."""
+    solutions = store.raw_query(query)
+    names = [v.value for v in solutions.variables]
+    return [{n: (s[n].value if s[n] is not None else None) for n in names} for s in solutions]
+
+
+def _day(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None  # an ill-typed date cannot pass the shapes; never read as a date
 
 
 @dataclass(frozen=True)
@@ -95,19 +112,32 @@ class AsOf:
     def refresh(self, *, successions: bool = True) -> None:
         if successions:
             self.successions.refresh()
+        organisations = {r["node"]: r["code"] or "" for r in _rows(self.store, ORGANISATION_CODES)}
+        sites = {r["node"]: r["code"] or "" for r in _rows(self.store, SITE_CODES)}
+        trusts = {r["node"] for r in _rows(self.store, TRUSTS)}
+        opened = {r["node"]: _day(r["day"]) for r in _rows(self.store, OPEN_DATES)}
+        closed = {r["node"]: _day(r["day"]) for r in _rows(self.store, CLOSE_DATES)}
+        names = {r["node"]: r["label"] for r in _rows(self.store, NAMES)}
         self.lifetimes: dict[str, Lifetime] = {}
-        for r in self.store.select(ORGANISATIONS):
-            life = Lifetime(r["code"], r["name"] or r["code"], r["open"], r["close"], r["trust"])
-            self.lifetimes[r["code"]] = life
-        self.site_dates: dict[str, tuple[date | None, date | None]] = {}
+        for node, code in organisations.items():
+            if (day := opened.get(node)) is not None:
+                name = names.get(node) or code
+                self.lifetimes[code] = Lifetime(code, name, day, closed.get(node), node in trusts)
+        self.site_dates = {code: (opened.get(n), closed.get(n)) for n, code in sites.items()}
         self.statements: dict[str, list[Statement]] = defaultdict(list)
-        for r in self.store.select(SITE_OPERATIONS):
-            self.statements[r["site"]].append(
-                Statement(r["operator"], r["from"], r["to"], r["stated"])
-            )
-            self.site_dates[r["site"]] = (r["open"], r["close"])
-        for statements in self.statements.values():
+        for r in _rows(self.store, SITE_OPERATIONS):
+            site = sites.get(r["site"] or "")
+            operator = organisations.get(r["operator"] or "")
+            start = _day(r["from"])
+            if site is None or operator is None or start is None:
+                continue  # the shapes make every operation name a known site and operator
+            statement = Statement(operator, start, _day(r["to"]), _day(r["stated"]))
+            self.statements[site].append(statement)
+        self.sites_by_operator: dict[str, set[str]] = defaultdict(set)
+        for site, statements in self.statements.items():
             statements.sort(key=lambda s: (s.valid_from, s.stated_on or s.valid_from))
+            for statement in statements:
+                self.sites_by_operator[statement.operator].add(site)
 
     def trusts_open_on(self, day: date) -> list[str]:
         return sorted(c for c, life in self.lifetimes.items() if life.trust and life.open_on(day))
@@ -122,7 +152,7 @@ class AsOf:
                 code,
                 day,
                 "not_yet_open",
-                f"{life.name} ({code}) had not opened on {day}: it opened on {life.opened}.",
+                f"{life.name} ({code}) was not yet open on {day}: it opened on {life.opened}.",
                 life,
             )
         if life.closed is not None and day > life.closed:
@@ -136,7 +166,7 @@ class AsOf:
                 code,
                 day,
                 "closed",
-                f"{life.name} ({code}) had closed on {day}: it closed on {life.closed}.{tail}",
+                f"{life.name} ({code}) was closed on {day}: it closed on {life.closed}.{tail}",
                 life,
                 resolution,
             )
@@ -146,7 +176,9 @@ class AsOf:
         life = self.lifetimes.get(code)
         return f"{life.name} ({code})" if life else code
 
-    def site_on(self, site: str, day: date) -> SiteOnDate | None:
+    def site_on(
+        self, site: str, day: date, resolved: dict[str, tuple[str, ...]] | None = None
+    ) -> SiteOnDate | None:
         """Who operated a site on a date, or None when no statement reaches the date or the site
         was not open then."""
         opened, closed = self.site_dates.get(site, (None, None))
@@ -157,14 +189,25 @@ class AsOf:
             return None
         covering = [s for s in before if s.valid_to is None or day <= s.valid_to]
         statement = (covering or before)[-1]
-        operators = self.successions.resolve(statement.operator, day).codes
+        resolved = {} if resolved is None else resolved
+        if statement.operator not in resolved:
+            resolved[statement.operator] = self.successions.resolve(statement.operator, day).codes
+        operators = resolved[statement.operator]
         return SiteOnDate(site, statement.operator, operators, operators != (statement.operator,))
 
     def sites_operated_by(self, trust: str, day: date) -> list[SiteOnDate]:
         trust = trust.strip().upper()
         found = []
-        for site in self.statements:
-            on = self.site_on(site, day)
+        resolved: dict[str, tuple[str, ...]] = {}  # operator -> who carries it on at `day`
+        # Only sites stated under the trust or under an organisation it (transitively) carries on.
+        lineage, frontier = {trust}, [trust]
+        while frontier:
+            for step in self.successions.predecessors(frontier.pop()):
+                frontier += [c for c in step.originals if c not in lineage]
+                lineage.update(step.originals)
+        candidates = set().union(*(self.sites_by_operator.get(c, set()) for c in lineage))
+        for site in candidates:
+            on = self.site_on(site, day, resolved)
             if on is not None and trust in on.operators:
                 found.append(on)
         return sorted(found, key=lambda s: s.site)

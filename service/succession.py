@@ -23,7 +23,7 @@ from service.terms import DEF
 TYPE_ORDER = ("Merger", "Acquisition", "Split", "CodeChange", "Rename", "Succession", "Closure")
 
 EVENTS = """
-SELECT ?event ?type ?effective ?basis ?original ?resulting ?also WHERE {
+SELECT DISTINCT ?event ?type ?effective ?basis ?original ?resulting ?also WHERE {
     ?event a ?type ; nhskg:effectiveDate ?effective .
     ?type rdfs:subClassOf* org:ChangeEvent .
     OPTIONAL { ?event nhskg:typeBasis ?basis }
@@ -34,7 +34,7 @@ SELECT ?event ?type ?effective ?basis ?original ?resulting ?also WHERE {
 """
 
 SHARES = """
-SELECT ?event ?successor ?share WHERE {
+SELECT DISTINCT ?s ?event ?successor ?share WHERE {
     ?s nhskg:shareOfEvent ?event ; nhskg:successor/nhskg:odsCode ?successor ; nhskg:share ?share .
 }
 """
