@@ -71,7 +71,7 @@ def test_succession_rows_are_all_accounted_for(national_store: GraphStore) -> No
 
 def test_hospital_lists_keep_coordinates_per_vintage(national_store: GraphStore) -> None:
     rows = national_store.select(
-        """SELECT ?vintage ?lat ?parent WHERE {
+        """SELECT DISTINCT ?vintage ?lat ?parent WHERE {
              ?r nhskg:siteRecordOf/nhskg:odsCode "RD304" ; nhskg:vintage ?vintage ;
                 nhskg:latitude ?lat ; nhskg:statedParentCode ?parent } ORDER BY ?vintage"""
     )
