@@ -38,6 +38,7 @@ class NHSKG(DefinedNamespace):
     Rename: URIRef
     Site: URIRef
     SiteOperation: URIRef
+    SiteRecord: URIRef
     SourceFile: URIRef
     Split: URIRef
     StatedType: URIRef
@@ -79,8 +80,12 @@ class NHSKG(DefinedNamespace):
     sha256: URIRef
     share: URIRef
     shareOfEvent: URIRef
+    siteRecordOf: URIRef
+    skipNote: URIRef
     softwareVersion: URIRef
     statedHealthGeographyCode: URIRef
+    statedOn: URIRef
+    statedParentCode: URIRef
     statedRegionCode: URIRef
     successor: URIRef
     supersedes: URIRef
