@@ -13,6 +13,7 @@ class NHSKG(DefinedNamespace):
     Acquisition: URIRef
     AreaMembership: URIRef
     CatchmentShare: URIRef
+    CatchmentTable: URIRef
     ChangeSet: URIRef
     ChangeSetApplication: URIRef
     ChangeSetReversion: URIRef
@@ -37,6 +38,7 @@ class NHSKG(DefinedNamespace):
     Rename: URIRef
     Site: URIRef
     SiteOperation: URIRef
+    SiteRecord: URIRef
     SourceFile: URIRef
     Split: URIRef
     StatedType: URIRef
@@ -52,8 +54,10 @@ class NHSKG(DefinedNamespace):
     apiName: URIRef
     catchmentArea: URIRef
     catchmentOf: URIRef
+    catchmentTable: URIRef
     changeSetId: URIRef
     closeDate: URIRef
+    codeListedOn: URIRef
     effectiveDate: URIRef
     fileName: URIRef
     gssCode: URIRef
@@ -76,8 +80,12 @@ class NHSKG(DefinedNamespace):
     sha256: URIRef
     share: URIRef
     shareOfEvent: URIRef
+    siteRecordOf: URIRef
+    skipNote: URIRef
     softwareVersion: URIRef
     statedHealthGeographyCode: URIRef
+    statedOn: URIRef
+    statedParentCode: URIRef
     statedRegionCode: URIRef
     successor: URIRef
     supersedes: URIRef

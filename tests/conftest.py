@@ -49,3 +49,11 @@ def national_store(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) 
     results = load_all(store, shared_data)
     assert all(r.ok for r in results), [r.report.text() for r in results if not r.ok]
     return store
+
+
+@pytest.fixture(scope="session")
+def geo_placer(national_store: GraphStore):  # type: ignore[no-untyped-def]
+    """One reference snapshot of the national store for the geography tests (takes seconds)."""
+    from service.geography.assign import Placer
+
+    return Placer.from_store(national_store)
