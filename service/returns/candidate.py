@@ -18,6 +18,7 @@ from service.returns.periods import Period
 @dataclass
 class CandidateValues:
     file: str
+    missing: frozenset[str] = frozenset()  # texts the mapping declares mean "not reported"
     code: list[str] = field(default_factory=list)
     name: list[str] = field(default_factory=list)
     region: list[str] = field(default_factory=list)
@@ -46,7 +47,7 @@ class CandidateValues:
         row: int,
     ) -> None:
         number, raw = _number(cell_value)
-        if number is None and raw is None:
+        if (number is None and raw is None) or raw in self.missing:
             return
         self.code.append(code)
         self.name.append(name)

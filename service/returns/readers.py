@@ -27,7 +27,7 @@ HEADER_SEARCH_ROWS = 40
 
 def read_return(path: Path, mapping: ReturnMapping) -> CandidateValues:
     sheets = _open(path, mapping)
-    out = CandidateValues(file=path.name)
+    out = CandidateValues(file=path.name, missing=frozenset(mapping.missing_markers))
     if mapping.layout == "wide-dates":
         for column in mapping.metrics:
             sheet = column.headings[0]
@@ -258,3 +258,30 @@ def _row_period(
 
 def is_date(cell: Any) -> bool:
     return isinstance(cell, date | datetime)
+
+
+def read_stated_totals(
+    path: Path, mapping: ReturnMapping, sheet: str
+) -> dict[tuple[str, date], float]:
+    """The totals a wide sheet publishes above its provider rows (ENGLAND and each region, by the
+    label in the name column), read separately from the values: (label, day) -> total."""
+    book = _open(path, mapping)
+    if sheet not in book:
+        raise LayoutError(path.name, None, f"no sheet {sheet!r}")
+    grid = book[sheet]()
+    hrow = _heading_row(path.name, sheet, grid, mapping)
+    heads = _headings(grid, hrow, False)
+    code_col = _column(path.name, sheet, mapping.code, heads)
+    name_col = _column(path.name, sheet, mapping.name, heads)
+    first = letter_index(mapping.first_value_column or "A")
+    days = [(j, heading_day(c)) for j, c in enumerate(grid[hrow][first:], start=first)]
+    out: dict[tuple[str, date], float] = {}
+    for row in grid[hrow + 1 :]:
+        code, label = _text(row[code_col]), _text(row[name_col])
+        if code not in ("", "-"):
+            break  # the provider rows have begun
+        if label:
+            for j, day in days:
+                if day is not None and isinstance(row[j], int | float):
+                    out[(label, day)] = float(row[j])
+    return out

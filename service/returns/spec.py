@@ -65,6 +65,7 @@ class ReturnMapping:
     period: PeriodRule
     skip_codes: str = r"^(-|TOTAL|Total)?$"
     regions: dict[str, str] = field(default_factory=dict)  # stated region name -> ODS code
+    missing_markers: tuple[str, ...] = ()  # cell texts that mean "not reported" ("-")
     encoding: str = "utf-8"
     path: Path | None = None
 
@@ -139,6 +140,7 @@ def parse_return_mapping(data: dict[str, Any], path: Path | None = None) -> Retu
             ),
             skip_codes=src.get("skip_codes", r"^(-|TOTAL|Total)?$"),
             regions=dict(data.get("regions") or {}),
+            missing_markers=tuple(src.get("missing_markers", ())),
             encoding=src.get("encoding", "utf-8"),
             path=path,
         )

@@ -115,10 +115,10 @@ def _placed_query(
     day = "v.period_start" if restate.at is None else f"DATE '{restate.at.isoformat()}'"
     params: list[Any] = [metric, start, end]
     if method == Method.RETURN_STATED:
-        placed = "SELECT v.*, v.region_code AS area, 1.0 AS share FROM v"
+        placed = "SELECT v.*, v.region_code AS area, CAST(1.0 AS DOUBLE) AS share FROM v"
     else:
         placed = (
-            "SELECT v.*, a.area_code AS area, coalesce(a.share, 1.0) AS share FROM v "
+            "SELECT v.*, a.area_code AS area, CAST(coalesce(a.share, 1.0) AS DOUBLE) AS share FROM v "
             "LEFT JOIN org_area a ON a.method = ? AND a.area_type = ? AND a.org_code = v.target "
             f"AND (a.valid_from IS NULL OR a.valid_from <= {day}) "
             f"AND (a.valid_to IS NULL OR {day} <= a.valid_to)"
