@@ -18,7 +18,7 @@ from service.store import GraphStore
 from service.terms import ID
 
 REFERENCE_ORGANISATIONS = """
-SELECT ?org ?code ?open ?close WHERE {
+SELECT DISTINCT ?org ?code ?open ?close WHERE {
     ?org nhskg:odsCode ?code ; a ?type .
     ?type rdfs:subClassOf* nhskg:Organisation .
     FILTER (?type != nhskg:UnregisteredProvider)
@@ -29,11 +29,11 @@ SELECT ?org ?code ?open ?close WHERE {
 """
 
 KNOWN_UNREGISTERED = (
-    "SELECT ?code WHERE { ?org a nhskg:UnregisteredProvider ; nhskg:odsCode ?code }"
+    "SELECT DISTINCT ?code WHERE { ?org a nhskg:UnregisteredProvider ; nhskg:odsCode ?code }"
 )
 
 SUCCESSIONS = """
-SELECT ?event ?pred ?succ ?day WHERE {
+SELECT DISTINCT ?event ?pred ?succ ?day WHERE {
     ?event a ?type ; org:originalOrganization ?p ; org:resultingOrganization ?s ;
            nhskg:effectiveDate ?day .
     ?type rdfs:subClassOf* nhskg:Succession .
