@@ -123,7 +123,7 @@ def resolve_codes(
     for i, raw_code in enumerate(values.code):
         code = raw_code.upper()
         if code not in registered:
-            name, regions = out.unregistered.setdefault(code, (values.name[i], set()))
+            _, regions = out.unregistered.setdefault(code, (values.name[i], set()))
             regions.add(values.region[i])
             out.org_code.append(code)
             out.org_iri.append(str(ID[f"org/{code}"]))

@@ -148,8 +148,9 @@ class NumbersStore:
             "cell": np.array(v.cell, dtype=object),
         }
         self.con.execute(
-            "INSERT INTO reported_value SELECT * REPLACE (CAST(period_start AS DATE) AS period_start, "
-            "CAST(period_end AS DATE) AS period_end) FROM columns"
+            "INSERT INTO reported_value SELECT * REPLACE ("
+            "CAST(period_start AS DATE) AS period_start, CAST(period_end AS DATE) AS period_end) "
+            "FROM columns"
         )
 
     def close(self) -> None:

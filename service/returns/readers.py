@@ -13,6 +13,7 @@ import io
 import re
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -54,14 +55,12 @@ def _open(path: Path, mapping: ReturnMapping) -> dict[str, Callable[[], Grid]]:
             from python_calamine import CalamineWorkbook
 
             book = CalamineWorkbook.from_path(str(path))
-            return {
-                n: (lambda n=n: book.get_sheet_by_name(n).to_python()) for n in book.sheet_names
-            }
+            return {n: partial(_calamine_grid, book, n) for n in book.sheet_names}
         if mapping.format == "xls":
             import xlrd
 
             xbook = xlrd.open_workbook(str(path))
-            return {n: (lambda n=n: _xls_grid(xbook.sheet_by_name(n))) for n in xbook.sheet_names()}
+            return {n: partial(_xls_grid, xbook, n) for n in xbook.sheet_names()}
         if mapping.format == "csv":
             text = path.read_bytes().decode(mapping.encoding).lstrip("\ufeff")
             rows = list(csv.reader(io.StringIO(text, newline="")))
@@ -73,7 +72,12 @@ def _open(path: Path, mapping: ReturnMapping) -> dict[str, Callable[[], Grid]]:
     raise LayoutError(path.name, None, f"source format {mapping.format!r} is not supported")
 
 
-def _xls_grid(sheet: Any) -> Grid:
+def _calamine_grid(book: Any, name: str) -> Grid:
+    return list(book.get_sheet_by_name(name).to_python())
+
+
+def _xls_grid(book: Any, name: str) -> Grid:
+    sheet = book.sheet_by_name(name)
     return [sheet.row_values(i) for i in range(sheet.nrows)]
 
 
@@ -203,7 +207,7 @@ def _read_columns(
     fixed = _fixed_period(file, grid, mapping)
     period_col = (
         _column(file, sheet, mapping.period.column, heads)
-        if mapping.period.source == "column"
+        if mapping.period.source == "column" and mapping.period.column
         else None
     )
     width = max([c for _, c in metric_cols] + [code_col, name_col])

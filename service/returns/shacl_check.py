@@ -10,7 +10,6 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
 import pyoxigraph as ox
-
 from pyshacl import validate as pyshacl_validate
 from rdflib import RDF, XSD, BNode, Graph, Literal, URIRef
 
@@ -80,7 +79,7 @@ def core_shapes() -> Graph:
 
 def shacl_findings(ctx: BatchContext) -> list[Finding]:
     graph = batch_graph(ctx)
-    conforms, results, _ = pyshacl_validate(
+    _, results, _ = pyshacl_validate(
         graph,
         shacl_graph=core_shapes(),
         inference="none",

@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 from rdflib import URIRef
 
-from service.mapping.spec import MappingError
+from service.mapping.spec import MappingError, resolve_term
 from service.terms import MAPPINGS_DIR
 from service.vocab import NHSKG
 
@@ -78,11 +78,11 @@ class ReturnMapping:
 
 
 def metric_term(name: str) -> URIRef:
-    try:
-        term = NHSKG[name]
-    except (AttributeError, KeyError) as exc:
-        raise MappingError(f"{name!r} is not a metric of the metric scheme") from exc
-    return URIRef(term)
+    """A metric of the scheme by local name; the closed namespace rejects unknown names."""
+    term = resolve_term(name)
+    if not str(term).startswith(str(NHSKG)):
+        raise MappingError(f"{name!r} is not a metric of the metric scheme")
+    return term
 
 
 def _metrics(data: dict[str, Any]) -> tuple[MetricColumn, ...]:

@@ -10,6 +10,7 @@ identical findings.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -77,7 +78,7 @@ def compiled_rules() -> tuple[Rule, ...]:
     for shape in shapes.subjects(SH.targetClass, NHSKG.ReportedValue):
         for prop in shapes.objects(shape, SH.property):
             path = shapes.value(prop, SH.path)
-            if path not in COLUMNS:
+            if not isinstance(path, URIRef) or path not in COLUMNS:
                 raise UnsupportedShape(f"no candidate column for {path}")
             severity = _severity(shapes, prop, shape)
             message = str(shapes.value(prop, SH.message))
@@ -106,7 +107,7 @@ def _severity(shapes: Graph, node: Node, shape: Node) -> str:
 def _connect(ctx: BatchContext) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     v = ctx.values
-    columns = {
+    columns = {  # noqa: F841 (read by DuckDB's replacement scan below)
         "id": np.arange(len(v), dtype=np.int64),
         "org_iri": np.array(ctx.resolution.org_iri, dtype=object),
         "stated_region": np.array(v.region, dtype=object),
@@ -133,7 +134,7 @@ def _connect(ctx: BatchContext) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple[object, ...]]) -> None:
+def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[tuple[object, ...]]) -> None:
     if rows:
         marks = ", ".join("?" * len(rows[0]))
         con.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)

@@ -118,7 +118,8 @@ def _placed_query(
         placed = "SELECT v.*, v.region_code AS area, CAST(1.0 AS DOUBLE) AS share FROM v"
     else:
         placed = (
-            "SELECT v.*, a.area_code AS area, CAST(coalesce(a.share, 1.0) AS DOUBLE) AS share FROM v "
+            "SELECT v.*, a.area_code AS area, "
+            "CAST(coalesce(a.share, 1.0) AS DOUBLE) AS share FROM v "
             "LEFT JOIN org_area a ON a.method = ? AND a.area_type = ? AND a.org_code = v.target "
             f"AND (a.valid_from IS NULL OR a.valid_from <= {day}) "
             f"AND (a.valid_to IS NULL OR {day} <= a.valid_to)"
@@ -167,7 +168,8 @@ def _expected(
         rows = con.execute(
             "SELECT DISTINCT a.area_code, a.org_code FROM org_area a JOIN "
             "(SELECT DISTINCT org_code FROM reported_value WHERE metric = ?) r USING (org_code) "
-            "WHERE a.method = ? AND a.area_type = ? AND (a.valid_from IS NULL OR a.valid_from <= ?) "
+            "WHERE a.method = ? AND a.area_type = ? "
+            "AND (a.valid_from IS NULL OR a.valid_from <= ?) "
             "AND (a.valid_to IS NULL OR ? <= a.valid_to)",
             [metric, method.value, area_type, day, day],
         ).fetchall()

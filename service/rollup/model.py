@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from enum import Enum
+from enum import StrEnum
 
 
-class Method(str, Enum):
+class Method(StrEnum):
     """How an organisation is placed in an area."""
 
     SITES = "SITES"  # by where its sites are (shares by site)
