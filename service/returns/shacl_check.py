@@ -85,6 +85,7 @@ def shacl_findings(ctx: BatchContext) -> list[Finding]:
         inference="none",
         advanced=True,
         allow_warnings=True,
+        inplace=True,  # no inference, so nothing is added; saves pySHACL's copy of the graph
     )
     assert isinstance(results, Graph)
     findings = []

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from rdflib import URIRef
+from rdflib import RDF, URIRef
 
 from service.mapping.spec import MappingError, resolve_term
 from service.terms import MAPPINGS_DIR
@@ -79,8 +79,10 @@ class ReturnMapping:
 
 def metric_term(name: str) -> URIRef:
     """A metric of the scheme by local name; the closed namespace rejects unknown names."""
+    from service.validation.shacl import ontology_graph
+
     term = resolve_term(name)
-    if not str(term).startswith(str(NHSKG)):
+    if (term, RDF.type, NHSKG.Metric) not in ontology_graph():
         raise MappingError(f"{name!r} is not a metric of the metric scheme")
     return term
 

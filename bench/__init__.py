@@ -1,0 +1,1 @@
+"""Benchmarks on the real data (not part of the test suite)."""
