@@ -41,7 +41,8 @@ def main(store_dir: Path, data: Path) -> None:
         "COVID publication load incl. validation", lambda: load_return_file(store, numbers, covid)
     )
     print(
-        f"  {result.status}, {result.values} values, engine {result.engine}, {len(result.warnings)} warnings"
+        f"  {result.status}, {result.values} values, engine {result.engine}, "
+        f"{len(result.warnings)} warnings"
     )
     from tests.returns_support import write_covid_extract
 
