@@ -11,7 +11,6 @@ PORT ?= 8000
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $@
 
@@ -23,8 +22,8 @@ run: setup
 	$(BIN)/nhskg --store $(STORE_DIR) serve --host $(HOST) --port $(PORT)
 
 lint: setup
-	$(BIN)/ruff check service tests bench
-	$(BIN)/ruff format --check service tests bench
+	$(BIN)/ruff check $(wildcard service tests bench)
+	$(BIN)/ruff format --check $(wildcard service tests bench)
 	$(BIN)/mypy service
 
 test: lint

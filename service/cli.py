@@ -17,6 +17,9 @@ from rich.progress import Progress
 from service.config import Settings
 from service.loader import LoadResult, load_file
 from service.manifest import load_all
+from service.stewardship.changeset import ChangeSet, ChangeSetError, read_changeset
+from service.stewardship.workflow import apply, check, revert
+from service.stewardship.workflow import history as steward_history
 from service.store import GraphStore
 
 app = typer.Typer(add_completion=False, help="NHS knowledge graph: load, validate, query, serve.")
@@ -126,6 +129,63 @@ def stats() -> None:
     for row in rows:
         typer.echo(f"{row['n']:>9}  {row['g']}")
     typer.echo(f"{store.quad_count():>9}  total")
+
+
+change_app = typer.Typer(help="Steward change sets: check, apply, revert.")
+app.add_typer(change_app, name="change")
+
+
+def _changeset(file: Path) -> ChangeSet:
+    try:
+        return read_changeset(file)
+    except (ChangeSetError, OSError) as exc:
+        console.print(str(exc))
+        raise typer.Exit(2) from exc
+
+
+@change_app.command("check")
+def change_check(file: Path) -> None:
+    """Dry run: findings, the triples it would add by organisation; writes nothing."""
+    dry = check(_store(), _changeset(file))
+    typer.echo(dry.text())
+    raise typer.Exit(0 if dry.report.conforms else 1)
+
+
+@change_app.command("apply")
+def change_apply(file: Path) -> None:
+    """Check and, if every rule holds, apply as its own named graph with provenance."""
+    try:
+        dry = apply(_store(), _changeset(file))
+    except ChangeSetError as exc:
+        console.print(str(exc))
+        raise typer.Exit(2) from exc
+    typer.echo(dry.text())
+    raise typer.Exit(0 if dry.status == "applied" else 1)
+
+
+@change_app.command("revert")
+def change_revert(
+    changeset_id: str,
+    author: Annotated[str, typer.Option(help="Who reverts it.")],
+    reason: Annotated[str, typer.Option(help="Why.")],
+) -> None:
+    """Retire an applied change set's graph; the reversion is recorded."""
+    try:
+        revert(_store(), changeset_id, author=author, reason=reason)
+    except ValueError as exc:
+        console.print(str(exc))
+        raise typer.Exit(2) from exc
+    typer.echo(f"reverted {changeset_id}")
+
+
+@app.command()
+def history(code: str) -> None:
+    """Change sets applied and reverted about an organisation or area code, oldest first."""
+    for row in steward_history(_store(read_only=True), code):
+        typer.echo(
+            f"{row['when']}  {row['kind']:<22} {row['changeset']:<30} "
+            f"{row['who'] or ''}: {row['why'] or ''}"
+        )
 
 
 @app.command()

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from rdflib import RDF, Literal, URIRef
+from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from service import __version__
@@ -20,13 +20,12 @@ from service.mapping import derive
 from service.mapping.engine import MappedBatch, map_rows
 from service.mapping.readers import LayoutError, read_rows
 from service.mapping.spec import PROV, Mapping, load_mapping
-from service.store import GraphStore
+from service.store import PROVENANCE_GRAPH, GraphStore
 from service.terms import GRAPH, ID, ONTOLOGY_GRAPH
 from service.validation.report import Finding, ValidationReport
-from service.validation.shacl import validate_graph
+from service.validation.shacl import Locator, validate_graph
 from service.vocab import NHSKG
 
-PROVENANCE_GRAPH = str(GRAPH["provenance"])
 # Above this many touched nodes, validating against the whole store is cheaper than slicing.
 SLICE_LIMIT = 20_000
 
@@ -54,16 +53,48 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def target_graph(mapping: Mapping, path: Path, vintage: str | None, sha: str) -> tuple[str, str]:
-    """(logical key, graph IRI): one logical slot per mapping and vintage (or file name); the IRI
-    names the content, so a changed file is a new graph that supersedes the old one."""
-    key = mapping.graph.replace("{vintage}", vintage or "current").replace("{file}", path.stem)
-    return key, str(GRAPH[f"{key}/{sha[:16]}"])
+def graph_key(mapping: Mapping, path: Path, vintage: str | None) -> str:
+    """One logical slot per mapping and vintage (or file name): a newer file for the same slot
+    replaces the graph of the older one."""
+    return mapping.graph.replace("{vintage}", vintage or "current").replace("{file}", path.stem)
 
 
 def current_graphs(store: GraphStore, key: str) -> list[str]:
     prefix = str(GRAPH[key]) + "/"
-    return [g for g in store.named_graphs() if g.startswith(prefix)]
+    return [g for g in store.current_graphs() if g.startswith(prefix)]
+
+
+def new_graph_name(store: GraphStore, key: str, sha: str) -> str:
+    """The graph IRI names the content; content loaded again after being replaced gets a fresh
+    IRI, because a retired graph stays retired (history is never rewritten)."""
+    graph = str(GRAPH[f"{key}/{sha[:16]}"])
+    n = 1
+    while store.contains_graph(graph):
+        n += 1
+        graph = str(GRAPH[f"{key}/{sha[:16]}-{n}"])
+    return graph
+
+
+def map_file(path: Path, mapping: Mapping, vintage: str | None) -> MappedBatch | Finding:
+    """Read and map a file; a layout the mapping does not describe is a finding, not a crash."""
+    try:
+        rows = read_rows(path, mapping.source)
+        if mapping.derive:
+            rows = derive.apply(mapping.derive, rows, mapping.derive_options, path.parent)
+        return map_rows(
+            mapping,
+            rows,
+            file_name=path.name,
+            context={"vintage": vintage or "", "file": path.name},
+        )
+    except LayoutError as exc:
+        return Finding(
+            file=exc.file,
+            row=exc.row,
+            column=None,
+            value=None,
+            rule=f"unknown or broken file layout for mapping {mapping.id}: {exc.message}",
+        )
 
 
 def load_file(
@@ -74,6 +105,7 @@ def load_file(
     vintage: str | None = None,
     dry_run: bool = False,
 ) -> LoadResult:
+    """Validate a file through its mapping and, if every rule holds, write it as one graph."""
     mapping = load_mapping(mapping_name)
     vintage = vintage or mapping.vintage_of(path.name)
     if "{vintage}" in mapping.graph and vintage is None:
@@ -81,64 +113,57 @@ def load_file(
             f"{path.name}: mapping {mapping.id} needs a vintage (--vintage YYYY-MM-DD)"
         )
     sha = sha256_of(path)
-    key, graph = target_graph(mapping, path, vintage, sha)
-    if store.contains_graph(graph):
-        return LoadResult("unchanged", path.name, mapping.id, graph, ValidationReport(True))
-    try:
-        rows = read_rows(path, mapping.source)
-        if mapping.derive:
-            rows = derive.apply(mapping.derive, rows, mapping.derive_options, path.parent)
-        batch = map_rows(
-            mapping,
-            rows,
-            file_name=path.name,
-            context={"vintage": vintage or "", "file": path.name},
-        )
-    except LayoutError as exc:
-        finding = Finding(
-            file=exc.file,
-            row=exc.row,
-            column=None,
-            value=None,
-            rule=f"unknown or broken file layout for mapping {mapping.id}: {exc.message}",
-        )
-        return LoadResult(
-            "rejected", path.name, mapping.id, graph, ValidationReport(False, [finding])
-        )
-    old = current_graphs(store, key)
-    report = validate_batch(store, batch, exclude=set(old))
-    result = LoadResult(
-        "rejected" if not report.conforms else "loaded",
-        path.name,
-        mapping.id,
-        graph,
-        report,
-        rows=batch.row_count,
-        triples=len(batch.graph),
+    key = graph_key(mapping, path, vintage)
+    with store.writing():
+        old = current_graphs(store, key)
+        if str(GRAPH[f"{key}/{sha[:16]}"]) in old:
+            return LoadResult("unchanged", path.name, mapping.id, old[0], ValidationReport(True))
+        graph = new_graph_name(store, key, sha)
+        batch = map_file(path, mapping, vintage)
+        if isinstance(batch, Finding):
+            return LoadResult(
+                "rejected", path.name, mapping.id, graph, ValidationReport(False, [batch])
+            )
+        report = validate_batch(store, batch, exclude=set(old))
+        status = "rejected" if not report.conforms else ("valid" if dry_run else "loaded")
+        if status == "loaded":
+            provenance = _provenance(graph, path, sha, mapping, batch, old)
+            store.write_graph(graph, batch.graph, extra=provenance, retires=old)
+    return LoadResult(
+        status, path.name, mapping.id, graph, report, rows=batch.row_count, triples=len(batch.graph)
     )
-    if report.conforms and not dry_run:
-        provenance = _provenance(graph, path, sha, mapping, batch, old)
-        store.write_graph(graph, batch.graph, extra=provenance, supersedes=old)
-    elif report.conforms:
-        result.status = "valid"
-    return result
 
 
-def validate_batch(store: GraphStore, batch: MappedBatch, *, exclude: set[str]) -> ValidationReport:
+def validate_candidate(
+    store: GraphStore, candidate: Graph, locate: Locator, *, exclude: set[str]
+) -> ValidationReport:
+    """Validate new triples together with the part of the store they touch. Findings are kept
+    for nodes the candidate describes or fully brings in; nodes present only as context (their
+    type) were valid when they were loaded and are not judged on a partial description."""
     touched = {
         n
-        for t in batch.graph
+        for t in candidate
         for n in (t[0], t[2])
         if isinstance(n, URIRef) and str(n).startswith(str(ID))
     }
     exclude = exclude | {str(ONTOLOGY_GRAPH)}
     if len(touched) > SLICE_LIMIT:
-        data = store.union_graph(exclude=exclude)
+        data, judged = store.union_graph(exclude=exclude), None
     else:
-        data = store.neighbourhood(touched, exclude=exclude)
-    for triple in batch.graph:
+        data, judged = store.neighbourhood(touched, exclude=exclude)
+    judged_nodes = None if judged is None else judged | set(candidate.subjects())
+    for triple in candidate:
         data.add(triple)
+    report = validate_graph(data, locate)
+    if judged_nodes is not None:
+        report.findings = [
+            f for f in report.findings if f.focus is None or URIRef(f.focus) in judged_nodes
+        ]
+        report.conforms = not any(f.severity == "Violation" for f in report.findings)
+    return report
 
+
+def validate_batch(store: GraphStore, batch: MappedBatch, *, exclude: set[str]) -> ValidationReport:
     def locate(
         focus: Node, path: Node | None, value: Node | None
     ) -> tuple[str, int | None, str | None]:
@@ -147,7 +172,7 @@ def validate_batch(store: GraphStore, batch: MappedBatch, *, exclude: set[str]) 
             return ("(already in the store)", None, str(path).rsplit("#", 1)[-1] if path else None)
         return (batch.file_name, origin[0], origin[1])
 
-    return validate_graph(data, locate)
+    return validate_candidate(store, batch.graph, locate, exclude=exclude)
 
 
 def _provenance(

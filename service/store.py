@@ -1,13 +1,19 @@
 """The graph store: embedded Oxigraph on disk (or in memory for tests), one named graph per load.
 
-Writes are whole named graphs added in one Oxigraph transaction. A graph that replaces an older
-load of the same source records `nhskg:supersedes`; the superseded graph is then dropped, and any
-left behind by an interrupted replacement is dropped when the store is next opened.
+History is data: a graph is never changed after it is written. A load that replaces an earlier
+one (a newer file of the same source) and a steward change set that is reverted retire the old
+graph by recording `prov:invalidatedAtTime` in the provenance graph, in the same transaction as
+the write. Queries read the current graphs (all but the retired ones); `known_at(time)` gives the
+graphs as they were known at an earlier time.
 """
 
 from __future__ import annotations
 
+import fcntl
+import threading
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +21,13 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from service.terms import DEF, ONTOLOGY_GRAPH, ontology_files
+from service.terms import DEF, GRAPH, ONTOLOGY_GRAPH, ontology_files
+
+PROVENANCE_GRAPH = str(GRAPH["provenance"])
+_PROV = "http://www.w3.org/ns/prov#"
+_GENERATED = ox.NamedNode(_PROV + "generatedAtTime")
+_INVALIDATED = ox.NamedNode(_PROV + "invalidatedAtTime")
+_XSD_DATETIME = ox.NamedNode("http://www.w3.org/2001/XMLSchema#dateTime")
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -84,9 +96,11 @@ class GraphStore:
         else:
             self.path.mkdir(parents=True, exist_ok=True)
             self._store = ox.Store(str(self.path))
+        self._lock = threading.RLock()
+        self._current: list[ox.NamedNode] | None = None
         if not read_only:
-            self._drop_superseded()
             self._load_ontology()
+        self._refresh_current()
 
     # ------------------------------------------------------------------ reading
     def quad_count(self) -> int:
@@ -98,8 +112,49 @@ class GraphStore:
     def contains_graph(self, graph: str) -> bool:
         return self._store.contains_named_graph(ox.NamedNode(graph))
 
-    def select(self, query: str, **bindings: Node | str) -> list[dict[str, Any]]:
-        """Run a SELECT over the union of all graphs; bind values by name, never by pasting.
+    # ------------------------------------------------------------------ graph sets
+    def _graph_times(self, predicate: Any) -> dict[str, datetime]:
+        return {
+            q.subject.value: _time(q.object)
+            for q in self._store.quads_for_pattern(None, predicate, None, None)
+            if isinstance(q.subject, ox.NamedNode)
+        }
+
+    def retired_graphs(self) -> set[str]:
+        return set(self._graph_times(_INVALIDATED))
+
+    def current_graphs(self) -> list[str]:
+        retired = self.retired_graphs()
+        return [g for g in self.named_graphs() if g not in retired]
+
+    def known_at(self, when: datetime) -> list[str]:
+        """The graphs current at an earlier time (`asKnownAt`): written by then, not yet retired."""
+        stamp = when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
+        written = self._graph_times(_GENERATED)
+        retired = self._graph_times(_INVALIDATED)
+        known = {
+            g for g, t in written.items() if t <= stamp and (g not in retired or retired[g] > stamp)
+        }
+        return sorted(known | {str(ONTOLOGY_GRAPH), PROVENANCE_GRAPH})
+
+    def _refresh_current(self) -> None:
+        # With nothing retired the union of all graphs is the current state, and faster.
+        self._current = (
+            [ox.NamedNode(g) for g in self.current_graphs()] if self.retired_graphs() else None
+        )
+
+    def _graph_scope(self, graphs: list[str] | None) -> dict[str, Any]:
+        if graphs is not None:
+            return {"default_graph": [ox.NamedNode(g) for g in graphs]}
+        if self._current is None:
+            return {"use_default_graph_as_union": True}
+        return {"default_graph": self._current}
+
+    def select(
+        self, query: str, *, graphs: list[str] | None = None, **bindings: Node | str
+    ) -> list[dict[str, Any]]:
+        """Run a SELECT over the current graphs (or the given ones); bind values by name, never
+        by pasting them into the query.
 
         Oxigraph substitutes only projected variables: a bound variable must be in the SELECT.
         """
@@ -108,7 +163,7 @@ class GraphStore:
             for k, v in bindings.items()
         }
         solutions = self._store.query(
-            query, prefixes=PREFIXES, substitutions=subs, use_default_graph_as_union=True
+            query, prefixes=PREFIXES, substitutions=subs, **self._graph_scope(graphs)
         )
         assert isinstance(solutions, ox.QuerySolutions), "select() takes SELECT queries"
         names = [v.value for v in solutions.variables]
@@ -121,50 +176,49 @@ class GraphStore:
         }
         return bool(
             self._store.query(
-                query, prefixes=PREFIXES, substitutions=subs, use_default_graph_as_union=True
+                query, prefixes=PREFIXES, substitutions=subs, **self._graph_scope(None)
             )
         )
 
     def raw_query(self, query: str) -> Any:
         """A read-only SPARQL query as typed by a user of the CLI (never an update)."""
-        return self._store.query(query, prefixes=PREFIXES, use_default_graph_as_union=True)
+        return self._store.query(query, prefixes=PREFIXES, **self._graph_scope(None))
 
     def triples_of(self, graph: str) -> Iterator[tuple[Node, Node, Node]]:
         for q in self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph)):
             yield to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)
 
-    def neighbourhood(self, nodes: Iterable[URIRef], *, exclude: set[str]) -> Graph:
-        """Stored triples about the given nodes and about whatever points at them, plus the types
-        of everything those triples mention, excluding some graphs: the reference slice a
-        candidate batch is validated together with."""
-        excluded = {ox.NamedNode(g) for g in exclude}
-        out = Graph()
-        seen: set[Any] = set()
-        mentioned: set[Any] = set()
-        frontier: list[Any] = []
+    def neighbourhood(
+        self, nodes: Iterable[URIRef], *, exclude: set[str]
+    ) -> tuple[Graph, set[Node]]:
+        """The reference slice a candidate batch is validated with: everything stored about the
+        nodes it mentions and about the nodes that point at them (fully described, so rules on
+        them can be checked), plus the types of whatever those triples mention (context only).
+        Returns the slice and the fully described nodes."""
+        excluded = {ox.NamedNode(g) for g in exclude | self.retired_graphs()}
+        described: set[Any] = set()
         for node in nodes:
             ox_node = ox.NamedNode(str(node))
-            frontier.append(ox_node)
+            described.add(ox_node)
             for q in self._store.quads_for_pattern(None, None, ox_node, None):
                 if q.graph_name not in excluded:
-                    frontier.append(q.subject)
-        for subject in frontier:
-            if subject in seen:
-                continue
-            seen.add(subject)
+                    described.add(q.subject)
+        out = Graph()
+        mentioned: set[Any] = set()
+        for subject in described:
             for q in self._store.quads_for_pattern(subject, None, None, None):
                 if q.graph_name not in excluded:
                     out.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))
                     if isinstance(q.object, ox.NamedNode):
                         mentioned.add(q.object)
-        for node in mentioned - seen:
+        for node in mentioned - described:
             for q in self._store.quads_for_pattern(node, _RDF_TYPE, None, None):
                 if q.graph_name not in excluded:
                     out.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))
-        return out
+        return out, {to_rdflib(n) for n in described}
 
     def union_graph(self, *, exclude: set[str]) -> Graph:
-        excluded = {ox.NamedNode(g) for g in exclude}
+        excluded = {ox.NamedNode(g) for g in exclude | self.retired_graphs()}
         out = Graph()
         for q in self._store.quads_for_pattern(None, None, None, None):
             if q.graph_name not in excluded:
@@ -172,33 +226,60 @@ class GraphStore:
         return out
 
     # ------------------------------------------------------------------ writing
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Serialise check-then-write: one writer at a time, across threads and processes, so two
+        batches that are each valid alone cannot both land when together they break a rule."""
+        with self._lock:
+            if self.path is None:
+                yield
+                return
+            with (self.path / "nhskg-write.lock").open("w") as handle:
+                fcntl.flock(handle, fcntl.LOCK_EX)
+                try:
+                    yield
+                finally:
+                    fcntl.flock(handle, fcntl.LOCK_UN)
+
     def write_graph(
         self,
         graph: str,
         triples: Iterable[tuple[Node, Node, Node]],
         *,
         extra: Iterable[tuple[Node, Node, Node, str]] = (),
-        supersedes: Iterable[str] = (),
-    ) -> None:
-        """Add a whole named graph (plus quads for other graphs, e.g. provenance) in one
-        transaction, then drop the graphs it supersedes."""
+        retires: Iterable[str] = (),
+    ) -> datetime:
+        """Add a whole named graph, quads for other graphs (provenance) and the retirement of the
+        graphs it replaces, in one transaction. Returns the time recorded for the write."""
+        now = datetime.now(UTC)
+        stamp = ox.Literal(now.isoformat(), datatype=_XSD_DATETIME)
+        prov = ox.NamedNode(PROVENANCE_GRAPH)
         g = ox.NamedNode(graph)
         quads = [ox.Quad(to_ox(s), to_ox(p), to_ox(o), g) for s, p, o in triples]
         quads += [ox.Quad(to_ox(s), to_ox(p), to_ox(o), ox.NamedNode(gr)) for s, p, o, gr in extra]
-        self._store.extend(quads)
-        for old in supersedes:
-            if old != graph:
-                self._store.remove_graph(ox.NamedNode(old))
-        self._store.flush()
+        quads.append(ox.Quad(g, _GENERATED, stamp, prov))
+        quads += [
+            ox.Quad(ox.NamedNode(old), _INVALIDATED, stamp, prov) for old in retires if old != graph
+        ]
+        with self._lock:
+            self._store.extend(quads)
+            self._store.flush()
+            self._refresh_current()
+        return now
 
-    def drop_graph(self, graph: str) -> None:
-        self._store.remove_graph(ox.NamedNode(graph))
-
-    def _drop_superseded(self) -> None:
-        sup = ox.NamedNode(DEF + "supersedes")
-        for q in list(self._store.quads_for_pattern(None, sup, None, None)):
-            if isinstance(q.object, ox.NamedNode) and self._store.contains_named_graph(q.object):
-                self._store.remove_graph(q.object)
+    def retire_graph(
+        self, graph: str, extra: Iterable[tuple[Node, Node, Node, str]] = ()
+    ) -> datetime:
+        """Retire a graph (e.g. revert a change set), recording why, in one transaction."""
+        now = datetime.now(UTC)
+        stamp = ox.Literal(now.isoformat(), datatype=_XSD_DATETIME)
+        quads = [ox.Quad(ox.NamedNode(graph), _INVALIDATED, stamp, ox.NamedNode(PROVENANCE_GRAPH))]
+        quads += [ox.Quad(to_ox(s), to_ox(p), to_ox(o), ox.NamedNode(gr)) for s, p, o, gr in extra]
+        with self._lock:
+            self._store.extend(quads)
+            self._store.flush()
+            self._refresh_current()
+        return now
 
     def _load_ontology(self) -> None:
         graph = ox.NamedNode(str(ONTOLOGY_GRAPH))
@@ -211,9 +292,22 @@ class GraphStore:
             self._store.remove_graph(graph)
             self._store.extend(wanted)
 
+    def copy_in_memory(self) -> GraphStore:
+        """A scratch copy (all graphs, retired ones included) for dry runs that must not write."""
+        copy = GraphStore(None)
+        copy._store.clear()
+        copy._store.load(self._store.dump(format=ox.RdfFormat.N_QUADS), format=ox.RdfFormat.N_QUADS)
+        copy._refresh_current()
+        return copy
+
     def close(self) -> None:
         self._store.flush()
         del self._store
+
+
+def _time(term: Any) -> datetime:
+    value = datetime.fromisoformat(term.value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _canonical(quads: set[Any]) -> set[str]:

@@ -28,6 +28,9 @@ class NHSKG(DefinedNamespace):
     BedsOccupied: URIRef
     BedsOccupiedCovid: URIRef
     CatchmentShare: URIRef
+    ChangeSet: URIRef
+    ChangeSetApplication: URIRef
+    ChangeSetReversion: URIRef
     Closure: URIRef
     CodeChange: URIRef
     CovidAdmissions: URIRef
@@ -112,12 +115,14 @@ class NHSKG(DefinedNamespace):
     TypeBasisScheme: URIRef
     UnregisteredProvider: URIRef
     UpperTierLocalAuthority: URIRef
+    affects: URIRef
     alsoDatedOn: URIRef
     apiName: URIRef
     atMost: URIRef
     batchOf: URIRef
     catchmentArea: URIRef
     catchmentOf: URIRef
+    changeSetId: URIRef
     closeDate: URIRef
     effectiveDate: URIRef
     fileName: URIRef
@@ -143,6 +148,7 @@ class NHSKG(DefinedNamespace):
     periodStart: URIRef
     postcode: URIRef
     publicationOf: URIRef
+    reason: URIRef
     recordOf: URIRef
     reportedCode: URIRef
     reportedValue: URIRef

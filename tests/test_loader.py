@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -85,3 +86,20 @@ def test_overlapping_membership_is_rejected(
     assert any("overlaps another" in r for r in rules), rules
     assert any(f.file == "lad_lrf_2.csv" and f.row == 2 for f in result.report.findings)
     assert quads(lrf_store) == before
+
+
+def test_a_newer_file_replaces_the_old_graph_and_history_keeps_it(
+    memory_store: GraphStore, tmp_path: Path
+) -> None:
+    names = "SELECT ?name WHERE { ?lrf a nhskg:LocalResilienceForum ; rdfs:label ?name }"
+    v1 = tmp_path / "lrf.csv"
+    v1.write_text("FID,LRF19CD,LRF19NM\n1,E48000001,Avon and Somerset\n")
+    assert load_file(memory_store, v1, "ons-lrf-names").status == "loaded"
+    first_known = datetime.now(UTC)
+    v1.write_text("FID,LRF19CD,LRF19NM\n1,E48000001,Avon & Somerset\n")
+    result = load_file(memory_store, v1, "ons-lrf-names")
+    assert result.status == "loaded"
+    assert memory_store.select(names) == [{"name": "Avon & Somerset"}]
+    earlier = memory_store.known_at(first_known)
+    assert memory_store.select(names, graphs=earlier) == [{"name": "Avon and Somerset"}]
+    assert len(memory_store.retired_graphs()) == 1

@@ -8,6 +8,7 @@ from service import __version__
 from service.api.graphql.schema import graphql_router
 from service.api.routes import health
 from service.config import Settings
+from service.reference import ReferenceData
 from service.store import GraphStore
 
 
@@ -20,6 +21,9 @@ def create_app(settings: Settings | None = None, *, store: GraphStore | None = N
     )
     app.state.settings = settings
     app.state.store = store or GraphStore(settings.store_path)
+    app.state.reference = ReferenceData.build(app.state.store)
     app.include_router(health.router)
-    app.include_router(graphql_router(app.state.store), prefix="/graphql")
+    app.include_router(
+        graphql_router(app.state.reference, settings.max_page_size), prefix="/graphql"
+    )
     return app

@@ -1,52 +1,86 @@
-"""The GraphQL schema (strawberry). Types are named as the ontology names them."""
+"""The GraphQL schema (strawberry): queries, limits, masked errors, per-request context."""
 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
+from typing import Any
 
 import strawberry
+from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 from strawberry.fastapi import GraphQLRouter
 from strawberry.types import Info
 
-from service.organisations import Organisation as OrganisationRecord
-from service.organisations import find_organisation
-from service.store import GraphStore
+from service.api.graphql import resolvers
+from service.api.graphql.context import Context
+from service.api.graphql.errors import should_mask
+from service.api.graphql.mutations import Mutation
+from service.api.graphql.types import (
+    GeographicArea,
+    GeographyType,
+    Organisation,
+    OrganisationConnection,
+    OrganisationFilter,
+    OtherOrganisation,
+    Site,
+    Trust,
+)
+from service.reference import ReferenceData
 
-
-@strawberry.type(description="An organisation registered with ODS (nhskg:Organisation).")
-class Organisation:
-    iri: str
-    code: str
-    name: str
-    type: str = strawberry.field(description="IRI of the ontology class of this organisation.")
-    open_date: dt.date
-    close_date: dt.date | None
-
-    @classmethod
-    def of(cls, record: OrganisationRecord) -> Organisation:
-        return cls(
-            iri=record.iri,
-            code=record.code,
-            name=record.name,
-            type=record.type_iri,
-            open_date=record.open_date,
-            close_date=record.close_date,
-        )
+SDL_FILE = Path(__file__).with_name("schema.graphql")
+MAX_DEPTH = 10
 
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="The organisation with this ODS code, or null if unknown.")
-    def organisation(self, info: Info, code: str) -> Organisation | None:
-        record = find_organisation(info.context["store"], code)
-        return Organisation.of(record) if record else None
+    @strawberry.field(description="Kinds of geographic area, from the ontology.")
+    def geography_types(self, info: Info) -> list[GeographyType]:
+        return resolvers.geography_types(info)
+
+    @strawberry.field(description="The area with this GSS or ODS code.")
+    def geography(self, info: Info, code: str) -> GeographicArea:
+        return resolvers.geography(info, code)
+
+    @strawberry.field(description="Areas of one type (see geographyTypes) in use on a date.")
+    def geographies(
+        self, info: Info, type: str, as_of: dt.date | None = None
+    ) -> list[GeographicArea]:
+        return resolvers.geographies(info, type, as_of)
+
+    @strawberry.field(description="The organisation with this ODS code.")
+    def organisation(self, info: Info, code: str) -> Organisation:
+        return resolvers.organisation(info, code)
+
+    @strawberry.field(description="Organisations matching a filter, a page at a time.")
+    def organisations(
+        self,
+        info: Info,
+        filter: OrganisationFilter | None = None,
+        first: int = 50,
+        after: str | None = None,
+    ) -> OrganisationConnection:
+        return resolvers.organisations(info, filter, first, after)
 
 
-schema = strawberry.Schema(query=Query)
+# Factories, so each request gets fresh extension state.
+EXTENSIONS: list[Any] = [
+    lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+    lambda: MaxAliasesLimiter(max_alias_count=20),
+    lambda: MaxTokensLimiter(max_token_count=2_000),
+    lambda: MaskErrors(should_mask_error=should_mask),
+]
+schema = strawberry.Schema(
+    query=Query, mutation=Mutation, types=[Trust, Site, OtherOrganisation], extensions=EXTENSIONS
+)
 
 
-def graphql_router(store: GraphStore) -> GraphQLRouter:
-    async def context() -> dict[str, object]:
-        return {"store": store}
+def graphql_router(reference: ReferenceData, max_page_size: int) -> GraphQLRouter:
+    async def context() -> Context:
+        return Context(reference=reference, max_page_size=max_page_size)
 
     return GraphQLRouter(schema, context_getter=context, graphql_ide="graphiql")
+
+
+if __name__ == "__main__":  # python -m service.api.graphql.schema  (refresh the golden SDL)
+    SDL_FILE.write_text(schema.as_str() + "\n")
+    print(f"wrote {SDL_FILE}")

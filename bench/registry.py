@@ -1,0 +1,10 @@
+"""Every benchmark module, imported for its @benchmark registrations, in the order they run.
+Add new ones (lookups, roll-ups over HTTP with p50/p99, requests/s, rdflib / pyoxigraph / DuckDB
+comparisons) as modules here."""
+
+from __future__ import annotations
+
+from bench import national, synthetic, validation
+from bench.core import REGISTRY
+
+__all__ = ["REGISTRY", "national", "synthetic", "validation"]

@@ -1,0 +1,143 @@
+"""Query resolvers: thin functions over the reference indexes, with user errors that say why."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+
+from strawberry.types import Info
+
+from service.api.graphql.context import Context, ScopeKind
+from service.api.graphql.errors import UserError
+from service.api.graphql.types import (
+    GeographicArea,
+    GeographyType,
+    Organisation,
+    OrganisationConnection,
+    OrganisationEdge,
+    OrganisationFilter,
+    PageInfo,
+    organisation_of,
+)
+from service.reference.areas import Area
+from service.reference.organisations import Organisation as OrganisationRecord
+
+
+def _context(info: Info) -> Context:
+    context = info.context
+    assert isinstance(context, Context)
+    return context
+
+
+def _area_value(context: Context, area: Area) -> GeographicArea:
+    return GeographicArea.of(area, context.reference.areas)
+
+
+def geography_types(info: Info) -> list[GeographyType]:
+    return [GeographyType.of(t) for t in _context(info).reference.areas.types.values()]
+
+
+def geography(info: Info, code: str) -> GeographicArea:
+    context = _context(info)
+    area = context.reference.areas.find(code)
+    if area is None:
+        raise UserError(
+            f"unknown area code {code!r}",
+            "Give an ONS GSS code (E48000017) or an NHS ODS code (Y56, QOP).",
+        )
+    return _area_value(context, area)
+
+
+def require_area_type(context: Context, key: str) -> str:
+    types = context.reference.areas.types
+    if key not in types:
+        raise UserError(
+            f"unknown geography type {key!r}",
+            f"Known types: {', '.join(types)} (query geographyTypes).",
+        )
+    return key
+
+
+def geographies(info: Info, type: str, as_of: dt.date | None = None) -> list[GeographicArea]:
+    context = _context(info)
+    key = require_area_type(context, type)
+    return [_area_value(context, a) for a in context.reference.areas.of_type(key, as_of)]
+
+
+def organisation(info: Info, code: str) -> Organisation:
+    context = _context(info)
+    orgs = context.reference.organisations
+    record = orgs.find(code)
+    if record is None or not _in_scope(context, record):
+        near = orgs.near_matches(code)
+        hint = f"Near matches: {', '.join(near)}." if near else "Check the ODS code."
+        raise UserError(f"unknown organisation code {code!r}", hint)
+    return organisation_of(record)
+
+
+def _in_scope(context: Context, record: OrganisationRecord) -> bool:
+    scope = context.scope
+    if scope.kind is ScopeKind.NATIONAL:
+        return True
+    if scope.kind is ScopeKind.ORGANISATION:
+        return record.code == scope.code or record.code.startswith(scope.code or "\0")
+    stated = record.record_on(dt.date.today())
+    return stated is not None and stated.region_code == scope.code
+
+
+def _matches(record: OrganisationRecord, f: OrganisationFilter | None) -> bool:
+    if f is None:
+        return True
+    day = f.open_on or dt.date.today()
+    stated = record.record_on(day)
+    checks = [
+        f.type is None or record.type_iri.endswith("#" + f.type),
+        f.open_on is None or record.open_on(f.open_on),
+        f.name_contains is None or f.name_contains.lower() in record.name.lower(),
+        f.region is None or (stated is not None and stated.region_code == f.region),
+        f.icb is None or (stated is not None and stated.health_geography_code == f.icb),
+    ]
+    return all(checks)
+
+
+def _cursor(code: str) -> str:
+    return base64.urlsafe_b64encode(f"org:{code}".encode()).decode()
+
+
+def _after(cursor: str) -> str:
+    try:
+        decoded = base64.urlsafe_b64decode(cursor.encode()).decode()
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise UserError("malformed cursor", "Pass an endCursor from a previous page.") from exc
+    if not decoded.startswith("org:"):
+        raise UserError("malformed cursor", "Pass an endCursor from a previous page.")
+    return decoded[4:]
+
+
+def organisations(
+    info: Info, filter: OrganisationFilter | None = None, first: int = 50, after: str | None = None
+) -> OrganisationConnection:
+    context = _context(info)
+    if not 0 < first <= context.max_page_size:
+        raise UserError(
+            f"first must be between 1 and {context.max_page_size}, not {first}",
+            "Page through larger sets with `after`.",
+        )
+    index = context.reference.organisations
+    start = _after(after) if after else ""
+    selected = [
+        index.by_code[c]
+        for c in index.codes
+        if _in_scope(context, index.by_code[c]) and _matches(index.by_code[c], filter)
+    ]
+    page = [r for r in selected if r.code > start][: first + 1]
+    edges = [
+        OrganisationEdge(cursor=_cursor(r.code), node=organisation_of(r)) for r in page[:first]
+    ]
+    return OrganisationConnection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=len(page) > first, end_cursor=edges[-1].cursor if edges else None
+        ),
+        total_count=len(selected),
+    )

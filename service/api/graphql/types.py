@@ -1,0 +1,193 @@
+"""GraphQL types, named as the ontology names them; each field records the IRI it exposes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from service.api.graphql.iris import RDF_TYPE, RDFS_LABEL, iri_field, term
+from service.reference.areas import Area, AreaIndex, AreaMembership, AreaType
+from service.reference.organisations import OdsRecord as OdsRecordData
+from service.reference.organisations import Organisation as OrganisationRecord
+
+
+@strawberry.type(
+    name="GeographyType",
+    description="A kind of geographic area the ontology "
+    "defines (a subclass of nhskg:GeographicArea with an API name).",
+)
+class GeographyType:
+    key: str = iri_field(term("apiName"), "The API name, used as `by` and `type` arguments.")
+    iri: str = iri_field(RDF_TYPE, "The ontology class.")
+    label: str = iri_field(RDFS_LABEL, "The class label.")
+    definition: str = iri_field(
+        "http://www.w3.org/2004/02/skos/core#definition",
+        "What the ontology says this kind of area is.",
+    )
+
+    @classmethod
+    def of(cls, t: AreaType) -> GeographyType:
+        return cls(key=t.key, iri=t.iri, label=t.label, definition=t.definition)
+
+
+@strawberry.type(description="A dated membership of one area in another (nhskg:AreaMembership).")
+class AreaLink:
+    area: Annotated[GeographicArea, strawberry.lazy("service.api.graphql.types")] = iri_field(
+        term("parentArea"), "The linked area (parent or child, depending on the field)."
+    )
+    share: float = iri_field(term("share"), "Share of the member in the parent (1 = wholly).")
+    valid_from: dt.date = iri_field(term("validFrom"), "First day the membership holds.")
+    valid_to: dt.date | None = iri_field(term("validTo"), "Last day, if it has ended.")
+
+    @classmethod
+    def of(cls, area: Area, m: AreaMembership, index: AreaIndex) -> AreaLink:
+        return cls(
+            area=GeographicArea.of(area, index),
+            share=m.share,
+            valid_from=m.valid_from,
+            valid_to=m.valid_to,
+        )
+
+
+@strawberry.type(description="A geographic area of any type (nhskg:GeographicArea).")
+class GeographicArea:
+    iri: str = iri_field(term("GeographicArea"), "IRI of the area.")
+    code: str = iri_field(term("gssCode"), "GSS code where the area has one, else ODS code.")
+    name: str = iri_field(RDFS_LABEL, "Name of the area.")
+    gss_code: str | None = iri_field(term("gssCode"), "ONS GSS code.")
+    ods_code: str | None = iri_field(term("odsCode"), "ODS code (NHS regions, ICBs).")
+    types: list[str] = iri_field(term("apiName"), "API names of the area's types.")
+
+    @classmethod
+    def of(cls, area: Area, index: AreaIndex) -> GeographicArea:
+        return cls(
+            iri=area.iri,
+            code=area.code,
+            name=area.name,
+            gss_code=area.gss_code,
+            ods_code=area.ods_code,
+            types=index.type_keys(area),
+        )
+
+    @strawberry.field(
+        description="Areas this area lies in on the date (default today).",
+        metadata={"iri": term("parentArea")},
+    )
+    async def parents(self, info: Info, as_of: dt.date | None = None) -> list[AreaLink]:
+        links = await info.context.parents.load((self.iri, as_of or dt.date.today()))
+        return [AreaLink.of(a, m, info.context.reference.areas) for a, m in links]
+
+    @strawberry.field(
+        description="Areas lying in this area on the date, optionally of one type.",
+        metadata={"iri": term("memberArea")},
+    )
+    async def children(
+        self, info: Info, as_of: dt.date | None = None, type: str | None = None
+    ) -> list[AreaLink]:
+        links = await info.context.children.load((self.iri, as_of or dt.date.today()))
+        out = [AreaLink.of(a, m, info.context.reference.areas) for a, m in links]
+        return [link for link in out if type is None or type in link.area.types]
+
+
+@strawberry.type(description="What one vintage of an ODS file says about an organisation.")
+class OdsRecord:
+    vintage: dt.date = iri_field(term("vintage"), "The date the file describes.")
+    name: str = iri_field(RDFS_LABEL, "Name in that vintage.")
+    region_code: str | None = iri_field(term("statedRegionCode"), "Stated NHS England region.")
+    health_geography_code: str | None = iri_field(
+        term("statedHealthGeographyCode"), "Stated STP / ICB code."
+    )
+
+    @classmethod
+    def of(cls, r: OdsRecordData) -> OdsRecord:
+        return cls(
+            vintage=r.vintage,
+            name=r.name,
+            region_code=r.region_code,
+            health_geography_code=r.health_geography_code,
+        )
+
+
+@strawberry.interface(description="An organisation or site registered with ODS.")
+class Organisation:
+    iri: str = iri_field(term("Organisation"), "IRI of the organisation.")
+    code: str = iri_field(term("odsCode"), "ODS code.")
+    name: str = iri_field(RDFS_LABEL, "Name in the newest vintage.")
+    type: str = iri_field(RDF_TYPE, "IRI of its ontology class.")
+    open_date: dt.date | None = iri_field(term("openDate"), "First day open.")
+    close_date: dt.date | None = iri_field(term("closeDate"), "Last day open, if closed.")
+    ods_records: list[OdsRecord] = iri_field(term("OdsRecord"), "What each ODS vintage says.")
+
+
+@strawberry.type(description="An NHS trust (nhskg:NHSTrust).")
+class Trust(Organisation):
+    pass
+
+
+@strawberry.type(description="A hospital or other site (nhskg:Site).")
+class Site(Organisation):
+    pass
+
+
+@strawberry.type(description="Any other ODS organisation (GP practice, ICB, provider...).")
+class OtherOrganisation(Organisation):
+    pass
+
+
+def organisation_of(record: OrganisationRecord) -> Organisation:
+    kind: type[Organisation] = OtherOrganisation
+    if record.type_iri == term("NHSTrust"):
+        kind = Trust
+    elif record.type_iri == term("Site"):
+        kind = Site
+    return kind(
+        iri=record.iri,
+        code=record.code,
+        name=record.name,
+        type=record.type_iri,
+        open_date=record.open_date,
+        close_date=record.close_date,
+        ods_records=[OdsRecord.of(r) for r in record.records],
+    )
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type
+class OrganisationEdge:
+    cursor: str
+    node: Organisation
+
+
+@strawberry.type
+class OrganisationConnection:
+    edges: list[OrganisationEdge]
+    page_info: PageInfo
+    total_count: int
+
+
+@strawberry.input(description="Filters for `organisations`; all given filters must hold.")
+class OrganisationFilter:
+    type: str | None = strawberry.field(
+        default=None, description="Ontology class local name (NHSTrust, Site, ...)."
+    )
+    region: str | None = strawberry.field(
+        default=None,
+        description="NHS England region ODS code stated by ODS (Y56) on openOn (default today).",
+    )
+    icb: str | None = strawberry.field(
+        default=None, description="STP / ICB ODS code stated by ODS on openOn (default today)."
+    )
+    open_on: dt.date | None = strawberry.field(
+        default=None, description="Only organisations open on this date."
+    )
+    name_contains: str | None = strawberry.field(
+        default=None, description="Case-insensitive part of the name."
+    )

@@ -1,0 +1,30 @@
+"""In-memory read models of the reference graph, built once and refreshed when loads change it.
+
+Requests never scan the graph: they read these indexes (a few thousand organisations and areas).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from service.reference.areas import AreaIndex
+from service.reference.organisations import OrganisationIndex
+from service.store import GraphStore
+
+
+@dataclass
+class ReferenceData:
+    """Everything the API reads about organisations and areas, built from one store."""
+
+    store: GraphStore
+    organisations: OrganisationIndex
+    areas: AreaIndex
+
+    @classmethod
+    def build(cls, store: GraphStore) -> ReferenceData:
+        return cls(store, OrganisationIndex.build(store), AreaIndex.build(store))
+
+    def refresh(self) -> None:
+        """Rebuild after a load changed the reference graph."""
+        self.organisations = OrganisationIndex.build(self.store)
+        self.areas = AreaIndex.build(self.store)

@@ -1,0 +1,113 @@
+"""Organisations (trusts, sites, ...) with their ODS records over vintages, indexed for reads."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from service.store import GraphStore
+
+ORGANISATIONS = """
+SELECT ?org ?code ?type ?label ?openDate ?closeDate WHERE {
+    ?org nhskg:odsCode ?code ; a ?type ; rdfs:label ?label .
+    ?type rdfs:subClassOf* ?root .
+    VALUES ?root { nhskg:Organisation nhskg:Site }
+    OPTIONAL { ?org nhskg:openDate ?openDate }
+    OPTIONAL { ?org nhskg:closeDate ?closeDate }
+}"""
+
+ODS_RECORDS = """
+SELECT ?org ?vintage ?label ?region ?geography WHERE {
+    ?record a nhskg:OdsRecord ; nhskg:recordOf ?org ; nhskg:vintage ?vintage ;
+            rdfs:label ?label .
+    OPTIONAL { ?record nhskg:statedRegionCode ?region }
+    OPTIONAL { ?record nhskg:statedHealthGeographyCode ?geography }
+}"""
+
+
+@dataclass(frozen=True)
+class OdsRecord:
+    vintage: date
+    name: str
+    region_code: str | None
+    health_geography_code: str | None
+
+
+@dataclass
+class Organisation:
+    iri: str
+    code: str
+    type_iri: str
+    open_date: date | None
+    close_date: date | None
+    names: set[str] = field(default_factory=set)
+    records: list[OdsRecord] = field(default_factory=list)  # sorted by vintage
+
+    @property
+    def name(self) -> str:
+        """The name in the newest vintage that states one."""
+        if self.records:
+            return self.records[-1].name
+        return sorted(self.names)[0] if self.names else self.code
+
+    def open_on(self, day: date) -> bool:
+        opened = self.open_date is None or self.open_date <= day
+        return opened and (self.close_date is None or day <= self.close_date)
+
+    def record_on(self, day: date) -> OdsRecord | None:
+        """The ODS record of the latest vintage at or before the day (else the earliest)."""
+        if not self.records:
+            return None
+        i = bisect_right([r.vintage for r in self.records], day)
+        return self.records[i - 1] if i else self.records[0]
+
+
+class OrganisationIndex:
+    def __init__(self, organisations: list[Organisation]) -> None:
+        self.by_code = {o.code: o for o in organisations}
+        self.by_iri = {o.iri: o for o in organisations}
+        self.codes = sorted(self.by_code)
+
+    @classmethod
+    def build(cls, store: GraphStore) -> OrganisationIndex:
+        orgs: dict[str, Organisation] = {}
+        for r in store.select(ORGANISATIONS):
+            org = orgs.get(r["org"])
+            if org is None or _more_specific(r["type"], org.type_iri):
+                names = org.names if org else set()
+                org = Organisation(
+                    r["org"], r["code"], r["type"], r["openDate"], r["closeDate"], names
+                )
+                orgs[r["org"]] = org
+            org.names.add(r["label"])
+        records: dict[str, list[OdsRecord]] = defaultdict(list)
+        for r in store.select(ODS_RECORDS):
+            records[r["org"]].append(
+                OdsRecord(r["vintage"], r["label"], r["region"], r["geography"])
+            )
+        for iri, recs in records.items():
+            if iri in orgs:
+                orgs[iri].records = sorted(recs, key=lambda rec: rec.vintage)
+        return cls(list(orgs.values()))
+
+    def find(self, code: str) -> Organisation | None:
+        return self.by_code.get(code.strip().upper())
+
+    def near_matches(self, code: str, limit: int = 5) -> list[str]:
+        """Known codes that share the most leading characters with an unknown one."""
+        code = code.strip().upper()
+        for size in range(len(code), 0, -1):
+            hits = [c for c in self.codes if c.startswith(code[:size])]
+            if hits:
+                return hits[:limit]
+        return []
+
+
+_GENERIC = ("#Organisation", "#Site", "#FormalOrganization", "#Organization", "#Agent")
+
+
+def _more_specific(candidate: str, current: str) -> bool:
+    # An organisation carries its ontology class and the classes above it; keep the narrowest.
+    return current.endswith(_GENERIC) and not candidate.endswith(_GENERIC)

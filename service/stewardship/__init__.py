@@ -1,0 +1,1 @@
+"""Data stewards' changes to organisation mappings: change sets checked, applied, reverted."""
