@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from service.loader import PROVENANCE_GRAPH, sha256_of
+from service.loader import sha256_of
 from service.mapping.readers import LayoutError
 from service.returns.codes import (
     Successions,
@@ -28,7 +28,7 @@ from service.returns.readers import read_return
 from service.returns.shacl_check import shacl_findings
 from service.returns.spec import ReturnMapping, load_return_mapping, mapping_for
 from service.returns.vectorised import vectorised_findings
-from service.store import GraphStore
+from service.store import PROVENANCE_GRAPH, GraphStore
 from service.terms import GRAPH, ID
 from service.validation.report import Finding, ValidationReport
 
@@ -172,7 +172,7 @@ def _write(
             graph,
             triples,
             extra=[(s, p, o, PROVENANCE_GRAPH) for s, p, o in provenance],
-            supersedes=[old_graph] if old_graph else [],
+            retires=[old_graph] if old_graph else [],
         )
 
 
