@@ -55,8 +55,9 @@ def write_covid_extract(
 
 
 def snapshot(store: GraphStore, numbers: NumbersStore) -> tuple[Any, ...]:
-    values = numbers.con.execute(
-        "SELECT count(*), coalesce(sum(value), 0) FROM reported_value"
+    values = numbers.con.execute(  # integer sums: a float sum's order (and last bits) varies
+        "SELECT count(*), coalesce(sum(CAST(round(value * 1000) AS HUGEINT)), 0) "
+        "FROM reported_value"
     ).fetchone()
     return (
         store.quad_count(),

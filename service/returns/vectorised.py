@@ -157,10 +157,15 @@ def _metric_relations() -> tuple[tuple[str, str, str], ...]:
     )
 
 
-def vectorised_findings(ctx: BatchContext) -> list[Finding]:
+def vectorised_findings(ctx: BatchContext, *, batch_rules_only: bool = False) -> list[Finding]:
+    """Every rule as DuckDB queries; or only the batch-wide SPARQL constraints' twins (the load of
+    a small batch runs the per-value shapes in pySHACL and these here)."""
     con = _connect(ctx)
     findings = []
+    batch_shapes = {str(s) for s in return_shapes().subjects(SH.targetClass, NHSKG.ReturnBatch)}
     for rule in compiled_rules():
+        if batch_rules_only and rule.shape not in batch_shapes:
+            continue
         for i in sorted({row[0] for row in con.execute(rule.sql).fetchall()}):
             findings.append(ctx.finding(int(i), rule.message, rule.shape, rule.severity))
     con.close()
