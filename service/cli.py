@@ -48,6 +48,8 @@ def _report(result: LoadResult, as_json: bool) -> None:
         f"{result.file}: {result.status} ({result.rows} rows, {result.triples} triples)"
         f" via {result.mapping}"
     )
+    for line in result.skip_lines():
+        console.print(f"  {line}")
     if not result.report.conforms:
         console.print(result.report.text())
 

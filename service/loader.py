@@ -8,9 +8,12 @@ graph in the same transaction.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
-from datetime import UTC, datetime
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.term import Node
@@ -23,7 +26,7 @@ from service.mapping.spec import PROV, Mapping, load_mapping
 from service.store import PROVENANCE_GRAPH, GraphStore
 from service.terms import GRAPH, ID, ONTOLOGY_GRAPH
 from service.validation.report import Finding, ValidationReport
-from service.validation.shacl import Locator, validate_graph
+from service.validation.shacl import SH, Locator, shapes_graph, validate_graph
 from service.vocab import NHSKG
 
 # Above this many touched nodes, validating against the whole store is cheaper than slicing.
@@ -39,6 +42,12 @@ class LoadResult:
     report: ValidationReport
     rows: int = 0
     triples: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)  # reason -> rows left out
+    notes: dict[str, int] = field(default_factory=dict)  # reason -> rows loaded in part
+
+    def skip_lines(self) -> list[str]:
+        lines = [f"skipped {n} row(s): {reason}" for reason, n in self.skipped.items()]
+        return lines + [f"loaded {n} row(s) in part: {reason}" for reason, n in self.notes.items()]
 
     @property
     def ok(self) -> bool:
@@ -75,12 +84,45 @@ def new_graph_name(store: GraphStore, key: str, sha: str) -> str:
     return graph
 
 
-def map_file(path: Path, mapping: Mapping, vintage: str | None) -> MappedBatch | Finding:
+ORGANISATION_LIFETIMES = """
+SELECT ?code ?open ?close WHERE {
+    ?org nhskg:odsCode ?code ; a ?type ; nhskg:openDate ?open .
+    ?type rdfs:subClassOf* nhskg:Organisation .
+    OPTIONAL { ?org nhskg:closeDate ?close }
+}
+"""
+
+
+def organisation_lifetimes(store: GraphStore) -> dict[str, tuple[date, date | None]]:
+    """ODS code -> (open date, close date) of every organisation in the store."""
+    return {
+        r["code"]: (r["open"], r["close"])
+        for r in store.select(ORGANISATION_LIFETIMES)
+        if isinstance(r["open"], date)
+    }
+
+
+def derive_options(
+    mapping: Mapping, vintage: str | None, reference: GraphStore | None
+) -> dict[str, Any]:
+    """The derivation's options, plus the file's vintage and, for a derivation that names
+    `reference: organisations`, the organisations already in the store (code -> lifetime) as a
+    plain value: the derivation stays a pure function of its rows and options."""
+    options = {**mapping.derive_options, derive.VINTAGE: vintage or ""}
+    if options.get("reference") == "organisations":
+        options[derive.REFERENCE] = organisation_lifetimes(reference) if reference else {}
+    return options
+
+
+def map_file(
+    path: Path, mapping: Mapping, vintage: str | None, reference: GraphStore | None = None
+) -> MappedBatch | Finding:
     """Read and map a file; a layout the mapping does not describe is a finding, not a crash."""
     try:
         rows = read_rows(path, mapping.source)
         if mapping.derive:
-            rows = derive.apply(mapping.derive, rows, mapping.derive_options, path.parent)
+            options = derive_options(mapping, vintage, reference)
+            rows = derive.apply(mapping.derive, rows, options, path.parent)
         return map_rows(
             mapping,
             rows,
@@ -119,7 +161,7 @@ def load_file(
         if str(GRAPH[f"{key}/{sha[:16]}"]) in old:
             return LoadResult("unchanged", path.name, mapping.id, old[0], ValidationReport(True))
         graph = new_graph_name(store, key, sha)
-        batch = map_file(path, mapping, vintage)
+        batch = map_file(path, mapping, vintage, reference=store)
         if isinstance(batch, Finding):
             return LoadResult(
                 "rejected", path.name, mapping.id, graph, ValidationReport(False, [batch])
@@ -130,8 +172,33 @@ def load_file(
             provenance = _provenance(graph, path, sha, mapping, batch, old)
             store.write_graph(graph, batch.graph, extra=provenance, retires=old)
     return LoadResult(
-        status, path.name, mapping.id, graph, report, rows=batch.row_count, triples=len(batch.graph)
+        status,
+        path.name,
+        mapping.id,
+        graph,
+        report,
+        rows=batch.row_count,
+        triples=len(batch.graph),
+        skipped=dict(batch.skipped.most_common()),
+        notes=dict(batch.notes.most_common()),
     )
+
+
+@lru_cache(maxsize=1)
+def back_links() -> set[str]:
+    """Predicates by which a stored node can matter to a rule about a new one: those the shapes'
+    SPARQL constraints follow (another membership of the same area, another operation of the same
+    site, another record of the same organisation). Core constraints judge a node by its own
+    triples, so other back-links, such as the thousands of catchment rows pointing at a trust,
+    are left out of the slice."""
+    shapes = shapes_graph()
+    prefixes = {str(p): str(ns) for p, ns in shapes.namespaces()}
+    found: set[str] = set()
+    for query in shapes.objects(None, SH.select):
+        for prefix, local in re.findall(r"\b([a-z]+):([A-Za-z][A-Za-z0-9]*)", str(query)):
+            if prefix in prefixes:
+                found.add(prefixes[prefix] + local)
+    return found
 
 
 def validate_candidate(
@@ -150,7 +217,7 @@ def validate_candidate(
     if len(touched) > SLICE_LIMIT:
         data, judged = store.union_graph(exclude=exclude), None
     else:
-        data, judged = store.neighbourhood(touched, exclude=exclude)
+        data, judged = store.neighbourhood(touched, exclude=exclude, back_links=back_links())
     judged_nodes = None if judged is None else judged | set(candidate.subjects())
     for triple in candidate:
         data.add(triple)
@@ -192,6 +259,11 @@ def _provenance(
         (activity, NHSKG.softwareVersion, Literal(__version__)),
         (activity, NHSKG.rowCount, Literal(batch.row_count)),
         (activity, NHSKG.tripleCount, Literal(len(batch.graph))),
+        *(
+            (activity, NHSKG.skipNote, Literal(f"{n} row(s) {kind}: {reason}"))
+            for kind, counts in (("skipped", batch.skipped), ("loaded in part", batch.notes))
+            for reason, n in counts.items()
+        ),
         (source, RDF.type, NHSKG.SourceFile),
         (source, NHSKG.fileName, Literal(path.name)),
         (source, NHSKG.sha256, Literal(sha)),

@@ -189,20 +189,23 @@ class GraphStore:
             yield to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)
 
     def neighbourhood(
-        self, nodes: Iterable[URIRef], *, exclude: set[str]
+        self, nodes: Iterable[URIRef], *, exclude: set[str], back_links: set[str] | None = None
     ) -> tuple[Graph, set[Node]]:
         """The reference slice a candidate batch is validated with: everything stored about the
-        nodes it mentions and about the nodes that point at them (fully described, so rules on
-        them can be checked), plus the types of whatever those triples mention (context only).
-        Returns the slice and the fully described nodes."""
+        nodes it mentions and about the nodes that point at them through `back_links` (all
+        predicates if None), fully described so rules on them can be checked, plus the types of
+        whatever those triples mention (context only). Returns the slice and the described
+        nodes."""
         excluded = {ox.NamedNode(g) for g in exclude | self.retired_graphs()}
+        predicates = (None,) if back_links is None else [ox.NamedNode(p) for p in back_links]
         described: set[Any] = set()
         for node in nodes:
             ox_node = ox.NamedNode(str(node))
             described.add(ox_node)
-            for q in self._store.quads_for_pattern(None, None, ox_node, None):
-                if q.graph_name not in excluded:
-                    described.add(q.subject)
+            for predicate in predicates:
+                for q in self._store.quads_for_pattern(None, predicate, ox_node, None):
+                    if q.graph_name not in excluded:
+                        described.add(q.subject)
         out = Graph()
         mentioned: set[Any] = set()
         for subject in described:

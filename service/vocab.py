@@ -28,6 +28,7 @@ class NHSKG(DefinedNamespace):
     BedsOccupied: URIRef
     BedsOccupiedCovid: URIRef
     CatchmentShare: URIRef
+    CatchmentTable: URIRef
     ChangeSet: URIRef
     ChangeSetApplication: URIRef
     ChangeSetReversion: URIRef
@@ -99,6 +100,7 @@ class NHSKG(DefinedNamespace):
     ReturnLoad: URIRef
     Site: URIRef
     SiteOperation: URIRef
+    SiteRecord: URIRef
     SourceFile: URIRef
     Split: URIRef
     StaffAbsences: URIRef
@@ -122,8 +124,10 @@ class NHSKG(DefinedNamespace):
     batchOf: URIRef
     catchmentArea: URIRef
     catchmentOf: URIRef
+    catchmentTable: URIRef
     changeSetId: URIRef
     closeDate: URIRef
+    codeListedOn: URIRef
     effectiveDate: URIRef
     fileName: URIRef
     firstPeriod: URIRef
@@ -159,8 +163,12 @@ class NHSKG(DefinedNamespace):
     sha256: URIRef
     share: URIRef
     shareOfEvent: URIRef
+    siteRecordOf: URIRef
+    skipNote: URIRef
     softwareVersion: URIRef
     statedHealthGeographyCode: URIRef
+    statedOn: URIRef
+    statedParentCode: URIRef
     statedRegion: URIRef
     statedRegionCode: URIRef
     subsetOf: URIRef

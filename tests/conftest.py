@@ -52,6 +52,14 @@ def national_store(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) 
 
 
 @pytest.fixture(scope="session")
+def geo_placer(national_store: GraphStore):  # type: ignore[no-untyped-def]
+    """One reference snapshot of the national store for the geography tests (takes seconds)."""
+    from service.geography.assign import Placer
+
+    return Placer.from_store(national_store)
+
+
+@pytest.fixture(scope="session")
 def returns_env(
     national_store: GraphStore, shared_data: Path, tmp_path_factory: pytest.TempPathFactory
 ):

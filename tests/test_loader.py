@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -79,6 +80,8 @@ def test_overlapping_membership_is_rejected(
     # A second lookup that puts Birmingham in another LRF over the same period.
     bad = tmp_path / "lad_lrf_2.csv"
     bad.write_text("FID,LAD19CD,LAD19NM,LRF19CD,LRF19NM\n1,E08000025,Birmingham,E48000017,Kent\n")
+    # The mapping reads the LAD code history next to its source file.
+    shutil.copy(sample_dir / "ons/lookup_ltla_ltla.csv", tmp_path)
     before = quads(lrf_store)
     result = load_file(lrf_store, bad, "ons-lad-lrf", vintage="2019-12-01")
     assert result.status == "rejected"

@@ -15,6 +15,10 @@ from typing import Any
 from service.mapping.readers import Row
 from service.mapping.spec import MappingError
 
+# Options key under which the loader passes reference data a derivation asked for (see loader).
+REFERENCE = "_reference"
+VINTAGE = "_vintage"  # the vintage of the file being loaded (YYYY-MM-DD), or ""
+
 Derivation = Callable[[Iterable[Row], dict[str, Any], Path], Iterator[Row]]
 DERIVATIONS: dict[str, Derivation] = {}
 
@@ -43,3 +47,10 @@ def distinct(rows: Iterable[Row], options: dict[str, Any], base: Path) -> Iterat
         if key not in seen:
             seen.add(key)
             yield row
+
+
+# Geography derivations register themselves on import (kept in their own module).
+from service.mapping import derive_geo as _derive_geo  # noqa: E402,F401
+
+# The ODS derivations (etrust sites, hospital lists, successions) register themselves on import.
+from service.mapping import derive_ods  # noqa: E402, F401

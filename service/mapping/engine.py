@@ -7,6 +7,7 @@ and the SHACL shapes reject it, so every data problem is reported the same way (
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -62,6 +63,9 @@ class MappedBatch:
     origins: dict[tuple[Node, Node, Node | None], Origin] = field(default_factory=dict)
     subject_rows: dict[Node, int] = field(default_factory=dict)
     skipped_rows: int = 0
+    # Rows left out, and rows loaded only in part, by reason: a load never drops anything silently.
+    skipped: Counter[str] = field(default_factory=Counter)
+    notes: Counter[str] = field(default_factory=Counter)
 
     def origin(self, focus: Node, path: Node | None, value: Node | None) -> Origin | None:
         for key in ((focus, path, value), (focus, path, None)):
@@ -101,17 +105,41 @@ def _applies(entity: EntityRule, values: dict[str, str]) -> bool:
     return all(re.fullmatch(pattern, values.get(col, "")) for col, pattern in entity.when.items())
 
 
+# Keys a derivation may set on a row: SKIP leaves the row out, NOTE loads it and records why part
+# of it was not (both are counted by reason and reported with the load).
+SKIP = "_skip"
+NOTE = "_note"
+
+
+def _skip_reason(mapping: Mapping, values: dict[str, str]) -> str | None:
+    if values.get(SKIP):
+        return values[SKIP]
+    for column, pattern in mapping.row_filter.items():
+        if not re.fullmatch(pattern, values.get(column, "")):
+            return f"{column} does not match {pattern} (outside this mapping's scope)"
+    return None
+
+
 def map_rows(
     mapping: Mapping, rows: Iterable[Row], *, file_name: str, context: dict[str, str]
 ) -> MappedBatch:
     graph = Graph()
     batch = MappedBatch(mapping=mapping, file_name=file_name, graph=graph, row_count=0)
+    # Source rows, not derived ones: a derivation may turn one source row into several (an event
+    # and its participants), each keeping the source row's number.
+    numbers: set[int] = set()
     for row in rows:
-        batch.row_count += 1
+        if row.number not in numbers:
+            numbers.add(row.number)
+            batch.row_count += 1
         values = {**context, **row.values}
-        if not all(re.fullmatch(p, values.get(c, "")) for c, p in mapping.row_filter.items()):
+        reason = _skip_reason(mapping, values)
+        if reason:
             batch.skipped_rows += 1
+            batch.skipped[reason] += 1
             continue
+        if values.get(NOTE):
+            batch.notes[values[NOTE]] += 1
         subjects: dict[str, URIRef] = {}
         for entity in mapping.entities:
             if not _applies(entity, values):
@@ -135,7 +163,9 @@ def _add_property(
     row: int,
 ) -> None:
     obj: Node | None
-    if rule.ref is not None:
+    if rule.term is not None:
+        obj = rule.term
+    elif rule.ref is not None:
         if rule.ref not in subjects:
             return  # the referenced entity does not apply to this row
         obj = subjects[rule.ref]

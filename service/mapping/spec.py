@@ -65,6 +65,7 @@ class PropertyRule:
     value: str | None = None  # or a template such as "{vintage}"
     ref: str | None = None  # or the IRI of another entity of the same row
     iri: str | None = None  # or an IRI template (a reference to something loaded elsewhere)
+    term: URIRef | None = None  # or a term of the ontology (a concept such as InferredType)
     datatype: URIRef | None = None
     date_format: str | None = None
     transform: str | None = None
@@ -122,9 +123,11 @@ def _property(predicate: str, spec: Any) -> PropertyRule:
         spec = {"column": spec}
     if not isinstance(spec, dict):
         raise MappingError(f"property {predicate}: expected a column name or a mapping")
-    sources = [k for k in ("column", "value", "ref", "iri") if k in spec]
+    sources = [k for k in ("column", "value", "ref", "iri", "term") if k in spec]
     if len(sources) != 1:
-        raise MappingError(f"property {predicate}: give exactly one of column, value, ref, iri")
+        raise MappingError(
+            f"property {predicate}: give exactly one of column, value, ref, iri, term"
+        )
     datatype = spec.get("datatype")
     if datatype is not None and datatype not in DATATYPES:
         raise MappingError(f"property {predicate}: unknown datatype {datatype!r}")
@@ -134,6 +137,7 @@ def _property(predicate: str, spec: Any) -> PropertyRule:
         value=spec.get("value"),
         ref=spec.get("ref"),
         iri=spec.get("iri"),
+        term=resolve_term(spec["term"]) if "term" in spec else None,
         datatype=DATATYPES[datatype] if datatype else None,
         date_format=spec.get("format"),
         transform=spec.get("transform"),

@@ -1,0 +1,1 @@
+"""Organisations placed in geographic areas, by explicit method."""

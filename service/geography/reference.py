@@ -1,0 +1,205 @@
+"""The reference facts area assignment needs, read from the store once into plain Python objects.
+
+Area types are read from the ontology (every subclass of nhskg:GeographicArea with an
+nhskg:apiName), so a new kind of area with memberships needs no code change here. Each fact keeps
+the named graph it came from: answers cite their source graphs.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from service.store import GraphStore
+from service.terms import ID
+
+AREA = str(ID["area/"])
+ORG = str(ID["org/"])
+
+
+def code_of(iri: str) -> str:
+    """The code at the end of an instance IRI (area/E08000025 -> E08000025)."""
+    return iri.rsplit("/", 1)[-1]
+
+
+@dataclass(frozen=True)
+class Area:
+    iri: str
+    code: str
+    label: str
+    types: frozenset[str]  # API names (LAD, LRF, ...)
+    ods_code: str | None = None
+    listed_on: tuple[date, ...] = ()
+
+
+@dataclass(frozen=True)
+class Membership:
+    iri: str
+    member: str
+    parent: str
+    start: date
+    end: date | None
+    share: float
+    graph: str
+
+    def holds_on(self, on: date) -> bool:
+        return self.start <= on and (self.end is None or on <= self.end)
+
+
+@dataclass(frozen=True)
+class SiteOperation:
+    site: str
+    operator: str  # ODS code
+    start: date
+    end: date | None
+
+
+@dataclass(frozen=True)
+class CatchmentRow:
+    iri: str
+    area: str
+    share: float
+
+
+@dataclass(frozen=True)
+class OdsStatement:
+    iri: str
+    vintage: date
+    region_code: str | None
+    geography_code: str | None
+    graph: str
+
+
+@dataclass(frozen=True)
+class Organisation:
+    code: str
+    label: str
+    opened: date | None
+    closed: date | None
+
+    def open_on(self, on: date) -> bool:
+        return (self.opened is None or self.opened <= on) and (
+            self.closed is None or on <= self.closed
+        )
+
+
+@dataclass
+class Reference:
+    area_types: dict[str, str] = field(default_factory=dict)  # class IRI -> API name
+    areas: dict[str, Area] = field(default_factory=dict)
+    memberships: dict[str, list[Membership]] = field(default_factory=dict)  # by member
+    located_in: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # site -> (lad, g)
+    headquarters: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # code -> (lad, g)
+    site_operations: list[SiteOperation] = field(default_factory=list)
+    catchments: dict[str, dict[str, list[CatchmentRow]]] = field(default_factory=dict)
+    catchment_labels: dict[str, str] = field(default_factory=dict)
+    ods_records: dict[str, list[OdsStatement]] = field(default_factory=dict)
+    organisations: dict[str, Organisation] = field(default_factory=dict)
+    areas_by_ods: dict[str, list[Area]] = field(default_factory=dict)
+
+    def api_names(self) -> list[str]:
+        return sorted(set(self.area_types.values()))
+
+
+_TYPES = """SELECT DISTINCT ?cls ?name WHERE {
+  ?cls rdfs:subClassOf+ nhskg:GeographicArea ; nhskg:apiName ?name }"""
+_AREAS = """SELECT DISTINCT ?area ?cls ?label ?ods ?listed WHERE {
+  ?area a ?cls . ?cls rdfs:subClassOf+ nhskg:GeographicArea .
+  OPTIONAL { ?area rdfs:label ?label } OPTIONAL { ?area nhskg:odsCode ?ods }
+  OPTIONAL { ?area nhskg:codeListedOn ?listed } }"""
+_MEMBERSHIPS = """SELECT DISTINCT ?m ?member ?parent ?from ?to ?share ?g WHERE { GRAPH ?g {
+  ?m a nhskg:AreaMembership ; nhskg:memberArea ?member ; nhskg:parentArea ?parent ;
+     nhskg:validFrom ?from .
+  OPTIONAL { ?m nhskg:validTo ?to } OPTIONAL { ?m nhskg:share ?share } } }"""
+_LOCATED = """SELECT DISTINCT ?site ?lad ?g WHERE { GRAPH ?g { ?site nhskg:locatedIn ?lad } }"""
+_HQ = (
+    """SELECT DISTINCT ?org ?lad ?g WHERE { GRAPH ?g { ?org nhskg:headquartersLocatedIn ?lad } }"""
+)
+_SITE_OPS = """SELECT DISTINCT ?site ?code ?from ?to WHERE {
+  ?op a nhskg:SiteOperation ; nhskg:operatedSite ?site ; nhskg:operator ?org ;
+      nhskg:validFrom ?from .
+  ?org nhskg:odsCode ?code . OPTIONAL { ?op nhskg:validTo ?to } }"""
+_CATCHMENTS = """SELECT DISTINCT ?s ?table ?org ?area ?share WHERE {
+  ?s a nhskg:CatchmentShare ; nhskg:catchmentTable ?table ; nhskg:catchmentOf ?org ;
+     nhskg:catchmentArea ?area ; nhskg:share ?share }"""
+_TABLES = """SELECT DISTINCT ?table ?label WHERE {
+  ?table a nhskg:CatchmentTable . OPTIONAL { ?table rdfs:label ?label } }"""
+_RECORDS = """SELECT DISTINCT ?r ?code ?vintage ?region ?geo ?g WHERE { GRAPH ?g {
+  ?r a nhskg:OdsRecord ; nhskg:recordOf ?org ; nhskg:vintage ?vintage .
+  OPTIONAL { ?r nhskg:statedRegionCode ?region }
+  OPTIONAL { ?r nhskg:statedHealthGeographyCode ?geo } }
+  ?org nhskg:odsCode ?code }"""
+_ORGS = """SELECT DISTINCT ?code ?label ?open ?close WHERE {
+  ?org a nhskg:NHSTrust ; nhskg:odsCode ?code .
+  OPTIONAL { ?org rdfs:label ?label } OPTIONAL { ?org nhskg:openDate ?open }
+  OPTIONAL { ?org nhskg:closeDate ?close } }"""
+
+
+def _current(store: GraphStore, query: str) -> list[dict[str, Any]]:
+    """Rows of a query over named graphs (GRAPH ?g), from current graphs only: GRAPH ?g also
+    sees graphs a later load replaced, which the store keeps as history."""
+    current = set(store.current_graphs())
+    return [r for r in store.select(query) if r["g"] in current]
+
+
+def read_reference(store: GraphStore) -> Reference:
+    ref = Reference()
+    ref.area_types = {r["cls"]: str(r["name"]) for r in store.select(_TYPES)}
+    _read_areas(store, ref)
+    for r in _current(store, _MEMBERSHIPS):
+        share = float(r["share"]) if r["share"] is not None else 1.0
+        m = Membership(r["m"], r["member"], r["parent"], r["from"], r["to"], share, r["g"])
+        ref.memberships.setdefault(m.member, []).append(m)
+    for r in _current(store, _LOCATED):
+        ref.located_in.setdefault(r["site"], []).append((r["lad"], r["g"]))
+    for r in _current(store, _HQ):
+        ref.headquarters.setdefault(code_of(r["org"]), []).append((r["lad"], r["g"]))
+    ref.site_operations = [
+        SiteOperation(r["site"], str(r["code"]), r["from"], r["to"])
+        for r in store.select(_SITE_OPS)
+    ]
+    for r in store.select(_TABLES):
+        ref.catchment_labels[r["table"]] = str(r["label"] or code_of(r["table"]))
+    _read_catchments(store, ref)
+    for r in _current(store, _RECORDS):
+        statement = OdsStatement(r["r"], r["vintage"], r["region"], r["geo"], r["g"])
+        ref.ods_records.setdefault(str(r["code"]), []).append(statement)
+    for records in ref.ods_records.values():
+        records.sort(key=lambda s: s.vintage)
+    for r in store.select(_ORGS):
+        code = str(r["code"])
+        ref.organisations[code] = Organisation(code, str(r["label"] or code), r["open"], r["close"])
+    return ref
+
+
+def _read_areas(store: GraphStore, ref: Reference) -> None:
+    types: dict[str, set[str]] = defaultdict(set)
+    info: dict[str, tuple[str, str | None]] = {}
+    listed: dict[str, set[date]] = defaultdict(set)
+    for r in store.select(_AREAS):
+        iri = r["area"]
+        if r["cls"] in ref.area_types:
+            types[iri].add(ref.area_types[r["cls"]])
+        label, ods = info.get(iri, ("", None))
+        info[iri] = (label or str(r["label"] or ""), ods or (str(r["ods"]) if r["ods"] else None))
+        if r["listed"] is not None:
+            listed[iri].add(r["listed"])
+    for iri, (label, ods) in info.items():
+        area = Area(
+            iri, code_of(iri), label, frozenset(types[iri]), ods, tuple(sorted(listed[iri]))
+        )
+        ref.areas[iri] = area
+        if ods:
+            ref.areas_by_ods.setdefault(ods, []).append(area)
+
+
+def _read_catchments(store: GraphStore, ref: Reference) -> None:
+    # ~60,000 rows: read the terms' lexical values directly (typed conversion costs seconds).
+    for solution in store.raw_query(_CATCHMENTS):
+        table = ref.catchments.setdefault(solution["table"].value, {})
+        row = CatchmentRow(
+            solution["s"].value, solution["area"].value, float(solution["share"].value)
+        )
+        table.setdefault(code_of(solution["org"].value), []).append(row)
