@@ -141,3 +141,15 @@ def resolve_codes(
         out.org_code.append(code)
         out.org_iri.append(registered[code].iri)
     return out
+
+
+def successions_from_index(index: object) -> Successions:
+    """Adapt service.succession.SuccessionIndex (its successor_events(code) steps) to the
+    Successions interface used here."""
+
+    def steps(code: str) -> list[Step]:
+        events = index.successor_events(code)  # type: ignore[attr-defined]
+        out = [Step(e.effective, tuple(r for r in e.resultings if r != code)) for e in events]
+        return sorted((s for s in out if s.successors), key=lambda s: s.day)
+
+    return steps

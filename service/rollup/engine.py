@@ -211,13 +211,16 @@ def materialise_org_areas(
     numbers: NumbersStore, rows: list[tuple[Any, ...]], method: Method
 ) -> int:
     """Replace one method's organisation -> area rows: (area_type, org_code, area_code, share,
-    valid_from, valid_to). Called when reference data changes, never per request."""
+    valid_from, valid_to). Called when reference data changes, never per request. Columns are
+    named, so the wider table service/geography/table.py writes (source, coverage...) also fits."""
     con = numbers.con
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute("DELETE FROM org_area WHERE method = ?", [method.value])
         con.executemany(
-            "INSERT INTO org_area VALUES (?, ?, ?, ?, ?, ?, ?)", [(method.value, *r) for r in rows]
+            "INSERT INTO org_area (method, area_type, org_code, area_code, share, valid_from, "
+            "valid_to) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(method.value, *r) for r in rows],
         )
     except BaseException:
         con.execute("ROLLBACK")
