@@ -17,4 +17,8 @@ class Settings:
     data_dir: Path = field(
         default_factory=lambda: Path(os.environ.get("NHSKG_DATA_DIR", str(SAMPLE_DATA_DIR)))
     )
+    # Reported values of operational returns (DuckDB), kept beside the graph store.
+    numbers_path: Path | None = field(
+        default_factory=lambda: Path(os.environ.get("NHSKG_NUMBERS", "var/numbers.duckdb"))
+    )
     max_page_size: int = 500

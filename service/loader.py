@@ -185,20 +185,26 @@ def load_file(
 
 
 @lru_cache(maxsize=1)
-def back_links() -> set[str]:
-    """Predicates by which a stored node can matter to a rule about a new one: those the shapes'
-    SPARQL constraints follow (another membership of the same area, another operation of the same
-    site, another record of the same organisation). Core constraints judge a node by its own
-    triples, so other back-links, such as the thousands of catchment rows pointing at a trust,
-    are left out of the slice."""
+def constraint_predicates() -> list[frozenset[str]]:
+    """For each SPARQL-based constraint in the shapes, the predicates its query follows."""
     shapes = shapes_graph()
     prefixes = {str(p): str(ns) for p, ns in shapes.namespaces()}
-    found: set[str] = set()
+    found = []
     for query in shapes.objects(None, SH.select):
-        for prefix, local in re.findall(r"\b([a-z]+):([A-Za-z][A-Za-z0-9]*)", str(query)):
-            if prefix in prefixes:
-                found.add(prefixes[prefix] + local)
+        names = re.findall(r"\b([a-z]+):([A-Za-z][A-Za-z0-9]*)", str(query))
+        found.append(frozenset(prefixes[p] + local for p, local in names if p in prefixes))
     return found
+
+
+def back_links(candidate: Graph) -> set[str]:
+    """Predicates by which a stored node can matter to a rule about the new triples: those of the
+    SPARQL constraints that follow a predicate the candidate asserts (another membership of the
+    same area, another operation of the same site, another record of the same organisation).
+    Core constraints judge a node by its own triples, so other back-links, such as the thousands
+    of catchment rows or site operations pointing at a trust, stay out of the slice."""
+    asserted = {str(p) for p in candidate.predicates(unique=True)}
+    asserted |= {str(o) for o in candidate.objects(None, RDF.type, unique=True)}
+    return {p for preds in constraint_predicates() if preds & asserted for p in preds}
 
 
 def validate_candidate(
@@ -217,7 +223,9 @@ def validate_candidate(
     if len(touched) > SLICE_LIMIT:
         data, judged = store.union_graph(exclude=exclude), None
     else:
-        data, judged = store.neighbourhood(touched, exclude=exclude, back_links=back_links())
+        data, judged = store.neighbourhood(
+            touched, exclude=exclude, back_links=back_links(candidate)
+        )
     judged_nodes = None if judged is None else judged | set(candidate.subjects())
     for triple in candidate:
         data.add(triple)

@@ -10,8 +10,23 @@ class NHSKG(DefinedNamespace):
     _NS = Namespace("https://w3id.org/nhskg/def#")
     _fail = True
 
+    AEAttendancesOther: URIRef
+    AEAttendancesOver4HoursOther: URIRef
+    AEAttendancesOver4HoursType1: URIRef
+    AEAttendancesOver4HoursType2: URIRef
+    AEAttendancesType1: URIRef
+    AEAttendancesType2: URIRef
+    AEBookedAttendancesOther: URIRef
+    AEBookedAttendancesOver4HoursOther: URIRef
+    AEBookedAttendancesOver4HoursType1: URIRef
+    AEBookedAttendancesOver4HoursType2: URIRef
+    AEBookedAttendancesType1: URIRef
+    AEBookedAttendancesType2: URIRef
     Acquisition: URIRef
+    AggregationScheme: URIRef
     AreaMembership: URIRef
+    BedsOccupied: URIRef
+    BedsOccupiedCovid: URIRef
     CatchmentShare: URIRef
     CatchmentTable: URIRef
     ChangeSet: URIRef
@@ -19,6 +34,31 @@ class NHSKG(DefinedNamespace):
     ChangeSetReversion: URIRef
     Closure: URIRef
     CodeChange: URIRef
+    CovidAdmissions: URIRef
+    CovidAdmissionsAged0to5: URIRef
+    CovidAdmissionsAged18to64: URIRef
+    CovidAdmissionsAged65to84: URIRef
+    CovidAdmissionsAged6to17: URIRef
+    CovidAdmissionsAged85Plus: URIRef
+    CovidDiagnoses: URIRef
+    CovidDiagnosesAged0to5: URIRef
+    CovidDiagnosesAged18to64: URIRef
+    CovidDiagnosesAged65to84: URIRef
+    CovidDiagnosesAged6to17: URIRef
+    CovidDiagnosesAged85Plus: URIRef
+    CovidDischarges: URIRef
+    CovidDischargesAged0to5: URIRef
+    CovidDischargesAged18to64: URIRef
+    CovidDischargesAged65to84: URIRef
+    CovidDischargesAged6to17: URIRef
+    CovidDischargesAged85Plus: URIRef
+    DecisionToAdmitWaits4To12Hours: URIRef
+    DecisionToAdmitWaitsOver12Hours: URIRef
+    DecisionToAdmitWaitsOver4Hours: URIRef
+    EmergencyAdmissionsViaAEOther: URIRef
+    EmergencyAdmissionsViaAEType1: URIRef
+    EmergencyAdmissionsViaAEType2: URIRef
+    Flow: URIRef
     GPPractice: URIRef
     GeographicArea: URIRef
     InferredType: URIRef
@@ -28,30 +68,60 @@ class NHSKG(DefinedNamespace):
     LoadedGraph: URIRef
     LocalAuthorityDistrict: URIRef
     LocalResilienceForum: URIRef
+    MaximumOverTime: URIRef
+    MeanOverTime: URIRef
+    MeasureKindScheme: URIRef
+    MechanicalVentilationBedsOccupied: URIRef
+    MechanicalVentilationBedsOccupiedCovid: URIRef
     Merger: URIRef
+    Metric: URIRef
+    MetricScheme: URIRef
     MiddleLayerSuperOutputArea: URIRef
     NHSEnglandRegion: URIRef
     NHSTrust: URIRef
     ONSRegion: URIRef
     OdsRecord: URIRef
     Organisation: URIRef
+    OtherEmergencyAdmissions: URIRef
+    OvernightBedsAvailable: URIRef
+    OvernightBedsAvailableGeneralAcute: URIRef
+    OvernightBedsAvailableLearningDisabilities: URIRef
+    OvernightBedsAvailableMaternity: URIRef
+    OvernightBedsAvailableMentalIllness: URIRef
+    OvernightBedsOccupied: URIRef
+    OvernightBedsOccupiedGeneralAcute: URIRef
+    OvernightBedsOccupiedLearningDisabilities: URIRef
+    OvernightBedsOccupiedMaternity: URIRef
+    OvernightBedsOccupiedMentalIllness: URIRef
+    Publication: URIRef
     Rename: URIRef
+    ReportedValue: URIRef
+    ReturnBatch: URIRef
+    ReturnLoad: URIRef
     Site: URIRef
     SiteOperation: URIRef
     SiteRecord: URIRef
     SourceFile: URIRef
     Split: URIRef
+    StaffAbsences: URIRef
+    StaffAbsencesCovid: URIRef
     StatedType: URIRef
+    StatisticalDataset: URIRef
+    Stock: URIRef
     SubICBLocation: URIRef
     SubICBLocationArea: URIRef
     Succession: URIRef
     SuccessorShare: URIRef
+    SumOverOrganisations: URIRef
+    SumOverTime: URIRef
     TypeBasisScheme: URIRef
     UnregisteredProvider: URIRef
     UpperTierLocalAuthority: URIRef
     affects: URIRef
     alsoDatedOn: URIRef
     apiName: URIRef
+    atMost: URIRef
+    batchOf: URIRef
     catchmentArea: URIRef
     catchmentOf: URIRef
     catchmentTable: URIRef
@@ -60,21 +130,34 @@ class NHSKG(DefinedNamespace):
     codeListedOn: URIRef
     effectiveDate: URIRef
     fileName: URIRef
+    firstPeriod: URIRef
+    firstReportedIn: URIRef
     gssCode: URIRef
     headquartersLocatedIn: URIRef
+    inBatch: URIRef
+    lastPeriod: URIRef
     latitude: URIRef
     locatedIn: URIRef
     longitude: URIRef
     mapping: URIRef
+    measureKind: URIRef
     memberArea: URIRef
+    metric: URIRef
     odsCode: URIRef
     openDate: URIRef
     operatedSite: URIRef
     operator: URIRef
     parentArea: URIRef
+    periodEnd: URIRef
+    periodStart: URIRef
     postcode: URIRef
+    publicationOf: URIRef
     reason: URIRef
     recordOf: URIRef
+    reportedCode: URIRef
+    reportedValue: URIRef
+    reportingOrganisation: URIRef
+    reportsMetric: URIRef
     rowCount: URIRef
     sector: URIRef
     sha256: URIRef
@@ -86,11 +169,18 @@ class NHSKG(DefinedNamespace):
     statedHealthGeographyCode: URIRef
     statedOn: URIRef
     statedParentCode: URIRef
+    statedRegion: URIRef
     statedRegionCode: URIRef
+    subsetOf: URIRef
     successor: URIRef
     supersedes: URIRef
+    tabularEquivalent: URIRef
     tripleCount: URIRef
     typeBasis: URIRef
+    unitOfMeasure: URIRef
+    validAggregation: URIRef
     validFrom: URIRef
     validTo: URIRef
+    valueCount: URIRef
     vintage: URIRef
+    warningCount: URIRef

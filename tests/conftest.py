@@ -57,3 +57,27 @@ def geo_placer(national_store: GraphStore):  # type: ignore[no-untyped-def]
     from service.geography.assign import Placer
 
     return Placer.from_store(national_store)
+
+
+@pytest.fixture(scope="session")
+def returns_env(
+    national_store: GraphStore, shared_data: Path, tmp_path_factory: pytest.TempPathFactory
+):
+    """A copy of the national store plus a numbers store, with the COVID-19 Hospital Activity
+    publication (about a million values) loaded once per session."""
+    import time
+
+    from service.returns.load import load_return_file
+    from service.returns.numbers import NumbersStore
+
+    target = tmp_path_factory.mktemp("returns") / "store"
+    national_store._store.backup(str(target))  # a consistent copy; the national store stays as is
+    store = GraphStore(target)
+    numbers = NumbersStore(target.parent / "numbers.duckdb")
+    started = time.perf_counter()
+    result = load_return_file(
+        store, numbers, shared_data / "returns/covid-hospital-activity-2020-08-13.xlsx"
+    )
+    seconds = time.perf_counter() - started
+    assert result.status == "loaded", result.report.text()
+    return {"store": store, "numbers": numbers, "covid": result, "covid_seconds": seconds}

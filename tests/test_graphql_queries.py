@@ -148,6 +148,6 @@ def test_scope_filters_lists_and_lookups(reference: ReferenceData) -> None:
 
 
 def test_internal_errors_are_masked(reference: ReferenceData) -> None:
-    broken = ReferenceData(reference.store, reference.organisations, None)  # type: ignore[arg-type]
+    broken = ReferenceData(reference.store, reference.organisations, None, reference.lookup)  # type: ignore[arg-type]
     _, errors, _ = run(broken, '{ geography(code: "E08000025") { code } }')
     assert errors == ["Unexpected error."]

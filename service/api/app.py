@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from service import __version__
 from service.api.graphql.schema import graphql_router
-from service.api.routes import health
+from service.api.routes import health, lookup
 from service.config import Settings
 from service.reference import ReferenceData
 from service.store import GraphStore
@@ -22,7 +22,9 @@ def create_app(settings: Settings | None = None, *, store: GraphStore | None = N
     app.state.settings = settings
     app.state.store = store or GraphStore(settings.store_path)
     app.state.reference = ReferenceData.build(app.state.store)
+    app.state.lookup = app.state.reference.lookup
     app.include_router(health.router)
+    app.include_router(lookup.router)
     app.include_router(
         graphql_router(app.state.reference, settings.max_page_size), prefix="/graphql"
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from service.lookup import Lookup
 from service.reference.areas import AreaIndex
 from service.reference.organisations import OrganisationIndex
 from service.store import GraphStore
@@ -19,12 +20,16 @@ class ReferenceData:
     store: GraphStore
     organisations: OrganisationIndex
     areas: AreaIndex
+    lookup: Lookup
 
     @classmethod
     def build(cls, store: GraphStore) -> ReferenceData:
-        return cls(store, OrganisationIndex.build(store), AreaIndex.build(store))
+        return cls(
+            store, OrganisationIndex.build(store), AreaIndex.build(store), Lookup.from_store(store)
+        )
 
     def refresh(self) -> None:
-        """Rebuild after a load changed the reference graph."""
+        """Rebuild after a load or a steward change altered the reference graph."""
         self.organisations = OrganisationIndex.build(self.store)
         self.areas = AreaIndex.build(self.store)
+        self.lookup = Lookup.from_store(self.store)

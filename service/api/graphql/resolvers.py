@@ -9,6 +9,7 @@ from strawberry.types import Info
 
 from service.api.graphql.context import Context, ScopeKind
 from service.api.graphql.errors import UserError
+from service.api.graphql.lookup_types import LookupResult
 from service.api.graphql.types import (
     GeographicArea,
     GeographyType,
@@ -19,6 +20,7 @@ from service.api.graphql.types import (
     PageInfo,
     organisation_of,
 )
+from service.lookup import LookupFailure
 from service.reference.areas import Area
 from service.reference.organisations import Organisation as OrganisationRecord
 
@@ -141,3 +143,18 @@ def organisations(
         ),
         total_count=len(selected),
     )
+
+
+def lookup(
+    info: Info, code: str, geography_type: str, as_of: dt.date | None, method: str
+) -> LookupResult:
+    context = _context(info)
+    try:
+        answer = context.reference.lookup.lookup(
+            code, geography_type.upper(), as_of or dt.date.today(), method
+        )
+    except LookupFailure as exc:
+        known = exc.details.get("known") or exc.details.get("near_matches")
+        hint = f"Known or near: {', '.join(known)}." if known else ""
+        raise UserError(exc.message, hint) from exc
+    return LookupResult.of(answer)

@@ -14,6 +14,7 @@ from strawberry.types import Info
 from service.api.graphql import resolvers
 from service.api.graphql.context import Context
 from service.api.graphql.errors import should_mask
+from service.api.graphql.lookup_types import LookupResult
 from service.api.graphql.mutations import Mutation
 from service.api.graphql.types import (
     GeographicArea,
@@ -46,6 +47,20 @@ class Query:
         self, info: Info, type: str, as_of: dt.date | None = None
     ) -> list[GeographicArea]:
         return resolvers.geographies(info, type, as_of)
+
+    @strawberry.field(
+        description="Which areas of a type an organisation (old codes resolve) is "
+        "in on a date, by SITES, HEADQUARTERS, CATCHMENT or ODS_STATED."
+    )
+    def lookup(
+        self,
+        info: Info,
+        code: str,
+        geography_type: str,
+        as_of: dt.date | None = None,
+        method: str = "SITES",
+    ) -> LookupResult:
+        return resolvers.lookup(info, code, geography_type, as_of, method)
 
     @strawberry.field(description="The organisation with this ODS code.")
     def organisation(self, info: Info, code: str) -> Organisation:

@@ -1,0 +1,58 @@
+"""GET /lookup/{code}/{geographyType}: which areas an organisation is in, on a date, by a method."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Query, Request
+
+from service.lookup import Lookup, LookupFailure
+
+router = APIRouter(tags=["lookup"])
+
+STATUS_CODES = {
+    "unknown_code": 404,
+    "not_yet_open": 404,
+    "unknown_area_type": 422,
+    "unknown_method": 422,
+}
+
+
+def parse_day(value: str | None) -> date:
+    if value is None:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise HTTPException(
+            422,
+            detail={
+                "status": "malformed_date",
+                "message": f"asOf {value!r} is not a date; expected format YYYY-MM-DD "
+                "(for example 2021-01-01)",
+            },
+        ) from exc
+
+
+@router.get("/lookup/{code}/{geography_type}")
+def lookup(
+    request: Request,
+    code: str,
+    geography_type: str,
+    as_of: str | None = Query(default=None, alias="asOf", description="YYYY-MM-DD; default today"),
+    method: str = Query(default="SITES", description="SITES, HEADQUARTERS, CATCHMENT, ODS_STATED"),
+) -> dict[str, Any]:
+    """Primary area, all areas with shares, the method, and the organisation(s) the code
+    resolved to on that date (with the succession events when the code was an old one)."""
+    service: Lookup = request.app.state.lookup
+    day = parse_day(as_of)
+    try:
+        answer = service.lookup(code, geography_type.upper(), day, method)
+    except LookupFailure as exc:
+        raise HTTPException(
+            STATUS_CODES.get(exc.status, 400),
+            detail={"status": exc.status, "message": exc.message, **exc.details},
+        ) from exc
+    return asdict(answer)

@@ -1,0 +1,161 @@
+"""Which areas of a type is an organisation in, on a date, by a named method: the apps' lookup.
+
+Old codes resolve first (RD3 asked about 2021 is R0D's, through the 2020-10-01 merger); the
+resolved organisation(s) are then placed by the method. Every answer names the method, carries
+the evidence, and says when the methods disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from service.asof import AsOf
+from service.geography.assign import Placer
+from service.geography.methods import METHODS
+from service.store import GraphStore
+
+
+class LookupFailure(ValueError):
+    """A lookup that cannot be answered, with what the caller should know (status, message)."""
+
+    def __init__(self, status: str, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.status = status  # unknown_code | unknown_area_type | unknown_method | not_yet_open
+        self.message = message
+        self.details = details
+
+
+@dataclass
+class LookupAnswer:
+    code: str
+    as_of: date
+    geography_type: str
+    method: str
+    status: str  # open | closed (answered for its successors)
+    message: str
+    resolved: list[dict[str, Any]] = field(default_factory=list)
+    areas: list[dict[str, Any]] = field(default_factory=list)  # code, name, share
+    primary_area: dict[str, Any] | None = None
+    coverage: float = 0.0
+    split_weighting: str | None = None
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+    conflicts: dict[str, str] | None = None
+    reason: str | None = None  # why there are no areas, when there are none
+
+
+class Lookup:
+    """In-memory lookup over the as-of index (successions, lifetimes) and the placer."""
+
+    def __init__(self, asof: AsOf, placer: Placer) -> None:
+        self.asof = asof
+        self.placer = placer
+
+    @classmethod
+    def from_store(cls, store: GraphStore) -> Lookup:
+        asof = AsOf(store)
+
+        def carrying_on(code: str, on: date) -> tuple[str, ...]:
+            return asof.successions.resolve(code, on).codes
+
+        return cls(asof, Placer.from_store(store, carrying_on))
+
+    def name_of(self, code: str) -> str:
+        life = self.asof.lifetimes.get(code)
+        return life.name if life else code
+
+    def area_types(self) -> list[str]:
+        return self.placer.reference.api_names()
+
+    def lookup(self, code: str, geography_type: str, on: date, method: str) -> LookupAnswer:
+        method = method.upper()
+        if method not in METHODS:
+            raise LookupFailure("unknown_method", f"unknown method {method!r}", known=list(METHODS))
+        if geography_type not in self.area_types():
+            raise LookupFailure(
+                "unknown_area_type",
+                f"unknown geography type {geography_type!r}",
+                known=self.area_types(),
+            )
+        state = self.asof.organisation_on(code, on)
+        if state.status == "unknown":
+            raise LookupFailure(
+                "unknown_code",
+                f"unknown organisation code {code!r}",
+                near_matches=self.near_matches(code),
+            )
+        if state.status == "not_yet_open":
+            raise LookupFailure(
+                "not_yet_open",
+                state.message,
+                opened=state.lifetime.opened.isoformat() if state.lifetime else None,
+            )
+        answer = LookupAnswer(
+            code.strip().upper(), on, geography_type, method, state.status, state.message
+        )
+        for org, weight, chain in self._carriers(state):
+            answer.resolved.append(
+                {"code": org, "name": self.name_of(org), "weight": weight, "events": chain}
+            )
+        self._place(answer)
+        return answer
+
+    def _carriers(self, state: Any) -> list[tuple[str, float | None, list[dict[str, Any]]]]:
+        if state.status == "open" or state.successors is None:
+            return [(state.code, 1.0, [])]
+        return [
+            (
+                s.code,
+                s.weight,
+                [
+                    {
+                        "event": step.event,
+                        "type": step.type,
+                        "date": step.effective.isoformat(),
+                        "basis": step.basis,
+                        "predecessors": list(step.originals),
+                        "successors": list(step.resultings),
+                    }
+                    for step in s.chain
+                ],
+            )
+            for s in state.successors.successors
+        ]
+
+    def _place(self, answer: LookupAnswer) -> None:
+        weights = [r["weight"] for r in answer.resolved]
+        if any(w is None for w in weights):
+            answer.split_weighting = "unweighted split: successors counted equally"
+            weights = [1.0 / len(weights)] * len(weights)
+        shares: dict[str, float] = {}
+        reasons = []
+        for resolved, weight in zip(answer.resolved, weights, strict=True):
+            full = self.placer.place(resolved["code"], answer.geography_type, answer.as_of)
+            if full.conflicts:
+                answer.conflicts = {**(answer.conflicts or {}), **full.conflicts}
+            for p in full.placements:
+                if p.method != answer.method:
+                    continue
+                if not p.shares and p.reason:
+                    reasons.append(f"{resolved['code']}: {p.reason}")
+                for area, share in p.shares.items():
+                    shares[area] = shares.get(area, 0.0) + weight * share
+                answer.coverage += weight * p.coverage
+                answer.evidence += [{"organisation": resolved["code"], **e} for e in p.evidence]
+                break  # first table of a method (CATCHMENT has one placement per table)
+        answer.areas = [
+            {"code": a, "name": self.placer.area_label(a), "share": round(s, 6)}
+            for a, s in sorted(shares.items(), key=lambda kv: (-kv[1], kv[0]))
+        ]
+        answer.primary_area = answer.areas[0] if answer.areas else None
+        answer.reason = "; ".join(reasons) or None
+
+    def near_matches(self, code: str, limit: int = 5) -> list[str]:
+        code = code.strip().upper()
+        known = sorted(self.asof.lifetimes)
+        for size in range(len(code), 0, -1):
+            hits = [c for c in known if c.startswith(code[:size])]
+            if hits:
+                return hits[:limit]
+        return []

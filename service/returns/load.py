@@ -1,0 +1,183 @@
+"""Load one return file as one batch, whole or not at all, across the graph and the numbers store.
+
+read -> resolve codes (restate predecessors, register unknown providers) -> validate (pySHACL for
+a batch up to BULK_THRESHOLD values, the same shapes as DuckDB queries above it) -> write. The
+DuckDB transaction stays open while the graph is written and commits only after it, so a rejected
+or failed batch changes neither store. A re-loaded publication replaces its earlier batch; the
+provenance graph keeps both (prov:wasRevisionOf, prov:invalidatedAtTime).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from service.loader import sha256_of
+from service.mapping.readers import LayoutError
+from service.returns.codes import (
+    Successions,
+    graph_successions,
+    known_unregistered,
+    reference_organisations,
+    resolve_codes,
+)
+from service.returns.context import BatchContext
+from service.returns.graph import batch_triples, provenance_triples
+from service.returns.numbers import BatchRecord, NumbersStore
+from service.returns.readers import read_return
+from service.returns.shacl_check import shacl_findings
+from service.returns.spec import ReturnMapping, load_return_mapping, mapping_for
+from service.returns.vectorised import vectorised_findings
+from service.store import PROVENANCE_GRAPH, GraphStore
+from service.terms import GRAPH, ID
+from service.validation.report import Finding, ValidationReport
+
+BULK_THRESHOLD = 20_000
+
+
+@dataclass
+class ReturnLoadResult:
+    status: str  # loaded | unchanged | rejected | valid (dry run)
+    file: str
+    mapping: str
+    batch: str
+    report: ValidationReport
+    warnings: list[Finding] = field(default_factory=list)
+    values: int = 0
+    engine: str = ""  # pyshacl | duckdb
+    unregistered: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "rejected"
+
+
+def publication_key(mapping: ReturnMapping, path: Path) -> str:
+    return f"{mapping.id}/{path.stem}"
+
+
+def load_return_file(
+    store: GraphStore,
+    numbers: NumbersStore,
+    path: Path,
+    mapping: str | ReturnMapping | None = None,
+    *,
+    strict: bool = False,
+    successions: Successions | None = None,
+    engine: str | None = None,
+    dry_run: bool = False,
+) -> ReturnLoadResult:
+    spec = _mapping(path, mapping)
+    sha = sha256_of(path)
+    key = publication_key(spec, path)
+    batch = str(ID[f"batch/{key}/{sha[:16]}"])
+    current = numbers.current_batch(key)
+    if current and current[1] == sha:
+        return ReturnLoadResult("unchanged", path.name, spec.id, current[0], ValidationReport(True))
+    try:
+        values = read_return(path, spec)
+    except LayoutError as exc:
+        return _rejected(path, spec, batch, [_layout_finding(spec, exc)])
+    registered = reference_organisations(store)
+    resolution = resolve_codes(values, registered, successions or graph_successions(store))
+    ctx = BatchContext(values, resolution, batch, registered)
+    chosen = engine or ("duckdb" if len(values) > BULK_THRESHOLD else "pyshacl")
+    findings = _code_findings(ctx, strict)
+    findings += shacl_findings(ctx) if chosen == "pyshacl" else vectorised_findings(ctx)
+    errors = sorted((f for f in findings if f.severity == "Violation"), key=_order)
+    warnings = sorted((f for f in findings if f.severity != "Violation"), key=_order)
+    result = ReturnLoadResult(
+        "rejected" if errors else ("valid" if dry_run else "loaded"),
+        path.name,
+        spec.id,
+        batch,
+        ValidationReport(not errors, errors),
+        warnings,
+        len(values),
+        chosen,
+        sorted(resolution.unregistered),
+    )
+    if errors or dry_run:
+        return result
+    _write(
+        store, numbers, path, spec, sha, key, ctx, current[0] if current else None, len(warnings)
+    )
+    return result
+
+
+def _mapping(path: Path, mapping: str | ReturnMapping | None) -> ReturnMapping:
+    if isinstance(mapping, ReturnMapping):
+        return mapping
+    return load_return_mapping(mapping) if mapping else mapping_for(path.name)
+
+
+def _order(f: Finding) -> tuple[str, int, str, str]:
+    return (f.file, f.row or 0, f.column or "", f.rule)
+
+
+def _layout_finding(spec: ReturnMapping, exc: LayoutError) -> Finding:
+    rule = f"unknown or broken file layout for return mapping {spec.id}: {exc.message}"
+    return Finding(file=exc.file, row=exc.row, column=None, value=None, rule=rule)
+
+
+def _rejected(
+    path: Path, spec: ReturnMapping, batch: str, findings: list[Finding]
+) -> ReturnLoadResult:
+    return ReturnLoadResult(
+        "rejected", path.name, spec.id, batch, ValidationReport(False, findings)
+    )
+
+
+def _code_findings(ctx: BatchContext, strict: bool) -> list[Finding]:
+    """Codes used after their succession: restated with a warning (strict: an error); codes of a
+    split cannot be restated without shares and are always an error."""
+    out = []
+    shape = "https://w3id.org/nhskg/shapes#ReturnBatchShape"
+    for i, old in ctx.resolution.restated.items():
+        rule = (
+            f"{old} was succeeded by {ctx.resolution.org_code[i]} before "
+            f"{ctx.values.period_start[i]}; the value is restated to the successor"
+        )
+        out.append(ctx.finding(i, rule, shape, "Violation" if strict else "Warning"))
+    for i, successors in ctx.resolution.split.items():
+        rule = (
+            f"{ctx.values.code[i]} was split into {', '.join(successors)} before "
+            f"{ctx.values.period_start[i]}; restate this value by hand (shares unknown)"
+        )
+        out.append(ctx.finding(i, rule, shape, "Violation"))
+    return out
+
+
+def _write(
+    store: GraphStore,
+    numbers: NumbersStore,
+    path: Path,
+    spec: ReturnMapping,
+    sha: str,
+    key: str,
+    ctx: BatchContext,
+    old_batch: str | None,
+    warnings: int,
+) -> None:
+    graph = str(GRAPH[f"returns/{key}/{sha[:16]}"])
+    old_graph = _graph_of(numbers, old_batch)
+    record = BatchRecord(
+        ctx.batch_iri, key, spec.dataset, spec.id, path.name, sha, graph, len(ctx.values)
+    )
+    known = known_unregistered(store)
+    triples = batch_triples(spec, path, key, ctx, known)
+    provenance = provenance_triples(spec, path, sha, ctx, old_batch, warnings)
+    with numbers.replacing(record, ctx.values, ctx.resolution, spec.regions):
+        store.write_graph(
+            graph,
+            triples,
+            extra=[(s, p, o, PROVENANCE_GRAPH) for s, p, o in provenance],
+            retires=[old_graph] if old_graph else [],
+        )
+
+
+def _graph_of(numbers: NumbersStore, batch: str | None) -> str | None:
+    if batch is None:
+        return None
+    row = numbers.con.execute("SELECT graph FROM batch WHERE batch_id = ?", [batch]).fetchone()
+    return str(row[0]) if row else None

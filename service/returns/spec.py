@@ -1,0 +1,176 @@
+"""The declarative format of return mappings (mappings/returns/*.yaml), parsed into typed objects.
+
+A return mapping names its dataset, the layout of the file (a wide sheet with one column per date,
+or one row per organisation with one column per metric), where the organisation code, name and
+stated region are, which sheet or column holds which metric (a term of the metric scheme, so an
+unknown metric fails when the mapping is read), and how the period is found. A new publication of
+a known layout is a new file name, or at most a new alternative column heading, here; never code.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from rdflib import RDF, URIRef
+
+from service.mapping.spec import MappingError, resolve_term
+from service.terms import MAPPINGS_DIR
+from service.vocab import NHSKG
+
+RETURN_MAPPINGS_DIR = MAPPINGS_DIR / "returns"
+LAYOUTS = ("wide-dates", "columns")
+
+
+@dataclass(frozen=True)
+class MetricColumn:
+    """A metric and the headings (alternatives, first present wins) or sheet that holds it."""
+
+    metric: URIRef
+    headings: tuple[str, ...]
+    optional: bool = False
+
+
+@dataclass(frozen=True)
+class PeriodRule:
+    """Where a value's period comes from: the date heading of its column (wide-dates), a labelled
+    metadata cell ("Period:"), or a column; `pattern` extracts year and month(s)."""
+
+    source: str  # heading | label | column
+    label: str | None = None
+    column: str | None = None
+    pattern: str | None = None
+
+
+@dataclass(frozen=True)
+class ReturnMapping:
+    id: str
+    title: str
+    dataset: str
+    dataset_title: str
+    format: str  # xlsx | xls | csv
+    layout: str
+    files: str  # regex a file name must match
+    sheets: tuple[str, ...]  # columns layout: acceptable names of the one sheet to read
+    header_contains: tuple[str, ...]  # cells that identify the heading row
+    group_row: bool  # the row above the headings groups them ("Available", "Occupied")
+    code: str
+    name: str
+    region: str | None
+    first_value_column: str | None  # wide-dates: the first date column (a letter)
+    metrics: tuple[MetricColumn, ...]
+    period: PeriodRule
+    skip_codes: str = r"^(-|TOTAL|Total)?$"
+    regions: dict[str, str] = field(default_factory=dict)  # stated region name -> ODS code
+    missing_markers: tuple[str, ...] = ()  # cell texts that mean "not reported" ("-")
+    encoding: str = "utf-8"
+    path: Path | None = None
+
+    @property
+    def metric_iris(self) -> set[URIRef]:
+        return {m.metric for m in self.metrics}
+
+    def matches(self, file_name: str) -> bool:
+        return re.fullmatch(self.files, file_name) is not None
+
+
+def metric_term(name: str) -> URIRef:
+    """A metric of the scheme by local name; the closed namespace rejects unknown names."""
+    from service.validation.shacl import ontology_graph
+
+    term = resolve_term(name)
+    if (term, RDF.type, NHSKG.Metric) not in ontology_graph():
+        raise MappingError(f"{name!r} is not a metric of the metric scheme")
+    return term
+
+
+def _metrics(data: dict[str, Any]) -> tuple[MetricColumn, ...]:
+    if data["source"]["layout"] == "wide-dates":
+        return tuple(
+            MetricColumn(metric_term(metric), (sheet,)) for sheet, metric in data["sheets"].items()
+        )
+    out = []
+    for entry in data["metrics"]:
+        headings = entry["column"]
+        headings = (headings,) if isinstance(headings, str) else tuple(headings)
+        out.append(
+            MetricColumn(metric_term(entry["metric"]), headings, bool(entry.get("optional")))
+        )
+    return tuple(out)
+
+
+def _column_ref(value: Any) -> str:
+    """A column by heading ("Org Code") or, for a column with no heading, by letter: "letter:B"."""
+    if isinstance(value, dict) and "letter" in value:
+        return f"letter:{value['letter']}"
+    return str(value)
+
+
+def parse_return_mapping(data: dict[str, Any], path: Path | None = None) -> ReturnMapping:
+    where = path.name if path else "return mapping"
+    try:
+        src = data["source"]
+        if src["layout"] not in LAYOUTS:
+            raise MappingError(f"{where}: layout must be one of {', '.join(LAYOUTS)}")
+        sheets = src.get("sheet", [])
+        period = data["period"]
+        cols = {k: _column_ref(v) for k, v in src["columns"].items()}
+        return ReturnMapping(
+            id=data["id"],
+            title=data["title"],
+            dataset=data["dataset"]["id"],
+            dataset_title=data["dataset"]["title"],
+            format=src["format"],
+            layout=src["layout"],
+            files=data["files"],
+            sheets=(sheets,) if isinstance(sheets, str) else tuple(sheets),
+            header_contains=tuple(src["header_contains"]),
+            group_row=bool(src.get("group_row", False)),
+            code=cols["code"],
+            name=cols["name"],
+            region=cols.get("region"),
+            first_value_column=src.get("first_value_column"),
+            metrics=_metrics(data),
+            period=PeriodRule(
+                source=period["from"],
+                label=period.get("label"),
+                column=period.get("column"),
+                pattern=period.get("pattern"),
+            ),
+            skip_codes=src.get("skip_codes", r"^(-|TOTAL|Total)?$"),
+            regions=dict(data.get("regions") or {}),
+            missing_markers=tuple(src.get("missing_markers", ())),
+            encoding=src.get("encoding", "utf-8"),
+            path=path,
+        )
+    except KeyError as exc:
+        raise MappingError(f"{where}: missing required key {exc.args[0]!r}") from exc
+
+
+def load_return_mapping(name_or_path: str | Path) -> ReturnMapping:
+    path = Path(name_or_path)
+    if not path.suffix:
+        path = RETURN_MAPPINGS_DIR / f"{name_or_path}.yaml"
+    if not path.exists():
+        known = ", ".join(m.id for m in all_return_mappings())
+        raise MappingError(f"no return mapping {name_or_path!r}; known: {known}")
+    return parse_return_mapping(yaml.safe_load(path.read_text()), path)
+
+
+def all_return_mappings() -> list[ReturnMapping]:
+    return [
+        parse_return_mapping(yaml.safe_load(p.read_text()), p)
+        for p in sorted(RETURN_MAPPINGS_DIR.glob("*.yaml"))
+    ]
+
+
+def mapping_for(file_name: str) -> ReturnMapping:
+    """The return mapping whose `files` pattern matches a file name (exactly one must)."""
+    found = [m for m in all_return_mappings() if m.matches(file_name)]
+    if len(found) != 1:
+        names = ", ".join(m.id for m in found) or "none"
+        raise MappingError(f"{file_name}: {len(found)} return mappings match ({names})")
+    return found[0]

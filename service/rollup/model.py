@@ -1,0 +1,94 @@
+"""The terms of a roll-up request and result."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+
+
+class Method(StrEnum):
+    """How an organisation is placed in an area."""
+
+    SITES = "SITES"  # by where its sites are (shares by site)
+    HEADQUARTERS = "HEADQUARTERS"  # by where its headquarters is
+    CATCHMENT = "CATCHMENT"  # by where its patients live (catchment shares)
+    ODS_STATED = "ODS_STATED"  # by the region / ICB ODS states for it
+    RETURN_STATED = "RETURN_STATED"  # by the NHS England region the return itself states
+
+
+@dataclass(frozen=True)
+class Restate:
+    """AS_REPORTED: each value stays with the organisation it is stored under. TO_ORGANISATIONS_AT:
+    each value moves to the organisation(s) that carry the reporting one on at `at`."""
+
+    kind: str = "AS_REPORTED"
+    at: date | None = None
+
+
+AS_REPORTED = Restate()
+
+
+def to_organisations_at(day: date) -> Restate:
+    return Restate("TO_ORGANISATIONS_AT", day)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """national; a region (NHS England region code, Yxx); or one organisation (ODS code)."""
+
+    kind: str = "national"
+    code: str | None = None
+
+
+NATIONAL = Scope()
+
+
+def region(code: str) -> Scope:
+    return Scope("region", code)
+
+
+def organisation(code: str) -> Scope:
+    return Scope("organisation", code)
+
+
+@dataclass
+class Contributor:
+    organisation: str
+    share: float
+    value: float  # as reported; the area receives value * share
+
+
+@dataclass
+class Coverage:
+    reported: int
+    expected: int
+    missing: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RollupRow:
+    area: str
+    period_start: date
+    period_end: date
+    value: float
+    contributors: list[Contributor]
+    coverage: Coverage
+
+
+@dataclass
+class Unmapped:
+    organisation: str
+    period_start: date
+    value: float
+
+
+@dataclass
+class RollupResult:
+    metric: str
+    area_type: str
+    method: Method
+    restate: Restate
+    kind: str  # Stock | Flow
+    rows: list[RollupRow]
+    unmapped: list[Unmapped]  # contributors in scope that no area of this type takes

@@ -1,0 +1,86 @@
+"""The apps' lookup, on the real national data: old codes, splits, methods, errors (REST)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+
+import httpx
+import pytest
+
+from service.api.app import create_app
+from service.config import Settings
+from service.lookup import Lookup, LookupFailure
+from service.store import GraphStore
+from tests.http_server import serve
+
+pytestmark = pytest.mark.national
+
+
+@pytest.fixture(scope="module")
+def lookup(national_store: GraphStore) -> Lookup:
+    return Lookup.from_store(national_store)
+
+
+def test_an_old_code_resolves_to_its_successor_with_the_event(lookup: Lookup) -> None:
+    answer = lookup.lookup("RD3", "LRF", date(2021, 1, 1), "SITES")
+    assert answer.status == "closed"
+    [resolved] = answer.resolved
+    assert resolved["code"] == "R0D"
+    [event] = resolved["events"]
+    assert (event["type"], event["date"]) == ("Merger", "2020-10-01")
+    assert answer.primary_area is not None and answer.primary_area["name"] == "Dorset"
+
+
+def test_a_split_is_answered_for_both_successors_and_says_it_is_unweighted(
+    lookup: Lookup,
+) -> None:
+    answer = lookup.lookup("RW6", "LRF", date(2022, 1, 1), "HEADQUARTERS")
+    assert {r["code"] for r in answer.resolved} == {"RM3", "R0A"}
+    assert answer.split_weighting and "unweighted" in answer.split_weighting
+    assert answer.primary_area is not None
+    assert answer.primary_area["name"] == "Greater Manchester"
+
+
+def test_before_opening_is_a_clear_refusal(lookup: Lookup) -> None:
+    with pytest.raises(LookupFailure) as info:
+        lookup.lookup("R0D", "LRF", date(2019, 1, 1), "SITES")
+    assert info.value.status == "not_yet_open" and "2020-10-01" in info.value.message
+
+
+@pytest.fixture(scope="module")
+def base_url(national_store: GraphStore) -> Iterator[str]:
+    with serve(create_app(Settings(store_path=None), store=national_store)) as url:
+        yield url
+
+
+def test_rest_lookup_and_its_errors(base_url: str) -> None:
+    ok = httpx.get(f"{base_url}/lookup/RD3/LRF", params={"asOf": "2021-01-01"})
+    assert ok.status_code == 200, ok.text
+    body = ok.json()
+    assert body["method"] == "SITES" and body["resolved"][0]["code"] == "R0D"
+    unknown = httpx.get(f"{base_url}/lookup/RD9/LRF")
+    assert unknown.status_code == 404
+    assert unknown.json()["detail"]["near_matches"][:1] == ["RD1"]
+    bad_date = httpx.get(f"{base_url}/lookup/RD3/LRF", params={"asOf": "01/01/2021"})
+    assert bad_date.status_code == 422 and "YYYY-MM-DD" in bad_date.json()["detail"]["message"]
+    bad_type = httpx.get(f"{base_url}/lookup/RD3/POLICE")
+    assert bad_type.status_code == 422 and "LRF" in bad_type.json()["detail"]["known"]
+
+
+def test_graphql_lookup_matches_rest(national_store: GraphStore, lookup: Lookup) -> None:
+    import asyncio
+
+    from service.api.graphql.context import Context
+    from service.api.graphql.schema import schema
+    from service.reference import ReferenceData
+
+    reference = ReferenceData.build(national_store)
+    query = """{ lookup(code: "RD3", geographyType: "LRF", asOf: "2021-01-01") {
+        method status primaryArea { name } resolved { code events { type date } } } }"""
+    result = asyncio.run(schema.execute(query, context_value=Context(reference=reference)))
+    assert result.errors is None and result.data is not None
+    answer = lookup.lookup("RD3", "LRF", date(2021, 1, 1), "SITES")
+    got = result.data["lookup"]
+    assert got["primaryArea"]["name"] == (answer.primary_area or {}).get("name")
+    assert got["resolved"][0]["events"] == [{"type": "Merger", "date": "2020-10-01"}]

@@ -1,0 +1,117 @@
+"""The roll-up engine on the real COVID publication: stocks, flows, coverage, scope, placement
+through a materialised organisation -> area table, and restatement to successors."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from service.returns.codes import Step
+from service.rollup.engine import RollupError, materialise_org_areas, rollup
+from service.rollup.model import Method, organisation, region, to_organisations_at
+from service.vocab import NHSKG
+
+BEDS = str(NHSKG.BedsOccupied)  # a stock
+ADMISSIONS = str(NHSKG.CovidAdmissions)  # a flow
+APRIL = (date(2020, 4, 2), date(2020, 4, 30))
+
+
+def test_a_stock_over_a_range_is_a_time_series_never_a_sum(returns_env: dict[str, Any]) -> None:
+    result = rollup(returns_env["numbers"], BEDS, "NHS_REGION", APRIL, Method.RETURN_STATED)
+    assert result.kind == "Stock"
+    assert len(result.rows) == 7 * 29
+    assert {r.period_start for r in result.rows} == {date(2020, 4, d) for d in range(2, 31)}
+
+
+def test_a_flow_over_a_range_is_the_sum_of_its_days(returns_env: dict[str, Any]) -> None:
+    numbers = returns_env["numbers"]
+    total = rollup(numbers, ADMISSIONS, "NHS_REGION", APRIL, Method.RETURN_STATED)
+    series = rollup(numbers, ADMISSIONS, "NHS_REGION", APRIL, Method.RETURN_STATED, series=True)
+    assert total.kind == "Flow" and len(total.rows) == 7
+    for row in total.rows:
+        assert row.value == sum(r.value for r in series.rows if r.area == row.area)
+        assert (row.period_start, row.period_end) == APRIL
+
+
+def test_contributors_and_coverage_add_up(returns_env: dict[str, Any]) -> None:
+    result = rollup(returns_env["numbers"], BEDS, "NHS_REGION", date(2020, 5, 1))
+    for row in result.rows:
+        assert row.value == sum(c.value * c.share for c in row.contributors)
+        cov = row.coverage
+        assert cov.reported == len({c.organisation for c in row.contributors})
+        assert cov.reported + len(cov.missing) == cov.expected
+
+
+def test_scope_filters_to_a_region_or_an_organisation(returns_env: dict[str, Any]) -> None:
+    numbers = returns_env["numbers"]
+    national = {r.area: r for r in rollup(numbers, BEDS, "NHS_REGION", date(2020, 5, 1)).rows}
+    london = rollup(numbers, BEDS, "NHS_REGION", date(2020, 5, 1), scope=region("Y56")).rows
+    assert [r.area for r in london] == ["Y56"] and london[0].value == national["Y56"].value
+    one = national["Y56"].contributors[0]
+    mine = rollup(
+        numbers, BEDS, "NHS_REGION", date(2020, 5, 1), scope=organisation(one.organisation)
+    ).rows
+    assert sum(r.value for r in mine) == sum(
+        c.value
+        for r in national.values()
+        for c in r.contributors
+        if c.organisation == one.organisation
+    )
+
+
+def test_return_stated_is_for_nhs_regions_only(returns_env: dict[str, Any]) -> None:
+    with pytest.raises(RollupError):
+        rollup(returns_env["numbers"], BEDS, "LRF", date(2020, 5, 1), Method.RETURN_STATED)
+
+
+ODS_REGIONS = """
+SELECT DISTINCT ?code ?region WHERE {
+    ?record nhskg:recordOf ?org ; nhskg:vintage ?v ; nhskg:statedRegionCode ?region .
+    ?org nhskg:odsCode ?code .
+    FILTER (?v = "2020-03-01"^^xsd:date)
+}"""
+
+
+def test_materialised_table_places_every_value_or_lists_it_unmapped(
+    returns_env: dict[str, Any],
+) -> None:
+    store, numbers = returns_env["store"], returns_env["numbers"]
+    rows = [
+        ("NHS_REGION", r["code"], r["region"], 1.0, None, None) for r in store.select(ODS_REGIONS)
+    ]
+    assert materialise_org_areas(numbers, rows, Method.ODS_STATED) == len(rows) > 200
+    day = date(2020, 5, 1)
+    stated = rollup(numbers, BEDS, "NHS_REGION", day, Method.RETURN_STATED)
+    ods = rollup(numbers, BEDS, "NHS_REGION", day, Method.ODS_STATED)
+    national = sum(r.value for r in stated.rows)
+    assert sum(r.value for r in ods.rows) + sum(u.value for u in ods.unmapped) == national
+    unregistered = set(returns_env["covid"].unregistered)
+    assert unregistered & {u.organisation for u in ods.unmapped}
+    assert not unregistered & {c.organisation for r in ods.rows for c in r.contributors}
+
+
+def test_restating_to_successors_moves_values_not_totals(returns_env: dict[str, Any]) -> None:
+    numbers = returns_env["numbers"]
+    day = date(2020, 5, 1)
+    before = rollup(numbers, BEDS, "NHS_REGION", day)
+    pred = sorted(
+        c.organisation
+        for r in before.rows
+        for c in r.contributors
+        if c.organisation.startswith("R")
+    )[0]
+    succ = "RX9"  # any code: restating follows the succession events only
+    steps = {pred: [Step(date(2020, 6, 1), (succ,))]}
+    after = rollup(
+        numbers,
+        BEDS,
+        "NHS_REGION",
+        day,
+        restate=to_organisations_at(date(2020, 7, 1)),
+        successions=lambda c: steps.get(c, []),
+    )
+    orgs = {c.organisation for r in after.rows for c in r.contributors}
+    assert succ in orgs and pred not in orgs
+    assert sum(r.value for r in after.rows) == sum(r.value for r in before.rows)
