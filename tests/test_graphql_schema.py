@@ -11,6 +11,9 @@ STANDARD = {
     "http://www.w3.org/2000/01/rdf-schema#label",
     "http://www.w3.org/1999/02/22-rdf-syntax-ns#type",
     "http://www.w3.org/2004/02/skos/core#definition",
+    # W3C ORG terms the ontology reuses for change events (org:ChangeEvent).
+    "http://www.w3.org/ns/org#originalOrganization",
+    "http://www.w3.org/ns/org#resultingOrganization",
 }
 
 

@@ -19,7 +19,7 @@ from datetime import date
 from typing import Any
 
 from service.geography.carrying_on import CarryingOn
-from service.geography.reference import Area, OdsStatement, Reference, code_of
+from service.geography.reference import Area, OdsStatement, Reference, SiteOperation, code_of
 from service.geography.rollup import RollUp
 
 SITES, HEADQUARTERS, CATCHMENT, ODS_STATED = "SITES", "HEADQUARTERS", "CATCHMENT", "ODS_STATED"
@@ -100,12 +100,26 @@ def by_headquarters(ctx: Context, org: str, area_type: str, on: date) -> Placeme
 
 
 def sites_on(ctx: Context, org: str, on: date) -> list[tuple[str, str]]:
-    """(site, the operator named in the data) for the sites `org` operates or carries on."""
-    out = []
+    """(site, the operator named in the data) for the sites `org` operates or carries on: the
+    operation covering the date, else (as nhskg:SiteOperation documents) the latest one before
+    it when it ended because its operator closed, so the site passes to the successors."""
+    latest: dict[str, SiteOperation] = {}
     for op in ctx.ref.site_operations:
-        current = op.start <= on and (op.end is None or on <= op.end)
-        if current and org in ctx.carrying_on(op.operator, on):
-            out.append((op.site, op.operator))
+        if op.start > on:
+            continue
+        if op.end is None or on <= op.end:
+            latest[op.site] = op
+            continue
+        closed = ctx.ref.organisations.get(op.operator)
+        ended_by_closure = closed is not None and closed.closed == op.end
+        before = latest.get(op.site)
+        if ended_by_closure and (before is None or (before.end and before.end < op.end)):
+            latest[op.site] = op
+    out = [
+        (site, op.operator)
+        for site, op in latest.items()
+        if org in ctx.carrying_on(op.operator, on)
+    ]
     return sorted(set(out))
 
 

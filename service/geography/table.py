@@ -95,13 +95,19 @@ def _key(p: Placement) -> tuple[tuple[str, float], ...]:
     return tuple(sorted((a, round(s, 6)) for a, s in p.shares.items()))
 
 
-def org_area_rows(placer: Placer, *, area_types: list[str] | None = None) -> list[OrgAreaRow]:
-    """Every organisation's placement by every method in every area type, over time."""
+def org_area_rows(
+    placer: Placer, *, area_types: list[str] | None = None, organisations: list[str] | None = None
+) -> list[OrgAreaRow]:
+    """Every organisation's (or the named ones') placement by every method in every area type,
+    over time."""
     ref = placer.reference
     types = area_types or ref.api_names()
     dates = change_dates(placer)
     out: list[OrgAreaRow] = []
+    wanted = set(organisations) if organisations is not None else None
     for org in sorted(ref.organisations.values(), key=lambda o: o.code):
+        if wanted is not None and org.code not in wanted:
+            continue
         starts = list(_periods(dates, org.opened, org.closed))
         for area_type in types:
             for method in METHODS:
@@ -191,14 +197,21 @@ def materialise(
     area_types: list[str] | None = None,
     carrying_on: CarryingOn | None = None,
     placer: Placer | None = None,
+    organisations: list[str] | None = None,
 ) -> int | None:
     """Rebuild the DuckDB org_area table if the reference graphs changed; the number of rows
     written, or None when the table was already current. A placer already read from the same
     store may be passed in to save reading the reference again."""
-    fingerprint = reference_fingerprint(store) + ":" + ",".join(area_types or ["*"])
+    fingerprint = (
+        reference_fingerprint(store)
+        + ":"
+        + ",".join(area_types or ["*"])
+        + ":"
+        + ",".join(organisations or ["*"])
+    )
     if not force and stored_fingerprint(path) == fingerprint:
         return None
     placer = placer or Placer.from_store(store, carrying_on)
-    rows = org_area_rows(placer, area_types=area_types)
+    rows = org_area_rows(placer, area_types=area_types, organisations=organisations)
     write_duckdb(rows, path, fingerprint=fingerprint)
     return len(rows)
