@@ -152,10 +152,14 @@ class Lookup:
         answer.reason = "; ".join(reasons) or None
 
     def near_matches(self, code: str, limit: int = 5) -> list[str]:
-        code = code.strip().upper()
-        known = sorted(self.asof.lifetimes)
-        for size in range(len(code), 0, -1):
-            hits = [c for c in known if c.startswith(code[:size])]
-            if hits:
-                return hits[:limit]
-        return []
+        return near_matches(code, sorted(self.asof.lifetimes), limit)
+
+
+def near_matches(code: str, known: list[str], limit: int = 5) -> list[str]:
+    """Known codes (sorted) that share the most leading characters with an unknown one."""
+    code = code.strip().upper()
+    for size in range(len(code), 0, -1):
+        hits = [c for c in known if c.startswith(code[:size])]
+        if hits:
+            return hits[:limit]
+    return []

@@ -169,24 +169,9 @@ class GraphStore:
         names = [v.value for v in solutions.variables]
         return [{n: python_value(s[n]) for n in names} for s in solutions]
 
-    def ask(self, query: str, **bindings: Node | str) -> bool:
-        subs = {
-            ox.Variable(k): to_ox(v if isinstance(v, Node) else Literal(v))
-            for k, v in bindings.items()
-        }
-        return bool(
-            self._store.query(
-                query, prefixes=PREFIXES, substitutions=subs, **self._graph_scope(None)
-            )
-        )
-
     def raw_query(self, query: str) -> Any:
         """A read-only SPARQL query as typed by a user of the CLI (never an update)."""
         return self._store.query(query, prefixes=PREFIXES, **self._graph_scope(None))
-
-    def triples_of(self, graph: str) -> Iterator[tuple[Node, Node, Node]]:
-        for q in self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph)):
-            yield to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)
 
     def neighbourhood(
         self, nodes: Iterable[URIRef], *, exclude: set[str], back_links: set[str] | None = None

@@ -7,6 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
+from service.lookup import near_matches
 from service.store import GraphStore
 
 ORGANISATIONS = """
@@ -96,13 +97,7 @@ class OrganisationIndex:
         return self.by_code.get(code.strip().upper())
 
     def near_matches(self, code: str, limit: int = 5) -> list[str]:
-        """Known codes that share the most leading characters with an unknown one."""
-        code = code.strip().upper()
-        for size in range(len(code), 0, -1):
-            hits = [c for c in self.codes if c.startswith(code[:size])]
-            if hits:
-                return hits[:limit]
-        return []
+        return near_matches(code, self.codes, limit)
 
 
 _GENERIC = ("#Organisation", "#Site", "#FormalOrganization", "#Organization", "#Agent")
