@@ -48,6 +48,7 @@ def engine_load(system: SyntheticSystem, path: Path | None) -> Any:
         "INSERT INTO reported_value SELECT * REPLACE (CAST(period_start AS DATE) AS period_start, "
         "CAST(period_end AS DATE) AS period_end) FROM columns"
     )
+    numbers.refresh_reporters()
     rows = [(t, o, a, s, f, to) for o, t, a, s, f, to in placements(system)]
     materialise_org_areas(numbers, rows, Method.SITES)
     return numbers, _successions(system)
@@ -58,9 +59,10 @@ def _successions(system: SyntheticSystem) -> Any:
 
     steps: dict[str, list[Step]] = {}
     for event in system.events:
-        successors = tuple(sorted(code for code, _ in event.successors))
+        successors = tuple(sorted(event.successors))
+        names, weights = tuple(c for c, _ in successors), tuple(w for _, w in successors)
         for code in event.predecessors:
-            steps.setdefault(code, []).append(Step(event.day, successors))
+            steps.setdefault(code, []).append(Step(event.day, names, weights))
     return lambda code: steps.get(code, [])
 
 

@@ -2,7 +2,9 @@
 
 A code the reference data registers is that organisation. A registered code used after a
 succession that took it over is restated to the successor with a warning (strict mode: an error);
-a split with several successors cannot be restated without shares and is an error. A code the
+a split with several successors cannot be restated without shares and is an error. For roll-ups,
+`carried_on` restates a code with the share each successor takes (a split's weights where a
+steward stated them; a split without weights is reported, never guessed). A code the
 reference data does not know becomes an unregistered provider with the name and region the return
 states: neither dropped nor a failure, it waits in the steward queue.
 """
@@ -33,11 +35,12 @@ KNOWN_UNREGISTERED = (
 )
 
 SUCCESSIONS = """
-SELECT DISTINCT ?event ?pred ?succ ?day WHERE {
+SELECT DISTINCT ?event ?pred ?succ ?day ?weight WHERE {
     ?event a ?type ; org:originalOrganization ?p ; org:resultingOrganization ?s ;
            nhskg:effectiveDate ?day .
     ?type rdfs:subClassOf* nhskg:Succession .
     ?p nhskg:odsCode ?pred . ?s nhskg:odsCode ?succ .
+    OPTIONAL { ?w nhskg:shareOfEvent ?event ; nhskg:successor ?s ; nhskg:share ?weight }
 }
 """
 
@@ -48,6 +51,14 @@ class Step:
 
     day: date
     successors: tuple[str, ...]
+    # The share of the code's work each successor takes (a split's stated weights); None when not
+    # known. A single successor takes all of it whether or not this is given.
+    weights: tuple[float, ...] | None = None
+
+    def weight(self, i: int) -> float | None:
+        if len(self.successors) == 1:
+            return 1.0
+        return self.weights[i] if self.weights is not None else None
 
 
 # The interface to the succession resolver: code -> the successions it is a predecessor in.
@@ -74,15 +85,17 @@ def known_unregistered(store: GraphStore) -> set[str]:
 
 def graph_successions(store: GraphStore) -> Successions:
     """Successions read from the event graph (nhskg:Succession and subclasses)."""
-    events: dict[str, tuple[date, str, set[str]]] = {}
+    events: dict[str, tuple[date, str, dict[str, float | None]]] = {}
     for row in store.select(SUCCESSIONS):
-        _, pred, succs = events.setdefault(row["event"], (row["day"], row["pred"], set()))
-        succs.add(row["succ"])
+        _, pred, succs = events.setdefault(row["event"], (row["day"], row["pred"], {}))
+        weight = row["weight"]
+        succs[row["succ"]] = float(weight) if weight is not None else succs.get(row["succ"])
     by_code: dict[str, list[Step]] = {}
     for day, pred, succs in events.values():
         others = tuple(sorted(s for s in succs if s != pred))
         if others:
-            by_code.setdefault(pred.upper(), []).append(Step(day, others))
+            step = Step(day, others, _weights([succs[s] for s in others]))
+            by_code.setdefault(pred.upper(), []).append(step)
     for steps in by_code.values():
         steps.sort(key=lambda s: s.day)
     return lambda code: by_code.get(code, [])
@@ -110,6 +123,44 @@ def successor_on(code: str, day: date, successions: Successions, depth: int = 0)
     if len(last.successors) != 1:
         return last.successors
     return successor_on(last.successors[0], day, successions, depth + 1)
+
+
+def _weights(weights: list[float | None]) -> tuple[float, ...] | None:
+    """All successors' weights, or None when any is unknown (a split is weighted whole or not)."""
+    known = [w for w in weights if w is not None]
+    return tuple(known) if len(known) == len(weights) else None
+
+
+# A code restated at a date: (successor, share) pairs, or the successors of a split without weights.
+Carried = tuple[tuple[tuple[str, float], ...], tuple[str, ...]]
+
+
+def carried_on(code: str, day: date, successions: Successions) -> Carried:
+    """The codes that carry `code` on at `day`, each with the share of its work it takes (chains
+    multiply, two routes into one code add up); or, when a split on the way has no weights,
+    ((), the successors of that split), so the caller can say why the code stays unmapped."""
+    shares: dict[str, float] = {}
+    unweighted: list[str] = []
+
+    def walk(current: str, share: float, after: date | None, depth: int) -> None:
+        steps = [
+            s for s in successions(current) if s.day <= day and (after is None or s.day >= after)
+        ]
+        if not steps or depth > 20:
+            shares[current] = shares.get(current, 0.0) + share
+            return
+        last = steps[-1]
+        for i, successor in enumerate(last.successors):
+            weight = last.weight(i)
+            if weight is None:
+                unweighted.extend(s for s in last.successors if s not in unweighted)
+                return
+            walk(successor, share * weight, last.day, depth + 1)
+
+    walk(code, 1.0, None, 0)
+    if unweighted:
+        return (), tuple(unweighted)
+    return tuple(sorted(shares.items())), ()
 
 
 def resolve_codes(
@@ -145,11 +196,17 @@ def resolve_codes(
 
 def successions_from_index(index: object) -> Successions:
     """Adapt service.succession.SuccessionIndex (its successor_events(code) steps) to the
-    Successions interface used here."""
+    Successions interface used here, with the index's split weights."""
+    shares: dict[tuple[str, str], float] = index.shares  # type: ignore[attr-defined]
 
     def steps(code: str) -> list[Step]:
-        events = index.successor_events(code)  # type: ignore[attr-defined]
-        out = [Step(e.effective, tuple(r for r in e.resultings if r != code)) for e in events]
-        return sorted((s for s in out if s.successors), key=lambda s: s.day)
+        out = []
+        for e in index.successor_events(code):  # type: ignore[attr-defined]
+            others = tuple(r for r in e.resultings if r != code)
+            if others:
+                out.append(
+                    Step(e.effective, others, _weights([shares.get((e.event, r)) for r in others]))
+                )
+        return sorted(out, key=lambda s: s.day)
 
     return steps

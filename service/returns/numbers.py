@@ -33,6 +33,9 @@ CREATE TABLE IF NOT EXISTS reported_value (
     metric VARCHAR NOT NULL, period_start DATE NOT NULL, period_end DATE NOT NULL,
     value DOUBLE NOT NULL, sheet VARCHAR, cell VARCHAR
 );
+CREATE TABLE IF NOT EXISTS reporter (
+    metric VARCHAR NOT NULL, org_code VARCHAR NOT NULL, region_code VARCHAR NOT NULL
+);
 CREATE TABLE IF NOT EXISTS org_area (
     method VARCHAR NOT NULL, area_type VARCHAR NOT NULL, org_code VARCHAR NOT NULL,
     area_code VARCHAR NOT NULL, share DOUBLE NOT NULL, valid_from DATE, valid_to DATE
@@ -61,6 +64,21 @@ class NumbersStore:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self.con = duckdb.connect(str(self.path) if self.path else ":memory:")
         self.con.execute(SCHEMA)
+        if self.value_count() and not self._count("reporter"):  # a store from before the table
+            self.refresh_reporters()
+
+    def _count(self, table: str) -> int:
+        row = self.con.execute(f"SELECT count(*) FROM {table}").fetchone()
+        return int(row[0]) if row else 0
+
+    def refresh_reporters(self) -> None:
+        """Rebuild the reporter table: which organisation has ever returned which metric, under
+        which region. The roll-up reads it for coverage (a scan of every value per request would
+        cost more than the roll-up); batch writes keep it current."""
+        self.con.execute("DELETE FROM reporter")
+        self.con.execute(
+            "INSERT INTO reporter SELECT DISTINCT metric, org_code, region_code FROM reported_value"
+        )
 
     def current_batch(self, publication: str) -> tuple[str, str] | None:
         """(batch id, sha256) of the publication's current batch, if any."""
@@ -108,6 +126,8 @@ class NumbersStore:
                     [record.batch_id, old[0]],
                 )
             self._insert_values(record.batch_id, values, resolution, regions)
+            if old:  # the earlier batch's reporters may be gone
+                self.refresh_reporters()
             con.execute(
                 "INSERT INTO batch VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'current', NULL)",
                 [
@@ -151,6 +171,10 @@ class NumbersStore:
             "INSERT INTO reported_value SELECT * REPLACE ("
             "CAST(period_start AS DATE) AS period_start, CAST(period_end AS DATE) AS period_end) "
             "FROM columns"
+        )
+        self.con.execute(
+            "INSERT INTO reporter SELECT DISTINCT metric, org_code, region_code FROM columns "
+            "EXCEPT SELECT metric, org_code, region_code FROM reporter"
         )
 
     def close(self) -> None:

@@ -15,10 +15,9 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-import numpy as np
 from rdflib import URIRef
 
-from service.returns.codes import Successions, successor_on
+from service.returns.codes import Successions, carried_on
 from service.returns.numbers import NumbersStore
 from service.rollup.model import (
     AS_REPORTED,
@@ -64,46 +63,51 @@ def rollup(
     start, end = when if isinstance(when, tuple) else (when, when)
     if method == Method.RETURN_STATED and area_type != "NHS_REGION":
         raise RollupError("RETURN_STATED places organisations in NHS England regions only")
-    con = numbers.con.cursor()
-    _restate_map(con, metric, start, end, restate, successions)
-    rows = con.execute(
-        *_placed_query(metric, area_type, start, end, method, restate, scope)
+    over_time = kind == "Flow" and not series and start != end
+    con = numbers.con.cursor()  # a cursor of its own: concurrent requests do not share one
+    try:
+        restated = _restatement(con, metric, restate, successions)
+        sql, params = _contributions_query(
+            metric, area_type, start, end, method, restate, scope, over_time
+        )
+        rows = con.execute(sql, [*restated, *params]).fetchall()
+        expected = _expected(con, metric, area_type, method, restate.at or end)
+    finally:
+        con.close()
+    shaped = _shape(rows, expected, over_time, start, end, f"{area_type} by {method.value}")
+    return RollupResult(metric, area_type, method, restate, kind, *shaped)
+
+
+def _restatement(
+    con: Any, metric: str, restate: Restate, successions: Successions | None
+) -> list[list[Any]]:
+    """The restatement relation as four parallel lists (org_code, target, share, reason): several
+    rows for a split by weights, one row with no target and a reason for a split without weights.
+    Only codes that some succession moves are listed; every other code stands for itself."""
+    columns: list[list[Any]] = [[], [], [], []]
+    if restate.kind == "AS_REPORTED" or restate.at is None or successions is None:
+        return columns
+    codes = con.execute(
+        "SELECT DISTINCT org_code FROM reporter WHERE metric = ?", [metric]
     ).fetchall()
-    expected = _expected(con, metric, area_type, method, restate.at or end)
-    con.close()
-    by_time = kind == "Flow" and not series and start != end
-    return RollupResult(
-        metric, area_type, method, restate, kind, *_aggregate(rows, expected, by_time, start, end)
-    )
-
-
-def _restate_map(
-    con: Any, metric: str, start: date, end: date, restate: Restate, successions: Successions | None
-) -> None:
-    """Reporting code -> (target code or NULL for a split without shares, share), as a relation."""
-    codes = [
-        r[0]
-        for r in con.execute(
-            "SELECT DISTINCT org_code FROM reported_value WHERE metric = ? "
-            "AND period_start BETWEEN ? AND ?",
-            [metric, start, end],
-        ).fetchall()
-    ]
-    pairs: list[tuple[str, str | None]] = []
-    for code in codes:
-        if restate.kind == "AS_REPORTED" or restate.at is None or successions is None:
-            pairs.append((code, code))
+    for (code,) in codes:
+        if not successions(code):
             continue
-        targets = successor_on(code, restate.at, successions)
-        pairs.append((code, targets[0] if len(targets) == 1 else None))
-    restate_columns = {  # noqa: F841 (read by DuckDB's replacement scan)
-        "org_code": np.array([p[0] for p in pairs] or [""], dtype=object),
-        "target": np.array([p[1] for p in pairs] or [None], dtype=object),
-    }
-    con.execute("CREATE OR REPLACE TEMP TABLE restate_map AS SELECT * FROM restate_columns")
+        shares, unweighted = carried_on(code, restate.at, successions)
+        rows: list[tuple[str, str | None, float, str | None]]
+        if unweighted:
+            rows = [(code, None, 1.0, f"split without weights ({', '.join(unweighted)})")]
+        elif shares == ((code, 1.0),):
+            continue
+        else:
+            rows = [(code, target, share, None) for target, share in shares]
+        for row in rows:
+            for column, value in zip(columns, row, strict=True):
+                column.append(value)
+    return columns
 
 
-def _placed_query(
+def _contributions_query(
     metric: str,
     area_type: str,
     start: date,
@@ -111,31 +115,52 @@ def _placed_query(
     method: Method,
     restate: Restate,
     scope: Scope,
+    over_time: bool,
 ) -> tuple[str, list[Any]]:
+    """One aggregate query: per area (per period, or over the whole range for a flow), per
+    organisation counted, reporting organisation and shares, the sum of the reported values.
+    Rows with no area or a reason are what the roll-up reports as unmapped."""
     day = "v.period_start" if restate.at is None else f"DATE '{restate.at.isoformat()}'"
     params: list[Any] = [metric, start, end]
     if method == Method.RETURN_STATED:
-        placed = "SELECT v.*, v.region_code AS area, CAST(1.0 AS DOUBLE) AS share FROM v"
+        placed = "SELECT v.*, v.region_code AS area, CAST(1.0 AS DOUBLE) AS pshare FROM v"
     else:
         placed = (
             "SELECT v.*, a.area_code AS area, "
-            "CAST(coalesce(a.share, 1.0) AS DOUBLE) AS share FROM v "
-            "LEFT JOIN org_area a ON a.method = ? AND a.area_type = ? AND a.org_code = v.target "
-            f"AND (a.valid_from IS NULL OR a.valid_from <= {day}) "
+            "CAST(coalesce(a.share, 1.0) AS DOUBLE) AS pshare FROM v "
+            "LEFT JOIN org_area a ON v.reason IS NULL AND a.method = ? AND a.area_type = ? "
+            f"AND a.org_code = v.target AND (a.valid_from IS NULL OR a.valid_from <= {day}) "
             f"AND (a.valid_to IS NULL OR {day} <= a.valid_to)"
         )
         params += [method.value, area_type]
     where, scope_params = _scope(scope, method, day)
+    period = "" if over_time else "period_start, period_end, "
+    # Values are summed per organisation before anything is joined; over a whole range at once
+    # unless the placement is read per period (AS_REPORTED through org_area) or periods are kept.
+    per_period = not over_time or (restate.at is None and method != Method.RETURN_STATED)
+    reported_period = (
+        "period_start, period_end"
+        if per_period
+        else ("min(period_start) AS period_start, max(period_end) AS period_end")
+    )
     sql = f"""
-        WITH v AS (
-            SELECT rv.org_code, m.target, rv.region_code, rv.period_start, rv.period_end, rv.value
-            FROM reported_value rv JOIN restate_map m USING (org_code)
-            WHERE rv.metric = ? AND rv.period_start BETWEEN ? AND ?
+        WITH m AS (
+            SELECT unnest(?::VARCHAR[]) AS org_code, unnest(?::VARCHAR[]) AS target,
+                   unnest(?::DOUBLE[]) AS rshare, unnest(?::VARCHAR[]) AS reason
+        ), r AS (
+            SELECT org_code, region_code, {reported_period}, sum(value) AS value
+            FROM reported_value WHERE metric = ? AND period_start BETWEEN ? AND ?
+            GROUP BY ALL
+        ), v AS (
+            SELECT r.org_code, coalesce(m.target, r.org_code) AS target,
+                   coalesce(m.rshare, 1.0) AS rshare, m.reason, r.region_code,
+                   r.period_start, r.period_end, r.value
+            FROM r LEFT JOIN m ON m.org_code = r.org_code
         ), placed AS ({placed})
-        SELECT area, period_start, period_end, coalesce(target, org_code), share, value,
-               target IS NULL
+        SELECT area, {period}target, org_code, rshare, pshare, reason, sum(value)
         FROM placed WHERE {where}
-        ORDER BY area NULLS LAST, period_start, 4"""
+        GROUP BY ALL
+        ORDER BY area NULLS LAST, {period}target, org_code"""
     return sql, params + scope_params
 
 
@@ -143,7 +168,7 @@ def _scope(scope: Scope, method: Method, day: str) -> tuple[str, list[Any]]:
     if scope.kind == "national":
         return "TRUE", []
     if scope.kind == "organisation":
-        return "coalesce(target, org_code) = ?", [scope.code]
+        return "target = ?", [scope.code]
     if method == Method.RETURN_STATED:
         return "region_code = ?", [scope.code]
     return (
@@ -158,20 +183,21 @@ def _scope(scope: Scope, method: Method, day: str) -> tuple[str, list[Any]]:
 def _expected(
     con: Any, metric: str, area_type: str, method: Method, day: date
 ) -> dict[str, set[str]]:
-    """Area -> organisations that report this metric at all (in any loaded period) and that the
-    method places in the area at `day` (RETURN_STATED: that ever stated the region)."""
+    """Area -> organisations that report this metric at all (in any loaded period: the reporter
+    table the numbers store keeps) and that the method places in the area at `day`
+    (RETURN_STATED: that ever stated the region)."""
     if method == Method.RETURN_STATED:
         rows = con.execute(
-            "SELECT DISTINCT region_code, org_code FROM reported_value WHERE metric = ?", [metric]
+            "SELECT region_code, org_code FROM reporter WHERE metric = ?", [metric]
         ).fetchall()
     else:
         rows = con.execute(
-            "SELECT DISTINCT a.area_code, a.org_code FROM org_area a JOIN "
-            "(SELECT DISTINCT org_code FROM reported_value WHERE metric = ?) r USING (org_code) "
+            "SELECT DISTINCT a.area_code, a.org_code FROM org_area a "
             "WHERE a.method = ? AND a.area_type = ? "
             "AND (a.valid_from IS NULL OR a.valid_from <= ?) "
-            "AND (a.valid_to IS NULL OR ? <= a.valid_to)",
-            [metric, method.value, area_type, day, day],
+            "AND (a.valid_to IS NULL OR ? <= a.valid_to) "
+            "AND a.org_code IN (SELECT org_code FROM reporter WHERE metric = ?)",
+            [method.value, area_type, day, day, metric],
         ).fetchall()
     out: dict[str, set[str]] = defaultdict(set)
     for area, org in rows:
@@ -179,31 +205,42 @@ def _expected(
     return out
 
 
-def _aggregate(
+def _shape(
     rows: list[tuple[Any, ...]],
     expected: dict[str, set[str]],
     over_time: bool,
     start: date,
     end: date,
+    placement: str,
 ) -> tuple[list[RollupRow], list[Unmapped]]:
+    """The aggregated rows (a few per organisation and area) as result rows with coverage."""
     groups: dict[tuple[str, date], RollupRow] = {}
     unmapped: list[Unmapped] = []
-    for area, p_start, p_end, org, share, value, split in rows:
-        if area is None or split:
-            unmapped.append(Unmapped(org, p_start, value))
+    for row in rows:
+        if over_time:
+            area, target, org, rshare, pshare, reason, value = row
+            p_start, p_end = start, end
+        else:
+            area, p_start, p_end, target, org, rshare, pshare, reason, value = row
+        reported_by = org if org != target else None
+        if area is None or reason is not None:
+            why = reason or f"not placed in any {placement}"
+            gone = value if reason else value * rshare
+            who = org if reason else target
+            unmapped.append(Unmapped(who, p_start, gone, p_end, why, reported_by))
             continue
-        key = (area, start) if over_time else (area, p_start)
-        row = groups.get(key)
-        if row is None:
-            row = groups[key] = RollupRow(
-                area, key[1], end if over_time else p_end, 0.0, [], Coverage(0, 0)
+        result_row = groups.get((area, p_start))
+        if result_row is None:
+            result_row = groups[(area, p_start)] = RollupRow(
+                area, p_start, p_end, 0.0, [], Coverage(0, 0)
             )
-        row.value += value * share
-        row.contributors.append(Contributor(org, share, value))
-    for (area, _), row in groups.items():
-        reported = {c.organisation for c in row.contributors}
+        share = rshare * pshare
+        result_row.value += value * share
+        result_row.contributors.append(Contributor(target, share, value, reported_by, rshare))
+    for (area, _), result_row in groups.items():
+        reported = {c.organisation for c in result_row.contributors}
         want = expected.get(area, set())
-        row.coverage = Coverage(len(reported), len(want | reported), sorted(want - reported))
+        result_row.coverage = Coverage(len(reported), len(want | reported), sorted(want - reported))
     return list(groups.values()), unmapped
 
 

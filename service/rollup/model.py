@@ -54,9 +54,13 @@ def organisation(code: str) -> Scope:
 
 @dataclass
 class Contributor:
-    organisation: str
-    share: float
-    value: float  # as reported; the area receives value * share
+    organisation: str  # the organisation the value counts for (after restatement)
+    share: float  # of the value the area receives: restatement share x placement share
+    value: float  # as reported (summed over the range for a flow); the area receives value * share
+    # The organisation whose return it is, when restatement moved it to another one (a split
+    # predecessor's value shows under each successor with that successor's restatement share).
+    reported_by: str | None = None
+    restatement_share: float = 1.0
 
 
 @dataclass
@@ -80,7 +84,10 @@ class RollupRow:
 class Unmapped:
     organisation: str
     period_start: date
-    value: float
+    value: float  # the amount no area took (for a flow over a range: summed over the range)
+    period_end: date | None = None
+    reason: str = ""  # e.g. "split without weights (R0A, RM3)", "not placed in any LRF ..."
+    reported_by: str | None = None  # the organisation whose return it is, when restated
 
 
 @dataclass
