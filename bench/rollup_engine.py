@@ -1,6 +1,7 @@
-"""(d) ours: the project's roll-up engine (service/rollup, service/returns/numbers.py, written on
-the `returns` branch). Until that branch is on main, `available()` is False and the benchmark says
-so; the adapter below is all that joins the engine to the benchmark."""
+"""(d) ours: the project's roll-up engine (service/rollup, service/returns/numbers.py). The adapter
+below is all that joins the engine to the benchmark: the synthetic values loaded as one batch, the
+placements as the SITES method's organisation -> area rows, and the synthetic successions with
+their split shares (as a steward states them), so ours restates splits as the other paths do."""
 
 from __future__ import annotations
 

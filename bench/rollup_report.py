@@ -18,7 +18,7 @@ Runs = dict[tuple[str, int], dict[str, Any]]
 
 def _ms(runs: Runs, path: str, years: int, query: str) -> float | None:
     """The time of a query that gave the reference answer. Ours is timed even when it answers
-    differently (the engine leaves a split predecessor's values unmapped), and says so."""
+    differently, and the table says so (WRONG), so a regression shows rather than vanishes."""
     q = runs.get((path, years), {}).get("queries", {}).get(query)
     if not q or (q.get("check") and path != "engine"):
         return None

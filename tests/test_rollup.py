@@ -1,5 +1,7 @@
 """The roll-up engine on the real COVID publication: stocks, flows, coverage, scope, placement
-through a materialised organisation -> area table, and restatement to successors."""
+through a materialised organisation -> area table, and restatement to successors (the real split
+of RW6 into RM3 and R0A on 2021-10-01: without weights unmapped with its reason, with weights
+shared)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from service.returns.codes import Step
+from service.returns.codes import Step, successions_from_index
 from service.rollup.engine import RollupError, materialise_org_areas, rollup
 from service.rollup.model import Method, organisation, region, to_organisations_at
 from service.vocab import NHSKG
@@ -115,3 +117,77 @@ def test_restating_to_successors_moves_values_not_totals(returns_env: dict[str, 
     orgs = {c.organisation for r in after.rows for c in r.contributors}
     assert succ in orgs and pred not in orgs
     assert sum(r.value for r in after.rows) == sum(r.value for r in before.rows)
+
+
+RW6_SUCCESSORS = {"RM3", "R0A"}  # Pennine Acute Hospitals, split on 2021-10-01
+AFTER_THE_SPLIT = to_organisations_at(date(2022, 1, 1))
+
+
+def _succession_index(returns_env: dict[str, Any]) -> Any:
+    from service.succession import SuccessionIndex
+
+    index = SuccessionIndex.from_store(returns_env["store"])
+    [split] = [e for e in index.successor_events("RW6") if e.effective == date(2021, 10, 1)]
+    assert set(split.resultings) >= RW6_SUCCESSORS
+    return index
+
+
+def _amounts(result: Any) -> float:
+    return sum(r.value for r in result.rows) + sum(u.value for u in result.unmapped)
+
+
+def test_the_rw6_split_without_weights_is_unmapped_with_its_reason(
+    returns_env: dict[str, Any],
+) -> None:
+    numbers, day = returns_env["numbers"], date(2020, 5, 1)
+    index = _succession_index(returns_env)
+    before = rollup(numbers, BEDS, "NHS_REGION", day)
+    rw6 = sum(c.value for r in before.rows for c in r.contributors if c.organisation == "RW6")
+    assert rw6 > 0
+    after = rollup(
+        numbers, BEDS, "NHS_REGION", day, restate=AFTER_THE_SPLIT,
+        successions=successions_from_index(index),
+    )  # fmt: skip
+    [unmapped] = [u for u in after.unmapped if u.organisation == "RW6"]
+    assert unmapped.value == rw6 and "split without weights" in unmapped.reason
+    assert all(code in unmapped.reason for code in RW6_SUCCESSORS)
+    counted = {(c.organisation, c.reported_by) for r in after.rows for c in r.contributors}
+    assert not {pair for pair in counted if "RW6" in pair}
+    assert _amounts(after) == pytest.approx(_amounts(before))
+
+
+def test_the_rw6_split_with_weights_shares_its_values(returns_env: dict[str, Any]) -> None:
+    """Weights as a steward would state them (here in memory, on the real events)."""
+    from service.succession import SuccessionIndex
+
+    numbers, day = returns_env["numbers"], date(2020, 5, 1)
+    real = _succession_index(returns_env)
+    [split] = [e for e in real.successor_events("RW6") if e.effective == date(2021, 10, 1)]
+    weights = {code: 1.0 / len(split.resultings) for code in split.resultings}
+    weights.update({"RM3": 0.6, "R0A": 0.4} if len(split.resultings) == 2 else {})
+    index = SuccessionIndex(
+        real.steps, {**real.shares, **{(split.event, c): w for c, w in weights.items()}}
+    )
+    before = rollup(numbers, BEDS, "NHS_REGION", day)
+    rw6 = sum(c.value for r in before.rows for c in r.contributors if c.organisation == "RW6")
+    after = rollup(
+        numbers, BEDS, "NHS_REGION", day, restate=AFTER_THE_SPLIT,
+        successions=successions_from_index(index),
+    )  # fmt: skip
+    assert not [u for u in after.unmapped if "RW6" in (u.organisation, u.reported_by)]
+    from_rw6 = [c for r in after.rows for c in r.contributors if c.reported_by == "RW6"]
+    assert {c.organisation for c in from_rw6} == set(weights)
+    for c in from_rw6:
+        assert c.value == rw6 and c.restatement_share == pytest.approx(weights[c.organisation])
+        assert c.share == pytest.approx(c.restatement_share)  # RETURN_STATED places whole
+    assert _amounts(after) == pytest.approx(_amounts(before))
+    for row in after.rows:
+        assert row.value == pytest.approx(sum(c.value * c.share for c in row.contributors))
+
+
+def test_the_reporter_table_follows_the_values(returns_env: dict[str, Any]) -> None:
+    con = returns_env["numbers"].con
+    reported = set(
+        con.execute("SELECT DISTINCT metric, org_code, region_code FROM reported_value").fetchall()
+    )
+    assert reported and reported == set(con.execute("SELECT * FROM reporter").fetchall())
