@@ -5,13 +5,14 @@ stays unmapped with the reason stated; flows over a range and stock series add u
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 
 from service.returns.codes import Step, carried_on
 from service.returns.numbers import NumbersStore
 from service.rollup.engine import materialise_org_areas, rollup
-from service.rollup.model import AS_REPORTED, Method, organisation, to_organisations_at
+from service.rollup.model import AS_REPORTED, Method, organisation, region, to_organisations_at
 from service.vocab import NHSKG
 
 FLOW = str(NHSKG.CovidAdmissions)
@@ -58,6 +59,9 @@ def numbers() -> NumbersStore:
         ("LRF", org, area, share, None, SPLIT_DAY - timedelta(days=1) if org in STEPS else None)
         for org, areas in PLACES.items()
         for area, share in areas.items()
+    ]
+    places += [
+        ("NHS_REGION", org, "Y61" if org == "A" else "Y62", 1.0, None, None) for org in DAILY
     ]
     materialise_org_areas(store, places, Method.SITES)
     return store
@@ -150,3 +154,13 @@ def test_scope_to_one_successor_takes_only_its_share(numbers: NumbersStore) -> N
         successions=successions,
     )  # fmt: skip
     assert sum(r.value for r in result.rows) == pytest.approx(total("B") + 0.25 * total("A"))
+
+
+@pytest.mark.parametrize("restate", [AS_REPORTED, LATER])
+def test_scope_to_a_region_keeps_its_organisations(numbers: NumbersStore, restate: Any) -> None:
+    result = rollup(
+        numbers, FLOW, "LRF", (FIRST, LAST), Method.SITES, restate, region("Y61"),
+        successions=successions,
+    )  # fmt: skip
+    counted = {c.reported_by or c.organisation for r in result.rows for c in r.contributors}
+    assert counted == ({"A"} if restate == AS_REPORTED else set())
