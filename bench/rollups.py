@@ -27,9 +27,10 @@ QUERIES = {
     "365 days": (date(2025, 4, 1), date(2026, 3, 31)),
 }
 YEARS = {1: 365, 3: 365 * 3}
-# The naive rdflib path: one year only, and ranges stopped at this many seconds (221 s for 90 days
-# in MEASUREMENTS.md); the whole bench must stay under 10 minutes.
-RDFLIB_QUERY_TIMEOUT_S = 30.0
+# The naive rdflib path: one year only, and its query stopped at this many seconds (221 s for 90
+# days in MEASUREMENTS.md); the whole bench must stay under 10 minutes. 10 s is still 100x the
+# engine's target, so a time-out shows the ratio target met as a lower bound.
+RDFLIB_QUERY_TIMEOUT_S = 10.0
 PLAN = [  # (path, years, queries); the SPARQL paths at 3 years would not fit the time budget
     ("rdflib", 1, ["one date"]),
     ("oxigraph", 1, list(QUERIES)),
@@ -66,14 +67,17 @@ def rss_mb() -> float:
     return 0.0
 
 
-def timed(fn: Callable[[], dict[str, float]], limit: float) -> tuple[float, dict[str, float]]:
-    """Milliseconds and answer of one call, stopped by SIGALRM after `limit` seconds."""
+def timed(
+    fn: Callable[[], dict[str, float]], limit: float
+) -> tuple[float, float, dict[str, float]]:
+    """Wall and CPU milliseconds (this process, all threads) and the answer of one call, stopped
+    by SIGALRM after `limit` seconds. CPU time shows the work done when the machine is shared."""
     signal.signal(signal.SIGALRM, _alarm)
     signal.setitimer(signal.ITIMER_REAL, limit)
     try:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         answer = fn()
-        return (time.perf_counter() - start) * 1000, answer
+        return (time.perf_counter() - start) * 1000, (time.process_time() - cpu) * 1000, answer
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
 
@@ -101,15 +105,22 @@ def child_task(
             return query(loaded, metric, first, last, AT)
 
         try:
-            ms, answer = timed(call, limit)
+            ms, cpu_ms, answer = timed(call, limit)
         except QueryTimeout:
             out["queries"][name] = {"ms": None, "check": "", "timed_out": True, "limit_s": limit}
             continue
-        runs = [ms]
+        runs, cpu = [ms], [cpu_ms]
         while len(runs) < 7 and sum(runs) < 2000:  # repeat fast queries; median of the runs
-            runs.append(timed(call, limit)[0])
+            ms, cpu_ms, _ = timed(call, limit)
+            runs.append(ms)
+            cpu.append(cpu_ms)
         check = same_answer(expected, answer)
-        out["queries"][name] = {"ms": median(runs), "runs": len(runs), "check": check}
+        out["queries"][name] = {
+            "ms": median(runs),
+            "cpu_ms": median(cpu),
+            "runs": len(runs),
+            "check": check,
+        }
     out["peak_rss_mb_self"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return out
 
