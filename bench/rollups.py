@@ -9,13 +9,16 @@ import resource
 import signal
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from bench import rollup_engine, rollup_paths
 from bench.core import ChildRun, Context, Row, benchmark, median, row, run_child
-from bench.rollup_data import METRICS, Size, generate
+from bench.rollup_data import METRICS, Size, SyntheticSystem, generate
 from bench.rollup_model import reference_rollup, same_answer
 from bench.rollup_report import PATHS as PATHS_LABELS
 from bench.rollup_report import comparison_rows
@@ -31,6 +34,10 @@ YEARS = {1: 365, 3: 365 * 3}
 # days in MEASUREMENTS.md); the whole bench must stay under 10 minutes. 10 s is still 100x the
 # engine's target, so a time-out shows the ratio target met as a lower bound.
 RDFLIB_QUERY_TIMEOUT_S = 10.0
+# rdflib holds only the 90 days of values up to the one date it is asked about (a year took 59 s
+# and 3.8 GB to load, and timed out on a shared machine); its answer for that date is the same,
+# and with less data to search its time is, if anything, flattering: the ratio is a lower bound.
+RDFLIB_DAYS = 90
 PLAN = [  # (path, years, queries); the SPARQL paths at 3 years would not fit the time budget
     ("rdflib", 1, ["one date"]),
     ("oxigraph", 1, list(QUERIES)),
@@ -82,11 +89,26 @@ def timed(
         signal.setitimer(signal.ITIMER_REAL, 0)
 
 
+def window(system: SyntheticSystem, last: date, days: int) -> SyntheticSystem:
+    """The same system with only the values of the `days` days up to `last`."""
+    first = np.datetime64(last) - np.timedelta64(days - 1, "D")
+    keep = (system.day >= first) & (system.day <= np.datetime64(last))
+    return replace(
+        system,
+        org=system.org[keep],
+        metric=system.metric[keep],
+        day=system.day[keep],
+        value=system.value[keep],
+    )
+
+
 def child_task(
     path: str, years: int, queries: list[str], data_dir: Path, store: Path, limit: float
 ) -> dict[str, Any]:
     """Run in a child process: generate, load, then check and time each query."""
     system = generate(data_dir, Size(days=YEARS[years]))
+    if path == "rdflib":
+        system = window(system, QUERIES["one date"][0], RDFLIB_DAYS)
     load, query = PATHS[path]
     start = time.perf_counter()
     loaded = load(system, AT, store)
@@ -144,7 +166,8 @@ def rollups(ctx: Context) -> list[Row]:
             )
             continue
         run = _run(ctx, path, years, queries)
-        label = f"{PATHS_LABELS[path]}: load {years} y of values"
+        span = f"{RDFLIB_DAYS} days" if path == "rdflib" else f"{years} y"
+        label = f"{PATHS_LABELS[path]}: load {span} of values"
         if run.output is None:
             why = "timed out" if run.timed_out else run.error
             rows.append(row(label, None, "s", note=why))
