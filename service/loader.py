@@ -89,15 +89,16 @@ def new_graph_name(store: GraphStore, key: str, sha: str) -> str:
 
 ORGANISATION_LIFETIMES = """
 SELECT ?code ?open ?close WHERE {
-    ?org nhskg:odsCode ?code ; a ?type ; nhskg:openDate ?open .
-    ?type rdfs:subClassOf* nhskg:Organisation .
+    { SELECT DISTINCT ?type WHERE { ?type rdfs:subClassOf* nhskg:Organisation } }
+    ?org a ?type ; nhskg:odsCode ?code ; nhskg:openDate ?open .
     OPTIONAL { ?org nhskg:closeDate ?close }
 }
 """
 
 
 def organisation_lifetimes(store: GraphStore) -> dict[str, tuple[date, date | None]]:
-    """ODS code -> (open date, close date) of every organisation in the store."""
+    """ODS code -> (open date, close date) of every organisation in the store. (The classes
+    first: joined from the organisations' side, Oxigraph took 8x longer.)"""
     return {
         r["code"]: (r["open"], r["close"])
         for r in store.select(ORGANISATION_LIFETIMES)
@@ -239,7 +240,7 @@ def validate_candidate(
     triples = converted if converted is not None else ox_triples(candidate)
     data.bulk_extend(ox.Quad(s, p, o) for s, p, o in triples)
     data.bulk_extend(ontology_quads())
-    report = check_data(data, locate, originals=typed_literals(candidate))
+    report = check_data(data, locate, originals=typed_literals(candidate), judged=judged_nodes)
     if judged_nodes is not None:
         report.findings = [
             f for f in report.findings if f.focus is None or URIRef(f.focus) in judged_nodes

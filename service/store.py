@@ -10,10 +10,11 @@ graphs as they were known at an earlier time.
 from __future__ import annotations
 
 import fcntl
+import re
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,8 @@ _INVALIDATED = ox.NamedNode(_PROV + "invalidatedAtTime")
 _XSD_DATETIME = ox.NamedNode("http://www.w3.org/2001/XMLSchema#dateTime")
 
 _OX_TERMS = (ox.NamedNode, ox.BlankNode, ox.Literal)
+_XSD_DATE = "http://www.w3.org/2001/XMLSchema#date"
+_PLAIN_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 PREFIXES = {
@@ -81,6 +84,15 @@ def python_value(term: Any) -> Any:
     if isinstance(term, ox.NamedNode):
         return term.value
     if isinstance(term, ox.Literal):
+        # Fast paths for the common cases (the same values rdflib's toPython gives).
+        datatype = term.datatype.value
+        if datatype == _XSD_STRING:
+            return term.value
+        if datatype == _XSD_DATE and _PLAIN_DATE.match(term.value):
+            try:
+                return date.fromisoformat(term.value)
+            except ValueError:
+                pass  # ill-typed: rdflib gives the literal back, as below
         literal = to_rdflib(term)
         assert isinstance(literal, Literal)
         return literal.toPython()
@@ -312,7 +324,11 @@ class GraphStore:
         stamp = ox.Literal(now.isoformat(), datatype=_XSD_DATETIME)
         prov = ox.NamedNode(PROVENANCE_GRAPH)
         g = ox.NamedNode(graph)
-        content = [ox.Quad(to_ox(s), to_ox(p), to_ox(o), g) for s, p, o in triples]
+        triples = list(triples)
+        try:  # already Oxigraph terms (the loader converts a batch once, for validation)
+            content = [ox.Quad(s, p, o, g) for s, p, o in triples]  # type: ignore[arg-type]
+        except TypeError:
+            content = [ox.Quad(to_ox(s), to_ox(p), to_ox(o), g) for s, p, o in triples]
         record = [ox.Quad(to_ox(s), to_ox(p), to_ox(o), ox.NamedNode(gr)) for s, p, o, gr in extra]
         record.append(ox.Quad(g, _GENERATED, stamp, prov))
         record += [

@@ -230,7 +230,9 @@ def generated_data() -> Graph:
             values = values_for(components, classes)
             variants += [[(path, v)] for v in values]
             variants += [
-                [(path, a), (path, b)] for a, b in zip(values, values[1:] + values[:1], strict=True)
+                [(path, a), (path, b)]
+                for a, b in zip(values, values[1:] + values[:1], strict=True)
+                if not one_value(a, b)
             ]
         for other in others.get((holder, path), ()):
             variants += [[(path, a), (other, b)] for a, b in comparable(dates)]
@@ -246,6 +248,20 @@ def generated_data() -> Graph:
             for p, v in variant:
                 data.add((focus, p, v))
     return data
+
+
+def one_value(a: Node, b: Node) -> bool:
+    """Two spellings of one typed value ("1"^^xsd:decimal and "1.0"^^xsd:decimal): Oxigraph
+    keeps one canonical form, so the store holds one value where rdflib's graph holds two, and
+    sh:maxCount 1 differs. The fast path counts values as the store will hold them."""
+    return (
+        isinstance(a, Literal)
+        and isinstance(b, Literal)
+        and a != b
+        and a.datatype == b.datatype is not None
+        and a.value is not None
+        and a.value == b.value
+    )
 
 
 def comparable(values: list[Literal]) -> list[tuple[Literal, Literal]]:

@@ -154,18 +154,27 @@ def _restore(row: dict[str, Node], name: str, path: Node | None, originals: Orig
 # (the data is in its default graph, so the marks are invisible to every check and constraint).
 _FOCUS_GRAPH = ox.NamedNode("urn:nhskg:validation:focus")
 _FOCUS_OF = ox.NamedNode("urn:nhskg:validation:focusOf")
+_JUDGED = ox.NamedNode("urn:nhskg:validation:judged")
 FOCUS_SLOT = "%FOCUS%"
 
 
-def mark_focus_nodes(store: ox.Store, checks: Iterable[CoreCheck]) -> dict[str, str]:
+def mark_focus_nodes(
+    store: ox.Store, checks: Iterable[CoreCheck], only: Iterable[Node] | None = None
+) -> dict[str, str]:
     """For each target set of the checks that has focus nodes in the data, the pattern that
-    binds ?this to them (target sets without focus nodes are left out: nothing to check)."""
+    binds ?this to them (target sets without focus nodes are left out: nothing to check).
+    `only` limits focus nodes to those nodes (the loader judges only the nodes a batch
+    describes; the others in its slice are context, valid when they were loaded)."""
+    judged = ""
+    if only is not None:
+        store.bulk_extend(ox.Quad(to_ox(n), _JUDGED, _JUDGED, _FOCUS_GRAPH) for n in only)
+        judged = f"GRAPH {_FOCUS_GRAPH} {{ ?this {_JUDGED} {_JUDGED} }}"
     found: dict[str, str] = {}
     for targets in dict.fromkeys(c.targets for c in checks):
-        mark = ox.NamedNode(f"urn:nhskg:validation:targets/{len(found)}-{hash(targets)}")
+        mark = ox.NamedNode(f"urn:nhskg:validation:targets/{len(found)}")
         store.update(
             f"INSERT {{ GRAPH {_FOCUS_GRAPH} {{ ?this {_FOCUS_OF} {mark} }} }}"
-            f" WHERE {{ {{ SELECT DISTINCT ?this WHERE {{ {targets} }} }} }}"
+            f" WHERE {{ {judged} {{ SELECT DISTINCT ?this WHERE {{ {targets} }} }} }}"
         )
         if next(iter(store.quads_for_pattern(None, _FOCUS_OF, mark, _FOCUS_GRAPH)), None):
             found[targets] = f"GRAPH {_FOCUS_GRAPH} {{ ?this {_FOCUS_OF} {mark} }}"
@@ -173,10 +182,14 @@ def mark_focus_nodes(store: ox.Store, checks: Iterable[CoreCheck]) -> dict[str, 
 
 
 def run_checks(
-    store: ox.Store, checks: Iterable[CoreCheck], originals: Originals | None = None
+    store: ox.Store,
+    checks: Iterable[CoreCheck],
+    originals: Originals | None = None,
+    *,
+    only: Iterable[Node] | None = None,
 ) -> list[CoreResult]:
     checks = list(checks)
-    focus = mark_focus_nodes(store, checks)
+    focus = mark_focus_nodes(store, checks, only)
     results = [
         r
         for c in checks

@@ -80,11 +80,13 @@ def validate_store(
     *,
     data: Graph | None = None,
     originals: core_queries.Originals | None = None,
+    judged: set[Node] | None = None,
 ) -> ValidationReport:
     """Validate the triples in an Oxigraph store's default graph (ontology included). `data`,
     the same triples as an rdflib graph, is needed only if some shape is left for pySHACL;
     `originals` gives typed literals in the form the data states them (see
-    `core_queries.typed_literals`)."""
+    `core_queries.typed_literals`). With `judged`, results on other focus nodes may be left
+    out (the compiled checks do not look at them)."""
     rules = rules or default_rulebook()
     if rules.core is not None:
         if data is None:
@@ -93,7 +95,7 @@ def validate_store(
             _, results = _run_pyshacl(data, rules.core)
     else:
         results = Graph()
-    core_results = core_queries.run_checks(store, rules.checks, originals)
+    core_results = core_queries.run_checks(store, rules.checks, originals, only=judged)
     core_queries.add_to_report(results, rules.shapes, core_results)
     found = [r for c in rules.fast for r in whole_graph.run_constraint(store, c)]
     whole_graph.add_to_report(results, rules.shapes, found)
