@@ -232,15 +232,11 @@ class GraphStore:
         """`neighbourhood` as an in-memory Oxigraph store (triples in its default graph), without
         turning every term into an rdflib one: what the validator reads."""
         excluded = {ox.NamedNode(g) for g in exclude | self.retired_graphs()}
+        touched = {ox.NamedNode(str(n)) for n in nodes}
+        described: set[Any] = set(touched)
         predicates = (None,) if back_links is None else [ox.NamedNode(p) for p in back_links]
-        described: set[Any] = set()
-        for node in nodes:
-            ox_node = ox.NamedNode(str(node))
-            described.add(ox_node)
-            for predicate in predicates:
-                for q in self._store.quads_for_pattern(None, predicate, ox_node, None):
-                    if q.graph_name not in excluded:
-                        described.add(q.subject)
+        for predicate in predicates:
+            described |= self._pointing_at(touched, predicate, excluded)
         quads: list[Any] = []
         mentioned: set[Any] = set()
         for subject in described:
@@ -256,6 +252,26 @@ class GraphStore:
         out = ox.Store()
         out.bulk_extend(quads)
         return out, {to_rdflib(n) for n in described}
+
+    def _pointing_at(self, nodes: set[Any], predicate: Any, excluded: set[Any]) -> set[Any]:
+        """Subjects of `predicate` whose object is one of `nodes`. A predicate with few uses is
+        scanned (about 9 us a quad from Python); past a third of the nodes' number, each node is
+        looked up instead (about 4 us)."""
+        found: set[Any] = set()
+        if predicate is not None:
+            budget = len(nodes) // 3
+            for i, q in enumerate(self._store.quads_for_pattern(None, predicate, None, None)):
+                if i >= budget:
+                    break
+                if q.object in nodes and q.graph_name not in excluded:
+                    found.add(q.subject)
+            else:
+                return found
+        for node in nodes:
+            for q in self._store.quads_for_pattern(None, predicate, node, None):
+                if q.graph_name not in excluded:
+                    found.add(q.subject)
+        return found
 
     def union_store(self, *, exclude: set[str]) -> ox.Store:
         """Every current triple outside `exclude`, in the default graph of an in-memory store."""
