@@ -245,7 +245,11 @@ def validate_candidate(
     triples = converted if converted is not None else ox_triples(candidate)
     data.bulk_extend(ox.Quad(s, p, o) for s, p, o in triples)
     data.bulk_extend(ontology_quads())
-    report = check_data(data, locate, originals=typed_literals(candidate), judged=judged_nodes)
+    # Core constraints judge a node by its own triples and the types of its values: a stored
+    # node the batch adds no triple about keeps its verdict (added types only satisfy
+    # sh:class), so they run on the batch's subjects only.
+    subjects = {s for s, _, _ in candidate}
+    report = check_data(data, locate, originals=typed_literals(candidate), judged=subjects)
     report.findings = [
         f for f in report.findings if f.focus is None or URIRef(f.focus) in judged_nodes
     ]
