@@ -152,9 +152,9 @@ def _restore(row: dict[str, Node], name: str, path: Node | None, originals: Orig
 
 # Focus nodes are found once per target set and marked in a named graph of the scratch store
 # (the data is in its default graph, so the marks are invisible to every check and constraint).
-_FOCUS_GRAPH = ox.NamedNode("urn:nhskg:validation:focus")
-_FOCUS_OF = ox.NamedNode("urn:nhskg:validation:focusOf")
-_JUDGED = ox.NamedNode("urn:nhskg:validation:judged")
+_FOCUS_GRAPH = ox.NamedNode("urn:x-nhskg-validation:focus")
+_FOCUS_OF = ox.NamedNode("urn:x-nhskg-validation:focusOf")
+_JUDGED = ox.NamedNode("urn:x-nhskg-validation:judged")
 FOCUS_SLOT = "%FOCUS%"
 
 
@@ -171,7 +171,7 @@ def mark_focus_nodes(
         judged = f"GRAPH {_FOCUS_GRAPH} {{ ?this {_JUDGED} {_JUDGED} }}"
     found: dict[str, str] = {}
     for targets in dict.fromkeys(c.targets for c in checks):
-        mark = ox.NamedNode(f"urn:nhskg:validation:targets/{len(found)}")
+        mark = ox.NamedNode(f"urn:x-nhskg-validation:targets/{len(found)}")
         store.update(
             f"INSERT {{ GRAPH {_FOCUS_GRAPH} {{ ?this {_FOCUS_OF} {mark} }} }}"
             f" WHERE {{ {judged} {{ SELECT DISTINCT ?this WHERE {{ {targets} }} }} }}"
