@@ -11,7 +11,8 @@ asked about (or all at once by `warm()`); later lookups are a dictionary look-up
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Any
 
@@ -49,6 +50,13 @@ class LookupAnswer:
     evidence: list[dict[str, Any]] = field(default_factory=list)
     conflicts: dict[str, str] | None = None
     reason: str | None = None  # why there are no areas, when there are none
+
+    def to_json(self) -> str:
+        """The answer as JSON (the REST body): a shallow walk, its parts are plain already
+        (dataclasses.asdict would deep-copy every evidence entry first)."""
+        body = {f.name: getattr(self, f.name) for f in fields(self)}
+        body["as_of"] = self.as_of.isoformat()
+        return json.dumps(body, default=str)
 
 
 class Lookup:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import date
-from typing import Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 
 from service.lookup import Lookup, LookupFailure
 
@@ -43,7 +41,7 @@ def lookup(
     geography_type: str,
     as_of: str | None = Query(default=None, alias="asOf", description="YYYY-MM-DD; default today"),
     method: str = Query(default="SITES", description="SITES, HEADQUARTERS, CATCHMENT, ODS_STATED"),
-) -> dict[str, Any]:
+) -> Response:
     """Primary area, all areas with shares, the method, and the organisation(s) the code
     resolved to on that date (with the succession events when the code was an old one)."""
     service: Lookup = request.app.state.lookup
@@ -55,4 +53,6 @@ def lookup(
             STATUS_CODES.get(exc.status, 400),
             detail={"status": exc.status, "message": exc.message, **exc.details},
         ) from exc
-    return asdict(answer)
+    # Serialised here, not by FastAPI's response model: the answer is plain JSON already, and
+    # validating it again would cost more than the lookup (the apps call this a lot).
+    return Response(answer.to_json(), media_type="application/json")
