@@ -67,6 +67,7 @@ class Lookup:
         self.placer = placer
         self.timelines = Timelines(placer)
         self._area_types = placer.reference.api_names()
+        self.warmed: set[str] = set()  # area types whose timelines are all built
 
     @classmethod
     def from_store(cls, store: GraphStore) -> Lookup:
@@ -76,7 +77,15 @@ class Lookup:
     def warm(self, area_types: list[str] | None = None) -> int:
         """Work out every organisation's timeline in these (or all) area types now, so that no
         lookup pays for it; the number of segments."""
-        return self.timelines.warm(area_types)
+        types = area_types or self.area_types()
+        segments = self.timelines.warm(types)
+        self.warmed.update(types)
+        return segments
+
+    def is_quick(self, geography_type: str) -> bool:
+        """True when a lookup in this area type reads built timelines only (microseconds), so
+        it can run on the event loop instead of a worker thread."""
+        return geography_type in self.warmed
 
     def name_of(self, code: str) -> str:
         life = self.asof.lifetimes.get(code)

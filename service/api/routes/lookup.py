@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 
 from service.lookup import Lookup, LookupFailure
 
@@ -35,7 +36,7 @@ def parse_day(value: str | None) -> date:
 
 
 @router.get("/lookup/{code}/{geography_type}")
-def lookup(
+async def lookup(
     request: Request,
     code: str,
     geography_type: str,
@@ -46,8 +47,12 @@ def lookup(
     resolved to on that date (with the succession events when the code was an old one)."""
     service: Lookup = request.app.state.lookup
     day = parse_day(as_of)
+    area_type = geography_type.upper()
     try:
-        answer = service.lookup(code, geography_type.upper(), day, method)
+        if service.is_quick(area_type):  # built timelines: no need for a worker thread
+            answer = service.lookup(code, area_type, day, method)
+        else:  # may work out timelines first (tens of milliseconds): off the event loop
+            answer = await run_in_threadpool(service.lookup, code, area_type, day, method)
     except LookupFailure as exc:
         raise HTTPException(
             STATUS_CODES.get(exc.status, 400),
