@@ -183,11 +183,37 @@ def over_http(path: Path, codes: list[str], timeout: float) -> list[Row]:
     server = start_server(path, port, timeout)
     ready_s = time.perf_counter() - started
     try:
+        cpu_before = cpu_seconds(server.pid)
         rows = run_clients(port, codes)
+        cpu = cpu_seconds(server.pid) - cpu_before
     finally:
         server.terminate()
         server.wait(timeout=20)
-    return [row("HTTP server ready (store, indexes, LRF timelines)", ready_s, "s"), *rows]
+    served = int(rows[-1].note.split()[0].replace(",", ""))
+    per_request_ms = 1000 * cpu / served if served else None
+    return [
+        row("HTTP server ready (store, indexes, LRF timelines)", ready_s, "s"),
+        *rows,
+        row(
+            "HTTP server CPU per request",
+            per_request_ms,
+            "ms",
+            note="the server's own user+system time over the run (other load excluded)",
+        ),
+        row(
+            "HTTP capacity of one server process on one idle core",
+            1000 / per_request_ms if per_request_ms else None,
+            "req/s",
+            HTTP_RPS_TARGET,
+            "1 / CPU per request: what the requests/s above would be without other load",
+        ),
+    ]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def run_clients(port: int, codes: list[str]) -> list[Row]:

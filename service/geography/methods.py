@@ -12,6 +12,7 @@ ODS_STATED  the NHS region or ICB its latest ODS record on or before the date st
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -73,7 +74,7 @@ class Context:
     # (table, area type, epoch) -> a number shared by the epochs in which every area of the
     # table rolls up to the same areas of that type: its answers are worked out once per state
     catchment_states: dict[tuple[str, str, int], int] = field(default_factory=dict)
-    _state_numbers: dict[tuple[Any, ...], int] = field(default_factory=dict)
+    _state_numbers: dict[str, int] = field(default_factory=dict)
     _table_areas: dict[str, list[str]] = field(default_factory=dict)
     _has_lineages: bool | None = None
     _site_index: tuple[object, dict[str, list[SiteOperation]], dict[str, set[str]]] | None = None
@@ -98,8 +99,10 @@ class Context:
                 tuple((r.area, r.share) for r in resolve(area, area_type, on, epoch))
                 for area in self._table_areas[table]
             )
+            # A digest stands for the signature: thousands of areas, kept for as long as we run.
+            digest = hashlib.sha256(repr((table, area_type, signature)).encode()).hexdigest()
             numbers = self._state_numbers
-            found = numbers.setdefault((table, area_type, signature), len(numbers))
+            found = numbers.setdefault(digest, len(numbers))
             self.catchment_states[key] = found
         return found
 
