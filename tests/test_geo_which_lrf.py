@@ -53,7 +53,7 @@ def test_most_open_trusts_are_in_an_lrf(lookup: Lookup, method: str) -> None:
             exceptions[trust] = answer.reason or "no reason given"
         else:
             assert answer.primary_area is not None and answer.primary_area["name"]
-            assert 0 < answer.coverage <= 1 + 1e-9
+            assert 0 < answer.coverage <= 1 + 1e-6  # source shares are rounded
     listed = "\n".join(f"  {code}: {why}" for code, why in sorted(exceptions.items()))
     print(f"{method}: {len(population) - len(exceptions)} of {len(population)} trusts in an LRF")
     if listed:
