@@ -70,10 +70,11 @@ def load_return_file(
     spec = _mapping(path, mapping)
     sha = sha256_of(path)
     key = publication_key(spec, path)
-    batch = str(ID[f"batch/{key}/{sha[:16]}"])
     current = numbers.current_batch(key)
     if current and current[1] == sha:
         return ReturnLoadResult("unchanged", path.name, spec.id, current[0], ValidationReport(True))
+    tag = _batch_tag(numbers, key, sha)
+    batch = str(ID[f"batch/{key}/{tag}"])
     try:
         values = read_return(path, spec)
     except LayoutError as exc:
@@ -100,9 +101,27 @@ def load_return_file(
     if errors or dry_run:
         return result
     _write(
-        store, numbers, path, spec, sha, key, ctx, current[0] if current else None, len(warnings)
+        store,
+        numbers,
+        path,
+        spec,
+        (sha, tag),
+        key,
+        ctx,
+        current[0] if current else None,
+        len(warnings),
     )
     return result
+
+
+def _batch_tag(numbers: NumbersStore, key: str, sha: str) -> str:
+    """The file's digest names its batch; a version loaded again after a newer one (A, B, A) is
+    a new batch of its own, so every load keeps its record."""
+    row = numbers.con.execute(
+        "SELECT count(*) FROM batch WHERE publication = ? AND sha256 = ?", [key, sha]
+    ).fetchone()
+    earlier = int(row[0]) if row else 0
+    return sha[:16] + (f"-{earlier + 1}" if earlier else "")
 
 
 def _mapping(path: Path, mapping: str | ReturnMapping | None) -> ReturnMapping:
@@ -153,13 +172,14 @@ def _write(
     numbers: NumbersStore,
     path: Path,
     spec: ReturnMapping,
-    sha: str,
+    digest: tuple[str, str],
     key: str,
     ctx: BatchContext,
     old_batch: str | None,
     warnings: int,
 ) -> None:
-    graph = str(GRAPH[f"returns/{key}/{sha[:16]}"])
+    sha, tag = digest
+    graph = str(GRAPH[f"returns/{key}/{tag}"])
     old_graph = _graph_of(numbers, old_batch)
     record = BatchRecord(
         ctx.batch_iri, key, spec.dataset, spec.id, path.name, sha, graph, len(ctx.values)
