@@ -135,9 +135,14 @@ def _connect(ctx: BatchContext) -> duckdb.DuckDBPyConnection:
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[tuple[object, ...]]) -> None:
-    if rows:
-        marks = ", ".join("?" * len(rows[0]))
-        con.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
+    """Rows in by column (DuckDB's executemany runs one statement per row: 0.2 s here)."""
+    if not rows:
+        return
+    names = [c[0] for c in con.execute(f"SELECT * FROM {table} LIMIT 0").description]
+    columns = {  # noqa: F841 (read by DuckDB's replacement scan below)
+        name: np.array([r[i] for r in rows], dtype=object) for i, name in enumerate(names)
+    }
+    con.execute(f"INSERT INTO {table} SELECT * FROM columns")
 
 
 @lru_cache(maxsize=1)
