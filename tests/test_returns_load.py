@@ -92,6 +92,7 @@ def test_batch_provenance_is_recorded(returns_env: dict[str, Any]) -> None:
         "returns/ae-monthly-xls/15-jul.xls",
         "returns/ae-monthly-xls/17-jan.xls",
         "returns/ae-monthly-xls/17-apr.xls",
+        "returns/ae-monthly-xls/19-apr.xls",
         "returns/ae-monthly-xls/19-dec.xls",
         "returns/ae-monthly-2024-25/Monthly-AE-September-2024.csv",
         "returns/ae-monthly-2024-25/Monthly-AE-April-2025.csv",
@@ -128,3 +129,85 @@ def test_kh03_rollup_by_stated_region_matches_its_region_sheet(
     assert set(ours) == set(published)
     for region, total in published.items():
         assert ours[region] == pytest.approx(total, rel=1e-9)
+
+
+AE_APRIL_2019 = "returns/ae-monthly-xls/19-apr.xls"
+AE_TYPES = {
+    "Type 1 Departments - Major A&E": NHSKG.AEAttendancesType1,
+    "Type 2 Departments - Single Specialty": NHSKG.AEAttendancesType2,
+    "Type 3 Departments - Other A&E/Minor Injury Unit": NHSKG.AEAttendancesOther,
+}
+
+
+def _published_england_row(path: Path) -> dict[str, float]:
+    """The England row NHS England publishes above the provider rows, by column heading."""
+    import xlrd
+
+    sheet = xlrd.open_workbook(str(path)).sheet_by_name("Provider Level Data")
+    rows = [sheet.row_values(i) for i in range(sheet.nrows)]
+    heading = next(i for i, r in enumerate(rows) if "Code" in r and "Name" in r)
+    england = next(r for r in rows[heading:] if str(r[3]).strip() == "England")
+    return {str(h).strip(): england[j] for j, h in enumerate(rows[heading]) if h in AE_TYPES}
+
+
+@pytest.fixture(scope="module")
+def ae_april_2019(returns_env: dict[str, Any], shared_data: Path, geo_placer: Any) -> Any:
+    """April 2019 A&E loaded, and the org_area table by SITES for LRFs built for the providers
+    that report it and the organisations that carry them on (a national table takes minutes)."""
+    from service.geography.table import org_area_rows
+    from service.manifest import with_successors
+    from service.returns.codes import graph_successions
+    from service.rollup.engine import materialise_org_areas
+
+    store, numbers = returns_env["store"], returns_env["numbers"]
+    result = load_return_file(store, numbers, shared_data / AE_APRIL_2019)
+    assert result.status in ("loaded", "unchanged"), result.report.text()
+    successions = graph_successions(store)
+    codes = {
+        str(r[0])
+        for r in numbers.con.execute(
+            "SELECT DISTINCT org_code FROM reported_value WHERE batch_id = ?", [result.batch]
+        ).fetchall()
+    }
+    orgs = sorted(with_successors(sorted(codes), successions))
+    rows = org_area_rows(geo_placer, area_types=["LRF"], organisations=orgs)
+    sites = [
+        (r.area_type, r.org_code, r.area_code, r.share, r.valid_from, r.valid_to)
+        for r in rows
+        if r.method == "SITES"
+    ]
+    assert materialise_org_areas(numbers, sites, Method.SITES) == len(sites) > 0
+    return result, successions
+
+
+@pytest.mark.parametrize("heading", sorted(AE_TYPES))
+def test_ae_april_2019_by_lrf_restated_to_2026_accounts_for_the_national_total(
+    returns_env: dict[str, Any], shared_data: Path, ae_april_2019: Any, heading: str
+) -> None:
+    from service.rollup.model import to_organisations_at
+
+    _, successions = ae_april_2019
+    path = shared_data / AE_APRIL_2019
+    metric = str(AE_TYPES[heading])
+    values = read_return(path, mapping_for(path.name))
+    providers = sum(
+        v for v, m in zip(values.value, values.metric, strict=True) if m == metric and v
+    )
+    assert providers == _published_england_row(path)[heading]  # every provider's value loaded
+    april = rollup(
+        returns_env["numbers"],
+        metric,
+        "LRF",
+        (date(2019, 4, 1), date(2019, 4, 30)),
+        Method.SITES,
+        to_organisations_at(date(2026, 7, 1)),
+        successions=successions,
+    )
+    assert april.rows and all(r.area.startswith("E48") for r in april.rows)
+    areas = sum(r.value for r in april.rows)
+    unmapped = sum(u.value for u in april.unmapped)
+    assert areas + unmapped == pytest.approx(providers, rel=1e-9)
+    assert areas > 0.8 * providers  # most attendances are placed in an LRF
+    restated = {c.organisation for r in april.rows for c in r.contributors}
+    reported = set(values.code)
+    assert restated - reported  # some values moved to organisations created after April 2019
