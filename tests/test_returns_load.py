@@ -147,14 +147,25 @@ def _published_england_row(path: Path) -> dict[str, float]:
     rows = [sheet.row_values(i) for i in range(sheet.nrows)]
     heading = next(i for i, r in enumerate(rows) if "Code" in r and "Name" in r)
     england = next(r for r in rows[heading:] if str(r[3]).strip() == "England")
-    return {str(h).strip(): england[j] for j, h in enumerate(rows[heading]) if h in AE_TYPES}
+    out: dict[str, float] = {}
+    for j, h in enumerate(rows[heading]):  # the first block of columns holds the attendances
+        if str(h).strip() in AE_TYPES:
+            out.setdefault(str(h).strip(), england[j])
+    return out
+
+
+RESTATED_TO = date(2026, 7, 1)
+CATCHMENT_TABLE = "sus-ltla19-2020"  # one catchment table: two would count a trust twice
 
 
 @pytest.fixture(scope="module")
 def ae_april_2019(returns_env: dict[str, Any], shared_data: Path, geo_placer: Any) -> Any:
-    """April 2019 A&E loaded, and the org_area table by SITES for LRFs built for the providers
-    that report it and the organisations that carry them on (a national table takes minutes)."""
-    from service.geography.table import org_area_rows
+    """April 2019 A&E loaded; LRF placements by CATCHMENT at the restatement date for the
+    providers that report it and the organisations that carry them on, written to org_area.
+    (service/geography/table.py builds the same placements for every change date: 127 s for 20
+    trusts on this shared machine, about 18 minutes for these 170; the roll-up restated to one
+    date reads that date's rows only.) Returns the batch, the successions and the table's
+    coverage per organisation."""
     from service.manifest import with_successors
     from service.returns.codes import graph_successions
     from service.rollup.engine import materialise_org_areas
@@ -169,45 +180,80 @@ def ae_april_2019(returns_env: dict[str, Any], shared_data: Path, geo_placer: An
             "SELECT DISTINCT org_code FROM reported_value WHERE batch_id = ?", [result.batch]
         ).fetchall()
     }
-    orgs = sorted(with_successors(sorted(codes), successions))
-    rows = org_area_rows(geo_placer, area_types=["LRF"], organisations=orgs)
-    sites = [
-        (r.area_type, r.org_code, r.area_code, r.share, r.valid_from, r.valid_to)
-        for r in rows
-        if r.method == "SITES"
-    ]
-    assert materialise_org_areas(numbers, sites, Method.SITES) == len(sites) > 0
-    return result, successions
+    rows, coverage = [], {}
+    for org in sorted(with_successors(sorted(codes), successions)):
+        if org not in geo_placer.reference.organisations:
+            continue  # unregistered providers: no placement, so unmapped
+        for p in geo_placer.place_by("CATCHMENT", org, "LRF", RESTATED_TO):
+            if p.source == CATCHMENT_TABLE and p.shares:
+                coverage[org] = sum(p.shares.values())
+                rows += [("LRF", org, a, s, RESTATED_TO, RESTATED_TO) for a, s in p.shares.items()]
+    assert materialise_org_areas(numbers, rows, Method.CATCHMENT) == len(rows) > 0
+    return result, successions, coverage
+
+
+def _april_by_lrf(numbers: Any, metric: str, successions: Any) -> Any:
+    from service.rollup.model import to_organisations_at
+
+    return rollup(
+        numbers,
+        metric,
+        "LRF",
+        (date(2019, 4, 1), date(2019, 4, 30)),
+        Method.CATCHMENT,
+        to_organisations_at(RESTATED_TO),
+        successions=successions,
+    )
+
+
+def _providers_total(path: Path, heading: str) -> float:
+    """The national total as the sum of every provider's value, checked against the England row."""
+    values = read_return(path, mapping_for(path.name))
+    metric = str(AE_TYPES[heading])
+    total = sum(v for v, m in zip(values.value, values.metric, strict=True) if m == metric and v)
+    assert total == _published_england_row(path)[heading]  # every provider's value loaded
+    return total
 
 
 @pytest.mark.parametrize("heading", sorted(AE_TYPES))
 def test_ae_april_2019_by_lrf_restated_to_2026_accounts_for_the_national_total(
     returns_env: dict[str, Any], shared_data: Path, ae_april_2019: Any, heading: str
 ) -> None:
-    from service.rollup.model import to_organisations_at
-
-    _, successions = ae_april_2019
-    path = shared_data / AE_APRIL_2019
-    metric = str(AE_TYPES[heading])
-    values = read_return(path, mapping_for(path.name))
-    providers = sum(
-        v for v, m in zip(values.value, values.metric, strict=True) if m == metric and v
-    )
-    assert providers == _published_england_row(path)[heading]  # every provider's value loaded
-    april = rollup(
-        returns_env["numbers"],
-        metric,
-        "LRF",
-        (date(2019, 4, 1), date(2019, 4, 30)),
-        Method.SITES,
-        to_organisations_at(date(2026, 7, 1)),
-        successions=successions,
-    )
+    """Every attendance is in an LRF, reported unmapped, or in the part of a trust's catchment
+    that lies in no LRF on the date (coverage below 1: LAD19 codes since abolished, Wales)."""
+    _, successions, coverage = ae_april_2019
+    total = _providers_total(shared_data / AE_APRIL_2019, heading)
+    april = _april_by_lrf(returns_env["numbers"], str(AE_TYPES[heading]), successions)
     assert april.rows and all(r.area.startswith("E48") for r in april.rows)
     areas = sum(r.value for r in april.rows)
     unmapped = sum(u.value for u in april.unmapped)
-    assert areas + unmapped == pytest.approx(providers, rel=1e-9)
-    assert areas > 0.8 * providers  # most attendances are placed in an LRF
-    restated = {c.organisation for r in april.rows for c in r.contributors}
-    reported = set(values.code)
-    assert restated - reported  # some values moved to organisations created after April 2019
+    placed: dict[str, float] = {}
+    for r in april.rows:
+        for c in r.contributors:
+            placed[c.organisation] = placed.get(c.organisation, 0.0) + c.value * c.share
+    uncovered = sum(amount * (1 / coverage[org] - 1) for org, amount in placed.items())
+    assert areas + unmapped + uncovered == pytest.approx(total, rel=1e-9)
+    assert areas > 0.5 * total  # most attendances are placed in an LRF
+    restated = set(placed) - {
+        c
+        for c in read_return(
+            shared_data / AE_APRIL_2019, mapping_for(Path(AE_APRIL_2019).name)
+        ).code
+    }
+    assert restated  # some values moved to organisations created after April 2019
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the roll-up engine reports unplaced contributors as unmapped but not the part of a "
+    "placement whose shares sum below 1 (catchment coverage); service/rollup/engine.py",
+)
+def test_ae_april_2019_by_lrf_areas_plus_reported_unmapped_equal_the_national_total(
+    returns_env: dict[str, Any], shared_data: Path, ae_april_2019: Any
+) -> None:
+    heading = "Type 1 Departments - Major A&E"
+    total = _providers_total(shared_data / AE_APRIL_2019, heading)
+    april = _april_by_lrf(returns_env["numbers"], str(AE_TYPES[heading]), ae_april_2019[1])
+    areas = sum(r.value for r in april.rows)
+    unmapped = sum(u.value for u in april.unmapped)
+    assert areas + unmapped == pytest.approx(total, rel=1e-9)
