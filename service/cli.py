@@ -100,6 +100,9 @@ def validate(
 @app.command("load-all")
 def load_all_command(
     data_dir: Annotated[Path | None, typer.Option(help="Default: the embedded sample.")] = None,
+    areas: Annotated[
+        bool, typer.Option(help="Build the org_area table after the returns (minutes nationally).")
+    ] = True,
 ) -> None:
     """Load every reference file of the manifest found in DATA_DIR, then its returns (numbers
     store), then build the organisation -> area table the roll-ups join."""
@@ -126,7 +129,8 @@ def load_all_command(
         numbers.close()
     if not all(r.ok for r in loaded):
         raise typer.Exit(1)
-    if loaded:
+    if loaded and areas:
+        console.print("building org_area for the reporting organisations (--no-areas skips)")
         written, orgs = materialise_for_returns(store, _state["numbers"])
         done = "already current" if written is None else f"{written} rows"
         console.print(f"org_area ({', '.join(ROLLUP_AREA_TYPES)}) for {orgs} organisations: {done}")
