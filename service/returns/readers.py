@@ -129,22 +129,13 @@ def _read_wide(
                 f"sheet {sheet!r}: heading {cell!r} in column {column_letter(j)} is not a date",
             )
         days.append((j, day))
+    columns = [(j, Period(day, day), column_letter(j)) for j, day in days]  # once per column
     for i, row in _provider_rows(grid, hrow + 1, code_col, mapping.skip_codes):
         code, name = cell_text(row[code_col]), cell_text(row[name_col])
         region = cell_text(row[region_col]) if region_col is not None else ""
-        for j, day in days:
+        for j, period, letter in columns:
             cell = row[j] if j < len(row) else ""
-            out.add(
-                code,
-                name,
-                region,
-                metric,
-                Period(day, day),
-                cell,
-                sheet,
-                f"{column_letter(j)}{i + 1}",
-                i + 1,
-            )
+            out.add(code, name, region, metric, period, cell, sheet, f"{letter}{i + 1}", i + 1)
 
 
 def _read_columns(
