@@ -4,10 +4,18 @@ comparisons) as modules here."""
 
 from __future__ import annotations
 
-from bench import lookup_bench, national, rollups, synthetic, validation
+from bench import lookup_bench, national, returns_bench, rollups, synthetic, validation
 from bench.core import REGISTRY
 
-__all__ = ["REGISTRY", "lookup_bench", "national", "rollups", "synthetic", "validation"]
+__all__ = [
+    "REGISTRY",
+    "lookup_bench",
+    "national",
+    "returns_bench",
+    "rollups",
+    "synthetic",
+    "validation",
+]
 
 # The lookups reuse the store the national load builds: run them after it.
 REGISTRY["lookups"] = REGISTRY.pop("lookups")

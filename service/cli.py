@@ -14,9 +14,17 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
+from service.cli_numbers import report as report_return
+from service.cli_numbers import returns_app, rollup_command
 from service.config import Settings
 from service.loader import LoadResult, load_file
-from service.manifest import load_all
+from service.manifest import (
+    ROLLUP_AREA_TYPES,
+    load_all,
+    load_returns_all,
+    materialise_for_returns,
+)
+from service.returns.numbers import NumbersStore
 from service.stewardship.changeset import ChangeSet, ChangeSetError, read_changeset
 from service.stewardship.workflow import apply, check, revert
 from service.stewardship.workflow import history as steward_history
@@ -29,11 +37,20 @@ _state: dict[str, Path] = {}
 
 @app.callback()
 def main(
+    ctx: typer.Context,
     store: Annotated[Path, typer.Option(envvar="NHSKG_STORE", help="Store directory.")] = Path(
         "var/store"
     ),
+    numbers: Annotated[
+        Path | None,
+        typer.Option(
+            envvar="NHSKG_NUMBERS", help="Numbers store (DuckDB); default: beside the store."
+        ),
+    ] = None,
 ) -> None:
     _state["store"] = store
+    _state["numbers"] = numbers or store.parent / "numbers.duckdb"
+    ctx.obj = _state
 
 
 def _store(read_only: bool = False) -> GraphStore:
@@ -83,8 +100,12 @@ def validate(
 @app.command("load-all")
 def load_all_command(
     data_dir: Annotated[Path | None, typer.Option(help="Default: the embedded sample.")] = None,
+    areas: Annotated[
+        bool, typer.Option(help="Build the org_area table after the returns (minutes nationally).")
+    ] = True,
 ) -> None:
-    """Load every reference file of the manifest found in DATA_DIR."""
+    """Load every reference file of the manifest found in DATA_DIR, then its returns (numbers
+    store), then build the organisation -> area table the roll-ups join."""
     directory = data_dir or Settings().data_dir
     store = _store()
     with Progress(console=console, transient=True) as progress:
@@ -95,7 +116,24 @@ def load_all_command(
     for result in results:
         _report(result, as_json=False)
     console.print(f"store holds {store.quad_count()} quads")
-    raise typer.Exit(0 if all(r.ok for r in results) else 1)
+    if not all(r.ok for r in results):
+        raise typer.Exit(1)
+    numbers = NumbersStore(_state["numbers"])
+    try:
+        loaded = load_returns_all(
+            store, numbers, directory, lambda e: console.print(f"loading {e.file} ...")
+        )
+        for returned in loaded:
+            report_return(returned, as_json=False)
+    finally:
+        numbers.close()
+    if not all(r.ok for r in loaded):
+        raise typer.Exit(1)
+    if loaded and areas:
+        console.print("building org_area for the reporting organisations (--no-areas skips)")
+        written, orgs = materialise_for_returns(store, _state["numbers"])
+        done = "already current" if written is None else f"{written} rows"
+        console.print(f"org_area ({', '.join(ROLLUP_AREA_TYPES)}) for {orgs} organisations: {done}")
 
 
 @app.command()
@@ -132,6 +170,9 @@ def stats() -> None:
         typer.echo(f"{row['n']:>9}  {row['g']}")
     typer.echo(f"{store.quad_count():>9}  total")
 
+
+app.add_typer(returns_app, name="returns")
+app.command("rollup")(rollup_command)
 
 change_app = typer.Typer(help="Steward change sets: check, apply, revert.")
 app.add_typer(change_app, name="change")
