@@ -13,6 +13,9 @@ from strawberry.fastapi import BaseContext
 
 from service.reference import ReferenceData
 from service.reference.areas import Area, AreaMembership
+from service.reference.organisations import Organisation as OrganisationRecord
+from service.returns.codes import Successions
+from service.returns.numbers import NumbersStore
 
 AreaLinks = list[tuple[Area, AreaMembership]]
 
@@ -36,14 +39,25 @@ class Context(BaseContext):
     reference: ReferenceData
     scope: Scope = field(default_factory=Scope)
     max_page_size: int = 500
+    # Reported values (DuckDB) for observations and roll-ups; None when the app has none.
+    numbers: NumbersStore | None = None
+    # Succession steps for restating to the organisations of a date.
+    successions: Successions | None = None
     batch_calls: Counter[str] = field(default_factory=Counter)
     parents: DataLoader[tuple[str, date], AreaLinks] = field(init=False)
     children: DataLoader[tuple[str, date], AreaLinks] = field(init=False)
+    organisations: DataLoader[str, OrganisationRecord | None] = field(init=False)
 
     def __post_init__(self) -> None:
         super().__init__()
         self.parents = DataLoader(load_fn=self._load_parents)
         self.children = DataLoader(load_fn=self._load_children)
+        self.organisations = DataLoader(load_fn=self._load_organisations)
+
+    async def _load_organisations(self, codes: list[str]) -> list[OrganisationRecord | None]:
+        self.batch_calls["organisations"] += 1
+        index = self.reference.organisations
+        return [index.find(code) for code in codes]
 
     async def _load_parents(self, keys: list[tuple[str, date]]) -> list[AreaLinks]:
         self.batch_calls["parents"] += 1
