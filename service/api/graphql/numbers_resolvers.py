@@ -169,8 +169,9 @@ def observations(
     metric: str | None,
     start: dt.date | None,
     end: dt.date | None,
-    first: int,
+    first: int | None,
 ) -> list[Observation]:
+    first = context.max_page_size if first is None else first
     if not 0 < first <= context.max_page_size:
         raise UserError(
             f"first must be between 1 and {context.max_page_size}, not {first}",

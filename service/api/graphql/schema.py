@@ -95,7 +95,9 @@ class Query:
         metric: str | None = None,
         start: Annotated[dt.date | None, strawberry.argument(name="from")] = None,
         end: Annotated[dt.date | None, strawberry.argument(name="to")] = None,
-        first: int = 500,
+        first: Annotated[
+            int | None, strawberry.argument(description="At most this many (default: page cap).")
+        ] = None,
     ) -> list[Observation]:
         return numbers_resolvers.observations(info.context, org, metric, start, end, first)
 
