@@ -4,7 +4,7 @@ comparisons) as modules here."""
 
 from __future__ import annotations
 
-from bench import national, rollups, synthetic, validation
+from bench import graphql_bench, national, rollups, synthetic, validation
 from bench.core import REGISTRY
 
-__all__ = ["REGISTRY", "national", "rollups", "synthetic", "validation"]
+__all__ = ["REGISTRY", "graphql_bench", "national", "rollups", "synthetic", "validation"]

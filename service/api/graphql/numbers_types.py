@@ -82,7 +82,7 @@ class Batch:
     file: str = iri_field("http://www.w3.org/ns/prov#wasDerivedFrom", "The file it was read from.")
     sha256: str = iri_field(term("sha256"), "SHA-256 of the file.")
     loaded_at: dt.datetime = iri_field(
-        "http://www.w3.org/ns/prov#generatedAtTime", "When it was loaded."
+        "http://www.w3.org/ns/prov#startedAtTime", "When it was loaded."
     )
     status: str = strawberry.field(description="current, or superseded by a later load.")
 
