@@ -83,7 +83,7 @@ ROLLUP = """{ rollup(metric: "AEAttendancesType1", by: "LRF", date: "2025-04-01"
 
 
 def test_metrics_come_from_the_ontology_scheme(env: dict[str, Any]) -> None:
-    data, errors, _ = run(
+    data, errors, context = run(
         env, "{ metrics { key iri unit kind aggregations { key } held { first last valueCount } } }"
     )
     assert errors == [] and data is not None
@@ -98,6 +98,7 @@ def test_metrics_come_from_the_ontology_scheme(env: dict[str, Any]) -> None:
     assert held == {"first": "2025-04-01", "last": "2025-04-01", "valueCount": len(env["values"])}
     kind = ontology.value(URIRef(by_key["AEAttendancesType1"]["iri"]), NHSKG.measureKind)
     assert kind == NHSKG.Flow
+    assert context.batch_calls["held"] == 1  # one numbers-store query for every metric
 
 
 def test_rollup_sums_each_area_from_its_contributors(env: dict[str, Any]) -> None:

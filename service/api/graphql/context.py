@@ -18,6 +18,7 @@ from service.returns.codes import Successions
 from service.returns.numbers import NumbersStore
 
 AreaLinks = list[tuple[Area, AreaMembership]]
+HeldRange = tuple[date, date, int]
 
 
 class ScopeKind(Enum):
@@ -47,12 +48,31 @@ class Context(BaseContext):
     parents: DataLoader[tuple[str, date], AreaLinks] = field(init=False)
     children: DataLoader[tuple[str, date], AreaLinks] = field(init=False)
     organisations: DataLoader[str, OrganisationRecord | None] = field(init=False)
+    # metric IRI -> (first period, last period, value count) held in the numbers store
+    held: DataLoader[str, HeldRange | None] = field(init=False)
 
     def __post_init__(self) -> None:
         super().__init__()
         self.parents = DataLoader(load_fn=self._load_parents)
         self.children = DataLoader(load_fn=self._load_children)
         self.organisations = DataLoader(load_fn=self._load_organisations)
+        self.held = DataLoader(load_fn=self._load_held)
+
+    async def _load_held(self, iris: list[str]) -> list[HeldRange | None]:
+        self.batch_calls["held"] += 1
+        if self.numbers is None:
+            return [None for _ in iris]
+        rows = (
+            self.numbers.con.cursor()
+            .execute(
+                "SELECT metric, min(period_start), max(period_start), count(*) "
+                "FROM reported_value WHERE list_contains(?, metric) GROUP BY metric",
+                [iris],
+            )
+            .fetchall()
+        )
+        found = {r[0]: (r[1], r[2], int(r[3])) for r in rows}
+        return [found.get(iri) for iri in iris]
 
     async def _load_organisations(self, codes: list[str]) -> list[OrganisationRecord | None]:
         self.batch_calls["organisations"] += 1

@@ -57,22 +57,11 @@ class Metric:
         description="Dates held for this metric (null when none are loaded).",
         metadata={"iri": term("firstPeriod")},
     )
-    def held(self, info: Info) -> PeriodRange | None:
-        numbers = info.context.numbers
-        if numbers is None:
+    async def held(self, info: Info) -> PeriodRange | None:
+        found = await info.context.held.load(self.iri)
+        if found is None:
             return None
-        found = (
-            numbers.con.cursor()
-            .execute(
-                "SELECT min(period_start), max(period_start), count(*) FROM reported_value "
-                "WHERE metric = ?",
-                [self.iri],
-            )
-            .fetchone()
-        )
-        if not found or not found[2]:
-            return None
-        return PeriodRange(first=found[0], last=found[1], value_count=int(found[2]))
+        return PeriodRange(first=found[0], last=found[1], value_count=found[2])
 
 
 @strawberry.type(description="A load of one publication file (nhskg:ReturnBatch, PROV-O).")
