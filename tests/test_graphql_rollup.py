@@ -62,12 +62,13 @@ def env(sample_store: GraphStore) -> dict[str, Any]:
 
 
 def run(
-    env: dict[str, Any], query: str, scope: Scope | None = None
+    env: dict[str, Any], query: str, scope: Scope | None = None, max_rows: int = 1000
 ) -> tuple[dict[str, Any] | None, list[str], Context]:
     context = Context(
         reference=env["reference"],
         scope=scope or Scope(),
         max_page_size=50,
+        max_rollup_rows=max_rows,
         numbers=env["numbers"],
         successions=env["successions"],
     )
@@ -211,3 +212,9 @@ def test_too_many_aliases_is_refused(env: dict[str, Any]) -> None:
     many = " ".join(f"m{i}: metrics {{ key }}" for i in range(30))
     _, errors, _ = run(env, "{ " + many + " }")
     assert errors and "aliases" in errors[0].lower()
+
+
+def test_a_rollup_too_large_for_one_answer_is_refused(env: dict[str, Any]) -> None:
+    data, errors, _ = run(env, ROLLUP, max_rows=2)
+    assert data is None and errors
+    assert "more than the 2 one answer may hold" in errors[0]

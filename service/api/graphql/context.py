@@ -40,6 +40,8 @@ class Context(BaseContext):
     reference: ReferenceData
     scope: Scope = field(default_factory=Scope)
     max_page_size: int = 500
+    # A roll-up answer larger than this (area x period rows) is refused before it is serialised.
+    max_rollup_rows: int = 50_000
     # Reported values (DuckDB) for observations and roll-ups; None when the app has none.
     numbers: NumbersStore | None = None
     # Succession steps for restating to the organisations of a date.

@@ -148,6 +148,12 @@ def rollup_field(
         )
     except RollupError as exc:
         raise UserError(str(exc), "See the method's description in the schema.") from exc
+    if len(result.rows) > context.max_rollup_rows:
+        raise UserError(
+            f"the roll-up has {len(result.rows)} rows, more than the "
+            f"{context.max_rollup_rows} one answer may hold",
+            "Ask for a shorter range or a larger geography type.",
+        )
     return result_of(context, result, term, method)
 
 
