@@ -29,9 +29,9 @@ def create_app(
     app.state.store = store or GraphStore(settings.store_path)
     app.state.reference = ReferenceData.build(app.state.store)
     app.state.lookup = app.state.reference.lookup
-    # The numbers store (reported values, org_area); opened from settings unless given.
-    if numbers is None and settings.numbers_path is not None:
-        numbers = NumbersStore(settings.numbers_path)
+    # The numbers store (reported values, org_area), from settings unless given; in memory (empty)
+    # when settings name no file.
+    numbers = numbers or NumbersStore(settings.numbers_path)
     app.state.numbers = numbers
     app.include_router(health.router)
     app.include_router(lookup.router)
