@@ -117,3 +117,17 @@ def test_rollup_by_the_new_type_matches_the_fixture_files(police: dict[str, Any]
         assert r["area"]["types"] == ["PFA"]
         assert (r["periodStart"], r["periodEnd"]) == ("2025-04-01", "2025-04-30")
         assert r["coverage"]["reported"] == r["coverage"]["expected"] == len(r["contributors"])
+
+
+def test_lookup_answers_in_the_new_type(police: dict[str, Any]) -> None:
+    data = graphql(
+        police["url"],
+        '{ lookup(code: "REM", geographyType: "PFA", asOf: "2025-04-01", method: "HEADQUARTERS")'
+        " { status primaryArea { code name share } } }",
+    )
+    with (FIXTURES / "lad-pfa.csv").open() as f:
+        force_of = {r["LAD19CD"]: (r["PFA23CD"], r["PFA23NM"]) for r in csv.DictReader(f)}
+    with (FIXTURES / HQ[0]).open() as f:
+        lad_of = {r["code"]: r["lad"] for r in csv.DictReader(f)}
+    code, name = force_of[lad_of["REM"]]
+    assert data["lookup"]["primaryArea"] == {"code": code, "name": name, "share": 1.0}
