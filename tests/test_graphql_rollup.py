@@ -218,3 +218,11 @@ def test_a_rollup_too_large_for_one_answer_is_refused(env: dict[str, Any]) -> No
     data, errors, _ = run(env, ROLLUP, max_rows=2)
     assert data is None and errors
     assert "more than the 2 one answer may hold" in errors[0]
+
+
+def test_every_predecessor_of_a_merger_is_carried_on(sample_store: GraphStore) -> None:
+    """Restated roll-ups read successions from the graph: both Dorset trusts (RD3, RDZ) merged
+    into R0D in one event, and each must move to R0D (the first reading kept only one)."""
+    successions = graph_successions(sample_store)
+    assert [s.successors for s in successions("RD3")] == [("R0D",)]
+    assert [s.successors for s in successions("RDZ")] == [("R0D",)]
