@@ -4,11 +4,20 @@ comparisons) as modules here."""
 
 from __future__ import annotations
 
-from bench import lookup_bench, national, returns_bench, rollups, synthetic, validation
+from bench import (
+    graphql_bench,
+    lookup_bench,
+    national,
+    returns_bench,
+    rollups,
+    synthetic,
+    validation,
+)
 from bench.core import REGISTRY
 
 __all__ = [
     "REGISTRY",
+    "graphql_bench",
     "lookup_bench",
     "national",
     "returns_bench",

@@ -88,13 +88,14 @@ def known_unregistered(store: GraphStore) -> set[str]:
 
 def graph_successions(store: GraphStore) -> Successions:
     """Successions read from the event graph (nhskg:Succession and subclasses)."""
-    events: dict[str, tuple[date, str, dict[str, float | None]]] = {}
+    # Keyed by event and predecessor: a merger has several predecessors, each carried on.
+    events: dict[tuple[str, str], tuple[date, dict[str, float | None]]] = {}
     for row in store.select(SUCCESSIONS):
-        _, pred, succs = events.setdefault(row["event"], (row["day"], row["pred"], {}))
+        _, succs = events.setdefault((row["event"], row["pred"]), (row["day"], {}))
         weight = row["weight"]
         succs[row["succ"]] = float(weight) if weight is not None else succs.get(row["succ"])
     by_code: dict[str, list[Step]] = {}
-    for day, pred, succs in events.values():
+    for (_, pred), (day, succs) in events.items():
         others = tuple(sorted(s for s in succs if s != pred))
         if others:
             step = Step(day, others, _weights([succs[s] for s in others]))

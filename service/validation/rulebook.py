@@ -11,12 +11,13 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
 from rdflib import OWL, RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.term import Node
 
 from service.store import to_ox
-from service.terms import load_ontology, load_shapes
+from service.terms import load_ontology, load_shapes, ontology_files
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 
@@ -79,9 +80,14 @@ def shapes_graph() -> Graph:
     return load_shapes()
 
 
-@lru_cache(maxsize=1)
 def ontology_graph() -> Graph:
-    return load_ontology()
+    """The ontology, cached per set of files (extension files may be configured)."""
+    return _ontology_graph(tuple(ontology_files()))
+
+
+@lru_cache(maxsize=4)
+def _ontology_graph(files: tuple[Path, ...]) -> Graph:
+    return load_ontology(list(files))
 
 
 def sparql_constraints(shapes: Graph) -> list[SparqlConstraint]:
