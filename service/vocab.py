@@ -128,6 +128,7 @@ class NHSKG(DefinedNamespace):
     changeSetId: URIRef
     closeDate: URIRef
     codeListedOn: URIRef
+    corrects: URIRef
     effectiveDate: URIRef
     fileName: URIRef
     firstPeriod: URIRef

@@ -74,12 +74,13 @@ def known_unregistered(store: GraphStore) -> set[str]:
 
 def graph_successions(store: GraphStore) -> Successions:
     """Successions read from the event graph (nhskg:Succession and subclasses)."""
-    events: dict[str, tuple[date, str, set[str]]] = {}
+    # Per event and predecessor: a merger's predecessors each take the step.
+    events: dict[tuple[str, str], tuple[date, set[str]]] = {}
     for row in store.select(SUCCESSIONS):
-        _, pred, succs = events.setdefault(row["event"], (row["day"], row["pred"], set()))
+        _, succs = events.setdefault((row["event"], row["pred"]), (row["day"], set()))
         succs.add(row["succ"])
     by_code: dict[str, list[Step]] = {}
-    for day, pred, succs in events.values():
+    for (_, pred), (day, succs) in events.items():
         others = tuple(sorted(s for s in succs if s != pred))
         if others:
             by_code.setdefault(pred.upper(), []).append(Step(day, others))

@@ -13,6 +13,7 @@ from strawberry.fastapi import BaseContext
 
 from service.reference import ReferenceData
 from service.reference.areas import Area, AreaMembership
+from service.returns.numbers import NumbersStore
 
 AreaLinks = list[tuple[Area, AreaMembership]]
 
@@ -36,6 +37,7 @@ class Context(BaseContext):
     reference: ReferenceData
     scope: Scope = field(default_factory=Scope)
     max_page_size: int = 500
+    numbers: NumbersStore | None = None
     batch_calls: Counter[str] = field(default_factory=Counter)
     parents: DataLoader[tuple[str, date], AreaLinks] = field(init=False)
     children: DataLoader[tuple[str, date], AreaLinks] = field(init=False)
