@@ -15,7 +15,7 @@ from service.returns.numbers import NumbersStore
 from service.rollup.model import Method, to_organisations_at
 from service.stewardship.changeset import parse_changeset
 from service.stewardship.effect import FigureQuestion, figures_on
-from service.stewardship.workflow import apply, check, effect_hook, revert
+from service.stewardship.workflow import apply, check, effect_hook, history, revert
 from service.store import GraphStore
 from service.terms import GRAPH, ID
 from service.vocab import NHSKG
@@ -117,6 +117,12 @@ def test_after_apply_the_figures_are_the_dry_runs_and_after_revert_they_are_back
     assert figures_on(numbers, QUESTION, store) == dry.effect.after
     revert(store, "test-move", author="b.steward@example.nhs.uk", reason="wrong trust")
     assert figures_on(numbers, QUESTION, store) == before
+    steps = [(h["kind"], h["changeset"]) for h in history(store, "RM399")]
+    assert steps == [
+        ("ChangeSetCheck", "test-move"),
+        ("ChangeSetApplication", "test-move"),
+        ("ChangeSetReversion", "test-move"),
+    ]
 
 
 def test_a_move_corrects_a_stale_statement_instead_of_overlapping_it(store: GraphStore) -> None:

@@ -72,8 +72,11 @@ def effect_hook(numbers: NumbersStore, question: FigureQuestion) -> EffectHook:
 
 
 def check(store: GraphStore, changeset: ChangeSet, effect: EffectHook | None = None) -> DryRun:
-    """What applying the change set would do: findings, added triples, effect on figures."""
-    return _check(store, changeset, effect)[0]
+    """What applying the change set would do: findings, added triples, effect on figures. No
+    graph changes; the check itself is recorded in the provenance graph (for history)."""
+    dry, compiled = _check(store, changeset, effect)
+    store.record_provenance(_check_record(dry, compiled))
+    return dry
 
 
 def _check(
@@ -189,6 +192,23 @@ def _effect_of(store: GraphStore, compiled: CompiledChangeSet, effect: EffectHoo
     scratch = store.copy_in_memory()
     scratch.write_graph(str(GRAPH[f"pending/{compiled.changeset.id}"]), compiled.graph)
     return effect(store, scratch)
+
+
+def _check_record(dry: DryRun, compiled: CompiledChangeSet | None) -> list[tuple[Node, Node, Node]]:
+    cs = dry.changeset
+    now = datetime.now(UTC)
+    activity = URIRef(changeset_graph(cs.id) + f"#check-{now.timestamp():.6f}")
+    triples: list[tuple[Node, Node, Node]] = [
+        (activity, RDF.type, NHSKG.ChangeSetCheck),
+        (activity, NHSKG.changeSetId, Literal(cs.id)),
+        (activity, PROV.wasAssociatedWith, Literal(cs.author)),
+        (activity, NHSKG.reason, Literal(cs.reason)),
+        (activity, NHSKG.checkOutcome, Literal(dry.status)),
+        (activity, PROV.startedAtTime, Literal(now)),
+        (activity, NHSKG.softwareVersion, Literal(__version__)),
+    ]
+    affects = compiled.affects if compiled is not None else set()
+    return triples + [(activity, NHSKG.affects, a) for a in affects]
 
 
 def _provenance(graph: str, compiled: CompiledChangeSet) -> list[tuple[Node, Node, Node, str]]:
