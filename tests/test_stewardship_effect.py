@@ -152,3 +152,53 @@ def test_without_the_correction_the_one_operator_rule_refuses_the_move(
     report = validate_candidate(store, candidate, lambda f, p, v: ("x", None, None), exclude=set())
     assert not report.conforms
     assert any("overlaps another" in f.rule for f in report.findings)
+
+
+def test_graphql_check_reports_the_same_effect(store: GraphStore, numbers: NumbersStore) -> None:
+    import asyncio
+
+    import yaml
+
+    from service.api.graphql.context import Context
+    from service.api.graphql.schema import schema
+    from service.reference import ReferenceData
+
+    text = yaml.safe_dump(
+        {
+            "id": "gql-move",
+            "author": "x",
+            "reason": "test",
+            "changes": [{"move_site": {"site": "RM399", "to": "R0D", "from": "2020-10-01"}}],
+        }
+    )
+    mutation = """mutation($cs: String!, $figure: FigureInput) {
+        checkChangeSet(changeSet: $cs, figure: $figure) {
+            status effect { rowsCompared changes { area before after change } } } }"""
+    figure = {
+        "metric": "BedsOccupiedCovid",
+        "areaType": "LRF",
+        "date": DAY.isoformat(),
+        "method": "SITES",
+        "restateAt": "2021-01-01",
+    }
+    context = Context(reference=ReferenceData.build(store), numbers=numbers)
+    result = asyncio.run(
+        schema.execute(mutation, {"cs": text, "figure": figure}, context_value=context)
+    )
+    assert result.errors is None and result.data is not None
+    effect = result.data["checkChangeSet"]["effect"]
+    dry = check(store, parse_changeset(yaml.safe_load(text)), effect_hook(numbers, QUESTION))
+    assert dry.effect is not None
+    assert effect["changes"] == [
+        {"area": c.area, "before": c.before, "after": c.after, "change": c.change}
+        for c in dry.effect.changes
+    ]
+    assert len(effect["changes"]) == 2
+    wrong = asyncio.run(
+        schema.execute(
+            mutation,
+            {"cs": text, "figure": {**figure, "method": "GUESS"}},
+            context_value=context,
+        )
+    )
+    assert wrong.errors and "cannot compare figures" in wrong.errors[0].message

@@ -9,6 +9,7 @@ values; then the roll-up engine runs unchanged on both. Nothing is written to th
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -104,7 +105,7 @@ def figures_on(numbers: NumbersStore, question: FigureQuestion, store: GraphStor
         reported = _copy_values(numbers, scratch, question.metric, start, end)
         days = [question.restate.at] if question.restate.at else sorted({d for _, d in reported})
         targets = {_target(code, question.restate, successions) for code, _ in reported}
-        placer = Placer.from_store(store)
+        placer = placer_for(store)
         rows = _placements(placer, question, sorted(targets), days)
         materialise_org_areas(scratch, rows, question.method)
         return rollup(
@@ -118,6 +119,21 @@ def figures_on(numbers: NumbersStore, question: FigureQuestion, store: GraphStor
         )
     finally:
         scratch.close()
+
+
+# One reference snapshot per store and set of current graphs: reading the national reference takes
+# seconds, and a dry run, an apply and a revert compare the same graphs again.
+_PLACERS: weakref.WeakKeyDictionary[GraphStore, tuple[tuple[str, ...], Placer]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def placer_for(store: GraphStore) -> Placer:
+    graphs = tuple(store.current_graphs())
+    cached = _PLACERS.get(store)
+    if cached is None or cached[0] != graphs:
+        cached = _PLACERS[store] = (graphs, Placer.from_store(store))
+    return cached[1]
 
 
 def _copy_values(
