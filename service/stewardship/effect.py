@@ -104,7 +104,7 @@ def figures_on(numbers: NumbersStore, question: FigureQuestion, store: GraphStor
     try:
         reported = _copy_values(numbers, scratch, question.metric, start, end)
         days = [question.restate.at] if question.restate.at else sorted({d for _, d in reported})
-        targets = {_target(code, question.restate, successions) for code, _ in reported}
+        targets = {t for code, _ in reported for t in _targets(code, question.restate, successions)}
         placer = placer_for(store)
         rows = _placements(placer, question, sorted(targets), days)
         materialise_org_areas(scratch, rows, question.method)
@@ -156,11 +156,11 @@ def _copy_values(
     ]
 
 
-def _target(code: str, restate: Restate, successions: Successions) -> str:
+def _targets(code: str, restate: Restate, successions: Successions) -> set[str]:
+    """The code and the organisations the engine may restate it to (all of a split's)."""
     if restate.at is None:
-        return code
-    found = successor_on(code, restate.at, successions)
-    return found[0] if len(found) == 1 else code
+        return {code}
+    return {code, *successor_on(code, restate.at, successions)}
 
 
 def _placements(
