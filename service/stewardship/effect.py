@@ -96,8 +96,11 @@ def figure_effect(
     return FigureEffect(question, before, after, compare(before, after))
 
 
-def figures_on(numbers: NumbersStore, question: FigureQuestion, store: GraphStore) -> RollupResult:
-    """The roll-up with organisations placed by the reference graph of `store`."""
+def figures_on(
+    numbers: NumbersStore, question: FigureQuestion, store: GraphStore, *, fresh: bool = False
+) -> RollupResult:
+    """The roll-up with organisations placed by the reference graph of `store` (`fresh`: read
+    the reference again rather than reuse the snapshot of the same graphs)."""
     start, end = question.when if isinstance(question.when, tuple) else (question.when,) * 2
     successions = graph_successions(store)
     scratch = NumbersStore(None)
@@ -105,8 +108,7 @@ def figures_on(numbers: NumbersStore, question: FigureQuestion, store: GraphStor
         reported = _copy_values(numbers, scratch, question.metric, start, end)
         days = [question.restate.at] if question.restate.at else sorted({d for _, d in reported})
         targets = {t for code, _ in reported for t in _targets(code, question.restate, successions)}
-        placer = placer_for(store)
-        rows = _placements(placer, question, sorted(targets), days)
+        rows = _placements(_snapshot(store, fresh), question, sorted(targets), days)
         materialise_org_areas(scratch, rows, question.method)
         return rollup(
             scratch,
@@ -121,19 +123,25 @@ def figures_on(numbers: NumbersStore, question: FigureQuestion, store: GraphStor
         scratch.close()
 
 
-# One reference snapshot per store and set of current graphs: reading the national reference takes
-# seconds, and a dry run, an apply and a revert compare the same graphs again.
-_PLACERS: weakref.WeakKeyDictionary[GraphStore, tuple[tuple[str, ...], Placer]] = (
-    weakref.WeakKeyDictionary()
-)
+# One reference snapshot per store and set of current graphs, with the placements made on it:
+# reading the national reference and placing every reporting trust take seconds each, and a dry
+# run, an apply and a revert compare the same graphs again.
+@dataclass
+class _Snapshot:
+    graphs: tuple[str, ...]
+    placer: Placer
+    rows: dict[tuple[Any, ...], list[tuple[Any, ...]]] = field(default_factory=dict)
 
 
-def placer_for(store: GraphStore) -> Placer:
+_SNAPSHOTS: weakref.WeakKeyDictionary[GraphStore, _Snapshot] = weakref.WeakKeyDictionary()
+
+
+def _snapshot(store: GraphStore, fresh: bool = False) -> _Snapshot:
     graphs = tuple(store.current_graphs())
-    cached = _PLACERS.get(store)
-    if cached is None or cached[0] != graphs:
-        cached = _PLACERS[store] = (graphs, Placer.from_store(store))
-    return cached[1]
+    cached = _SNAPSHOTS.get(store)
+    if fresh or cached is None or cached.graphs != graphs:
+        cached = _SNAPSHOTS[store] = _Snapshot(graphs, Placer.from_store(store))
+    return cached
 
 
 def _copy_values(
@@ -164,20 +172,46 @@ def _targets(code: str, restate: Restate, successions: Successions) -> set[str]:
 
 
 def _placements(
-    placer: Placer, question: FigureQuestion, organisations: list[str], days: list[date]
+    snapshot: _Snapshot, question: FigureQuestion, organisations: list[str], days: list[date]
 ) -> list[tuple[Any, ...]]:
     """org_area rows (area_type, org, area, share, from, to) valid on each day asked for."""
-    method = question.method.value
     out: list[tuple[Any, ...]] = []
     for org in organisations:
         for day in days:
-            for p in placer.place_by(method, org, question.area_type, day):
-                if question.source and p.source != question.source:
-                    continue
-                out += [(question.area_type, org, a, s, day, day) for a, s in p.shares.items()]
-                if p.shares and question.source is None:
-                    break  # one catchment table unless one is named
+            key = (question.method, question.area_type, question.source, org, day)
+            if key not in snapshot.rows:
+                snapshot.rows[key] = _placed(snapshot.placer, question, org, day)
+            out += snapshot.rows[key]
     return out
+
+
+def _placed(placer: Placer, question: FigureQuestion, org: str, day: date) -> list[tuple[Any, ...]]:
+    for p in placer.place_by(question.method.value, org, question.area_type, day):
+        if question.source and p.source != question.source:
+            continue
+        if p.shares:  # one catchment table: the one named, else the first with an answer
+            return [(question.area_type, org, a, s, day, day) for a, s in p.shares.items()]
+    return []
+
+
+def canonical(result: RollupResult) -> tuple[Any, ...]:
+    """A roll-up result in full (rows, contributors, coverage, unmapped), in an order that does
+    not depend on ties in the engine's sort, values to 1e-9: for comparing results whole."""
+    rows = sorted(
+        (
+            r.area,
+            r.period_start,
+            r.period_end,
+            round(r.value, 9),
+            r.coverage.reported,
+            r.coverage.expected,
+            tuple(r.coverage.missing),
+            tuple(sorted((c.organisation, c.share, c.value) for c in r.contributors)),
+        )
+        for r in result.rows
+    )
+    unmapped = sorted((u.organisation, u.period_start, u.value) for u in result.unmapped)
+    return (result.metric, result.area_type, result.method, result.restate, rows, unmapped)
 
 
 def compare(before: RollupResult, after: RollupResult) -> list[RowChange]:
