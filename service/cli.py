@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from service.config import Settings
+from service.geography.assign import UnknownAreaType
 from service.loader import LoadResult, load_file
 from service.manifest import load_all
 from service.returns.numbers import NumbersStore
@@ -190,7 +191,11 @@ def change_check(
             console.print(f"cannot show the effect on figures: {exc} (--on YYYY-MM-DD is needed)")
             raise typer.Exit(2) from exc
         hook = effect_hook(_numbers(numbers), question)
-    dry = check(_store(), _changeset(file), hook)
+    try:
+        dry = check(_store(), _changeset(file), hook)
+    except UnknownAreaType as exc:
+        console.print(str(exc))
+        raise typer.Exit(2) from exc
     typer.echo(dry.text())
     raise typer.Exit(0 if dry.report.conforms else 1)
 

@@ -203,3 +203,14 @@ def test_graphql_check_reports_the_same_effect(store: GraphStore, numbers: Numbe
         )
     )
     assert wrong.errors and "cannot compare figures" in wrong.errors[0].message
+
+
+def test_an_unknown_area_type_is_refused_with_the_known_ones(
+    store: GraphStore, numbers: NumbersStore
+) -> None:
+    from dataclasses import replace
+
+    from service.geography.assign import UnknownAreaType
+
+    with pytest.raises(UnknownAreaType, match=r"known types: .*LRF"):
+        check(store, move("RM399", "R0D"), effect_hook(numbers, replace(QUESTION, area_type="X")))

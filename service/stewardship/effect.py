@@ -108,7 +108,9 @@ def figures_on(
         reported = _copy_values(numbers, scratch, question.metric, start, end)
         days = [question.restate.at] if question.restate.at else sorted({d for _, d in reported})
         targets = {t for code, _ in reported for t in _targets(code, question.restate, successions)}
-        rows = _placements(_snapshot(store, fresh), question, sorted(targets), days)
+        snapshot = _snapshot(store, fresh)
+        snapshot.placer.check_type(question.area_type)  # UnknownAreaType names the known ones
+        rows = _placements(snapshot, question, sorted(targets), days)
         materialise_org_areas(scratch, rows, question.method)
         return rollup(
             scratch,

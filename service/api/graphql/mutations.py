@@ -10,6 +10,7 @@ from service.api.graphql.context import Context
 from service.api.graphql.errors import UserError
 from service.api.graphql.figure_effect import FigureEffectResult, FigureInput
 from service.api.graphql.iris import iri_field, term
+from service.geography.assign import UnknownAreaType
 from service.stewardship.changeset import ChangeSet, ChangeSetError, parse_changeset
 from service.stewardship.workflow import DryRun, apply, check, effect_hook, revert
 from service.validation.report import Finding
@@ -82,7 +83,10 @@ class Mutation:
             if context.numbers is None:
                 raise UserError("no numbers store to compute figures from", "Load a return.")
             hook = effect_hook(context.numbers, figure.question())
-        return ChangeSetResult.of(check(context.reference.store, _parse(change_set), hook))
+        try:
+            return ChangeSetResult.of(check(context.reference.store, _parse(change_set), hook))
+        except UnknownAreaType as exc:
+            raise UserError(str(exc)) from exc
 
     @strawberry.mutation(description="Apply a change set (YAML) if every rule holds.")
     def apply_change_set(self, info: Info, change_set: str) -> ChangeSetResult:
