@@ -371,6 +371,15 @@ class GraphStore:
             self._refresh_current()
         return now
 
+    def record_provenance(self, triples: Iterable[tuple[Node, Node, Node]]) -> None:
+        """Add to the provenance graph only (an activity that changed no graph, such as a
+        steward's dry run): it only grows, and reference graphs stay as they are."""
+        prov = ox.NamedNode(PROVENANCE_GRAPH)
+        quads = [ox.Quad(to_ox(s), to_ox(p), to_ox(o), prov) for s, p, o in triples]
+        with self._lock:
+            self._store.extend(quads)
+            self._store.flush()
+
     def _load_ontology(self) -> None:
         graph = ox.NamedNode(str(ONTOLOGY_GRAPH))
         fresh = ox.Store()

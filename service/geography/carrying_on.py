@@ -32,8 +32,9 @@ class Lineages(Protocol):
 
 
 _SUCCESSIONS = """SELECT DISTINCT ?from ?to ?date WHERE {
-  ?e a nhskg:Succession ; org:originalOrganization ?a ; org:resultingOrganization ?b ;
+  ?e a ?type ; org:originalOrganization ?a ; org:resultingOrganization ?b ;
      nhskg:effectiveDate ?date .
+  ?type rdfs:subClassOf* nhskg:Succession .
   ?a nhskg:odsCode ?from . ?b nhskg:odsCode ?to }"""
 
 

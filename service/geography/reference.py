@@ -121,7 +121,8 @@ _HQ = (
 _SITE_OPS = """SELECT DISTINCT ?site ?code ?from ?to WHERE {
   ?op a nhskg:SiteOperation ; nhskg:operatedSite ?site ; nhskg:operator ?org ;
       nhskg:validFrom ?from .
-  ?org nhskg:odsCode ?code . OPTIONAL { ?op nhskg:validTo ?to } }"""
+  ?org nhskg:odsCode ?code . OPTIONAL { ?op nhskg:validTo ?to }
+  FILTER NOT EXISTS { ?correction nhskg:corrects ?op } }"""
 _POSTCODES = """SELECT DISTINCT ?x ?pc WHERE { ?x nhskg:postcode ?pc }"""
 _CATCHMENTS = """SELECT DISTINCT ?s ?table ?org ?area ?share WHERE {
   ?s a nhskg:CatchmentShare ; nhskg:catchmentTable ?table ; nhskg:catchmentOf ?org ;

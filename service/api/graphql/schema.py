@@ -18,6 +18,7 @@ from service.api.graphql.lookup_types import LookupResult
 from service.api.graphql.mutations import Mutation
 from service.api.graphql.numbers_types import Metric, Observation
 from service.api.graphql.rollup_types import RestateInput, RollupMethod, RollupResult
+from service.api.graphql.steward_queue import StewardQueueItem, steward_queue
 from service.api.graphql.types import (
     GeographicArea,
     GeographyType,
@@ -65,6 +66,20 @@ class Query:
         method: str = "SITES",
     ) -> LookupResult:
         return resolvers.lookup(info, code, geography_type, as_of, method)
+
+    @strawberry.field(
+        description="What needs a steward's decision: unregistered providers, retired codes "
+        "in returns, successions of no stated type, trusts whose placement methods conflict "
+        "(on asOf, default today, in areas of areaType)."
+    )
+    def steward_queue(
+        self,
+        info: Info,
+        kinds: list[str] | None = None,
+        area_type: str = "LRF",
+        as_of: dt.date | None = None,
+    ) -> list[StewardQueueItem]:
+        return steward_queue(info, kinds, area_type, as_of)
 
     @strawberry.field(description="The organisation with this ODS code.")
     def organisation(self, info: Info, code: str) -> Organisation:
