@@ -261,11 +261,15 @@ def validate_candidate(
 check_data = validate_store
 
 
-@lru_cache(maxsize=1)
 def ontology_quads() -> tuple[Any, ...]:
     """The ontology's triples (the class hierarchy the shapes' targets need), as Oxigraph quads
-    in the default graph."""
-    return tuple(ox.Quad(*(to_ox(t) for t in triple)) for triple in ontology_graph())
+    in the default graph; cached per ontology graph (extension files may be configured)."""
+    return _ontology_quads(ontology_graph())
+
+
+@lru_cache(maxsize=4)
+def _ontology_quads(graph: Graph) -> tuple[Any, ...]:
+    return tuple(ox.Quad(*(to_ox(t) for t in triple)) for triple in graph)
 
 
 def ox_triples(triples: Iterable[tuple[Node, Node, Node]]) -> list[tuple[Any, Any, Any]]:
