@@ -158,6 +158,7 @@ def _copy_values(
         "INSERT INTO reported_value SELECT * REPLACE (CAST(period_start AS DATE) AS period_start, "
         "CAST(period_end AS DATE) AS period_end) FROM frame"
     )
+    scratch.refresh_reporters()  # the engine reads who reports what for coverage
     return [
         (str(code), day)
         for code, day in scratch.con.execute(
