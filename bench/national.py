@@ -43,13 +43,20 @@ def national_load(ctx: Context) -> list[Row]:
             note,
         ),
         row("national load (load_all only)", median([o["load_all_seconds"] for o in outputs]), "s"),
+        row(
+            "national load (load_all CPU time)",
+            median([o.get("load_all_cpu_seconds", 0.0) for o in outputs]),
+            "s",
+            note="all threads; wall time on a shared machine also counts other processes",
+        ),
         row("national load peak RSS", max(r.peak_rss_mb for r in good), "MB", MEMORY_TARGET_MB),
         row("national store quads", float(outputs[-1]["quads"]), "quads"),
     ]
     for i, f in enumerate(outputs[-1]["files"]):
         seconds = median([o["files"][i]["seconds"] for o in outputs])
         checks = median([o["files"][i]["validation_seconds"] for o in outputs])
-        detail = f"{f['status']}, {f['rows']} rows, {f['triples']} triples"
+        cpu = median([o["files"][i].get("cpu_seconds", 0.0) for o in outputs])
+        detail = f"{f['status']}, {f['rows']} rows, {f['triples']} triples, CPU {cpu:.1f} s"
         rows.append(row(f"  load {f['file']}", seconds, "s", note=detail))
         rows.append(row("    of which validation", checks, "s"))
     return rows

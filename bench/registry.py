@@ -4,7 +4,27 @@ comparisons) as modules here."""
 
 from __future__ import annotations
 
-from bench import national, rollups, synthetic, validation
+from bench import (
+    graphql_bench,
+    lookup_bench,
+    national,
+    returns_bench,
+    rollups,
+    synthetic,
+    validation,
+)
 from bench.core import REGISTRY
 
-__all__ = ["REGISTRY", "national", "rollups", "synthetic", "validation"]
+__all__ = [
+    "REGISTRY",
+    "graphql_bench",
+    "lookup_bench",
+    "national",
+    "returns_bench",
+    "rollups",
+    "synthetic",
+    "validation",
+]
+
+# The lookups reuse the store the national load builds: run them after it.
+REGISTRY["lookups"] = REGISTRY.pop("lookups")

@@ -37,6 +37,7 @@ SELECT ?op ?site ?operator ?from ?to ?stated WHERE {
         nhskg:validFrom ?from .
     OPTIONAL { ?op nhskg:validTo ?to }
     OPTIONAL { ?op nhskg:statedOn ?stated }
+    FILTER NOT EXISTS { ?correction nhskg:corrects ?op }
 }
 """
 

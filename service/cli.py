@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -14,11 +15,25 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
+from service.cli_numbers import report as report_return
+from service.cli_numbers import returns_app, rollup_command
 from service.config import Settings
+from service.geography.assign import UnknownAreaType
 from service.loader import LoadResult, load_file
-from service.manifest import load_all
+from service.manifest import (
+    ROLLUP_AREA_TYPES,
+    load_all,
+    load_returns_all,
+    materialise_for_returns,
+)
+from service.returns.numbers import NumbersStore
+from service.returns.spec import metric_term
+from service.rollup.model import AS_REPORTED, Method, to_organisations_at
 from service.stewardship.changeset import ChangeSet, ChangeSetError, read_changeset
-from service.stewardship.workflow import apply, check, revert
+from service.stewardship.effect import FigureQuestion
+from service.stewardship.queue import KINDS as QUEUE_KINDS
+from service.stewardship.queue import queue as steward_queue
+from service.stewardship.workflow import apply, check, effect_hook, revert
 from service.stewardship.workflow import history as steward_history
 from service.store import GraphStore
 
@@ -29,11 +44,20 @@ _state: dict[str, Path] = {}
 
 @app.callback()
 def main(
+    ctx: typer.Context,
     store: Annotated[Path, typer.Option(envvar="NHSKG_STORE", help="Store directory.")] = Path(
         "var/store"
     ),
+    numbers: Annotated[
+        Path | None,
+        typer.Option(
+            envvar="NHSKG_NUMBERS", help="Numbers store (DuckDB); default: beside the store."
+        ),
+    ] = None,
 ) -> None:
     _state["store"] = store
+    _state["numbers"] = numbers or store.parent / "numbers.duckdb"
+    ctx.obj = _state
 
 
 def _store(read_only: bool = False) -> GraphStore:
@@ -83,8 +107,12 @@ def validate(
 @app.command("load-all")
 def load_all_command(
     data_dir: Annotated[Path | None, typer.Option(help="Default: the embedded sample.")] = None,
+    areas: Annotated[
+        bool, typer.Option(help="Build the org_area table after the returns (minutes nationally).")
+    ] = True,
 ) -> None:
-    """Load every reference file of the manifest found in DATA_DIR."""
+    """Load every reference file of the manifest found in DATA_DIR, then its returns (numbers
+    store), then build the organisation -> area table the roll-ups join."""
     directory = data_dir or Settings().data_dir
     store = _store()
     with Progress(console=console, transient=True) as progress:
@@ -95,7 +123,24 @@ def load_all_command(
     for result in results:
         _report(result, as_json=False)
     console.print(f"store holds {store.quad_count()} quads")
-    raise typer.Exit(0 if all(r.ok for r in results) else 1)
+    if not all(r.ok for r in results):
+        raise typer.Exit(1)
+    numbers = NumbersStore(_state["numbers"])
+    try:
+        loaded = load_returns_all(
+            store, numbers, directory, lambda e: console.print(f"loading {e.file} ...")
+        )
+        for returned in loaded:
+            report_return(returned, as_json=False)
+    finally:
+        numbers.close()
+    if not all(r.ok for r in loaded):
+        raise typer.Exit(1)
+    if loaded and areas:
+        console.print("building org_area for the reporting organisations (--no-areas skips)")
+        written, orgs = materialise_for_returns(store, _state["numbers"])
+        done = "already current" if written is None else f"{written} rows"
+        console.print(f"org_area ({', '.join(ROLLUP_AREA_TYPES)}) for {orgs} organisations: {done}")
 
 
 @app.command()
@@ -133,6 +178,9 @@ def stats() -> None:
     typer.echo(f"{store.quad_count():>9}  total")
 
 
+app.add_typer(returns_app, name="returns")
+app.command("rollup")(rollup_command)
+
 change_app = typer.Typer(help="Steward change sets: check, apply, revert.")
 app.add_typer(change_app, name="change")
 
@@ -145,10 +193,49 @@ def _changeset(file: Path) -> ChangeSet:
         raise typer.Exit(2) from exc
 
 
+def _numbers(path: Path | None) -> NumbersStore:
+    path = path or Settings().numbers_path
+    if path is None or not path.exists():
+        console.print(f"no numbers store at {path}: load a return first, or give --numbers")
+        raise typer.Exit(2)
+    return NumbersStore(path)
+
+
 @change_app.command("check")
-def change_check(file: Path) -> None:
-    """Dry run: findings, the triples it would add by organisation; writes nothing."""
-    dry = check(_store(), _changeset(file))
+def change_check(
+    file: Path,
+    metric: Annotated[
+        str | None, typer.Option(help="Show the effect on this metric (e.g. BedsOccupiedCovid).")
+    ] = None,
+    area_type: Annotated[str, typer.Option(help="Roll up to this area type.")] = "LRF",
+    on: Annotated[str | None, typer.Option(help="Period date YYYY-MM-DD.")] = None,
+    method: Annotated[Method, typer.Option(help="Placement method.")] = Method.SITES,
+    restate_at: Annotated[
+        str | None, typer.Option(help="Restate to the organisations of this date.")
+    ] = None,
+    numbers: Annotated[Path | None, typer.Option(help="Numbers store (DuckDB).")] = None,
+) -> None:
+    """Dry run: findings, the triples it would add by organisation, and (with --metric and --on)
+    the roll-up rows it would change; writes nothing."""
+    hook = None
+    if metric is not None:
+        try:
+            question = FigureQuestion(
+                str(metric_term(metric)),
+                area_type,
+                date.fromisoformat(on or ""),
+                method,
+                to_organisations_at(date.fromisoformat(restate_at)) if restate_at else AS_REPORTED,
+            )
+        except (ValueError, AttributeError) as exc:
+            console.print(f"cannot show the effect on figures: {exc} (--on YYYY-MM-DD is needed)")
+            raise typer.Exit(2) from exc
+        hook = effect_hook(_numbers(numbers), question)
+    try:
+        dry = check(_store(), _changeset(file), hook)
+    except UnknownAreaType as exc:
+        console.print(str(exc))
+        raise typer.Exit(2) from exc
     typer.echo(dry.text())
     raise typer.Exit(0 if dry.report.conforms else 1)
 
@@ -188,6 +275,39 @@ def history(code: str) -> None:
             f"{row['when']}  {row['kind']:<22} {row['changeset']:<30} "
             f"{row['who'] or ''}: {row['why'] or ''}"
         )
+
+
+@app.command("queue")
+def queue_command(
+    kind: Annotated[
+        list[str] | None, typer.Option(help=f"Only these kinds: {', '.join(QUEUE_KINDS)}.")
+    ] = None,
+    area_type: Annotated[str, typer.Option(help="Area type for method conflicts.")] = "LRF",
+    on: Annotated[str | None, typer.Option(help="Date for method conflicts (today).")] = None,
+    numbers: Annotated[Path | None, typer.Option(help="Numbers store (DuckDB).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """What needs a steward's decision: unregistered providers, retired codes in returns,
+    successions of no stated type, trusts whose placement methods conflict."""
+    path = numbers or Settings().numbers_path
+    store = _store(read_only=True)
+    try:
+        items = steward_queue(
+            store,
+            NumbersStore(path) if path is not None and path.exists() else None,
+            kinds=kind or QUEUE_KINDS,
+            area_type=area_type,
+            on=date.fromisoformat(on) if on else None,
+        )
+    except ValueError as exc:
+        console.print(str(exc))
+        raise typer.Exit(2) from exc
+    for item in items:
+        if as_json:
+            typer.echo(json.dumps(item.as_dict(), default=str))
+        else:
+            typer.echo(f"{item.kind:<22} {item.code:<8} {item.name}\n    {item.reason}")
+    console.print(f"{len(items)} items")
 
 
 @app.command()

@@ -3,17 +3,24 @@
 Old codes resolve first (RD3 asked about 2021 is R0D's, through the 2020-10-01 merger); the
 resolved organisation(s) are then placed by the method. Every answer names the method, carries
 the evidence, and says when the methods disagree.
+
+Placements are read from the organisations' timelines (service/geography/timeline.py): each
+(organisation, area type) is worked out once, on the dates its facts change, the first time it is
+asked about (or all at once by `warm()`); later lookups are a dictionary look-up and a bisection.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Any
 
 from service.asof import AsOf
 from service.geography.assign import Placer
+from service.geography.carrying_on import IndexCarryingOn
 from service.geography.methods import METHODS
+from service.geography.timeline import Timelines
 from service.store import GraphStore
 
 
@@ -44,6 +51,13 @@ class LookupAnswer:
     conflicts: dict[str, str] | None = None
     reason: str | None = None  # why there are no areas, when there are none
 
+    def to_json(self) -> str:
+        """The answer as JSON (the REST body): a shallow walk, its parts are plain already
+        (dataclasses.asdict would deep-copy every evidence entry first)."""
+        body = {f.name: getattr(self, f.name) for f in fields(self)}
+        body["as_of"] = self.as_of.isoformat()
+        return json.dumps(body, default=str)
+
 
 class Lookup:
     """In-memory lookup over the as-of index (successions, lifetimes) and the placer."""
@@ -51,22 +65,34 @@ class Lookup:
     def __init__(self, asof: AsOf, placer: Placer) -> None:
         self.asof = asof
         self.placer = placer
+        self.timelines = Timelines(placer)
+        self._area_types = placer.reference.api_names()
+        self.warmed: set[str] = set()  # area types whose timelines are all built
 
     @classmethod
     def from_store(cls, store: GraphStore) -> Lookup:
         asof = AsOf(store)
+        return cls(asof, Placer.from_store(store, IndexCarryingOn(asof.successions)))
 
-        def carrying_on(code: str, on: date) -> tuple[str, ...]:
-            return asof.successions.resolve(code, on).codes
+    def warm(self, area_types: list[str] | None = None) -> int:
+        """Work out every organisation's timeline in these (or all) area types now, so that no
+        lookup pays for it; the number of segments."""
+        types = area_types or self.area_types()
+        segments = self.timelines.warm(types)
+        self.warmed.update(types)
+        return segments
 
-        return cls(asof, Placer.from_store(store, carrying_on))
+    def is_quick(self, geography_type: str) -> bool:
+        """True when a lookup in this area type reads built timelines only (microseconds), so
+        it can run on the event loop instead of a worker thread."""
+        return geography_type in self.warmed
 
     def name_of(self, code: str) -> str:
         life = self.asof.lifetimes.get(code)
         return life.name if life else code
 
     def area_types(self) -> list[str]:
-        return self.placer.reference.api_names()
+        return self._area_types
 
     def lookup(self, code: str, geography_type: str, on: date, method: str) -> LookupAnswer:
         method = method.upper()
@@ -131,19 +157,20 @@ class Lookup:
         shares: dict[str, float] = {}
         reasons = []
         for resolved, weight in zip(answer.resolved, weights, strict=True):
-            full = self.placer.place(resolved["code"], answer.geography_type, answer.as_of)
+            full = self.timelines.answer(resolved["code"], answer.geography_type, answer.as_of)
             if full.conflicts:
                 answer.conflicts = {**(answer.conflicts or {}), **full.conflicts}
-            for p in full.placements:
-                if p.method != answer.method:
-                    continue
-                if not p.shares and p.reason:
-                    reasons.append(f"{resolved['code']}: {p.reason}")
-                for area, share in p.shares.items():
-                    shares[area] = shares.get(area, 0.0) + weight * share
-                answer.coverage += weight * p.coverage
-                answer.evidence += [{"organisation": resolved["code"], **e} for e in p.evidence]
-                break  # first table of a method (CATCHMENT has one placement per table)
+            # CATCHMENT has one placement per table: the first table that places it answers.
+            mine = [p for p in full.placements if p.method == answer.method]
+            p = next((p for p in mine if p.shares), mine[0] if mine else None)
+            if p is None:
+                continue
+            if not p.shares:
+                reasons += [f"{resolved['code']}: {q.reason}" for q in mine if q.reason]
+            for area, share in p.shares.items():
+                shares[area] = shares.get(area, 0.0) + weight * share
+            answer.coverage += weight * p.coverage
+            answer.evidence += [{"organisation": resolved["code"], **e} for e in p.evidence]
         answer.areas = [
             {"code": a, "name": self.placer.area_label(a), "share": round(s, 6)}
             for a, s in sorted(shares.items(), key=lambda kv: (-kv[1], kv[0]))

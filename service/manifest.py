@@ -1,4 +1,5 @@
-"""The load order of the reference files (mappings/manifest.yaml) and loading them all."""
+"""The load order of the reference files and the returns (mappings/manifest.yaml), loading them
+all, and the organisation -> area table the roll-ups join, built after the returns."""
 
 from __future__ import annotations
 
@@ -6,11 +7,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import yaml
 
+from service.geography.table import materialise
 from service.loader import LoadResult, load_file
+from service.returns.codes import Successions, graph_successions
+from service.returns.load import ReturnLoadResult, load_return_file
+from service.returns.numbers import NumbersStore
 from service.store import GraphStore
 from service.terms import MAPPINGS_DIR
+
+# The area types roll-ups are asked for (the org_area table is built for these).
+ROLLUP_AREA_TYPES = ("NHS_REGION", "ICB", "LRF")
 
 
 @dataclass(frozen=True)
@@ -20,9 +29,10 @@ class ManifestEntry:
     vintage: str | None = None
 
 
-def manifest() -> list[ManifestEntry]:
+def manifest(section: str = "load") -> list[ManifestEntry]:
+    """The entries of one section: `load` (reference files) or `returns` (operational returns)."""
     data = yaml.safe_load((MAPPINGS_DIR / "manifest.yaml").read_text())
-    return [ManifestEntry(e["file"], e["mapping"], e.get("vintage")) for e in data["load"]]
+    return [ManifestEntry(e["file"], e["mapping"], e.get("vintage")) for e in data[section]]
 
 
 def load_all(
@@ -42,3 +52,57 @@ def load_all(
         if not result.ok:
             break
     return results
+
+
+def load_returns_all(
+    store: GraphStore,
+    numbers: NumbersStore,
+    data_dir: Path,
+    progress: Callable[[ManifestEntry], None] | None = None,
+) -> list[ReturnLoadResult]:
+    """Load every return of the manifest present under data_dir (after the reference files);
+    stop at the first rejection."""
+    results: list[ReturnLoadResult] = []
+    for entry in manifest("returns"):
+        path = data_dir / entry.file
+        if not path.exists():
+            continue
+        if progress:
+            progress(entry)
+        result = load_return_file(store, numbers, path, entry.mapping)
+        results.append(result)
+        if not result.ok:
+            break
+    return results
+
+
+def materialise_for_returns(
+    store: GraphStore, numbers_path: Path, area_types: tuple[str, ...] = ROLLUP_AREA_TYPES
+) -> tuple[int | None, int]:
+    """Build the org_area table of the numbers store for the organisations that report values and
+    the successors a roll-up may restate them to (a national table for every organisation takes
+    minutes). Close other connections to the numbers store first (DuckDB refuses to mix
+    read-only and read-write ones). Returns (rows written, or None when already current;
+    organisations)."""
+    con = duckdb.connect(str(numbers_path), read_only=True)
+    try:
+        rows = con.execute("SELECT DISTINCT org_code FROM reported_value").fetchall()
+    finally:
+        con.close()
+    organisations = sorted(with_successors([str(r[0]) for r in rows], graph_successions(store)))
+    written = materialise(
+        store, numbers_path, area_types=list(area_types), organisations=organisations
+    )
+    return written, len(organisations)
+
+
+def with_successors(codes: list[str], successions: Successions) -> set[str]:
+    """The codes and every organisation that carries one of them on, at any later date."""
+    out, todo = set(codes), list(codes)
+    while todo:
+        for step in successions(todo.pop()):
+            for successor in step.successors:
+                if successor not in out:
+                    out.add(successor)
+                    todo.append(successor)
+    return out

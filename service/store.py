@@ -10,10 +10,11 @@ graphs as they were known at an earlier time.
 from __future__ import annotations
 
 import fcntl
+import re
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,9 @@ _GENERATED = ox.NamedNode(_PROV + "generatedAtTime")
 _INVALIDATED = ox.NamedNode(_PROV + "invalidatedAtTime")
 _XSD_DATETIME = ox.NamedNode("http://www.w3.org/2001/XMLSchema#dateTime")
 
+_OX_TERMS = (ox.NamedNode, ox.BlankNode, ox.Literal)
+_XSD_DATE = "http://www.w3.org/2001/XMLSchema#date"
+_PLAIN_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 PREFIXES = {
@@ -44,6 +48,8 @@ PREFIXES = {
 
 
 def to_ox(term: Node) -> Any:
+    if isinstance(term, _OX_TERMS):
+        return term  # already an Oxigraph term (a batch converted once for validation)
     if isinstance(term, URIRef):
         return ox.NamedNode(str(term))
     if isinstance(term, BNode):
@@ -78,6 +84,15 @@ def python_value(term: Any) -> Any:
     if isinstance(term, ox.NamedNode):
         return term.value
     if isinstance(term, ox.Literal):
+        # Fast paths for the common cases (the same values rdflib's toPython gives).
+        datatype = term.datatype.value
+        if datatype == _XSD_STRING:
+            return term.value
+        if datatype == _XSD_DATE and _PLAIN_DATE.match(term.value):
+            try:
+                return date.fromisoformat(term.value)
+            except ValueError:
+                pass  # ill-typed: rdflib gives the literal back, as below
         literal = to_rdflib(term)
         assert isinstance(literal, Literal)
         return literal.toPython()
@@ -124,8 +139,14 @@ class GraphStore:
         return set(self._graph_times(_INVALIDATED))
 
     def current_graphs(self) -> list[str]:
-        retired = self.retired_graphs()
-        return [g for g in self.named_graphs() if g not in retired]
+        left_out = self.retired_graphs() | set(self.unfinished_graphs())
+        return [g for g in self.named_graphs() if g not in left_out]
+
+    def unfinished_graphs(self) -> list[str]:
+        """Graphs whose write has not been recorded (`write_graph` records it last): a write in
+        progress, or the remnant of one that was interrupted. Never current."""
+        recorded = set(self._graph_times(_GENERATED)) | {str(ONTOLOGY_GRAPH), PROVENANCE_GRAPH}
+        return [g for g in self.named_graphs() if g not in recorded]
 
     def known_at(self, when: datetime) -> list[str]:
         """The graphs current at an earlier time (`asKnownAt`): written by then, not yet retired."""
@@ -138,10 +159,10 @@ class GraphStore:
         return sorted(known | {str(ONTOLOGY_GRAPH), PROVENANCE_GRAPH})
 
     def _refresh_current(self) -> None:
-        # With nothing retired the union of all graphs is the current state, and faster.
-        self._current = (
-            [ox.NamedNode(g) for g in self.current_graphs()] if self.retired_graphs() else None
-        )
+        # With nothing retired or unfinished the union of all graphs is the current state, and
+        # faster.
+        left_out = self.retired_graphs() or self.unfinished_graphs()
+        self._current = [ox.NamedNode(g) for g in self.current_graphs()] if left_out else None
 
     def _graph_scope(self, graphs: list[str] | None) -> dict[str, Any]:
         if graphs is not None:
@@ -205,6 +226,65 @@ class GraphStore:
                     out.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))
         return out, {to_rdflib(n) for n in described}
 
+    def slice_store(
+        self, nodes: Iterable[URIRef], *, exclude: set[str], back_links: set[str] | None = None
+    ) -> tuple[ox.Store, set[Node]]:
+        """`neighbourhood` as an in-memory Oxigraph store (triples in its default graph), without
+        turning every term into an rdflib one: what the validator reads."""
+        excluded = {ox.NamedNode(g) for g in exclude | self.retired_graphs()}
+        touched = {ox.NamedNode(str(n)) for n in nodes}
+        described: set[Any] = set(touched)
+        predicates = (None,) if back_links is None else [ox.NamedNode(p) for p in back_links]
+        for predicate in predicates:
+            described |= self._pointing_at(touched, predicate, excluded)
+        quads: list[Any] = []
+        mentioned: set[Any] = set()
+        for subject in described:
+            for q in self._store.quads_for_pattern(subject, None, None, None):
+                if q.graph_name not in excluded:
+                    quads.append(ox.Quad(q.subject, q.predicate, q.object))
+                    if isinstance(q.object, ox.NamedNode):
+                        mentioned.add(q.object)
+        for node in mentioned - described:
+            for q in self._store.quads_for_pattern(node, _RDF_TYPE, None, None):
+                if q.graph_name not in excluded:
+                    quads.append(ox.Quad(q.subject, q.predicate, q.object))
+        out = ox.Store()
+        out.bulk_extend(quads)
+        return out, {to_rdflib(n) for n in described}
+
+    def _pointing_at(self, nodes: set[Any], predicate: Any, excluded: set[Any]) -> set[Any]:
+        """Subjects of `predicate` whose object is one of `nodes`. A predicate with few uses is
+        scanned (about 9 us a quad from Python); past a third of the nodes' number, each node is
+        looked up instead (about 4 us)."""
+        found: set[Any] = set()
+        if predicate is not None:
+            budget = len(nodes) // 3
+            for i, q in enumerate(self._store.quads_for_pattern(None, predicate, None, None)):
+                if i >= budget:
+                    break
+                if q.object in nodes and q.graph_name not in excluded:
+                    found.add(q.subject)
+            else:
+                return found
+        for node in nodes:
+            for q in self._store.quads_for_pattern(None, predicate, node, None):
+                if q.graph_name not in excluded:
+                    found.add(q.subject)
+        return found
+
+    def union_store(self, *, exclude: set[str]) -> ox.Store:
+        """Every current triple outside `exclude`, in the default graph of an in-memory store."""
+        excluded = {ox.NamedNode(g) for g in exclude | self.retired_graphs()}
+        keep = [ox.NamedNode(g) for g in self.named_graphs() if ox.NamedNode(g) not in excluded]
+        out = ox.Store()
+        for graph in keep:
+            out.bulk_extend(
+                ox.Quad(q.subject, q.predicate, q.object)
+                for q in self._store.quads_for_pattern(None, None, None, graph)
+            )
+        return out
+
     def union_graph(self, *, exclude: set[str]) -> Graph:
         excluded = {ox.NamedNode(g) for g in exclude | self.retired_graphs()}
         out = Graph()
@@ -225,9 +305,20 @@ class GraphStore:
             with (self.path / "nhskg-write.lock").open("w") as handle:
                 fcntl.flock(handle, fcntl.LOCK_EX)
                 try:
+                    self._discard_unfinished()
                     yield
                 finally:
                     fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _discard_unfinished(self) -> None:
+        # Under the write lock no write is in progress, so an unrecorded graph is what a crashed
+        # writer left half-written.
+        unfinished = self.unfinished_graphs()
+        for graph in unfinished:
+            self._store.remove_graph(ox.NamedNode(graph))
+        if unfinished:
+            self._store.flush()
+            self._refresh_current()
 
     def write_graph(
         self,
@@ -238,19 +329,30 @@ class GraphStore:
         retires: Iterable[str] = (),
     ) -> datetime:
         """Add a whole named graph, quads for other graphs (provenance) and the retirement of the
-        graphs it replaces, in one transaction. Returns the time recorded for the write."""
+        graphs it replaces. Returns the time recorded for the write.
+
+        The graph's own triples go in through Oxigraph's bulk loader (about 3x faster than a
+        transaction for a national file); the write takes effect when its record (PROV-O,
+        `prov:generatedAtTime`, retirements) lands after them in one transaction. Until then
+        the graph is unfinished: not current for any reader, and discarded by the next writer
+        if the process died half-way (`_discard_unfinished`)."""
         now = datetime.now(UTC)
         stamp = ox.Literal(now.isoformat(), datatype=_XSD_DATETIME)
         prov = ox.NamedNode(PROVENANCE_GRAPH)
         g = ox.NamedNode(graph)
-        quads = [ox.Quad(to_ox(s), to_ox(p), to_ox(o), g) for s, p, o in triples]
-        quads += [ox.Quad(to_ox(s), to_ox(p), to_ox(o), ox.NamedNode(gr)) for s, p, o, gr in extra]
-        quads.append(ox.Quad(g, _GENERATED, stamp, prov))
-        quads += [
+        triples = list(triples)
+        try:  # already Oxigraph terms (the loader converts a batch once, for validation)
+            content = [ox.Quad(s, p, o, g) for s, p, o in triples]  # type: ignore[arg-type]
+        except TypeError:
+            content = [ox.Quad(to_ox(s), to_ox(p), to_ox(o), g) for s, p, o in triples]
+        record = [ox.Quad(to_ox(s), to_ox(p), to_ox(o), ox.NamedNode(gr)) for s, p, o, gr in extra]
+        record.append(ox.Quad(g, _GENERATED, stamp, prov))
+        record += [
             ox.Quad(ox.NamedNode(old), _INVALIDATED, stamp, prov) for old in retires if old != graph
         ]
         with self._lock:
-            self._store.extend(quads)
+            self._store.bulk_extend(content)
+            self._store.extend(record)
             self._store.flush()
             self._refresh_current()
         return now
@@ -268,6 +370,15 @@ class GraphStore:
             self._store.flush()
             self._refresh_current()
         return now
+
+    def record_provenance(self, triples: Iterable[tuple[Node, Node, Node]]) -> None:
+        """Add to the provenance graph only (an activity that changed no graph, such as a
+        steward's dry run): it only grows, and reference graphs stay as they are."""
+        prov = ox.NamedNode(PROVENANCE_GRAPH)
+        quads = [ox.Quad(to_ox(s), to_ox(p), to_ox(o), prov) for s, p, o in triples]
+        with self._lock:
+            self._store.extend(quads)
+            self._store.flush()
 
     def _load_ontology(self) -> None:
         graph = ox.NamedNode(str(ONTOLOGY_GRAPH))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from rdflib import Graph, Namespace
@@ -18,17 +19,23 @@ GRAPH = Namespace("https://w3id.org/nhskg/graph/")
 ONTOLOGY_GRAPH = GRAPH["ontology"]
 
 
+# Extra ontology files (os.pathsep-separated), read after ontology/*.ttl: a deployment's or a
+# test's own terms (a local geography type, say) join the ontology without editing it.
+ONTOLOGY_EXTRA_ENV = "NHSKG_ONTOLOGY_EXTRA"
+
+
 def ontology_files() -> list[Path]:
-    return sorted(ONTOLOGY_DIR.glob("*.ttl"))
+    extra = [Path(p) for p in os.environ.get(ONTOLOGY_EXTRA_ENV, "").split(os.pathsep) if p]
+    return sorted(ONTOLOGY_DIR.glob("*.ttl")) + extra
 
 
 def shape_files() -> list[Path]:
     return sorted(SHAPES_DIR.glob("*.ttl"))
 
 
-def load_ontology() -> Graph:
+def load_ontology(files: list[Path] | None = None) -> Graph:
     graph = Graph()
-    for path in ontology_files():
+    for path in ontology_files() if files is None else files:
         graph.parse(path, format="turtle")
     return graph
 

@@ -31,6 +31,7 @@ class NHSKG(DefinedNamespace):
     CatchmentTable: URIRef
     ChangeSet: URIRef
     ChangeSetApplication: URIRef
+    ChangeSetCheck: URIRef
     ChangeSetReversion: URIRef
     Closure: URIRef
     CodeChange: URIRef
@@ -126,8 +127,10 @@ class NHSKG(DefinedNamespace):
     catchmentOf: URIRef
     catchmentTable: URIRef
     changeSetId: URIRef
+    checkOutcome: URIRef
     closeDate: URIRef
     codeListedOn: URIRef
+    corrects: URIRef
     effectiveDate: URIRef
     fileName: URIRef
     firstPeriod: URIRef

@@ -14,6 +14,10 @@ STANDARD = {
     # W3C ORG terms the ontology reuses for change events (org:ChangeEvent).
     "http://www.w3.org/ns/org#originalOrganization",
     "http://www.w3.org/ns/org#resultingOrganization",
+    # SKOS labels of concepts (metrics); PROV-O terms of batch records (ontology/returns.ttl).
+    "http://www.w3.org/2004/02/skos/core#prefLabel",
+    "http://www.w3.org/ns/prov#wasDerivedFrom",
+    "http://www.w3.org/ns/prov#startedAtTime",
 }
 
 

@@ -15,7 +15,7 @@ from tests.http_server import serve
 
 @pytest.fixture(scope="module")
 def base_url(sample_store: GraphStore) -> Iterator[str]:
-    with serve(create_app(Settings(store_path=None), store=sample_store)) as url:
+    with serve(create_app(Settings(store_path=None, numbers_path=None), store=sample_store)) as url:
         yield url
 
 

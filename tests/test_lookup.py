@@ -50,7 +50,9 @@ def test_before_opening_is_a_clear_refusal(lookup: Lookup) -> None:
 
 @pytest.fixture(scope="module")
 def base_url(national_store: GraphStore) -> Iterator[str]:
-    with serve(create_app(Settings(store_path=None), store=national_store)) as url:
+    with serve(
+        create_app(Settings(store_path=None, numbers_path=None), store=national_store)
+    ) as url:
         yield url
 
 

@@ -92,6 +92,7 @@ def test_batch_provenance_is_recorded(returns_env: dict[str, Any]) -> None:
         "returns/ae-monthly-xls/15-jul.xls",
         "returns/ae-monthly-xls/17-jan.xls",
         "returns/ae-monthly-xls/17-apr.xls",
+        "returns/ae-monthly-xls/19-apr.xls",
         "returns/ae-monthly-xls/19-dec.xls",
         "returns/ae-monthly-2024-25/Monthly-AE-September-2024.csv",
         "returns/ae-monthly-2024-25/Monthly-AE-April-2025.csv",
@@ -128,3 +129,131 @@ def test_kh03_rollup_by_stated_region_matches_its_region_sheet(
     assert set(ours) == set(published)
     for region, total in published.items():
         assert ours[region] == pytest.approx(total, rel=1e-9)
+
+
+AE_APRIL_2019 = "returns/ae-monthly-xls/19-apr.xls"
+AE_TYPES = {
+    "Type 1 Departments - Major A&E": NHSKG.AEAttendancesType1,
+    "Type 2 Departments - Single Specialty": NHSKG.AEAttendancesType2,
+    "Type 3 Departments - Other A&E/Minor Injury Unit": NHSKG.AEAttendancesOther,
+}
+
+
+def _published_england_row(path: Path) -> dict[str, float]:
+    """The England row NHS England publishes above the provider rows, by column heading."""
+    import xlrd
+
+    sheet = xlrd.open_workbook(str(path)).sheet_by_name("Provider Level Data")
+    rows = [sheet.row_values(i) for i in range(sheet.nrows)]
+    heading = next(i for i, r in enumerate(rows) if "Code" in r and "Name" in r)
+    england = next(r for r in rows[heading:] if str(r[3]).strip() == "England")
+    out: dict[str, float] = {}
+    for j, h in enumerate(rows[heading]):  # the first block of columns holds the attendances
+        if str(h).strip() in AE_TYPES:
+            out.setdefault(str(h).strip(), england[j])
+    return out
+
+
+RESTATED_TO = date(2026, 7, 1)
+CATCHMENT_TABLE = "sus-ltla19-2020"  # one catchment table: two would count a trust twice
+
+
+@pytest.fixture(scope="module")
+def ae_april_2019(returns_env: dict[str, Any], shared_data: Path, geo_placer: Any) -> Any:
+    """April 2019 A&E loaded; LRF placements by CATCHMENT at the restatement date for the
+    providers that report it and the organisations that carry them on, written to org_area.
+    (service/geography/table.py builds the same placements for every change date: 127 s for 20
+    trusts on this shared machine, about 18 minutes for these 170; the roll-up restated to one
+    date reads that date's rows only.) Returns the batch, the successions and the table's
+    coverage per organisation."""
+    from service.manifest import with_successors
+    from service.returns.codes import graph_successions
+    from service.rollup.engine import materialise_org_areas
+
+    store, numbers = returns_env["store"], returns_env["numbers"]
+    result = load_return_file(store, numbers, shared_data / AE_APRIL_2019)
+    assert result.status in ("loaded", "unchanged"), result.report.text()
+    successions = graph_successions(store)
+    codes = {
+        str(r[0])
+        for r in numbers.con.execute(
+            "SELECT DISTINCT org_code FROM reported_value WHERE batch_id = ?", [result.batch]
+        ).fetchall()
+    }
+    rows, coverage = [], {}
+    for org in sorted(with_successors(sorted(codes), successions)):
+        if org not in geo_placer.reference.organisations:
+            continue  # unregistered providers: no placement, so unmapped
+        for p in geo_placer.place_by("CATCHMENT", org, "LRF", RESTATED_TO):
+            if p.source == CATCHMENT_TABLE and p.shares:
+                coverage[org] = sum(p.shares.values())
+                rows += [("LRF", org, a, s, RESTATED_TO, RESTATED_TO) for a, s in p.shares.items()]
+    assert materialise_org_areas(numbers, rows, Method.CATCHMENT) == len(rows) > 0
+    return result, successions, coverage
+
+
+def _april_by_lrf(numbers: Any, metric: str, successions: Any) -> Any:
+    from service.rollup.model import to_organisations_at
+
+    return rollup(
+        numbers,
+        metric,
+        "LRF",
+        (date(2019, 4, 1), date(2019, 4, 30)),
+        Method.CATCHMENT,
+        to_organisations_at(RESTATED_TO),
+        successions=successions,
+    )
+
+
+def _providers_total(path: Path, heading: str) -> float:
+    """The national total as the sum of every provider's value, checked against the England row."""
+    values = read_return(path, mapping_for(path.name))
+    metric = str(AE_TYPES[heading])
+    total = sum(v for v, m in zip(values.value, values.metric, strict=True) if m == metric and v)
+    assert total == _published_england_row(path)[heading]  # every provider's value loaded
+    return total
+
+
+@pytest.mark.parametrize("heading", sorted(AE_TYPES))
+def test_ae_april_2019_by_lrf_restated_to_2026_accounts_for_the_national_total(
+    returns_env: dict[str, Any], shared_data: Path, ae_april_2019: Any, heading: str
+) -> None:
+    """Every attendance is in an LRF, reported unmapped, or in the part of a trust's catchment
+    that lies in no LRF on the date (coverage below 1: LAD19 codes since abolished, Wales)."""
+    _, successions, coverage = ae_april_2019
+    total = _providers_total(shared_data / AE_APRIL_2019, heading)
+    april = _april_by_lrf(returns_env["numbers"], str(AE_TYPES[heading]), successions)
+    assert april.rows and all(r.area.startswith("E48") for r in april.rows)
+    areas = sum(r.value for r in april.rows)
+    unmapped = sum(u.value for u in april.unmapped)
+    placed: dict[str, float] = {}
+    for r in april.rows:
+        for c in r.contributors:
+            placed[c.organisation] = placed.get(c.organisation, 0.0) + c.value * c.share
+    uncovered = sum(amount * (1 / coverage[org] - 1) for org, amount in placed.items())
+    assert areas + unmapped + uncovered == pytest.approx(total, rel=1e-9)
+    assert areas > 0.5 * total  # most attendances are placed in an LRF
+    restated = set(placed) - {
+        c
+        for c in read_return(
+            shared_data / AE_APRIL_2019, mapping_for(Path(AE_APRIL_2019).name)
+        ).code
+    }
+    assert restated  # some values moved to organisations created after April 2019
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the roll-up engine reports unplaced contributors as unmapped but not the part of a "
+    "placement whose shares sum below 1 (catchment coverage); service/rollup/engine.py",
+)
+def test_ae_april_2019_by_lrf_areas_plus_reported_unmapped_equal_the_national_total(
+    returns_env: dict[str, Any], shared_data: Path, ae_april_2019: Any
+) -> None:
+    heading = "Type 1 Departments - Major A&E"
+    total = _providers_total(shared_data / AE_APRIL_2019, heading)
+    april = _april_by_lrf(returns_env["numbers"], str(AE_TYPES[heading]), ae_april_2019[1])
+    areas = sum(r.value for r in april.rows)
+    unmapped = sum(u.value for u in april.unmapped)
+    assert areas + unmapped == pytest.approx(total, rel=1e-9)

@@ -9,10 +9,16 @@ from service.api.graphql.schema import graphql_router
 from service.api.routes import health, lookup
 from service.config import Settings
 from service.reference import ReferenceData
+from service.returns.numbers import NumbersStore
 from service.store import GraphStore
 
 
-def create_app(settings: Settings | None = None, *, store: GraphStore | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    store: GraphStore | None = None,
+    numbers: NumbersStore | None = None,
+) -> FastAPI:
     settings = settings or Settings()
     app = FastAPI(
         title="NHS knowledge graph",
@@ -23,9 +29,13 @@ def create_app(settings: Settings | None = None, *, store: GraphStore | None = N
     app.state.store = store or GraphStore(settings.store_path)
     app.state.reference = ReferenceData.build(app.state.store)
     app.state.lookup = app.state.reference.lookup
+    # The numbers store (reported values, org_area), from settings unless given; in memory (empty)
+    # when settings name no file.
+    numbers = numbers or NumbersStore(settings.numbers_path)
+    app.state.numbers = numbers
     app.include_router(health.router)
     app.include_router(lookup.router)
     app.include_router(
-        graphql_router(app.state.reference, settings.max_page_size), prefix="/graphql"
+        graphql_router(app.state.reference, settings.max_page_size, numbers), prefix="/graphql"
     )
     return app

@@ -75,6 +75,7 @@ class Placer:
 
     def __init__(self, reference: Reference, carrying_on: CarryingOn) -> None:
         self.ctx = Context(reference, RollUp(reference), carrying_on)
+        self._labels: dict[str, str] | None = None
 
     @classmethod
     def from_store(cls, store: GraphStore, carrying_on: CarryingOn | None = None) -> Placer:
@@ -109,7 +110,8 @@ class Placer:
         return answer
 
     def area_label(self, code: str) -> str:
-        for area in self.ctx.ref.areas.values():
-            if area.code == code:
-                return area.label
-        return code_of(code)
+        if self._labels is None:
+            self._labels = {}
+            for area in self.ctx.ref.areas.values():
+                self._labels.setdefault(area.code, area.label)
+        return self._labels.get(code) or code_of(code)

@@ -12,13 +12,14 @@ ODS_STATED  the NHS region or ICB its latest ODS record on or before the date st
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from service.geography.carrying_on import CarryingOn
+from service.geography.carrying_on import CarryingOn, Lineages
 from service.geography.reference import Area, OdsStatement, Reference, SiteOperation, code_of
 from service.geography.rollup import RollUp
 
@@ -43,31 +44,105 @@ class Placement:
         return max(self.shares, key=lambda a: (self.shares[a], a)) if self.shares else None
 
 
+# Memo sizes: a long-running lookup service asks about any day; answers are reused per epoch.
+MEMO_LIMIT = 200_000
+
+
+def _remember(memo: dict[Any, Any], key: Any, value: Any) -> Any:
+    if len(memo) >= MEMO_LIMIT:
+        memo.clear()
+    memo[key] = value
+    return value
+
+
 @dataclass
 class Context:
     ref: Reference
     rollup: RollUp
     carrying_on: CarryingOn
-    # (table, org, date) -> (contributing trusts, area -> weighted share); reused across types
-    catchment_cache: dict[tuple[str, str, date], tuple[list[str], dict[str, float]]] = field(
+    # (table, contributing trusts) -> area -> weighted share; reused across dates and types
+    catchment_cache: dict[tuple[str, tuple[str, ...]], dict[str, float]] = field(
         default_factory=dict
     )
+    # (method, what the answer depends on, area type, membership epoch) -> shares, coverage,
+    # evidence: one organisation asked about many days is placed once per distinct state
+    placements: dict[tuple[Any, ...], tuple[dict[str, float], float, list[dict[str, Any]]]] = field(
+        default_factory=dict
+    )
+    carried: dict[tuple[str, date], Sequence[str]] = field(default_factory=dict)
+    sites: dict[tuple[str, date], list[tuple[str, str]]] = field(default_factory=dict)
+    # (table, area type, epoch) -> a number shared by the epochs in which every area of the
+    # table rolls up to the same areas of that type: its answers are worked out once per state
+    catchment_states: dict[tuple[str, str, int], int] = field(default_factory=dict)
+    _state_numbers: dict[str, int] = field(default_factory=dict)
+    _table_areas: dict[str, list[str]] = field(default_factory=dict)
+    _has_lineages: bool | None = None
+    _site_index: tuple[object, dict[str, list[SiteOperation]], dict[str, set[str]]] | None = None
+
+    def carries(self, code: str, on: date) -> Sequence[str]:
+        """Memoised carrying-on (the methods ask the same question for many areas and types)."""
+        found = self.carried.get((code, on))
+        if found is None:
+            found = _remember(self.carried, (code, on), tuple(self.carrying_on(code, on)))
+        return found
+
+    def catchment_state(self, table: str, area_type: str, on: date) -> int:
+        epoch = self.rollup.epoch(on)
+        key = (table, area_type, epoch)
+        found = self.catchment_states.get(key)
+        if found is None:
+            if table not in self._table_areas:
+                rows = self.ref.catchments.get(table, {}).values()
+                self._table_areas[table] = sorted({row.area for trust in rows for row in trust})
+            resolve = self.rollup.resolve
+            signature = tuple(
+                tuple((r.area, r.share) for r in resolve(area, area_type, on, epoch))
+                for area in self._table_areas[table]
+            )
+            # A digest stands for the signature: thousands of areas, kept for as long as we run.
+            digest = hashlib.sha256(repr((table, area_type, signature)).encode()).hexdigest()
+            numbers = self._state_numbers
+            found = numbers.setdefault(digest, len(numbers))
+            self.catchment_states[key] = found
+        return found
+
+    def lineage(self, org: str) -> frozenset[str] | None:
+        """`org` and every code that passed to it, or None when the carrying-on cannot say."""
+        if self._has_lineages is None:
+            self._has_lineages = isinstance(self.carrying_on, Lineages)
+        return self.carrying_on.lineage(org) if self._has_lineages else None  # type: ignore[attr-defined]
+
+    def site_index(self) -> tuple[dict[str, list[SiteOperation]], dict[str, set[str]]]:
+        """Site operations by site (in the order read) and sites by stated operator; rebuilt
+        when the reference's list of operations is replaced."""
+        operations = self.ref.site_operations
+        if self._site_index is None or self._site_index[0] is not operations:
+            by_site: dict[str, list[SiteOperation]] = defaultdict(list)
+            by_operator: dict[str, set[str]] = defaultdict(set)
+            for op in operations:
+                by_site[op.site].append(op)
+                by_operator[op.operator].add(op.site)
+            self._site_index = (operations, dict(by_site), dict(by_operator))
+        return self._site_index[1], self._site_index[2]
 
 
 def _catchment_of(
     ctx: Context, org: str, on: date, table: str
 ) -> tuple[list[str], dict[str, float]]:
-    key = (table, org, on)
-    if key not in ctx.catchment_cache:
-        rows = ctx.ref.catchments.get(table, {})
-        contributors = [c for c in sorted(rows) if org in ctx.carrying_on(c, on)]
-        per_area: dict[str, float] = defaultdict(float)
+    rows = ctx.ref.catchments.get(table, {})
+    lineage = ctx.lineage(org)
+    candidates = sorted(rows) if lineage is None else sorted(lineage.intersection(rows))
+    contributors = [c for c in candidates if org in ctx.carries(c, on)]
+    key = (table, tuple(contributors))
+    per_area = ctx.catchment_cache.get(key)
+    if per_area is None:
+        totals: dict[str, float] = defaultdict(float)
         for code in contributors:
             weight = 1.0 / len(contributors)  # a merger's predecessors count equally
             for row in rows[code]:
-                per_area[row.area] += weight * row.share
-        ctx.catchment_cache[key] = (contributors, dict(per_area))
-    return ctx.catchment_cache[key]
+                totals[row.area] += weight * row.share
+        per_area = _remember(ctx.catchment_cache, key, dict(totals))
+    return contributors, per_area
 
 
 def _add(
@@ -86,16 +161,38 @@ def _add(
     return added
 
 
+def _cached(
+    ctx: Context,
+    key: tuple[Any, ...],
+    p: Placement,
+    fill: Callable[[], None],
+    state: int | None = None,
+) -> None:
+    """Fill `p` from the memo under `key` plus the membership state of its date (its epoch,
+    unless the caller names a coarser state), or by running `fill` once and remembering what it
+    put in."""
+    key = (*key, p.area_type, ctx.rollup.epoch(p.on) if state is None else state)
+    found = ctx.placements.get(key)
+    if found is None:
+        fill()
+        found = _remember(ctx.placements, key, (p.shares, p.coverage, p.evidence))
+    p.shares, p.coverage, p.evidence = dict(found[0]), found[1], list(found[2])
+
+
 def by_headquarters(ctx: Context, org: str, area_type: str, on: date) -> Placement:
     p = Placement(HEADQUARTERS, org, area_type, on)
     points = ctx.ref.headquarters.get(org, [])
     if not points:
         p.reason = "no headquarters location loaded for this organisation"
         return p
-    for lad, graph in points:
-        p.coverage += _add(p, ctx, lad, 1.0 / len(points), {"headquarters_graph": graph})
+
+    def fill() -> None:
+        for lad, graph in points:
+            p.coverage += _add(p, ctx, lad, 1.0 / len(points), {"headquarters_graph": graph})
+
+    _cached(ctx, (HEADQUARTERS, org), p, fill)
     if not p.shares:
-        p.reason = f"headquarters district has no {area_type} membership on {on}"
+        p.reason = f"headquarters district has no {area_type} membership on that date"
     return p
 
 
@@ -103,24 +200,33 @@ def sites_on(ctx: Context, org: str, on: date) -> list[tuple[str, str]]:
     """(site, the operator named in the data) for the sites `org` operates or carries on: the
     operation covering the date, else (as nhskg:SiteOperation documents) the latest one before
     it when it ended because its operator closed, so the site passes to the successors."""
-    latest: dict[str, SiteOperation] = {}
-    for op in ctx.ref.site_operations:
-        if op.start > on:
-            continue
-        if op.end is None or on <= op.end:
-            latest[op.site] = op
-            continue
-        closed = ctx.ref.organisations.get(op.operator)
-        ended_by_closure = closed is not None and closed.closed == op.end
-        before = latest.get(op.site)
-        if ended_by_closure and (before is None or (before.end and before.end < op.end)):
-            latest[op.site] = op
-    out = [
-        (site, op.operator)
-        for site, op in latest.items()
-        if org in ctx.carrying_on(op.operator, on)
-    ]
-    return sorted(set(out))
+    found = ctx.sites.get((org, on))
+    if found is not None:
+        return found
+    by_site, by_operator = ctx.site_index()
+    lineage = ctx.lineage(org)
+    # Only sites ever stated under `org` or a code that passed to it can be carried on by it.
+    candidates: Iterable[str] = (
+        by_site
+        if lineage is None
+        else set().union(*(by_operator.get(code, ()) for code in lineage))
+    )
+    out = []
+    for site in candidates:
+        latest: SiteOperation | None = None
+        for op in by_site[site]:
+            if op.start > on:
+                continue
+            if op.end is None or on <= op.end:
+                latest = op
+                continue
+            closed = ctx.ref.organisations.get(op.operator)
+            ended_by_closure = closed is not None and closed.closed == op.end
+            if ended_by_closure and (latest is None or (latest.end and latest.end < op.end)):
+                latest = op
+        if latest is not None and org in ctx.carries(latest.operator, on):
+            out.append((site, latest.operator))
+    return _remember(ctx.sites, (org, on), sorted(set(out)))
 
 
 def by_sites(ctx: Context, org: str, area_type: str, on: date) -> Placement:
@@ -129,13 +235,23 @@ def by_sites(ctx: Context, org: str, area_type: str, on: date) -> Placement:
     if not sites:
         p.reason = "no site operations of this organisation (or its predecessors) on that date"
         return p
-    for site, operator in sites:
-        lads = ctx.ref.located_in.get(site, [])
-        for lad, graph in lads:
-            why = {"site": code_of(site), "listed_operator": operator, "location_graph": graph}
-            p.coverage += _add(p, ctx, lad, 1.0 / (len(sites) * len(lads)), why)
+
+    def fill() -> None:
+        for site, operator in sites:
+            lads = ctx.ref.located_in.get(site, [])
+            for lad, graph in lads:
+                why: dict[str, Any] = {
+                    "site": code_of(site),
+                    "listed_operator": operator,
+                    "location_graph": graph,
+                }
+                if site in ctx.ref.location_basis:
+                    why["location_by_shared_postcode"] = ctx.ref.location_basis[site]
+                p.coverage += _add(p, ctx, lad, 1.0 / (len(sites) * len(lads)), why)
+
+    _cached(ctx, (SITES, tuple(sites)), p, fill)
     if not p.shares:
-        p.reason = f"none of its {len(sites)} sites has a location with a {area_type} on {on}"
+        p.reason = f"none of its {len(sites)} sites has a location with a {area_type} on that date"
     return p
 
 
@@ -145,17 +261,23 @@ def by_catchment(ctx: Context, org: str, area_type: str, on: date, table: str) -
     if not contributors:
         p.reason = f"not in catchment table {code_of(table)} (nor any predecessor)"
         return p
-    for area, share in per_area.items():
-        reached = ctx.rollup.resolve(area, area_type, on)
-        for r in reached:
-            code = code_of(r.area)
-            p.shares[code] = p.shares.get(code, 0.0) + share * r.share
-            p.coverage += share * r.share
-    p.evidence.append(
-        {"catchment_table": code_of(table), "trusts": contributors, "rows": len(per_area)}
-    )
+
+    def fill() -> None:
+        epoch, resolve = ctx.rollup.epoch(on), ctx.rollup.resolve
+        shares: dict[str, float] = defaultdict(float)
+        for area, share in per_area.items():
+            for r in resolve(area, area_type, on, epoch):
+                shares[r.area] += share * r.share
+        p.shares = {code_of(a): s for a, s in shares.items()}
+        p.coverage = sum(shares.values())
+        p.evidence.append(
+            {"catchment_table": code_of(table), "trusts": contributors, "rows": len(per_area)}
+        )
+
+    state = ctx.catchment_state(table, area_type, on)
+    _cached(ctx, (CATCHMENT, table, tuple(contributors)), p, fill, state)
     if not p.shares:
-        p.reason = f"no catchment area of this trust lies in a {area_type} on {on}"
+        p.reason = f"no catchment area of this trust lies in a {area_type} on that date"
     return p
 
 
@@ -186,7 +308,7 @@ def by_ods_stated(ctx: Context, org: str, area_type: str, on: date) -> Placement
     p = Placement(ODS_STATED, org, area_type, on)
     record = _record_on(ctx.ref.ods_records.get(org, []), on)
     if record is None:
-        p.reason = f"no ODS record of this organisation on or before {on}"
+        p.reason = "no ODS record of this organisation on or before that date"
         return p
     stated = [c for c in (record.region_code, record.geography_code) if c]
     areas = [a for c in stated if (a := area_for_ods_code(ctx.ref, c, on)) is not None]

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 from service.store import GraphStore
 from service.terms import ID
@@ -91,6 +90,8 @@ class Reference:
     areas: dict[str, Area] = field(default_factory=dict)
     memberships: dict[str, list[Membership]] = field(default_factory=dict)  # by member
     located_in: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # site -> (lad, g)
+    # site -> how a location without a point of its own was found (shared postcode)
+    location_basis: dict[str, dict[str, str]] = field(default_factory=dict)
     headquarters: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # code -> (lad, g)
     site_operations: list[SiteOperation] = field(default_factory=list)
     catchments: dict[str, dict[str, list[CatchmentRow]]] = field(default_factory=dict)
@@ -120,7 +121,9 @@ _HQ = (
 _SITE_OPS = """SELECT DISTINCT ?site ?code ?from ?to WHERE {
   ?op a nhskg:SiteOperation ; nhskg:operatedSite ?site ; nhskg:operator ?org ;
       nhskg:validFrom ?from .
-  ?org nhskg:odsCode ?code . OPTIONAL { ?op nhskg:validTo ?to } }"""
+  ?org nhskg:odsCode ?code . OPTIONAL { ?op nhskg:validTo ?to }
+  FILTER NOT EXISTS { ?correction nhskg:corrects ?op } }"""
+_POSTCODES = """SELECT DISTINCT ?x ?pc WHERE { ?x nhskg:postcode ?pc }"""
 _CATCHMENTS = """SELECT DISTINCT ?s ?table ?org ?area ?share WHERE {
   ?s a nhskg:CatchmentShare ; nhskg:catchmentTable ?table ; nhskg:catchmentOf ?org ;
      nhskg:catchmentArea ?area ; nhskg:share ?share }"""
@@ -137,55 +140,116 @@ _ORGS = """SELECT DISTINCT ?code ?label ?open ?close WHERE {
   OPTIONAL { ?org nhskg:closeDate ?close } }"""
 
 
-def _current(store: GraphStore, query: str) -> list[dict[str, Any]]:
+def _rows(store: GraphStore, query: str) -> list[dict[str, str | None]]:
+    """Lexical values of a SELECT (tens of thousands of rows: converting every term to a typed
+    Python value through rdflib costs seconds; the few dates and numbers are converted here)."""
+    solutions = store.raw_query(query)
+    names = [v.value for v in solutions.variables]
+    return [{n: (s[n].value if s[n] is not None else None) for n in names} for s in solutions]
+
+
+def _day(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None  # an ill-typed date cannot pass the shapes; never read as a date
+
+
+def _current(store: GraphStore, query: str) -> list[dict[str, str | None]]:
     """Rows of a query over named graphs (GRAPH ?g), from current graphs only: GRAPH ?g also
     sees graphs a later load replaced, which the store keeps as history."""
     current = set(store.current_graphs())
-    return [r for r in store.select(query) if r["g"] in current]
+    return [r for r in _rows(store, query) if r["g"] in current]
 
 
 def read_reference(store: GraphStore) -> Reference:
     ref = Reference()
-    ref.area_types = {r["cls"]: str(r["name"]) for r in store.select(_TYPES)}
+    ref.area_types = {str(r["cls"]): str(r["name"]) for r in _rows(store, _TYPES)}
     _read_areas(store, ref)
     for r in _current(store, _MEMBERSHIPS):
+        start = _day(r["from"])
+        if start is None:
+            continue  # the shapes require a valid start date
         share = float(r["share"]) if r["share"] is not None else 1.0
-        m = Membership(r["m"], r["member"], r["parent"], r["from"], r["to"], share, r["g"])
+        m = Membership(
+            str(r["m"]),
+            str(r["member"]),
+            str(r["parent"]),
+            start,
+            _day(r["to"]),
+            share,
+            str(r["g"]),
+        )
         ref.memberships.setdefault(m.member, []).append(m)
     for r in _current(store, _LOCATED):
-        ref.located_in.setdefault(r["site"], []).append((r["lad"], r["g"]))
+        ref.located_in.setdefault(str(r["site"]), []).append((str(r["lad"]), str(r["g"])))
     for r in _current(store, _HQ):
-        ref.headquarters.setdefault(code_of(r["org"]), []).append((r["lad"], r["g"]))
+        ref.headquarters.setdefault(code_of(str(r["org"])), []).append((str(r["lad"]), str(r["g"])))
     ref.site_operations = [
-        SiteOperation(r["site"], str(r["code"]), r["from"], r["to"])
-        for r in store.select(_SITE_OPS)
+        SiteOperation(str(r["site"]), str(r["code"]), start, _day(r["to"]))
+        for r in _rows(store, _SITE_OPS)
+        if (start := _day(r["from"])) is not None
     ]
-    for r in store.select(_TABLES):
-        ref.catchment_labels[r["table"]] = str(r["label"] or code_of(r["table"]))
+    for r in _rows(store, _TABLES):
+        ref.catchment_labels[str(r["table"])] = str(r["label"] or code_of(str(r["table"])))
     _read_catchments(store, ref)
     for r in _current(store, _RECORDS):
-        statement = OdsStatement(r["r"], r["vintage"], r["region"], r["geo"], r["g"])
+        vintage = _day(r["vintage"])
+        if vintage is None:
+            continue
+        statement = OdsStatement(str(r["r"]), vintage, r["region"], r["geo"], str(r["g"]))
         ref.ods_records.setdefault(str(r["code"]), []).append(statement)
     for records in ref.ods_records.values():
         records.sort(key=lambda s: s.vintage)
-    for r in store.select(_ORGS):
+    for r in _rows(store, _ORGS):
         code = str(r["code"])
-        ref.organisations[code] = Organisation(code, str(r["label"] or code), r["open"], r["close"])
+        ref.organisations[code] = Organisation(
+            code, str(r["label"] or code), _day(r["open"]), _day(r["close"])
+        )
+    postcodes: dict[str, set[str]] = defaultdict(set)
+    for r in _rows(store, _POSTCODES):
+        postcodes[str(r["x"])].add(str(r["pc"]))
+    locate_by_postcode(ref, postcodes)
     return ref
+
+
+def locate_by_postcode(ref: Reference, postcodes: dict[str, set[str]]) -> None:
+    """Give a site with no point of its own (the ODS etrust file lists ambulance stations and
+    clinics by postcode only) the district of a located place with the same postcode: a hospital
+    site from the NHS website lists, or a trust headquarters whose latest ODS record states
+    that postcode. Only when every such place is in one district; the basis is kept as
+    evidence."""
+    known: dict[str, dict[str, tuple[str, str]]] = defaultdict(dict)  # pc -> lad -> (graph, by)
+    for site, points in ref.located_in.items():
+        for pc in postcodes.get(site, ()):
+            for lad, graph in points:
+                known[pc].setdefault(lad, (graph, code_of(site)))
+    for code, records in ref.ods_records.items():
+        for lad, graph in ref.headquarters.get(code, ()):
+            for pc in postcodes.get(records[-1].iri, ()):
+                known[pc].setdefault(lad, (graph, f"{code} headquarters"))
+    for site in sorted({op.site for op in ref.site_operations} - set(ref.located_in)):
+        for pc in sorted(postcodes.get(site, ())):
+            found = known.get(pc, {})
+            if len(found) == 1:
+                [(lad, (graph, by))] = found.items()
+                ref.located_in[site] = [(lad, graph)]
+                ref.location_basis[site] = {"postcode": pc, "shared_with": by}
+                break
 
 
 def _read_areas(store: GraphStore, ref: Reference) -> None:
     types: dict[str, set[str]] = defaultdict(set)
     info: dict[str, tuple[str, str | None]] = {}
     listed: dict[str, set[date]] = defaultdict(set)
-    for r in store.select(_AREAS):
-        iri = r["area"]
+    for r in _rows(store, _AREAS):
+        iri = str(r["area"])
         if r["cls"] in ref.area_types:
             types[iri].add(ref.area_types[r["cls"]])
         label, ods = info.get(iri, ("", None))
         info[iri] = (label or str(r["label"] or ""), ods or (str(r["ods"]) if r["ods"] else None))
-        if r["listed"] is not None:
-            listed[iri].add(r["listed"])
+        if (day := _day(r["listed"])) is not None:
+            listed[iri].add(day)
     for iri, (label, ods) in info.items():
         area = Area(
             iri, code_of(iri), label, frozenset(types[iri]), ods, tuple(sorted(listed[iri]))

@@ -9,8 +9,9 @@ counted twice through two routes.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from service.geography.reference import Membership, Reference
 
@@ -25,24 +26,60 @@ class Reached:
 
 
 class RollUp:
-    """Memoised roll-ups on one reference snapshot (reuse it across many questions)."""
+    """Memoised roll-ups on one reference snapshot (reuse it across many questions).
+
+    Memberships start and end on a few dates (a handful of vintages), so the answers are
+    remembered per epoch, the interval between two such dates in which no membership starts or
+    ends: a question about any day of it is answered once."""
 
     def __init__(self, reference: Reference) -> None:
         self.ref = reference
-        self._memo: dict[tuple[str, str, date], tuple[Reached, ...]] = {}
+        self._memo: dict[tuple[str, str, int], tuple[Reached, ...]] = {}
+        self._boundaries: list[date] | None = None
+
+    def boundaries(self) -> list[date]:
+        """The days on which some membership starts or stops holding, in order."""
+        if self._boundaries is None:
+            days: set[date] = set()
+            for memberships in self.ref.memberships.values():
+                for m in memberships:
+                    days.add(m.start)
+                    if m.end is not None and m.end < date.max:
+                        days.add(m.end + timedelta(days=1))
+            self._boundaries = sorted(days)
+        return self._boundaries
+
+    def epoch(self, on: date) -> int:
+        """The number of the interval between membership boundaries that holds `on`."""
+        return bisect_right(self.boundaries(), on)
 
     def types_of(self, area: str) -> frozenset[str]:
         found = self.ref.areas.get(area)
         return found.types if found else frozenset()
 
-    def resolve(self, area: str, target: str, on: date) -> tuple[Reached, ...]:
-        key = (area, target, on)
-        if key not in self._memo:
-            self._memo[key] = self._resolve(area, target, on, frozenset())
-        return self._memo[key]
+    def resolve(
+        self, area: str, target: str, on: date, epoch: int | None = None
+    ) -> tuple[Reached, ...]:
+        """The areas of type `target` that contain `area` on `on` (`epoch`: `on`'s, when the
+        caller already knows it)."""
+        return self._resolve(
+            area, target, on, self.epoch(on) if epoch is None else epoch, frozenset()
+        )
 
     def _resolve(
-        self, area: str, target: str, on: date, visiting: frozenset[str]
+        self, area: str, target: str, on: date, epoch: int, visiting: frozenset[str]
+    ) -> tuple[Reached, ...]:
+        # Memoised at every level (districts are reached from thousands of MSOAs). Memberships
+        # are acyclic (a member is always of a smaller kind than its parent); `visiting` only
+        # stops a malformed cycle from looping.
+        key = (area, target, epoch)
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = self._resolve_once(area, target, on, epoch, visiting)
+        return found
+
+    def _resolve_once(
+        self, area: str, target: str, on: date, epoch: int, visiting: frozenset[str]
     ) -> tuple[Reached, ...]:
         if target in self.types_of(area):
             return (Reached(area, 1.0, ()),)
@@ -55,17 +92,22 @@ class RollUp:
                     by_kind.setdefault(kind, []).append(m)
         order = sorted(by_kind, key=lambda k: (k != target, k))
         for kind in order:
-            reached = self._through(by_kind[kind], target, on, visiting | {area})
+            reached = self._through(by_kind[kind], target, on, epoch, visiting | {area})
             if reached:
                 return reached
         return ()
 
     def _through(
-        self, memberships: list[Membership], target: str, on: date, visiting: frozenset[str]
+        self,
+        memberships: list[Membership],
+        target: str,
+        on: date,
+        epoch: int,
+        visiting: frozenset[str],
     ) -> tuple[Reached, ...]:
         totals: dict[str, Reached] = {}
         for m in memberships:
-            for up in self._resolve(m.parent, target, on, visiting):
+            for up in self._resolve(m.parent, target, on, epoch, visiting):
                 share = m.share * up.share
                 prior = totals.get(up.area)
                 if prior is None:

@@ -1,8 +1,9 @@
 """The organisation -> area table, per method, over time: what a roll-up engine joins to.
 
 Rows are (method, source, area_type, org_code, area_code, share, valid_from, valid_to, coverage,
-evidence). Each method is evaluated at every date on which a fact it depends on changes (a
-membership, a site operation, an ODS vintage, a succession, the organisation opening or closing);
+evidence), written from the organisations' timelines (service/geography/timeline.py: each
+organisation evaluated on the dates its own facts change: a membership, an operation of one of
+its or its predecessors' sites, its ODS vintages, a succession in its lineage, its opening);
 consecutive periods with the same answer are one row. Shares of one (method, source, area_type,
 org_code) on a date sum to its coverage (1 for HEADQUARTERS and ODS_STATED when found).
 
@@ -12,8 +13,10 @@ IRIs name their content), and writes it to DuckDB.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -22,9 +25,10 @@ from typing import Any
 
 import duckdb
 
-from service.geography.assign import Placer
-from service.geography.carrying_on import CarryingOn, SuccessionTable
-from service.geography.methods import METHODS, Placement
+from service.geography.assign import Placer, label
+from service.geography.carrying_on import CarryingOn
+from service.geography.methods import Placement
+from service.geography.timeline import Timeline, Timelines, shares_key
 from service.store import GraphStore
 
 COLUMNS = (
@@ -59,77 +63,42 @@ class OrgAreaRow:
         return tuple(getattr(self, c) for c in COLUMNS)
 
 
-def change_dates(placer: Placer) -> list[date]:
-    """Dates on which some fact a method depends on starts or stops holding."""
-    ref = placer.reference
-    dates: set[date] = set()
-    for memberships in ref.memberships.values():
-        for m in memberships:
-            dates.add(m.start)
-            if m.end:
-                dates.add(m.end + DAY)
-    for op in ref.site_operations:
-        dates.add(op.start)
-        if op.end:
-            dates.add(op.end + DAY)
-    for records in ref.ods_records.values():
-        dates.update(r.vintage for r in records)
-    carrying_on = placer.ctx.carrying_on
-    if isinstance(carrying_on, SuccessionTable):
-        dates.update(d for after in carrying_on.after.values() for d, _ in after)
-    return sorted(dates)
-
-
-def _periods(dates: list[date], opened: date | None, closed: date | None) -> Iterator[date]:
-    """Starts of the periods within an organisation's open life."""
-    starts = set(dates)
-    if opened:
-        starts.add(opened)
-    for start in sorted(starts):
-        is_open = (opened is None or start >= opened) and (closed is None or start <= closed)
-        if is_open and start >= dates[0]:
-            yield start
-
-
-def _key(p: Placement) -> tuple[tuple[str, float], ...]:
-    return tuple(sorted((a, round(s, 6)) for a, s in p.shares.items()))
-
-
 def org_area_rows(
-    placer: Placer, *, area_types: list[str] | None = None, organisations: list[str] | None = None
+    placer: Placer,
+    *,
+    area_types: list[str] | None = None,
+    organisations: list[str] | None = None,
+    timelines: Timelines | None = None,
 ) -> list[OrgAreaRow]:
     """Every organisation's (or the named ones') placement by every method in every area type,
-    over time."""
+    over time, from their timelines (each organisation evaluated only on its own change dates);
+    timelines already built (the lookup's) may be passed in."""
+    timelines = timelines or Timelines(placer)
     ref = placer.reference
     types = area_types or ref.api_names()
-    dates = change_dates(placer)
-    out: list[OrgAreaRow] = []
     wanted = set(organisations) if organisations is not None else None
-    for org in sorted(ref.organisations.values(), key=lambda o: o.code):
-        if wanted is not None and org.code not in wanted:
+    out: list[OrgAreaRow] = []
+    for org in sorted(ref.organisations):
+        if wanted is not None and org not in wanted:
             continue
-        starts = list(_periods(dates, org.opened, org.closed))
         for area_type in types:
-            for method in METHODS:
-                out.extend(_runs(placer, method, org.code, area_type, starts, org.closed))
+            out.extend(_runs(timelines.get(org, area_type)))
     return out
 
 
-def _runs(
-    placer: Placer, method: str, org: str, area_type: str, starts: list[date], closed: date | None
-) -> Iterator[OrgAreaRow]:
-    current: dict[str, tuple[tuple[Any, ...], Placement, date]] = {}  # source -> run
-    for start in starts:
-        for p in placer.place_by(method, org, area_type, start):
-            source = p.source or ""
-            run = current.get(source)
-            if run is not None and run[0] == _key(p):
+def _runs(timeline: Timeline) -> Iterator[OrgAreaRow]:
+    """One row per area per run of days on which a method (and table) gives the same shares."""
+    current: dict[str, tuple[tuple[Any, ...], Placement, date]] = {}  # method:source -> run
+    for start, answer in zip(timeline.starts, timeline.answers, strict=True):
+        for p in answer.placements:
+            run = current.get(label(p))
+            if run is not None and run[0] == shares_key(p):
                 continue
             if run is not None:
                 yield from _rows(run[1], run[2], start - DAY)
-            current[source] = (_key(p), p, start)
+            current[label(p)] = (shares_key(p), p, start)
     for _, p, begun in current.values():
-        yield from _rows(p, begun, closed)
+        yield from _rows(p, begun, timeline.last_day)
 
 
 def _rows(p: Placement, start: date, end: date | None) -> Iterator[OrgAreaRow]:
@@ -165,15 +134,45 @@ def write_duckdb(rows: list[OrgAreaRow], path: Path, *, fingerprint: str = "") -
                valid_from DATE, valid_to DATE, coverage DOUBLE, evidence VARCHAR)"""
         )
         if rows:
-            con.executemany(
-                "INSERT INTO org_area VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [r.as_tuple() for r in rows],
-            )
+            _bulk_insert(con, rows, path.parent)
         con.execute("CREATE OR REPLACE TABLE org_area_meta (fingerprint VARCHAR)")
         con.execute("INSERT INTO org_area_meta VALUES (?)", [fingerprint])
         con.execute("COMMIT")
     finally:
         con.close()
+
+
+NULL = "\\N"
+
+
+def _bulk_insert(con: duckdb.DuckDBPyConnection, rows: list[OrgAreaRow], scratch: Path) -> None:
+    """Insert through a CSV file DuckDB reads natively: row-by-row `executemany` takes about a
+    millisecond a row, minutes for the national table."""
+    with tempfile.NamedTemporaryFile(
+        "w", suffix=".csv", dir=scratch, newline="", encoding="utf-8", delete=False
+    ) as fh:
+        writer = csv.writer(fh)
+        for r in rows:
+            writer.writerow(NULL if v is None else v for v in r.as_tuple())
+        name = fh.name
+    try:
+        con.execute(
+            f"INSERT INTO org_area SELECT * FROM read_csv('{_sql_text(name)}', header = false, "
+            f"nullstr = '{NULL}', quote = '\"', escape = '\"', columns = {_CSV_COLUMNS})"
+        )
+    finally:
+        Path(name).unlink(missing_ok=True)
+
+
+def _sql_text(value: str) -> str:
+    return value.replace("'", "''")
+
+
+_CSV_COLUMNS = (
+    "{'method': 'VARCHAR', 'source': 'VARCHAR', 'area_type': 'VARCHAR', 'org_code': 'VARCHAR', "
+    "'area_code': 'VARCHAR', 'share': 'DOUBLE', 'valid_from': 'DATE', 'valid_to': 'DATE', "
+    "'coverage': 'DOUBLE', 'evidence': 'VARCHAR'}"
+)
 
 
 def stored_fingerprint(path: Path) -> str | None:
@@ -198,10 +197,12 @@ def materialise(
     carrying_on: CarryingOn | None = None,
     placer: Placer | None = None,
     organisations: list[str] | None = None,
+    timelines: Timelines | None = None,
 ) -> int | None:
     """Rebuild the DuckDB org_area table if the reference graphs changed; the number of rows
     written, or None when the table was already current. A placer already read from the same
-    store may be passed in to save reading the reference again."""
+    store (or the lookup's timelines over it) may be passed in to save reading the reference
+    again."""
     fingerprint = (
         reference_fingerprint(store)
         + ":"
@@ -211,7 +212,11 @@ def materialise(
     )
     if not force and stored_fingerprint(path) == fingerprint:
         return None
+    if timelines is not None:
+        placer = timelines.placer
     placer = placer or Placer.from_store(store, carrying_on)
-    rows = org_area_rows(placer, area_types=area_types, organisations=organisations)
+    rows = org_area_rows(
+        placer, area_types=area_types, organisations=organisations, timelines=timelines
+    )
     write_duckdb(rows, path, fingerprint=fingerprint)
     return len(rows)

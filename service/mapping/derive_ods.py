@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,9 @@ STALE_PARENT = (
 )
 
 
+@lru_cache(maxsize=100_000)
 def ods_date(value: str) -> date | None:
+    # Cached: a national file repeats a few thousand dates over 100k cells; strptime is slow.
     try:
         return datetime.strptime(value, "%Y%m%d").date()
     except ValueError:

@@ -15,7 +15,8 @@ from typing import Any
 import yaml
 from rdflib import DCTERMS, OWL, RDF, RDFS, SKOS, XSD, Namespace, URIRef
 
-from service.terms import MAPPINGS_DIR
+from service.terms import DEF, MAPPINGS_DIR
+from service.validation.rulebook import ontology_graph
 from service.vocab import NHSKG
 
 ORG = Namespace("http://www.w3.org/ns/org#")
@@ -53,6 +54,9 @@ def resolve_term(name: str) -> URIRef:
     try:
         return NHSKG[name]
     except (AttributeError, KeyError) as exc:
+        term = URIRef(DEF + name)  # a term of a configured ontology extension file
+        if (term, None, None) in ontology_graph():
+            return term
         raise MappingError(f"{name!r} is not a term of the nhskg ontology") from exc
 
 

@@ -5,10 +5,11 @@ Requests never scan the graph: they read these indexes (a few thousand organisat
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from service.lookup import Lookup
 from service.reference.areas import AreaIndex
+from service.reference.metrics import MetricIndex
 from service.reference.organisations import OrganisationIndex
 from service.store import GraphStore
 
@@ -21,11 +22,16 @@ class ReferenceData:
     organisations: OrganisationIndex
     areas: AreaIndex
     lookup: Lookup
+    metrics: MetricIndex = field(default_factory=lambda: MetricIndex([]))
 
     @classmethod
     def build(cls, store: GraphStore) -> ReferenceData:
         return cls(
-            store, OrganisationIndex.build(store), AreaIndex.build(store), Lookup.from_store(store)
+            store,
+            OrganisationIndex.build(store),
+            AreaIndex.build(store),
+            Lookup.from_store(store),
+            MetricIndex.build(store),
         )
 
     def refresh(self) -> None:
@@ -33,3 +39,4 @@ class ReferenceData:
         self.organisations = OrganisationIndex.build(self.store)
         self.areas = AreaIndex.build(self.store)
         self.lookup = Lookup.from_store(self.store)
+        self.metrics = MetricIndex.build(self.store)

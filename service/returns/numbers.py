@@ -19,6 +19,7 @@ import numpy as np
 
 from service.returns.candidate import CandidateValues
 from service.returns.codes import Resolution
+from service.returns.periods import day_array
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS batch (
@@ -161,8 +162,8 @@ class NumbersStore:
             "stated_region": np.array(v.region, dtype=object),
             "region_code": np.array(region_codes, dtype=object),
             "metric": np.array(v.metric, dtype=object),
-            "period_start": np.array(v.period_start, dtype="datetime64[D]").astype("datetime64[s]"),
-            "period_end": np.array(v.period_end, dtype="datetime64[D]").astype("datetime64[s]"),
+            "period_start": day_array(v.period_start),
+            "period_end": day_array(v.period_end),
             "value": np.array(v.value, dtype=np.float64),
             "sheet": np.array(v.sheet, dtype=object),
             "cell": np.array(v.cell, dtype=object),

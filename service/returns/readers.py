@@ -9,6 +9,7 @@ number is kept as text, so the SHACL rule on numbers rejects it with its cell.
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import re
 from collections.abc import Callable, Iterator
@@ -19,17 +20,27 @@ from typing import Any
 
 from service.mapping.readers import LayoutError
 from service.returns.candidate import CandidateValues
+from service.returns.grid import (
+    HEADER_SEARCH_ROWS,
+    Grid,
+    cell_text,
+    column_index,
+    column_letter,
+    heading_row,
+    headings,
+    letter_index,
+)
 from service.returns.periods import Period, heading_day, period_from_text
 from service.returns.spec import ReturnMapping
-
-Grid = list[list[Any]]
-HEADER_SEARCH_ROWS = 40
 
 
 def read_return(path: Path, mapping: ReturnMapping) -> CandidateValues:
     sheets = _open(path, mapping)
     out = CandidateValues(file=path.name, missing=frozenset(mapping.missing_markers))
-    if mapping.layout == "wide-dates":
+    if mapping.layout == "long":
+        sheet = next(iter(sheets))
+        _read_long(path.name, sheet, sheets[sheet](), mapping, out)
+    elif mapping.layout == "wide-dates":
         for column in mapping.metrics:
             sheet = column.headings[0]
             if sheet not in sheets:
@@ -62,9 +73,13 @@ def _open(path: Path, mapping: ReturnMapping) -> dict[str, Callable[[], Grid]]:
             xbook = xlrd.open_workbook(str(path))
             return {n: partial(_xls_grid, xbook, n) for n in xbook.sheet_names()}
         if mapping.format == "csv":
-            text = path.read_bytes().decode(mapping.encoding).lstrip("\ufeff")
+            raw = path.read_bytes()
+            name = path.name.removesuffix(".gz").removesuffix(".csv")
+            if path.suffix == ".gz":
+                raw = gzip.decompress(raw)
+            text = raw.decode(mapping.encoding).lstrip("\ufeff")
             rows = list(csv.reader(io.StringIO(text, newline="")))
-            return {path.stem: lambda: rows}
+            return {name: lambda: rows}
     except LayoutError:
         raise
     except Exception as exc:  # any reader failure means the file is not the workbook we expect
@@ -81,61 +96,6 @@ def _xls_grid(book: Any, name: str) -> Grid:
     return [sheet.row_values(i) for i in range(sheet.nrows)]
 
 
-# ---------------------------------------------------------------- headings
-def column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-def letter_index(letters: str) -> int:
-    index = 0
-    for ch in letters.upper():
-        index = index * 26 + ord(ch) - 64
-    return index - 1
-
-
-def _text(cell: Any) -> str:
-    return cell.strip() if isinstance(cell, str) else ("" if cell is None else str(cell))
-
-
-def _heading_row(file: str, sheet: str, grid: Grid, mapping: ReturnMapping) -> int:
-    for i, row in enumerate(grid[:HEADER_SEARCH_ROWS]):
-        cells = {_text(c) for c in row}
-        if all(h in cells for h in mapping.header_contains):
-            return i
-    raise LayoutError(
-        file, None, f"sheet {sheet!r}: no heading row with {', '.join(mapping.header_contains)}"
-    )
-
-
-def _headings(grid: Grid, row: int, group_row: bool) -> dict[str, int]:
-    """Heading -> column index; with a group row, also "Group / Heading" (groups fill right)."""
-    out: dict[str, int] = {}
-    group = ""
-    above = grid[row - 1] if group_row and row > 0 else []
-    for j, cell in enumerate(grid[row]):
-        name = _text(cell)
-        if j < len(above) and _text(above[j]):
-            group = _text(above[j])
-        if name:
-            out.setdefault(name, j)
-            if group_row and group:
-                out.setdefault(f"{group} / {name}", j)
-    return out
-
-
-def _column(file: str, sheet: str, ref: str, headings: dict[str, int]) -> int:
-    if ref.startswith("letter:"):
-        return letter_index(ref.split(":", 1)[1])
-    if ref not in headings:
-        raise LayoutError(file, None, f"sheet {sheet!r}: no column {ref!r}")
-    return headings[ref]
-
-
 # ---------------------------------------------------------------- layouts
 def _provider_rows(
     grid: Grid, start: int, code_col: int, skip: str
@@ -143,7 +103,7 @@ def _provider_rows(
     pattern = re.compile(skip)
     for i in range(start, len(grid)):
         row = grid[i]
-        code = _text(row[code_col]) if code_col < len(row) else ""
+        code = cell_text(row[code_col]) if code_col < len(row) else ""
         if not pattern.fullmatch(code):
             yield i, row
 
@@ -151,15 +111,15 @@ def _provider_rows(
 def _read_wide(
     file: str, sheet: str, grid: Grid, mapping: ReturnMapping, metric: str, out: CandidateValues
 ) -> None:
-    hrow = _heading_row(file, sheet, grid, mapping)
-    heads = _headings(grid, hrow, False)
-    code_col = _column(file, sheet, mapping.code, heads)
-    name_col = _column(file, sheet, mapping.name, heads)
-    region_col = _column(file, sheet, mapping.region, heads) if mapping.region else None
+    hrow = heading_row(file, sheet, grid, mapping)
+    heads = headings(grid, hrow, False)
+    code_col = column_index(file, sheet, mapping.code, heads)
+    name_col = column_index(file, sheet, mapping.name, heads)
+    region_col = column_index(file, sheet, mapping.region, heads) if mapping.region else None
     first = letter_index(mapping.first_value_column or "A")
     days: list[tuple[int, date]] = []
     for j, cell in enumerate(grid[hrow][first:], start=first):
-        if _text(cell) == "":
+        if cell_text(cell) == "":
             continue
         day = heading_day(cell)
         if day is None:
@@ -169,32 +129,23 @@ def _read_wide(
                 f"sheet {sheet!r}: heading {cell!r} in column {column_letter(j)} is not a date",
             )
         days.append((j, day))
+    columns = [(j, Period(day, day), column_letter(j)) for j, day in days]  # once per column
     for i, row in _provider_rows(grid, hrow + 1, code_col, mapping.skip_codes):
-        code, name = _text(row[code_col]), _text(row[name_col])
-        region = _text(row[region_col]) if region_col is not None else ""
-        for j, day in days:
+        code, name = cell_text(row[code_col]), cell_text(row[name_col])
+        region = cell_text(row[region_col]) if region_col is not None else ""
+        for j, period, letter in columns:
             cell = row[j] if j < len(row) else ""
-            out.add(
-                code,
-                name,
-                region,
-                metric,
-                Period(day, day),
-                cell,
-                sheet,
-                f"{column_letter(j)}{i + 1}",
-                i + 1,
-            )
+            out.add(code, name, region, metric, period, cell, sheet, f"{letter}{i + 1}", i + 1)
 
 
 def _read_columns(
     file: str, sheet: str, grid: Grid, mapping: ReturnMapping, out: CandidateValues
 ) -> None:
-    hrow = _heading_row(file, sheet, grid, mapping)
-    heads = _headings(grid, hrow, mapping.group_row)
-    code_col = _column(file, sheet, mapping.code, heads)
-    name_col = _column(file, sheet, mapping.name, heads)
-    region_col = _column(file, sheet, mapping.region, heads) if mapping.region else None
+    hrow = heading_row(file, sheet, grid, mapping)
+    heads = headings(grid, hrow, mapping.group_row)
+    code_col = column_index(file, sheet, mapping.code, heads)
+    name_col = column_index(file, sheet, mapping.name, heads)
+    region_col = column_index(file, sheet, mapping.region, heads) if mapping.region else None
     metric_cols: list[tuple[str, int]] = []
     for m in mapping.metrics:
         found = [heads[h] for h in m.headings if h in heads]
@@ -206,7 +157,7 @@ def _read_columns(
             )
     fixed = _fixed_period(file, grid, mapping)
     period_col = (
-        _column(file, sheet, mapping.period.column, heads)
+        column_index(file, sheet, mapping.period.column, heads)
         if mapping.period.source == "column" and mapping.period.column
         else None
     )
@@ -217,8 +168,8 @@ def _read_columns(
                 file, i + 1, f"row has {len(row)} cells, {width + 1} expected (truncated file?)"
             )
         period = fixed or _row_period(file, i, row, period_col, mapping)
-        code, name = _text(row[code_col]), _text(row[name_col])
-        region = _text(row[region_col]) if region_col is not None else ""
+        code, name = cell_text(row[code_col]), cell_text(row[name_col])
+        region = cell_text(row[region_col]) if region_col is not None else ""
         for metric, j in metric_cols:
             out.add(
                 code,
@@ -233,12 +184,52 @@ def _read_columns(
             )
 
 
+def _read_long(
+    file: str, sheet: str, grid: Grid, mapping: ReturnMapping, out: CandidateValues
+) -> None:
+    """One value per row: the metric named in one column, the period (a day) in another."""
+    hrow = heading_row(file, sheet, grid, mapping)
+    heads = headings(grid, hrow, False)
+    code_col = column_index(file, sheet, mapping.code, heads)
+    name_col = column_index(file, sheet, mapping.name, heads)
+    region_col = column_index(file, sheet, mapping.region, heads) if mapping.region else None
+    metric_col = column_index(file, sheet, mapping.metric_column or "", heads)
+    value_col = column_index(file, sheet, mapping.value_column or "", heads)
+    period_col = column_index(file, sheet, mapping.period.column or "", heads)
+    metrics = {m.headings[0]: str(m.metric) for m in mapping.metrics}
+    width = max(code_col, name_col, region_col or 0, metric_col, value_col, period_col)
+    for i, row in _provider_rows(grid, hrow + 1, code_col, mapping.skip_codes):
+        if len(row) <= width:
+            raise LayoutError(
+                file, i + 1, f"row has {len(row)} cells, {width + 1} expected (truncated file?)"
+            )
+        label = cell_text(row[metric_col])
+        if label not in metrics:
+            raise LayoutError(
+                file,
+                i + 1,
+                f"{mapping.metric_column} {label!r} is not one of the mapping's: "
+                f"{', '.join(sorted(metrics))}",
+            )
+        out.add(
+            cell_text(row[code_col]),
+            cell_text(row[name_col]),
+            cell_text(row[region_col]) if region_col is not None else "",
+            metrics[label],
+            _row_period(file, i, row, period_col, mapping),
+            row[value_col],
+            sheet,
+            f"{column_letter(value_col)}{i + 1}",
+            i + 1,
+        )
+
+
 def _fixed_period(file: str, grid: Grid, mapping: ReturnMapping) -> Period | None:
     rule = mapping.period
     if rule.source != "label":
         return None
     for i, row in enumerate(grid[:HEADER_SEARCH_ROWS]):
-        texts = [_text(c) for c in row]
+        texts = [cell_text(c) for c in row]
         if rule.label in texts:
             rest = [t for t in texts[texts.index(rule.label) + 1 :] if t]
             period = period_from_text(rest[0] if rest else "", rule.pattern or "")
@@ -253,10 +244,15 @@ def _fixed_period(file: str, grid: Grid, mapping: ReturnMapping) -> Period | Non
 def _row_period(
     file: str, i: int, row: list[Any], col: int | None, mapping: ReturnMapping
 ) -> Period:
-    text = _text(row[col]) if col is not None else ""
-    period = period_from_text(text, mapping.period.pattern or "")
+    text = cell_text(row[col]) if col is not None else ""
+    if not mapping.period.pattern:  # a date: the period is that day
+        day = heading_day(text)
+        period = Period(day, day) if day else None
+    else:
+        period = period_from_text(text, mapping.period.pattern)
     if period is None:
-        raise LayoutError(file, i + 1, f"period {text!r} does not match {mapping.period.pattern!r}")
+        expected = mapping.period.pattern or "a date (YYYY-MM-DD)"
+        raise LayoutError(file, i + 1, f"period {text!r} does not match {expected!r}")
     return period
 
 
@@ -273,15 +269,15 @@ def read_stated_totals(
     if sheet not in book:
         raise LayoutError(path.name, None, f"no sheet {sheet!r}")
     grid = book[sheet]()
-    hrow = _heading_row(path.name, sheet, grid, mapping)
-    heads = _headings(grid, hrow, False)
-    code_col = _column(path.name, sheet, mapping.code, heads)
-    name_col = _column(path.name, sheet, mapping.name, heads)
+    hrow = heading_row(path.name, sheet, grid, mapping)
+    heads = headings(grid, hrow, False)
+    code_col = column_index(path.name, sheet, mapping.code, heads)
+    name_col = column_index(path.name, sheet, mapping.name, heads)
     first = letter_index(mapping.first_value_column or "A")
     days = [(j, heading_day(c)) for j, c in enumerate(grid[hrow][first:], start=first)]
     out: dict[tuple[str, date], float] = {}
     for row in grid[hrow + 1 :]:
-        code, label = _text(row[code_col]), _text(row[name_col])
+        code, label = cell_text(row[code_col]), cell_text(row[name_col])
         if code not in ("", "-"):
             break  # the provider rows have begun
         if label:

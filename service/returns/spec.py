@@ -1,7 +1,8 @@
 """The declarative format of return mappings (mappings/returns/*.yaml), parsed into typed objects.
 
 A return mapping names its dataset, the layout of the file (a wide sheet with one column per date,
-or one row per organisation with one column per metric), where the organisation code, name and
+one row per organisation with one column per metric, or long form: one row per organisation,
+metric and period), where the organisation code, name and
 stated region are, which sheet or column holds which metric (a term of the metric scheme, so an
 unknown metric fails when the mapping is read), and how the period is found. A new publication of
 a known layout is a new file name, or at most a new alternative column heading, here; never code.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +24,7 @@ from service.terms import MAPPINGS_DIR
 from service.vocab import NHSKG
 
 RETURN_MAPPINGS_DIR = MAPPINGS_DIR / "returns"
-LAYOUTS = ("wide-dates", "columns")
+LAYOUTS = ("wide-dates", "columns", "long")
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,8 @@ class ReturnMapping:
     regions: dict[str, str] = field(default_factory=dict)  # stated region name -> ODS code
     missing_markers: tuple[str, ...] = ()  # cell texts that mean "not reported" ("-")
     encoding: str = "utf-8"
+    metric_column: str | None = None  # long: the column naming the metric (as `sheets` keys)
+    value_column: str | None = None  # long: the column holding the value
     path: Path | None = None
 
     @property
@@ -88,7 +92,8 @@ def metric_term(name: str) -> URIRef:
 
 
 def _metrics(data: dict[str, Any]) -> tuple[MetricColumn, ...]:
-    if data["source"]["layout"] == "wide-dates":
+    if data["source"]["layout"] in ("wide-dates", "long"):
+        # wide-dates: sheet name -> metric; long: text of the metric column -> metric
         return tuple(
             MetricColumn(metric_term(metric), (sheet,)) for sheet, metric in data["sheets"].items()
         )
@@ -115,6 +120,8 @@ def parse_return_mapping(data: dict[str, Any], path: Path | None = None) -> Retu
         src = data["source"]
         if src["layout"] not in LAYOUTS:
             raise MappingError(f"{where}: layout must be one of {', '.join(LAYOUTS)}")
+        if src["layout"] == "long" and not (src.get("metric_column") and src.get("value_column")):
+            raise MappingError(f"{where}: a long layout names its metric_column and value_column")
         sheets = src.get("sheet", [])
         period = data["period"]
         cols = {k: _column_ref(v) for k, v in src["columns"].items()}
@@ -144,6 +151,8 @@ def parse_return_mapping(data: dict[str, Any], path: Path | None = None) -> Retu
             regions=dict(data.get("regions") or {}),
             missing_markers=tuple(src.get("missing_markers", ())),
             encoding=src.get("encoding", "utf-8"),
+            metric_column=src.get("metric_column"),
+            value_column=src.get("value_column"),
             path=path,
         )
     except KeyError as exc:
@@ -161,10 +170,15 @@ def load_return_mapping(name_or_path: str | Path) -> ReturnMapping:
 
 
 def all_return_mappings() -> list[ReturnMapping]:
-    return [
-        parse_return_mapping(yaml.safe_load(p.read_text()), p)
-        for p in sorted(RETURN_MAPPINGS_DIR.glob("*.yaml"))
-    ]
+    paths = sorted(RETURN_MAPPINGS_DIR.glob("*.yaml"))
+    return list(_parsed(tuple((p, p.stat().st_mtime_ns) for p in paths)))
+
+
+@lru_cache(maxsize=4)
+def _parsed(files: tuple[tuple[Path, int], ...]) -> tuple[ReturnMapping, ...]:
+    """Parsed once per set of files and modification times (parsing every YAML file took a
+    tenth of a daily batch's load)."""
+    return tuple(parse_return_mapping(yaml.safe_load(p.read_text()), p) for p, _ in files)
 
 
 def mapping_for(file_name: str) -> ReturnMapping:

@@ -20,6 +20,7 @@ from rdflib import RDF, XSD, Graph, URIRef
 from rdflib.term import Node
 
 from service.returns.context import BatchContext, return_shapes
+from service.returns.periods import day_array
 from service.validation.report import Finding
 from service.validation.shacl import SH, ontology_graph
 from service.vocab import NHSKG
@@ -112,7 +113,7 @@ def _connect(ctx: BatchContext) -> duckdb.DuckDBPyConnection:
         "org_iri": np.array(ctx.resolution.org_iri, dtype=object),
         "stated_region": np.array(v.region, dtype=object),
         "metric": np.array(v.metric, dtype=object),
-        "period_start": np.array(v.period_start, dtype="datetime64[D]").astype("datetime64[s]"),
+        "period_start": day_array(v.period_start),
         "value": np.array([x if x is not None else np.nan for x in v.value], dtype=np.float64),
         "raw": np.array(v.raw, dtype=object),
     }
@@ -135,9 +136,14 @@ def _connect(ctx: BatchContext) -> duckdb.DuckDBPyConnection:
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[tuple[object, ...]]) -> None:
-    if rows:
-        marks = ", ".join("?" * len(rows[0]))
-        con.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
+    """Rows in by column (DuckDB's executemany runs one statement per row: 0.2 s here)."""
+    if not rows:
+        return
+    names = [c[0] for c in con.execute(f"SELECT * FROM {table} LIMIT 0").description]
+    columns = {  # noqa: F841 (read by DuckDB's replacement scan below)
+        name: np.array([r[i] for r in rows], dtype=object) for i, name in enumerate(names)
+    }
+    con.execute(f"INSERT INTO {table} SELECT * FROM columns")
 
 
 @lru_cache(maxsize=1)

@@ -151,32 +151,46 @@ def area(code: str) -> URIRef:
     return ID[f"area/{str(code).strip().upper()}"]
 
 
-CURRENT_OPERATIONS = """
-SELECT ?op ?site ?from ?to WHERE {
-    ?op a nhskg:SiteOperation ; nhskg:operatedSite ?site ; nhskg:validFrom ?from .
+OPERATIONS_OF_SITE = """
+SELECT ?op ?site ?operator ?from ?to WHERE {
+    ?op a nhskg:SiteOperation ; nhskg:operatedSite ?site ; nhskg:operator ?operator ;
+        nhskg:validFrom ?from .
     OPTIONAL { ?op nhskg:validTo ?to }
+    FILTER NOT EXISTS { ?correction nhskg:corrects ?op }
 }"""
 
 
 @kind("move_site")
 def move_site(store: GraphStore, change: Change, out: CompiledChangeSet) -> None:
-    """The site is operated by `to` from `from`; operations running on that day end the day
-    before."""
+    """The site is operated by `to` from `from` (until `until`, if given). Another operator's
+    operation running on `from` ends the day before; one that starts later within the period
+    contradicts the move (a stale list) and is corrected (nhskg:corrects), never edited."""
     site_code, to_code = _need(change, "site", "to")
     start = _date(change, "from")
+    until = _date(change, "until") if change.fields.get("until") else None
     site, operator = org(site_code), org(to_code)
-    for row in store.select(CURRENT_OPERATIONS, site=site):
-        if row["from"] < start and (row["to"] is None or row["to"] >= start):
+    stale: list[URIRef] = []
+    for row in store.select(OPERATIONS_OF_SITE, site=site):
+        if row["operator"] == str(operator) or (until is not None and row["from"] > until):
+            continue
+        ends = row["to"]
+        if row["from"] < start and (ends is None or ends >= start):
             out.add(
                 change,
                 "from",
                 (URIRef(row["op"]), NHSKG.validTo, Literal(start - timedelta(days=1))),
             )
+        elif row["from"] >= start:
+            stale.append(URIRef(row["op"]))
     op = ID[f"site-operation/{site_code}/{to_code}/{start.isoformat()}"]
     out.add(change, "site", (op, RDF.type, NHSKG.SiteOperation))
     out.add(change, "site", (op, NHSKG.operatedSite, site))
     out.add(change, "to", (op, NHSKG.operator, operator))
     out.add(change, "from", (op, NHSKG.validFrom, Literal(start)))
+    if until is not None:
+        out.add(change, "until", (op, NHSKG.validTo, Literal(until)))
+    for corrected in stale:
+        out.add(change, "from", (op, NHSKG.corrects, corrected))
     out.affects |= {site, operator}
 
 

@@ -20,19 +20,22 @@ from rdflib.term import Node
 from service import __version__
 from service.loader import validate_candidate
 from service.mapping.spec import PROV
+from service.returns.numbers import NumbersStore
 from service.stewardship.changeset import (
     ChangeSet,
     ChangeSetError,
     CompiledChangeSet,
     compile_changeset,
 )
+from service.stewardship.effect import FigureEffect, FigureQuestion, figure_effect
 from service.store import PROVENANCE_GRAPH, GraphStore
 from service.terms import GRAPH, ID
 from service.validation.report import Finding, ValidationReport
 from service.vocab import NHSKG
 
-# Given a store and the graphs before and after, the roll-up rows that change.
-FigureEffect = Callable[[GraphStore, list[str], list[str]], list[dict[str, Any]]]
+# Given the current store and a scratch store holding the candidate graph too, the effect on a
+# figure (see service.stewardship.effect.figure_effect and effect_hook).
+EffectHook = Callable[[GraphStore, GraphStore], FigureEffect]
 
 
 @dataclass
@@ -40,7 +43,7 @@ class DryRun:
     changeset: ChangeSet
     report: ValidationReport
     added: dict[str, list[str]] = field(default_factory=dict)  # by organisation / area code
-    effect: list[dict[str, Any]] = field(default_factory=list)
+    effect: FigureEffect | None = None
     status: str = "valid"
 
     def text(self) -> str:
@@ -50,8 +53,8 @@ class DryRun:
         for code, triples in sorted(self.added.items()):
             lines.append(f"  {code}:")
             lines += [f"    + {t}" for t in triples]
-        for row in self.effect:
-            lines.append(f"  figure: {row}")
+        if self.effect is not None:
+            lines += self.effect.text()
         return "\n".join(lines)
 
 
@@ -59,13 +62,25 @@ def changeset_graph(changeset_id: str) -> str:
     return str(GRAPH[f"changeset/{changeset_id}"])
 
 
-def check(store: GraphStore, changeset: ChangeSet, effect: FigureEffect | None = None) -> DryRun:
-    """What applying the change set would do: findings, added triples, effect on figures."""
-    return _check(store, changeset, effect)[0]
+def effect_hook(numbers: NumbersStore, question: FigureQuestion) -> EffectHook:
+    """The hook `check` calls to compare a figure now and with the change set."""
+
+    def hook(current: GraphStore, candidate: GraphStore) -> FigureEffect:
+        return figure_effect(numbers, question, current, candidate)
+
+    return hook
+
+
+def check(store: GraphStore, changeset: ChangeSet, effect: EffectHook | None = None) -> DryRun:
+    """What applying the change set would do: findings, added triples, effect on figures. No
+    graph changes; the check itself is recorded in the provenance graph (for history)."""
+    dry, compiled = _check(store, changeset, effect)
+    store.record_provenance(_check_record(dry, compiled))
+    return dry
 
 
 def _check(
-    store: GraphStore, changeset: ChangeSet, effect: FigureEffect | None = None
+    store: GraphStore, changeset: ChangeSet, effect: EffectHook | None = None
 ) -> tuple[DryRun, CompiledChangeSet | None]:
     try:
         compiled = compile_changeset(store, changeset)
@@ -171,15 +186,29 @@ def _diff(compiled: CompiledChangeSet) -> dict[str, list[str]]:
     return dict(grouped)
 
 
-def _effect_of(
-    store: GraphStore, compiled: CompiledChangeSet, effect: FigureEffect
-) -> list[dict[str, Any]]:
-    """Compare figures now and with the change, on an in-memory copy: a dry run writes nothing."""
-    pending = str(GRAPH[f"pending/{compiled.changeset.id}"])
+def _effect_of(store: GraphStore, compiled: CompiledChangeSet, effect: EffectHook) -> FigureEffect:
+    """Compare figures now and with the change, the candidate on an in-memory copy: a dry run
+    writes nothing."""
     scratch = store.copy_in_memory()
-    before = scratch.current_graphs()
-    scratch.write_graph(pending, compiled.graph)
-    return effect(scratch, before, [*before, pending])
+    scratch.write_graph(str(GRAPH[f"pending/{compiled.changeset.id}"]), compiled.graph)
+    return effect(store, scratch)
+
+
+def _check_record(dry: DryRun, compiled: CompiledChangeSet | None) -> list[tuple[Node, Node, Node]]:
+    cs = dry.changeset
+    now = datetime.now(UTC)
+    activity = URIRef(changeset_graph(cs.id) + f"#check-{now.timestamp():.6f}")
+    triples: list[tuple[Node, Node, Node]] = [
+        (activity, RDF.type, NHSKG.ChangeSetCheck),
+        (activity, NHSKG.changeSetId, Literal(cs.id)),
+        (activity, PROV.wasAssociatedWith, Literal(cs.author)),
+        (activity, NHSKG.reason, Literal(cs.reason)),
+        (activity, NHSKG.checkOutcome, Literal(dry.status)),
+        (activity, PROV.startedAtTime, Literal(now)),
+        (activity, NHSKG.softwareVersion, Literal(__version__)),
+    ]
+    affects = compiled.affects if compiled is not None else set()
+    return triples + [(activity, NHSKG.affects, a) for a in affects]
 
 
 def _provenance(graph: str, compiled: CompiledChangeSet) -> list[tuple[Node, Node, Node, str]]:

@@ -11,11 +11,13 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
 from rdflib import OWL, RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.term import Node
 
-from service.terms import load_ontology, load_shapes
+from service.store import to_ox
+from service.terms import load_ontology, load_shapes, ontology_files
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 
@@ -38,6 +40,9 @@ _GROUP_BY = re.compile(r"\bGROUP\s+BY\b(?P<keys>.*?)(?:\bHAVING\b|\bORDER\b|$)",
 _THIS = re.compile(r"[?$]this\b")
 _TARGET_KINDS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
 _SELECT = re.compile(r"\bSELECT\b", re.I)
+# What a node shape may hold besides constraints (with none of those left it checks nothing).
+_NOT_CONSTRAINING = {RDF.type, SH.message, SH.severity, SH.name, SH.description, SH.deactivated}
+_NOT_CONSTRAINING |= {RDFS.label, RDFS.comment, *_TARGET_KINDS}
 
 
 @dataclass(frozen=True)
@@ -75,9 +80,14 @@ def shapes_graph() -> Graph:
     return load_shapes()
 
 
-@lru_cache(maxsize=1)
 def ontology_graph() -> Graph:
-    return load_ontology()
+    """The ontology, cached per set of files (extension files may be configured)."""
+    return _ontology_graph(tuple(ontology_files()))
+
+
+@lru_cache(maxsize=4)
+def _ontology_graph(files: tuple[Path, ...]) -> Graph:
+    return load_ontology(list(files))
 
 
 def sparql_constraints(shapes: Graph) -> list[SparqlConstraint]:
@@ -91,16 +101,28 @@ def fast_constraints(shapes: Graph) -> list[SparqlConstraint]:
     return [c for c in sparql_constraints(shapes) if c.unsafe is None and not c.deactivated]
 
 
-def core_shapes(shapes: Graph) -> Graph:
-    """The shapes graph without the constraints the whole-graph queries run, with property
-    shapes lifted to top level (see `liftable_property_shapes`)."""
+def core_shapes(shapes: Graph, compiled: set[tuple[Node, Node, Node]] | None = None) -> Graph:
+    """The shapes graph without the constraints the whole-graph queries run (the SPARQL-based
+    ones, and the `compiled` core ones: sh:property and sh:or links), with property shapes
+    lifted to top level (see `liftable_property_shapes`). A node shape left with no constraint
+    loses its targets too, so pySHACL does not visit its focus nodes for nothing."""
     fast = {(c.shape, c.node) for c in fast_constraints(shapes)}
-    lifted = liftable_property_shapes(shapes)
+    compiled = compiled or set()
+    kept = Graph()
+    for s, p, o in shapes:
+        if (p == SH.sparql and (s, o) in fast) or (s, p, o) in compiled:
+            continue
+        kept.add((s, p, o))
+    for shape in {s for s, _, _ in compiled} | {c.shape for c in fast_constraints(shapes)}:
+        if not any(p not in _NOT_CONSTRAINING for p in kept.predicates(shape, None)):
+            for kind in _TARGET_KINDS:
+                kept.remove((shape, kind, None))
+    lifted = liftable_property_shapes(kept)
     core = Graph()
     for prefix, namespace in shapes.namespaces():
-        core.bind(prefix, namespace)
-    for s, p, o in shapes:
-        if (p == SH.sparql and (s, o) in fast) or (p == SH.property and o in lifted):
+        core.bind(prefix, namespace)  # pySHACL's own messages name shapes by prefix
+    for s, p, o in kept:
+        if p == SH.property and o in lifted:
             continue
         core.add((s, p, o))
     for prop, holder in lifted.items():
@@ -187,6 +209,30 @@ def _in_list(shapes: Graph, shape: Node) -> bool:
 
 def _explicit_classes(shapes: Graph, shape: Node) -> tuple[URIRef, ...]:
     return tuple(sorted(_uris(shapes.objects(shape, SH.targetClass))))
+
+
+def has_targets(shapes: Graph) -> bool:
+    """Whether any shape has a target (without one, pySHACL has nothing to validate)."""
+    return any((None, kind, None) in shapes for kind in (*_TARGET_KINDS, SH.target)) or any(
+        isinstance(s, URIRef) and (s, RDF.type, RDFS.Class) in shapes
+        for s in shapes.subjects(RDF.type, SH.NodeShape)
+    )
+
+
+def target_pattern(targets: Targets) -> str:
+    """A SPARQL group binding ?this to every focus node of the targets, as pySHACL finds them
+    (instances of a target class or its subclasses, target nodes, subjects or objects of)."""
+    rdf_type = f"<{RDF.type}>"
+    subclass = f"<{RDFS.subClassOf}>"
+    branches = [f"?this {rdf_type}/{subclass}* <{c}> ." for c in targets.classes]
+    branches += [f"BIND({to_ox(n)} AS ?this)" for n in targets.nodes]
+    branches += [f"?this <{p}> ?_targetObject ." for p in targets.subjects_of]
+    branches += [f"?_targetSubject <{p}> ?this ." for p in targets.objects_of]
+    return " UNION ".join(f"{{ {b} }}" for b in branches)
+
+
+def targets_of(shapes: Graph, shape: Node) -> Targets:
+    return _targets(shapes, shape)
 
 
 def _targets(shapes: Graph, shape: Node) -> Targets:

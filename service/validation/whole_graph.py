@@ -20,7 +20,7 @@ from rdflib import RDF, BNode, Graph, Literal
 from rdflib.term import Node
 
 from service.store import to_ox, to_rdflib
-from service.validation.rulebook import SH, SparqlConstraint, Targets
+from service.validation.rulebook import SH, SparqlConstraint, target_pattern
 
 # The projection of the query's (only) SELECT, and the brace that opens its WHERE group.
 _HEAD = re.compile(
@@ -56,6 +56,14 @@ def data_store(graphs: Iterable[Graph]) -> ox.Store:
     return store
 
 
+def rdflib_graph(store: ox.Store) -> Graph:
+    """The default graph of an in-memory store as an rdflib graph (for shapes left to pySHACL)."""
+    graph = Graph()
+    for quad in store.quads_for_pattern(None, None, None, ox.DefaultGraph()):
+        graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
+    return graph
+
+
 def projects_this(constraint: SparqlConstraint) -> bool:
     """Whether the constraint's own SELECT returns $this. pySHACL fills {$this} in messages only
     then (it fills templates from the solution), so the fast path does the same."""
@@ -72,7 +80,7 @@ def whole_graph_query(constraint: SparqlConstraint) -> str:
     rewritten = (
         constraint.select[: head.start()]
         + f"SELECT {head.group('modifier') or ''}{projection} WHERE {{\n"
-        + f"  {{ SELECT DISTINCT ?this WHERE {{ {_target_pattern(constraint.targets)} }} }}\n"
+        + f"  {{ SELECT DISTINCT ?this WHERE {{ {target_pattern(constraint.targets)} }} }}\n"
         + constraint.select[head.end() :]
     )
     prefixes = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in constraint.prefixes.items())
@@ -121,16 +129,6 @@ def _format(message: str, fill: dict[str, Node]) -> str:
     for name, node in fill.items():
         message = re.sub(f"{{[?$]{name}}}", str(node), message)
     return message
-
-
-def _target_pattern(targets: Targets) -> str:
-    rdf_type = f"<{RDF.type}>"
-    subclass = "<http://www.w3.org/2000/01/rdf-schema#subClassOf>"
-    branches = [f"?this {rdf_type}/{subclass}* <{c}> ." for c in targets.classes]
-    branches += [f"BIND({to_ox(n)} AS ?this)" for n in targets.nodes]
-    branches += [f"?this <{p}> ?_targetObject ." for p in targets.subjects_of]
-    branches += [f"?_targetSubject <{p}> ?this ." for p in targets.objects_of]
-    return " UNION ".join(f"{{ {b} }}" for b in branches)
 
 
 def add_to_report(results_graph: Graph, shapes: Graph, results: list[SparqlResult]) -> None:

@@ -8,9 +8,11 @@ from strawberry.types import Info
 
 from service.api.graphql.context import Context
 from service.api.graphql.errors import UserError
+from service.api.graphql.figure_effect import FigureEffectResult, FigureInput
 from service.api.graphql.iris import iri_field, term
+from service.geography.assign import UnknownAreaType
 from service.stewardship.changeset import ChangeSet, ChangeSetError, parse_changeset
-from service.stewardship.workflow import DryRun, apply, check, revert
+from service.stewardship.workflow import DryRun, apply, check, effect_hook, revert
 from service.validation.report import Finding
 
 
@@ -42,6 +44,9 @@ class ChangeSetResult:
     status: str = strawberry.field(description="valid, rejected or applied.")
     findings: list[ValidationFinding]
     diff: list[ChangeSetDiff]
+    effect: FigureEffectResult | None = strawberry.field(
+        default=None, description="The effect on the figure asked for (checkChangeSet only)."
+    )
 
     @classmethod
     def of(cls, dry: DryRun) -> ChangeSetResult:
@@ -50,6 +55,7 @@ class ChangeSetResult:
             status=dry.status,
             findings=[ValidationFinding.of(f) for f in dry.report.findings],
             diff=[ChangeSetDiff(about=k, added=v) for k, v in sorted(dry.added.items())],
+            effect=FigureEffectResult.of(dry.effect) if dry.effect is not None else None,
         )
 
 
@@ -64,10 +70,23 @@ def _parse(text: str) -> ChangeSet:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Dry run of a change set (YAML): findings and diff.")
-    def check_change_set(self, info: Info, change_set: str) -> ChangeSetResult:
+    @strawberry.mutation(
+        description="Dry run of a change set (YAML): findings, diff and, given a figure, the "
+        "roll-up rows it would change."
+    )
+    def check_change_set(
+        self, info: Info, change_set: str, figure: FigureInput | None = None
+    ) -> ChangeSetResult:
         context: Context = info.context
-        return ChangeSetResult.of(check(context.reference.store, _parse(change_set)))
+        hook = None
+        if figure is not None:
+            if context.numbers is None:
+                raise UserError("no numbers store to compute figures from", "Load a return.")
+            hook = effect_hook(context.numbers, figure.question())
+        try:
+            return ChangeSetResult.of(check(context.reference.store, _parse(change_set), hook))
+        except UnknownAreaType as exc:
+            raise UserError(str(exc)) from exc
 
     @strawberry.mutation(description="Apply a change set (YAML) if every rule holds.")
     def apply_change_set(self, info: Info, change_set: str) -> ChangeSetResult:

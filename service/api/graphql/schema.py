@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 from strawberry.fastapi import GraphQLRouter
 from strawberry.types import Info
 
-from service.api.graphql import resolvers
+from service.api.graphql import numbers_resolvers, resolvers
 from service.api.graphql.context import Context
 from service.api.graphql.errors import should_mask
 from service.api.graphql.lookup_types import LookupResult
 from service.api.graphql.mutations import Mutation
+from service.api.graphql.numbers_types import Metric, Observation
+from service.api.graphql.rollup_types import RestateInput, RollupMethod, RollupResult
+from service.api.graphql.steward_queue import StewardQueueItem, steward_queue
 from service.api.graphql.types import (
     GeographicArea,
     GeographyType,
@@ -27,6 +30,8 @@ from service.api.graphql.types import (
     Trust,
 )
 from service.reference import ReferenceData
+from service.returns.codes import Successions, graph_successions
+from service.returns.numbers import NumbersStore
 
 SDL_FILE = Path(__file__).with_name("schema.graphql")
 MAX_DEPTH = 10
@@ -62,6 +67,20 @@ class Query:
     ) -> LookupResult:
         return resolvers.lookup(info, code, geography_type, as_of, method)
 
+    @strawberry.field(
+        description="What needs a steward's decision: unregistered providers, retired codes "
+        "in returns, successions of no stated type, trusts whose placement methods conflict "
+        "(on asOf, default today, in areas of areaType)."
+    )
+    def steward_queue(
+        self,
+        info: Info,
+        kinds: list[str] | None = None,
+        area_type: str = "LRF",
+        as_of: dt.date | None = None,
+    ) -> list[StewardQueueItem]:
+        return steward_queue(info, kinds, area_type, as_of)
+
     @strawberry.field(description="The organisation with this ODS code.")
     def organisation(self, info: Info, code: str) -> Organisation:
         return resolvers.organisation(info, code)
@@ -76,6 +95,50 @@ class Query:
     ) -> OrganisationConnection:
         return resolvers.organisations(info, filter, first, after)
 
+    @strawberry.field(description="Metrics of the ontology's metric scheme.")
+    def metrics(self, info: Info) -> list[Metric]:
+        return numbers_resolvers.metrics(info.context)
+
+    @strawberry.field(
+        description="Reported values of one organisation (old codes as reported), optionally of "
+        "one metric (see metrics) and between two dates, oldest first, with their batch."
+    )
+    def observations(
+        self,
+        info: Info,
+        org: str,
+        metric: str | None = None,
+        start: Annotated[dt.date | None, strawberry.argument(name="from")] = None,
+        end: Annotated[dt.date | None, strawberry.argument(name="to")] = None,
+        first: Annotated[
+            int | None, strawberry.argument(description="At most this many (default: page cap).")
+        ] = None,
+    ) -> list[Observation]:
+        return numbers_resolvers.observations(info.context, org, metric, start, end, first)
+
+    @strawberry.field(
+        description="A metric (see metrics) summed into areas of a geography type (see "
+        "geographyTypes) on a date, or from and to: a stock gives a time series per area, a "
+        "flow one total per area (or a series with series: true). Values are placed by method "
+        "(RETURN_STATED: the region the return states; NHS_REGION only) and kept with their "
+        "reporting organisations or restated to those of a date. Scope comes from the request."
+    )
+    def rollup(
+        self,
+        info: Info,
+        metric: str,
+        by: str,
+        date: dt.date | None = None,
+        start: Annotated[dt.date | None, strawberry.argument(name="from")] = None,
+        end: Annotated[dt.date | None, strawberry.argument(name="to")] = None,
+        restate: RestateInput | None = None,
+        method: RollupMethod = RollupMethod.SITES,
+        series: bool = False,
+    ) -> RollupResult:
+        return numbers_resolvers.rollup_field(
+            info.context, metric, by, date, start, end, restate, method, series
+        )
+
 
 # Factories, so each request gets fresh extension state.
 EXTENSIONS: list[Any] = [
@@ -89,9 +152,18 @@ schema = strawberry.Schema(
 )
 
 
-def graphql_router(reference: ReferenceData, max_page_size: int) -> GraphQLRouter:
+def graphql_router(
+    reference: ReferenceData, max_page_size: int, numbers: NumbersStore | None = None
+) -> GraphQLRouter:
+    successions: Successions = graph_successions(reference.store)
+
     async def context() -> Context:
-        return Context(reference=reference, max_page_size=max_page_size)
+        return Context(
+            reference=reference,
+            max_page_size=max_page_size,
+            numbers=numbers,
+            successions=successions,
+        )
 
     return GraphQLRouter(schema, context_getter=context, graphql_ide="graphiql")
 

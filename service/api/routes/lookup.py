@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import date
-from typing import Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 
 from service.lookup import Lookup, LookupFailure
 
@@ -37,22 +36,28 @@ def parse_day(value: str | None) -> date:
 
 
 @router.get("/lookup/{code}/{geography_type}")
-def lookup(
+async def lookup(
     request: Request,
     code: str,
     geography_type: str,
     as_of: str | None = Query(default=None, alias="asOf", description="YYYY-MM-DD; default today"),
     method: str = Query(default="SITES", description="SITES, HEADQUARTERS, CATCHMENT, ODS_STATED"),
-) -> dict[str, Any]:
+) -> Response:
     """Primary area, all areas with shares, the method, and the organisation(s) the code
     resolved to on that date (with the succession events when the code was an old one)."""
     service: Lookup = request.app.state.lookup
     day = parse_day(as_of)
+    area_type = geography_type.upper()
     try:
-        answer = service.lookup(code, geography_type.upper(), day, method)
+        if service.is_quick(area_type):  # built timelines: no need for a worker thread
+            answer = service.lookup(code, area_type, day, method)
+        else:  # may work out timelines first (tens of milliseconds): off the event loop
+            answer = await run_in_threadpool(service.lookup, code, area_type, day, method)
     except LookupFailure as exc:
         raise HTTPException(
             STATUS_CODES.get(exc.status, 400),
             detail={"status": exc.status, "message": exc.message, **exc.details},
         ) from exc
-    return asdict(answer)
+    # Serialised here, not by FastAPI's response model: the answer is plain JSON already, and
+    # validating it again would cost more than the lookup (the apps call this a lot).
+    return Response(answer.to_json(), media_type="application/json")

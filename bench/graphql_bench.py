@@ -1,0 +1,179 @@
+"""GraphQL over loopback HTTP: a national roll-up by LRF (COVID-19 beds occupied, placed by HQ)
+for one date and for a 90-day range, against a real uvicorn server in its own process on the
+national data (bench/graphql_env.py). Latency p50/p99 of sequential requests, then requests/s
+with several concurrent clients.
+
+`NHSKG_GRAPHQL_BENCH_ENV=DIR` reuses an environment built earlier (`python -m bench.graphql_env
+DIR`); otherwise it is built in the scratch directory (a national load: minutes)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.core import ROOT, Context, Row, benchmark, row
+
+QUERY = """query($from: Date!, $to: Date!) {
+  rollup(metric: "BedsOccupiedCovid", by: "LRF", from: $from, to: $to, method: HEADQUARTERS) {
+    rows { area { code name } periodStart value coverage { reported expected } }
+    unmapped { code value } } }"""
+CASES = {
+    "one date": {"from": "2020-04-15", "to": "2020-04-15"},
+    "90 days": {"from": "2020-04-01", "to": "2020-06-29"},
+}
+SEQUENTIAL = {"one date": 200, "90 days": 40}
+CONCURRENT_CLIENTS = 4
+THROUGHPUT_SECONDS = 8.0
+# Building the reference indexes of the national store takes about 35 s of CPU; on a shared
+# machine the wall time can be several minutes.
+SERVER_START_S = 900
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _start_server(env: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bench.graphql_bench", str(env), str(port)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + SERVER_START_S
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError((proc.stderr.read() if proc.stderr else b"").decode()[-500:])
+        try:
+            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                return proc, url
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError(f"server did not start in {SERVER_START_S} s")
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def _post(client: httpx.Client, url: str, variables: dict[str, str]) -> dict[str, Any]:
+    body = client.post(f"{url}/graphql", json={"query": QUERY, "variables": variables}).json()
+    if "errors" in body:
+        raise RuntimeError(str(body["errors"])[:300])
+    return dict(body["data"]["rollup"])
+
+
+def _throughput(url: str, variables: dict[str, str]) -> float:
+    done = [0] * CONCURRENT_CLIENTS
+    stop = time.perf_counter() + THROUGHPUT_SECONDS
+
+    def client(i: int) -> None:
+        with httpx.Client(timeout=60) as c:
+            while time.perf_counter() < stop:
+                _post(c, url, variables)
+                done[i] += 1
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(CONCURRENT_CLIENTS)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sum(done) / (time.perf_counter() - started)
+
+
+def measure(url: str) -> list[Row]:
+    rows: list[Row] = []
+    with httpx.Client(timeout=60) as client:
+        for name, variables in CASES.items():
+            answer = _post(client, url, variables)  # warm-up, and what the answer holds
+            note = f"{len(answer['rows'])} rows, {len(answer['unmapped'])} unmapped values"
+            times = []
+            for _ in range(SEQUENTIAL[name]):
+                start = time.perf_counter()
+                _post(client, url, variables)
+                times.append((time.perf_counter() - start) * 1000)
+            rows.append(
+                row(
+                    f"GraphQL rollup by LRF, {name}: p50",
+                    _percentile(times, 0.5),
+                    "ms",
+                    note=f"{len(times)} sequential requests; {note}",
+                )
+            )
+            rows.append(row(f"GraphQL rollup by LRF, {name}: p99", _percentile(times, 0.99), "ms"))
+            rate = _throughput(url, variables)
+            rows.append(
+                row(
+                    f"GraphQL rollup by LRF, {name}: throughput",
+                    rate,
+                    "req/s",
+                    note=f"{CONCURRENT_CLIENTS} concurrent clients, {THROUGHPUT_SECONDS:.0f} s",
+                )
+            )
+    return rows
+
+
+@benchmark("graphql")
+def graphql_bench(ctx: Context) -> list[Row]:
+    from bench.graphql_env import build
+
+    env = Path(os.environ.get("NHSKG_GRAPHQL_BENCH_ENV", str(ctx.scratch / "graphql-national")))
+    started = time.perf_counter()
+    try:
+        build(env, ctx.data_dir)
+    except Exception as exc:  # a failed set-up is a row that says why, not a crashed bench
+        return [row("GraphQL rollup by LRF", None, "ms", note=f"set-up failed: {exc}")]
+    rows = [
+        row(
+            "GraphQL bench set-up (national data; reused if built)",
+            time.perf_counter() - started,
+            "s",
+        )
+    ]
+    started = time.perf_counter()
+    proc, url = _start_server(env)
+    rows.append(
+        row("GraphQL server start (app and reference indexes)", time.perf_counter() - started, "s")
+    )
+    try:
+        rows += measure(url)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    return rows
+
+
+def serve(env: Path, port: int) -> None:
+    """The server process: the app over the environment's store and numbers, under uvicorn."""
+    import uvicorn
+
+    from service.api.app import create_app
+    from service.config import Settings
+    from service.returns.numbers import NumbersStore
+    from service.store import GraphStore
+
+    app = create_app(
+        Settings(store_path=None, numbers_path=None),
+        store=GraphStore(env / "store", read_only=True),
+        numbers=NumbersStore(env / "numbers.duckdb"),
+    )
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+
+
+if __name__ == "__main__":
+    serve(Path(sys.argv[1]), int(sys.argv[2]))

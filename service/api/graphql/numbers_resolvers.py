@@ -1,0 +1,256 @@
+"""Resolvers over the numbers store: metrics, observations and roll-ups. Metrics and geography
+types are validated against the ontology (no list of either lives in Python); every bad input is
+a user error that says what was wrong and what would be right."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from service.api.graphql.context import Context
+from service.api.graphql.errors import UserError
+from service.api.graphql.numbers_types import Batch, Metric, Observation
+from service.api.graphql.resolvers import require_area_type
+from service.api.graphql.rollup_shape import result_of
+from service.api.graphql.rollup_types import RestateInput, RollupMethod, RollupResult
+from service.reference.metrics import MetricTerm
+from service.returns.numbers import NumbersStore
+from service.rollup.engine import RollupError, rollup
+from service.rollup.model import AS_REPORTED, Method, Restate, Scope, to_organisations_at
+
+
+def metrics(context: Context) -> list[Metric]:
+    return [Metric.of(m) for m in context.reference.metrics.by_key.values()]
+
+
+def require_metric(context: Context, key: str) -> MetricTerm:
+    found = context.reference.metrics.find(key)
+    if found is None:
+        known = ", ".join(context.reference.metrics.by_key)
+        raise UserError(f"unknown metric {key!r}", f"Known metrics: {known} (query metrics).")
+    return found
+
+
+def require_numbers(context: Context) -> NumbersStore:
+    if context.numbers is None:
+        raise UserError(
+            "no numbers store is configured", "Set NHSKG_NUMBERS and load a return first."
+        )
+    return context.numbers
+
+
+def held_range(numbers: NumbersStore, metric: MetricTerm) -> tuple[dt.date, dt.date] | None:
+    found = (
+        numbers.con.cursor()
+        .execute(
+            "SELECT min(period_start), max(period_start) FROM reported_value WHERE metric = ?",
+            [metric.iri],
+        )
+        .fetchone()
+    )
+    return (found[0], found[1]) if found and found[0] is not None else None
+
+
+def check_held(numbers: NumbersStore, metric: MetricTerm, start: dt.date, end: dt.date) -> None:
+    """A request wholly outside the dates held is an error naming the range held."""
+    held = held_range(numbers, metric)
+    if held is None:
+        raise UserError(f"no values of {metric.key} are loaded", "Load a return that reports it.")
+    if end < held[0] or start > held[1]:
+        raise UserError(
+            f"{metric.key} has no values from {start} to {end}",
+            f"Values are held from {held[0]} to {held[1]}.",
+        )
+
+
+def _when(
+    date: dt.date | None, start: dt.date | None, end: dt.date | None
+) -> tuple[dt.date, dt.date]:
+    if date is not None and (start is not None or end is not None):
+        raise UserError("give either date or from and to, not both", "date: one day.")
+    if date is not None:
+        return date, date
+    if start is None or end is None:
+        raise UserError(
+            "a roll-up needs a date, or both from and to",
+            'Add date: "2020-05-01", or from: "2020-04-01", to: "2020-04-30".',
+        )
+    if start > end:
+        raise UserError(f"from ({start}) is after to ({end})", "Swap them.")
+    return start, end
+
+
+def _restate(restate: RestateInput | None) -> Restate:
+    if restate is None or restate.as_reported:
+        return AS_REPORTED
+    at = restate.to_organisations_at
+    if at is None or not isinstance(at, dt.date):
+        raise UserError("asReported: false needs toOrganisationsAt", "Give toOrganisationsAt.")
+    return to_organisations_at(at)
+
+
+def _placed(numbers: NumbersStore, method: Method, area_type: str) -> None:
+    """The placement table must hold the method and type asked for (it is materialised when the
+    reference data changes, never per request)."""
+    if method == Method.RETURN_STATED:
+        return
+    found = (
+        numbers.con.cursor()
+        .execute(
+            "SELECT count(*) FROM org_area WHERE method = ? AND area_type = ?",
+            [method.value, area_type],
+        )
+        .fetchone()
+    )
+    if not found or not found[0]:
+        have = (
+            numbers.con.cursor()
+            .execute("SELECT DISTINCT method || ' by ' || area_type FROM org_area ORDER BY 1")
+            .fetchall()
+        )
+        listed = ", ".join(r[0] for r in have) or "none"
+        raise UserError(
+            f"no placements by {method.value} in {area_type} areas are materialised",
+            f"Materialised: {listed}; or use method RETURN_STATED with by NHS_REGION.",
+        )
+
+
+def rollup_field(
+    context: Context,
+    metric: str,
+    by: str,
+    date: dt.date | None,
+    start: dt.date | None,
+    end: dt.date | None,
+    restate: RestateInput | None,
+    method: RollupMethod,
+    series: bool,
+) -> RollupResult:
+    term = require_metric(context, metric)
+    area_type = require_area_type(context, by)
+    first, last = _when(date, start, end)
+    numbers = require_numbers(context)
+    check_held(numbers, term, first, last)
+    how = Method(method.value)
+    _placed(numbers, how, area_type)
+    scope = Scope(context.scope.kind.value, context.scope.code)
+    try:
+        result = rollup(
+            numbers,
+            term.iri,
+            area_type,
+            (first, last) if first != last else first,
+            how,
+            _restate(restate),
+            scope,
+            successions=context.successions,
+            series=series,
+        )
+    except RollupError as exc:
+        raise UserError(str(exc), "See the method's description in the schema.") from exc
+    if len(result.rows) > context.max_rollup_rows:
+        raise UserError(
+            f"the roll-up has {len(result.rows)} rows, more than the "
+            f"{context.max_rollup_rows} one answer may hold",
+            "Ask for a shorter range or a larger geography type.",
+        )
+    return result_of(context, result, term, method)
+
+
+OBSERVATIONS = """
+SELECT v.org_code, v.reported_code, v.metric, v.period_start, v.period_end, v.value,
+       v.stated_region, v.sheet, v.cell, b.batch_id, b.publication, b.file, b.sha256,
+       b.loaded_at, b.status
+FROM reported_value v JOIN batch b USING (batch_id)
+WHERE (v.org_code = $code OR v.reported_code = $code)
+  AND ($metric IS NULL OR v.metric = $metric)
+  AND v.period_start BETWEEN $start AND $end
+ORDER BY v.period_start, v.metric
+LIMIT $limit"""
+
+
+def observations(
+    context: Context,
+    org: str,
+    metric: str | None,
+    start: dt.date | None,
+    end: dt.date | None,
+    first: int | None,
+) -> list[Observation]:
+    first = context.max_page_size if first is None else first
+    if not 0 < first <= context.max_page_size:
+        raise UserError(
+            f"first must be between 1 and {context.max_page_size}, not {first}",
+            "Narrow from and to (or pick one metric) to see fewer at a time.",
+        )
+    if start is not None and end is not None and start > end:
+        raise UserError(f"from ({start}) is after to ({end})", "Swap them.")
+    term = require_metric(context, metric) if metric is not None else None
+    numbers = require_numbers(context)
+    code = _organisation_code(context, numbers, org, start, end)
+    params: dict[str, Any] = {
+        "code": code,
+        "metric": term.iri if term else None,
+        "start": start or dt.date.min,
+        "end": end or dt.date.max,
+        "limit": first,
+    }
+    rows = numbers.con.cursor().execute(OBSERVATIONS, params).fetchall()
+    metrics = context.reference.metrics
+    out = []
+    for r in rows:
+        found = metrics.by_iri(r[2])
+        if found is None:  # a value of a metric the ontology no longer defines: not shown
+            continue
+        batch = Batch(
+            id=r[9], publication=r[10], file=r[11], sha256=r[12], loaded_at=r[13], status=r[14]
+        )
+        out.append(
+            Observation(
+                code=r[0],
+                reported_code=r[1],
+                metric=Metric.of(found),
+                period_start=r[3],
+                period_end=r[4],
+                value=r[5],
+                stated_region=r[6],
+                sheet=r[7],
+                cell=r[8],
+                batch=batch,
+            )
+        )
+    return out
+
+
+def _organisation_code(
+    context: Context, numbers: NumbersStore, org: str, start: dt.date | None, end: dt.date | None
+) -> str:
+    """The code to look values up by; an organisation the reference knows must have been open
+    during part of the range asked for."""
+    code = org.strip().upper()
+    record = context.reference.organisations.find(code)
+    if record is None:  # unregistered providers report too, under their own codes
+        found = (
+            numbers.con.cursor()
+            .execute(
+                "SELECT count(*) FROM reported_value WHERE org_code = ? OR reported_code = ?",
+                [code, code],
+            )
+            .fetchone()
+        )
+        if not found or not found[0]:
+            near = context.reference.organisations.near_matches(code)
+            hint = f"Near matches: {', '.join(near)}." if near else "Check the ODS code."
+            raise UserError(f"unknown organisation code {code!r}", hint)
+        return code
+    if end is not None and record.open_date is not None and end < record.open_date:
+        raise UserError(
+            f"{code} did not exist before {record.open_date} (asked up to {end})",
+            "Ask from its open date, or for its predecessors' codes.",
+        )
+    if start is not None and record.close_date is not None and start > record.close_date:
+        raise UserError(
+            f"{code} closed on {record.close_date} (asked from {start})",
+            "Ask for the organisations that carried it on.",
+        )
+    return code

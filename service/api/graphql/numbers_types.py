@@ -1,0 +1,98 @@
+"""GraphQL types of the metric scheme and reported values (observations with their batch)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import strawberry
+from strawberry.types import Info
+
+from service.api.graphql.iris import RDFS_LABEL, iri_field, term
+from service.api.graphql.types import Organisation, organisation_of
+from service.reference.metrics import MetricTerm
+
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+
+
+@strawberry.type(description="A way of combining a metric's values (nhskg:AggregationScheme).")
+class Aggregation:
+    key: str = iri_field(term("validAggregation"), "Local name of the ontology concept.")
+    label: str = iri_field(RDFS_LABEL, "What it does.")
+
+
+@strawberry.type(description="The dates a metric has values for in the numbers store.")
+class PeriodRange:
+    first: dt.date = iri_field(term("firstPeriod"), "First period start held.")
+    last: dt.date = iri_field(term("lastPeriod"), "Last period start held.")
+    value_count: int = iri_field(term("valueCount"), "Values held.")
+
+
+@strawberry.type(description="A metric of the ontology's metric scheme (nhskg:Metric).")
+class Metric:
+    key: str = iri_field(term("metric"), "Local name of the term: the `metric` argument.")
+    iri: str = iri_field(term("Metric"), "IRI of the metric.")
+    label: str = iri_field(SKOS + "prefLabel", "Preferred label.")
+    definition: str = iri_field(SKOS + "definition", "What it counts or measures.")
+    unit: str = iri_field(term("unitOfMeasure"), "What one unit is (beds, attendances...).")
+    kind: str = iri_field(
+        term("measureKind"), "Stock (never summed over time) or Flow (sums over time)."
+    )
+    aggregations: list[Aggregation] = iri_field(
+        term("validAggregation"), "The aggregations that give a meaningful number."
+    )
+
+    @classmethod
+    def of(cls, m: MetricTerm) -> Metric:
+        return cls(
+            key=m.key,
+            iri=m.iri,
+            label=m.label,
+            definition=m.definition,
+            unit=m.unit,
+            kind=m.kind,
+            aggregations=[Aggregation(key=k, label=label) for k, label in m.aggregations],
+        )
+
+    @strawberry.field(
+        description="Dates held for this metric (null when none are loaded).",
+        metadata={"iri": term("firstPeriod")},
+    )
+    async def held(self, info: Info) -> PeriodRange | None:
+        found = await info.context.held.load(self.iri)
+        if found is None:
+            return None
+        return PeriodRange(first=found[0], last=found[1], value_count=found[2])
+
+
+@strawberry.type(description="A load of one publication file (nhskg:ReturnBatch, PROV-O).")
+class Batch:
+    id: str = iri_field(term("ReturnBatch"), "Batch identifier.")
+    publication: str = iri_field(term("batchOf"), "The publication it loaded.")
+    file: str = iri_field("http://www.w3.org/ns/prov#wasDerivedFrom", "The file it was read from.")
+    sha256: str = iri_field(term("sha256"), "SHA-256 of the file.")
+    loaded_at: dt.datetime = iri_field(
+        "http://www.w3.org/ns/prov#startedAtTime", "When it was loaded."
+    )
+    status: str = strawberry.field(description="current, or superseded by a later load.")
+
+
+@strawberry.type(description="One reported value (nhskg:ReportedValue) with its provenance.")
+class Observation:
+    code: str = iri_field(term("reportingOrganisation"), "ODS code it counts for (restated).")
+    reported_code: str = iri_field(term("reportedCode"), "The code the return used.")
+    metric: Metric = iri_field(term("metric"), "What was measured.")
+    period_start: dt.date = iri_field(term("periodStart"), "First day of the period.")
+    period_end: dt.date = iri_field(term("periodEnd"), "Last day of the period.")
+    value: float = iri_field(term("reportedValue"), "The value as published.")
+    stated_region: str = iri_field(term("statedRegion"), "The region the return states.")
+    sheet: str | None = strawberry.field(description="Sheet of the source file.")
+    cell: str | None = strawberry.field(description="Cell of the source file.")
+    batch: Batch = iri_field(term("inBatch"), "The load it came from.")
+
+    @strawberry.field(
+        description="The organisation, if the reference data knows it.",
+        metadata={"iri": term("reportingOrganisation")},
+    )
+    async def organisation(self, info: Info) -> Organisation | None:
+        record = await info.context.organisations.load(self.code)
+        return organisation_of(record) if record else None

@@ -1,0 +1,110 @@
+"""GraphQL types of a roll-up: rows per area (and period), contributors, coverage, unmapped."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum
+
+import strawberry
+from strawberry.types import Info
+
+from service.api.graphql.iris import iri_field, term
+from service.api.graphql.numbers_types import Metric
+from service.api.graphql.types import GeographicArea, GeographyType, Organisation, organisation_of
+
+
+@strawberry.enum(description="How an organisation is placed in areas.")
+class RollupMethod(Enum):
+    SITES = "SITES"
+    HEADQUARTERS = "HEADQUARTERS"
+    CATCHMENT = "CATCHMENT"
+    ODS_STATED = "ODS_STATED"
+    RETURN_STATED = "RETURN_STATED"
+
+
+@strawberry.input(
+    one_of=True,
+    description="Give exactly one: asReported: true (each value stays with the organisation "
+    "that reported it) or toOrganisationsAt: a date (values move to the organisations that "
+    "carry the reporting ones on at that date).",
+)
+class RestateInput:
+    as_reported: bool | None = strawberry.UNSET
+    to_organisations_at: dt.date | None = strawberry.UNSET
+
+
+@strawberry.type(description="One organisation's part of an area's figure.")
+class Contributor:
+    code: str = iri_field(term("reportingOrganisation"), "ODS code (after restating).")
+    share: float = iri_field(term("share"), "Share of its value the area receives.")
+    value: float = iri_field(term("reportedValue"), "Its value as reported.")
+
+    @strawberry.field(
+        description="The organisation, if the reference data knows it (batched per request).",
+        metadata={"iri": term("reportingOrganisation")},
+    )
+    async def organisation(self, info: Info) -> Organisation | None:
+        record = await info.context.organisations.load(self.code)
+        return organisation_of(record) if record else None
+
+
+@strawberry.type(
+    description="Who the figure covers: of the organisations that report this "
+    "metric and that the method places in the area, those with a value."
+)
+class Coverage:
+    reported: int
+    expected: int
+    missing: list[str] = strawberry.field(description="ODS codes expected but without a value.")
+
+
+@strawberry.type(description="A metric summed into one area for one period (or a whole range).")
+class RollupRow:
+    area: GeographicArea = iri_field(term("GeographicArea"), "The area.")
+    period_start: dt.date = iri_field(term("periodStart"), "First day covered.")
+    period_end: dt.date = iri_field(term("periodEnd"), "Last day covered.")
+    value: float = iri_field(term("reportedValue"), "Sum of contributors' value x share.")
+    contributors: list[Contributor] = iri_field(
+        term("reportingOrganisation"), "Every organisation that contributes."
+    )
+    coverage: Coverage
+
+
+@strawberry.type(description="One point of an area's time series.")
+class SeriesPoint:
+    period_start: dt.date = iri_field(term("periodStart"), "First day covered.")
+    period_end: dt.date = iri_field(term("periodEnd"), "Last day covered.")
+    value: float = iri_field(term("reportedValue"), "The area's figure.")
+    coverage: Coverage
+
+
+@strawberry.type(description="An area's figures over a range, one point per period.")
+class AreaSeries:
+    area: GeographicArea = iri_field(term("GeographicArea"), "The area.")
+    points: list[SeriesPoint]
+
+
+@strawberry.type(
+    description="A value in scope that no area of the type takes (not placed, or "
+    "split between successors without shares)."
+)
+class UnmappedValue:
+    code: str = iri_field(term("reportingOrganisation"), "ODS code.")
+    period_start: dt.date = iri_field(term("periodStart"), "First day of the period.")
+    value: float = iri_field(term("reportedValue"), "The value left out.")
+
+
+@strawberry.type(description="A metric rolled up by a geography type.")
+class RollupResult:
+    metric: Metric = iri_field(term("metric"), "The metric.")
+    by: GeographyType = iri_field(term("apiName"), "The geography type.")
+    method: RollupMethod
+    restated_to: dt.date | None = strawberry.field(
+        description="The date of the organisations values were restated to (null: as reported)."
+    )
+    kind: str = iri_field(term("measureKind"), "Stock: a range is a time series, never a sum.")
+    rows: list[RollupRow] = strawberry.field(
+        description="One row per area and period (a flow over a range: one row per area)."
+    )
+    series: list[AreaSeries] = strawberry.field(description="The rows grouped per area.")
+    unmapped: list[UnmappedValue]

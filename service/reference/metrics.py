@@ -1,0 +1,76 @@
+"""The metric scheme (ontology/metrics.ttl), read from the store's ontology graph for the API:
+a new metric is an ontology change, never a code change."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from service.store import GraphStore
+
+METRICS = """
+SELECT ?metric ?label ?definition ?unit ?kind ?kindLabel WHERE {
+    ?metric a nhskg:Metric ; skos:inScheme nhskg:MetricScheme ; skos:prefLabel ?label ;
+            nhskg:measureKind ?kind .
+    ?kind skos:prefLabel ?kindLabel .
+    OPTIONAL { ?metric skos:definition ?definition }
+    OPTIONAL { ?metric nhskg:unitOfMeasure ?unit }
+}"""
+
+AGGREGATIONS = """
+SELECT ?metric ?aggregation ?label WHERE {
+    ?metric a nhskg:Metric ; nhskg:validAggregation ?aggregation .
+    ?aggregation skos:prefLabel ?label .
+}"""
+
+
+@dataclass(frozen=True)
+class MetricTerm:
+    key: str  # the local name of the ontology term, e.g. BedsOccupiedCovid
+    iri: str
+    label: str
+    definition: str
+    unit: str
+    kind: str  # the local name of its measure kind: Stock or Flow
+    kind_label: str
+    aggregations: tuple[tuple[str, str], ...]  # (local name, label)
+
+
+def local_name(iri: str) -> str:
+    return iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+
+class MetricIndex:
+    def __init__(self, metrics: list[MetricTerm]) -> None:
+        self.by_key = {m.key: m for m in sorted(metrics, key=lambda m: m.key)}
+        self._by_iri = {m.iri: m for m in metrics}
+
+    @classmethod
+    def build(cls, store: GraphStore) -> MetricIndex:
+        aggregations: dict[str, set[tuple[str, str]]] = defaultdict(set)
+        for r in store.select(AGGREGATIONS):
+            aggregations[r["metric"]].add((local_name(r["aggregation"]), str(r["label"])))
+        metrics: dict[str, MetricTerm] = {}
+        for r in store.select(METRICS):
+            iri = r["metric"]
+            metrics.setdefault(
+                iri,
+                MetricTerm(
+                    key=local_name(iri),
+                    iri=iri,
+                    label=str(r["label"]),
+                    definition=str(r["definition"] or ""),
+                    unit=str(r["unit"] or ""),
+                    kind=local_name(r["kind"]),
+                    kind_label=str(r["kindLabel"]),
+                    aggregations=tuple(sorted(aggregations[iri])),
+                ),
+            )
+        return cls(list(metrics.values()))
+
+    def find(self, key_or_iri: str) -> MetricTerm | None:
+        """By local name (BedsOccupiedCovid) or full IRI."""
+        return self.by_key.get(key_or_iri.strip()) or self._by_iri.get(key_or_iri.strip())
+
+    def by_iri(self, iri: str) -> MetricTerm | None:
+        return self._by_iri.get(iri)
