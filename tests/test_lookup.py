@@ -57,7 +57,8 @@ def base_url(national_store: GraphStore) -> Iterator[str]:
 
 
 def test_rest_lookup_and_its_errors(base_url: str) -> None:
-    ok = httpx.get(f"{base_url}/lookup/RD3/LRF", params={"asOf": "2021-01-01"})
+    # The first lookup of a type works out timelines (seconds on a loaded machine): no timing.
+    ok = httpx.get(f"{base_url}/lookup/RD3/LRF", params={"asOf": "2021-01-01"}, timeout=120)
     assert ok.status_code == 200, ok.text
     body = ok.json()
     assert body["method"] == "SITES" and body["resolved"][0]["code"] == "R0D"
