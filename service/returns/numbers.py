@@ -41,6 +41,9 @@ CREATE TABLE IF NOT EXISTS org_area (
     method VARCHAR NOT NULL, area_type VARCHAR NOT NULL, org_code VARCHAR NOT NULL,
     area_code VARCHAR NOT NULL, share DOUBLE NOT NULL, valid_from DATE, valid_to DATE
 );
+-- The catchment table a CATCHMENT row comes from (service/geography/table.py writes it too);
+-- added to stores made before the column.
+ALTER TABLE org_area ADD COLUMN IF NOT EXISTS source VARCHAR;
 """
 
 

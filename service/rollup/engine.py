@@ -143,12 +143,12 @@ def _contributions_query(
     else:
         on += f" AND {valid}"
     if method == Method.RETURN_STATED:
-        placed = "SELECT v.*, v.region_code AS area, CAST(1.0 AS DOUBLE) AS pshare FROM v"
-    else:
         placed = (
-            "SELECT v.*, a.area_code AS area, CAST(coalesce(a.share, 1.0) AS DOUBLE) AS pshare "
-            f"FROM v LEFT JOIN a ON {on}"
+            "SELECT v.*, v.region_code AS area, CAST(1.0 AS DOUBLE) AS pshare, "
+            "CAST(NULL AS VARCHAR) AS source FROM v"
         )
+    else:
+        placed = _placed(on, method)
     where, scope_params = _scope(scope, method, at or "period_start")
     period = "" if over_time else "period_start, period_end, "
     # Values are summed per organisation before anything is joined; over a whole range at once
@@ -173,11 +173,46 @@ def _contributions_query(
                    r.period_start, r.period_end, r.value
             FROM r LEFT JOIN m ON m.org_code = r.org_code
         ), a AS ({places}), placed AS ({placed})
-        SELECT area, {period}target, org_code, rshare, pshare, reason, sum(value)
+        SELECT area, {period}target, org_code, rshare, pshare, reason, source, sum(value)
         FROM placed WHERE {where}
         GROUP BY ALL
         ORDER BY area NULLS LAST, {period}target, org_code"""
     return sql, params + scope_params
+
+
+# A reported value (one row of v) is placed once: these columns name it.
+_VALUE = "org_code, target, rshare, reason, region_code, period_start, period_end, value"
+# Below this, a placement's shares are taken to sum to 1 (they are stored rounded to 6 places).
+_WHOLE = 1 - 1e-9
+
+
+def _placed(on: str, method: Method) -> str:
+    """Each value joined to its placement's areas (area NULL and share 0 when it has none), and
+    for a placement whose shares sum below 1 (a partial catchment, sites not all located) a row
+    with no area carrying the placed fraction: the rest of the value is reported unmapped, so
+    areas + unmapped is always the total reported.
+
+    CATCHMENT has one placement per catchment table; a value takes the first table (by code, the
+    order the lookup tries them: service/geography/assign.py `catchment_tables`, sorted IRIs
+    under one prefix) that places its organisation on the day, never the sum of several."""
+    by = ", ".join(f"v.{c}" for c in _VALUE.split(", "))
+    first = (
+        f"QUALIFY coalesce(a.source, '') = min(coalesce(a.source, '')) OVER (PARTITION BY {by})"
+        if method == Method.CATCHMENT
+        else ""
+    )
+    return f"""
+        WITH joined AS (
+            SELECT v.*, a.area_code AS area, CAST(coalesce(a.share, 0.0) AS DOUBLE) AS pshare,
+                   a.source
+            FROM v LEFT JOIN a ON {on}
+            {first}
+        )
+        SELECT * FROM joined
+        UNION ALL BY NAME
+        SELECT {_VALUE}, NULL AS area, sum(pshare) AS pshare, source
+        FROM joined WHERE area IS NOT NULL
+        GROUP BY {_VALUE}, source HAVING sum(pshare) < {_WHOLE}"""
 
 
 def _scope(scope: Scope, method: Method, day: str) -> tuple[str, list[Any]]:
@@ -207,12 +242,16 @@ def _expected(
             "SELECT region_code, org_code FROM reporter WHERE metric = ?", [metric]
         ).fetchall()
     else:
+        # The first source only (one catchment table per organisation, as the roll-up counts).
         rows = con.execute(
-            "SELECT DISTINCT a.area_code, a.org_code FROM org_area a "
-            "WHERE a.method = ? AND a.area_type = ? "
+            "SELECT DISTINCT area_code, org_code FROM ("
+            "SELECT a.area_code, a.org_code, coalesce(a.source, '') AS source, "
+            "min(coalesce(a.source, '')) OVER (PARTITION BY a.org_code) AS first "
+            "FROM org_area a WHERE a.method = ? AND a.area_type = ? "
             "AND (a.valid_from IS NULL OR a.valid_from <= ?) "
             "AND (a.valid_to IS NULL OR ? <= a.valid_to) "
-            "AND a.org_code IN (SELECT org_code FROM reporter WHERE metric = ?)",
+            "AND a.org_code IN (SELECT org_code FROM reporter WHERE metric = ?)"
+            ") WHERE source = first",
             [method.value, area_type, day, day, metric],
         ).fetchall()
     out: dict[str, set[str]] = defaultdict(set)
@@ -234,16 +273,22 @@ def _shape(
     unmapped: list[Unmapped] = []
     for row in rows:
         if over_time:
-            area, target, org, rshare, pshare, reason, value = row
+            area, target, org, rshare, pshare, reason, source, value = row
             p_start, p_end = start, end
         else:
-            area, p_start, p_end, target, org, rshare, pshare, reason, value = row
+            area, p_start, p_end, target, org, rshare, pshare, reason, source, value = row
         reported_by = org if org != target else None
-        if area is None or reason is not None:
-            why = reason or f"not placed in any {placement}"
-            gone = value if reason else value * rshare
-            who = org if reason else target
-            unmapped.append(Unmapped(who, p_start, gone, p_end, why, reported_by))
+        if reason is not None:  # restatement could not say who carries the value on
+            unmapped.append(Unmapped(org, p_start, value, p_end, reason, reported_by))
+            continue
+        if area is None:  # pshare is the fraction placed in some area: 0, or a partial placement
+            if pshare > 0:
+                table = f" of {source}" if source else ""
+                why = f"outside the {placement} coverage{table} ({pshare:.3g} placed)"
+            else:
+                why = f"not placed in any {placement}"
+            gone = value * rshare * (1.0 - pshare)
+            unmapped.append(Unmapped(target, p_start, gone, p_end, why, reported_by))
             continue
         result_row = groups.get((area, p_start))
         if result_row is None:
@@ -252,7 +297,9 @@ def _shape(
             )
         share = rshare * pshare
         result_row.value += value * share
-        result_row.contributors.append(Contributor(target, share, value, reported_by, rshare))
+        result_row.contributors.append(
+            Contributor(target, share, value, reported_by, rshare, source or None)
+        )
     for (area, _), result_row in groups.items():
         reported = {c.organisation for c in result_row.contributors}
         want = expected.get(area, set())
@@ -264,16 +311,17 @@ def materialise_org_areas(
     numbers: NumbersStore, rows: list[tuple[Any, ...]], method: Method
 ) -> int:
     """Replace one method's organisation -> area rows: (area_type, org_code, area_code, share,
-    valid_from, valid_to). Called when reference data changes, never per request. Columns are
-    named, so the wider table service/geography/table.py writes (source, coverage...) also fits."""
+    valid_from, valid_to[, source]), the source being the catchment table for CATCHMENT. Called
+    when reference data changes, never per request. Columns are named, so the wider table
+    service/geography/table.py writes (source, coverage...) also fits."""
     con = numbers.con
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute("DELETE FROM org_area WHERE method = ?", [method.value])
         con.executemany(
             "INSERT INTO org_area (method, area_type, org_code, area_code, share, valid_from, "
-            "valid_to) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(method.value, *r) for r in rows],
+            "valid_to, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(method.value, *r[:7], *([None] * (7 - len(r[:7])))) for r in rows],
         )
     except BaseException:
         con.execute("ROLLBACK")

@@ -61,6 +61,7 @@ class Contributor:
     # predecessor's value shows under each successor with that successor's restatement share).
     reported_by: str | None = None
     restatement_share: float = 1.0
+    source: str | None = None  # the catchment table that placed it (CATCHMENT)
 
 
 @dataclass
