@@ -59,9 +59,14 @@ def place_organisations(
             for method in methods:
                 for r in _runs(placer, method, code, area_type, starts, org.closed):
                     by_method[method].append(
-                        (r.area_type, r.org_code, r.area_code, r.share, r.valid_from, r.valid_to)
+                        # the source (catchment table): the roll-up counts one per trust
+                        (*_row(r), r.source or None)
                     )
     return sum(materialise_org_areas(numbers, rs, Method(m)) for m, rs in by_method.items())
+
+
+def _row(r: Any) -> tuple[Any, ...]:
+    return (r.area_type, r.org_code, r.area_code, r.share, r.valid_from, r.valid_to)
 
 
 def build(out: Path, data_dir: Path) -> dict[str, float]:

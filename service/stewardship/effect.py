@@ -177,7 +177,8 @@ def _targets(code: str, restate: Restate, successions: Successions) -> set[str]:
 def _placements(
     snapshot: _Snapshot, question: FigureQuestion, organisations: list[str], days: list[date]
 ) -> list[tuple[Any, ...]]:
-    """org_area rows (area_type, org, area, share, from, to) valid on each day asked for."""
+    """org_area rows (area_type, org, area, share, from, to, source) valid on each day asked
+    for."""
     out: list[tuple[Any, ...]] = []
     for org in organisations:
         for day in days:
@@ -193,7 +194,9 @@ def _placed(placer: Placer, question: FigureQuestion, org: str, day: date) -> li
         if question.source and p.source != question.source:
             continue
         if p.shares:  # one catchment table: the one named, else the first with an answer
-            return [(question.area_type, org, a, s, day, day) for a, s in p.shares.items()]
+            return [
+                (question.area_type, org, a, s, day, day, p.source) for a, s in p.shares.items()
+            ]
     return []
 
 
