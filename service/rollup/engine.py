@@ -195,9 +195,10 @@ def _placed(on: str, method: Method) -> str:
     CATCHMENT has one placement per catchment table; a value takes the first table (by code, the
     order the lookup tries them: service/geography/assign.py `catchment_tables`, sorted IRIs
     under one prefix) that places its organisation on the day, never the sum of several."""
-    by = ", ".join(f"v.{c}" for c in _VALUE.split(", "))
+    # The placement depends on the organisation counted and the day only: the narrowest partition.
     first = (
-        f"QUALIFY coalesce(a.source, '') = min(coalesce(a.source, '')) OVER (PARTITION BY {by})"
+        "QUALIFY coalesce(a.source, '') = "
+        "min(coalesce(a.source, '')) OVER (PARTITION BY v.target, v.period_start)"
         if method == Method.CATCHMENT
         else ""
     )
