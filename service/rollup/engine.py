@@ -142,13 +142,15 @@ def _contributions_query(
         places += f" AND {valid}"
     else:
         on += f" AND {valid}"
+    if method == Method.CATCHMENT:
+        places = _first_source(places)
     if method == Method.RETURN_STATED:
         placed = (
             "SELECT v.*, v.region_code AS area, CAST(1.0 AS DOUBLE) AS pshare, "
             "CAST(NULL AS VARCHAR) AS source FROM v"
         )
     else:
-        placed = _placed(on, method)
+        placed = _placed(on)
     where, scope_params = _scope(scope, method, at or "period_start")
     period = "" if over_time else "period_start, period_end, "
     # Values are summed per organisation before anything is joined; over a whole range at once
@@ -186,34 +188,50 @@ _VALUE = "org_code, target, rshare, reason, region_code, period_start, period_en
 _WHOLE = 1 - 1e-9
 
 
-def _placed(on: str, method: Method) -> str:
+def _placed(on: str) -> str:
     """Each value joined to its placement's areas (area NULL and share 0 when it has none), and
     for a placement whose shares sum below 1 (a partial catchment, sites not all located) a row
     with no area carrying the placed fraction: the rest of the value is reported unmapped, so
-    areas + unmapped is always the total reported.
-
-    CATCHMENT has one placement per catchment table; a value takes the first table (by code, the
-    order the lookup tries them: service/geography/assign.py `catchment_tables`, sorted IRIs
-    under one prefix) that places its organisation on the day, never the sum of several."""
-    # The placement depends on the organisation counted and the day only: the narrowest partition.
-    first = (
-        "QUALIFY coalesce(a.source, '') = "
-        "min(coalesce(a.source, '')) OVER (PARTITION BY v.target, v.period_start)"
-        if method == Method.CATCHMENT
-        else ""
-    )
+    areas + unmapped is always the total reported."""
     return f"""
         WITH joined AS (
             SELECT v.*, a.area_code AS area, CAST(coalesce(a.share, 0.0) AS DOUBLE) AS pshare,
                    a.source
             FROM v LEFT JOIN a ON {on}
-            {first}
         )
         SELECT * FROM joined
         UNION ALL BY NAME
         SELECT {_VALUE}, NULL AS area, sum(pshare) AS pshare, source
         FROM joined WHERE area IS NOT NULL
         GROUP BY {_VALUE}, source HAVING sum(pshare) < {_WHOLE}"""
+
+
+_EVER = "DATE '0001-01-01'"
+
+
+def _first_source(places: str) -> str:
+    """The placements restricted, day by day, to the first source that places each organisation.
+
+    CATCHMENT has one placement per catchment table; a value takes the first table (by code, the
+    order the lookup tries them: service/geography/assign.py `catchment_tables`, sorted IRIs
+    under one prefix) that places its organisation on the day, never the sum of several. Done on
+    the placements (a few rows per organisation): each organisation's validity dates cut its
+    time into segments, and each segment keeps the rows of its first source only."""
+    return f"""
+        WITH a0 AS ({places}), cut AS (
+            SELECT org_code, coalesce(valid_from, {_EVER}) AS d FROM a0
+            UNION SELECT org_code, valid_to + 1 FROM a0 WHERE valid_to IS NOT NULL
+        ), seg AS (
+            SELECT org_code, d AS seg_from,
+                   lead(d) OVER (PARTITION BY org_code ORDER BY d) - 1 AS seg_to
+            FROM cut
+        )
+        SELECT a0.* REPLACE (s.seg_from AS valid_from, s.seg_to AS valid_to)
+        FROM a0 JOIN seg s ON s.org_code = a0.org_code
+            AND s.seg_from >= coalesce(a0.valid_from, {_EVER})
+            AND (a0.valid_to IS NULL OR s.seg_from <= a0.valid_to)
+        QUALIFY coalesce(a0.source, '') = min(coalesce(a0.source, ''))
+            OVER (PARTITION BY a0.org_code, s.seg_from)"""
 
 
 def _scope(scope: Scope, method: Method, day: str) -> tuple[str, list[Any]]:
