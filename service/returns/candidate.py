@@ -61,6 +61,11 @@ class CandidateValues:
         self.cell.append(cell)
         self.row.append(row)
 
+    def reported_codes(self) -> list[str]:
+        """Each value's organisation code as the return gave it (upper case), before any
+        restatement: what the numbers store keeps as reported_code and the batch rules key on."""
+        return [c.upper() for c in self.code]
+
     def where(self, i: int) -> str:
         return f"{self.sheet[i]}!{self.cell[i]}"
 

@@ -161,7 +161,7 @@ class NumbersStore:
             "batch_id": np.full(n, batch_id, dtype=object),
             "org_code": np.array(r.org_code, dtype=object),
             "org_iri": np.array(r.org_iri, dtype=object),
-            "reported_code": np.array([c.upper() for c in v.code], dtype=object),
+            "reported_code": np.array(v.reported_codes(), dtype=object),
             "stated_region": np.array(v.region, dtype=object),
             "region_code": np.array(region_codes, dtype=object),
             "metric": np.array(v.metric, dtype=object),

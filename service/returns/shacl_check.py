@@ -29,12 +29,14 @@ def batch_graph(ctx: BatchContext) -> Graph:
     graph.add((batch, RDF.type, NHSKG.ReturnBatch))
     v = ctx.values
     add = graph.add
+    reported = v.reported_codes()
     for i in range(len(v)):
         node = URIRef(ctx.value_node(i))
         add((node, RDF.type, NHSKG.ReportedValue))
         add((node, NHSKG.inBatch, batch))
         add((node, NHSKG.metric, URIRef(v.metric[i])))
         add((node, NHSKG.reportingOrganisation, URIRef(ctx.resolution.org_iri[i])))
+        add((node, NHSKG.reportedCode, Literal(reported[i])))
         add((node, NHSKG.periodStart, Literal(v.period_start[i])))
         add((node, NHSKG.statedRegion, Literal(v.region[i])))
         add((node, NHSKG.reportedValue, _decimal(v.value[i], v.raw[i])))

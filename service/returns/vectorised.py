@@ -29,6 +29,7 @@ from service.vocab import NHSKG
 COLUMNS = {
     NHSKG.metric: "metric",
     NHSKG.reportingOrganisation: "org_iri",
+    NHSKG.reportedCode: "reported_code",
     NHSKG.reportedValue: "value",
     NHSKG.periodStart: "period_start",
 }
@@ -111,6 +112,7 @@ def _connect(ctx: BatchContext) -> duckdb.DuckDBPyConnection:
     columns = {  # noqa: F841 (read by DuckDB's replacement scan below)
         "id": np.arange(len(v), dtype=np.int64),
         "org_iri": np.array(ctx.resolution.org_iri, dtype=object),
+        "reported_code": np.array(v.reported_codes(), dtype=object),
         "stated_region": np.array(v.region, dtype=object),
         "metric": np.array(v.metric, dtype=object),
         "period_start": day_array(v.period_start),
