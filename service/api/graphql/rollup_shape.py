@@ -56,7 +56,14 @@ def result_of(
                 coverage=coverage,
             )
         )
-        line = series.setdefault(r.area, AreaSeries(area=area, points=[]))
+        line = series.setdefault(
+            r.area,
+            AreaSeries(area=area, points=[], period_starts=[], values=[], reported=[], expected=[]),
+        )
+        line.period_starts.append(r.period_start)
+        line.values.append(r.value)
+        line.reported.append(r.coverage.reported)
+        line.expected.append(r.coverage.expected)
         line.points.append(
             SeriesPoint(
                 period_start=r.period_start,
@@ -77,4 +84,7 @@ def result_of(
             UnmappedValue(code=u.organisation, period_start=u.period_start, value=u.value)
             for u in result.unmapped
         ],
+        unmapped_total=sum(u.value for u in result.unmapped),
+        unmapped_count=len(result.unmapped),
+        unmapped_organisations=sorted({u.organisation for u in result.unmapped}),
     )

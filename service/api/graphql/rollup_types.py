@@ -78,10 +78,22 @@ class SeriesPoint:
     coverage: Coverage
 
 
-@strawberry.type(description="An area's figures over a range, one point per period.")
+@strawberry.type(
+    description="An area's figures over a range, one point per period; also as plain lists in "
+    "period order (periodStarts, values, reported, expected: item i of each is one point), "
+    "which a client charting thousands of points asks for instead of points."
+)
 class AreaSeries:
     area: GeographicArea = iri_field(term("GeographicArea"), "The area.")
     points: list[SeriesPoint]
+    period_starts: list[dt.date] = iri_field(term("periodStart"), "First day of each period.")
+    values: list[float] = iri_field(term("reportedValue"), "The area's figure in each period.")
+    reported: list[int] = strawberry.field(
+        description="Organisations with a value in each period (coverage.reported)."
+    )
+    expected: list[int] = strawberry.field(
+        description="Organisations expected in each period (coverage.expected)."
+    )
 
 
 @strawberry.type(
@@ -108,3 +120,10 @@ class RollupResult:
     )
     series: list[AreaSeries] = strawberry.field(description="The rows grouped per area.")
     unmapped: list[UnmappedValue]
+    unmapped_total: float = iri_field(
+        term("reportedValue"), "Sum of the unmapped values (what no area took)."
+    )
+    unmapped_count: int = strawberry.field(description="How many unmapped values there are.")
+    unmapped_organisations: list[str] = strawberry.field(
+        description="ODS codes with an unmapped value, each once, sorted."
+    )
