@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from enum import Enum
 
 import strawberry
@@ -115,11 +116,26 @@ class RollupResult:
         description="The date of the organisations values were restated to (null: as reported)."
     )
     kind: str = iri_field(term("measureKind"), "Stock: a range is a time series, never a sum.")
-    rows: list[RollupRow] = strawberry.field(
+    # Built only when asked for: a 90-day national answer has tens of thousands of
+    # contributors, which a client asking for the series alone should not pay for.
+    build_rows: strawberry.Private[Callable[[], list[RollupRow]]]
+    build_series: strawberry.Private[Callable[[], list[AreaSeries]]]
+    build_unmapped: strawberry.Private[Callable[[], list[UnmappedValue]]]
+
+    @strawberry.field(
         description="One row per area and period (a flow over a range: one row per area)."
     )
-    series: list[AreaSeries] = strawberry.field(description="The rows grouped per area.")
-    unmapped: list[UnmappedValue]
+    def rows(self) -> list[RollupRow]:
+        return self.build_rows()
+
+    @strawberry.field(description="The rows grouped per area.")
+    def series(self) -> list[AreaSeries]:
+        return self.build_series()
+
+    @strawberry.field
+    def unmapped(self) -> list[UnmappedValue]:
+        return self.build_unmapped()
+
     unmapped_total: float = iri_field(
         term("reportedValue"), "Sum of the unmapped values (what no area took)."
     )
