@@ -1,7 +1,7 @@
-"""GraphQL over loopback HTTP: a national roll-up by LRF (COVID-19 beds occupied, placed by HQ)
-for one date and for a 90-day range, against a real uvicorn server in its own process on the
-national data (bench/graphql_env.py). Latency p50/p99 of sequential requests, then requests/s
-with several concurrent clients.
+"""GraphQL over loopback HTTP: a national roll-up by LRF (COVID-19 beds occupied, placed by
+sites, restated to today's organisations) for one date and for a 90-day range, against a real
+uvicorn server in its own process on the national data (bench/graphql_env.py). Latency p50/p99
+of sequential requests, then requests/s with several concurrent clients.
 
 `NHSKG_GRAPHQL_BENCH_ENV=DIR` reuses an environment built earlier (`python -m bench.graphql_env
 DIR`); otherwise it is built in the scratch directory (a national load: minutes)."""
@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +22,24 @@ import httpx
 
 from bench.core import ROOT, Context, Row, benchmark, row
 
-QUERY = """query($from: Date!, $to: Date!) {
-  rollup(metric: "BedsOccupiedCovid", by: "LRF", from: $from, to: $to, method: HEADQUARTERS) {
-    rows { area { code name } periodStart value coverage { reported expected } }
-    unmapped { code value } } }"""
-CASES = {
-    "one date": {"from": "2020-04-15", "to": "2020-04-15"},
-    "90 days": {"from": "2020-04-01", "to": "2020-06-29"},
+# What an analyst asks: for one date, each LRF's figure with who contributes and who is missing;
+# for a range, each LRF's series as plain lists with its coverage, and how much no LRF took.
+# Placed by SITES (the analysts' default), restated to today's organisations.
+ONE_DATE = """query($date: Date!, $today: Date!) {
+  rollup(metric: "BedsOccupiedCovid", by: "LRF", date: $date, method: SITES,
+         restate: {toOrganisationsAt: $today}) {
+    rows { area { code name } value contributors { code share value }
+           coverage { reported expected missing } }
+    unmappedTotal unmappedCount } }"""
+RANGE = """query($from: Date!, $to: Date!, $today: Date!) {
+  rollup(metric: "BedsOccupiedCovid", by: "LRF", from: $from, to: $to, method: SITES,
+         restate: {toOrganisationsAt: $today}) {
+    series { area { code name } periodStarts values reported expected }
+    unmappedTotal unmappedCount } }"""
+TODAY = date.today().isoformat()
+CASES: dict[str, tuple[str, dict[str, str]]] = {
+    "one date": (ONE_DATE, {"date": "2020-04-15", "today": TODAY}),
+    "90 days": (RANGE, {"from": "2020-04-01", "to": "2020-06-29", "today": TODAY}),
 }
 SEQUENTIAL = {"one date": 200, "90 days": 40}
 CONCURRENT_CLIENTS = 4
@@ -70,21 +82,22 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def _post(client: httpx.Client, url: str, variables: dict[str, str]) -> dict[str, Any]:
-    body = client.post(f"{url}/graphql", json={"query": QUERY, "variables": variables}).json()
+def _post(client: httpx.Client, url: str, case: tuple[str, dict[str, str]]) -> dict[str, Any]:
+    query, variables = case
+    body = client.post(f"{url}/graphql", json={"query": query, "variables": variables}).json()
     if "errors" in body:
         raise RuntimeError(str(body["errors"])[:300])
     return dict(body["data"]["rollup"])
 
 
-def _throughput(url: str, variables: dict[str, str]) -> float:
+def _throughput(url: str, case: tuple[str, dict[str, str]]) -> float:
     done = [0] * CONCURRENT_CLIENTS
     stop = time.perf_counter() + THROUGHPUT_SECONDS
 
     def client(i: int) -> None:
         with httpx.Client(timeout=60) as c:
             while time.perf_counter() < stop:
-                _post(c, url, variables)
+                _post(c, url, case)
                 done[i] += 1
 
     threads = [threading.Thread(target=client, args=(i,)) for i in range(CONCURRENT_CLIENTS)]
@@ -99,13 +112,18 @@ def _throughput(url: str, variables: dict[str, str]) -> float:
 def measure(url: str) -> list[Row]:
     rows: list[Row] = []
     with httpx.Client(timeout=60) as client:
-        for name, variables in CASES.items():
-            answer = _post(client, url, variables)  # warm-up, and what the answer holds
-            note = f"{len(answer['rows'])} rows, {len(answer['unmapped'])} unmapped values"
+        for name, case in CASES.items():
+            answer = _post(client, url, case)  # warm-up, and what the answer holds
+            lines = answer.get("rows") or answer.get("series") or []
+            points = sum(len(line.get("values", [0])) for line in lines)
+            note = (
+                f"{len(lines)} areas, {points} figures, {answer['unmappedCount']} unmapped "
+                f"values ({answer['unmappedTotal']:.0f} beds)"
+            )
             times = []
             for _ in range(SEQUENTIAL[name]):
                 start = time.perf_counter()
-                _post(client, url, variables)
+                _post(client, url, case)
                 times.append((time.perf_counter() - start) * 1000)
             rows.append(
                 row(
@@ -116,7 +134,7 @@ def measure(url: str) -> list[Row]:
                 )
             )
             rows.append(row(f"GraphQL rollup by LRF, {name}: p99", _percentile(times, 0.99), "ms"))
-            rate = _throughput(url, variables)
+            rate = _throughput(url, case)
             rows.append(
                 row(
                     f"GraphQL rollup by LRF, {name}: throughput",

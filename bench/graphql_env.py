@@ -1,7 +1,6 @@
 """The data a GraphQL benchmark (or a README example) runs against: the national reference store,
-the COVID-19 Hospital Activity publication in the numbers store, and organisation -> area rows
-materialised for the organisations that report and the ones that carry them on today (full
-national materialisation takes minutes).
+the COVID-19 Hospital Activity publication in the numbers store, and the full organisation ->
+area table (service/geography/table.py: every method and area type, about 40 s of CPU).
 
 `python -m bench.graphql_env OUT_DIR [DATA_DIR]` builds it; each step is skipped when done."""
 
@@ -9,64 +8,19 @@ from __future__ import annotations
 
 import sys
 import time
-from collections import defaultdict
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 COVID = "returns/covid-hospital-activity-2020-08-13.xlsx"
-AREA_TYPES = ["LRF"]
-METHODS = ("HEADQUARTERS",)
 
 
-def organisations_to_place(store: Any, numbers: Any, today: date) -> list[str]:
-    """The reporting organisations and their successors at `today` (for restated roll-ups)."""
-    from service.returns.codes import graph_successions, successor_on
+def place_organisations(store: Any, numbers_path: Path) -> int:
+    """The full organisation -> area table (every method, every area type, every organisation,
+    over time) through service.geography.table, written into the numbers store's DuckDB file
+    (the engine reads the columns it names; the table's wider ones ride along)."""
+    from service.geography.table import materialise
 
-    found = numbers.con.execute("SELECT DISTINCT org_code FROM reported_value").fetchall()
-    reporting = {r[0] for r in found}
-    successions = graph_successions(store)
-    later = {s for code in reporting for s in successor_on(code, today, successions)}
-    return sorted(reporting | later)
-
-
-def place_organisations(
-    store: Any,
-    numbers: Any,
-    area_types: list[str],
-    organisations: list[str],
-    methods: tuple[str, ...] = METHODS,
-) -> int:
-    """Materialise org_area (these methods and area types) for these organisations through
-    service.geography's placer, into the numbers store. By default only what the benchmark asks
-    (HEADQUARTERS by LRF): SITES alone, for the national trusts, took over 10 minutes on a
-    shared machine. (service.geography.table.org_area_rows does them all; this is its loop,
-    narrowed.)"""
-    from service.geography.assign import Placer
-    from service.geography.table import _periods, _runs, change_dates
-    from service.rollup.engine import materialise_org_areas
-    from service.rollup.model import Method
-
-    placer = Placer.from_store(store)
-    dates = change_dates(placer)
-    by_method: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
-    for code in organisations:
-        org = placer.reference.organisations.get(code)
-        if org is None:
-            continue
-        starts = list(_periods(dates, org.opened, org.closed))
-        for area_type in area_types:
-            for method in methods:
-                for r in _runs(placer, method, code, area_type, starts, org.closed):
-                    by_method[method].append(
-                        # the source (catchment table): the roll-up counts one per trust
-                        (*_row(r), r.source or None)
-                    )
-    return sum(materialise_org_areas(numbers, rs, Method(m)) for m, rs in by_method.items())
-
-
-def _row(r: Any) -> tuple[Any, ...]:
-    return (r.area_type, r.org_code, r.area_code, r.share, r.valid_from, r.valid_to)
+    return materialise(store, numbers_path, force=True) or 0
 
 
 def build(out: Path, data_dir: Path) -> dict[str, float]:
@@ -94,14 +48,13 @@ def build(out: Path, data_dir: Path) -> dict[str, float]:
             raise RuntimeError(result.report.text()[:500])
         timings["covid_load_s"] = time.perf_counter() - started
         (out / "covid.done").write_text("ok\n")
+    numbers.close()  # materialise opens the file itself
     if not (out / "org_area.done").exists():
         started = time.perf_counter()
-        print("placing organisations", flush=True)
-        orgs = organisations_to_place(store, numbers, date.today())
-        timings["org_area_rows"] = place_organisations(store, numbers, AREA_TYPES, orgs)
+        print("materialising org_area (all methods and area types)", flush=True)
+        timings["org_area_rows"] = place_organisations(store, out / "numbers.duckdb")
         timings["org_area_s"] = time.perf_counter() - started
         (out / "org_area.done").write_text("ok\n")
-    numbers.close()
     store.close()
     return timings
 

@@ -53,6 +53,8 @@ def env(sample_store: GraphStore) -> dict[str, Any]:
     with RETURN.open() as f:
         values = {r["Org Code"]: float(r[TYPE1]) for r in csv.DictReader(f)}
     return {
+        "store": store,
+        "placements": rows,
         "reference": ReferenceData.build(store),
         "numbers": numbers,
         "successions": graph_successions(store),
@@ -117,6 +119,36 @@ def test_rollup_sums_each_area_from_its_contributors(env: dict[str, Any]) -> Non
     # Every contributor's organisation came through one batch call of the request's DataLoader.
     assert sum(len(r["contributors"]) for r in rows) == len(env["values"]) > 1
     assert context.batch_calls["organisations"] == 1
+
+
+def test_series_lists_and_unmapped_summaries_match_the_objects(env: dict[str, Any]) -> None:
+    """The cheap fields (series as plain lists, unmapped totals) say what the objects say: two
+    trusts left unplaced are the unmapped count, total and organisations."""
+    left_out = sorted(env["lrf"])[:2]
+    numbers = NumbersStore(None)
+    assert load_return_file(env["store"], numbers, RETURN).status == "loaded"
+    placed = [r for r in env["placements"] if r[1] not in left_out]
+    materialise_org_areas(numbers, placed, Method.HEADQUARTERS)
+    data, errors, _ = run(
+        {**env, "numbers": numbers},
+        """{ rollup(metric: "AEAttendancesType1", by: "LRF", date: "2025-04-01",
+                    method: HEADQUARTERS) {
+            series { area { code } periodStarts values reported expected
+                     points { periodStart value coverage { reported expected } } }
+            unmapped { code value } unmappedTotal unmappedCount unmappedOrganisations } }""",
+    )
+    assert errors == [] and data is not None
+    result = data["rollup"]
+    assert result["series"]
+    for line in result["series"]:
+        points = line["points"]
+        assert line["periodStarts"] == [p["periodStart"] for p in points]
+        assert line["values"] == [p["value"] for p in points]
+        assert line["reported"] == [p["coverage"]["reported"] for p in points]
+        assert line["expected"] == [p["coverage"]["expected"] for p in points]
+    assert result["unmappedOrganisations"] == left_out
+    assert result["unmappedCount"] == len(result["unmapped"]) == 2
+    assert result["unmappedTotal"] == sum(env["values"][c] for c in left_out) > 0
 
 
 def test_scope_from_the_context_limits_the_rollup(env: dict[str, Any]) -> None:

@@ -16,7 +16,7 @@ SELECT ?type ?apiName ?label ?definition WHERE {
 }"""
 
 AREAS = """
-SELECT ?area ?type ?label ?gss ?ods WHERE {
+SELECT DISTINCT ?area ?type ?label ?gss ?ods WHERE {
     ?area a ?type . ?type rdfs:subClassOf+ nhskg:GeographicArea .
     ?area rdfs:label ?label .
     OPTIONAL { ?area nhskg:gssCode ?gss }

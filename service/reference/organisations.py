@@ -11,7 +11,7 @@ from service.lookup import near_matches
 from service.store import GraphStore
 
 ORGANISATIONS = """
-SELECT ?org ?code ?type ?label ?openDate ?closeDate WHERE {
+SELECT DISTINCT ?org ?code ?type ?label ?openDate ?closeDate WHERE {
     ?org nhskg:odsCode ?code ; a ?type ; rdfs:label ?label .
     ?type rdfs:subClassOf* ?root .
     VALUES ?root { nhskg:Organisation nhskg:Site }

@@ -35,46 +35,74 @@ def _area(context: Context, code: str, cache: dict[str, GeographicArea]) -> Geog
 def result_of(
     context: Context, result: model.RollupResult, metric: MetricTerm, method: RollupMethod
 ) -> RollupResult:
+    """The result with its rows, series and unmapped values built only if a query asks."""
     areas: dict[str, GeographicArea] = {}
-    rows = []
-    series: dict[str, AreaSeries] = {}
-    for r in result.rows:
-        area = _area(context, r.area, areas)
-        coverage = Coverage(
-            reported=r.coverage.reported, expected=r.coverage.expected, missing=r.coverage.missing
-        )
-        contributors = [
-            Contributor(code=c.organisation, share=c.share, value=c.value) for c in r.contributors
-        ]
-        rows.append(
-            RollupRow(
-                area=area,
-                period_start=r.period_start,
-                period_end=r.period_end,
-                value=r.value,
-                contributors=contributors,
-                coverage=coverage,
-            )
-        )
-        line = series.setdefault(r.area, AreaSeries(area=area, points=[]))
-        line.points.append(
-            SeriesPoint(
-                period_start=r.period_start,
-                period_end=r.period_end,
-                value=r.value,
-                coverage=coverage,
-            )
-        )
     return RollupResult(
         metric=Metric.of(metric),
         by=GeographyType.of(context.reference.areas.types[result.area_type]),
         method=method,
         restated_to=result.restate.at,
         kind=result.kind,
-        rows=rows,
-        series=[series[k] for k in sorted(series)],
-        unmapped=[
+        build_rows=lambda: _rows(context, result, areas),
+        build_series=lambda: _series(context, result, areas),
+        build_unmapped=lambda: [
             UnmappedValue(code=u.organisation, period_start=u.period_start, value=u.value)
             for u in result.unmapped
         ],
+        unmapped_total=sum(u.value for u in result.unmapped),
+        unmapped_count=len(result.unmapped),
+        unmapped_organisations=sorted({u.organisation for u in result.unmapped}),
     )
+
+
+def _coverage(c: model.Coverage) -> Coverage:
+    return Coverage(reported=c.reported, expected=c.expected, missing=c.missing)
+
+
+def _rows(
+    context: Context, result: model.RollupResult, areas: dict[str, GeographicArea]
+) -> list[RollupRow]:
+    return [
+        RollupRow(
+            area=_area(context, r.area, areas),
+            period_start=r.period_start,
+            period_end=r.period_end,
+            value=r.value,
+            contributors=[
+                Contributor(code=c.organisation, share=c.share, value=c.value)
+                for c in r.contributors
+            ],
+            coverage=_coverage(r.coverage),
+        )
+        for r in result.rows
+    ]
+
+
+def _series(
+    context: Context, result: model.RollupResult, areas: dict[str, GeographicArea]
+) -> list[AreaSeries]:
+    series: dict[str, AreaSeries] = {}
+    for r in result.rows:
+        line = series.get(r.area)
+        if line is None:
+            line = series[r.area] = AreaSeries(
+                area=_area(context, r.area, areas),
+                points=[],
+                period_starts=[],
+                values=[],
+                reported=[],
+                expected=[],
+            )
+        line.period_starts.append(r.period_start)
+        line.values.append(r.value)
+        line.reported.append(r.coverage.reported)
+        line.expected.append(r.coverage.expected)
+        line.points.append(
+            SeriesPoint(
+                period_start=r.period_start,
+                period_end=r.period_end,
+                value=r.value,
+                coverage=_coverage(r.coverage),
+            )
+        )
+    return [series[k] for k in sorted(series)]

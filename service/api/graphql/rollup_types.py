@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from enum import Enum
 
 import strawberry
@@ -78,10 +79,22 @@ class SeriesPoint:
     coverage: Coverage
 
 
-@strawberry.type(description="An area's figures over a range, one point per period.")
+@strawberry.type(
+    description="An area's figures over a range, one point per period; also as plain lists in "
+    "period order (periodStarts, values, reported, expected: item i of each is one point), "
+    "which a client charting thousands of points asks for instead of points."
+)
 class AreaSeries:
     area: GeographicArea = iri_field(term("GeographicArea"), "The area.")
     points: list[SeriesPoint]
+    period_starts: list[dt.date] = iri_field(term("periodStart"), "First day of each period.")
+    values: list[float] = iri_field(term("reportedValue"), "The area's figure in each period.")
+    reported: list[int] = strawberry.field(
+        description="Organisations with a value in each period (coverage.reported)."
+    )
+    expected: list[int] = strawberry.field(
+        description="Organisations expected in each period (coverage.expected)."
+    )
 
 
 @strawberry.type(
@@ -103,8 +116,30 @@ class RollupResult:
         description="The date of the organisations values were restated to (null: as reported)."
     )
     kind: str = iri_field(term("measureKind"), "Stock: a range is a time series, never a sum.")
-    rows: list[RollupRow] = strawberry.field(
+    # Built only when asked for: a 90-day national answer has tens of thousands of
+    # contributors, which a client asking for the series alone should not pay for.
+    build_rows: strawberry.Private[Callable[[], list[RollupRow]]]
+    build_series: strawberry.Private[Callable[[], list[AreaSeries]]]
+    build_unmapped: strawberry.Private[Callable[[], list[UnmappedValue]]]
+
+    @strawberry.field(
         description="One row per area and period (a flow over a range: one row per area)."
     )
-    series: list[AreaSeries] = strawberry.field(description="The rows grouped per area.")
-    unmapped: list[UnmappedValue]
+    def rows(self) -> list[RollupRow]:
+        return self.build_rows()
+
+    @strawberry.field(description="The rows grouped per area.")
+    def series(self) -> list[AreaSeries]:
+        return self.build_series()
+
+    @strawberry.field
+    def unmapped(self) -> list[UnmappedValue]:
+        return self.build_unmapped()
+
+    unmapped_total: float = iri_field(
+        term("reportedValue"), "Sum of the unmapped values (what no area took)."
+    )
+    unmapped_count: int = strawberry.field(description="How many unmapped values there are.")
+    unmapped_organisations: list[str] = strawberry.field(
+        description="ODS codes with an unmapped value, each once, sorted."
+    )
