@@ -5,6 +5,7 @@ shared)."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date
 from typing import Any
 
@@ -14,6 +15,7 @@ from service.returns.codes import Step, successions_from_index
 from service.rollup.engine import RollupError, materialise_org_areas, rollup
 from service.rollup.model import Method, organisation, region, to_organisations_at
 from service.vocab import NHSKG
+from tests.test_returns_load import CHECKED_SHEETS
 
 BEDS = str(NHSKG.BedsOccupied)  # a stock
 ADMISSIONS = str(NHSKG.CovidAdmissions)  # a flow
@@ -191,3 +193,53 @@ def test_the_reporter_table_follows_the_values(returns_env: dict[str, Any]) -> N
         con.execute("SELECT DISTINCT metric, org_code, region_code FROM reported_value").fetchall()
     )
     assert reported and reported == set(con.execute("SELECT * FROM reporter").fetchall())
+
+
+@pytest.mark.parametrize("sheet", sorted(CHECKED_SHEETS))
+def test_ods_stated_regions_differ_from_the_published_only_by_what_the_rollup_reports(
+    returns_env: dict[str, Any], sheet: str
+) -> None:
+    """By region through the graph (the March 2020 ODS file's stated regions), every region on
+    every date equals the return's own region total, plus the contributors the ODS file puts in
+    the region while the return states another (conflicts, e.g. RPG), minus those it takes
+    elsewhere, minus the region's values the roll-up lists as unmapped (unregistered providers)."""
+    store, numbers = returns_env["store"], returns_env["numbers"]
+    rows = [
+        ("NHS_REGION", r["code"], r["region"], 1.0, None, None) for r in store.select(ODS_REGIONS)
+    ]
+    materialise_org_areas(numbers, rows, Method.ODS_STATED)
+    metric = str(CHECKED_SHEETS[sheet])
+    # What a return states per provider, day and region: a few providers (independent-sector
+    # groups) return under several regions, one row each.
+    stated_in: dict[tuple[str, date], dict[str, float]] = defaultdict(dict)
+    for org, day, region_code, value in numbers.con.execute(
+        "SELECT org_code, period_start, region_code, sum(value) FROM reported_value "
+        "WHERE metric = ? GROUP BY ALL",
+        [metric],
+    ).fetchall():
+        stated_in[(org, day)][region_code] = value
+    first, last = numbers.con.execute(
+        "SELECT min(period_start), max(period_start) FROM reported_value WHERE metric = ?",
+        [metric],
+    ).fetchone()
+    stated = rollup(numbers, metric, "NHS_REGION", (first, last), Method.RETURN_STATED, series=True)
+    ods = rollup(numbers, metric, "NHS_REGION", (first, last), Method.ODS_STATED, series=True)
+
+    expected = defaultdict(float, {(r.area, r.period_start): r.value for r in stated.rows})
+    conflicting: set[str] = set()
+    for r in ods.rows:
+        for c in r.contributors:
+            homes = stated_in[(c.organisation, r.period_start)]
+            if set(homes) != {r.area}:
+                conflicting.add(c.organisation)
+            expected[(r.area, r.period_start)] += c.value * c.share
+            for home, value in homes.items():
+                expected[(home, r.period_start)] -= value * c.share
+    for u in ods.unmapped:
+        for home, value in stated_in[(u.organisation, u.period_start)].items():
+            expected[(home, u.period_start)] -= value
+    ours = {(r.area, r.period_start): r.value for r in ods.rows}
+    for key in expected.keys() | ours.keys():
+        assert ours.get(key, 0.0) == pytest.approx(expected[key], abs=1e-6), key
+    assert conflicting and ods.unmapped
+    assert "RPG" not in {org for org, _ in stated_in} or "RPG" in conflicting
