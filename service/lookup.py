@@ -120,12 +120,23 @@ class Lookup:
         answer = LookupAnswer(
             code.strip().upper(), on, geography_type, method, state.status, state.message
         )
-        for org, weight, chain in self._carriers(state):
-            answer.resolved.append(
-                {"code": org, "name": self.name_of(org), "weight": weight, "events": chain}
-            )
+        answer.resolved = self._resolved(state)
         self._place(answer)
         return answer
+
+    def carried_on_by(self, code: str, on: date) -> tuple[str, str, list[dict[str, Any]]]:
+        """(status, message, the organisations carrying `code` on at `on` with the events from
+        it); the organisation itself while open."""
+        state = self.asof.organisation_on(code, on)
+        if state.status in ("unknown", "not_yet_open"):
+            return state.status, state.message, []
+        return state.status, state.message, self._resolved(state)
+
+    def _resolved(self, state: Any) -> list[dict[str, Any]]:
+        return [
+            {"code": org, "name": self.name_of(org), "weight": weight, "events": chain}
+            for org, weight, chain in self._carriers(state)
+        ]
 
     def _carriers(self, state: Any) -> list[tuple[str, float | None, list[dict[str, Any]]]]:
         if state.status == "open" or state.successors is None:

@@ -40,6 +40,40 @@ def test_organisation_by_code(reference: ReferenceData) -> None:
     assert {r["regionCode"] for r in org["odsRecords"]} == {"Y58"}
 
 
+ORGANISATION_AS_OF = """query ($code: String!, $on: Date!) {
+  organisation(code: $code, asOf: $on) {
+    code
+    carriedOnBy { code weight events { type date predecessors successors } }
+  }
+}"""
+
+
+def test_organisation_as_of_shows_the_succession(reference: ReferenceData) -> None:
+    data, errors, _ = run(reference, ORGANISATION_AS_OF, code="RD3", on="2021-01-01")
+    assert errors == [] and data is not None
+    org = data["organisation"]
+    assert org["code"] == "RD3"  # the asked organisation, carried on by its successor
+    [r0d] = org["carriedOnBy"]
+    assert r0d["code"] == "R0D" and r0d["weight"] == 1.0
+    assert [(e["date"], "RD3" in e["predecessors"], e["successors"]) for e in r0d["events"]] == [
+        ("2020-10-01", True, ["R0D"])
+    ]
+    data, errors, _ = run(reference, ORGANISATION_AS_OF, code="RD3", on="2020-09-01")
+    assert errors == [] and data is not None
+    assert [(r["code"], r["events"]) for r in data["organisation"]["carriedOnBy"]] == [("RD3", [])]
+    data, errors, _ = run(reference, ORGANISATION_AS_OF, code="RW6", on="2022-01-01")
+    assert errors == [] and data is not None
+    split = data["organisation"]["carriedOnBy"]
+    assert {r["code"] for r in split} == {"RM3", "R0A"}
+    assert all(r["weight"] is None for r in split)  # the ODS files state no weights
+
+
+def test_organisation_as_of_before_it_opened_says_so(reference: ReferenceData) -> None:
+    data, errors, _ = run(reference, ORGANISATION_AS_OF, code="R0D", on="2019-01-01")
+    assert data is None
+    assert errors and "2020-10-01" in errors[0]
+
+
 def test_unknown_organisation_says_so_with_near_matches(reference: ReferenceData) -> None:
     data, errors, _ = run(reference, '{ organisation(code: "RD9") { code } }')
     assert data is None

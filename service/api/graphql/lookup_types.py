@@ -59,25 +59,7 @@ class LookupResult:
         def area(d: dict[str, Any]) -> AreaShare:
             return AreaShare(code=d["code"], name=d["name"], share=d["share"])
 
-        resolved = [
-            ResolvedOrganisation(
-                code=r["code"],
-                name=r["name"],
-                weight=r["weight"],
-                events=[
-                    ChangeEvent(
-                        iri=e["event"],
-                        type=e["type"],
-                        date=dt.date.fromisoformat(e["date"]),
-                        basis=e["basis"],
-                        predecessors=e["predecessors"],
-                        successors=e["successors"],
-                    )
-                    for e in r["events"]
-                ],
-            )
-            for r in a.resolved
-        ]
+        resolved = resolved_of(a.resolved)
         return cls(
             code=a.code,
             as_of=a.as_of,
@@ -94,3 +76,26 @@ class LookupResult:
             evidence=cast(JSON, a.evidence),
             reason=a.reason,
         )
+
+
+def resolved_of(found: list[dict[str, Any]]) -> list[ResolvedOrganisation]:
+    """The lookup's carried-on organisations (service.lookup) as GraphQL objects."""
+    return [
+        ResolvedOrganisation(
+            code=r["code"],
+            name=r["name"],
+            weight=r["weight"],
+            events=[
+                ChangeEvent(
+                    iri=e["event"],
+                    type=e["type"],
+                    date=dt.date.fromisoformat(e["date"]),
+                    basis=e["basis"],
+                    predecessors=e["predecessors"],
+                    successors=e["successors"],
+                )
+                for e in r["events"]
+            ],
+        )
+        for r in found
+    ]

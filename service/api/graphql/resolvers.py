@@ -66,7 +66,7 @@ def geographies(info: Info, type: str, as_of: dt.date | None = None) -> list[Geo
     return [_area_value(context, a) for a in context.reference.areas.of_type(key, as_of)]
 
 
-def organisation(info: Info, code: str) -> Organisation:
+def organisation(info: Info, code: str, as_of: dt.date | None = None) -> Organisation:
     context = _context(info)
     orgs = context.reference.organisations
     record = orgs.find(code)
@@ -74,7 +74,11 @@ def organisation(info: Info, code: str) -> Organisation:
         near = orgs.near_matches(code)
         hint = f"Near matches: {', '.join(near)}." if near else "Check the ODS code."
         raise UserError(f"unknown organisation code {code!r}", hint)
-    return organisation_of(record)
+    if as_of is not None:
+        status, message, _ = context.reference.lookup.carried_on_by(record.code, as_of)
+        if status == "not_yet_open":
+            raise UserError(message, "Ask for a date on or after the organisation opened.")
+    return organisation_of(record, as_of)
 
 
 def _in_scope(context: Context, record: OrganisationRecord) -> bool:

@@ -81,9 +81,13 @@ class Query:
     ) -> list[StewardQueueItem]:
         return steward_queue(info, kinds, area_type, as_of)
 
-    @strawberry.field(description="The organisation with this ODS code.")
-    def organisation(self, info: Info, code: str) -> Organisation:
-        return resolvers.organisation(info, code)
+    @strawberry.field(
+        description="The organisation with this ODS code (old codes too). With asOf, its "
+        "carriedOnBy answers for that date (its successors if it had closed); a date before "
+        "it opened is an error that says so."
+    )
+    def organisation(self, info: Info, code: str, as_of: dt.date | None = None) -> Organisation:
+        return resolvers.organisation(info, code, as_of)
 
     @strawberry.field(description="Organisations matching a filter, a page at a time.")
     def organisations(

@@ -9,6 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from service.api.graphql.iris import RDF_TYPE, RDFS_LABEL, iri_field, term
+from service.api.graphql.lookup_types import ResolvedOrganisation, resolved_of
 from service.reference.areas import Area, AreaIndex, AreaMembership, AreaType
 from service.reference.organisations import OdsRecord as OdsRecordData
 from service.reference.organisations import Organisation as OrganisationRecord
@@ -120,6 +121,19 @@ class Organisation:
     open_date: dt.date | None = iri_field(term("openDate"), "First day open.")
     close_date: dt.date | None = iri_field(term("closeDate"), "Last day open, if closed.")
     ods_records: list[OdsRecord] = iri_field(term("OdsRecord"), "What each ODS vintage says.")
+    # The date the query asked about (organisation(code, asOf)); carriedOnBy defaults to it.
+    asked_on: strawberry.Private[dt.date | None] = None
+
+    @strawberry.field(
+        description="The organisations carrying this one on at a date (default: the asOf the "
+        "organisation was asked for, else today): itself while open, else its successors with "
+        "the succession events from this code and the share each carries (null: unweighted).",
+        metadata={"iri": term("Succession")},
+    )
+    def carried_on_by(self, info: Info, as_of: dt.date | None = None) -> list[ResolvedOrganisation]:
+        day = as_of or self.asked_on or dt.date.today()
+        _, _, found = info.context.reference.lookup.carried_on_by(self.code, day)
+        return resolved_of(found)
 
 
 @strawberry.type(description="An NHS trust (nhskg:NHSTrust).")
@@ -137,7 +151,7 @@ class OtherOrganisation(Organisation):
     pass
 
 
-def organisation_of(record: OrganisationRecord) -> Organisation:
+def organisation_of(record: OrganisationRecord, asked_on: dt.date | None = None) -> Organisation:
     kind: type[Organisation] = OtherOrganisation
     if record.type_iri == term("NHSTrust"):
         kind = Trust
@@ -151,6 +165,7 @@ def organisation_of(record: OrganisationRecord) -> Organisation:
         open_date=record.open_date,
         close_date=record.close_date,
         ods_records=[OdsRecord.of(r) for r in record.records],
+        asked_on=asked_on,
     )
 
 
