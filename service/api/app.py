@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from service import __version__
 from service.api.graphql.schema import graphql_router
-from service.api.routes import health, lookup
+from service.api.routes import health, lookup, observations
 from service.config import Settings
 from service.reference import ReferenceData
 from service.returns.numbers import NumbersStore
@@ -35,6 +35,7 @@ def create_app(
     app.state.numbers = numbers
     app.include_router(health.router)
     app.include_router(lookup.router)
+    app.include_router(observations.router)
     app.include_router(
         graphql_router(app.state.reference, settings.max_page_size, numbers), prefix="/graphql"
     )
