@@ -13,6 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
+from service.geography.reference import _day, _rows
 from service.store import GraphStore
 from service.succession import Resolution, SuccessionIndex
 
@@ -40,20 +41,6 @@ SELECT ?op ?site ?operator ?from ?to ?stated WHERE {
     FILTER NOT EXISTS { ?correction nhskg:corrects ?op }
 }
 """
-
-
-def _rows(store: GraphStore, query: str) -> list[dict[str, str | None]]:
-    """Plain string values of a SELECT over the current graphs (converted here, cheaply)."""
-    solutions = store.raw_query(query)
-    names = [v.value for v in solutions.variables]
-    return [{n: (s[n].value if s[n] is not None else None) for n in names} for s in solutions]
-
-
-def _day(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None  # an ill-typed date cannot pass the shapes; never read as a date
 
 
 @dataclass(frozen=True)
