@@ -4,11 +4,13 @@ uvicorn server in its own process on the national data (bench/graphql_env.py). L
 of sequential requests, then requests/s with several concurrent clients.
 
 `NHSKG_GRAPHQL_BENCH_ENV=DIR` reuses an environment built earlier (`python -m bench.graphql_env
-DIR`); otherwise it is built in the scratch directory (a national load: minutes)."""
+DIR`); otherwise it is built in the scratch directory from a copy of the national-load benchmark's
+store (or a national load of its own when that did not run)."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -148,14 +150,25 @@ def measure(url: str) -> list[Row]:
 
 @benchmark("graphql")
 def graphql_bench(ctx: Context) -> list[Row]:
-    from bench.graphql_env import build
-
     env = Path(os.environ.get("NHSKG_GRAPHQL_BENCH_ENV", str(ctx.scratch / "graphql-national")))
     started = time.perf_counter()
-    try:
-        build(env, ctx.data_dir)
-    except Exception as exc:  # a failed set-up is a row that says why, not a crashed bench
-        return [row("GraphQL rollup by LRF", None, "ms", note=f"set-up failed: {exc}")]
+    national = ctx.shared.get("national_store")
+    if isinstance(national, Path) and national.exists() and not (env / "store.done").exists():
+        # The national load's store (closed by then), copied: the COVID load adds to it.
+        shutil.copytree(national, env / "store")
+        (env / "store.done").write_text("copied from the national-load benchmark\n")
+    # In a child process, so that this one stays small (its memory would be inherited by the
+    # figures of the benchmarks after it) and a failure is a row, not a crashed bench.
+    built = subprocess.run(
+        [sys.executable, "-m", "bench.graphql_env", str(env), str(ctx.data_dir)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=SERVER_START_S,
+    )
+    if built.returncode != 0:
+        why = (built.stderr.strip().splitlines() or ["no output"])[-1]
+        return [row("GraphQL rollup by LRF", None, "ms", note=f"set-up failed: {why}")]
     rows = [
         row(
             "GraphQL bench set-up (national data; reused if built)",

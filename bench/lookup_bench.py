@@ -34,7 +34,7 @@ from bench.core import ROOT, Context, Row, benchmark, row
 IN_PROCESS_LOOKUPS = 10_000
 IN_PROCESS_P99_TARGET_MS = "< 1"
 HTTP_RPS_TARGET = "> 1000"
-HTTP_REQUESTS = 6_000  # in all, over every client
+HTTP_REQUESTS = 20_000  # in all, over every client
 HTTP_SECONDS = 30.0  # and never longer than this
 CLIENT_PROCESSES = 2
 CLIENT_THREADS = 4

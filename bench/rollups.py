@@ -5,7 +5,6 @@ reference (bench/rollup_model.py) before it is timed, so all paths answer the sa
 
 from __future__ import annotations
 
-import resource
 import signal
 import time
 from collections.abc import Callable
@@ -17,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from bench import rollup_engine, rollup_paths
-from bench.core import ChildRun, Context, Row, benchmark, median, row, run_child
+from bench.core import ChildRun, Context, Row, benchmark, median, memory_mb, row, run_child
 from bench.rollup_data import METRICS, Size, SyntheticSystem, generate
 from bench.rollup_model import reference_rollup, same_answer
 from bench.rollup_report import PATHS as PATHS_LABELS
@@ -67,13 +66,6 @@ def _alarm(signum: int, frame: Any) -> None:
     raise QueryTimeout
 
 
-def rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
 def timed(
     fn: Callable[[], dict[str, float]], limit: float
 ) -> tuple[float, float, dict[str, float]]:
@@ -115,7 +107,7 @@ def child_task(
     out: dict[str, Any] = {
         "values": len(system.value),
         "load_s": time.perf_counter() - start,
-        "rss_after_load_mb": rss_mb(),
+        "rss_after_load_mb": memory_mb("VmRSS"),
         "queries": {},
     }
     metric = METRICS[0]
@@ -143,7 +135,6 @@ def child_task(
             "runs": len(runs),
             "check": check,
         }
-    out["peak_rss_mb_self"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return out
 
 
