@@ -84,6 +84,26 @@ def test_carried_on_multiplies_chains_and_adds_routes() -> None:
     assert carried_on("A", date(2019, 1, 1), lambda c: steps.get(c, [])) == ((("A", 1.0),), ())
 
 
+def test_a_predecessor_that_carries_on_in_its_own_split_keeps_its_share() -> None:
+    # A hands 40% of its work to a new trust B and goes on itself (A -> A + B), then the part
+    # A kept merges into C: the split must not be followed again when the walk meets A again.
+    steps = {
+        "A": [
+            Step(date(2020, 1, 1), ("A", "B"), (0.6, 0.4)),
+            Step(date(2022, 1, 1), ("C",)),
+        ],
+    }
+    successions = lambda c: steps.get(c, [])  # noqa: E731
+    shares, unweighted = carried_on("A", date(2021, 1, 1), successions)
+    assert dict(shares) == {"A": pytest.approx(0.6), "B": pytest.approx(0.4)} and not unweighted
+    shares, _ = carried_on("A", date(2023, 1, 1), successions)
+    assert dict(shares) == {"B": pytest.approx(0.4), "C": pytest.approx(0.6)}
+    assert carried_on("A", date(2019, 12, 31), successions) == ((("A", 1.0),), ())
+    # A value the smaller A reports after the split moves only with A's later step.
+    assert carried_on("A", date(2023, 1, 1), successions, date(2020, 6, 1)) == ((("C", 1.0),), ())
+    assert carried_on("A", date(2021, 1, 1), successions, date(2020, 6, 1)) == ((("A", 1.0),), ())
+
+
 def test_carried_on_reports_a_split_without_weights_anywhere_on_the_way() -> None:
     steps = {
         "A": [Step(date(2020, 1, 1), ("B",))],
@@ -164,3 +184,48 @@ def test_scope_to_a_region_keeps_its_organisations(numbers: NumbersStore, restat
     )  # fmt: skip
     counted = {c.reported_by or c.organisation for r in result.rows for c in r.contributors}
     assert counted == ({"A"} if restate == AS_REPORTED else set())
+
+
+def test_a_trust_that_carries_on_in_its_own_split_is_restated_by_date() -> None:
+    # E hands 40% of its work to a new trust F on SPLIT_DAY and goes on; both report after it.
+    steps = {"E": [Step(SPLIT_DAY, ("E", "F"), (0.6, 0.4))]}
+    daily = {"E": 50.0, "F": 8.0}
+    store = NumbersStore(None)
+    rows = [
+        ("b1", code, code, code, "", "Y62", metric, day, day, value, None, None)
+        for code, value in daily.items()
+        for day in days(FIRST, LAST)
+        if code == "E" or day >= SPLIT_DAY
+        for metric in (FLOW, STOCK)
+    ]
+    store.con.executemany(
+        "INSERT INTO reported_value VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+    )
+    store.refresh_reporters()
+    places = [("LRF", "E", "L1", 1.0, None, None), ("LRF", "F", "L2", 1.0, None, None)]
+    materialise_org_areas(store, places, Method.SITES)
+    before = sum(1 for d in days(FIRST, LAST) if d < SPLIT_DAY)
+    after = len(days(FIRST, LAST)) - before
+
+    flow = rollup(
+        store,
+        FLOW,
+        "LRF",
+        (FIRST, LAST),
+        Method.SITES,
+        LATER,
+        successions=lambda c: steps.get(c, []),
+    )
+    got = {r.area: r.value for r in flow.rows}
+    e_before, e_after, f_after = 50.0 * before, 50.0 * after, 8.0 * after
+    assert got == pytest.approx({"L1": 0.6 * e_before + e_after, "L2": 0.4 * e_before + f_after})
+    assert not flow.unmapped
+
+    series = rollup(
+        store, STOCK, "LRF", (FIRST, LAST), Method.SITES, LATER,
+        successions=lambda c: steps.get(c, []),
+    )  # fmt: skip
+    for row in series.rows:
+        split = row.period_start < SPLIT_DAY
+        want = {"L1": 50.0 * (0.6 if split else 1.0), "L2": 20.0 if split else 8.0}[row.area]
+        assert row.value == pytest.approx(want), (row.area, row.period_start)

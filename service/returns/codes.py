@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from service.returns.candidate import CandidateValues
 from service.store import GraphStore
@@ -139,29 +139,42 @@ def _weights(weights: list[float | None]) -> tuple[float, ...] | None:
 Carried = tuple[tuple[tuple[str, float], ...], tuple[str, ...]]
 
 
-def carried_on(code: str, day: date, successions: Successions) -> Carried:
+def carried_on(
+    code: str, day: date, successions: Successions, reported: date | None = None
+) -> Carried:
     """The codes that carry `code` on at `day`, each with the share of its work it takes (chains
     multiply, two routes into one code add up); or, when a split on the way has no weights,
-    ((), the successors of that split), so the caller can say why the code stays unmapped."""
+    ((), the successors of that split), so the caller can say why the code stays unmapped.
+
+    Each code on the way is moved by its first step after the work reached it. `reported` is
+    the date of the value being carried on, for a code that carries on in its own split
+    (A -> A + B): a value A reports after the split is the smaller A's, and only A's later
+    steps move it. None: the work as it was before the code's first step."""
     shares: dict[str, float] = {}
     unweighted: list[str] = []
 
-    def walk(current: str, share: float, after: date | None, depth: int) -> None:
+    def walk(
+        current: str, share: float, after: date | None, taken: frozenset[Step], depth: int
+    ) -> None:
+        # `taken`: the steps already followed on this route; A -> A + B meets its split again.
         steps = [
-            s for s in successions(current) if s.day <= day and (after is None or s.day >= after)
+            s
+            for s in successions(current)
+            if s.day <= day and (after is None or s.day >= after) and s not in taken
         ]
         if not steps or depth > 20:
             shares[current] = shares.get(current, 0.0) + share
             return
-        last = steps[-1]
-        for i, successor in enumerate(last.successors):
-            weight = last.weight(i)
+        first = min(steps, key=lambda s: s.day)
+        for i, successor in enumerate(first.successors):
+            weight = first.weight(i)
             if weight is None:
-                unweighted.extend(s for s in last.successors if s not in unweighted)
+                unweighted.extend(s for s in first.successors if s not in unweighted)
                 return
-            walk(successor, share * weight, last.day, depth + 1)
+            walk(successor, share * weight, first.day, taken | {first}, depth + 1)
 
-    walk(code, 1.0, None, 0)
+    start = None if reported is None else reported + timedelta(days=1)
+    walk(code, 1.0, start, frozenset(), 0)
     if unweighted:
         return (), tuple(unweighted)
     return tuple(sorted(shares.items())), ()

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 from functools import lru_cache
+from itertools import pairwise
 from typing import Any
 
 from rdflib import URIRef
@@ -76,8 +77,9 @@ def rollup(
             "SELECT org_code, region_code FROM reporter WHERE metric = ?", [metric]
         ).fetchall()
         restated = _restatement({code for code, _ in reporters}, restate, successions)
+        dated = any(d is not None for d in restated[1] + restated[2])
         sql, params = _contributions_query(
-            metric, area_type, start, end, method, restate, scope, over_time
+            metric, area_type, start, end, method, restate, scope, over_time, dated
         )
         rows = con.execute(sql, [*restated, *params]).fetchall()
         expected = _expected(con, reporters, area_type, method, restate.at or end)
@@ -90,27 +92,37 @@ def rollup(
 def _restatement(
     codes: set[str], restate: Restate, successions: Successions | None
 ) -> list[list[Any]]:
-    """The restatement relation of the reporting codes as four parallel lists (org_code, target,
-    share, reason): several rows for a split by weights, one row with no target and a reason for
-    a split without weights. Only codes that some succession moves are listed; every other code
-    stands for itself."""
-    columns: list[list[Any]] = [[], [], [], []]
+    """The restatement relation of the reporting codes as six parallel lists (org_code,
+    reported_from, reported_before, target, share, reason): several rows for a split by
+    weights, one row with no target and a reason for a split without weights. Only codes that
+    some succession moves are listed; every other code stands for itself.
+
+    A code that carries on in its own split (A -> A + B) is restated differently before and
+    after it: its values are cut at those dates (reported_from inclusive, reported_before
+    exclusive, NULL for open). Any other code's values move the same way whatever their date
+    (values under a code after it closed are late returns under the old code)."""
+    columns: list[list[Any]] = [[], [], [], [], [], []]
     if restate.kind == "AS_REPORTED" or restate.at is None or successions is None:
         return columns
     for code in sorted(codes):
-        if not successions(code):
+        steps = successions(code)
+        if not steps:
             continue
-        shares, unweighted = carried_on(code, restate.at, successions)
-        rows: list[tuple[str, str | None, float, str | None]]
-        if unweighted:
-            rows = [(code, None, 1.0, f"split without weights ({', '.join(unweighted)})")]
-        elif shares == ((code, 1.0),):
-            continue
-        else:
-            rows = [(code, target, share, None) for target, share in shares]
-        for row in rows:
-            for column, value in zip(columns, row, strict=True):
-                column.append(value)
+        cuts = sorted({s.day for s in steps if code in s.successors and s.day <= restate.at})
+        bounds: list[date | None] = [None, *cuts, None]
+        for reported_from, reported_before in pairwise(bounds):
+            shares, unweighted = carried_on(code, restate.at, successions, reported_from)
+            rows: list[tuple[str | None, float, str | None]]
+            if unweighted:
+                rows = [(None, 1.0, f"split without weights ({', '.join(unweighted)})")]
+            elif shares == ((code, 1.0),):
+                continue
+            else:
+                rows = [(target, share, None) for target, share in shares]
+            for row in rows:
+                values = (code, reported_from, reported_before, *row)
+                for column, value in zip(columns, values, strict=True):
+                    column.append(value)
     return columns
 
 
@@ -123,10 +135,13 @@ def _contributions_query(
     restate: Restate,
     scope: Scope,
     over_time: bool,
+    dated: bool = False,
 ) -> tuple[str, list[Any]]:
     """One aggregate query: per area (per period, or over the whole range for a flow), per
     organisation counted, reporting organisation and shares, the sum of the reported values.
-    Rows with no area or a reason are what the roll-up reports as unmapped."""
+    Rows with no area or a reason are what the roll-up reports as unmapped. `dated`: some
+    restatement rows hold for part of the time only (see _restatement), so values are kept
+    per period until they are restated."""
     at = None if restate.at is None else f"DATE '{restate.at.isoformat()}'"
     params: list[Any] = [metric, start, end, method.value, area_type]
     # The method's placements are filtered before the join, so DuckDB joins on the code alone
@@ -156,7 +171,7 @@ def _contributions_query(
     period = "" if over_time else "period_start, period_end, "
     # Values are summed per organisation before anything is joined; over a whole range at once
     # unless the placement is read per period (AS_REPORTED through org_area) or periods are kept.
-    per_period = not over_time or (restate.at is None and method != Method.RETURN_STATED)
+    per_period = not over_time or dated or (restate.at is None and method != Method.RETURN_STATED)
     reported_period = (
         "period_start, period_end"
         if per_period
@@ -164,7 +179,8 @@ def _contributions_query(
     )
     sql = f"""
         WITH m AS (
-            SELECT unnest(?::VARCHAR[]) AS org_code, unnest(?::VARCHAR[]) AS target,
+            SELECT unnest(?::VARCHAR[]) AS org_code, unnest(?::DATE[]) AS reported_from,
+                   unnest(?::DATE[]) AS reported_before, unnest(?::VARCHAR[]) AS target,
                    unnest(?::DOUBLE[]) AS rshare, unnest(?::VARCHAR[]) AS reason
         ), r AS (
             SELECT org_code, region_code, {reported_period}, sum(value) AS value
@@ -175,6 +191,8 @@ def _contributions_query(
                    coalesce(m.rshare, 1.0) AS rshare, m.reason, r.region_code,
                    r.period_start, r.period_end, r.value
             FROM r LEFT JOIN m ON m.org_code = r.org_code
+                AND (m.reported_from IS NULL OR r.period_start >= m.reported_from)
+                AND (m.reported_before IS NULL OR r.period_start < m.reported_before)
         ), a AS ({places}), placed AS ({placed})
         SELECT area, {period}target, org_code, rshare, pshare, reason, source, sum(value)
         FROM placed WHERE {where}
