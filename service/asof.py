@@ -13,8 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from service.geography.reference import _day, _rows
-from service.store import GraphStore
+from service.store import GraphStore, lexical_date
 from service.succession import Resolution, SuccessionIndex
 
 # Small DISTINCT queries joined in Python: the same fact stated by several loaded files would
@@ -100,12 +99,13 @@ class AsOf:
     def refresh(self, *, successions: bool = True) -> None:
         if successions:
             self.successions.refresh()
-        organisations = {r["node"]: r["code"] or "" for r in _rows(self.store, ORGANISATION_CODES)}
-        sites = {r["node"]: r["code"] or "" for r in _rows(self.store, SITE_CODES)}
-        trusts = {r["node"] for r in _rows(self.store, TRUSTS)}
-        opened = {r["node"]: _day(r["day"]) for r in _rows(self.store, OPEN_DATES)}
-        closed = {r["node"]: _day(r["day"]) for r in _rows(self.store, CLOSE_DATES)}
-        names = {r["node"]: r["label"] for r in _rows(self.store, NAMES)}
+        rows = self.store.lexical_select
+        organisations = {r["node"]: r["code"] or "" for r in rows(ORGANISATION_CODES)}
+        sites = {r["node"]: r["code"] or "" for r in rows(SITE_CODES)}
+        trusts = {r["node"] for r in rows(TRUSTS)}
+        opened = {r["node"]: lexical_date(r["day"]) for r in rows(OPEN_DATES)}
+        closed = {r["node"]: lexical_date(r["day"]) for r in rows(CLOSE_DATES)}
+        names = {r["node"]: r["label"] for r in rows(NAMES)}
         self.lifetimes: dict[str, Lifetime] = {}
         for node, code in organisations.items():
             if (day := opened.get(node)) is not None:
@@ -113,13 +113,13 @@ class AsOf:
                 self.lifetimes[code] = Lifetime(code, name, day, closed.get(node), node in trusts)
         self.site_dates = {code: (opened.get(n), closed.get(n)) for n, code in sites.items()}
         self.statements: dict[str, list[Statement]] = defaultdict(list)
-        for r in _rows(self.store, SITE_OPERATIONS):
+        for r in self.store.lexical_select(SITE_OPERATIONS):
             site = sites.get(r["site"] or "")
             operator = organisations.get(r["operator"] or "")
-            start = _day(r["from"])
+            start = lexical_date(r["from"])
             if site is None or operator is None or start is None:
                 continue  # the shapes make every operation name a known site and operator
-            statement = Statement(operator, start, _day(r["to"]), _day(r["stated"]))
+            statement = Statement(operator, start, lexical_date(r["to"]), lexical_date(r["stated"]))
             self.statements[site].append(statement)
         self.sites_by_operator: dict[str, set[str]] = defaultdict(set)
         for site, statements in self.statements.items():

@@ -190,6 +190,14 @@ class GraphStore:
         names = [v.value for v in solutions.variables]
         return [{n: python_value(s[n]) for n in names} for s in solutions]
 
+    def lexical_select(self, query: str) -> list[dict[str, str | None]]:
+        """A SELECT over the current graphs (or all, see select) as lexical values: for readers of
+        tens of thousands of rows, where converting every term to a typed Python value through
+        rdflib costs seconds; they convert the few dates and numbers themselves (lexical_date)."""
+        solutions = self.raw_query(query)
+        names = [v.value for v in solutions.variables]
+        return [{n: (s[n].value if s[n] is not None else None) for n in names} for s in solutions]
+
     def raw_query(self, query: str) -> Any:
         """A read-only SPARQL query as typed by a user of the CLI (never an update)."""
         return self._store.query(query, prefixes=PREFIXES, **self._graph_scope(None))
@@ -402,6 +410,15 @@ class GraphStore:
     def close(self) -> None:
         self._store.flush()
         del self._store
+
+
+def lexical_date(value: str | None) -> date | None:
+    """A date from lexical_select, or None when absent or ill-typed (an ill-typed date cannot
+    pass the shapes; it is never read as a date)."""
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
 
 
 def _time(term: Any) -> datetime:

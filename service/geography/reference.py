@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from service.store import GraphStore
+from service.store import GraphStore, lexical_date
 from service.terms import ID
 
 AREA = str(ID["area/"])
@@ -140,34 +140,19 @@ _ORGS = """SELECT DISTINCT ?code ?label ?open ?close WHERE {
   OPTIONAL { ?org nhskg:closeDate ?close } }"""
 
 
-def _rows(store: GraphStore, query: str) -> list[dict[str, str | None]]:
-    """Lexical values of a SELECT (tens of thousands of rows: converting every term to a typed
-    Python value through rdflib costs seconds; the few dates and numbers are converted here)."""
-    solutions = store.raw_query(query)
-    names = [v.value for v in solutions.variables]
-    return [{n: (s[n].value if s[n] is not None else None) for n in names} for s in solutions]
-
-
-def _day(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None  # an ill-typed date cannot pass the shapes; never read as a date
-
-
 def _current(store: GraphStore, query: str) -> list[dict[str, str | None]]:
     """Rows of a query over named graphs (GRAPH ?g), from current graphs only: GRAPH ?g also
     sees graphs a later load replaced, which the store keeps as history."""
     current = set(store.current_graphs())
-    return [r for r in _rows(store, query) if r["g"] in current]
+    return [r for r in store.lexical_select(query) if r["g"] in current]
 
 
 def read_reference(store: GraphStore) -> Reference:
     ref = Reference()
-    ref.area_types = {str(r["cls"]): str(r["name"]) for r in _rows(store, _TYPES)}
+    ref.area_types = {str(r["cls"]): str(r["name"]) for r in store.lexical_select(_TYPES)}
     _read_areas(store, ref)
     for r in _current(store, _MEMBERSHIPS):
-        start = _day(r["from"])
+        start = lexical_date(r["from"])
         if start is None:
             continue  # the shapes require a valid start date
         share = float(r["share"]) if r["share"] is not None else 1.0
@@ -176,7 +161,7 @@ def read_reference(store: GraphStore) -> Reference:
             str(r["member"]),
             str(r["parent"]),
             start,
-            _day(r["to"]),
+            lexical_date(r["to"]),
             share,
             str(r["g"]),
         )
@@ -186,28 +171,28 @@ def read_reference(store: GraphStore) -> Reference:
     for r in _current(store, _HQ):
         ref.headquarters.setdefault(code_of(str(r["org"])), []).append((str(r["lad"]), str(r["g"])))
     ref.site_operations = [
-        SiteOperation(str(r["site"]), str(r["code"]), start, _day(r["to"]))
-        for r in _rows(store, _SITE_OPS)
-        if (start := _day(r["from"])) is not None
+        SiteOperation(str(r["site"]), str(r["code"]), start, lexical_date(r["to"]))
+        for r in store.lexical_select(_SITE_OPS)
+        if (start := lexical_date(r["from"])) is not None
     ]
-    for r in _rows(store, _TABLES):
+    for r in store.lexical_select(_TABLES):
         ref.catchment_labels[str(r["table"])] = str(r["label"] or code_of(str(r["table"])))
     _read_catchments(store, ref)
     for r in _current(store, _RECORDS):
-        vintage = _day(r["vintage"])
+        vintage = lexical_date(r["vintage"])
         if vintage is None:
             continue
         statement = OdsStatement(str(r["r"]), vintage, r["region"], r["geo"], str(r["g"]))
         ref.ods_records.setdefault(str(r["code"]), []).append(statement)
     for records in ref.ods_records.values():
         records.sort(key=lambda s: s.vintage)
-    for r in _rows(store, _ORGS):
+    for r in store.lexical_select(_ORGS):
         code = str(r["code"])
         ref.organisations[code] = Organisation(
-            code, str(r["label"] or code), _day(r["open"]), _day(r["close"])
+            code, str(r["label"] or code), lexical_date(r["open"]), lexical_date(r["close"])
         )
     postcodes: dict[str, set[str]] = defaultdict(set)
-    for r in _rows(store, _POSTCODES):
+    for r in store.lexical_select(_POSTCODES):
         postcodes[str(r["x"])].add(str(r["pc"]))
     locate_by_postcode(ref, postcodes)
     return ref
@@ -242,13 +227,13 @@ def _read_areas(store: GraphStore, ref: Reference) -> None:
     types: dict[str, set[str]] = defaultdict(set)
     info: dict[str, tuple[str, str | None]] = {}
     listed: dict[str, set[date]] = defaultdict(set)
-    for r in _rows(store, _AREAS):
+    for r in store.lexical_select(_AREAS):
         iri = str(r["area"])
         if r["cls"] in ref.area_types:
             types[iri].add(ref.area_types[r["cls"]])
         label, ods = info.get(iri, ("", None))
         info[iri] = (label or str(r["label"] or ""), ods or (str(r["ods"]) if r["ods"] else None))
-        if (day := _day(r["listed"])) is not None:
+        if (day := lexical_date(r["listed"])) is not None:
             listed[iri].add(day)
     for iri, (label, ods) in info.items():
         area = Area(
