@@ -40,6 +40,10 @@ def days() -> list[date]:
 
 @pytest.fixture
 def numbers() -> NumbersStore:
+    return build_numbers()
+
+
+def build_numbers() -> NumbersStore:
     store = NumbersStore(None)
     store.con.executemany(
         "INSERT INTO reported_value VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

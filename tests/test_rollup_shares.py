@@ -44,6 +44,10 @@ def reports(code: str) -> list[date]:
 
 @pytest.fixture
 def numbers() -> NumbersStore:
+    return build_numbers()
+
+
+def build_numbers() -> NumbersStore:
     store = NumbersStore(None)
     rows = [
         ("b1", code, code, code, "", "Y62", metric, day, day, value, None, None)

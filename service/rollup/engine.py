@@ -37,6 +37,7 @@ from service.rollup.model import (
     RollupRow,
     Scope,
     Unmapped,
+    UnmappedSummary,
 )
 from service.validation.shacl import ontology_graph
 from service.vocab import NHSKG
@@ -65,7 +66,11 @@ def rollup(
     *,
     successions: Successions | None = None,
     series: bool = False,
+    detail: bool = True,
 ) -> RollupResult:
+    """`detail=False`: the same figures, coverage and unmapped totals without the contributors
+    of each row or the list of unmapped values, summed in DuckDB (a 90-day national series has
+    tens of thousands of contributors a client asking for the series alone does not read)."""
     kind = metric_kind(metric)
     start, end = when if isinstance(when, tuple) else (when, when)
     if method == Method.RETURN_STATED and area_type != "NHS_REGION":
@@ -81,12 +86,26 @@ def rollup(
         sql, params = _contributions_query(
             metric, area_type, start, end, method, restate, scope, over_time, dated
         )
+        period = "" if over_time else "period_start, period_end, "
+        if detail:
+            sql += f" ORDER BY area NULLS LAST, {period}target, org_code"
+        else:
+            sql = _summary_query(sql, period)
         rows = con.execute(sql, [*restated, *params]).fetchall()
         expected = _expected(con, reporters, area_type, method, restate.at or end)
     finally:
         con.close()
-    shaped = _shape(rows, expected, over_time, start, end, f"{area_type} by {method.value}")
-    return RollupResult(metric, area_type, method, restate, kind, *shaped)
+    head = (metric, area_type, method, restate, kind)
+    if not detail:
+        found, summary = _shape_summary(rows, expected, over_time, start, end)
+        return RollupResult(*head, found, [], summary, detail=False)
+    found, unmapped = _shape(
+        rows, expected, over_time, start, end, f"{area_type} by {method.value}"
+    )
+    summary = UnmappedSummary(
+        sum(u.value for u in unmapped), len(unmapped), sorted({u.organisation for u in unmapped})
+    )
+    return RollupResult(*head, found, unmapped, summary)
 
 
 def _restatement(
@@ -194,11 +213,30 @@ def _contributions_query(
                 AND (m.reported_from IS NULL OR r.period_start >= m.reported_from)
                 AND (m.reported_before IS NULL OR r.period_start < m.reported_before)
         ), a AS ({places}), placed AS ({placed})
-        SELECT area, {period}target, org_code, rshare, pshare, reason, source, sum(value)
+        SELECT area, {period}target, org_code, rshare, pshare, reason, source, sum(value) AS value
         FROM placed WHERE {where}
-        GROUP BY ALL
-        ORDER BY area NULLS LAST, {period}target, org_code"""
+        GROUP BY ALL"""
     return sql, params + scope_params
+
+
+def _summary_query(contributions: str, period: str) -> str:
+    """The contributions summed per area (and period), with the organisations counted in each,
+    and one last row of the unmapped total, count and organisations: what _shape would make of
+    them, less the contributors. The two must agree (tests/test_rollup_summary.py)."""
+    no_period = "NULL, NULL, " if period else ""
+    return f"""
+        WITH g AS ({contributions})
+        SELECT area, {period}sum(value * rshare * pshare) AS value,
+               list(DISTINCT target) AS organisations, count(*) AS n
+        FROM g WHERE reason IS NULL AND area IS NOT NULL
+        GROUP BY ALL
+        UNION ALL
+        SELECT NULL, {no_period}
+               coalesce(sum(CASE WHEN reason IS NULL THEN value * rshare * (1 - pshare)
+                                 ELSE value END), 0.0),
+               list(DISTINCT CASE WHEN reason IS NULL THEN target ELSE org_code END), count(*)
+        FROM g WHERE reason IS NOT NULL OR area IS NULL
+        ORDER BY area NULLS LAST{", period_start" if period else ""}"""
 
 
 # A reported value (one row of v) is placed once: these columns name it.
@@ -346,6 +384,30 @@ def _shape(
         want = expected.get(area, set())
         result_row.coverage = Coverage(len(reported), len(want | reported), sorted(want - reported))
     return list(groups.values()), unmapped
+
+
+def _shape_summary(
+    rows: list[tuple[Any, ...]],
+    expected: dict[str, set[str]],
+    over_time: bool,
+    start: date,
+    end: date,
+) -> tuple[list[RollupRow], UnmappedSummary]:
+    """The rows of _summary_query as result rows with coverage, and the unmapped summary."""
+    found: list[RollupRow] = []
+    summary = UnmappedSummary(0.0, 0, [])
+    for row in rows:
+        if over_time:
+            (area, value, organisations, count), p_start, p_end = row, start, end
+        else:
+            area, p_start, p_end, value, organisations, count = row
+        if area is None:
+            summary = UnmappedSummary(value, count, sorted(o for o in organisations or [] if o))
+            continue
+        reported, want = set(organisations), expected.get(area, set())
+        coverage = Coverage(len(reported), len(want | reported), sorted(want - reported))
+        found.append(RollupRow(area, p_start, p_end, value, [], coverage))
+    return found, summary
 
 
 def materialise_org_areas(

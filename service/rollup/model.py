@@ -91,6 +91,13 @@ class Unmapped:
     reported_by: str | None = None  # the organisation whose return it is, when restated
 
 
+@dataclass(frozen=True)
+class UnmappedSummary:
+    total: float  # the sum of the unmapped values
+    count: int  # how many unmapped values there are
+    organisations: list[str]  # each organisation with an unmapped value once, sorted
+
+
 @dataclass
 class RollupResult:
     metric: str
@@ -100,3 +107,7 @@ class RollupResult:
     kind: str  # Stock | Flow
     rows: list[RollupRow]
     unmapped: list[Unmapped]  # contributors in scope that no area of this type takes
+    unmapped_summary: UnmappedSummary
+    # False: asked without detail, the rows have no contributors and `unmapped` is empty; the
+    # figures, coverage and unmapped_summary are the same as with detail.
+    detail: bool = True

@@ -125,7 +125,10 @@ def rollup_field(
     restate: RestateInput | None,
     method: RollupMethod,
     series: bool,
+    detail: bool = True,
 ) -> RollupResult:
+    """`detail`: whether the query reads contributors or the unmapped values one by one (see
+    needs_detail); without, the engine sums per area in DuckDB."""
     term = require_metric(context, metric)
     area_type = require_area_type(context, by)
     first, last = _when(date, start, end)
@@ -145,6 +148,7 @@ def rollup_field(
             scope,
             successions=context.successions,
             series=series,
+            detail=detail,
         )
     except RollupError as exc:
         raise UserError(str(exc), "See the method's description in the schema.") from exc

@@ -3,6 +3,9 @@ into a series per area."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from service.api.graphql.context import Context
 from service.api.graphql.numbers_types import Metric
 from service.api.graphql.rollup_types import (
@@ -20,6 +23,18 @@ from service.reference.areas import Area
 from service.reference.metrics import MetricTerm
 from service.rollup import model
 from service.terms import ID
+
+# The fields that read the engine's detail: each contributor, each unmapped value.
+DETAIL_FIELDS = frozenset({"contributors", "unmapped"})
+
+
+def needs_detail(selections: Sequence[Any]) -> bool:
+    """Whether a rollup query reads contributors or the unmapped values one by one, anywhere in
+    its selection (fragments are walked like fields: they carry `selections` too)."""
+    return any(
+        getattr(s, "name", None) in DETAIL_FIELDS or needs_detail(getattr(s, "selections", ()))
+        for s in selections
+    )
 
 
 def _area(context: Context, code: str, cache: dict[str, GeographicArea]) -> GeographicArea:
@@ -49,9 +64,9 @@ def result_of(
             UnmappedValue(code=u.organisation, period_start=u.period_start, value=u.value)
             for u in result.unmapped
         ],
-        unmapped_total=sum(u.value for u in result.unmapped),
-        unmapped_count=len(result.unmapped),
-        unmapped_organisations=sorted({u.organisation for u in result.unmapped}),
+        unmapped_total=result.unmapped_summary.total,
+        unmapped_count=result.unmapped_summary.count,
+        unmapped_organisations=result.unmapped_summary.organisations,
     )
 
 

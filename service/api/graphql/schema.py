@@ -17,6 +17,7 @@ from service.api.graphql.errors import should_mask
 from service.api.graphql.lookup_types import LookupResult
 from service.api.graphql.mutations import Mutation
 from service.api.graphql.numbers_types import Metric, Observation
+from service.api.graphql.rollup_shape import needs_detail
 from service.api.graphql.rollup_types import RestateInput, RollupMethod, RollupResult
 from service.api.graphql.steward_queue import StewardQueueItem, steward_queue
 from service.api.graphql.types import (
@@ -140,8 +141,9 @@ class Query:
         series: bool = False,
     ) -> RollupResult:
         return numbers_resolvers.rollup_field(
-            info.context, metric, by, date, start, end, restate, method, series
-        )
+            info.context, metric, by, date, start, end, restate, method, series,
+            detail=needs_detail(info.selected_fields),
+        )  # fmt: skip
 
 
 # Factories, so each request gets fresh extension state.
