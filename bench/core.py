@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -80,13 +82,13 @@ class ChildRun:
     error: str = ""
 
 
-def memory_mb(field: str = "VmHWM") -> float:
-    """This process's resident memory from /proc/self/status: VmHWM (peak) or VmRSS (now).
+def memory_mb(field: str = "VmHWM", pid: int | str = "self") -> float:
+    """A process's resident memory from /proc/PID/status: VmHWM (peak) or VmRSS (now).
 
     The peak is read here, not from getrusage or wait4: Linux carries the parent's peak into a
     child's ru_maxrss across fork and exec, so a bench process that grew to 2 GB would report
     2 GB for every child it starts. VmHWM belongs to the child's own address space."""
-    for line in Path("/proc/self/status").read_text().splitlines():
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024
     return 0.0
@@ -145,3 +147,36 @@ def environment() -> dict[str, object]:
         "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()],
         "packages": {p: version(p) for p in ("pyshacl", "rdflib", "pyoxigraph", "duckdb")},
     }
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(module_args: list[str], timeout: float) -> tuple[subprocess.Popen[bytes], str]:
+    """`python -m MODULE ARGS... PORT` (the port appended), a real uvicorn server on 127.0.0.1;
+    returns once GET /health answers 200, with its base URL. The caller terminates it."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", *module_args, str(port)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            err = proc.stderr.read().decode() if proc.stderr else ""
+            raise RuntimeError(f"server exited: {err.strip().splitlines()[-1:]}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/health")
+            if conn.getresponse().status == 200:
+                conn.close()
+                return proc, f"http://127.0.0.1:{port}"
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError(f"server did not start in {timeout:.0f} s")

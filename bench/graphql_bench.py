@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -22,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from bench.core import ROOT, Context, Row, benchmark, row
+from bench.core import ROOT, Context, Row, benchmark, row, start_server
 
 # What an analyst asks: for one date, each LRF's figure with who contributes and who is missing;
 # for a range, each LRF's series as plain lists with its coverage, and how much no LRF took.
@@ -49,34 +48,6 @@ THROUGHPUT_SECONDS = 8.0
 # Building the reference indexes of the national store takes about 35 s of CPU; on a shared
 # machine the wall time can be several minutes.
 SERVER_START_S = 900
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _start_server(env: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bench.graphql_bench", str(env), str(port)],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + SERVER_START_S
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError((proc.stderr.read() if proc.stderr else b"").decode()[-500:])
-        try:
-            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                return proc, url
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError(f"server did not start in {SERVER_START_S} s")
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -177,7 +148,7 @@ def graphql_bench(ctx: Context) -> list[Row]:
         )
     ]
     started = time.perf_counter()
-    proc, url = _start_server(env)
+    proc, url = start_server(["bench.graphql_bench", str(env)], SERVER_START_S)
     rows.append(
         row("GraphQL server start (app and reference indexes)", time.perf_counter() - started, "s")
     )

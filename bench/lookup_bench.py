@@ -20,16 +20,13 @@ import http.client
 import multiprocessing
 import os
 import random
-import socket
-import subprocess
-import sys
 import threading
 import time
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.core import ROOT, Context, Row, benchmark, row
+from bench.core import Context, Row, benchmark, row, start_server
 
 IN_PROCESS_LOOKUPS = 10_000
 IN_PROCESS_P99_TARGET_MS = "< 1"
@@ -116,36 +113,6 @@ def in_process(path: Path) -> tuple[list[Row], list[str]]:
     return rows, codes
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_server(path: Path, port: int, timeout: float) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bench.lookup_server", str(path), str(port)],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            err = proc.stderr.read().decode() if proc.stderr else ""
-            raise RuntimeError(f"lookup server exited: {err.strip().splitlines()[-1:]}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/health")
-            if conn.getresponse().status == 200:
-                conn.close()
-                return proc
-        except OSError:
-            time.sleep(0.5)
-    proc.kill()
-    raise RuntimeError("lookup server did not start in time")
-
-
 def _client_thread(port: int, urls: list[str], until: float, out: list[tuple[float, int]]) -> None:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     for url in urls:
@@ -178,9 +145,9 @@ def _client_process(
 
 
 def over_http(path: Path, codes: list[str], timeout: float) -> list[Row]:
-    port = free_port()
     started = time.perf_counter()
-    server = start_server(path, port, timeout)
+    server, url = start_server(["bench.lookup_server", str(path)], timeout)
+    port = int(url.rsplit(":", 1)[1])
     ready_s = time.perf_counter() - started
     try:
         cpu_before = cpu_seconds(server.pid)

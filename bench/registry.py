@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bench import (
     graphql_bench,
+    graphql_synthetic,
     lookup_bench,
     national,
     returns_bench,
@@ -17,6 +18,7 @@ from bench.core import REGISTRY
 __all__ = [
     "REGISTRY",
     "graphql_bench",
+    "graphql_synthetic",
     "lookup_bench",
     "national",
     "returns_bench",
@@ -31,6 +33,7 @@ ORDER = [
     "national-load",
     "lookups",
     "graphql",
+    "graphql-synthetic",
     "returns",
     "rollups",
     "validation",

@@ -9,6 +9,7 @@ from service.api.graphql.schema import graphql_router
 from service.api.routes import health, lookup, observations
 from service.config import Settings
 from service.reference import ReferenceData
+from service.returns.codes import Successions
 from service.returns.numbers import NumbersStore
 from service.store import GraphStore
 
@@ -18,6 +19,7 @@ def create_app(
     *,
     store: GraphStore | None = None,
     numbers: NumbersStore | None = None,
+    successions: Successions | None = None,
 ) -> FastAPI:
     settings = settings or Settings()
     app = FastAPI(
@@ -37,6 +39,7 @@ def create_app(
     app.include_router(lookup.router)
     app.include_router(observations.router)
     app.include_router(
-        graphql_router(app.state.reference, settings.max_page_size, numbers), prefix="/graphql"
+        graphql_router(app.state.reference, settings.max_page_size, numbers, successions),
+        prefix="/graphql",
     )
     return app
