@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import tempfile
 import time
 from dataclasses import asdict
@@ -50,7 +51,12 @@ def main() -> None:
         "benchmarks": {k: [asdict(r) for r in rows] for k, rows in results.items()},
     }
     out.write_text(json.dumps(document, indent=2) + "\n")
-    print(f"wrote {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")
+    # The table as printed, beside the JSON: what the README's Performance section quotes.
+    out.with_suffix(".txt").write_text(
+        f"python -m bench {' '.join(sys.argv[1:])}  # {started.isoformat()}, "
+        f"commit {document['environment']['commit']}\n\n{table(results)}\n"  # type: ignore[index]
+    )
+    print(f"wrote {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out} (and .txt)")
 
 
 def table(results: dict[str, list[Row]]) -> str:
