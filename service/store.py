@@ -427,11 +427,19 @@ class GraphStore:
             self._store.remove_graph(graph)
             self._store.extend(wanted)
 
-    def copy_in_memory(self) -> GraphStore:
-        """A scratch copy (all graphs, retired ones included) for dry runs that must not write."""
+    def copy_in_memory(self, *, current_only: bool = False) -> GraphStore:
+        """A scratch copy for work that must not write here: all graphs, retired ones included,
+        or (`current_only`) the current graphs alone, ontology and provenance with them, which
+        a dry run needs and reads as one union (no in-memory view to build: see _reading)."""
         copy = GraphStore(None)
         copy._store.clear()
-        copy._store.load(self._store.dump(format=ox.RdfFormat.N_QUADS), format=ox.RdfFormat.N_QUADS)
+        if current_only:
+            for graph in self.current_graphs():
+                named = ox.NamedNode(graph)
+                copy._store.bulk_extend(self._store.quads_for_pattern(None, None, None, named))
+        else:
+            dump = self._store.dump(format=ox.RdfFormat.N_QUADS)
+            copy._store.load(dump, format=ox.RdfFormat.N_QUADS)
         copy._refresh_current()
         return copy
 

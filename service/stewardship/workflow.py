@@ -189,7 +189,7 @@ def _diff(compiled: CompiledChangeSet) -> dict[str, list[str]]:
 def _effect_of(store: GraphStore, compiled: CompiledChangeSet, effect: EffectHook) -> FigureEffect:
     """Compare figures now and with the change, the candidate on an in-memory copy: a dry run
     writes nothing."""
-    scratch = store.copy_in_memory()
+    scratch = store.copy_in_memory(current_only=True)
     scratch.write_graph(str(GRAPH[f"pending/{compiled.changeset.id}"]), compiled.graph)
     return effect(store, scratch)
 
