@@ -4,8 +4,8 @@ uvicorn server in its own process on the national data (bench/graphql_env.py). L
 of sequential requests, then requests/s with several concurrent clients.
 
 `NHSKG_GRAPHQL_BENCH_ENV=DIR` reuses an environment built earlier (`python -m bench.graphql_env
-DIR`); otherwise it is built in the scratch directory from a copy of the national-load benchmark's
-store (or a national load of its own when that did not run)."""
+DIR`); otherwise it is built in the scratch directory from a copy of the national store
+(bench/national.py `national_store`)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 
 from bench.core import ROOT, Context, Row, benchmark, row, start_server
+from bench.national import national_store
 
 # What an analyst asks: for one date, each LRF's figure with who contributes and who is missing;
 # for a range, each LRF's series as plain lists with its coverage, and how much no LRF took.
@@ -123,9 +124,9 @@ def measure(url: str) -> list[Row]:
 def graphql_bench(ctx: Context) -> list[Row]:
     env = Path(os.environ.get("NHSKG_GRAPHQL_BENCH_ENV", str(ctx.scratch / "graphql-national")))
     started = time.perf_counter()
-    national = ctx.shared.get("national_store")
-    if isinstance(national, Path) and national.exists() and not (env / "store.done").exists():
-        # The national load's store (closed by then), copied: the COVID load adds to it.
+    national = None if (env / "store.done").exists() else national_store(ctx)
+    if national is not None:
+        # The national store (closed by then), copied: the COVID load adds to it.
         shutil.copytree(national, env / "store")
         (env / "store.done").write_text("copied from the national-load benchmark\n")
     # In a child process, so that this one stays small (its memory would be inherited by the

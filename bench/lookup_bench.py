@@ -10,8 +10,8 @@ trusts resolve to their successors), with asOf dates from 2016 to 2026 and each 
   sends GET /lookup/{code}/LRF?asOf=...&method=... for a bounded count and time; p50/p99 per
   request and requests/s over the run.
 
-The national store is the one the national-load benchmark built, else $NHSKG_BENCH_STORE (an
-existing store directory), else it is loaded here first (minutes).
+The national store is bench/national.py's `national_store` (the national-load benchmark's, else
+$NHSKG_BENCH_STORE, else loaded first).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.core import Context, Row, benchmark, row, start_server
+from bench.national import national_store
 
 IN_PROCESS_LOOKUPS = 10_000
 IN_PROCESS_P99_TARGET_MS = "< 1"
@@ -37,26 +38,6 @@ CLIENT_PROCESSES = 2
 CLIENT_THREADS = 4
 METHODS = ("SITES", "CATCHMENT", "HEADQUARTERS", "ODS_STATED")
 FIRST, LAST = date(2016, 1, 1), date(2026, 7, 1)
-
-
-def store_path(ctx: Context) -> Path:
-    shared = ctx.shared.get("national_store")
-    if isinstance(shared, Path) and shared.exists():
-        return shared
-    given = os.environ.get("NHSKG_BENCH_STORE")
-    if given:
-        return Path(given)
-    from service.manifest import load_all
-    from service.store import GraphStore
-
-    path = ctx.scratch / "lookup-store"
-    store = GraphStore(path)
-    results = load_all(store, ctx.data_dir)
-    store.close()
-    if not all(r.ok for r in results):
-        raise RuntimeError("the national load rejected a file")
-    ctx.shared["national_store"] = path
-    return path
 
 
 def questions(codes: list[str], count: int, seed: int = 20260701) -> list[tuple[str, date, str]]:
@@ -225,7 +206,9 @@ def run_clients(port: int, codes: list[str]) -> list[Row]:
 def lookups(ctx: Context) -> list[Row]:
     if not (ctx.data_dir / "ods").is_dir():
         return [row("in-process lookup p99", None, "ms", IN_PROCESS_P99_TARGET_MS, "no data")]
-    path = store_path(ctx)
+    path = national_store(ctx)
+    if path is None:
+        return [row("in-process lookup p99", None, "ms", IN_PROCESS_P99_TARGET_MS, "no store")]
     rows, codes = in_process(path)
     try:
         rows += over_http(path, codes, ctx.timeout)

@@ -3,6 +3,8 @@ into a fresh on-disk store, in a child process (wall time, peak RSS, per-file ti
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 from bench.core import ChildRun, Context, Row, benchmark, median, row, run_child
@@ -20,6 +22,23 @@ def load_once(ctx: Context, name: str, validator: str) -> ChildRun:
     args = ["national-load", "--data-dir", str(ctx.data_dir), "--store", str(store)]
     limit = ctx.timeout if validator == "fast" else ctx.old_path_timeout
     return run_child([*args, "--validator", validator], limit)
+
+
+def national_store(ctx: Context) -> Path | None:
+    """The national reference store the other benchmarks read: the national-load benchmark's,
+    else $NHSKG_BENCH_STORE (an existing store), else one loaded now, once per bench run, in a
+    child process (this process stays small: its memory would reach every later child's
+    figures). None when that load fails."""
+    shared = ctx.shared.get("national_store")
+    if isinstance(shared, Path) and shared.exists():
+        return shared
+    given = os.environ.get("NHSKG_BENCH_STORE")
+    if given:
+        return Path(given)
+    if load_once(ctx, "national-shared", "fast").output is None:
+        return None
+    ctx.shared["national_store"] = ctx.scratch / "national-shared"
+    return ctx.scratch / "national-shared"
 
 
 @benchmark("national-load")

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.core import ROOT, Context, Row, benchmark, median, row
+from bench.national import national_store
 
 COVID = "returns/covid-hospital-activity-2020-08-13.xlsx"
 COVID_TARGET_S = "< 30"
@@ -87,21 +88,11 @@ def measure(store_dir: Path, data: Path, work: Path) -> dict[str, Any]:
     return out
 
 
-def _store(ctx: Context) -> Path | None:
-    from bench.national import load_once
-
-    store = ctx.shared.get("national_store")
-    if isinstance(store, Path):
-        return store
-    run = load_once(ctx, "national-for-returns", "fast")
-    return ctx.scratch / "national-for-returns" if run.output else None
-
-
 @benchmark("returns")
 def returns(ctx: Context) -> list[Row]:
     if not (ctx.data_dir / COVID).exists():
         return [row("COVID publication load", None, "s", COVID_TARGET_S, note="no data")]
-    store = _store(ctx)
+    store = national_store(ctx)
     if store is None:
         return [row("COVID publication load", None, "s", COVID_TARGET_S, note="no national store")]
     out_file = ctx.scratch / "returns.json"

@@ -6,16 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bench.core import Context, Row, benchmark, row, run_child
-from bench.national import load_once
-
-
-def _store(ctx: Context) -> Path | None:
-    store = ctx.shared.get("national_store")
-    if isinstance(store, Path):
-        return store
-    run = load_once(ctx, "national-for-validation", "fast")
-    return ctx.scratch / "national-for-validation" if run.output else None
-
+from bench.national import national_store
 
 # The re-hosted 2016 trust file breaks the ODS-record rule (two rows for trusts opened later):
 # validating it with the reference graph shows both paths agree on a graph that fails.
@@ -24,7 +15,7 @@ BROKEN = ("ods/etr-2016-01.csv", "ods-etr")
 
 @benchmark("validation")
 def whole_graph_validation(ctx: Context) -> list[Row]:
-    store = _store(ctx)
+    store = national_store(ctx)
     if store is None:
         return [row("validate reference graph", None, "s", note="national load failed")]
     rows = compare(ctx, store, "reference graph", [])
