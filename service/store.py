@@ -207,7 +207,7 @@ class GraphStore:
         return [{n: python_value(s[n]) for n in names} for s in solutions]
 
     def lexical_select(self, query: str) -> list[dict[str, str | None]]:
-        """A SELECT over the current graphs (or all, see select) as lexical values: for readers of
+        """A SELECT over the current graphs as lexical values: for readers of
         tens of thousands of rows, where converting every term to a typed Python value through
         rdflib costs seconds; they convert the few dates and numbers themselves (lexical_date)."""
         solutions = self.raw_query(query)

@@ -108,14 +108,22 @@ def _provider_rows(
             yield i, row
 
 
+def _provider_columns(
+    file: str, sheet: str, mapping: ReturnMapping, heads: dict[str, int]
+) -> tuple[int, int, int | None]:
+    """The columns of the provider's code, name and (when the mapping names one) region."""
+    code_col = column_index(file, sheet, mapping.code, heads)
+    name_col = column_index(file, sheet, mapping.name, heads)
+    region_col = column_index(file, sheet, mapping.region, heads) if mapping.region else None
+    return code_col, name_col, region_col
+
+
 def _read_wide(
     file: str, sheet: str, grid: Grid, mapping: ReturnMapping, metric: str, out: CandidateValues
 ) -> None:
     hrow = heading_row(file, sheet, grid, mapping)
     heads = headings(grid, hrow, False)
-    code_col = column_index(file, sheet, mapping.code, heads)
-    name_col = column_index(file, sheet, mapping.name, heads)
-    region_col = column_index(file, sheet, mapping.region, heads) if mapping.region else None
+    code_col, name_col, region_col = _provider_columns(file, sheet, mapping, heads)
     first = letter_index(mapping.first_value_column or "A")
     days: list[tuple[int, date]] = []
     for j, cell in enumerate(grid[hrow][first:], start=first):
@@ -143,9 +151,7 @@ def _read_columns(
 ) -> None:
     hrow = heading_row(file, sheet, grid, mapping)
     heads = headings(grid, hrow, mapping.group_row)
-    code_col = column_index(file, sheet, mapping.code, heads)
-    name_col = column_index(file, sheet, mapping.name, heads)
-    region_col = column_index(file, sheet, mapping.region, heads) if mapping.region else None
+    code_col, name_col, region_col = _provider_columns(file, sheet, mapping, heads)
     metric_cols: list[tuple[str, int]] = []
     for m in mapping.metrics:
         found = [heads[h] for h in m.headings if h in heads]
@@ -190,9 +196,7 @@ def _read_long(
     """One value per row: the metric named in one column, the period (a day) in another."""
     hrow = heading_row(file, sheet, grid, mapping)
     heads = headings(grid, hrow, False)
-    code_col = column_index(file, sheet, mapping.code, heads)
-    name_col = column_index(file, sheet, mapping.name, heads)
-    region_col = column_index(file, sheet, mapping.region, heads) if mapping.region else None
+    code_col, name_col, region_col = _provider_columns(file, sheet, mapping, heads)
     metric_col = column_index(file, sheet, mapping.metric_column or "", heads)
     value_col = column_index(file, sheet, mapping.value_column or "", heads)
     period_col = column_index(file, sheet, mapping.period.column or "", heads)
