@@ -18,7 +18,7 @@ from service.store import GraphStore
 def main(argv: list[str]) -> None:
     store = GraphStore(Path(argv[0]), read_only=True)
     app = create_app(Settings(store_path=None), store=store)
-    app.state.lookup.warm(["LRF"])
+    app.state.reference.lookup.warm(["LRF"])
     http = argv[2] if len(argv) > 2 else "auto"  # auto: httptools when installed, else h11
     uvicorn.run(
         app,

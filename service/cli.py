@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -26,6 +27,8 @@ from service.manifest import (
     load_returns_all,
     materialise_for_returns,
 )
+from service.reference import ReferenceData
+from service.reference.saved import has_saved
 from service.returns.numbers import NumbersStore
 from service.returns.spec import metric_term
 from service.rollup.model import AS_REPORTED, Method, to_organisations_at
@@ -86,8 +89,11 @@ def load(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Validate FILE through MAPPING and write it only if every rule holds."""
-    result = load_file(_store(), file, mapping, vintage=vintage)
+    store = _store()
+    result = load_file(store, file, mapping, vintage=vintage)
     _report(result, as_json)
+    if result.status == "loaded":
+        _keep_snapshot_current(store)
     raise typer.Exit(0 if result.ok else 1)
 
 
@@ -136,11 +142,39 @@ def load_all_command(
         numbers.close()
     if not all(r.ok for r in loaded):
         raise typer.Exit(1)
+    # Built once, saved for `serve`, and its placement facts reused for org_area.
+    reference = _save_snapshot(store)
     if loaded and areas:
         console.print("building org_area for the reporting organisations (--no-areas skips)")
-        written, orgs = materialise_for_returns(store, _state["numbers"])
+        written, orgs = materialise_for_returns(
+            store, _state["numbers"], reference=reference.lookup.placer.reference
+        )
         done = "already current" if written is None else f"{written} rows"
         console.print(f"org_area ({', '.join(ROLLUP_AREA_TYPES)}) for {orgs} organisations: {done}")
+
+
+def _save_snapshot(store: GraphStore) -> ReferenceData:
+    """The reference snapshot of the store's current graphs, saved with the store (built now
+    unless the saved one is current), so a server start reads it instead of building it."""
+    started = time.perf_counter()
+    reference = ReferenceData.current(store)
+    seconds = time.perf_counter() - started
+    console.print(f"reference snapshot saved with the store ({seconds:.1f} s)")
+    return reference
+
+
+def _keep_snapshot_current(store: GraphStore) -> None:
+    """After a write through the CLI: rebuild the saved snapshot when the store has one (a server
+    uses this store), so the next start does not have to."""
+    if has_saved(store):
+        _save_snapshot(store)
+
+
+@app.command()
+def snapshot() -> None:
+    """Build the reference snapshot of the store's current graphs and save it with the store
+    (a server start then reads it in seconds); nothing to do when the saved one is current."""
+    _save_snapshot(_store())
 
 
 @app.command()
@@ -243,12 +277,15 @@ def change_check(
 @change_app.command("apply")
 def change_apply(file: Path) -> None:
     """Check and, if every rule holds, apply as its own named graph with provenance."""
+    store = _store()
     try:
-        dry = apply(_store(), _changeset(file))
+        dry = apply(store, _changeset(file))
     except ChangeSetError as exc:
         console.print(str(exc))
         raise typer.Exit(2) from exc
     typer.echo(dry.text())
+    if dry.status == "applied":
+        _keep_snapshot_current(store)
     raise typer.Exit(0 if dry.status == "applied" else 1)
 
 
@@ -259,12 +296,14 @@ def change_revert(
     reason: Annotated[str, typer.Option(help="Why.")],
 ) -> None:
     """Retire an applied change set's graph; the reversion is recorded."""
+    store = _store()
     try:
-        revert(_store(), changeset_id, author=author, reason=reason)
+        revert(store, changeset_id, author=author, reason=reason)
     except ValueError as exc:
         console.print(str(exc))
         raise typer.Exit(2) from exc
     typer.echo(f"reverted {changeset_id}")
+    _keep_snapshot_current(store)
 
 
 @app.command()
@@ -317,7 +356,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
 
     from service.api.app import create_app
 
-    settings = Settings(store_path=_state["store"])
+    settings = Settings(store_path=_state["store"], numbers_path=_state["numbers"])
     uvicorn.run(create_app(settings), host=host, port=port)
 
 

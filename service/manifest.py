@@ -10,6 +10,9 @@ from pathlib import Path
 import duckdb
 import yaml
 
+from service.geography.assign import Placer
+from service.geography.carrying_on import successions_from_store
+from service.geography.reference import Reference
 from service.geography.table import materialise
 from service.loader import LoadResult, load_file
 from service.returns.codes import Successions, graph_successions
@@ -77,21 +80,31 @@ def load_returns_all(
 
 
 def materialise_for_returns(
-    store: GraphStore, numbers_path: Path, area_types: tuple[str, ...] = ROLLUP_AREA_TYPES
+    store: GraphStore,
+    numbers_path: Path,
+    area_types: tuple[str, ...] = ROLLUP_AREA_TYPES,
+    *,
+    reference: Reference | None = None,
 ) -> tuple[int | None, int]:
     """Build the org_area table of the numbers store for the organisations that report values and
     the successors a roll-up may restate them to (a national table for every organisation takes
     minutes). Close other connections to the numbers store first (DuckDB refuses to mix
-    read-only and read-write ones). Returns (rows written, or None when already current;
-    organisations)."""
+    read-only and read-write ones). `reference`: the placement facts already read from this
+    store (the reference snapshot's), so they are not read twice. Returns (rows written, or None
+    when already current; organisations)."""
     con = duckdb.connect(str(numbers_path), read_only=True)
     try:
         rows = con.execute("SELECT DISTINCT org_code FROM reported_value").fetchall()
     finally:
         con.close()
     organisations = sorted(with_successors([str(r[0]) for r in rows], graph_successions(store)))
+    placer = None if reference is None else Placer(reference, successions_from_store(store))
     written = materialise(
-        store, numbers_path, area_types=list(area_types), organisations=organisations
+        store,
+        numbers_path,
+        area_types=list(area_types),
+        organisations=organisations,
+        placer=placer,
     )
     return written, len(organisations)
 

@@ -104,6 +104,7 @@ class GraphStore:
 
     def __init__(self, path: Path | str | None = None, *, read_only: bool = False) -> None:
         self.path = Path(path) if path else None
+        self.read_only = read_only
         if self.path is None:
             self._store = ox.Store()
         elif read_only:
@@ -135,6 +136,10 @@ class GraphStore:
             for q in self._store.quads_for_pattern(None, predicate, None, None)
             if isinstance(q.subject, ox.NamedNode)
         }
+
+    def written_at(self) -> dict[str, datetime]:
+        """When each graph's write was recorded (`prov:generatedAtTime`)."""
+        return self._graph_times(_GENERATED)
 
     def retired_graphs(self) -> set[str]:
         return set(self._graph_times(_INVALIDATED))

@@ -29,8 +29,9 @@ def create_app(
     )
     app.state.settings = settings
     app.state.store = store or GraphStore(settings.store_path)
-    app.state.reference = ReferenceData.build(app.state.store)
-    app.state.lookup = app.state.reference.lookup
+    # The snapshot saved with the store when it is current (a start then takes seconds, not a
+    # minute), else built and saved; refreshed in place after a steward change.
+    app.state.reference = ReferenceData.current(app.state.store)
     # The numbers store (reported values, org_area), from settings unless given; in memory (empty)
     # when settings name no file.
     numbers = numbers or NumbersStore(settings.numbers_path)

@@ -1,6 +1,8 @@
 """In-memory read models of the reference graph, built once and refreshed when loads change it.
 
 Requests never scan the graph: they read these indexes (a few thousand organisations and areas).
+`ReferenceData.current(store)` reads the snapshot saved with the store when it was built from the
+store's current graphs (service/reference/saved.py), else builds it and saves it.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from service.lookup import Lookup
 from service.reference.areas import AreaIndex
 from service.reference.metrics import MetricIndex
 from service.reference.organisations import OrganisationIndex
+from service.reference.saved import load_or_build
 from service.store import GraphStore
 
 
@@ -34,9 +37,17 @@ class ReferenceData:
             MetricIndex.build(store),
         )
 
+    @classmethod
+    def current(cls, store: GraphStore) -> ReferenceData:
+        """The snapshot of the store's current graphs: the saved one when it is (fingerprint
+        checked), else built now and saved with the store for the next start."""
+        return load_or_build(store, cls.build)
+
     def refresh(self) -> None:
-        """Rebuild after a load or a steward change altered the reference graph."""
-        self.organisations = OrganisationIndex.build(self.store)
-        self.areas = AreaIndex.build(self.store)
-        self.lookup = Lookup.from_store(self.store)
-        self.metrics = MetricIndex.build(self.store)
+        """Rebuild after a load or a steward change altered the reference graph (and save it
+        with the store: the next start reads it)."""
+        fresh = ReferenceData.current(self.store)
+        self.organisations = fresh.organisations
+        self.areas = fresh.areas
+        self.lookup = fresh.lookup
+        self.metrics = fresh.metrics

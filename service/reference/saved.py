@@ -1,0 +1,184 @@
+"""The reference snapshot saved with the store, so a server start reads it instead of building it.
+
+Building the read model of the national reference graph takes about a minute (SPARQL over
+750,000 quads); reading it back takes about a second. The saved file is one pickle of whatever
+object the builder returns, written beside the graph (`STORE/nhskg-reference.snapshot`) and
+keyed by a fingerprint of
+
+- the store's current graphs, each with the time its write was recorded (a load, a change-set
+  apply or revert changes the set or a time; a replaced graph is retired, so it leaves the set),
+- the ontology graph's content (a changed ontology file or `NHSKG_ONTOLOGY_EXTRA`),
+- the code that builds the snapshot (every module of the `service` package) and `FORMAT`.
+
+A file whose fingerprint differs, or whose content does not match the digest written with it
+(truncated, corrupt), is never used: the snapshot is built again and saved in its place.
+The live store is not part of the file: objects that hold it get this process's store back.
+
+    >>> # ref = load_or_build(store, ReferenceData.build)   # ReferenceData.current(store)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+import os
+import pickle
+import sys
+import tempfile
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+import pyoxigraph as ox
+
+from service.store import GraphStore
+from service.terms import ONTOLOGY_GRAPH, ROOT
+
+# Bump when the file layout changes (the code digest already covers the classes' own changes).
+FORMAT = 1
+FILE_NAME = "nhskg-reference.snapshot"
+MAGIC = b"nhskg-reference-snapshot\n"
+_STORE_ID = "nhskg:live-store"
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class SnapshotUnusable(Exception):
+    """A saved snapshot that must not be read (absent, stale, truncated, corrupt); says which."""
+
+
+@lru_cache(maxsize=1)
+def code_digest() -> str:
+    """A digest of every module of the `service` package: a snapshot written by other code is
+    never read back into classes that may have changed shape."""
+    digest = hashlib.sha256(f"{FORMAT} {sys.version_info[:2]}".encode())
+    package = ROOT / "service"
+    for path in sorted(package.rglob("*.py")):
+        digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def fingerprint(store: GraphStore) -> str:
+    """What the snapshot of `store` depends on: its current graphs with their write times, the
+    ontology graph's content and the code (see the module docstring)."""
+    digest = hashlib.sha256(code_digest().encode())
+    written = store.written_at()
+    for graph in store.current_graphs():
+        stamp = written.get(graph)
+        digest.update(f"{graph} {stamp.isoformat() if stamp else '-'}\n".encode())
+    ontology = ox.NamedNode(str(ONTOLOGY_GRAPH))
+    # Blank node labels differ between parses of the same file: write them all as one label.
+    lines = sorted(
+        " ".join("_:b" if isinstance(t, ox.BlankNode) else str(t) for t in (q.subject, q.object))
+        + " "
+        + str(q.predicate)
+        for q in store._store.quads_for_pattern(None, None, None, ontology)
+    )
+    digest.update("\n".join(lines).encode())
+    return digest.hexdigest()
+
+
+def snapshot_path(store: GraphStore) -> Path | None:
+    """Where the store's snapshot is saved; None for an in-memory store."""
+    return store.path / FILE_NAME if store.path is not None else None
+
+
+def has_saved(store: GraphStore) -> bool:
+    """True when a snapshot (current or not) is saved with the store."""
+    path = snapshot_path(store)
+    return path is not None and path.is_file()
+
+
+class _Pickler(pickle.Pickler):
+    def __init__(self, file: io.BytesIO, store: GraphStore) -> None:
+        super().__init__(file, protocol=5)
+        self.store = store
+
+    def persistent_id(self, obj: Any) -> str | None:
+        return _STORE_ID if obj is self.store else None
+
+
+class _Unpickler(pickle.Unpickler):
+    def __init__(self, file: io.BytesIO, store: GraphStore) -> None:
+        super().__init__(file)
+        self.store = store
+
+    def persistent_load(self, pid: Any) -> Any:
+        if pid != _STORE_ID:
+            raise pickle.UnpicklingError(f"unknown persistent id {pid!r}")
+        return self.store
+
+
+def save(store: GraphStore, snapshot: object, key: str) -> Path:
+    """Write the snapshot under `key` (a fingerprint taken before it was built), atomically: a
+    reader sees the old file or the new one, never half of one."""
+    path = snapshot_path(store)
+    if path is None:
+        raise ValueError("an in-memory store has nowhere to save a snapshot")
+    buffer = io.BytesIO()
+    _Pickler(buffer, store).dump(snapshot)
+    payload = buffer.getbuffer()
+    header = {
+        "fingerprint": key,
+        "sha256": hashlib.sha256(payload).hexdigest(),
+        "bytes": len(payload),
+    }
+    handle, scratch = tempfile.mkstemp(prefix=FILE_NAME + ".", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(MAGIC + json.dumps(header).encode() + b"\n")
+            out.write(payload)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(scratch, path)
+    except BaseException:
+        Path(scratch).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def load(store: GraphStore, key: str) -> Any:
+    """The snapshot saved under `key`; SnapshotUnusable (with the reason) when there is none, it
+    was saved for other graphs or code, or its content does not match its digest."""
+    path = snapshot_path(store)
+    if path is None or not path.is_file():
+        raise SnapshotUnusable("no saved snapshot")
+    with path.open("rb") as handle:
+        if handle.read(len(MAGIC)) != MAGIC:
+            raise SnapshotUnusable(f"{path} is not a reference snapshot")
+        try:
+            header = json.loads(handle.readline())
+            saved_key, digest, size = header["fingerprint"], header["sha256"], header["bytes"]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise SnapshotUnusable(f"{path} has a broken header") from exc
+        if saved_key != key:
+            raise SnapshotUnusable("saved for other graphs or code (stale)")
+        payload = handle.read()
+    if len(payload) != size or hashlib.sha256(payload).hexdigest() != digest:
+        raise SnapshotUnusable(f"{path} is truncated or corrupt (digest mismatch)")
+    try:
+        return _Unpickler(io.BytesIO(payload), store).load()
+    except Exception as exc:  # a digest match makes this unlikely; never fail a start on it
+        raise SnapshotUnusable(f"{path} could not be read: {exc}") from exc
+
+
+def load_or_build(store: GraphStore, build: Callable[[GraphStore], T]) -> T:
+    """The saved snapshot of the store's current graphs if there is a usable one, else
+    `build(store)`, saved for the next start when the store is on disk and writable (a store
+    opened read-only is never written to)."""
+    key = fingerprint(store)
+    try:
+        found = load(store, key)
+    except SnapshotUnusable as why:
+        log.info("building the reference snapshot: %s", why)
+    else:
+        return cast(T, found)
+    snapshot = build(store)
+    if store.path is not None and not store.read_only and fingerprint(store) == key:
+        # Unchanged while it was built (another process may write the store meanwhile).
+        save(store, snapshot, key)
+    return snapshot
