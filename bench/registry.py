@@ -10,6 +10,7 @@ from bench import (
     national,
     returns_bench,
     rollups,
+    startup,
     synthetic,
     validation,
 )
@@ -23,6 +24,7 @@ __all__ = [
     "national",
     "returns_bench",
     "rollups",
+    "startup",
     "synthetic",
     "validation",
 ]
@@ -36,6 +38,7 @@ ORDER = [
     "graphql-synthetic",
     "returns",
     "rollups",
+    "startup",
     "validation",
     "validation-synthetic-sites",
     "national-load-pyshacl",

@@ -134,6 +134,7 @@ def save(store: GraphStore, snapshot: object, key: str) -> Path:
             out.write(payload)
             out.flush()
             os.fsync(out.fileno())
+        os.chmod(scratch, 0o644)  # as the store's own files (mkstemp makes it private)
         os.replace(scratch, path)
     except BaseException:
         Path(scratch).unlink(missing_ok=True)

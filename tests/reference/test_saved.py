@@ -22,7 +22,7 @@ from service.stewardship.changeset import parse_changeset
 from service.stewardship.workflow import apply, check, revert
 from service.store import GraphStore
 from tests.http_server import serve
-from tests.support.snapshots import answers, differences
+from tests.support.snapshots import answers, current, differences
 
 CODES = ["R0D", "RD3", "RDZ", "RW6", "RM3", "RBD", "RA7", "R0A"]
 DAYS = [date(2019, 6, 1), date(2020, 4, 15), date(2021, 12, 1), date(2026, 7, 1)]
@@ -34,23 +34,6 @@ def store(sample_store: GraphStore, tmp_path: Path) -> GraphStore:
     target = tmp_path / "store"
     sample_store._store.backup(str(target))
     return GraphStore(target)
-
-
-class Builds:
-    """ReferenceData.build, counting its calls: a snapshot read back is not built."""
-
-    def __init__(self) -> None:
-        self.calls = 0
-
-    def __call__(self, store: GraphStore) -> ReferenceData:
-        self.calls += 1
-        return ReferenceData.build(store)
-
-
-def current(store: GraphStore) -> tuple[ReferenceData, int]:
-    """The store's snapshot as a server start gets it, and whether it was built (1) or read (0)."""
-    builds = Builds()
-    return saved.load_or_build(store, builds), builds.calls
 
 
 # Bournemouth, Christchurch and Poole moved from Dorset's LRF to another: a test change.

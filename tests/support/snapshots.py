@@ -7,7 +7,7 @@ from typing import Any
 
 from service.geography.methods import METHODS
 from service.lookup import LookupFailure
-from service.reference import ReferenceData
+from service.reference import ReferenceData, saved
 from service.store import GraphStore
 
 
@@ -59,16 +59,18 @@ def _first(found: list[list[str]]) -> list[str]:
     return [d for diffs in found for d in diffs][:5]
 
 
-def answers(ref: ReferenceData, codes: list[str], days: list[date]) -> dict[str, Any]:
+def answers(
+    ref: ReferenceData, codes: list[str], days: list[date], area_types: list[str] | None = None
+) -> dict[str, Any]:
     """What the API reads from a snapshot, for some organisations: their records, where they are
-    by every method in every area type on each day, who carries them on; the areas with their
-    parents; the metrics."""
+    by every method in each area type (default: all) on each day, who carries them on; the
+    areas with their parents; the metrics."""
     out: dict[str, Any] = {"metrics": ref.metrics.by_key, "types": ref.lookup.area_types()}
     for code in codes:
         out[f"organisation {code}"] = ref.organisations.find(code)
         for day in days:
             out[f"carried {code} {day}"] = ref.lookup.carried_on_by(code, day)
-            for area_type in ref.lookup.area_types():
+            for area_type in area_types or ref.lookup.area_types():
                 for method in METHODS:
                     try:
                         found = ref.lookup.lookup(code, area_type, day, method).to_json()
@@ -81,3 +83,20 @@ def answers(ref: ReferenceData, codes: list[str], days: list[date]) -> dict[str,
             [(p.iri, m) for day in days for p, m in ref.areas.parents(area, day)],
         )
     return out
+
+
+class Builds:
+    """ReferenceData.build, counting its calls: a snapshot read back is not built."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, store: GraphStore) -> ReferenceData:
+        self.calls += 1
+        return ReferenceData.build(store)
+
+
+def current(store: GraphStore) -> tuple[ReferenceData, int]:
+    """The store's snapshot as a server start gets it, and whether it was built (1) or read (0)."""
+    builds = Builds()
+    return saved.load_or_build(store, builds), builds.calls
