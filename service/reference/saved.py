@@ -180,6 +180,11 @@ def load_or_build(store: GraphStore, build: Callable[[GraphStore], T]) -> T:
         return cast(T, found)
     snapshot = build(store)
     if store.path is not None and not store.read_only and fingerprint(store) == key:
-        # Unchanged while it was built (another process may write the store meanwhile).
-        save(store, snapshot, key)
+        # Unchanged while it was built (another process may write the store meanwhile). A save
+        # that fails (a full disk, an object that cannot be pickled) costs the next start the
+        # build; it never fails this one.
+        try:
+            save(store, snapshot, key)
+        except Exception as exc:
+            log.warning("the reference snapshot was not saved: %s", exc)
     return snapshot

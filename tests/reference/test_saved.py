@@ -198,3 +198,15 @@ def test_the_server_starts_from_the_saved_snapshot_and_a_change_refreshes_it(
 def _areas(response: httpx.Response) -> set[str]:
     assert response.status_code == 200, response.text
     return {a["code"] for a in json.loads(response.text)["areas"]}
+
+
+def test_a_failed_save_never_fails_a_start(
+    store: GraphStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fail(*_: Any) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", fail)
+    ref, built = current(store)
+    assert built == 1 and not saved.has_saved(store)
+    assert ref.organisations.find("R0D") is not None
