@@ -113,15 +113,29 @@ class _Unpickler(pickle.Unpickler):
         return self.store
 
 
+def dumps(snapshot: object, store: GraphStore) -> bytes:
+    """The snapshot as bytes, without `store` (every reference to it is written as a mark)."""
+    buffer = io.BytesIO()
+    _Pickler(buffer, store).dump(snapshot)
+    return buffer.getvalue()
+
+
+def loads(payload: bytes, store: GraphStore) -> Any:
+    """A snapshot from `dumps`, its references to a store pointing at `store`."""
+    return _Unpickler(io.BytesIO(payload), store).load()
+
+
 def save(store: GraphStore, snapshot: object, key: str) -> Path:
-    """Write the snapshot under `key` (a fingerprint taken before it was built), atomically: a
-    reader sees the old file or the new one, never half of one."""
+    """Write the snapshot of `store` under `key` (its fingerprint when it was built)."""
+    return write(store, dumps(snapshot, store), key)
+
+
+def write(store: GraphStore, payload: bytes, key: str) -> Path:
+    """Write a snapshot's bytes under `key`, atomically: a reader sees the old file or the new
+    one, never half of one."""
     path = snapshot_path(store)
     if path is None:
         raise ValueError("an in-memory store has nowhere to save a snapshot")
-    buffer = io.BytesIO()
-    _Pickler(buffer, store).dump(snapshot)
-    payload = buffer.getbuffer()
     header = {
         "fingerprint": key,
         "sha256": hashlib.sha256(payload).hexdigest(),
@@ -162,7 +176,7 @@ def load(store: GraphStore, key: str) -> Any:
     if len(payload) != size or hashlib.sha256(payload).hexdigest() != digest:
         raise SnapshotUnusable(f"{path} is truncated or corrupt (digest mismatch)")
     try:
-        return _Unpickler(io.BytesIO(payload), store).load()
+        return loads(payload, store)
     except Exception as exc:  # a digest match makes this unlikely; never fail a start on it
         raise SnapshotUnusable(f"{path} could not be read: {exc}") from exc
 
