@@ -135,6 +135,16 @@ def _weights(weights: list[float | None]) -> tuple[float, ...] | None:
     return tuple(known) if len(known) == len(weights) else None
 
 
+def unweighted_split_reason(successors: tuple[str, ...] | list[str]) -> str:
+    """Why a code carried on by a split without weights has no figure or place of its own: the
+    one wording the roll-up (unmapped values) and the lookup (no areas) both give."""
+    return (
+        f"split without weights ({', '.join(sorted(successors))}): no share of the split is "
+        "stated, so its values are not divided among the successors; a steward change set "
+        "(record_succession with weights) states them"
+    )
+
+
 # A code restated at a date: (successor, share) pairs, or the successors of a split without weights.
 Carried = tuple[tuple[tuple[str, float], ...], tuple[str, ...]]
 

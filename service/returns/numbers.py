@@ -44,6 +44,9 @@ CREATE TABLE IF NOT EXISTS org_area (
 -- The catchment table a CATCHMENT row comes from (service/geography/table.py writes it too);
 -- added to stores made before the column.
 ALTER TABLE org_area ADD COLUMN IF NOT EXISTS source VARCHAR;
+-- The share of the organisation at sites with no known location (SITES), for the roll-up's
+-- unmapped reason; NULL in stores made before the column.
+ALTER TABLE org_area ADD COLUMN IF NOT EXISTS unlocated DOUBLE;
 """
 
 

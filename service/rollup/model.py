@@ -89,6 +89,10 @@ class Unmapped:
     period_end: date | None = None
     reason: str = ""  # e.g. "split without weights (R0A, RM3)", "not placed in any LRF ..."
     reported_by: str | None = None  # the organisation whose return it is, when restated
+    # For an organisation placed in part: the share some area took (the rest is this value),
+    # and the share at sites with no known location (SITES); None when placed nowhere.
+    placed_share: float | None = None
+    unlocated_share: float | None = None
 
 
 @dataclass(frozen=True)
