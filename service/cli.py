@@ -19,6 +19,7 @@ from service.cli_numbers import report as report_return
 from service.cli_numbers import returns_app, rollup_command
 from service.config import Settings
 from service.geography.assign import UnknownAreaType
+from service.geography.refresh import numbers_at
 from service.loader import LoadResult, load_file
 from service.manifest import (
     ROLLUP_AREA_TYPES,
@@ -241,10 +242,14 @@ def change_check(
 
 
 @change_app.command("apply")
-def change_apply(file: Path) -> None:
-    """Check and, if every rule holds, apply as its own named graph with provenance."""
+def change_apply(
+    file: Path,
+    numbers: Annotated[Path | None, typer.Option(help="Numbers store (DuckDB).")] = None,
+) -> None:
+    """Check and, if every rule holds, apply as its own named graph with provenance; the
+    org_area rows of the organisations it touches are placed again."""
     try:
-        dry = apply(_store(), _changeset(file))
+        dry = apply(_store(), _changeset(file), numbers_at(numbers or Settings().numbers_path))
     except ChangeSetError as exc:
         console.print(str(exc))
         raise typer.Exit(2) from exc
@@ -257,10 +262,18 @@ def change_revert(
     changeset_id: str,
     author: Annotated[str, typer.Option(help="Who reverts it.")],
     reason: Annotated[str, typer.Option(help="Why.")],
+    numbers: Annotated[Path | None, typer.Option(help="Numbers store (DuckDB).")] = None,
 ) -> None:
-    """Retire an applied change set's graph; the reversion is recorded."""
+    """Retire an applied change set's graph; the reversion is recorded, and the org_area rows
+    of the organisations it touched are placed again."""
     try:
-        revert(_store(), changeset_id, author=author, reason=reason)
+        revert(
+            _store(),
+            changeset_id,
+            author=author,
+            reason=reason,
+            numbers=numbers_at(numbers or Settings().numbers_path),
+        )
     except ValueError as exc:
         console.print(str(exc))
         raise typer.Exit(2) from exc

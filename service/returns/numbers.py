@@ -47,6 +47,8 @@ ALTER TABLE org_area ADD COLUMN IF NOT EXISTS source VARCHAR;
 -- The share of the organisation at sites with no known location (SITES), for the roll-up's
 -- unmapped reason; NULL in stores made before the column.
 ALTER TABLE org_area ADD COLUMN IF NOT EXISTS unlocated DOUBLE;
+ALTER TABLE org_area ADD COLUMN IF NOT EXISTS coverage DOUBLE;
+ALTER TABLE org_area ADD COLUMN IF NOT EXISTS evidence VARCHAR;
 """
 
 

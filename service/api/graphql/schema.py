@@ -31,7 +31,7 @@ from service.api.graphql.types import (
     Trust,
 )
 from service.reference import ReferenceData
-from service.returns.codes import Successions, graph_successions
+from service.returns.codes import Successions
 from service.returns.numbers import NumbersStore
 
 SDL_FILE = Path(__file__).with_name("schema.graphql")
@@ -166,14 +166,14 @@ def graphql_router(
 ) -> GraphQLRouter:
     """`successions`: who carries a code on, for restatement; the graph's unless given (the
     synthetic benchmark's organisations are not in the graph: bench/graphql_synthetic.py)."""
-    successions = successions or graph_successions(reference.store)
 
     async def context() -> Context:
+        # The reference's successions unless given: refreshed after a change set is applied.
         return Context(
             reference=reference,
             max_page_size=max_page_size,
             numbers=numbers,
-            successions=successions,
+            successions=successions or reference.successions,
         )
 
     return GraphQLRouter(schema, context_getter=context, graphql_ide="graphiql")
