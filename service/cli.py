@@ -29,7 +29,7 @@ from service.manifest import (
 )
 from service.returns.numbers import NumbersStore
 from service.returns.spec import metric_term
-from service.rollup.model import AS_REPORTED, Method, to_organisations_at
+from service.rollup.model import AS_REPORTED, DEFAULT_METHOD, Method, to_organisations_at
 from service.stewardship.changeset import ChangeSet, ChangeSetError, read_changeset
 from service.stewardship.effect import FigureQuestion
 from service.stewardship.queue import KINDS as QUEUE_KINDS
@@ -210,7 +210,7 @@ def change_check(
     ] = None,
     area_type: Annotated[str, typer.Option(help="Roll up to this area type.")] = "LRF",
     on: Annotated[str | None, typer.Option(help="Period date YYYY-MM-DD.")] = None,
-    method: Annotated[Method, typer.Option(help="Placement method.")] = Method.SITES,
+    method: Annotated[Method, typer.Option(help="Placement method.")] = DEFAULT_METHOD,
     restate_at: Annotated[
         str | None, typer.Option(help="Restate to the organisations of this date.")
     ] = None,

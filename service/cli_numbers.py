@@ -18,7 +18,13 @@ from rich.console import Console
 from service.mapping.spec import MappingError
 from service.returns.load import ReturnLoadResult, load_return_file
 from service.returns.numbers import NumbersStore
-from service.rollup.model import AS_REPORTED, Method, RollupResult, to_organisations_at
+from service.rollup.model import (
+    AS_REPORTED,
+    DEFAULT_METHOD,
+    Method,
+    RollupResult,
+    to_organisations_at,
+)
 from service.store import GraphStore
 
 returns_app = typer.Typer(help="Operational returns: validated loads into the numbers store.")
@@ -122,7 +128,7 @@ def rollup_command(
     by: Annotated[str, typer.Option(help="Area type: NHS_REGION, ICB, LRF, ...")],
     on: Annotated[str, typer.Option("--date", help="YYYY-MM-DD (first day of a range).")],
     until: Annotated[str | None, typer.Option("--to", help="Last day of a range.")] = None,
-    method: Annotated[Method, typer.Option(help="How organisations are placed.")] = Method.SITES,
+    method: Annotated[Method, typer.Option(help="How organisations are placed.")] = DEFAULT_METHOD,
     restate_to: Annotated[
         str | None, typer.Option(help="Restate to the organisations of this date.")
     ] = None,

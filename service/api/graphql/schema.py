@@ -33,6 +33,9 @@ from service.api.graphql.types import (
 from service.reference import ReferenceData
 from service.returns.codes import Successions
 from service.returns.numbers import NumbersStore
+from service.rollup.model import DEFAULT_METHOD
+
+DEFAULT_ROLLUP_METHOD = RollupMethod(DEFAULT_METHOD.value)
 
 SDL_FILE = Path(__file__).with_name("schema.graphql")
 MAX_DEPTH = 10
@@ -64,7 +67,7 @@ class Query:
         code: str,
         geography_type: str,
         as_of: dt.date | None = None,
-        method: str = "SITES",
+        method: str = DEFAULT_METHOD.value,
     ) -> LookupResult:
         return resolvers.lookup(info, code, geography_type, as_of, method)
 
@@ -137,7 +140,7 @@ class Query:
         start: Annotated[dt.date | None, strawberry.argument(name="from")] = None,
         end: Annotated[dt.date | None, strawberry.argument(name="to")] = None,
         restate: RestateInput | None = None,
-        method: RollupMethod = RollupMethod.SITES,
+        method: RollupMethod = DEFAULT_ROLLUP_METHOD,
         series: bool = False,
     ) -> RollupResult:
         return numbers_resolvers.rollup_field(
