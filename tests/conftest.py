@@ -85,14 +85,24 @@ def returns_env(
 
 
 @pytest.fixture(scope="session")
-def figures_env(returns_env: dict[str, Any], tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    """The national roll-up world of tests/test_figures_national.py: a copy of the national
-    store with the COVID publication (the steward tests change it), its lookup, and a numbers
-    store holding two metrics (a stock and a flow) and the org_area table of every method in
-    every geography type, for the organisations that report and their successors, written from
-    the lookup's own timelines."""
-    from service.geography.table import org_area_rows, write_duckdb
+def national_lookup(national_store: GraphStore):  # type: ignore[no-untyped-def]
+    """The lookup over the national reference, built once per session (tens of seconds)."""
     from service.lookup import Lookup
+
+    return Lookup.from_store(national_store)
+
+
+@pytest.fixture(scope="session")
+def figures_env(  # type: ignore[no-untyped-def]
+    returns_env: dict[str, Any], national_lookup: Any, tmp_path_factory: pytest.TempPathFactory
+):
+    """The national roll-up world of tests/test_figures_national.py: a copy of the national
+    store with the COVID publication (the steward tests change it), the national lookup, and a
+    numbers store holding two metrics (a stock and a flow) and the org_area table of every
+    method in every geography type, for the organisations that report and their successors,
+    written from the lookup's own timelines (as `nhskg load-all` writes it from a placer of the
+    same graphs)."""
+    from service.geography.table import org_area_rows, write_duckdb
     from service.manifest import with_successors
     from service.returns.codes import graph_successions
     from service.returns.numbers import NumbersStore
@@ -101,7 +111,7 @@ def figures_env(returns_env: dict[str, Any], tmp_path_factory: pytest.TempPathFa
     base = tmp_path_factory.mktemp("figures")
     returns_env["store"]._store.backup(str(base / "store"))
     store = GraphStore(base / "store")
-    lookup = Lookup.from_store(store)
+    lookup = national_lookup
     source = returns_env["numbers"]
     metrics = [str(NHSKG.BedsOccupiedCovid), str(NHSKG.CovidAdmissions)]
     reporters = [

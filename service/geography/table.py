@@ -116,10 +116,10 @@ def _rows(p: Placement, start: date, end: date | None) -> Iterator[OrgAreaRow]:
             p.area_type,
             p.org_code,
             area,
-            round(share, 6),
+            share,  # unrounded: an organisation's shares sum to its coverage exactly
             start,
             end,
-            round(p.coverage, 6),
+            p.coverage,
             evidence,
             round(p.unlocated, 6),
         )
