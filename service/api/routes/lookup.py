@@ -48,7 +48,7 @@ async def lookup(
 ) -> Response:
     """Primary area, all areas with shares, the method, and the organisation(s) the code
     resolved to on that date (with the succession events when the code was an old one)."""
-    service: Lookup = request.app.state.lookup
+    service: Lookup = request.app.state.reference.lookup  # refreshed after a change set
     day = parse_day(as_of)
     area_type = geography_type.upper()
     try:
