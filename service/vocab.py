@@ -78,6 +78,7 @@ class NHSKG(DefinedNamespace):
     Metric: URIRef
     MetricScheme: URIRef
     MiddleLayerSuperOutputArea: URIRef
+    NHSEnglandLocalOffice: URIRef
     NHSEnglandRegion: URIRef
     NHSTrust: URIRef
     ONSRegion: URIRef

@@ -54,3 +54,6 @@ from service.mapping import derive_geo as _derive_geo  # noqa: E402,F401
 
 # The ODS derivations (etrust sites, hospital lists, successions) register themselves on import.
 from service.mapping import derive_ods  # noqa: E402, F401
+
+# Joins of two lookups on their building blocks (CCG vintages -> regions) register on import.
+from service.mapping import derive_blocks as _derive_blocks  # noqa: E402,F401
