@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 import strawberry
 from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
-from strawberry.fastapi import GraphQLRouter
 from strawberry.types import Info
 
 from service.api.graphql import numbers_resolvers, resolvers
@@ -20,6 +19,7 @@ from service.api.graphql.numbers_types import Metric, Observation
 from service.api.graphql.rollup_shape import needs_detail
 from service.api.graphql.rollup_types import RestateInput, RollupMethod, RollupResult
 from service.api.graphql.steward_queue import StewardQueueItem, steward_queue
+from service.api.routes.tooling import OfflineGraphQLRouter
 from service.api.graphql.types import (
     GeographicArea,
     GeographyType,
@@ -163,7 +163,7 @@ def graphql_router(
     max_page_size: int,
     numbers: NumbersStore | None = None,
     successions: Successions | None = None,
-) -> GraphQLRouter:
+) -> OfflineGraphQLRouter:
     """`successions`: who carries a code on, for restatement; the graph's unless given (the
     synthetic benchmark's organisations are not in the graph: bench/graphql_synthetic.py)."""
     successions = successions or graph_successions(reference.store)
@@ -176,7 +176,7 @@ def graphql_router(
             successions=successions,
         )
 
-    return GraphQLRouter(schema, context_getter=context, graphql_ide="graphiql")
+    return OfflineGraphQLRouter(schema, context_getter=context, graphql_ide="graphiql")
 
 
 if __name__ == "__main__":  # python -m service.api.graphql.schema  (refresh the golden SDL)

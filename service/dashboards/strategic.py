@@ -1,0 +1,202 @@
+"""The Strategic Decision Makers dashboard (and the public one, a subset): the national picture on
+a date, the trend, and the same metric by NHS region, ICB or LRF as a map and small multiples,
+restated to today's organisations by default, with coverage beside every figure."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import replace
+from pathlib import Path
+
+from service.api.graphql.context import Context
+from service.api.graphql.errors import UserError
+from service.dashboards import boundaries, charts
+from service.rollup.model import Method
+from service.dashboards.view import (
+    AREA_TYPES,
+    Choices,
+    Panel,
+    View,
+    data_link,
+    guarded,
+    rollup_of,
+    with_held_dates,
+)
+
+HEADLINE_METRICS = (
+    "BedsOccupiedCovid",
+    "MechanicalVentilationBedsOccupiedCovid",
+    "CovidAdmissions",
+    "BedsOccupied",
+)
+DEFAULTS = Choices()
+PUBLIC_DEFAULTS = Choices(by="NHS_REGION", method="RETURN_STATED", restate="asReported")
+
+
+def area_names(context: Context) -> dict[str, str]:
+    return {a.code: a.name for a in context.reference.areas.by_iri.values()} | {
+        a.ods_code: a.name for a in context.reference.areas.by_iri.values() if a.ods_code
+    }
+
+
+def build(context: Context, choices: Choices, data_dir: Path, *, public: bool = False) -> View:
+    if public:  # the public dashboard: regions, as the returns state them
+        choices = replace(choices, by="NHS_REGION", method="RETURN_STATED", restate="asReported")
+    name, title = ("public", "Public information") if public else ("strategic", "Strategic")
+    view = View(
+        name,
+        f"{title} dashboard",
+        "The national picture on a date and its trend, by area, with who has not reported.",
+        choices,
+    )
+    try:
+        view.choices = choices = with_held_dates(context, choices)
+    except UserError as exc:
+        view.error = str(exc)
+        return view
+    names = area_names(context)
+    view.panels = [
+        guarded(Panel("headline", "National picture", []), lambda p: _headline(context, choices, p)),
+        guarded(Panel("map", "By area", []), lambda p: _map(context, choices, p, names, data_dir)),
+        guarded(Panel("trend", "National trend", []), lambda p: _trend(context, choices, p)),
+        guarded(
+            Panel("multiples", "Trend by area", []),
+            lambda p: _multiples(context, choices, p, names),
+        ),
+    ]
+    return view
+
+
+def _headline(context: Context, choices: Choices, panel: Panel) -> None:
+    """Each headline metric on the date: total in areas, not placed, and who is missing."""
+    assert choices.date is not None
+    panel.title = f"National picture on {choices.date}"
+    panel.columns = ["Metric", "Date", "In areas", "Not placed", "Organisations missing"]
+    known = context.reference.metrics
+    for key in (choices.metric, *(m for m in HEADLINE_METRICS if m != choices.metric)):
+        if known.find(key) is None:
+            continue
+        try:
+            result = rollup_of(context, choices, choices.by, choices.date, metric=key)
+        except UserError:
+            continue  # a headline metric not held on the date: left out, not an error
+        missing = sorted({code for r in result.rows for code in r.coverage.missing})
+        label = known.find(key)
+        panel.rows.append(
+            [
+                label.label if label else key,
+                choices.date.isoformat(),
+                sum(r.value for r in result.rows),
+                result.unmapped_summary.total,
+                len(missing),
+            ]
+        )
+    panel.caption = (
+        f"Summed over {choices.by} areas by {choices.method}; 'not placed' is what no area takes "
+        "(independent providers, splits without stated shares). Organisations missing: expected "
+        "in an area but without a value on the date."
+    )
+
+
+def _map(
+    context: Context, choices: Choices, panel: Panel, names: dict[str, str], data_dir: Path
+) -> None:
+    assert choices.date is not None
+    result = rollup_of(context, choices, choices.by, choices.date)
+    panel.title = f"{choices.metric} by {choices.by} on {choices.date}"
+    panel.columns = ["Area code", "Area", "Value", "Reported", "Expected", "Missing"]
+    areas = context.reference.areas
+    values: dict[str, float] = {}
+    labels: dict[str, str] = {}
+    for row in sorted(result.rows, key=lambda r: r.area):
+        name = names.get(row.area, row.area)
+        c = row.coverage
+        panel.rows.append([row.area, name, row.value, c.reported, c.expected, " ".join(c.missing)])
+        found = areas.find(row.area)
+        drawn = found.code if found else row.area  # the map is keyed by GSS code
+        values[drawn] = row.value
+        labels[drawn] = f"{name}: {charts.number(row.value)} ({c.reported} of {c.expected} reported)"
+    panel.data_link = data_link(choices, choices.by, date=choices.date.isoformat())
+    outlines = boundaries.outlines(areas, choices.by, choices.restatement().at or choices.date, data_dir)
+    if outlines is None:
+        panel.caption = f"No boundary file draws {choices.by} areas; the table has the figures."
+        return
+    paths, box = boundaries.svg_paths(outlines)
+    for code in paths:
+        labels.setdefault(code, f"{names.get(code, code)}: no figure")
+    panel.chart = charts.choropleth(
+        paths, values, labels, title=panel.title, box=box, chart_id=f"chart-{panel.id}"
+    )
+    panel.caption = f"Outlines: {outlines.source}. Grey: no figure for the area."
+
+
+def _series_result(context: Context, choices: Choices):  # type: ignore[no-untyped-def]
+    assert choices.start is not None and choices.end is not None
+    return rollup_of(context, choices, choices.by, (choices.start, choices.end), series=True)
+
+
+def _trend(context: Context, choices: Choices, panel: Panel) -> None:
+    result = _series_result(context, choices)
+    totals: dict[object, float] = defaultdict(float)
+    missing: dict[object, set[str]] = defaultdict(set)
+    for row in result.rows:
+        totals[row.period_start] += row.value
+        missing[row.period_start].update(row.coverage.missing)
+    panel.title = f"{choices.metric}, England, {choices.start} to {choices.end}"
+    panel.columns = ["Date", "In areas", "Organisations missing"]
+    panel.rows = [[d.isoformat(), totals[d], len(missing[d])] for d in sorted(totals)]  # type: ignore[attr-defined]
+    points = [(d, totals[d]) for d in sorted(totals)]  # type: ignore[type-var]
+    panel.chart = charts.line_chart(points, title=panel.title, chart_id=f"chart-{panel.id}")  # type: ignore[arg-type]
+    panel.caption = f"The sum of the {choices.by} areas each day (not placed values excluded)."
+    panel.show_rows = False
+
+
+def _multiples(context: Context, choices: Choices, panel: Panel, names: dict[str, str]) -> None:
+    result = _series_result(context, choices)
+    panel.title = f"{choices.metric} by {choices.by}, {choices.start} to {choices.end}"
+    panel.columns = ["Area code", "Area", "Date", "Value", "Reported", "Expected"]
+    by_area: dict[str, list[tuple[object, float]]] = defaultdict(list)
+    latest: dict[str, tuple[int, int]] = {}
+    for row in sorted(result.rows, key=lambda r: (r.area, r.period_start)):
+        c = row.coverage
+        panel.rows.append(
+            [row.area, names.get(row.area, row.area), row.period_start.isoformat(), row.value,
+             c.reported, c.expected]
+        )  # fmt: skip
+        by_area[row.area].append((row.period_start, row.value))
+        latest[row.area] = (c.reported, c.expected)
+    cells = []
+    for code in sorted(by_area, key=lambda c: names.get(c, c)):
+        name = names.get(code, code)
+        reported, expected = latest[code]
+        chart = charts.line_chart(
+            by_area[code], title=f"{name}", width=220, height=90, compact=True  # type: ignore[arg-type]
+        )
+        cells.append(
+            f'<figure class="nhskg-multiple"><figcaption><strong>{_escape(name)}</strong> '
+            f"<span>latest {charts.number(by_area[code][-1][1])}; {reported} of {expected} "
+            f"reported</span></figcaption>{chart}</figure>"
+        )
+    panel.chart = f'<div class="nhskg-multiples" id="chart-{panel.id}">{"".join(cells)}</div>'
+    panel.data_link = data_link(
+        choices, choices.by, **{"from": str(choices.start), "to": str(choices.end)}
+    ) + ("&series=true" if result.kind == "Flow" else "")
+    panel.show_rows = False
+    panel.caption = "One chart per area; each shows its latest value and coverage."
+
+
+def _escape(text: str) -> str:
+    from html import escape
+
+    return escape(text)
+
+
+def options(context: Context) -> dict[str, list[tuple[str, str]]]:
+    """The choices the page offers: metrics with values, the map's area types, the methods."""
+    held = context.numbers.reported_metrics() if context.numbers is not None else set()
+    types = context.reference.areas.types
+    return {
+        "metric": [(m.key, m.label) for m in context.reference.metrics.by_key.values() if m.iri in held],
+        "by": [(k, types[k].label) for k in AREA_TYPES if k in types],
+        "method": [(m.value, m.value.replace("_", " ").lower()) for m in Method],
+    }
