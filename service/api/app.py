@@ -49,7 +49,11 @@ def create_app(
     app.include_router(pages.router)
     app.include_router(
         graphql_router(
-            app.state.reference, settings.max_page_size, numbers, app.state.successions
+            app.state.reference,
+            settings.max_page_size,
+            numbers,
+            app.state.successions,
+            max_rollup_rows=settings.max_rollup_rows,
         ),
         prefix="/graphql",
     )

@@ -26,6 +26,7 @@ def request_context(request: Request, *, public: bool = False) -> Context:
         reference=state.reference,
         scope=Scope() if public else request_scope(request),
         max_page_size=state.settings.max_page_size,
+        max_rollup_rows=state.settings.max_rollup_rows,
         numbers=state.numbers,
         successions=state.successions,
     )

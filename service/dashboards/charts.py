@@ -65,7 +65,11 @@ def line_chart(
         return top + plot_h * (1 - value / top_value)
 
     parts = [head]
-    ticks = (0.0, top_value) if compact else (0.0, top_value / 4, top_value / 2, 3 * top_value / 4, top_value)
+    ticks = (
+        (0.0, top_value)
+        if compact
+        else (0.0, top_value / 4, top_value / 2, 3 * top_value / 4, top_value)
+    )
     for tick in ticks:
         parts.append(
             f'<line x1="{left}" x2="{left + plot_w}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
@@ -103,7 +107,9 @@ def classes(values: Sequence[float]) -> list[float]:
     ordered = sorted(values)
     if not ordered:
         return []
-    return [ordered[min(len(ordered) - 1, math.ceil(len(ordered) * k / 5) - 1)] for k in range(1, 6)]
+    return [
+        ordered[min(len(ordered) - 1, math.ceil(len(ordered) * k / 5) - 1)] for k in range(1, 6)
+    ]
 
 
 def colour(value: float | None, bounds: Sequence[float]) -> str:

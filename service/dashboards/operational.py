@@ -7,6 +7,7 @@ the engine's organisation scope."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import replace
 from html import escape
@@ -14,9 +15,15 @@ from html import escape
 from service.api.graphql.context import Context, Scope, ScopeKind
 from service.api.graphql.errors import UserError
 from service.dashboards import charts
-from service.dashboards.strategic import area_names
-from service.dashboards.view import AREA_TYPES, Choices, Panel, View, guarded, rollup_of
-from service.dashboards.view import with_held_dates
+from service.dashboards.view import (
+    AREA_TYPES,
+    Choices,
+    Panel,
+    View,
+    guarded,
+    rollup_of,
+    with_held_dates,
+)
 from service.rollup.model import RollupResult, RollupRow
 
 RECENT_DAYS = 28
@@ -94,7 +101,7 @@ def _organisation_names(context: Context, rows: list[RollupRow]) -> dict[str, st
 def _trusts(rows: list[RollupRow], names: dict[str, str], panel: Panel) -> None:
     """Each trust's counted value per day (its value x share, summed over what it reported and
     what it carries on), and the days it reported."""
-    series: dict[str, dict[object, float]] = defaultdict(lambda: defaultdict(float))
+    series: dict[str, dict[dt.date, float]] = defaultdict(lambda: defaultdict(float))
     for row in rows:
         for c in row.contributors:
             series[c.organisation][row.period_start] += c.value * c.share
@@ -103,10 +110,12 @@ def _trusts(rows: list[RollupRow], names: dict[str, str], panel: Panel) -> None:
     panel.columns = ["Trust code", "Trust", "Date", "Counted value"]
     cells = []
     for code in sorted(series, key=lambda c: names.get(c, c)):
-        points = sorted(series[code].items())  # type: ignore[type-var]
+        points = sorted(series[code].items())
         for day, value in points:
-            panel.rows.append([code, names.get(code, code), day.isoformat(), value])  # type: ignore[attr-defined]
-        chart = charts.line_chart(points, title=names.get(code, code), width=220, height=90, compact=True)  # type: ignore[arg-type]
+            panel.rows.append([code, names.get(code, code), day.isoformat(), value])
+        chart = charts.line_chart(
+            points, title=names.get(code, code), width=220, height=90, compact=True
+        )
         cells.append(
             f'<figure class="nhskg-multiple"><figcaption><strong>{escape(names.get(code, code))}'
             f"</strong> <span>{escape(code)}: reported {len(points)} of {len(days)} days"
@@ -168,5 +177,7 @@ def _unmapped(
         panel.rows.append([code, names.get(code, code), by, reason, len(values), sum(values)])
     panel.caption = (
         "What no area takes, and why (no placement, a partial placement, or a split without "
-        "stated shares)." if panel.rows else "Every value of these trusts is placed in an area."
+        "stated shares)."
+        if panel.rows
+        else "Every value of these trusts is placed in an area."
     )

@@ -4,14 +4,15 @@ restated to today's organisations by default, with coverage beside every figure.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import replace
+from html import escape
 from pathlib import Path
 
 from service.api.graphql.context import Context
 from service.api.graphql.errors import UserError
 from service.dashboards import boundaries, charts
-from service.rollup.model import Method
 from service.dashboards.view import (
     AREA_TYPES,
     Choices,
@@ -22,6 +23,7 @@ from service.dashboards.view import (
     rollup_of,
     with_held_dates,
 )
+from service.rollup.model import Method, RollupResult
 
 HEADLINE_METRICS = (
     "BedsOccupiedCovid",
@@ -56,7 +58,9 @@ def build(context: Context, choices: Choices, data_dir: Path, *, public: bool = 
         return view
     names = area_names(context)
     view.panels = [
-        guarded(Panel("headline", "National picture", []), lambda p: _headline(context, choices, p)),
+        guarded(
+            Panel("headline", "National picture", []), lambda p: _headline(context, choices, p)
+        ),
         guarded(Panel("map", "By area", []), lambda p: _map(context, choices, p, names, data_dir)),
         guarded(Panel("trend", "National trend", []), lambda p: _trend(context, choices, p)),
         guarded(
@@ -115,9 +119,13 @@ def _map(
         found = areas.find(row.area)
         drawn = found.code if found else row.area  # the map is keyed by GSS code
         values[drawn] = row.value
-        labels[drawn] = f"{name}: {charts.number(row.value)} ({c.reported} of {c.expected} reported)"
+        labels[drawn] = (
+            f"{name}: {charts.number(row.value)} ({c.reported} of {c.expected} reported)"
+        )
     panel.data_link = data_link(choices, choices.by, date=choices.date.isoformat())
-    outlines = boundaries.outlines(areas, choices.by, choices.restatement().at or choices.date, data_dir)
+    outlines = boundaries.outlines(
+        areas, choices.by, choices.restatement().at or choices.date, data_dir
+    )
     if outlines is None:
         panel.caption = f"No boundary file draws {choices.by} areas; the table has the figures."
         return
@@ -130,23 +138,23 @@ def _map(
     panel.caption = f"Outlines: {outlines.source}. Grey: no figure for the area."
 
 
-def _series_result(context: Context, choices: Choices):  # type: ignore[no-untyped-def]
+def _series_result(context: Context, choices: Choices) -> RollupResult:
     assert choices.start is not None and choices.end is not None
     return rollup_of(context, choices, choices.by, (choices.start, choices.end), series=True)
 
 
 def _trend(context: Context, choices: Choices, panel: Panel) -> None:
     result = _series_result(context, choices)
-    totals: dict[object, float] = defaultdict(float)
-    missing: dict[object, set[str]] = defaultdict(set)
+    totals: dict[dt.date, float] = defaultdict(float)
+    missing: dict[dt.date, set[str]] = defaultdict(set)
     for row in result.rows:
         totals[row.period_start] += row.value
         missing[row.period_start].update(row.coverage.missing)
     panel.title = f"{choices.metric}, England, {choices.start} to {choices.end}"
     panel.columns = ["Date", "In areas", "Organisations missing"]
-    panel.rows = [[d.isoformat(), totals[d], len(missing[d])] for d in sorted(totals)]  # type: ignore[attr-defined]
-    points = [(d, totals[d]) for d in sorted(totals)]  # type: ignore[type-var]
-    panel.chart = charts.line_chart(points, title=panel.title, chart_id=f"chart-{panel.id}")  # type: ignore[arg-type]
+    panel.rows = [[d.isoformat(), totals[d], len(missing[d])] for d in sorted(totals)]
+    points = [(d, totals[d]) for d in sorted(totals)]
+    panel.chart = charts.line_chart(points, title=panel.title, chart_id=f"chart-{panel.id}")
     panel.caption = f"The sum of the {choices.by} areas each day (not placed values excluded)."
     panel.show_rows = False
 
@@ -155,7 +163,7 @@ def _multiples(context: Context, choices: Choices, panel: Panel, names: dict[str
     result = _series_result(context, choices)
     panel.title = f"{choices.metric} by {choices.by}, {choices.start} to {choices.end}"
     panel.columns = ["Area code", "Area", "Date", "Value", "Reported", "Expected"]
-    by_area: dict[str, list[tuple[object, float]]] = defaultdict(list)
+    by_area: dict[str, list[tuple[dt.date, float]]] = defaultdict(list)
     latest: dict[str, tuple[int, int]] = {}
     for row in sorted(result.rows, key=lambda r: (r.area, r.period_start)):
         c = row.coverage
@@ -170,10 +178,14 @@ def _multiples(context: Context, choices: Choices, panel: Panel, names: dict[str
         name = names.get(code, code)
         reported, expected = latest[code]
         chart = charts.line_chart(
-            by_area[code], title=f"{name}", width=220, height=90, compact=True  # type: ignore[arg-type]
+            by_area[code],
+            title=f"{name}",
+            width=220,
+            height=90,
+            compact=True,
         )
         cells.append(
-            f'<figure class="nhskg-multiple"><figcaption><strong>{_escape(name)}</strong> '
+            f'<figure class="nhskg-multiple"><figcaption><strong>{escape(name)}</strong> '
             f"<span>latest {charts.number(by_area[code][-1][1])}; {reported} of {expected} "
             f"reported</span></figcaption>{chart}</figure>"
         )
@@ -185,18 +197,14 @@ def _multiples(context: Context, choices: Choices, panel: Panel, names: dict[str
     panel.caption = "One chart per area; each shows its latest value and coverage."
 
 
-def _escape(text: str) -> str:
-    from html import escape
-
-    return escape(text)
-
-
 def options(context: Context) -> dict[str, list[tuple[str, str]]]:
     """The choices the page offers: metrics with values, the map's area types, the methods."""
     held = context.numbers.reported_metrics() if context.numbers is not None else set()
     types = context.reference.areas.types
     return {
-        "metric": [(m.key, m.label) for m in context.reference.metrics.by_key.values() if m.iri in held],
+        "metric": [
+            (m.key, m.label) for m in context.reference.metrics.by_key.values() if m.iri in held
+        ],
         "by": [(k, types[k].label) for k in AREA_TYPES if k in types],
         "method": [(m.value, m.value.replace("_", " ").lower()) for m in Method],
     }

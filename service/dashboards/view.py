@@ -73,7 +73,9 @@ def parse_choices(params: Mapping[str, str], defaults: Choices) -> Choices:
 
     method = params.get("method", defaults.method).upper()
     if method not in Method.__members__:
-        raise UserError(f"unknown method {method!r}", f"Use one of {', '.join(Method.__members__)}.")
+        raise UserError(
+            f"unknown method {method!r}", f"Use one of {', '.join(Method.__members__)}."
+        )
     restate = params.get("restate", defaults.restate) or defaults.restate
     if restate not in ("today", AS_REPORTED_KEY):
         day_of = restate

@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from service.reference.areas import AreaIndex
 from service.rollup.model import RollupResult
 
 COLUMNS = (
@@ -29,17 +30,23 @@ COLUMNS = (
 FORMATS = {"csv": "text/csv", "json": "application/json", "jsonl": "application/x-ndjson"}
 
 
-def records(
-    result: RollupResult, metric_key: str, area_name: Callable[[str], str | None]
-) -> Iterator[dict[str, Any]]:
-    """Rows in area code then date order; `missing` lists the ODS codes expected but without a
-    value, separated by spaces; `restatedTo` is empty when values stay as reported."""
+AreaOf = Callable[[str], tuple[str, str]]
+
+
+def records(result: RollupResult, metric_key: str, area_of: AreaOf) -> Iterator[dict[str, Any]]:
+    """Rows in area code then date order. `area_of`: the engine's area code -> the reference's
+    (code, name), as GraphQL gives them (a region the return states by its ODS code Y58 is
+    E40000006, South West). `missing` lists the ODS codes expected but without a value,
+    separated by spaces; `restatedTo` is empty when values stay as reported."""
     restated = result.restate.at.isoformat() if result.restate.at else ""
-    for row in sorted(result.rows, key=lambda r: (r.area, r.period_start)):
+    named = sorted(
+        ((area_of(r.area), r) for r in result.rows), key=lambda p: (p[0], p[1].period_start)
+    )
+    for (code, name), row in named:
         yield {
             "areaType": result.area_type,
-            "areaCode": row.area,
-            "areaName": area_name(row.area) or "",
+            "areaCode": code,
+            "areaName": name,
             "metric": metric_key,
             "date": row.period_start.isoformat(),
             "periodEnd": row.period_end.isoformat(),
@@ -50,6 +57,14 @@ def records(
             "method": result.method.value,
             "restatedTo": restated,
         }
+
+
+def area_of(areas: AreaIndex) -> AreaOf:
+    def named(code: str) -> tuple[str, str]:
+        found = areas.find(code)
+        return (found.code, found.name) if found else (code, "")
+
+    return named
 
 
 def csv_lines(rows: Iterable[dict[str, Any]], chunk: int = 500) -> Iterator[str]:

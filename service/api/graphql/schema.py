@@ -19,7 +19,6 @@ from service.api.graphql.numbers_types import Metric, Observation
 from service.api.graphql.rollup_shape import needs_detail
 from service.api.graphql.rollup_types import RestateInput, RollupMethod, RollupResult
 from service.api.graphql.steward_queue import StewardQueueItem, steward_queue
-from service.api.routes.tooling import OfflineGraphQLRouter
 from service.api.graphql.types import (
     GeographicArea,
     GeographyType,
@@ -30,6 +29,7 @@ from service.api.graphql.types import (
     Site,
     Trust,
 )
+from service.api.routes.tooling import OfflineGraphQLRouter
 from service.reference import ReferenceData
 from service.returns.codes import Successions, graph_successions
 from service.returns.numbers import NumbersStore
@@ -163,6 +163,7 @@ def graphql_router(
     max_page_size: int,
     numbers: NumbersStore | None = None,
     successions: Successions | None = None,
+    max_rollup_rows: int = 50_000,
 ) -> OfflineGraphQLRouter:
     """`successions`: who carries a code on, for restatement; the graph's unless given (the
     synthetic benchmark's organisations are not in the graph: bench/graphql_synthetic.py)."""
@@ -172,6 +173,7 @@ def graphql_router(
         return Context(
             reference=reference,
             max_page_size=max_page_size,
+            max_rollup_rows=max_rollup_rows,
             numbers=numbers,
             successions=successions,
         )

@@ -20,7 +20,7 @@ from service.api.deps import request_context
 from service.api.graphql.errors import UserError
 from service.api.graphql.numbers_resolvers import run_rollup
 from service.rollup.model import AS_REPORTED, Method, Restate, RollupResult, to_organisations_at
-from service.rollup.records import FORMATS, encode, records
+from service.rollup.records import FORMATS, area_of, encode, records
 
 router = APIRouter(tags=["data"])
 
@@ -48,7 +48,10 @@ def parse_method(value: str) -> Method:
         known = ", ".join(m.value for m in Method)
         raise HTTPException(
             400,
-            detail={"status": "bad_request", "message": f"unknown method {value!r}. Known: {known}"},
+            detail={
+                "status": "bad_request",
+                "message": f"unknown method {value!r}. Known: {known}",
+            },
         ) from exc
 
 
@@ -109,13 +112,7 @@ def data(
         )  # fmt: skip
     except UserError as exc:
         raise bad_request(exc) from exc
-    areas = context.reference.areas
-
-    def name(code: str) -> str | None:
-        found = areas.find(code)
-        return found.name if found else None
-
-    rows = records(result, term.key, name)
+    rows = records(result, term.key, area_of(context.reference.areas))
     headers = {}
     if fmt == "csv":
         span = f"{day}" if day else f"{first}_{last}"

@@ -123,7 +123,7 @@ def panel_csv(request: Request, name: str, panel: str) -> Response:
 
 
 @router.get("/api/v1/boundaries/{area_type}.geojson")
-def boundaries_geojson(request: Request, area_type: str, asOf: str | None = None) -> Response:  # noqa: N803
+def boundaries_geojson(request: Request, area_type: str, asOf: str | None = None) -> Response:
     """The outlines of a geography type's areas (simplified, WGS84), as the maps draw them."""
     reference = request.app.state.reference
     try:
@@ -150,4 +150,3 @@ def boundaries_geojson(request: Request, area_type: str, asOf: str | None = None
         media_type="application/geo+json",
         headers={"Cache-Control": "public, max-age=3600"},
     )
-

@@ -44,7 +44,7 @@ def graphiql_html(query: str = DEFAULT_QUERY) -> str:
     return GRAPHIQL_PAGE.format(query=html.escape(query, quote=True))
 
 
-class OfflineGraphQLRouter(GraphQLRouter):  # type: ignore[type-arg]
+class OfflineGraphQLRouter(GraphQLRouter):
     """strawberry's router, its IDE page served from /assets instead of a CDN."""
 
     @property
