@@ -24,6 +24,7 @@ from service.dashboards.view import (
     with_held_dates,
 )
 from service.rollup.model import Method, RollupResult
+from service.rollup.records import area_of
 
 HEADLINE_METRICS = (
     "BedsOccupiedCovid",
@@ -110,18 +111,14 @@ def _map(
     panel.title = f"{choices.metric} by {choices.by} on {choices.date}"
     panel.columns = ["Area code", "Area", "Value", "Reported", "Expected", "Missing"]
     areas = context.reference.areas
+    named = area_of(areas)  # codes and names as GraphQL and the data API give them
     values: dict[str, float] = {}
     labels: dict[str, str] = {}
-    for row in sorted(result.rows, key=lambda r: r.area):
-        name = names.get(row.area, row.area)
+    for (code, name), row in sorted(((named(r.area), r) for r in result.rows), key=lambda p: p[0]):
         c = row.coverage
-        panel.rows.append([row.area, name, row.value, c.reported, c.expected, " ".join(c.missing)])
-        found = areas.find(row.area)
-        drawn = found.code if found else row.area  # the map is keyed by GSS code
-        values[drawn] = row.value
-        labels[drawn] = (
-            f"{name}: {charts.number(row.value)} ({c.reported} of {c.expected} reported)"
-        )
+        panel.rows.append([code, name, row.value, c.reported, c.expected, " ".join(c.missing)])
+        values[code] = row.value
+        labels[code] = f"{name}: {charts.number(row.value)} ({c.reported} of {c.expected} reported)"
     panel.data_link = data_link(choices, choices.by, date=choices.date.isoformat())
     outlines = boundaries.outlines(
         areas, choices.by, choices.restatement().at or choices.date, data_dir
@@ -165,14 +162,17 @@ def _multiples(context: Context, choices: Choices, panel: Panel, names: dict[str
     panel.columns = ["Area code", "Area", "Date", "Value", "Reported", "Expected"]
     by_area: dict[str, list[tuple[dt.date, float]]] = defaultdict(list)
     latest: dict[str, tuple[int, int]] = {}
-    for row in sorted(result.rows, key=lambda r: (r.area, r.period_start)):
+    named = area_of(context.reference.areas)
+    for (code, name), row in sorted(
+        ((named(r.area), r) for r in result.rows), key=lambda p: (p[0], p[1].period_start)
+    ):
         c = row.coverage
         panel.rows.append(
-            [row.area, names.get(row.area, row.area), row.period_start.isoformat(), row.value,
-             c.reported, c.expected]
-        )  # fmt: skip
-        by_area[row.area].append((row.period_start, row.value))
-        latest[row.area] = (c.reported, c.expected)
+            [code, name, row.period_start.isoformat(), row.value, c.reported, c.expected]
+        )
+        names[code] = name
+        by_area[code].append((row.period_start, row.value))
+        latest[code] = (c.reported, c.expected)
     cells = []
     for code in sorted(by_area, key=lambda c: names.get(c, c)):
         name = names.get(code, code)
