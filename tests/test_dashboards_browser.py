@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import os
 import shutil
 from collections import defaultdict
 from collections.abc import Iterator
@@ -26,6 +27,7 @@ from service.geography.table import materialise
 from service.manifest import ROLLUP_AREA_TYPES, with_successors
 from service.returns.codes import graph_successions
 from service.returns.numbers import NumbersStore
+from service.store import GraphStore
 from tests.browser_support import browser, screenshot, serious_violations
 from tests.http_server import serve
 
@@ -68,11 +70,19 @@ def national_numbers(
 
 
 @pytest.fixture(scope="module")
-def url(
-    returns_env: dict[str, Any], national_numbers: NumbersStore, shared_data: Path
-) -> Iterator[str]:
+def url(request: pytest.FixtureRequest, shared_data: Path) -> Iterator[str]:
+    """The service over the session's national stores; or, with NHSKG_DASHBOARD_TEST_ENV=DIR,
+    over DIR/store and DIR/numbers.duckdb already built (`nhskg load-all` output), which saves
+    the session's national load when working on the pages alone."""
     settings = Settings(store_path=None, numbers_path=None, data_dir=shared_data)
-    app = create_app(settings, store=returns_env["store"], numbers=national_numbers)
+    given = os.environ.get("NHSKG_DASHBOARD_TEST_ENV")
+    if given:
+        store = GraphStore(Path(given) / "store", read_only=True)
+        numbers = NumbersStore(Path(given) / "numbers.duckdb")
+    else:
+        store = request.getfixturevalue("returns_env")["store"]
+        numbers = request.getfixturevalue("national_numbers")
+    app = create_app(settings, store=store, numbers=numbers)
     with serve(app) as base:
         yield base
 
@@ -140,7 +150,9 @@ def graphql(url: str, query: str, **variables: Any) -> dict[str, Any]:
     return response.json()
 
 
-def expected_rows(url: str, by: str, day: str, method: str, restate: dict | None) -> list[list[str]]:
+def expected_rows(
+    url: str, by: str, day: str, method: str, restate: dict | None
+) -> list[list[str]]:
     answer = graphql(url, ROLLUP, metric="BedsOccupiedCovid", by=by, date=day, method=method,
                      restate=restate)  # fmt: skip
     assert "errors" not in answer, answer
@@ -162,12 +174,15 @@ def test_front_page_graphiql_and_docs_work_offline(visit: Visit) -> None:
     visit.page.wait_for_selector(".graphiql-container", timeout=30_000)
     visit.page.click(".graphiql-execute-button")
     visit.page.wait_for_function(
-        "() => document.querySelector('.result-window')?.textContent.includes('BedsOccupiedCovid')",
+        "() => document.querySelector('.result-window')?.textContent.includes('metrics')",
         timeout=30_000,
     )
     screenshot(visit.page, "graphiql")
     visit.open("/docs")
-    visit.page.wait_for_selector("text=/api/v1/data", timeout=30_000)
+    visit.page.wait_for_function(
+        "() => document.querySelector('#swagger-ui')?.innerText.includes('/api/v1/data')",
+        timeout=30_000,
+    )
     screenshot(visit.page, "api-docs")
     assert visit.errors == []
 
