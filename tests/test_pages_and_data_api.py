@@ -139,6 +139,15 @@ QUESTION = {
 }
 
 
+GRAPHQL_QUESTION: dict[str, Any] = {
+    "metric": "BedsOccupiedCovid",
+    "by": "NHS_REGION",
+    "method": "RETURN_STATED",
+    "from": "2020-04-02",
+    "to": "2020-04-08",
+}
+
+
 def api_rows(url: str, fmt: str, **params: str) -> list[dict[str, Any]]:
     response = httpx.get(f"{url}/api/v1/data", params={**QUESTION, **params, "format": fmt})
     assert response.status_code == 200, response.text
@@ -156,8 +165,7 @@ def as_strings(rows: list[dict[str, Any]]) -> list[dict[str, str]]:
 
 
 def test_data_api_rows_equal_the_graphql_answer_in_every_format(url: str) -> None:
-    data = graphql(url, ROLLUP, metric="BedsOccupiedCovid", by="NHS_REGION",
-                   method="RETURN_STATED", **{"from": "2020-04-02", "to": "2020-04-08"})  # fmt: skip
+    data = graphql(url, ROLLUP, **GRAPHQL_QUESTION)
     assert "errors" not in data
     expected = sorted(
         (r["area"]["code"], r["area"]["name"], r["periodStart"], r["value"],
@@ -178,10 +186,12 @@ def test_data_api_rows_equal_the_graphql_answer_in_every_format(url: str) -> Non
 
 def test_data_api_json_carries_the_unmapped_total(url: str) -> None:
     body = httpx.get(f"{url}/api/v1/data", params={**QUESTION, "format": "json"}).json()
-    answer = graphql(url, ROLLUP, metric="BedsOccupiedCovid", by="NHS_REGION",
-                     method="RETURN_STATED", **{"from": "2020-04-02", "to": "2020-04-08"})  # fmt: skip
+    answer = graphql(url, ROLLUP, **GRAPHQL_QUESTION)
     assert body["unmapped"]["total"] == answer["data"]["rollup"]["unmappedTotal"]
     assert body["count"] == len(body["data"]) and body["kind"] == "Stock"
+
+
+BEDS_BY_REGION = 'metric: "BedsOccupiedCovid", by: "NHS_REGION"'
 
 
 @pytest.mark.parametrize(
@@ -224,8 +234,7 @@ def test_data_api_refuses_more_rows_than_graphql_allows(sample_env: dict) -> Non
     app = create_app(settings, store=sample_env["store"], numbers=sample_env["numbers"])
     with serve(app) as base:
         response = httpx.get(f"{base}/api/v1/data", params=QUESTION)
-        errors = graphql(base, ROLLUP, metric="BedsOccupiedCovid", by="NHS_REGION",
-                         method="RETURN_STATED", **{"from": "2020-04-02", "to": "2020-04-08"})  # fmt: skip
+        errors = graphql(base, ROLLUP, **GRAPHQL_QUESTION)
     assert response.status_code == 400
     message = response.json()["detail"]["message"]
     assert "more than the 3 one answer may hold" in message

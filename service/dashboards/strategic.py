@@ -33,7 +33,8 @@ HEADLINE_METRICS = (
     "BedsOccupied",
 )
 DEFAULTS = Choices()
-PUBLIC_DEFAULTS = Choices(by="NHS_REGION", method="RETURN_STATED", restate="asReported")
+# The public dashboard: today's NHS England regions, as ODS places today's organisations in them.
+PUBLIC_DEFAULTS = Choices(by="NHS_REGION", method="ODS_STATED", restate="today")
 
 
 def area_names(context: Context) -> dict[str, str]:
@@ -43,8 +44,9 @@ def area_names(context: Context) -> dict[str, str]:
 
 
 def build(context: Context, choices: Choices, data_dir: Path, *, public: bool = False) -> View:
-    if public:  # the public dashboard: regions, as the returns state them
-        choices = replace(choices, by="NHS_REGION", method="RETURN_STATED", restate="asReported")
+    if public:  # fixed: only the metric and dates are chosen
+        fixed = PUBLIC_DEFAULTS
+        choices = replace(choices, by=fixed.by, method=fixed.method, restate=fixed.restate)
     name, title = ("public", "Public information") if public else ("strategic", "Strategic")
     view = View(
         name,
