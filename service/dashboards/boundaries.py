@@ -54,8 +54,10 @@ def boundary_files(data_dir: Path) -> list[Path]:
     return sorted(files, key=lambda p: len(read_file(p)))
 
 
+@lru_cache(maxsize=64)
 def outlines(areas: AreaIndex, area_type: str, day: date, data_dir: Path) -> Outlines | None:
-    """The outlines of the type's areas in use on `day`, or None when no file draws them."""
+    """The outlines of the type's areas in use on `day`, or None when no file draws them. Kept
+    per reference index (a refreshed index is a new key), type, day and folder."""
     wanted = {a.code for a in areas.of_type(area_type, day)}
     if not wanted:
         return None
@@ -86,6 +88,18 @@ def _simplified(geometry: BaseGeometry) -> BaseGeometry:
 
 def _xy(lon: float, lat: float) -> tuple[float, float]:
     return lon * math.cos(LAT0), -lat
+
+
+@lru_cache(maxsize=64)
+def drawn(
+    areas: AreaIndex, area_type: str, day: date, data_dir: Path
+) -> tuple[Outlines, dict[str, str], tuple[float, float]] | None:
+    """outlines() with their SVG paths and box, worked out once."""
+    found = outlines(areas, area_type, day, data_dir)
+    if found is None:
+        return None
+    paths, box = svg_paths(found)
+    return found, paths, box
 
 
 def svg_paths(found: Outlines) -> tuple[dict[str, str], tuple[float, float]]:

@@ -17,10 +17,10 @@ from service.dashboards.view import (
     AREA_TYPES,
     Choices,
     Panel,
+    Rollups,
     View,
     data_link,
     guarded,
-    rollup_of,
     with_held_dates,
 )
 from service.rollup.model import Method, RollupResult
@@ -60,22 +60,19 @@ def build(context: Context, choices: Choices, data_dir: Path, *, public: bool = 
         view.error = str(exc)
         return view
     names = area_names(context)
+    asked = Rollups(context, choices)
     view.panels = [
-        guarded(
-            Panel("headline", "National picture", []), lambda p: _headline(context, choices, p)
-        ),
-        guarded(Panel("map", "By area", []), lambda p: _map(context, choices, p, names, data_dir)),
-        guarded(Panel("trend", "National trend", []), lambda p: _trend(context, choices, p)),
-        guarded(
-            Panel("multiples", "Trend by area", []),
-            lambda p: _multiples(context, choices, p, names),
-        ),
+        guarded(Panel("headline", "National picture", []), lambda p: _headline(asked, p)),
+        guarded(Panel("map", "By area", []), lambda p: _map(asked, p, names, data_dir)),
+        guarded(Panel("trend", "National trend", []), lambda p: _trend(asked, p)),
+        guarded(Panel("multiples", "Trend by area", []), lambda p: _multiples(asked, p, names)),
     ]
     return view
 
 
-def _headline(context: Context, choices: Choices, panel: Panel) -> None:
+def _headline(asked: Rollups, panel: Panel) -> None:
     """Each headline metric on the date: total in areas, not placed, and who is missing."""
+    context, choices = asked.context, asked.choices
     assert choices.date is not None
     panel.title = f"National picture on {choices.date}"
     panel.columns = ["Metric", "Date", "In areas", "Not placed", "Organisations missing"]
@@ -84,7 +81,7 @@ def _headline(context: Context, choices: Choices, panel: Panel) -> None:
         if known.find(key) is None:
             continue
         try:
-            result = rollup_of(context, choices, choices.by, choices.date, metric=key)
+            result = asked(choices.by, choices.date, metric=None if key == choices.metric else key)
         except UserError:
             continue  # a headline metric not held on the date: left out, not an error
         missing = sorted({code for r in result.rows for code in r.coverage.missing})
@@ -105,11 +102,10 @@ def _headline(context: Context, choices: Choices, panel: Panel) -> None:
     )
 
 
-def _map(
-    context: Context, choices: Choices, panel: Panel, names: dict[str, str], data_dir: Path
-) -> None:
+def _map(asked: Rollups, panel: Panel, names: dict[str, str], data_dir: Path) -> None:
+    context, choices = asked.context, asked.choices
     assert choices.date is not None
-    result = rollup_of(context, choices, choices.by, choices.date)
+    result = asked(choices.by, choices.date)
     panel.title = f"{choices.metric} by {choices.by} on {choices.date}"
     panel.columns = ["Area code", "Area", "Value", "Reported", "Expected", "Missing"]
     areas = context.reference.areas
@@ -122,13 +118,12 @@ def _map(
         values[code] = row.value
         labels[code] = f"{name}: {charts.number(row.value)} ({c.reported} of {c.expected} reported)"
     panel.data_link = data_link(choices, choices.by, date=choices.date.isoformat())
-    outlines = boundaries.outlines(
-        areas, choices.by, choices.restatement().at or choices.date, data_dir
-    )
-    if outlines is None:
+    on = choices.restatement().at or choices.date
+    found = boundaries.drawn(areas, choices.by, on, data_dir)
+    if found is None:
         panel.caption = f"No boundary file draws {choices.by} areas; the table has the figures."
         return
-    paths, box = boundaries.svg_paths(outlines)
+    outlines, paths, box = found
     for code in paths:
         labels.setdefault(code, f"{names.get(code, code)}: no figure")
     panel.chart = charts.choropleth(
@@ -137,13 +132,15 @@ def _map(
     panel.caption = f"Outlines: {outlines.source}. Grey: no figure for the area."
 
 
-def _series_result(context: Context, choices: Choices) -> RollupResult:
+def _series_result(asked: Rollups) -> RollupResult:
+    choices = asked.choices
     assert choices.start is not None and choices.end is not None
-    return rollup_of(context, choices, choices.by, (choices.start, choices.end), series=True)
+    return asked(choices.by, (choices.start, choices.end), series=True)
 
 
-def _trend(context: Context, choices: Choices, panel: Panel) -> None:
-    result = _series_result(context, choices)
+def _trend(asked: Rollups, panel: Panel) -> None:
+    choices = asked.choices
+    result = _series_result(asked)
     totals: dict[dt.date, float] = defaultdict(float)
     missing: dict[dt.date, set[str]] = defaultdict(set)
     for row in result.rows:
@@ -158,8 +155,9 @@ def _trend(context: Context, choices: Choices, panel: Panel) -> None:
     panel.show_rows = False
 
 
-def _multiples(context: Context, choices: Choices, panel: Panel, names: dict[str, str]) -> None:
-    result = _series_result(context, choices)
+def _multiples(asked: Rollups, panel: Panel, names: dict[str, str]) -> None:
+    context, choices = asked.context, asked.choices
+    result = _series_result(asked)
     panel.title = f"{choices.metric} by {choices.by}, {choices.start} to {choices.end}"
     panel.columns = ["Area code", "Area", "Date", "Value", "Reported", "Expected"]
     by_area: dict[str, list[tuple[dt.date, float]]] = defaultdict(list)

@@ -185,6 +185,36 @@ def rollup_of(
     return result
 
 
+class Rollups:
+    """rollup_of, each distinct question asked once per page (a page's panels share some: the
+    map's day is the headline's first metric, the trend and the small multiples one series)."""
+
+    def __init__(self, context: Context, choices: Choices) -> None:
+        self.context, self.choices = context, choices
+        self._done: dict[tuple[Any, ...], RollupResult | UserError] = {}
+
+    def __call__(
+        self,
+        by: str,
+        when: dt.date | tuple[dt.date, dt.date],
+        *,
+        metric: str | None = None,
+        series: bool = False,
+    ) -> RollupResult:
+        key = (by, when, metric, series)
+        if key not in self._done:
+            try:
+                self._done[key] = rollup_of(
+                    self.context, self.choices, by, when, metric=metric, series=series
+                )
+            except UserError as exc:
+                self._done[key] = exc
+        found = self._done[key]
+        if isinstance(found, UserError):
+            raise found
+        return found
+
+
 def data_link(choices: Choices, by: str, **when: str) -> str:
     params = {
         "areaType": by,
