@@ -118,6 +118,16 @@ def _map(asked: Rollups, panel: Panel, names: dict[str, str], data_dir: Path) ->
         values[code] = row.value
         labels[code] = f"{name}: {charts.number(row.value)} ({c.reported} of {c.expected} reported)"
     panel.data_link = data_link(choices, choices.by, date=choices.date.isoformat())
+    if not result.rows:
+        summary = result.unmapped_summary
+        panel.caption = (
+            f"No value is placed in any {choices.by} area on {choices.date} by {choices.method} "
+            f"({charts.number(summary.total)} not placed, {len(summary.organisations)} "
+            f"organisations): the organisations as reported may not be placed in areas of this "
+            "type on that day. Choose today's organisations (restated) to count them in "
+            "today's areas."
+        )
+        return
     on = choices.restatement().at or choices.date
     found = boundaries.drawn(areas, choices.by, on, data_dir)
     if found is None:
