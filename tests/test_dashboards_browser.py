@@ -190,7 +190,7 @@ def test_front_page_graphiql_and_docs_work_offline(visit: Visit) -> None:
 def test_strategic_figures_equal_graphql_and_the_csv_download(visit: Visit) -> None:
     visit.open("/dashboards/strategic?date=2020-04-15")
     shown = visit.table("map")
-    expected = expected_rows(visit.base, "LRF", "2020-04-15", "SITES",
+    expected = expected_rows(visit.base, "LRF", "2020-04-15", "HEADQUARTERS",
                              {"toOrganisationsAt": TODAY})  # fmt: skip
     assert len(shown) >= 38 and shown == expected
     downloaded = visit.download("map")
@@ -216,7 +216,7 @@ def test_changing_date_and_geography_in_the_page(visit: Visit) -> None:
     shown = visit.table("map")
     today = {"toOrganisationsAt": TODAY}
     assert len(shown) >= 40 and shown == expected_rows(
-        visit.base, "ICB", "2020-05-01", "SITES", today
+        visit.base, "ICB", "2020-05-01", "HEADQUARTERS", today
     )
     assert visit.page.eval_on_selector_all("#chart-map path[data-area]", "ps => ps.length") >= 40
     screenshot(visit.page, "strategic-icb")
@@ -225,7 +225,7 @@ def test_changing_date_and_geography_in_the_page(visit: Visit) -> None:
     with visit.page.expect_navigation():
         visit.page.click("#update")
     assert "restate=asReported" in urlsplit(visit.page.url).query
-    assert expected_rows(visit.base, "ICB", "2020-05-01", "SITES", None) == []
+    assert expected_rows(visit.base, "ICB", "2020-05-01", "HEADQUARTERS", None) == []
     assert "No value is placed in any ICB area" in visit.page.inner_text("#panel-map")
     visit.open("/dashboards/strategic?by=NHS_REGION&date=2020-04-15&method=ODS_STATED")
     assert visit.table("map") == expected_rows(
@@ -238,7 +238,7 @@ def test_a_failed_data_request_is_an_error_in_words(visit: Visit) -> None:
     visit.open("/dashboards/strategic?date=2021-01-05")
     message = visit.page.inner_text("#panel-map .nhsuk-error-summary__body")
     answer = graphql(visit.base, ROLLUP, metric="BedsOccupiedCovid", by="LRF", date="2021-01-05",
-                     method="SITES", restate={"toOrganisationsAt": TODAY})  # fmt: skip
+                     method="HEADQUARTERS", restate={"toOrganisationsAt": TODAY})  # fmt: skip
     assert message == answer["errors"][0]["message"]
     assert "Values are held from" in message
     visit.open("/dashboards/strategic?date=2020-02-30")

@@ -27,7 +27,7 @@ from service.dashboards.view import (
 from service.rollup.model import RollupResult, RollupRow
 
 RECENT_DAYS = 28
-DEFAULTS = Choices(area="E40000006", method="SITES")  # South West
+DEFAULTS = Choices(area="E40000006", method="HEADQUARTERS")  # South West
 
 
 def build(context: Context, choices: Choices) -> View:
