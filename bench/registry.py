@@ -4,6 +4,7 @@ A new benchmark is a module here and a name in ORDER."""
 from __future__ import annotations
 
 from bench import (
+    dashboards_bench,
     graphql_bench,
     graphql_synthetic,
     lookup_bench,
@@ -17,6 +18,7 @@ from bench.core import REGISTRY
 
 __all__ = [
     "REGISTRY",
+    "dashboards_bench",
     "graphql_bench",
     "graphql_synthetic",
     "lookup_bench",
@@ -34,6 +36,7 @@ ORDER = [
     "lookups",
     "graphql",
     "graphql-synthetic",
+    "dashboards",
     "returns",
     "rollups",
     "validation",

@@ -133,6 +133,12 @@ def rollup_command(
         str | None, typer.Option(help="Restate to the organisations of this date.")
     ] = None,
     as_json: JsonOption = False,
+    as_csv: Annotated[
+        bool,
+        typer.Option(
+            "--csv", help="One row per area and period, with area names: /api/v1/data's columns."
+        ),
+    ] = False,
 ) -> None:
     """Sum METRIC into areas of a type on a date (or over --to), with coverage and unmapped."""
     from service.returns.codes import graph_successions
@@ -163,7 +169,19 @@ def rollup_command(
         raise typer.Exit(2) from exc
     finally:
         numbers.close()
+    if as_csv:
+        _csv(store, result, metric)
+        return
     typer.echo(_json(result) if as_json else _table(result))
+
+
+def _csv(store: GraphStore, result: RollupResult, metric: str) -> None:
+    from service.reference.areas import AreaIndex
+    from service.rollup.records import area_of, csv_lines, records
+
+    named = area_of(AreaIndex.build(store))
+    for piece in csv_lines(records(result, metric.rsplit("#", 1)[-1], named)):
+        typer.echo(piece, nl=False)
 
 
 def _table(result: RollupResult) -> str:

@@ -22,3 +22,6 @@ class Settings:
         default_factory=lambda: Path(os.environ.get("NHSKG_NUMBERS", "var/numbers.duckdb"))
     )
     max_page_size: int = 500
+    # A roll-up answer larger than this (area x period rows) is refused, by GraphQL, the data
+    # API and the dashboards alike.
+    max_rollup_rows: int = 50_000

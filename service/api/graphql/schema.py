@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 import strawberry
 from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
-from strawberry.fastapi import GraphQLRouter
 from strawberry.types import Info
 
 from service.api.graphql import numbers_resolvers, resolvers
@@ -30,6 +29,7 @@ from service.api.graphql.types import (
     Site,
     Trust,
 )
+from service.api.routes.tooling import OfflineGraphQLRouter
 from service.reference import ReferenceData
 from service.returns.codes import Successions
 from service.returns.numbers import NumbersStore
@@ -166,7 +166,8 @@ def graphql_router(
     max_page_size: int,
     numbers: NumbersStore | None = None,
     successions: Successions | None = None,
-) -> GraphQLRouter:
+    max_rollup_rows: int = 50_000,
+) -> OfflineGraphQLRouter:
     """`successions`: who carries a code on, for restatement; the graph's unless given (the
     synthetic benchmark's organisations are not in the graph: bench/graphql_synthetic.py)."""
 
@@ -175,11 +176,12 @@ def graphql_router(
         return Context(
             reference=reference,
             max_page_size=max_page_size,
+            max_rollup_rows=max_rollup_rows,
             numbers=numbers,
             successions=successions or reference.successions,
         )
 
-    return GraphQLRouter(schema, context_getter=context, graphql_ide="graphiql")
+    return OfflineGraphQLRouter(schema, context_getter=context, graphql_ide="graphiql")
 
 
 if __name__ == "__main__":  # python -m service.api.graphql.schema  (refresh the golden SDL)
