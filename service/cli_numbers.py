@@ -44,10 +44,23 @@ def report(result: ReturnLoadResult, as_json: bool) -> None:
             "findings": [asdict(f) for f in result.report.findings],
             "warnings": [asdict(f) for f in result.warnings],
             "unregistered": result.unregistered,
+            "release": str(result.release) if result.release else None,
+            "releaseSource": result.release_source,
+            "answering": result.answering,
+            "history": result.history,
+            "laterReleases": result.later_releases,
         }
         typer.echo(json.dumps(document, indent=2))
         return
-    console.print(f"{result.file}: {result.status} ({result.values} values) via {result.mapping}")
+    console.print(
+        f"{result.file}: {result.status} ({result.values} values) via {result.mapping}, "
+        f"release {result.release} ({result.release_source})"
+    )
+    if result.history:
+        console.print(
+            f"  accepted as history: {result.history} of {result.values} values are already "
+            f"given by a later release, which keeps answering: {', '.join(result.later_releases)}"
+        )
     if result.warnings:
         console.print(f"  {len(result.warnings)} warning(s):")
         for finding in result.warnings[:10]:
@@ -63,14 +76,26 @@ def report(result: ReturnLoadResult, as_json: bool) -> None:
 
 
 def _run(
-    ctx: typer.Context, file: Path, mapping: str | None, strict: bool, dry: bool
+    ctx: typer.Context,
+    file: Path,
+    mapping: str | None,
+    strict: bool,
+    dry: bool,
+    release: str | None = None,
 ) -> ReturnLoadResult:
     if not file.is_file():
         console.print(f"no such file: {file}")
         raise typer.Exit(2)
+    try:
+        released = date.fromisoformat(release) if release else None
+    except ValueError as exc:
+        console.print(f"--release {release!r} is not a date (YYYY-MM-DD)")
+        raise typer.Exit(2) from exc
     store, numbers = stores(ctx)
     try:
-        return load_return_file(store, numbers, file, mapping, strict=strict, dry_run=dry)
+        return load_return_file(
+            store, numbers, file, mapping, strict=strict, dry_run=dry, release=released
+        )
     except MappingError as exc:
         console.print(str(exc))
         raise typer.Exit(2) from exc
@@ -85,6 +110,10 @@ StrictOption = Annotated[
     bool, typer.Option(help="Reject codes used after their succession instead of restating.")
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the report as JSON.")]
+ReleaseOption = Annotated[
+    str | None,
+    typer.Option(help="Release date YYYY-MM-DD (default: the file name's, or the mapping's)."),
+]
 
 
 @returns_app.command("load")
@@ -94,10 +123,12 @@ def returns_load(
     mapping: MappingOption = None,
     strict: StrictOption = False,
     as_json: JsonOption = False,
+    release: ReleaseOption = None,
 ) -> None:
     """Validate FILE as one batch and write it to the graph and numbers stores only if every rule
-    holds; a re-loaded publication replaces its earlier batch."""
-    result = _run(ctx, file, mapping, strict, dry=False)
+    holds; a re-loaded publication replaces its earlier batch. An older release than one
+    already loaded for the same periods is kept as history."""
+    result = _run(ctx, file, mapping, strict, dry=False, release=release)
     report(result, as_json)
     raise typer.Exit(0 if result.ok else 1)
 
@@ -126,6 +157,10 @@ def rollup_command(
     restate_to: Annotated[
         str | None, typer.Option(help="Restate to the organisations of this date.")
     ] = None,
+    as_known_at: Annotated[
+        str | None,
+        typer.Option(help="Answer as published on this date (default: the latest releases)."),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Sum METRIC into areas of a type on a date (or over --to), with coverage and unmapped."""
@@ -138,13 +173,14 @@ def rollup_command(
         start = date.fromisoformat(on)
         end = date.fromisoformat(until) if until else start
         restate = to_organisations_at(date.fromisoformat(restate_to)) if restate_to else None
+        known = date.fromisoformat(as_known_at) if as_known_at else None
     except (MappingError, ValueError) as exc:
         console.print(f"{exc} (dates are YYYY-MM-DD; metrics are names in ontology/metrics.ttl)")
         raise typer.Exit(2) from exc
     store, numbers = stores(ctx, read_only=True)
     try:
         result = rollup(
-            numbers,
+            numbers.known_at(known),
             iri,
             by,
             (start, end),

@@ -1,0 +1,72 @@
+"""`nhskg returns batches|retire|restore`: the life cycle of return batches on the command line.
+
+Exit codes as elsewhere: 0 done, 2 a batch that cannot be found or changed as asked.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Annotated
+
+import typer
+
+from service.cli_numbers import JsonOption, console, returns_app, stores
+from service.returns.batches import BatchError, BatchInfo, list_batches, restore, retire
+
+NoteOption = Annotated[str, typer.Option(help="Why (kept with the batch and in its provenance).")]
+
+
+@returns_app.command("batches")
+def batches_command(
+    ctx: typer.Context,
+    dataset: Annotated[str | None, typer.Option(help="Only this dataset's batches.")] = None,
+    status: Annotated[
+        str | None, typer.Option(help="Only batches with this status: current, superseded, retired.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List the batches loaded, oldest release first: release date, status, values and how many
+    of them answer questions now (the rest are history: a later release gives them)."""
+    _, numbers = stores(ctx, read_only=True)
+    try:
+        found = list_batches(numbers, dataset=dataset, status=status)
+    finally:
+        numbers.close()
+    if as_json:
+        typer.echo(json.dumps([asdict(b) for b in found], default=str, indent=2))
+        return
+    typer.echo(f"{'release':<10} {'status':<10} {'values':>9} {'answering':>9}  file / batch")
+    for b in found:
+        typer.echo(
+            f"{b.release_date} {b.status:<10} {b.value_count:>9,} {b.answering:>9,}  {b.file}\n"
+            f"{'':<42}{b.id}" + (f"\n{'':<42}{b.change_note}" if b.change_note else "")
+        )
+
+
+def _change(ctx: typer.Context, batch: str, note: str, retiring: bool) -> None:
+    store, numbers = stores(ctx)
+    try:
+        done: BatchInfo = (retire if retiring else restore)(store, numbers, batch, note)
+    except BatchError as exc:
+        console.print(str(exc))
+        raise typer.Exit(2) from exc
+    finally:
+        numbers.close()
+    console.print(
+        f"{done.file} ({done.release_date}): {done.status}; "
+        f"{done.answering:,} of {done.value_count:,} values answer questions"
+    )
+
+
+@returns_app.command("retire")
+def retire_command(ctx: typer.Context, batch: str, note: NoteOption) -> None:
+    """Retire BATCH (its id, or the end of it): its values stop answering and the earlier
+    release of each answers again. Nothing is deleted; `restore` undoes it."""
+    _change(ctx, batch, note, retiring=True)
+
+
+@returns_app.command("restore")
+def restore_command(ctx: typer.Context, batch: str, note: NoteOption) -> None:
+    """Restore a retired BATCH: its values answer again where its release is the latest."""
+    _change(ctx, batch, note, retiring=False)
