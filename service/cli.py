@@ -15,8 +15,8 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
-from service.cli_numbers import report as report_return
 import service.cli_batches  # noqa: F401 (registers returns batches|retire|restore)
+from service.cli_numbers import report as report_return
 from service.cli_numbers import returns_app, rollup_command
 from service.config import Settings
 from service.geography.assign import UnknownAreaType

@@ -22,7 +22,7 @@ def batches_command(
     ctx: typer.Context,
     dataset: Annotated[str | None, typer.Option(help="Only this dataset's batches.")] = None,
     status: Annotated[
-        str | None, typer.Option(help="Only batches with this status: current, superseded, retired.")
+        str | None, typer.Option(help="Only this status: current, superseded or retired.")
     ] = None,
     as_json: JsonOption = False,
 ) -> None:

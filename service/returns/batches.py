@@ -90,8 +90,11 @@ def restore(store: GraphStore, numbers: NumbersStore, ref: str, note: str) -> Ba
     if batch.status != "retired":
         raise BatchError(
             f"{batch.id} is {batch.status}, not retired: only a retired batch is restored"
-            + (" (a superseded batch comes back by loading its file again)" if batch.status
-               == "superseded" else "")
+            + (
+                " (a superseded batch comes back by loading its file again)"
+                if batch.status == "superseded"
+                else ""
+            )
         )
     return _change(store, numbers, batch, "current", note, NHSKG.BatchRestoration)
 

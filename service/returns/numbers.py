@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from copy import copy
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 

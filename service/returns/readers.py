@@ -231,7 +231,7 @@ def _read_long(
             cell_text(row[name_col]),
             cell_text(row[region_col]) if region_col is not None else "",
             metrics[label],
-            periods.get(row[period_col]) or _memo_period(periods, file, i, row, period_col, mapping),
+            periods.get(row[period_col]) or _memo(periods, file, i, row, period_col, mapping),
             row[value_col],
             sheet,
             f"{column_letter(value_col)}{i + 1}",
@@ -239,7 +239,7 @@ def _read_long(
         )
 
 
-def _memo_period(
+def _memo(
     periods: dict[Any, Period], file: str, i: int, row: list[Any], col: int, mapping: ReturnMapping
 ) -> Period:
     period = periods[row[col]] = _row_period(file, i, row, col, mapping)

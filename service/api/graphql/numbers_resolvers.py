@@ -43,7 +43,7 @@ def held_range(numbers: NumbersStore, metric: MetricTerm) -> tuple[dt.date, dt.d
     found = (
         numbers.con.cursor()
         .execute(
-            "SELECT min(period_start), max(period_start) FROM reported_value WHERE metric = ?",
+            f"SELECT min(period_start), max(period_start) FROM {numbers.values} WHERE metric = ?",
             [metric.iri],
         )
         .fetchone()
@@ -126,13 +126,14 @@ def rollup_field(
     method: RollupMethod,
     series: bool,
     detail: bool = True,
+    as_known_at: dt.date | None = None,
 ) -> RollupResult:
     """`detail`: whether the query reads contributors or the unmapped values one by one (see
     needs_detail); without, the engine sums per area in DuckDB."""
     term = require_metric(context, metric)
     area_type = require_area_type(context, by)
     first, last = _when(date, start, end)
-    numbers = require_numbers(context)
+    numbers = require_numbers(context).known_at(as_known_at)
     check_held(numbers, term, first, last)
     how = Method(method.value)
     _placed(numbers, how, area_type)
@@ -164,8 +165,8 @@ def rollup_field(
 OBSERVATIONS = """
 SELECT v.org_code, v.reported_code, v.metric, v.period_start, v.period_end, v.value,
        v.stated_region, v.sheet, v.cell, b.batch_id, b.publication, b.file, b.sha256,
-       b.loaded_at, b.status
-FROM reported_value v JOIN batch b USING (batch_id)
+       b.loaded_at, b.status, b.dataset, b.release_date
+FROM {values} v JOIN batch b ON b.batch_id = v.batch_id
 WHERE (v.org_code = $code OR v.reported_code = $code)
   AND ($metric IS NULL OR v.metric = $metric)
   AND v.period_start BETWEEN $start AND $end
@@ -180,6 +181,7 @@ def observations(
     start: dt.date | None,
     end: dt.date | None,
     first: int | None,
+    as_known_at: dt.date | None = None,
 ) -> list[Observation]:
     first = context.max_page_size if first is None else first
     if not 0 < first <= context.max_page_size:
@@ -190,7 +192,7 @@ def observations(
     if start is not None and end is not None and start > end:
         raise UserError(f"from ({start}) is after to ({end})", "Swap them.")
     term = require_metric(context, metric) if metric is not None else None
-    numbers = require_numbers(context)
+    numbers = require_numbers(context).known_at(as_known_at)
     code = _organisation_code(context, numbers, org, start, end)
     params: dict[str, Any] = {
         "code": code,
@@ -199,7 +201,8 @@ def observations(
         "end": end or dt.date.max,
         "limit": first,
     }
-    rows = numbers.con.cursor().execute(OBSERVATIONS, params).fetchall()
+    query = OBSERVATIONS.replace("{values}", numbers.values)
+    rows = numbers.con.cursor().execute(query, params).fetchall()
     metrics = context.reference.metrics
     out = []
     for r in rows:
@@ -207,7 +210,14 @@ def observations(
         if found is None:  # a value of a metric the ontology no longer defines: not shown
             continue
         batch = Batch(
-            id=r[9], publication=r[10], file=r[11], sha256=r[12], loaded_at=r[13], status=r[14]
+            id=r[9],
+            publication=r[10],
+            file=r[11],
+            sha256=r[12],
+            loaded_at=r[13],
+            status=r[14],
+            dataset=r[15],
+            release_date=r[16],
         )
         out.append(
             Observation(
@@ -237,7 +247,7 @@ def _organisation_code(
         found = (
             numbers.con.cursor()
             .execute(
-                "SELECT count(*) FROM reported_value WHERE org_code = ? OR reported_code = ?",
+                "SELECT count(*) FROM release_value WHERE org_code = ? OR reported_code = ?",
                 [code, code],
             )
             .fetchone()
