@@ -7,6 +7,8 @@ Same report style and exit codes as `nhskg load`: 0 loaded (or valid), 1 rejecte
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
@@ -17,18 +19,31 @@ from rich.console import Console
 
 from service.mapping.spec import MappingError
 from service.returns.load import ReturnLoadResult, load_return_file
-from service.returns.numbers import NumbersStore
+from service.returns.numbers import NumbersStore, StoreBusy
 from service.rollup.model import AS_REPORTED, Method, RollupResult, to_organisations_at
-from service.store import GraphStore
+from service.store import GraphStore, GraphStoreBusy
 
 returns_app = typer.Typer(help="Operational returns: validated loads into the numbers store.")
 console = Console(stderr=True, soft_wrap=True)  # reports stay one line per finding
 
 
 def stores(ctx: typer.Context, read_only: bool = False) -> tuple[GraphStore, NumbersStore]:
-    """The graph store and the numbers store the main callback named."""
+    """The graph store and the numbers store the main callback named (read-only: beside a
+    running server). A store another process holds stops the command with what to do."""
     paths: dict[str, Path] = ctx.find_root().obj
-    return GraphStore(paths["store"], read_only=read_only), NumbersStore(paths["numbers"])
+    with busy_stops():
+        graph = GraphStore(paths["store"], read_only=read_only)
+        return graph, NumbersStore(paths["numbers"], read_only=read_only)
+
+
+@contextmanager
+def busy_stops() -> Iterator[None]:
+    """A store held by another process (a running server, a load): its message, exit 2."""
+    try:
+        yield
+    except (StoreBusy, GraphStoreBusy) as exc:
+        console.print(str(exc))
+        raise typer.Exit(2) from exc
 
 
 def report(result: ReturnLoadResult, as_json: bool) -> None:
@@ -91,7 +106,7 @@ def _run(
     except ValueError as exc:
         console.print(f"--release {release!r} is not a date (YYYY-MM-DD)")
         raise typer.Exit(2) from exc
-    store, numbers = stores(ctx)
+    store, numbers = stores(ctx, read_only=dry)
     try:
         return load_return_file(
             store, numbers, file, mapping, strict=strict, dry_run=dry, release=released

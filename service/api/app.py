@@ -33,7 +33,7 @@ def create_app(
     app.state.lookup = app.state.reference.lookup
     # The numbers store (reported values, org_area), from settings unless given; in memory (empty)
     # when settings name no file.
-    numbers = numbers or NumbersStore(settings.numbers_path)
+    numbers = numbers or NumbersStore(settings.numbers_path, read_only=settings.numbers_read_only)
     app.state.numbers = numbers
     app.include_router(health.router)
     app.include_router(lookup.router)

@@ -103,7 +103,11 @@ def load_return_file(
     key = publication_key(spec, path)
     current = numbers.current_batch(key)
     if current and current[1] == sha:
-        return ReturnLoadResult("unchanged", path.name, spec.id, current[0], ValidationReport(True))
+        unchanged = ReturnLoadResult(
+            "unchanged", path.name, spec.id, current[0], ValidationReport(True)
+        )
+        unchanged.release, unchanged.release_source = released
+        return unchanged
     tag = _batch_tag(numbers, key, sha)
     batch = str(ID[f"batch/{key}/{tag}"])
     try:

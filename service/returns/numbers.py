@@ -10,6 +10,7 @@ keeps a record of both versions, and `release_value` both sets of values.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from copy import copy
@@ -92,19 +93,53 @@ class BatchRecord:
     release_source: str = "file name"  # file name | mapping | stated | load date
 
 
+class StoreBusy(RuntimeError):
+    """A store another process holds (a running `nhskg serve`, a load): the message says which
+    and what to do instead."""
+
+
+def _connect(path: Path | None, read_only: bool) -> duckdb.DuckDBPyConnection:
+    if path is None:
+        return duckdb.connect(":memory:")
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        if "lock" not in str(exc).lower():
+            raise
+        holder = re.search(r"PID (\d+)", str(exc))
+        who = f"process {holder.group(1)}" if holder else "another process"
+        raise StoreBusy(
+            f"the numbers store {path} is being written by {who} (a load, or a server started "
+            "with --writable-numbers): wait until it finishes, or read through its API"
+            if read_only
+            else f"the numbers store {path} is open in {who} (a running `nhskg serve`, or a "
+            "load): stop it to write; reads (rollup, returns batches, queue) work beside a server"
+        ) from exc
+
+
 class NumbersStore:
     """DuckDB file beside the graph store (`NumbersStore(None)` is in memory, for tests).
+    `read_only=True` shares the file with other read-only processes (a server and CLI reads).
 
     `known_at(day)` is the same store read as known on a day: `values` is then the table
     expression readers put where they would name reported_value."""
 
     known_day: date | None = None
 
-    def __init__(self, path: Path | str | None = None) -> None:
+    def __init__(self, path: Path | str | None = None, *, read_only: bool = False) -> None:
         self.path = Path(path) if path else None
-        if self.path:
+        self.read_only = read_only and self.path is not None
+        if self.path and not self.read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.con = duckdb.connect(str(self.path) if self.path else ":memory:")
+        if self.read_only and self.path and not self.path.exists():
+            NumbersStore(self.path).close()  # a new store: made once, with its tables
+        self.con = _connect(self.path, self.read_only)
+        if self.read_only:
+            if not self._has_table("release_value"):  # made before releases: migrate once
+                self.con.close()
+                NumbersStore(self.path).close()
+                self.con = _connect(self.path, True)
+            return
         self.con.execute(SCHEMA)
         if self.value_count() and not self._count("release_value"):  # from before releases
             self.con.execute(MIGRATE)
@@ -130,6 +165,12 @@ class NumbersStore:
         view = copy(self)
         view.known_day = day
         return view
+
+    def _has_table(self, table: str) -> bool:
+        row = self.con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]
+        ).fetchone()
+        return bool(row and row[0])
 
     def _count(self, table: str) -> int:
         row = self.con.execute(f"SELECT count(*) FROM {table}").fetchone()

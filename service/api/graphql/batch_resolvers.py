@@ -41,6 +41,12 @@ def batches(context: Context, dataset: str | None, status: str | None) -> list[B
 
 def change_batch(context: Context, id: str, note: str, retiring: bool) -> Batch:
     numbers = require_numbers(context)
+    if numbers.read_only:
+        raise UserError(
+            "this server reads the numbers store read-only (so CLI reads work beside it)",
+            "Use `nhskg returns retire|restore` while it is stopped, or serve with "
+            "--writable-numbers.",
+        )
     try:
         done = (retire if retiring else restore)(context.reference.store, numbers, id, note)
     except BatchError as exc:

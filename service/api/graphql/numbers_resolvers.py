@@ -54,6 +54,11 @@ def held_range(numbers: NumbersStore, metric: MetricTerm) -> tuple[dt.date, dt.d
 def check_held(numbers: NumbersStore, metric: MetricTerm, start: dt.date, end: dt.date) -> None:
     """A request wholly outside the dates held is an error naming the range held."""
     held = held_range(numbers, metric)
+    if held is None and numbers.known_day is not None:
+        raise UserError(
+            f"no values of {metric.key} had been released by {numbers.known_day}",
+            "Ask as known at a later date (query batches for the release dates held).",
+        )
     if held is None:
         raise UserError(f"no values of {metric.key} are loaded", "Load a return that reports it.")
     if end < held[0] or start > held[1]:
