@@ -1,4 +1,5 @@
-"""`nhskg returns batches|retire|restore`: the life cycle of return batches on the command line.
+"""`nhskg returns batches|retire|restore|revisions`: the life cycle of return batches and the
+revisions between releases on the command line.
 
 Exit codes as elsewhere: 0 done, 2 a batch that cannot be found or changed as asked.
 """
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
+from datetime import date
 from typing import Annotated
 
 import typer
@@ -70,3 +72,45 @@ def retire_command(ctx: typer.Context, batch: str, note: NoteOption) -> None:
 def restore_command(ctx: typer.Context, batch: str, note: NoteOption) -> None:
     """Restore a retired BATCH: its values answer again where its release is the latest."""
     _change(ctx, batch, note, retiring=False)
+
+
+@returns_app.command("revisions")
+def revisions_command(
+    ctx: typer.Context,
+    metric: Annotated[str, typer.Argument(help="Metric of the scheme, e.g. BedsOccupiedCovid.")],
+    start: Annotated[str, typer.Option("--from", help="First period start, YYYY-MM-DD.")],
+    end: Annotated[str, typer.Option("--to", help="Last period start, YYYY-MM-DD.")],
+    between: Annotated[
+        list[str], typer.Option(help="Two release dates, earlier first (give it twice).")
+    ],
+    as_json: JsonOption = False,
+) -> None:
+    """Which values of METRIC the second release changed of what the first had published (as
+    known on each date), per value and per area (the region the return states)."""
+    from service.mapping.spec import MappingError
+    from service.returns.revisions import by_area, revisions
+    from service.returns.spec import metric_term
+
+    try:
+        iri = str(metric_term(metric))
+        first, last = date.fromisoformat(start), date.fromisoformat(end)
+        if len(between) != 2:
+            raise ValueError("--between takes two release dates")
+        releases = (date.fromisoformat(between[0]), date.fromisoformat(between[1]))
+        _, numbers = stores(ctx, read_only=True)
+        try:
+            found = revisions(numbers, iri, first, last, releases)
+        finally:
+            numbers.close()
+    except (MappingError, ValueError) as exc:
+        console.print(f"{exc} (dates are YYYY-MM-DD, the earlier release first)")
+        raise typer.Exit(2) from exc
+    if as_json:
+        typer.echo(json.dumps([asdict(r) for r in found], default=str, indent=2))
+        return
+    typer.echo(f"{len(found)} value(s) revised, change {sum(r.change for r in found):+,.2f}")
+    typer.echo(f"{'area':<8} {'period':<10} {'values':>7} {'before':>12} {'after':>12}")
+    for a in by_area(found):
+        typer.echo(
+            f"{a.area:<8} {a.period_start} {a.count:>7} {a.before:>12,.2f} {a.after:>12,.2f}"
+        )

@@ -165,6 +165,7 @@ class NHSKG(DefinedNamespace):
     reportedValue: URIRef
     reportingOrganisation: URIRef
     reportsMetric: URIRef
+    revisionThreshold: URIRef
     rowCount: URIRef
     sector: URIRef
     sha256: URIRef

@@ -17,6 +17,7 @@ from service.api.graphql.errors import should_mask
 from service.api.graphql.lookup_types import LookupResult
 from service.api.graphql.mutations import Mutation
 from service.api.graphql.numbers_types import Batch, Metric, Observation
+from service.api.graphql.revision_types import RevisionsResult, revisions_field
 from service.api.graphql.rollup_shape import needs_detail
 from service.api.graphql.rollup_types import RestateInput, RollupMethod, RollupResult
 from service.api.graphql.steward_queue import StewardQueueItem, steward_queue
@@ -127,6 +128,21 @@ class Query:
         return numbers_resolvers.observations(
             info.context, org, metric, start, end, first, as_known_at
         )
+
+    @strawberry.field(
+        description="Which values of a metric the second release changed of what the first "
+        "had published (as known on each release date), per value and per area."
+    )
+    def revisions(
+        self,
+        info: Info,
+        metric: str,
+        start: Annotated[dt.date, strawberry.argument(name="from")],
+        end: Annotated[dt.date, strawberry.argument(name="to")],
+        between: list[dt.date],
+        first: int | None = None,
+    ) -> RevisionsResult:
+        return revisions_field(info.context, metric, start, end, between, first)
 
     @strawberry.field(
         description="Return batches loaded, oldest release first, with their release date, "
