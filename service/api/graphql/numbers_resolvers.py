@@ -171,7 +171,7 @@ OBSERVATIONS = """
 SELECT v.org_code, v.reported_code, v.metric, v.period_start, v.period_end, v.value,
        v.stated_region, v.sheet, v.cell, b.batch_id, b.publication, b.file, b.sha256,
        b.loaded_at, b.status, b.dataset, b.release_date
-FROM {values} v JOIN batch b ON b.batch_id = v.batch_id
+FROM (SELECT * FROM {values}) v JOIN batch b ON b.batch_id = v.batch_id
 WHERE (v.org_code = $code OR v.reported_code = $code)
   AND ($metric IS NULL OR v.metric = $metric)
   AND v.period_start BETWEEN $start AND $end
