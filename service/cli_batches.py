@@ -55,6 +55,7 @@ def _change(ctx: typer.Context, batch: str, note: str, retiring: bool) -> None:
         raise typer.Exit(2) from exc
     finally:
         numbers.close()
+        store.close()
     console.print(
         f"{done.file} ({done.release_date}): {done.status}; "
         f"{done.answering:,} of {done.value_count:,} values answer questions"
@@ -114,3 +115,58 @@ def revisions_command(
         typer.echo(
             f"{a.area:<8} {a.period_start} {a.count:>7} {a.before:>12,.2f} {a.after:>12,.2f}"
         )
+
+
+VALUES = """
+SELECT v.reported_code, v.org_code, v.metric, v.period_start, v.period_end, v.value,
+       v.stated_region, b.file, b.release_date, b.status
+FROM (SELECT * FROM {values}) v JOIN batch b ON b.batch_id = v.batch_id
+WHERE (v.org_code = $code OR v.reported_code = $code)
+  AND ($metric IS NULL OR v.metric = $metric) AND v.period_start BETWEEN $start AND $end
+ORDER BY v.period_start, v.metric
+LIMIT $limit"""
+
+
+@returns_app.command("values")
+def values_command(
+    ctx: typer.Context,
+    code: Annotated[str, typer.Argument(help="ODS code the values were reported under.")],
+    metric: Annotated[str | None, typer.Option(help="Only this metric.")] = None,
+    start: Annotated[str | None, typer.Option("--from", help="First period, YYYY-MM-DD.")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last period, YYYY-MM-DD.")] = None,
+    as_known_at: Annotated[
+        str | None, typer.Option(help="As published on this date (default: the latest).")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="At most this many.")] = 500,
+    as_json: JsonOption = False,
+) -> None:
+    """An organisation's values (observations) with the file and release each comes from."""
+    from service.mapping.spec import MappingError
+    from service.returns.spec import metric_term
+
+    try:
+        params = {
+            "code": code.strip().upper(),
+            "metric": str(metric_term(metric)) if metric else None,
+            "start": date.fromisoformat(start) if start else date.min,
+            "end": date.fromisoformat(end) if end else date.max,
+            "limit": limit,
+        }
+        known = date.fromisoformat(as_known_at) if as_known_at else None
+    except (MappingError, ValueError) as exc:
+        console.print(f"{exc} (dates are YYYY-MM-DD; metrics are names in ontology/metrics.ttl)")
+        raise typer.Exit(2) from exc
+    _, numbers = stores(ctx, read_only=True)
+    try:
+        view = numbers.known_at(known)
+        rows = numbers.con.execute(VALUES.replace("{values}", view.values), params).fetchall()
+    finally:
+        numbers.close()
+    keys = ("reported_code", "org_code", "metric", "period_start", "period_end", "value",
+            "stated_region", "file", "release_date", "status")  # fmt: skip
+    if as_json:
+        typer.echo(json.dumps([dict(zip(keys, r, strict=True)) for r in rows], default=str))
+        return
+    for r in rows:
+        metric_name = str(r[2]).rsplit("#", 1)[-1]
+        typer.echo(f"{r[3]} {metric_name:<40} {r[5]:>12,.2f}  {r[7]} (release {r[8]})")

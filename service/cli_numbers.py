@@ -116,6 +116,7 @@ def _run(
         raise typer.Exit(2) from exc
     finally:
         numbers.close()
+        store.close()
 
 
 MappingOption = Annotated[

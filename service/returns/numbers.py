@@ -125,6 +125,7 @@ class NumbersStore:
     expression readers put where they would name reported_value."""
 
     known_day: date | None = None
+    shared = False  # a view (known_at) of another store's connection: closing it closes nothing
 
     def __init__(self, path: Path | str | None = None, *, read_only: bool = False) -> None:
         self.path = Path(path) if path else None
@@ -162,8 +163,10 @@ class NumbersStore:
 
     def known_at(self, day: date | None) -> NumbersStore:
         """This store read as known on a day (None: as known now). Shares the connection."""
+        if day is None and self.known_day is None:
+            return self
         view = copy(self)
-        view.known_day = day
+        view.known_day, view.shared = day, True
         return view
 
     def _has_table(self, table: str) -> bool:
@@ -333,5 +336,5 @@ class NumbersStore:
         return int(row[0]) if row else 0
 
     def close(self) -> None:
-        if self.known_day is None:  # a view as known on a day shares its store's connection
+        if not self.shared:  # a view as known on a day shares its store's connection
             self.con.close()
