@@ -108,6 +108,7 @@ class GraphStore:
 
     def __init__(self, path: Path | str | None = None, *, read_only: bool = False) -> None:
         self.path = Path(path) if path else None
+        self.read_only = read_only and self.path is not None
         if self.path is None:
             self._store = ox.Store()
         elif read_only:
@@ -457,7 +458,8 @@ class GraphStore:
         return copy
 
     def close(self) -> None:
-        self._store.flush()
+        if not self.read_only:  # a read-only instance has nothing to flush
+            self._store.flush()
         del self._store
 
 
