@@ -69,7 +69,7 @@ def releases_load(system: Any, path: Path | None) -> Any:
             [batch, batch, batch, datetime(2026, 5, 1, 0, i), n, day],
         )
     started = time.perf_counter()
-    con.execute(f"INSERT INTO reported_value {latest_values()}")
+    con.execute(f"INSERT INTO reported_value {latest_values()} ORDER BY v.period_start")
     resolve_s = time.perf_counter() - started
     assert isinstance(numbers, NumbersStore)
     return (numbers, successions), resolve_s

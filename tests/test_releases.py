@@ -141,7 +141,8 @@ def test_one_value_per_reporter_metric_and_day_whatever_the_order(loaded: dict[s
     for env in loaded.values():
         con = env["numbers"].con
         doubled = con.execute(
-            "SELECT reported_code, metric, period_start, count(DISTINCT batch_id) FROM "
+            "SELECT reported_code, region_code, metric, period_start, count(DISTINCT batch_id) "
+            "FROM "
             "reported_value GROUP BY ALL HAVING count(DISTINCT batch_id) > 1"
         ).fetchall()
         assert doubled == []

@@ -102,7 +102,7 @@ def test_no_sum_includes_two_releases_of_one_day(weekly_env: dict[str, Any]) -> 
     numbers = weekly_env["numbers"]
     for day in (None, *(date.fromisoformat(r) for r in WEEKLY_RELEASES)):
         doubled = numbers.con.execute(
-            "SELECT reported_code, metric, period_start FROM "
+            "SELECT reported_code, region_code, metric, period_start FROM "
             f"{numbers.known_at(day).values} GROUP BY ALL HAVING count(DISTINCT batch_id) > 1"
         ).fetchall()
         assert doubled == [], day

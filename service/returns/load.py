@@ -160,6 +160,7 @@ def _later_releases(numbers: NumbersStore, batch: str) -> list[str]:
     rows = numbers.con.execute(
         "SELECT DISTINCT b.file, b.release_date FROM release_value mine "
         "JOIN reported_value v ON v.reported_code = mine.reported_code "
+        "AND v.region_code = mine.region_code "
         "AND v.metric = mine.metric AND v.period_start = mine.period_start "
         "AND v.period_end = mine.period_end JOIN batch b ON b.batch_id = v.batch_id "
         "WHERE mine.batch_id = ? AND v.batch_id <> ? ORDER BY b.release_date, b.file",

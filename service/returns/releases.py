@@ -1,6 +1,8 @@
 """Releases: which of several publications of one value answers a question.
 
-A value is identified by its reporter (the code the return gives), metric and period. Every batch
+A value is identified by its reporter (the code the return gives), the region the return states
+it under (independent providers such as NVC give one value per region under one code), metric
+and period. Every batch
 belongs to a publication of a dataset with a release date; a later release re-issues (and may
 revise) earlier periods. Every value of every batch is kept in `release_value`; questions are
 answered from the latest release covering each value (ties: the batch loaded last), never from a
@@ -25,7 +27,7 @@ VALUE_COLUMNS = (
 )
 
 # The identity of a value across releases.
-VALUE_KEY = "v.reported_code, v.metric, v.period_start, v.period_end"
+VALUE_KEY = "v.reported_code, v.region_code, v.metric, v.period_start, v.period_end"
 
 DATE_IN_NAME = r"(\d{4}-\d{2}-\d{2})"
 
@@ -100,4 +102,5 @@ def re_resolve(con: duckdb.DuckDBPyConnection, extents: list[list[tuple[str, dat
     where, params = extent_filter(merged)
     run = con.execute
     run(f"DELETE FROM reported_value v WHERE {where}", params)
-    run(f"INSERT INTO reported_value {latest_values(None, where)}", params)
+    # In period order, as a batch's values arrive: DuckDB skips row groups by their date range.
+    run(f"INSERT INTO reported_value {latest_values(None, where)} ORDER BY v.period_start", params)
