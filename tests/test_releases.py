@@ -250,3 +250,25 @@ def test_a_store_from_before_releases_is_migrated(sample_store: GraphStore, tmp_
     assert (batch.release_date, batch.release_source) == (date(2020, 8, 13), "file name")
     assert batch.answering == count
     reopened.close()
+
+
+def test_a_long_mapping_skips_the_series_it_lists(shared_data: Path, tmp_path: Path) -> None:
+    """The weekly mapping leaves out series no metric means yet; without skip_series the same
+    file is refused at the first such row, and the message says how to leave it out."""
+    import dataclasses
+
+    from service.mapping.readers import LayoutError
+    from service.returns.readers import read_return
+    from service.returns.spec import load_return_mapping
+
+    path = write_weekly_cut(
+        shared_data / WEEKLY_DIR / weekly_name("2020-11-19"),
+        tmp_path,
+        {"RA7"},
+        {"All beds COVID", "New hosp cases"},
+    )
+    spec = load_return_mapping("weekly-covid-admissions-beds-long")
+    values = read_return(path, spec)
+    assert set(values.metric) == {str(NHSKG.BedsOccupiedCovid)} and len(values) > 100
+    with pytest.raises(LayoutError, match=r"'New hosp cases' is not one of.*skip_series"):
+        read_return(path, dataclasses.replace(spec, skip_series=()))
