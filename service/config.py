@@ -22,3 +22,10 @@ class Settings:
         default_factory=lambda: Path(os.environ.get("NHSKG_NUMBERS", "var/numbers.duckdb"))
     )
     max_page_size: int = 500
+    # The SPARQL endpoint's limits: solutions (or triples) per answer, seconds per query.
+    sparql_max_results: int = field(
+        default_factory=lambda: int(os.environ.get("NHSKG_SPARQL_MAX_RESULTS", "10000"))
+    )
+    sparql_timeout_s: float = field(
+        default_factory=lambda: float(os.environ.get("NHSKG_SPARQL_TIMEOUT", "10"))
+    )

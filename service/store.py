@@ -219,6 +219,32 @@ class GraphStore:
         store, dataset = self._reading(None)
         return store.query(query, prefixes=PREFIXES, **dataset)
 
+    def prepare_reading(self) -> None:
+        """Build the in-memory view of the current graphs now if one is needed (see _reading),
+        so that work forked off this process (the SPARQL endpoint's queries) shares it."""
+        self._reading(None)
+
+    def sparql(
+        self,
+        query: str,
+        *,
+        default_graphs: list[str] | None = None,
+        named_graphs: list[str] | None = None,
+    ) -> Any:
+        """A read-only query as sent to the SPARQL endpoint, evaluated lazily: Oxigraph's
+        solutions, triples or boolean. With no graphs given it reads the current graphs (their
+        union as the default graph, each by name in GRAPH); else the default graph is the union
+        of `default_graphs` and GRAPH sees `named_graphs` (the SPARQL Protocol's dataset)."""
+        if default_graphs is None and named_graphs is None:
+            store, dataset = self._reading(None)
+            return store.query(query, prefixes=PREFIXES, **dataset)
+        return self._store.query(
+            query,
+            prefixes=PREFIXES,
+            default_graph=[ox.NamedNode(g) for g in default_graphs or []],
+            named_graphs=[ox.NamedNode(g) for g in named_graphs or []],
+        )
+
     def neighbourhood(
         self, nodes: Iterable[URIRef], *, exclude: set[str], back_links: set[str] | None = None
     ) -> tuple[Graph, set[Node]]:

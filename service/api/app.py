@@ -6,11 +6,12 @@ from fastapi import FastAPI
 
 from service import __version__
 from service.api.graphql.schema import graphql_router
-from service.api.routes import health, lookup, observations
+from service.api.routes import health, lookup, observations, sparql
 from service.config import Settings
 from service.reference import ReferenceData
 from service.returns.codes import Successions
 from service.returns.numbers import NumbersStore
+from service.sparql.execute import Limits, SparqlEndpoint
 from service.store import GraphStore
 
 
@@ -38,6 +39,11 @@ def create_app(
     app.include_router(health.router)
     app.include_router(lookup.router)
     app.include_router(observations.router)
+    app.state.sparql = SparqlEndpoint(
+        app.state.store,
+        Limits(max_results=settings.sparql_max_results, timeout_s=settings.sparql_timeout_s),
+    )
+    app.include_router(sparql.router)
     app.include_router(
         graphql_router(app.state.reference, settings.max_page_size, numbers, successions),
         prefix="/graphql",
