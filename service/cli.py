@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
+from service.cli_dumps import dump_command, restore_command
 from service.cli_numbers import report as report_return
 from service.cli_numbers import returns_app, rollup_command
 from service.config import Settings
@@ -180,6 +181,8 @@ def stats() -> None:
 
 app.add_typer(returns_app, name="returns")
 app.command("rollup")(rollup_command)
+app.command("dump")(dump_command)
+app.command("restore")(restore_command)
 
 change_app = typer.Typer(help="Steward change sets: check, apply, revert.")
 app.add_typer(change_app, name="change")

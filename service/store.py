@@ -104,6 +104,7 @@ class GraphStore:
 
     def __init__(self, path: Path | str | None = None, *, read_only: bool = False) -> None:
         self.path = Path(path) if path else None
+        self.read_only = read_only
         if self.path is None:
             self._store = ox.Store()
         elif read_only:
@@ -469,8 +470,45 @@ class GraphStore:
         copy._refresh_current()
         return copy
 
+    # ------------------------------------------------------------------ dumps
+    def dump(
+        self,
+        output: Any,
+        rdf_format: Any,
+        *,
+        current_only: bool = False,
+        prefixes: dict[str, str] | None = None,
+    ) -> None:
+        """Every graph (retired ones too: history, with the provenance that retired them), or
+        the current graphs alone, written by Oxigraph in a dataset format (N-Quads, TriG,
+        JSON-LD). Graphs whose write was never recorded (unfinished) are left out."""
+        source = self.copy_in_memory(current_only=True) if current_only else self
+        unfinished = source.unfinished_graphs()
+        if unfinished:
+            source = source.copy_in_memory(current_only=False)
+            for graph in unfinished:
+                source._store.remove_graph(ox.NamedNode(graph))
+        source._store.dump(output, rdf_format, prefixes=prefixes)
+
+    def graph_quads(self, graph: str) -> Iterator[Any]:
+        """The quads of one named graph (Oxigraph terms)."""
+        return iter(self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
+
+    def restore(self, source: Any, rdf_format: Any) -> None:
+        """Replace everything in this store by a dump (a path or bytes): N-Quads or TriG."""
+        with self.writing(), self._lock:
+            self._store.clear()
+            if isinstance(source, bytes):
+                self._store.bulk_load(source, rdf_format)
+            else:
+                self._store.bulk_load(path=str(source), format=rdf_format)
+            self._store.flush()
+            self._view = None
+            self._refresh_current()
+
     def close(self) -> None:
-        self._store.flush()
+        if not self.read_only:
+            self._store.flush()
         del self._store
 
 
