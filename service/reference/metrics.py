@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from service.store import GraphStore
 
 METRICS = """
-SELECT ?metric ?label ?definition ?unit ?kind ?kindLabel WHERE {
+SELECT ?metric ?label ?definition ?unit ?kind ?kindLabel ?datatype WHERE {
     ?metric a nhskg:Metric ; skos:inScheme nhskg:MetricScheme ; skos:prefLabel ?label ;
             nhskg:measureKind ?kind .
     ?kind skos:prefLabel ?kindLabel .
     OPTIONAL { ?metric skos:definition ?definition }
     OPTIONAL { ?metric nhskg:unitOfMeasure ?unit }
+    OPTIONAL { ?metric nhskg:valueDatatype ?datatype }
 }"""
 
 AGGREGATIONS = """
@@ -34,6 +35,8 @@ class MetricTerm:
     kind: str  # the local name of its measure kind: Stock or Flow
     kind_label: str
     aggregations: tuple[tuple[str, str], ...]  # (local name, label)
+    # nhskg:valueDatatype: how values are written in RDF (xsd:integer for counts)
+    value_datatype: str = "http://www.w3.org/2001/XMLSchema#decimal"
 
 
 def local_name(iri: str) -> str:
@@ -64,6 +67,7 @@ class MetricIndex:
                     kind=local_name(r["kind"]),
                     kind_label=str(r["kindLabel"]),
                     aggregations=tuple(sorted(aggregations[iri])),
+                    value_datatype=r["datatype"] or MetricTerm.value_datatype,
                 ),
             )
         return cls(list(metrics.values()))

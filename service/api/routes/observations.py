@@ -22,5 +22,12 @@ def observations_turtle(
     start: Annotated[date | None, Query(alias="from")] = None,
     end: Annotated[date | None, Query(alias="to")] = None,
 ) -> Response:
-    graph = datacube_slice(request.app.state.numbers, code, metric, start, end)
+    graph = datacube_slice(
+        request.app.state.numbers,
+        code,
+        metric,
+        start,
+        end,
+        metrics=request.app.state.reference.metrics,
+    )
     return Response(graph.serialize(format="turtle"), media_type="text/turtle")
