@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from service import __version__
 from service.api.graphql.schema import graphql_router
-from service.api.routes import dumps, health, lookup, observations, sparql
+from service.api.routes import dumps, fhir, health, lookup, observations, sparql
 from service.config import Settings
 from service.reference import ReferenceData
 from service.returns.codes import Successions
@@ -45,6 +45,7 @@ def create_app(
     )
     app.include_router(sparql.router)
     app.include_router(dumps.router)
+    app.include_router(fhir.router)
     app.include_router(
         graphql_router(app.state.reference, settings.max_page_size, numbers, successions),
         prefix="/graphql",
