@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from service import __version__
 from service.api.graphql.schema import graphql_router
-from service.api.routes import dumps, fhir, health, lookup, observations, sparql
+from service.api.routes import bulk_lookup, dumps, fhir, health, lookup, observations, sparql
 from service.config import Settings
 from service.reference import ReferenceData
 from service.returns.codes import Successions
@@ -37,6 +37,7 @@ def create_app(
     numbers = numbers or NumbersStore(settings.numbers_path)
     app.state.numbers = numbers
     app.include_router(health.router)
+    app.include_router(bulk_lookup.router)  # before /lookup/{code}/{type}
     app.include_router(lookup.router)
     app.include_router(observations.router)
     app.state.sparql = SparqlEndpoint(
