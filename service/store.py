@@ -102,10 +102,16 @@ def python_value(term: Any) -> Any:
 class GraphStore:
     """Embedded Oxigraph store. `GraphStore(None)` is in memory; `GraphStore(path)` is on disk."""
 
-    def __init__(self, path: Path | str | None = None, *, read_only: bool = False) -> None:
+    def __init__(
+        self, path: Path | str | None = None, *, read_only: bool = False, backend: Any = None
+    ) -> None:
+        """`backend`: another store with the embedded store's interface, such as a remote
+        SPARQL 1.1 store (`service.remote_store.RemoteQuadStore`); `path` is then None."""
         self.path = Path(path) if path else None
         self.read_only = read_only
-        if self.path is None:
+        if backend is not None:
+            self._store = backend
+        elif self.path is None:
             self._store = ox.Store()
         elif read_only:
             self._store = ox.Store.read_only(str(self.path))
@@ -510,6 +516,16 @@ class GraphStore:
         if not self.read_only:
             self._store.flush()
         del self._store
+
+
+def open_store(settings: Any) -> GraphStore:
+    """The store the settings name: a remote SPARQL 1.1 store (`store_url`), else the embedded
+    one at `store_path` (in memory when None)."""
+    if getattr(settings, "store_url", None):
+        from service.remote_store import RemoteQuadStore
+
+        return GraphStore(None, backend=RemoteQuadStore(settings.store_url))
+    return GraphStore(settings.store_path)
 
 
 def lexical_date(value: str | None) -> date | None:

@@ -12,7 +12,7 @@ from service.reference import ReferenceData
 from service.returns.codes import Successions
 from service.returns.numbers import NumbersStore
 from service.sparql.execute import Limits, SparqlEndpoint
-from service.store import GraphStore
+from service.store import GraphStore, open_store
 
 
 def create_app(
@@ -29,7 +29,7 @@ def create_app(
         description="Organisations, geographies and roll-ups of the English health system.",
     )
     app.state.settings = settings
-    app.state.store = store or GraphStore(settings.store_path)
+    app.state.store = store or open_store(settings)
     app.state.reference = ReferenceData.build(app.state.store)
     app.state.lookup = app.state.reference.lookup
     # The numbers store (reported values, org_area), from settings unless given; in memory (empty)
