@@ -36,7 +36,7 @@ from service.stewardship.queue import KINDS as QUEUE_KINDS
 from service.stewardship.queue import queue as steward_queue
 from service.stewardship.workflow import apply, check, effect_hook, revert
 from service.stewardship.workflow import history as steward_history
-from service.store import GraphStore
+from service.store import GraphStore, open_store
 
 app = typer.Typer(add_completion=False, help="NHS knowledge graph: load, validate, query, serve.")
 console = Console(stderr=True)
@@ -55,13 +55,24 @@ def main(
             envvar="NHSKG_NUMBERS", help="Numbers store (DuckDB); default: beside the store."
         ),
     ] = None,
+    store_url: Annotated[
+        str | None,
+        typer.Option(
+            envvar="NHSKG_STORE_URL",
+            help="A remote SPARQL 1.1 store (e.g. oxigraph serve) instead of --store.",
+        ),
+    ] = None,
 ) -> None:
     _state["store"] = store
+    if store_url:
+        _state["store_url"] = store_url  # type: ignore[assignment]
     _state["numbers"] = numbers or store.parent / "numbers.duckdb"
     ctx.obj = _state
 
 
 def _store(read_only: bool = False) -> GraphStore:
+    if "store_url" in _state:
+        return open_store(Settings(store_path=None, store_url=str(_state["store_url"])))
     return GraphStore(_state["store"], read_only=read_only)
 
 
@@ -320,7 +331,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
 
     from service.api.app import create_app
 
-    settings = Settings(store_path=_state["store"])
+    url = _state.get("store_url")
+    settings = Settings(store_path=_state["store"], store_url=str(url) if url else None)
     uvicorn.run(create_app(settings), host=host, port=port)
 
 

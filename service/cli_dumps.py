@@ -8,8 +8,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from service.config import Settings
 from service.dumps import FORMATS, dump_to_path
-from service.store import PROVENANCE_GRAPH, GraphStore
+from service.store import PROVENANCE_GRAPH, GraphStore, open_store
 from service.terms import ONTOLOGY_GRAPH
 
 console = Console(stderr=True)
@@ -26,7 +27,7 @@ def dump_command(
     ] = False,
 ) -> None:
     """Write every graph of the store (retired ones too), with its provenance, to OUT."""
-    store = GraphStore(ctx.obj["store"], read_only=True)
+    store = _open(ctx, read_only=True)
     try:
         written = dump_to_path(store, out, fmt, current_only=current)
     except ValueError as exc:
@@ -49,7 +50,7 @@ def restore_command(
     if source.suffix not in kinds or not source.is_file():
         console.print(f"{source}: give an existing .nq or .trig dump")
         raise typer.Exit(2)
-    store = GraphStore(ctx.obj["store"])
+    store = _open(ctx, read_only=False)
     try:
         if _loaded(store) and not replace:
             console.print("the store already holds loaded graphs; --replace to overwrite them")
@@ -65,3 +66,10 @@ def _loaded(store: GraphStore) -> int:
     """Graphs beyond the ontology and provenance: what a restore would overwrite."""
     kept = {str(ONTOLOGY_GRAPH), PROVENANCE_GRAPH}
     return len([g for g in store.named_graphs() if g not in kept])
+
+
+def _open(ctx: typer.Context, *, read_only: bool) -> GraphStore:
+    """The --store directory, or the remote store of --store-url."""
+    if ctx.obj.get("store_url"):
+        return open_store(Settings(store_path=None, store_url=str(ctx.obj["store_url"])))
+    return GraphStore(ctx.obj["store"], read_only=read_only)

@@ -189,3 +189,22 @@ def test_the_sparql_endpoint_serves_a_remote_store(server: str) -> None:
         )
     assert response.status_code == 200, response.text
     assert response.json()["results"]["bindings"][0]["n"]["value"] == "3"
+
+
+def test_the_cli_dumps_a_remote_store(server: str, tmp_path: object) -> None:
+    from pathlib import Path
+
+    from typer.testing import CliRunner
+
+    from service.cli import app as cli
+
+    remote = RemoteQuadStore(server)
+    remote.clear()
+    store = GraphStore(None, backend=remote)
+    store.write_graph(f"{EX}graph/a", triples("a", 2))
+    out = Path(str(tmp_path)) / "remote.nq"
+    result = CliRunner().invoke(cli, ["--store-url", server, "dump", str(out)])
+    assert result.exit_code == 0, result.output
+    direct = io.BytesIO()
+    write_dump(store, direct, "nquads")
+    assert same_dataset(out.read_bytes(), direct.getvalue()).same
