@@ -64,6 +64,7 @@ def main(
     ] = None,
 ) -> None:
     _state["store"] = store
+    _state.pop("store_url", None)  # one process may run several commands (tests do)
     if store_url:
         _state["store_url"] = store_url  # type: ignore[assignment]
     _state["numbers"] = numbers or store.parent / "numbers.duckdb"
