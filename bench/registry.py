@@ -4,6 +4,7 @@ A new benchmark is a module here and a name in ORDER."""
 from __future__ import annotations
 
 from bench import (
+    dumps_bench,
     graphql_bench,
     graphql_synthetic,
     lookup_bench,
@@ -17,6 +18,7 @@ from bench.core import REGISTRY
 
 __all__ = [
     "REGISTRY",
+    "dumps_bench",
     "graphql_bench",
     "graphql_synthetic",
     "lookup_bench",
