@@ -226,6 +226,11 @@ class GraphStore:
         store, dataset = self._reading(None)
         return store.query(query, prefixes=PREFIXES, **dataset)
 
+    def after_fork(self) -> None:
+        """In a forked child (one thread): a lock another thread of the parent held at the fork
+        would never be released here, so take a fresh one."""
+        self._lock = threading.RLock()
+
     def prepare_reading(self) -> None:
         """Build the in-memory view of the current graphs now if one is needed (see _reading),
         so that work forked off this process (the SPARQL endpoint's queries) shares it."""

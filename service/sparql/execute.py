@@ -218,6 +218,7 @@ def _child(
     deadline: float,
     write: Writer,
 ) -> None:
+    store.after_fork()
     try:
         reply = write(evaluate(store, query, graphs, limits, deadline))
     except QueryRefused as exc:
