@@ -35,14 +35,36 @@ def check_access(request: Request) -> None:
     return None
 
 
-@router.get("/sparql", response_class=Response)
+def _param(name: str, description: str, *, required: bool = False) -> dict[str, object]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": required,
+        "description": description,
+        "schema": {"type": "string"},
+    }
+
+
+PARAMETERS = [
+    _param("query", "A SPARQL 1.1 query (SELECT, ASK, CONSTRUCT, DESCRIBE).", required=True),
+    _param("known_at", "Read the graphs as known at this time (ISO 8601)."),
+    _param("default-graph-uri", "A graph of the default graph (repeatable)."),
+    _param("named-graph-uri", "A graph GRAPH can read (repeatable)."),
+    _param("format", "json, xml, csv, tsv, turtle, ntriples, rdf or json-ld (else Accept)."),
+]
+
+
+@router.get("/sparql", response_class=Response, openapi_extra={"parameters": PARAMETERS})
 async def sparql_get(request: Request) -> Response:
+    """SPARQL 1.1 Protocol query (read-only; updates are refused with 403)."""
     params = {k: request.query_params.getlist(k) for k in request.query_params}
     return await _answer(request, params)
 
 
 @router.post("/sparql", response_class=Response)
 async def sparql_post(request: Request) -> Response:
+    """SPARQL 1.1 Protocol query by POST: a form (query=...) or an application/sparql-query
+    body; graph parameters in the URL or the form."""
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     params = {k: request.query_params.getlist(k) for k in request.query_params}
     body = (await request.body()).decode("utf-8", errors="replace")
