@@ -121,6 +121,8 @@ class GraphStore:
         self._lock = threading.RLock()
         self._current: list[ox.NamedNode] | None = None
         self._view: ox.Store | None = None  # the current graphs alone, in memory: see _reading
+        # One earlier graph set (a SPARQL known_at), in memory: see prepare_reading
+        self._snapshot: tuple[tuple[str, ...], ox.Store] | None = None
         if not read_only:
             self._load_ontology()
         self._refresh_current()
@@ -167,6 +169,7 @@ class GraphStore:
         return sorted(known | {str(ONTOLOGY_GRAPH), PROVENANCE_GRAPH})
 
     def _refresh_current(self) -> None:
+        self._snapshot = None  # every write may change a graph set's provenance
         # With nothing retired or unfinished the union of all graphs is the current state.
         present = set(self.named_graphs())
         left_out = (self.retired_graphs() & present) or self.unfinished_graphs()
@@ -231,10 +234,23 @@ class GraphStore:
         would never be released here, so take a fresh one."""
         self._lock = threading.RLock()
 
-    def prepare_reading(self) -> None:
-        """Build the in-memory view of the current graphs now if one is needed (see _reading),
-        so that work forked off this process (the SPARQL endpoint's queries) shares it."""
-        self._reading(None)
+    def prepare_reading(self, graphs: list[str] | None = None) -> None:
+        """Build now what a query of these graphs (default: the current ones) reads in memory,
+        so that work forked off this process (the SPARQL endpoint's queries) shares it: the view
+        of the current graphs (see _reading), or a snapshot of an earlier graph set (its union
+        read directly: through Oxigraph's list of default graphs a simple query of the national
+        graphs took 5.4 s instead of 0.2 s)."""
+        if graphs is None:
+            self._reading(None)
+            return
+        key = tuple(sorted(graphs))
+        with self._lock:
+            if self._snapshot is None or self._snapshot[0] != key:
+                snapshot = ox.Store()
+                for graph in key:
+                    named = ox.NamedNode(graph)
+                    snapshot.bulk_extend(self._store.quads_for_pattern(None, None, None, named))
+                self._snapshot = (key, snapshot)
 
     def sparql(
         self,
@@ -250,6 +266,10 @@ class GraphStore:
         if default_graphs is None and named_graphs is None:
             store, dataset = self._reading(None)
             return store.query(query, prefixes=PREFIXES, **dataset)
+        snapshot = self._snapshot
+        wanted = tuple(sorted(default_graphs or []))
+        if default_graphs == named_graphs and snapshot is not None and snapshot[0] == wanted:
+            return snapshot[1].query(query, prefixes=PREFIXES, use_default_graph_as_union=True)
         return self._store.query(
             query,
             prefixes=PREFIXES,
@@ -451,6 +471,7 @@ class GraphStore:
         with self._lock:
             self._store.extend(quads)
             self._store.flush()
+            self._snapshot = None
             if self._view is not None:
                 self._view.extend(quads)
 

@@ -57,6 +57,8 @@ class GraphSet:
     def resolve(self, store: GraphStore) -> tuple[list[str] | None, list[str] | None]:
         if self.known_at is not None:
             graphs = store.known_at(self.known_at)
+            if sorted(graphs) == sorted(store.current_graphs()):
+                return None, None  # nothing changed since: the current graphs, read directly
             return graphs, graphs
         if self.default is None and self.named is None:
             return None, None
@@ -78,12 +80,17 @@ def is_update(text: str) -> bool:
 
 
 def evaluate(
-    store: GraphStore, query: str, graphs: GraphSet, limits: Limits, deadline: float
+    store: GraphStore,
+    query: str,
+    graphs: tuple[list[str] | None, list[str] | None],
+    limits: Limits,
+    deadline: float,
 ) -> Answer:
-    """Run `query` and collect its answer, stopping past the cap or the deadline."""
+    """Run `query` over the (default, named) graphs of `GraphSet.resolve` and collect its
+    answer, stopping past the cap or the deadline."""
     if is_update(query):
         raise QueryRefused(403, read_only_message())
-    default, named = graphs.resolve(store)
+    default, named = graphs
     outcome = _collect(store, query, default, named, limits, deadline)
     if isinstance(outcome, QueryRefused):
         raise outcome  # raised here, where no Oxigraph iterator is alive (see _collect)
@@ -185,12 +192,16 @@ class SparqlEndpoint:
             self._slots.release()
 
     def _run_in_child(self, query: str, graphs: GraphSet, write: Writer) -> Reply:
-        self.store.prepare_reading()  # the in-memory view, built once here, not in each child
+        resolved = graphs.resolve(self.store)
+        # what the query reads in memory, built once here, not in each child
+        if resolved == (None, None) or resolved[0] == resolved[1]:
+            self.store.prepare_reading(resolved[0])
         deadline = time.monotonic() + self.limits.timeout_s
         context = multiprocessing.get_context("fork")
         receiver, sender = context.Pipe(duplex=False)
         child = context.Process(
-            target=_child, args=(sender, self.store, query, graphs, self.limits, deadline, write)
+            target=_child,
+            args=(sender, self.store, query, resolved, self.limits, deadline, write),
         )
         child.start()
         sender.close()
@@ -213,7 +224,7 @@ def _child(
     sender: Any,
     store: GraphStore,
     query: str,
-    graphs: GraphSet,
+    graphs: tuple[list[str] | None, list[str] | None],
     limits: Limits,
     deadline: float,
     write: Writer,
