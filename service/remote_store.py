@@ -24,6 +24,7 @@ import pyoxigraph as ox
 N_QUADS = "application/n-quads"
 SPARQL_JSON = "application/sparql-results+json"
 _BATCH = 20_000  # quads per request when writing
+_NODES = 300  # nodes per request when reading many at once
 
 
 class RemoteStoreError(OSError):
@@ -134,6 +135,31 @@ class RemoteQuadStore:
                 )
             )
         return iter(out)
+
+    def quads_for_subjects(self, subjects: list[Any], predicate: Any = None) -> list[Any]:
+        """The quads of many subjects at once (`quads_for_pattern(s, predicate, None, None)`
+        for each), a few hundred a request: what GraphStore's validation slices read."""
+        return self._many("s", subjects, predicate)
+
+    def quads_for_objects(self, objects: list[Any], predicate: Any = None) -> list[Any]:
+        """The quads pointing at many objects at once (`quads_for_pattern(None, predicate, o,
+        None)` for each)."""
+        return self._many("o", objects, predicate)
+
+    def _many(self, role: str, nodes: list[Any], predicate: Any) -> list[Any]:
+        nodes = [n for n in nodes if not isinstance(n, ox.BlankNode)]
+        p = str(predicate) if predicate is not None else "?p"
+        out = []
+        for start in range(0, len(nodes), _NODES):
+            values = " ".join(str(n) for n in nodes[start : start + _NODES])
+            solutions = self.query(
+                f"SELECT * WHERE {{ VALUES ?{role} {{ {values} }} "
+                f"{{ GRAPH ?g {{ ?s {p} ?o }} }} UNION {{ ?s {p} ?o }} }}"
+            )
+            for s in solutions:
+                g = s["g"] if s["g"] is not None else ox.DefaultGraph()
+                out.append(ox.Quad(s["s"], predicate or s["p"], s["o"], g))
+        return out
 
     def __iter__(self) -> Iterator[Any]:
         return self.quads_for_pattern(None, None, None, None)

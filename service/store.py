@@ -322,16 +322,14 @@ class GraphStore:
             described |= self._pointing_at(touched, predicate, excluded)
         quads: list[Any] = []
         mentioned: set[Any] = set()
-        for subject in described:
-            for q in self._store.quads_for_pattern(subject, None, None, None):
-                if q.graph_name not in excluded:
-                    quads.append(ox.Quad(q.subject, q.predicate, q.object))
-                    if isinstance(q.object, ox.NamedNode):
-                        mentioned.add(q.object)
-        for node in mentioned - described:
-            for q in self._store.quads_for_pattern(node, _RDF_TYPE, None, None):
-                if q.graph_name not in excluded:
-                    quads.append(ox.Quad(q.subject, q.predicate, q.object))
+        for q in self._quads_about(described):
+            if q.graph_name not in excluded:
+                quads.append(ox.Quad(q.subject, q.predicate, q.object))
+                if isinstance(q.object, ox.NamedNode):
+                    mentioned.add(q.object)
+        for q in self._quads_about(mentioned - described, _RDF_TYPE):
+            if q.graph_name not in excluded:
+                quads.append(ox.Quad(q.subject, q.predicate, q.object))
         out = ox.Store()
         out.bulk_extend(quads)
         return out, {to_rdflib(n) for n in described}
@@ -341,6 +339,9 @@ class GraphStore:
         scanned (about 9 us a quad from Python); past a third of the nodes' number, each node is
         looked up instead (about 4 us)."""
         found: set[Any] = set()
+        many = getattr(self._store, "quads_for_objects", None)
+        if many is not None:  # a remote store: one request for all the nodes
+            return {q.subject for q in many(list(nodes), predicate) if q.graph_name not in excluded}
         if predicate is not None:
             budget = len(nodes) // 3
             for i, q in enumerate(self._store.quads_for_pattern(None, predicate, None, None)):
@@ -355,6 +356,16 @@ class GraphStore:
                 if q.graph_name not in excluded:
                     found.add(q.subject)
         return found
+
+    def _quads_about(self, subjects: Iterable[Any], predicate: Any = None) -> Iterable[Any]:
+        """The quads of these subjects (with this predicate): one lookup a subject, or a few
+        requests for them all where the backend reads many at once (a remote store)."""
+        many = getattr(self._store, "quads_for_subjects", None)
+        if many is not None:
+            return many(list(subjects), predicate)
+        return (
+            q for s in subjects for q in self._store.quads_for_pattern(s, predicate, None, None)
+        )
 
     def union_store(self, *, exclude: set[str]) -> ox.Store:
         """Every current triple outside `exclude`, in the default graph of an in-memory store."""
