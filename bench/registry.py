@@ -4,11 +4,13 @@ A new benchmark is a module here and a name in ORDER."""
 from __future__ import annotations
 
 from bench import (
+    dashboards_bench,
     dumps_bench,
     graphql_bench,
     graphql_synthetic,
     lookup_bench,
     national,
+    releases_bench,
     returns_bench,
     rollups,
     synthetic,
@@ -18,11 +20,13 @@ from bench.core import REGISTRY
 
 __all__ = [
     "REGISTRY",
+    "dashboards_bench",
     "dumps_bench",
     "graphql_bench",
     "graphql_synthetic",
     "lookup_bench",
     "national",
+    "releases_bench",
     "returns_bench",
     "rollups",
     "synthetic",
@@ -36,7 +40,9 @@ ORDER = [
     "lookups",
     "graphql",
     "graphql-synthetic",
+    "dashboards",
     "returns",
+    "releases",
     "rollups",
     "validation",
     "validation-synthetic-sites",

@@ -99,6 +99,10 @@ def python_value(term: Any) -> Any:
     return str(term)
 
 
+class GraphStoreBusy(RuntimeError):
+    """The store directory is open for writing in another process."""
+
+
 class GraphStore:
     """Embedded Oxigraph store. `GraphStore(None)` is in memory; `GraphStore(path)` is on disk."""
 
@@ -108,7 +112,7 @@ class GraphStore:
         """`backend`: another store with the embedded store's interface, such as a remote
         SPARQL 1.1 store (`service.remote_store.RemoteQuadStore`); `path` is then None."""
         self.path = Path(path) if path else None
-        self.read_only = read_only
+        self.read_only = read_only and self.path is not None
         if backend is not None:
             self._store = backend
         elif self.path is None:
@@ -117,7 +121,16 @@ class GraphStore:
             self._store = ox.Store.read_only(str(self.path))
         else:
             self.path.mkdir(parents=True, exist_ok=True)
-            self._store = ox.Store(str(self.path))
+            try:
+                self._store = ox.Store(str(self.path))
+            except OSError as exc:
+                if "lock" not in str(exc).lower():
+                    raise
+                raise GraphStoreBusy(
+                    f"the graph store {self.path} is in use by another process (a running "
+                    "`nhskg serve`, or a load): stop it to write (reads work beside it; a "
+                    "steward's change sets go through the server's GraphQL API)"
+                ) from exc
         self._lock = threading.RLock()
         self._current: list[ox.NamedNode] | None = None
         self._view: ox.Store | None = None  # the current graphs alone, in memory: see _reading
@@ -550,7 +563,7 @@ class GraphStore:
             self._refresh_current()
 
     def close(self) -> None:
-        if not self.read_only:
+        if not self.read_only:  # a read-only instance has nothing to flush
             self._store.flush()
         del self._store
 

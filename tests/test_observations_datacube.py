@@ -125,3 +125,14 @@ def test_averages_keep_their_decimals() -> None:
     assert typed_value(12.5, average.iri, metrics).datatype.endswith("#decimal")
     assert typed_value(12.0, average.iri, metrics).datatype.endswith("#decimal")
     assert typed_value(12.0, count.iri, metrics).toPython() == 12
+
+
+def test_every_metric_states_its_value_datatype() -> None:
+    from rdflib import Graph, Namespace
+
+    nhskg = Namespace("https://w3id.org/nhskg/def#")
+    ontology = Graph().parse(ONTOLOGY_DIR / "metrics.ttl", format="turtle")
+    metrics = set(ontology.subjects(predicate=None, object=nhskg.Metric)) - {nhskg.Metric}
+    assert len(metrics) > 40
+    missing = [m for m in metrics if len(set(ontology.objects(m, nhskg.valueDatatype))) != 1]
+    assert missing == []

@@ -49,7 +49,11 @@ async def bulk_lookup(
             raise BulkInputError("give geographyType (for example LRF, ICB, NHS_REGION)")
         check_size(requests)
         results = await run_in_threadpool(
-            run, request.app.state.lookup, requests, geography_type.upper(), method or "SITES"
+            run,
+            request.app.state.reference.lookup,
+            requests,
+            geography_type.upper(),
+            method or "SITES",
         )
     except BulkInputError as exc:
         raise HTTPException(
