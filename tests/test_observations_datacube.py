@@ -128,11 +128,11 @@ def test_averages_keep_their_decimals() -> None:
 
 
 def test_every_metric_states_its_value_datatype() -> None:
-    from rdflib import Graph, Namespace
+    from rdflib import RDF, Graph, Namespace
 
     nhskg = Namespace("https://w3id.org/nhskg/def#")
     ontology = Graph().parse(ONTOLOGY_DIR / "metrics.ttl", format="turtle")
-    metrics = set(ontology.subjects(predicate=None, object=nhskg.Metric)) - {nhskg.Metric}
+    metrics = set(ontology.subjects(RDF.type, nhskg.Metric))
     assert len(metrics) > 40
     missing = [m for m in metrics if len(set(ontology.objects(m, nhskg.valueDatatype))) != 1]
     assert missing == []
