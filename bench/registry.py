@@ -4,6 +4,7 @@ A new benchmark is a module here and a name in ORDER."""
 from __future__ import annotations
 
 from bench import (
+    dashboards_bench,
     graphql_bench,
     graphql_synthetic,
     lookup_bench,
@@ -18,6 +19,7 @@ from bench.core import REGISTRY
 
 __all__ = [
     "REGISTRY",
+    "dashboards_bench",
     "graphql_bench",
     "graphql_synthetic",
     "lookup_bench",
@@ -36,6 +38,7 @@ ORDER = [
     "lookups",
     "graphql",
     "graphql-synthetic",
+    "dashboards",
     "returns",
     "releases",
     "rollups",

@@ -16,10 +16,12 @@ from rich.console import Console
 from rich.progress import Progress
 
 import service.cli_batches  # noqa: F401 (registers returns batches|retire|restore)
+from service.cli_coverage import coverage_command
 from service.cli_numbers import busy_stops, returns_app, rollup_command
 from service.cli_numbers import report as report_return
 from service.config import Settings, numbers_beside
 from service.geography.assign import UnknownAreaType
+from service.geography.refresh import numbers_at
 from service.loader import LoadResult, load_file
 from service.manifest import (
     ROLLUP_AREA_TYPES,
@@ -29,7 +31,7 @@ from service.manifest import (
 )
 from service.returns.numbers import NumbersStore
 from service.returns.spec import metric_term
-from service.rollup.model import AS_REPORTED, Method, to_organisations_at
+from service.rollup.model import AS_REPORTED, DEFAULT_METHOD, Method, to_organisations_at
 from service.stewardship.changeset import ChangeSet, ChangeSetError, read_changeset
 from service.stewardship.effect import FigureQuestion
 from service.stewardship.queue import KINDS as QUEUE_KINDS
@@ -183,6 +185,7 @@ def stats() -> None:
 
 app.add_typer(returns_app, name="returns")
 app.command("rollup")(rollup_command)
+app.command("coverage")(coverage_command)
 
 change_app = typer.Typer(help="Steward change sets: check, apply, revert.")
 app.add_typer(change_app, name="change")
@@ -213,7 +216,7 @@ def change_check(
     ] = None,
     area_type: Annotated[str, typer.Option(help="Roll up to this area type.")] = "LRF",
     on: Annotated[str | None, typer.Option(help="Period date YYYY-MM-DD.")] = None,
-    method: Annotated[Method, typer.Option(help="Placement method.")] = Method.SITES,
+    method: Annotated[Method, typer.Option(help="Placement method.")] = DEFAULT_METHOD,
     restate_at: Annotated[
         str | None, typer.Option(help="Restate to the organisations of this date.")
     ] = None,
@@ -245,10 +248,14 @@ def change_check(
 
 
 @change_app.command("apply")
-def change_apply(file: Path) -> None:
-    """Check and, if every rule holds, apply as its own named graph with provenance."""
+def change_apply(
+    file: Path,
+    numbers: Annotated[Path | None, typer.Option(help="Numbers store (DuckDB).")] = None,
+) -> None:
+    """Check and, if every rule holds, apply as its own named graph with provenance; the
+    org_area rows of the organisations it touches are placed again."""
     try:
-        dry = apply(_store(), _changeset(file))
+        dry = apply(_store(), _changeset(file), numbers_at(numbers or Settings().numbers_path))
     except ChangeSetError as exc:
         console.print(str(exc))
         raise typer.Exit(2) from exc
@@ -261,10 +268,18 @@ def change_revert(
     changeset_id: str,
     author: Annotated[str, typer.Option(help="Who reverts it.")],
     reason: Annotated[str, typer.Option(help="Why.")],
+    numbers: Annotated[Path | None, typer.Option(help="Numbers store (DuckDB).")] = None,
 ) -> None:
-    """Retire an applied change set's graph; the reversion is recorded."""
+    """Retire an applied change set's graph; the reversion is recorded, and the org_area rows
+    of the organisations it touched are placed again."""
     try:
-        revert(_store(), changeset_id, author=author, reason=reason)
+        revert(
+            _store(),
+            changeset_id,
+            author=author,
+            reason=reason,
+            numbers=numbers_at(numbers or Settings().numbers_path),
+        )
     except ValueError as exc:
         console.print(str(exc))
         raise typer.Exit(2) from exc

@@ -20,7 +20,13 @@ from rich.console import Console
 from service.mapping.spec import MappingError
 from service.returns.load import ReturnLoadResult, load_return_file
 from service.returns.numbers import NumbersStore, StoreBusy
-from service.rollup.model import AS_REPORTED, Method, RollupResult, to_organisations_at
+from service.rollup.model import (
+    AS_REPORTED,
+    DEFAULT_METHOD,
+    Method,
+    RollupResult,
+    to_organisations_at,
+)
 from service.store import GraphStore, GraphStoreBusy
 
 returns_app = typer.Typer(help="Operational returns: validated loads into the numbers store.")
@@ -169,7 +175,7 @@ def rollup_command(
     by: Annotated[str, typer.Option(help="Area type: NHS_REGION, ICB, LRF, ...")],
     on: Annotated[str, typer.Option("--date", help="YYYY-MM-DD (first day of a range).")],
     until: Annotated[str | None, typer.Option("--to", help="Last day of a range.")] = None,
-    method: Annotated[Method, typer.Option(help="How organisations are placed.")] = Method.SITES,
+    method: Annotated[Method, typer.Option(help="How organisations are placed.")] = DEFAULT_METHOD,
     restate_to: Annotated[
         str | None, typer.Option(help="Restate to the organisations of this date.")
     ] = None,
@@ -178,6 +184,12 @@ def rollup_command(
         typer.Option(help="Answer as published on this date (default: the latest releases)."),
     ] = None,
     as_json: JsonOption = False,
+    as_csv: Annotated[
+        bool,
+        typer.Option(
+            "--csv", help="One row per area and period, with area names: /api/v1/data's columns."
+        ),
+    ] = False,
 ) -> None:
     """Sum METRIC into areas of a type on a date (or over --to), with coverage and unmapped."""
     from service.returns.codes import graph_successions
@@ -209,7 +221,19 @@ def rollup_command(
         raise typer.Exit(2) from exc
     finally:
         numbers.close()
+    if as_csv:
+        _csv(store, result, metric)
+        return
     typer.echo(_json(result) if as_json else _table(result))
+
+
+def _csv(store: GraphStore, result: RollupResult, metric: str) -> None:
+    from service.reference.areas import AreaIndex
+    from service.rollup.records import area_of, csv_lines, records
+
+    named = area_of(AreaIndex.build(store))
+    for piece in csv_lines(records(result, metric.rsplit("#", 1)[-1], named)):
+        typer.echo(piece, nl=False)
 
 
 def _table(result: RollupResult) -> str:

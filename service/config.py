@@ -33,6 +33,9 @@ class Settings:
         default_factory=lambda: Path(os.environ.get("NHSKG_NUMBERS", str(_BESIDE)))
     )
     max_page_size: int = 500
+    # A roll-up answer larger than this (area x period rows) is refused, by GraphQL, the data
+    # API and the dashboards alike.
+    max_rollup_rows: int = 50_000
     # Serve the numbers store read-only, so CLI reads share it (`nhskg serve` does).
     numbers_read_only: bool = False
 

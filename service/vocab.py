@@ -81,6 +81,7 @@ class NHSKG(DefinedNamespace):
     Metric: URIRef
     MetricScheme: URIRef
     MiddleLayerSuperOutputArea: URIRef
+    NHSEnglandLocalOffice: URIRef
     NHSEnglandRegion: URIRef
     NHSTrust: URIRef
     ONSRegion: URIRef
@@ -97,6 +98,7 @@ class NHSKG(DefinedNamespace):
     OvernightBedsOccupiedLearningDisabilities: URIRef
     OvernightBedsOccupiedMaternity: URIRef
     OvernightBedsOccupiedMentalIllness: URIRef
+    PracticeCommissioning: URIRef
     Publication: URIRef
     Rename: URIRef
     ReportedValue: URIRef
@@ -133,6 +135,8 @@ class NHSKG(DefinedNamespace):
     checkOutcome: URIRef
     closeDate: URIRef
     codeListedOn: URIRef
+    commissionedPractice: URIRef
+    commissionerCode: URIRef
     corrects: URIRef
     effectiveDate: URIRef
     fileName: URIRef
@@ -157,6 +161,7 @@ class NHSKG(DefinedNamespace):
     periodEnd: URIRef
     periodStart: URIRef
     postcode: URIRef
+    primaryCareNetworkCode: URIRef
     publicationOf: URIRef
     reason: URIRef
     recordOf: URIRef

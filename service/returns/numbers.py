@@ -56,6 +56,11 @@ CREATE TABLE IF NOT EXISTS org_area (
 -- The catchment table a CATCHMENT row comes from (service/geography/table.py writes it too);
 -- added to stores made before the column.
 ALTER TABLE org_area ADD COLUMN IF NOT EXISTS source VARCHAR;
+-- The share of the organisation at sites with no known location (SITES), for the roll-up's
+-- unmapped reason; NULL in stores made before the column.
+ALTER TABLE org_area ADD COLUMN IF NOT EXISTS unlocated DOUBLE;
+ALTER TABLE org_area ADD COLUMN IF NOT EXISTS coverage DOUBLE;
+ALTER TABLE org_area ADD COLUMN IF NOT EXISTS evidence VARCHAR;
 -- Every value of every batch (reported_value: the ones answering questions, releases.py).
 CREATE TABLE IF NOT EXISTS release_value AS SELECT * FROM reported_value LIMIT 0;
 -- The publication's release date (from the file name or the mapping; the load day otherwise),
@@ -204,6 +209,39 @@ class NumbersStore:
                 "SELECT count(*) FROM reported_value WHERE batch_id = ?", [batch_id]
             ).fetchone()
         return int(row[0]) if row else 0
+
+    def reported_metrics(self) -> set[str]:
+        """IRIs of the metrics some organisation reports (the reporter table)."""
+        rows = self.con.cursor().execute("SELECT DISTINCT metric FROM reporter").fetchall()
+        return {str(r[0]) for r in rows}
+
+    def publications(self) -> list[dict[str, object]]:
+        """The current batches: publication, dataset, file, loaded at, values, first and last
+        period (for the front page)."""
+        rows = (
+            self.con.cursor()
+            .execute(
+                "SELECT b.publication, b.dataset, b.file, b.loaded_at, b.value_count, "
+                "min(v.period_start), max(v.period_end), count(DISTINCT v.org_code) "
+                "FROM batch b LEFT JOIN reported_value v USING (batch_id) "
+                "WHERE b.status = 'current' GROUP BY ALL ORDER BY b.publication"
+            )
+            .fetchall()
+        )
+        keys = ("publication", "dataset", "file", "loaded_at", "values", "first", "last", "orgs")
+        return [dict(zip(keys, r, strict=True)) for r in rows]
+
+    def placements(self) -> list[tuple[str, str, int]]:
+        """(method, area type, organisations placed) materialised in org_area."""
+        rows = (
+            self.con.cursor()
+            .execute(
+                "SELECT method, area_type, count(DISTINCT org_code) FROM org_area "
+                "GROUP BY ALL ORDER BY 1, 2"
+            )
+            .fetchall()
+        )
+        return [(str(r[0]), str(r[1]), int(r[2])) for r in rows]
 
     def batches(self) -> list[tuple[str, str, str]]:
         return [

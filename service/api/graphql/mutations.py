@@ -93,7 +93,7 @@ class Mutation:
     def apply_change_set(self, info: Info, change_set: str) -> ChangeSetResult:
         context: Context = info.context
         try:
-            dry = apply(context.reference.store, _parse(change_set))
+            dry = apply(context.reference.store, _parse(change_set), context.numbers)
         except ChangeSetError as exc:
             raise UserError(str(exc)) from exc
         if dry.status == "applied":
@@ -119,7 +119,9 @@ class Mutation:
     def revert_change_set(self, info: Info, id: str, author: str, reason: str) -> bool:
         context: Context = info.context
         try:
-            revert(context.reference.store, id, author=author, reason=reason)
+            revert(
+                context.reference.store, id, author=author, reason=reason, numbers=context.numbers
+            )
         except ValueError as exc:
             raise UserError(str(exc), "Give the id of an applied change set.") from exc
         context.reference.refresh()

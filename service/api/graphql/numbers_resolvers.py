@@ -17,6 +17,7 @@ from service.reference.metrics import MetricTerm
 from service.returns.numbers import NumbersStore
 from service.rollup.engine import RollupError, rollup
 from service.rollup.model import AS_REPORTED, Method, Restate, Scope, to_organisations_at
+from service.rollup.model import RollupResult as RollupOutcome
 
 
 def metrics(context: Context) -> list[Metric]:
@@ -120,6 +121,52 @@ def _placed(numbers: NumbersStore, method: Method, area_type: str) -> None:
         )
 
 
+def run_rollup(
+    context: Context,
+    metric: str,
+    by: str,
+    date: dt.date | None,
+    start: dt.date | None,
+    end: dt.date | None,
+    restate: Restate,
+    method: Method,
+    series: bool,
+    detail: bool = True,
+    as_known_at: dt.date | None = None,
+) -> tuple[RollupOutcome, MetricTerm]:
+    """Every roll-up the service answers goes through here (GraphQL, /api/v1/data, the
+    dashboards): the same checks, the same engine, the same row cap, the same errors."""
+    term = require_metric(context, metric)
+    area_type = require_area_type(context, by)
+    first, last = _when(date, start, end)
+    numbers = require_numbers(context).known_at(as_known_at)
+    check_held(numbers, term, first, last)
+    _placed(numbers, method, area_type)
+    scope = Scope(context.scope.kind.value, context.scope.code)
+    try:
+        result = rollup(
+            numbers,
+            term.iri,
+            area_type,
+            (first, last) if first != last else first,
+            method,
+            restate,
+            scope,
+            successions=context.successions,
+            series=series,
+            detail=detail,
+        )
+    except RollupError as exc:
+        raise UserError(str(exc), "See the method's description in the schema.") from exc
+    if len(result.rows) > context.max_rollup_rows:
+        raise UserError(
+            f"the roll-up has {len(result.rows)} rows, more than the "
+            f"{context.max_rollup_rows} one answer may hold",
+            "Ask for a shorter range or a larger geography type.",
+        )
+    return result, term
+
+
 def rollup_field(
     context: Context,
     metric: str,
@@ -135,35 +182,10 @@ def rollup_field(
 ) -> RollupResult:
     """`detail`: whether the query reads contributors or the unmapped values one by one (see
     needs_detail); without, the engine sums per area in DuckDB."""
-    term = require_metric(context, metric)
-    area_type = require_area_type(context, by)
-    first, last = _when(date, start, end)
-    numbers = require_numbers(context).known_at(as_known_at)
-    check_held(numbers, term, first, last)
-    how = Method(method.value)
-    _placed(numbers, how, area_type)
-    scope = Scope(context.scope.kind.value, context.scope.code)
-    try:
-        result = rollup(
-            numbers,
-            term.iri,
-            area_type,
-            (first, last) if first != last else first,
-            how,
-            _restate(restate),
-            scope,
-            successions=context.successions,
-            series=series,
-            detail=detail,
-        )
-    except RollupError as exc:
-        raise UserError(str(exc), "See the method's description in the schema.") from exc
-    if len(result.rows) > context.max_rollup_rows:
-        raise UserError(
-            f"the roll-up has {len(result.rows)} rows, more than the "
-            f"{context.max_rollup_rows} one answer may hold",
-            "Ask for a shorter range or a larger geography type.",
-        )
+    result, term = run_rollup(
+        context, metric, by, date, start, end, _restate(restate), Method(method.value), series,
+        detail, as_known_at,
+    )  # fmt: skip
     return result_of(context, result, term, method)
 
 

@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 import strawberry
 from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
-from strawberry.fastapi import GraphQLRouter
 from strawberry.types import Info
 
 from service.api.graphql import batch_resolvers, numbers_resolvers, resolvers
@@ -31,9 +30,13 @@ from service.api.graphql.types import (
     Site,
     Trust,
 )
+from service.api.routes.tooling import OfflineGraphQLRouter
 from service.reference import ReferenceData
-from service.returns.codes import Successions, graph_successions
+from service.returns.codes import Successions
 from service.returns.numbers import NumbersStore
+from service.rollup.model import DEFAULT_METHOD
+
+DEFAULT_ROLLUP_METHOD = RollupMethod(DEFAULT_METHOD.value)
 
 SDL_FILE = Path(__file__).with_name("schema.graphql")
 MAX_DEPTH = 10
@@ -69,7 +72,7 @@ class Query:
         code: str,
         geography_type: str,
         as_of: dt.date | None = None,
-        method: str = "SITES",
+        method: str = DEFAULT_METHOD.value,
     ) -> LookupResult:
         return resolvers.lookup(info, code, geography_type, as_of, method)
 
@@ -169,7 +172,7 @@ class Query:
         start: Annotated[dt.date | None, strawberry.argument(name="from")] = None,
         end: Annotated[dt.date | None, strawberry.argument(name="to")] = None,
         restate: RestateInput | None = None,
-        method: RollupMethod = RollupMethod.SITES,
+        method: RollupMethod = DEFAULT_ROLLUP_METHOD,
         series: bool = False,
         as_known_at: Annotated[dt.date | None, AS_KNOWN_AT] = None,
     ) -> RollupResult:
@@ -196,20 +199,22 @@ def graphql_router(
     max_page_size: int,
     numbers: NumbersStore | None = None,
     successions: Successions | None = None,
-) -> GraphQLRouter:
+    max_rollup_rows: int = 50_000,
+) -> OfflineGraphQLRouter:
     """`successions`: who carries a code on, for restatement; the graph's unless given (the
     synthetic benchmark's organisations are not in the graph: bench/graphql_synthetic.py)."""
-    successions = successions or graph_successions(reference.store)
 
     async def context() -> Context:
+        # The reference's successions unless given: refreshed after a change set is applied.
         return Context(
             reference=reference,
             max_page_size=max_page_size,
+            max_rollup_rows=max_rollup_rows,
             numbers=numbers,
-            successions=successions,
+            successions=successions or reference.successions,
         )
 
-    return GraphQLRouter(schema, context_getter=context, graphql_ide="graphiql")
+    return OfflineGraphQLRouter(schema, context_getter=context, graphql_ide="graphiql")
 
 
 if __name__ == "__main__":  # python -m service.api.graphql.schema  (refresh the golden SDL)
