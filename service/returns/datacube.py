@@ -28,7 +28,7 @@ STRUCTURE = ID["structure/returns"]
 SLICE = """
 SELECT v.batch_id, v.org_iri, v.reported_code, v.stated_region, v.region_code, v.metric,
        v.period_start, v.period_end, v.value
-FROM reported_value v JOIN batch b USING (batch_id)
+FROM (SELECT * FROM {values}) v JOIN batch b ON b.batch_id = v.batch_id
 WHERE b.status = 'current' AND (v.org_code = $code OR v.reported_code = $code)
   AND ($metric IS NULL OR v.metric = $metric) AND v.period_start BETWEEN $start AND $end
 ORDER BY v.metric, v.period_start, v.reported_code
@@ -44,11 +44,12 @@ def datacube_slice(
     *,
     metrics: MetricIndex | None = None,
 ) -> Graph:
-    """The current values reported by (or restated to) `code` as Data Cube observations."""
+    """The current values reported by (or restated to) `code` as Data Cube observations (as
+    known on a day for `numbers.known_at(day)`)."""
     rows = (
         numbers.con.cursor()
         .execute(
-            SLICE,
+            SLICE.replace("{values}", numbers.values),
             {
                 "code": code.strip().upper(),
                 "metric": metric,
