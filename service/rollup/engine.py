@@ -79,13 +79,14 @@ def rollup(
     con = numbers.con.cursor()  # a cursor of its own: concurrent requests do not share one
     try:
         reporters = con.execute(
-            "SELECT org_code, region_code FROM reporter WHERE metric = ?", [metric]
+            f"SELECT org_code, region_code FROM {numbers.reporters} WHERE metric = ?", [metric]
         ).fetchall()
         restated = _restatement({code for code, _ in reporters}, restate, successions)
         dated = any(d is not None for d in restated[1] + restated[2])
         sql, params = _contributions_query(
             metric, area_type, start, end, method, restate, scope, over_time, dated
         )
+        sql = sql.replace("{values}", numbers.values)  # the latest releases, or as known at
         period = "" if over_time else "period_start, period_end, "
         if detail:
             sql += f" ORDER BY area NULLS LAST, {period}target, org_code"
@@ -201,7 +202,7 @@ def _contributions_query(
                    unnest(?::DOUBLE[]) AS rshare, unnest(?::VARCHAR[]) AS reason
         ), r AS (
             SELECT org_code, region_code, {reported_period}, sum(value) AS value
-            FROM reported_value WHERE metric = ? AND period_start BETWEEN ? AND ?
+            FROM {{values}} WHERE metric = ? AND period_start BETWEEN ? AND ?
             GROUP BY ALL
         ), v AS (
             SELECT r.org_code, coalesce(m.target, r.org_code) AS target,
