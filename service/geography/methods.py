@@ -41,7 +41,8 @@ class Placement:
     evidence: list[dict[str, Any]] = field(default_factory=list)
     reason: str | None = None  # why there is no answer, when shares is empty
     source: str | None = None  # the catchment table, for CATCHMENT
-    # The share of the organisation with no known location (SITES: its sites without one).
+    # SITES: the share of its sites with no known location (not counted: the located sites
+    # share the organisation between them); 0 for the other methods.
     unlocated: float = 0.0
 
     @property
@@ -59,18 +60,19 @@ class Placement:
 
 
 def unplaced_text(method: str, area_type: str, placed: float, unlocated: float) -> str | None:
-    """ "0.18 placed; 0.82 not: 0.82 at sites with no known location" (lookup and roll-up say
-    the same)."""
-    rest = max(0.0, 1.0 - placed - unlocated)
+    """The words the lookup and the roll-up both give for what an answer does not place, e.g.
+    "0.6 placed by SITES; 0.4 with a location in no LRF on that date (0.82 of its sites have
+    no known location and are not counted)"; None when all is placed and every site located."""
+    sites = (
+        f" ({unlocated:.3g} of its sites have no known location and are not counted)"
+        if unlocated > 1e-9
+        else ""
+    )
     if placed >= 1 - 1e-6:
-        return None
-    parts = []
-    if unlocated > 1e-9:
-        parts.append(f"{unlocated:.3g} at sites with no known location")
-    if rest > 1e-9:
-        where = "catchment" if method == CATCHMENT else "location"
-        parts.append(f"{rest:.3g} with a {where} in no {area_type} on that date")
-    return f"{placed:.3g} placed by {method}; {1 - placed:.3g} not: " + ", ".join(parts)
+        return f"all placed by {method}{sites}" if sites else None
+    where = "catchment" if method == CATCHMENT else "location"
+    rest = f"{1 - placed:.3g} with a {where} in no {area_type} on that date"
+    return f"{placed:.3g} placed by {method}; {rest}{sites}"
 
 
 # Memo sizes: a long-running lookup service asks about any day; answers are reused per epoch.
