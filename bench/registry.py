@@ -4,10 +4,12 @@ A new benchmark is a module here and a name in ORDER."""
 from __future__ import annotations
 
 from bench import (
+    dashboards_bench,
     graphql_bench,
     graphql_synthetic,
     lookup_bench,
     national,
+    releases_bench,
     returns_bench,
     rollups,
     synthetic,
@@ -17,10 +19,12 @@ from bench.core import REGISTRY
 
 __all__ = [
     "REGISTRY",
+    "dashboards_bench",
     "graphql_bench",
     "graphql_synthetic",
     "lookup_bench",
     "national",
+    "releases_bench",
     "returns_bench",
     "rollups",
     "synthetic",
@@ -34,7 +38,9 @@ ORDER = [
     "lookups",
     "graphql",
     "graphql-synthetic",
+    "dashboards",
     "returns",
+    "releases",
     "rollups",
     "validation",
     "validation-synthetic-sites",

@@ -25,6 +25,8 @@ class NHSKG(DefinedNamespace):
     Acquisition: URIRef
     AggregationScheme: URIRef
     AreaMembership: URIRef
+    BatchRestoration: URIRef
+    BatchRetirement: URIRef
     BedsOccupied: URIRef
     BedsOccupiedCovid: URIRef
     CatchmentShare: URIRef
@@ -41,6 +43,7 @@ class NHSKG(DefinedNamespace):
     CovidAdmissionsAged65to84: URIRef
     CovidAdmissionsAged6to17: URIRef
     CovidAdmissionsAged85Plus: URIRef
+    CovidAdmissionsAndDiagnoses: URIRef
     CovidDiagnoses: URIRef
     CovidDiagnosesAged0to5: URIRef
     CovidDiagnosesAged18to64: URIRef
@@ -162,10 +165,12 @@ class NHSKG(DefinedNamespace):
     publicationOf: URIRef
     reason: URIRef
     recordOf: URIRef
+    releaseDate: URIRef
     reportedCode: URIRef
     reportedValue: URIRef
     reportingOrganisation: URIRef
     reportsMetric: URIRef
+    revisionThreshold: URIRef
     rowCount: URIRef
     sector: URIRef
     sha256: URIRef
