@@ -2,8 +2,7 @@
 carries its evidence; none guesses when its facts are missing (it says why instead).
 
 SITES       the areas of the sites the organisation operates on the date (sites of predecessors it
-            carries on count as its own), each located site an equal share (sites without a
-            location are counted in the evidence, not in the shares).
+            carries on count as its own), each site an equal share.
 HEADQUARTERS the area of its headquarters point.
 CATCHMENT   the rows of ONE catchment table (MSOA or LAD) rolled up, weighted by their shares; the
             shares sum to the fraction of the catchment the target areas cover (`coverage`).
@@ -268,21 +267,17 @@ def by_sites(ctx: Context, org: str, area_type: str, on: date) -> Placement:
         return p
 
     def fill() -> None:
-        # Each located site an equal share: a site with no location (clinics the etrust file
-        # lists by postcode only) is not evidence of any area, so it does not dilute the others.
-        located = [(s, o) for s, o in sites if ctx.ref.located_in.get(s)]
-        for site, operator in located:
-            lads = ctx.ref.located_in[site]
+        for site, operator in sites:
+            lads = ctx.ref.located_in.get(site, [])
             for lad, graph in lads:
                 why: dict[str, Any] = {
                     "site": code_of(site),
                     "listed_operator": operator,
                     "location_graph": graph,
-                    "located_sites": f"{len(located)} of {len(sites)}",
                 }
                 if site in ctx.ref.location_basis:
                     why["location_by_shared_postcode"] = ctx.ref.location_basis[site]
-                p.coverage += _add(p, ctx, lad, 1.0 / (len(located) * len(lads)), why)
+                p.coverage += _add(p, ctx, lad, 1.0 / (len(sites) * len(lads)), why)
 
     _cached(ctx, (SITES, tuple(sites)), p, fill)
     p.unlocated = sum(1 for site, _ in sites if not ctx.ref.located_in.get(site)) / len(sites)
