@@ -22,3 +22,9 @@ class Settings:
         default_factory=lambda: Path(os.environ.get("NHSKG_NUMBERS", "var/numbers.duckdb"))
     )
     max_page_size: int = 500
+    # Seconds a request may run before its work is stopped and it is answered with an error.
+    request_budget_seconds: float = field(
+        default_factory=lambda: float(os.environ.get("NHSKG_REQUEST_BUDGET", "10"))
+    )
+    # Worker threads for engine work (roll-ups, observations, steward work).
+    engine_threads: int = 2

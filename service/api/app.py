@@ -5,8 +5,10 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from service import __version__
+from service.api.errors import install_error_handlers
 from service.api.graphql.schema import graphql_router
 from service.api.routes import health, lookup, observations
+from service.api.workers import Workers
 from service.config import Settings
 from service.reference import ReferenceData
 from service.returns.codes import Successions
@@ -28,9 +30,12 @@ def create_app(
         description="Organisations, geographies and roll-ups of the English health system.",
     )
     app.state.settings = settings
+    app.state.workers = Workers.create(settings.request_budget_seconds, settings.engine_threads)
+    install_error_handlers(app)
     app.state.store = store or GraphStore(settings.store_path)
     app.state.reference = ReferenceData.build(app.state.store)
     app.state.lookup = app.state.reference.lookup
+    app.state.store.quad_count()  # counted now (a scan of every quad), not by the first /health
     # The numbers store (reported values, org_area), from settings unless given; in memory (empty)
     # when settings name no file.
     numbers = numbers or NumbersStore(settings.numbers_path)
@@ -39,7 +44,9 @@ def create_app(
     app.include_router(lookup.router)
     app.include_router(observations.router)
     app.include_router(
-        graphql_router(app.state.reference, settings.max_page_size, numbers, successions),
+        graphql_router(
+            app.state.reference, settings.max_page_size, numbers, successions, app.state.workers
+        ),
         prefix="/graphql",
     )
     return app

@@ -34,7 +34,7 @@ def datacube_slice(
 ) -> Graph:
     """The current values reported by (or restated to) `code` as Data Cube observations."""
     rows = (
-        numbers.con.cursor()
+        numbers.reader()
         .execute(
             SLICE,
             {

@@ -41,7 +41,7 @@ def require_numbers(context: Context) -> NumbersStore:
 
 def held_range(numbers: NumbersStore, metric: MetricTerm) -> tuple[dt.date, dt.date] | None:
     found = (
-        numbers.con.cursor()
+        numbers.reader()
         .execute(
             "SELECT min(period_start), max(period_start) FROM reported_value WHERE metric = ?",
             [metric.iri],
@@ -95,7 +95,7 @@ def _placed(numbers: NumbersStore, method: Method, area_type: str) -> None:
     if method == Method.RETURN_STATED:
         return
     found = (
-        numbers.con.cursor()
+        numbers.reader()
         .execute(
             "SELECT count(*) FROM org_area WHERE method = ? AND area_type = ?",
             [method.value, area_type],
@@ -104,7 +104,7 @@ def _placed(numbers: NumbersStore, method: Method, area_type: str) -> None:
     )
     if not found or not found[0]:
         have = (
-            numbers.con.cursor()
+            numbers.reader()
             .execute("SELECT DISTINCT method || ' by ' || area_type FROM org_area ORDER BY 1")
             .fetchall()
         )
@@ -199,7 +199,7 @@ def observations(
         "end": end or dt.date.max,
         "limit": first,
     }
-    rows = numbers.con.cursor().execute(OBSERVATIONS, params).fetchall()
+    rows = numbers.reader().execute(OBSERVATIONS, params).fetchall()
     metrics = context.reference.metrics
     out = []
     for r in rows:
@@ -235,7 +235,7 @@ def _organisation_code(
     record = context.reference.organisations.find(code)
     if record is None:  # unregistered providers report too, under their own codes
         found = (
-            numbers.con.cursor()
+            numbers.reader()
             .execute(
                 "SELECT count(*) FROM reported_value WHERE org_code = ? OR reported_code = ?",
                 [code, code],

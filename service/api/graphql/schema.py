@@ -13,7 +13,8 @@ from strawberry.types import Info
 
 from service.api.graphql import numbers_resolvers, resolvers
 from service.api.graphql.context import Context
-from service.api.graphql.errors import should_mask
+from service.api.graphql.errors import LoggedSchema, should_mask
+from service.api.graphql.guard import EdgeGuard
 from service.api.graphql.lookup_types import LookupResult
 from service.api.graphql.mutations import Mutation
 from service.api.graphql.numbers_types import Metric, Observation
@@ -30,6 +31,7 @@ from service.api.graphql.types import (
     Site,
     Trust,
 )
+from service.api.workers import Workers
 from service.reference import ReferenceData
 from service.returns.codes import Successions, graph_successions
 from service.returns.numbers import NumbersStore
@@ -152,8 +154,9 @@ EXTENSIONS: list[Any] = [
     lambda: MaxAliasesLimiter(max_alias_count=20),
     lambda: MaxTokensLimiter(max_token_count=2_000),
     lambda: MaskErrors(should_mask_error=should_mask),
+    EdgeGuard,
 ]
-schema = strawberry.Schema(
+schema = LoggedSchema(
     query=Query, mutation=Mutation, types=[Trust, Site, OtherOrganisation], extensions=EXTENSIONS
 )
 
@@ -163,6 +166,7 @@ def graphql_router(
     max_page_size: int,
     numbers: NumbersStore | None = None,
     successions: Successions | None = None,
+    workers: Workers | None = None,
 ) -> GraphQLRouter:
     """`successions`: who carries a code on, for restatement; the graph's unless given (the
     synthetic benchmark's organisations are not in the graph: bench/graphql_synthetic.py)."""
@@ -174,6 +178,7 @@ def graphql_router(
             max_page_size=max_page_size,
             numbers=numbers,
             successions=successions,
+            workers=workers,
         )
 
     return GraphQLRouter(schema, context_getter=context, graphql_ide="graphiql")

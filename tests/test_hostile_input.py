@@ -1,0 +1,137 @@
+"""Hostile input at the edge, over the real HTTP server: long codes and bodies are refused before
+any work, in the documented error shape and without echoing the input; blocking work runs in the
+worker pools, so /health and lookups answer while a slow roll-up runs; a request past its time
+budget is stopped with a clear error. (Timings are measured by `python -m bench --only hostile`,
+not asserted here.)"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from service.api.app import create_app
+from service.api.graphql import numbers_resolvers
+from service.api.limits import MAX_BODY, MAX_CODE
+from service.config import Settings
+from service.lookup import near_matches
+from service.store import GraphStore
+from tests.http_server import serve
+
+ERROR_KEYS = {"status", "message"}
+
+
+@pytest.fixture(scope="module")
+def base_url(sample_store: GraphStore) -> Iterator[str]:
+    settings = Settings(store_path=None, numbers_path=None, request_budget_seconds=1.0)
+    with serve(create_app(settings, store=sample_store)) as url:
+        yield url
+
+
+def _detail(response: httpx.Response) -> dict[str, Any]:
+    body = response.json()
+    assert set(body) == {"detail"} and ERROR_KEYS <= set(body["detail"]), body
+    return dict(body["detail"])
+
+
+def test_near_matches_cost_does_not_depend_on_the_code() -> None:
+    known = sorted(f"R{a}{b}" for a in "ABCDEFGHJK" for b in "0123456789")
+    hostile = "RA" + "X" * 1_000_000
+    assert near_matches(hostile, known) == near_matches("RAX", known) == known[:5]
+    assert near_matches("RA5", known) == ["RA5"]
+    assert near_matches("ZZZ", known) == []
+
+
+def test_long_code_in_rest_path_is_refused_without_echo(base_url: str) -> None:
+    code = "R" * 200
+    response = httpx.get(f"{base_url}/lookup/{code}/LRF", timeout=5)
+    assert response.status_code == 422
+    detail = _detail(response)
+    assert detail["status"] == "invalid_parameter" and str(MAX_CODE) in detail["message"]
+    assert code not in response.text
+
+
+def test_megabyte_url_and_body_are_refused(base_url: str) -> None:
+    code = "R" * 1_000_000
+    url = httpx.get(f"{base_url}/lookup/{code[:20_000]}/LRF", timeout=5)
+    assert url.status_code in (414, 400)  # ours (414), or uvicorn's parser before it
+    query = '{ organisation(code: "%s") { name } }' % code
+    body = httpx.post(f"{base_url}/graphql", json={"query": query}, timeout=5)
+    assert body.status_code == 413
+    assert _detail(body)["status"] == "body_too_large" and str(MAX_BODY) in body.text
+
+
+def test_aliases_of_long_codes_are_each_refused_by_length(base_url: str) -> None:
+    code = "RD3" + "X" * 2_500
+    fields = " ".join(
+        f'a{i}: {kind}(code: "{code}") {{ name }}'
+        for i, kind in enumerate(["organisation", "geography"] * 10)
+    )
+    response = httpx.post(f"{base_url}/graphql", json={"query": "{" + fields + "}"}, timeout=5)
+    errors = response.json()["errors"]
+    assert errors and all("2,503 characters long; at most 16" in e["message"] for e in errors)
+    assert code not in response.text
+
+
+def test_unknown_code_errors_have_the_documented_shape(base_url: str) -> None:
+    lookup = httpx.get(f"{base_url}/lookup/RD9/LRF", params={"asOf": "2021-01-01"})
+    assert lookup.status_code == 404 and _detail(lookup)["status"] == "unknown_code"
+    missing = httpx.get(f"{base_url}/no/such/route")
+    assert missing.status_code == 404 and _detail(missing)["status"] == "not_found"
+    bad_date = httpx.get(f"{base_url}/lookup/RD3/LRF", params={"asOf": "01/02/2021"})
+    assert bad_date.status_code == 422 and _detail(bad_date)["status"] == "malformed_date"
+    spec = httpx.get(f"{base_url}/openapi.json").json()
+    responses = spec["paths"]["/lookup/{code}/{geography_type}"]["get"]["responses"]
+    assert {"404", "422", "503"} <= set(responses)
+    assert responses["422"]["content"]["application/json"]["schema"]["$ref"].endswith("ErrorBody")
+
+
+ROLLUP = '{ rollup(metric: "BedsOccupied", by: "LRF", date: "2020-04-08") { kind } }'
+
+
+def test_a_slow_rollup_delays_neither_health_nor_lookups(
+    base_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    release = threading.Event()
+
+    def slow_rollup(*args: Any, **kwargs: Any) -> Any:  # blocks its thread, as a heavy query
+        release.wait(10)
+        raise RuntimeError("never answered")
+
+    monkeypatch.setattr(numbers_resolvers, "rollup_field", slow_rollup)
+    slow = threading.Thread(
+        target=lambda: httpx.post(f"{base_url}/graphql", json={"query": ROLLUP}, timeout=20)
+    )
+    slow.start()
+    try:
+        time.sleep(0.2)  # the roll-up is running
+        health = httpx.get(f"{base_url}/health", timeout=2)
+        lookup = httpx.get(f"{base_url}/lookup/RD3/NHS_REGION", timeout=2)
+        organisation = httpx.post(
+            f"{base_url}/graphql", json={"query": '{ organisation(code: "R0A") { name } }'}
+        )
+        assert slow.is_alive()  # all three answered while the roll-up still ran
+    finally:
+        release.set()
+        slow.join()
+    assert health.status_code == 200 and lookup.status_code == 200
+    assert organisation.json()["data"]["organisation"]["name"]
+
+
+def test_a_request_past_its_budget_is_stopped_with_a_clear_error(
+    base_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    release = threading.Event()
+    monkeypatch.setattr(numbers_resolvers, "rollup_field", lambda *a, **k: release.wait(10))
+    started = time.perf_counter()
+    try:
+        response = httpx.post(f"{base_url}/graphql", json={"query": ROLLUP}, timeout=20)
+    finally:
+        release.set()
+    assert time.perf_counter() - started < 5  # the budget is 1 s; the worker would take 10
+    [error] = response.json()["errors"]
+    assert "took longer than the 1 s a request may take" in error["message"]
