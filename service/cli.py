@@ -15,8 +15,8 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
+from service.cli_numbers import ReplaceAllOption, returns_app, rollup_command
 from service.cli_numbers import report as report_return
-from service.cli_numbers import returns_app, rollup_command
 from service.config import Settings
 from service.geography.assign import UnknownAreaType
 from service.loader import LoadResult, load_file
@@ -84,9 +84,10 @@ def load(
     mapping: Annotated[str, typer.Option(help="Mapping id (mappings/ID.yaml).")],
     vintage: Annotated[str | None, typer.Option(help="YYYY-MM-DD, if not in the name.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    replace_all: ReplaceAllOption = False,
 ) -> None:
     """Validate FILE through MAPPING and write it only if every rule holds."""
-    result = load_file(_store(), file, mapping, vintage=vintage)
+    result = load_file(_store(), file, mapping, vintage=vintage, replace_all=replace_all)
     _report(result, as_json)
     raise typer.Exit(0 if result.ok else 1)
 

@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 
 from service.mapping.spec import MappingError
-from service.returns.load import ReturnLoadResult, load_return_file
+from service.returns.load import ReturnLoadResult, load_return_file, reconcile
 from service.returns.numbers import NumbersStore
 from service.rollup.model import AS_REPORTED, Method, RollupResult, to_organisations_at
 from service.store import GraphStore
@@ -28,7 +28,10 @@ console = Console(stderr=True, soft_wrap=True)  # reports stay one line per find
 def stores(ctx: typer.Context, read_only: bool = False) -> tuple[GraphStore, NumbersStore]:
     """The graph store and the numbers store the main callback named."""
     paths: dict[str, Path] = ctx.find_root().obj
-    return GraphStore(paths["store"], read_only=read_only), NumbersStore(paths["numbers"])
+    store, numbers = GraphStore(paths["store"], read_only=read_only), NumbersStore(paths["numbers"])
+    for line in reconcile(store, numbers):  # what a killed load left, finished or undone
+        console.print(line)
+    return store, numbers
 
 
 def report(result: ReturnLoadResult, as_json: bool) -> None:
@@ -63,14 +66,21 @@ def report(result: ReturnLoadResult, as_json: bool) -> None:
 
 
 def _run(
-    ctx: typer.Context, file: Path, mapping: str | None, strict: bool, dry: bool
+    ctx: typer.Context,
+    file: Path,
+    mapping: str | None,
+    strict: bool,
+    dry: bool,
+    replace_all: bool = False,
 ) -> ReturnLoadResult:
     if not file.is_file():
         console.print(f"no such file: {file}")
         raise typer.Exit(2)
     store, numbers = stores(ctx)
     try:
-        return load_return_file(store, numbers, file, mapping, strict=strict, dry_run=dry)
+        return load_return_file(
+            store, numbers, file, mapping, strict=strict, dry_run=dry, replace_all=replace_all
+        )
     except MappingError as exc:
         console.print(str(exc))
         raise typer.Exit(2) from exc
@@ -85,6 +95,13 @@ StrictOption = Annotated[
     bool, typer.Option(help="Reject codes used after their succession instead of restating.")
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the report as JSON.")]
+ReplaceAllOption = Annotated[
+    bool,
+    typer.Option(
+        "--replace-all",
+        help="Load even if the file would retire most of what its source holds now.",
+    ),
+]
 
 
 @returns_app.command("load")
@@ -94,10 +111,11 @@ def returns_load(
     mapping: MappingOption = None,
     strict: StrictOption = False,
     as_json: JsonOption = False,
+    replace_all: ReplaceAllOption = False,
 ) -> None:
     """Validate FILE as one batch and write it to the graph and numbers stores only if every rule
     holds; a re-loaded publication replaces its earlier batch."""
-    result = _run(ctx, file, mapping, strict, dry=False)
+    result = _run(ctx, file, mapping, strict, dry=False, replace_all=replace_all)
     report(result, as_json)
     raise typer.Exit(0 if result.ok else 1)
 

@@ -128,6 +128,14 @@ class GraphStore:
             count = self._quads = len(self._store)
         return count
 
+    def triples_of(self, graphs: Iterable[str]) -> set[tuple[Any, Any, Any]]:
+        """The triples (Oxigraph terms) of these graphs, as one set."""
+        return {
+            (q.subject, q.predicate, q.object)
+            for g in graphs
+            for q in self._store.quads_for_pattern(None, None, None, ox.NamedNode(g))
+        }
+
     def named_graphs(self) -> list[str]:
         return sorted(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
 

@@ -12,6 +12,7 @@ from service.api.workers import Workers
 from service.config import Settings
 from service.reference import ReferenceData
 from service.returns.codes import Successions
+from service.returns.load import reconcile
 from service.returns.numbers import NumbersStore
 from service.store import GraphStore
 
@@ -39,6 +40,7 @@ def create_app(
     # The numbers store (reported values, org_area), from settings unless given; in memory (empty)
     # when settings name no file.
     numbers = numbers or NumbersStore(settings.numbers_path)
+    reconcile(app.state.store, numbers)  # a load killed half-way: finished or undone first
     app.state.numbers = numbers
     app.include_router(health.router)
     app.include_router(lookup.router)

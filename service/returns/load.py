@@ -6,9 +6,11 @@ pySHACL spent 1-2 s of a daily batch's 1.4-2.5 s on the per-value shapes (buildi
 ~25,000 rdflib triples); the compiled queries give the same findings
 (tests/test_returns_validation.py runs both on valid and broken batches) in milliseconds.
 `engine="pyshacl"` still runs the per-value shapes in pySHACL. The
-DuckDB transaction stays open while the graph is written and commits only after it, so a rejected
-or failed batch changes neither store. A re-loaded publication replaces its earlier batch; the
-provenance graph keeps both (prov:wasRevisionOf, prov:invalidatedAtTime).
+values are staged in DuckDB, the graph written (the commit point), then the staged values made
+current; `reconcile` finishes or discards what a killed load left, so the two stores change
+together or not at all. A file with no values, or one that would retire most of the current
+values of its publication, is refused unless `replace_all`. A re-loaded publication replaces
+its earlier batch; the provenance graph keeps both (prov:wasRevisionOf, prov:invalidatedAtTime).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from service.loader import sha256_of
+from service.loader import MAX_RETIRED_SHARE, sha256_of
 from service.mapping.readers import LayoutError
 from service.returns.codes import (
     Successions,
@@ -70,7 +72,12 @@ def load_return_file(
     successions: Successions | None = None,
     engine: str | None = None,
     dry_run: bool = False,
+    replace_all: bool = False,
 ) -> ReturnLoadResult:
+    """Validate and load one return file as one batch. A file with no values, or one that would
+    replace more than MAX_RETIRED_SHARE of its publication's current values, is rejected unless
+    `replace_all`."""
+    reconcile(store, numbers)
     spec = _mapping(path, mapping)
     sha = sha256_of(path)
     key = publication_key(spec, path)
@@ -91,6 +98,7 @@ def load_return_file(
         raise ValueError(f"validation engine {chosen!r}: one of {', '.join(ENGINES)}")
     findings = _code_findings(ctx, strict)
     findings += shacl_findings(ctx) if chosen == "pyshacl" else vectorised_findings(ctx)
+    findings += _replacement_findings(numbers, path, current, len(values), replace_all)
     errors = sorted((f for f in findings if f.severity == "Violation"), key=_order)
     warnings = sorted((f for f in findings if f.severity != "Violation"), key=_order)
     result = ReturnLoadResult(
@@ -118,6 +126,34 @@ def load_return_file(
         len(warnings),
     )
     return result
+
+
+def _replacement_findings(
+    numbers: NumbersStore,
+    path: Path,
+    current: tuple[str, str] | None,
+    count: int,
+    replace_all: bool,
+) -> list[Finding]:
+    """A batch with no values never loads; one that would retire most of its publication's
+    current values (a truncated file) loads only with replace_all."""
+    if count == 0:
+        rule = "the file has no values: nothing would be loaded" + (
+            " and the publication's current values would be deleted" if current else ""
+        )
+        return [Finding(path.name, None, None, None, rule + "; check the file")]
+    if current is None or replace_all:
+        return []
+    held = numbers.value_count(current[0])
+    if held and held - count > MAX_RETIRED_SHARE * held:
+        rule = (
+            f"the file has {count:,} values where the publication holds {held:,}: loading it "
+            f"would retire {(held - count) / held:.0%} of them (at most "
+            f"{MAX_RETIRED_SHARE:.0%} without --replace-all); check it is the whole file, or "
+            "load it with --replace-all"
+        )
+        return [Finding(path.name, None, None, None, rule)]
+    return []
 
 
 def _batch_tag(numbers: NumbersStore, key: str, sha: str) -> str:
@@ -193,13 +229,37 @@ def _write(
     known = known_unregistered(store)
     triples = batch_triples(spec, path, key, ctx, known)
     provenance = provenance_triples(spec, path, sha, ctx, old_batch, warnings)
-    with numbers.replacing(record, ctx.values, ctx.resolution, spec.regions):
+    numbers.stage(record, ctx.values, ctx.resolution, spec.regions)
+    try:
         store.write_graph(
             graph,
             triples,
             extra=[(s, p, o, PROVENANCE_GRAPH) for s, p, o in provenance],
             retires=[old_graph] if old_graph else [],
         )
+    except BaseException:
+        numbers.discard(ctx.batch_iri)
+        raise
+    numbers.finalise(ctx.batch_iri)
+
+
+def reconcile(store: GraphStore, numbers: NumbersStore) -> list[str]:
+    """Finish what a killed load left: a staged batch whose graph is current becomes current in
+    the numbers store too; one whose graph was never written is discarded. Returns what was
+    done, one line per batch (nothing, normally)."""
+    done: list[str] = []
+    pending = numbers.pending()
+    if not pending:
+        return done
+    current = set(store.current_graphs())
+    for batch, _publication, graph in pending:
+        if graph in current:
+            numbers.finalise(batch)
+            done.append(f"finished the interrupted load of {batch}: its graph was written")
+        else:
+            numbers.discard(batch)
+            done.append(f"discarded the interrupted load of {batch}: its graph was never written")
+    return done
 
 
 def _graph_of(numbers: NumbersStore, batch: str | None) -> str | None:

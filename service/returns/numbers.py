@@ -1,15 +1,16 @@
 """The numbers store: reported values in DuckDB, keyed by organisation, metric, period and batch.
 
-One row per value of the current batch of each publication. A batch is written in one DuckDB
-transaction, which the loader keeps open while it writes the graph, so a failure in either store
-leaves both as they were. A re-loaded publication replaces the earlier batch's values; the batch
+One row per value of the current batch of each publication. A batch is written in three steps so
+that the graph and the numbers change together or not at all, even if the process is killed
+between them: its values are staged (committed, never read), the graph is written (the commit
+point), then the staged values replace the earlier batch's. After a crash, `reconcile`
+(service/returns/load.py) finalises a staged batch whose graph is current and discards any other.
+A re-loaded publication replaces the earlier batch's values; the batch
 table (and the graph's provenance) keeps a record of both versions.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -35,6 +36,8 @@ CREATE TABLE IF NOT EXISTS reported_value (
     metric VARCHAR NOT NULL, period_start DATE NOT NULL, period_end DATE NOT NULL,
     value DOUBLE NOT NULL, sheet VARCHAR, cell VARCHAR
 );
+-- Values of a batch staged but not yet current (see NumbersStore.stage): never read.
+CREATE TABLE IF NOT EXISTS pending_value AS SELECT * FROM reported_value LIMIT 0;
 CREATE TABLE IF NOT EXISTS reporter (
     metric VARCHAR NOT NULL, org_code VARCHAR NOT NULL, region_code VARCHAR NOT NULL
 );
@@ -117,31 +120,22 @@ class NumbersStore:
             ).fetchall()
         ]
 
-    @contextmanager
-    def replacing(
+    def stage(
         self,
         record: BatchRecord,
         values: CandidateValues,
         resolution: Resolution,
         regions: dict[str, str],
-    ) -> Iterator[None]:
-        """Write a batch and retire the publication's earlier one; commit only if the body (the
-        graph write) succeeds, otherwise roll back and re-raise."""
+    ) -> None:
+        """Step 1 of a batch write: its values into `pending_value` and its record as 'pending',
+        committed. Readers never see pending values; the graph write that follows is the commit
+        point, then `finalise` (or, after a crash, `reconcile` in service/returns/load.py)."""
         con = self.con
         con.execute("BEGIN TRANSACTION")
         try:
-            old = self.current_batch(record.publication)
-            if old:
-                con.execute("DELETE FROM reported_value WHERE batch_id = ?", [old[0]])
-                con.execute(
-                    "UPDATE batch SET status = 'superseded', superseded_by = ? WHERE batch_id = ?",
-                    [record.batch_id, old[0]],
-                )
-            self._insert_values(record.batch_id, values, resolution, regions)
-            if old:  # the earlier batch's reporters may be gone
-                self.refresh_reporters()
+            self._insert_values("pending_value", record.batch_id, values, resolution, regions)
             con.execute(
-                "INSERT INTO batch VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'current', NULL)",
+                "INSERT INTO batch VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', NULL)",
                 [
                     record.batch_id,
                     record.publication,
@@ -154,14 +148,72 @@ class NumbersStore:
                     record.value_count,
                 ],
             )
-            yield
         except BaseException:
             con.execute("ROLLBACK")
             raise
         con.execute("COMMIT")
 
+    def pending(self) -> list[tuple[str, str, str]]:
+        """(batch id, publication, graph) of batches staged but not finalised or discarded."""
+        rows = self.con.execute(
+            "SELECT batch_id, publication, graph FROM batch WHERE status = 'pending'"
+        ).fetchall()
+        return [(r[0], r[1], r[2]) for r in rows]
+
+    def finalise(self, batch_id: str) -> None:
+        """Step 3: the staged batch becomes its publication's current one, replacing the earlier
+        batch's values, in one transaction (idempotent: a finalised batch is left alone)."""
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            row = con.execute(
+                "SELECT publication FROM batch WHERE batch_id = ? AND status = 'pending'",
+                [batch_id],
+            ).fetchone()
+            if row is not None:
+                old = self.current_batch(row[0])
+                if old:
+                    con.execute("DELETE FROM reported_value WHERE batch_id = ?", [old[0]])
+                    con.execute(
+                        "UPDATE batch SET status = 'superseded', superseded_by = ? "
+                        "WHERE batch_id = ?",
+                        [batch_id, old[0]],
+                    )
+                con.execute(
+                    "INSERT INTO reported_value SELECT * FROM pending_value WHERE batch_id = ?",
+                    [batch_id],
+                )
+                con.execute("DELETE FROM pending_value WHERE batch_id = ?", [batch_id])
+                con.execute("UPDATE batch SET status = 'current' WHERE batch_id = ?", [batch_id])
+                if old:  # the earlier batch's reporters may be gone
+                    self.refresh_reporters()
+                else:
+                    con.execute(
+                        "INSERT INTO reporter SELECT DISTINCT metric, org_code, region_code "
+                        "FROM reported_value WHERE batch_id = ? "
+                        "EXCEPT SELECT metric, org_code, region_code FROM reporter",
+                        [batch_id],
+                    )
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
+
+    def discard(self, batch_id: str) -> None:
+        """A staged batch whose graph was never written: gone, as if never staged."""
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        con.execute("DELETE FROM pending_value WHERE batch_id = ?", [batch_id])
+        con.execute("DELETE FROM batch WHERE batch_id = ? AND status = 'pending'", [batch_id])
+        con.execute("COMMIT")
+
     def _insert_values(
-        self, batch_id: str, v: CandidateValues, r: Resolution, regions: dict[str, str]
+        self,
+        table: str,
+        batch_id: str,
+        v: CandidateValues,
+        r: Resolution,
+        regions: dict[str, str],
     ) -> None:
         n = len(v)
         region_codes = [regions.get(x, x) for x in v.region]
@@ -180,13 +232,9 @@ class NumbersStore:
             "cell": np.array(v.cell, dtype=object),
         }
         self.con.execute(
-            "INSERT INTO reported_value SELECT * REPLACE ("
+            f"INSERT INTO {table} SELECT * REPLACE ("
             "CAST(period_start AS DATE) AS period_start, CAST(period_end AS DATE) AS period_end) "
             "FROM columns"
-        )
-        self.con.execute(
-            "INSERT INTO reporter SELECT DISTINCT metric, org_code, region_code FROM columns "
-            "EXCEPT SELECT metric, org_code, region_code FROM reporter"
         )
 
     def close(self) -> None:
