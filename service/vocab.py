@@ -131,6 +131,7 @@ class NHSKG(DefinedNamespace):
     closeDate: URIRef
     codeListedOn: URIRef
     corrects: URIRef
+    countsWholeUnits: URIRef
     effectiveDate: URIRef
     fileName: URIRef
     firstPeriod: URIRef
@@ -153,6 +154,7 @@ class NHSKG(DefinedNamespace):
     parentArea: URIRef
     periodEnd: URIRef
     periodStart: URIRef
+    plausibleMaximum: URIRef
     postcode: URIRef
     publicationOf: URIRef
     reason: URIRef
