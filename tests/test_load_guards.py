@@ -163,3 +163,15 @@ def test_a_load_killed_between_the_two_writes_leaves_them_in_step(
     else:
         assert graphs != before_graphs and total < before_sum
     assert reconcile(store, numbers) == []
+
+
+def test_one_code_with_two_names_in_one_file_is_refused(store: GraphStore, tmp_path: Path) -> None:
+    lines = ETR.read_text().splitlines(keepends=True)
+    renamed = lines[0].replace("MANCHESTER UNIVERSITY", "MANCUNIAN UNIVERSITY", 1)
+    assert renamed != lines[0]
+    quads = store.quad_count()
+    result = load_file(store, _same_name(tmp_path, ETR, "".join([*lines, renamed])), "ods-etr")
+    assert result.status == "rejected"
+    hits = [f for f in result.report.findings if "one name in a vintage" in f.rule]
+    assert hits and all(f.file == ETR.name and f.row for f in hits), result.report.text()
+    assert store.quad_count() == quads
