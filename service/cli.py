@@ -6,7 +6,6 @@ Exit codes follow pySHACL: 0 conforms (or loaded), 1 rejected by the rules, 2 us
 from __future__ import annotations
 
 import json
-import sys
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -15,6 +14,8 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
+from service.cli_errors import check_date, explain, missing, quiet_libraries
+from service.cli_errors import run as run_app
 from service.cli_numbers import ReplaceAllOption, returns_app, rollup_command
 from service.cli_numbers import report as report_return
 from service.config import Settings
@@ -40,10 +41,11 @@ from service.store import GraphStore
 app = typer.Typer(add_completion=False, help="NHS knowledge graph: load, validate, query, serve.")
 console = Console(stderr=True)
 _state: dict[str, Path] = {}
+_debug = {"on": False}
 
 
 @app.callback()
-def main(
+def options(
     ctx: typer.Context,
     store: Annotated[Path, typer.Option(envvar="NHSKG_STORE", help="Store directory.")] = Path(
         "var/store"
@@ -54,8 +56,14 @@ def main(
             envvar="NHSKG_NUMBERS", help="Numbers store (DuckDB); default: beside the store."
         ),
     ] = None,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show tracebacks instead of one-line errors.")
+    ] = False,
 ) -> None:
     _state["store"] = store
+    _debug["on"] = debug
+    if not debug:
+        quiet_libraries()
     _state["numbers"] = numbers or store.parent / "numbers.duckdb"
     ctx.obj = _state
 
@@ -87,6 +95,8 @@ def load(
     replace_all: ReplaceAllOption = False,
 ) -> None:
     """Validate FILE through MAPPING and write it only if every rule holds."""
+    missing(file)
+    vintage = check_date(vintage, "--vintage")
     result = load_file(_store(), file, mapping, vintage=vintage, replace_all=replace_all)
     _report(result, as_json)
     raise typer.Exit(0 if result.ok else 1)
@@ -100,6 +110,8 @@ def validate(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Dry run: report what loading FILE would break, write nothing."""
+    missing(file)
+    vintage = check_date(vintage, "--vintage")
     result = load_file(_store(), file, mapping, vintage=vintage, dry_run=True)
     _report(result, as_json)
     raise typer.Exit(0 if result.ok else 1)
@@ -190,7 +202,7 @@ def _changeset(file: Path) -> ChangeSet:
     try:
         return read_changeset(file)
     except (ChangeSetError, OSError) as exc:
-        console.print(str(exc))
+        console.print(f"error: {explain(exc)}")
         raise typer.Exit(2) from exc
 
 
@@ -322,5 +334,10 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
     uvicorn.run(create_app(settings), host=host, port=port)
 
 
+def main() -> None:
+    """The `nhskg` entry point: exit 0 loaded, 1 rejected, 2 usage or I/O error, one line each."""
+    run_app(app, lambda: _debug["on"])
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(app())
+    main()
