@@ -50,5 +50,6 @@ def create_app(
             app.state.reference, settings.max_page_size, numbers, successions, app.state.workers
         ),
         prefix="/graphql",
+        include_in_schema=False,  # GraphQL describes itself (introspection, schema.graphql)
     )
     return app
