@@ -6,6 +6,8 @@ Exit codes follow pySHACL: 0 conforms (or loaded), 1 rejected by the rules, 2 us
 from __future__ import annotations
 
 import json
+import os
+import threading
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -325,13 +327,23 @@ def queue_command(
 
 @app.command()
 def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Serve the REST and GraphQL API with uvicorn."""
+    """Serve the REST and GraphQL API with uvicorn; SIGTERM or Ctrl-C stops it gracefully
+    (requests in flight get GRACE_SECONDS to finish)."""
     import uvicorn
 
     from service.api.app import create_app
 
-    settings = Settings(store_path=_state["store"])
-    uvicorn.run(create_app(settings), host=host, port=port)
+    settings = Settings(store_path=_state["store"], numbers_path=_state["numbers"])
+    config = uvicorn.Config(
+        create_app(settings), host=host, port=port, timeout_graceful_shutdown=GRACE_SECONDS
+    )
+    uvicorn.Server(config).run()
+    stray = [t for t in threading.enumerate() if t is not threading.main_thread() and t.is_alive()]
+    if stray:  # worker threads (idle, or abandoned past a time budget) must not hold the exit
+        os._exit(0)
+
+
+GRACE_SECONDS = 10
 
 
 def main() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -135,3 +136,56 @@ def test_a_request_past_its_budget_is_stopped_with_a_clear_error(
     assert time.perf_counter() - started < 5  # the budget is 1 s; the worker would take 10
     [error] = response.json()["errors"]
     assert "took longer than the 1 s a request may take" in error["message"]
+
+
+def test_the_server_stops_on_sigterm_while_requests_run(
+    sample_store: GraphStore, tmp_path: Path
+) -> None:
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+
+    from service.terms import ROOT
+
+    sample_store._store.backup(str(tmp_path / "store"))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "service.cli", "--store", str(tmp_path / "store"), "serve",
+         "--port", str(port)],
+        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+
+        def hostile_requests() -> None:
+            query = '{ organisation(code: "%s") { name } }' % ("R" * 5000)
+            for _ in range(20):
+                try:
+                    httpx.post(f"{url}/graphql", json={"query": query}, timeout=10)
+                except httpx.HTTPError:
+                    return  # the server has stopped
+
+        hostile = threading.Thread(target=hostile_requests)
+        hostile.start()
+        server.send_signal(signal.SIGTERM)
+        # uvicorn shuts down (requests in flight finish), then re-raises the signal it caught.
+        assert server.wait(timeout=30) in (0, -signal.SIGTERM)
+        hostile.join(timeout=30)
+        assert server.stderr is not None
+        assert "Finished server process" in server.stderr.read().decode()
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
