@@ -189,3 +189,29 @@ def test_the_server_stops_on_sigterm_while_requests_run(
         if server.poll() is None:
             server.kill()
             server.wait()
+
+
+def test_user_errors_log_one_line_and_faults_a_traceback(
+    base_url: str, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import logging
+
+    caplog.set_level(logging.INFO)
+    for code in ("ZZ9", "R" * 500):
+        httpx.post(
+            f"{base_url}/graphql", json={"query": f'{{ organisation(code: "{code}") {{ name }} }}'}
+        )
+    httpx.get(f"{base_url}/lookup/ZZ9/LRF")
+    user = [r for r in caplog.records if r.name.startswith(("nhskg", "strawberry"))]
+    assert len(user) == 3 and not any(r.exc_info for r in user)
+    assert all("\n" not in r.getMessage() for r in user)
+    caplog.clear()
+
+    def fault(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("a real fault")
+
+    monkeypatch.setattr(numbers_resolvers, "rollup_field", fault)
+    body = httpx.post(f"{base_url}/graphql", json={"query": ROLLUP}).json()
+    assert body["errors"][0]["message"] == "Unexpected error."
+    faults = [r for r in caplog.records if r.exc_info]
+    assert len(faults) == 1 and "a real fault" in str(faults[0].exc_info[1])
