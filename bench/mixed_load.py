@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import socket
 import sys
 import threading
 import time
@@ -93,6 +94,27 @@ def mixed(url: str, codes: list[str], seconds: float) -> tuple[Tally, float]:
     return tally, time.perf_counter() - started
 
 
+@dataclass
+class RawResponse:
+    status_code: int
+
+
+def _raw_get(url: str, path: str) -> RawResponse:
+    """A GET over a plain socket (httpx refuses to send a URL over 64 kB)."""
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as sock:
+        request = f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+        try:
+            sock.sendall(request.encode())
+        except OSError:
+            pass  # refused before it was all sent: the answer is read below
+        try:
+            head = sock.recv(256).decode("latin-1")
+        except OSError:
+            head = ""
+    return RawResponse(int(head.split()[1]) if head.startswith("HTTP/") else 0)
+
+
 def hostile(url: str) -> list[Row]:
     """Each hostile request timed while a thread asks /health every 5 ms."""
     health: list[float] = []
@@ -109,7 +131,7 @@ def hostile(url: str) -> list[Row]:
     megabyte = "R" * 1_000_000
     aliases = " ".join(f'a{i}: organisation(code: "{"R" * 10_000}") {{ name }}' for i in range(20))
     requests = {
-        "1 MB code, REST lookup": lambda c: c.get(f"{url}/lookup/{megabyte}/LRF"),
+        "1 MB code, REST lookup": lambda c: _raw_get(url, f"/lookup/{megabyte}/LRF"),
         "1 MB code, GraphQL organisation": lambda c: c.post(
             f"{url}/graphql", json={"query": f'{{ organisation(code: "{megabyte}") {{ name }} }}'}
         ),

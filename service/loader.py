@@ -182,7 +182,12 @@ def load_file(
             )
         converted = ox_triples(batch.triples)  # once, for the validator and the write
         report = validate_batch(store, batch, exclude=set(old), converted=converted)
-        refusal = replacement_refusal(store, path.name, old, converted, replace_all)
+        # A batch the rules accept may still be refused: empty, or retiring most of its slot.
+        refusal = (
+            replacement_refusal(store, path.name, old, converted, replace_all)
+            if report.conforms
+            else None
+        )
         if refusal is not None:
             report = ValidationReport(False, [refusal, *report.findings])
         status = "rejected" if not report.conforms else ("valid" if dry_run else "loaded")

@@ -98,7 +98,8 @@ def load_return_file(
         raise ValueError(f"validation engine {chosen!r}: one of {', '.join(ENGINES)}")
     findings = _code_findings(ctx, strict)
     findings += shacl_findings(ctx) if chosen == "pyshacl" else vectorised_findings(ctx)
-    findings += _replacement_findings(numbers, path, current, len(values), replace_all)
+    if not any(f.severity == "Violation" for f in findings):  # rules first, then the share
+        findings += _replacement_findings(numbers, path, current, len(values), replace_all)
     errors = sorted((f for f in findings if f.severity == "Violation"), key=_order)
     warnings = sorted((f for f in findings if f.severity != "Violation"), key=_order)
     result = ReturnLoadResult(
