@@ -19,6 +19,7 @@ import sys
 import threading
 import time
 from collections import defaultdict
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -104,10 +105,8 @@ def _raw_get(url: str, path: str) -> RawResponse:
     host, port = url.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port)), timeout=30) as sock:
         request = f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
-        try:
+        with suppress(OSError):  # refused before it was all sent: the answer is read below
             sock.sendall(request.encode())
-        except OSError:
-            pass  # refused before it was all sent: the answer is read below
         try:
             head = sock.recv(256).decode("latin-1")
         except OSError:
