@@ -18,7 +18,7 @@ MAX_URL = 4 * 1024  # path and query string, bytes
 
 # GraphQL and REST argument names that carry a code; anything else is a name, except documents.
 CODE_ARGUMENTS = frozenset({"code", "org", "region", "icb"})
-DOCUMENT_ARGUMENTS = frozenset({"change_set"})
+DOCUMENT_ARGUMENTS = frozenset({"change_set", "changeSet"})  # Python and GraphQL names
 
 
 @dataclass(frozen=True)

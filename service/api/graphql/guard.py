@@ -14,7 +14,7 @@ from graphql import GraphQLResolveInfo
 from strawberry.extensions import SchemaExtension
 
 from service.api.graphql.errors import UserError
-from service.api.limits import TooLong, check_arguments
+from service.api.limits import CODE_ARGUMENTS, TooLong, check_arguments
 from service.api.workers import BudgetExceeded, Workers
 
 ROOT_TYPES = frozenset({"Query", "Mutation"})
@@ -45,7 +45,8 @@ class EdgeGuard(SchemaExtension):
         try:
             check_arguments(kwargs)
         except TooLong as exc:
-            raise UserError(str(exc), "Codes are ODS or GSS codes (RD3, E48000017).") from None
+            hint = "Codes are ODS or GSS codes (RD3, E48000017)."
+            raise UserError(str(exc), hint if exc.argument in CODE_ARGUMENTS else "") from None
         workers: Workers | None = getattr(info.context, "workers", None)
         if workers is None:
             return _next(root, info, *args, **kwargs)
