@@ -13,8 +13,8 @@ from strawberry.types import Info
 
 from service.api.graphql import numbers_resolvers, resolvers
 from service.api.graphql.context import Context
-from service.api.graphql.errors import LoggedSchema, should_mask
-from service.api.graphql.guard import EdgeGuard
+from service.api.graphql.errors import should_mask
+from service.api.graphql.guard import EdgeGuard, GuardedSchema
 from service.api.graphql.lookup_types import LookupResult
 from service.api.graphql.mutations import Mutation
 from service.api.graphql.numbers_types import Metric, Observation
@@ -156,7 +156,7 @@ EXTENSIONS: list[Any] = [
     lambda: MaskErrors(should_mask_error=should_mask),
     EdgeGuard,
 ]
-schema = LoggedSchema(
+schema = GuardedSchema(
     query=Query, mutation=Mutation, types=[Trust, Site, OtherOrganisation], extensions=EXTENSIONS
 )
 
