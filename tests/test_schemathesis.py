@@ -47,8 +47,7 @@ def _run_all(schema: Any, check: Callable[[Any], None], examples: int = EXAMPLES
     for result in schema.get_all_operations():
         operation = result.ok()
 
-        @SETTINGS
-        @settings(max_examples=examples)
+        @settings(SETTINGS, max_examples=examples)
         @given(case=operation.as_strategy())
         def run(case: Any) -> None:
             check(case)
