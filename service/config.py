@@ -1,4 +1,5 @@
-"""Settings, read once from the environment (NHSKG_STORE, NHSKG_DATA_DIR) or given directly."""
+"""Settings, read once from the environment (NHSKG_STORE, NHSKG_DATA_DIR, NHSKG_NUMBERS,
+NHSKG_REQUEST_BUDGET) or given directly."""
 
 from __future__ import annotations
 

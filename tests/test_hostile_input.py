@@ -215,3 +215,15 @@ def test_user_errors_log_one_line_and_faults_a_traceback(
     assert body["errors"][0]["message"] == "Unexpected error."
     faults = [r for r in caplog.records if r.exc_info]
     assert len(faults) == 1 and "a real fault" in str(faults[0].exc_info[1])
+
+
+def test_limits_reach_into_input_objects_and_leave_enums_alone() -> None:
+    from service.api.graphql.rollup_types import RollupMethod
+    from service.api.graphql.types import OrganisationFilter
+    from service.api.limits import TooLong, check_arguments
+
+    check_arguments({"method": RollupMethod.SITES, "filter": OrganisationFilter(region="Y56")})
+    with pytest.raises(TooLong, match="region is 40 characters long; at most 16"):
+        check_arguments({"filter": OrganisationFilter(region="Y" * 40)})
+    with pytest.raises(TooLong, match="kinds is 201 characters"):
+        check_arguments({"kinds": ["UNREGISTERED", "X" * 201]})

@@ -8,7 +8,7 @@ cost of refusing a hostile request never depends on its size beyond these bounds
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, is_dataclass
 
 MAX_CODE = 16  # ODS codes are 3-9 characters, GSS codes 9
 MAX_NAME = 200  # metric keys and IRIs, area types, methods, cursors, filter text
@@ -52,9 +52,9 @@ def check_value(argument: str, value: object, depth: int = 0) -> None:
     elif isinstance(value, list | tuple) and depth < 3:
         for item in value:
             check_value(argument, item, depth + 1)
-    elif hasattr(value, "__dict__") and depth < 3:
-        for name, item in vars(value).items():
-            check_value(name, item, depth + 1)
+    elif is_dataclass(value) and not isinstance(value, type) and depth < 3:  # an input object
+        for item in fields(value):
+            check_value(item.name, getattr(value, item.name), depth + 1)
 
 
 def check_arguments(arguments: dict[str, object]) -> None:
