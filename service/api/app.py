@@ -7,12 +7,11 @@ from fastapi import FastAPI
 from service import __version__
 from service.api.errors import install_error_handlers
 from service.api.graphql.schema import graphql_router
-from service.api.routes import health, lookup, observations
+from service.api.routes import assets, data, health, lookup, observations, pages, tooling
 from service.api.workers import Workers
 from service.config import Settings
 from service.reference import ReferenceData
-from service.returns.codes import Successions
-from service.returns.load import reconcile
+from service.returns.codes import Successions, graph_successions
 from service.returns.numbers import NumbersStore
 from service.store import GraphStore
 
@@ -29,25 +28,38 @@ def create_app(
         title="NHS knowledge graph",
         version=__version__,
         description="Organisations, geographies and roll-ups of the English health system.",
+        docs_url=None,  # served by routes/tooling.py from local assets, not a CDN
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.workers = Workers.create(settings.request_budget_seconds, settings.engine_threads)
     install_error_handlers(app)
     app.state.store = store or GraphStore(settings.store_path)
     app.state.reference = ReferenceData.build(app.state.store)
-    app.state.lookup = app.state.reference.lookup
+    app.state.lookup = app.state.reference.lookup  # as built at start; routes read the reference
     app.state.store.quad_count()  # counted now (a scan of every quad), not by the first /health
     # The numbers store (reported values, org_area), from settings unless given; in memory (empty)
     # when settings name no file.
-    numbers = numbers or NumbersStore(settings.numbers_path)
-    reconcile(app.state.store, numbers)  # a load killed half-way: finished or undone first
+    numbers = numbers or NumbersStore(settings.numbers_path, read_only=settings.numbers_read_only)
     app.state.numbers = numbers
+    # Who carries a code on, for restatement: the graph's unless given (the synthetic
+    # benchmark's organisations are not in the graph: bench/graphql_synthetic.py).
+    app.state.successions = successions or graph_successions(app.state.store)
     app.include_router(health.router)
     app.include_router(lookup.router)
     app.include_router(observations.router)
+    app.include_router(data.router)
+    app.include_router(assets.router)
+    app.include_router(tooling.router)
+    app.include_router(pages.router)
     app.include_router(
         graphql_router(
-            app.state.reference, settings.max_page_size, numbers, successions, app.state.workers
+            app.state.reference,
+            settings.max_page_size,
+            numbers,
+            app.state.successions,
+            max_rollup_rows=settings.max_rollup_rows,
+            workers=app.state.workers,
         ),
         prefix="/graphql",
         include_in_schema=False,  # GraphQL describes itself (introspection, schema.graphql)

@@ -11,6 +11,7 @@ from service.api.errors import error_responses
 from service.api.limits import MAX_CODE, MAX_NAME
 from service.api.workers import Workers
 from service.lookup import Lookup, LookupFailure
+from service.rollup.model import DEFAULT_METHOD
 
 router = APIRouter(tags=["lookup"])
 
@@ -50,11 +51,11 @@ async def lookup(
     method: Annotated[
         str,
         Query(max_length=MAX_NAME, description="SITES, HEADQUARTERS, CATCHMENT, ODS_STATED"),
-    ] = "SITES",
+    ] = DEFAULT_METHOD.value,
 ) -> Response:
     """Primary area, all areas with shares, the method, and the organisation(s) the code
     resolved to on that date (with the succession events when the code was an old one)."""
-    service: Lookup = request.app.state.lookup
+    service: Lookup = request.app.state.reference.lookup  # refreshed after a change set
     day = parse_day(as_of)
     area_type = geography_type.upper()
     try:
