@@ -81,9 +81,10 @@ def test_a_store_in_use_is_one_line_and_debug_shows_the_traceback(tmp_path: Path
     done = nhskg(tmp_path / "store", "load", str(ETR), "--mapping", "ods-etr")
     assert done.returncode == 2 and "in use by another process" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
-    debug = nhskg(tmp_path / "store", "--debug", "load", str(ETR), "--mapping", "ods-etr")
-    assert debug.returncode != 0 and "Traceback" in debug.stderr + debug.stdout
     held.close()
+    binary = ["load", str(_binary(tmp_path)), "--mapping", "ods-etr", "--vintage", "2026-07-01"]
+    debug = nhskg(tmp_path / "store", "--debug", *binary)
+    assert debug.returncode != 0 and "Traceback" in debug.stderr + debug.stdout
 
 
 def test_a_rejected_load_exits_1_and_a_loaded_one_0(tmp_path: Path) -> None:
