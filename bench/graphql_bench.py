@@ -120,8 +120,8 @@ def measure(url: str) -> list[Row]:
     return rows
 
 
-@benchmark("graphql")
-def graphql_bench(ctx: Context) -> list[Row]:
+def prepare_env(ctx: Context) -> tuple[Path | None, list[Row]]:
+    """The national environment (built once, reused), and its set-up row; None if it failed."""
     env = Path(os.environ.get("NHSKG_GRAPHQL_BENCH_ENV", str(ctx.scratch / "graphql-national")))
     started = time.perf_counter()
     national = None if (env / "store.done").exists() else national_store(ctx)
@@ -140,14 +140,21 @@ def graphql_bench(ctx: Context) -> list[Row]:
     )
     if built.returncode != 0:
         why = (built.stderr.strip().splitlines() or ["no output"])[-1]
-        return [row("GraphQL rollup by LRF", None, "ms", note=f"set-up failed: {why}")]
-    rows = [
+        return None, [row("GraphQL rollup by LRF", None, "ms", note=f"set-up failed: {why}")]
+    return env, [
         row(
             "GraphQL bench set-up (national data; reused if built)",
             time.perf_counter() - started,
             "s",
         )
     ]
+
+
+@benchmark("graphql")
+def graphql_bench(ctx: Context) -> list[Row]:
+    env, rows = prepare_env(ctx)
+    if env is None:
+        return rows
     started = time.perf_counter()
     proc, url = start_server(["bench.graphql_bench", str(env)], SERVER_START_S)
     rows.append(

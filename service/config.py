@@ -1,4 +1,5 @@
-"""Settings, read once from the environment (NHSKG_STORE, NHSKG_DATA_DIR) or given directly."""
+"""Settings, read once from the environment (NHSKG_STORE, NHSKG_DATA_DIR, NHSKG_NUMBERS,
+NHSKG_REQUEST_BUDGET) or given directly."""
 
 from __future__ import annotations
 
@@ -33,6 +34,12 @@ class Settings:
         default_factory=lambda: Path(os.environ.get("NHSKG_NUMBERS", str(_BESIDE)))
     )
     max_page_size: int = 500
+    # Seconds a request may run before its work is stopped and it is answered with an error.
+    request_budget_seconds: float = field(
+        default_factory=lambda: float(os.environ.get("NHSKG_REQUEST_BUDGET", "10"))
+    )
+    # Worker threads for engine work (roll-ups, observations, steward work).
+    engine_threads: int = 2
     # A roll-up answer larger than this (area x period rows) is refused, by GraphQL, the data
     # API and the dashboards alike.
     max_rollup_rows: int = 50_000

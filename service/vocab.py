@@ -138,6 +138,7 @@ class NHSKG(DefinedNamespace):
     commissionedPractice: URIRef
     commissionerCode: URIRef
     corrects: URIRef
+    countsWholeUnits: URIRef
     effectiveDate: URIRef
     fileName: URIRef
     firstPeriod: URIRef
@@ -160,6 +161,7 @@ class NHSKG(DefinedNamespace):
     parentArea: URIRef
     periodEnd: URIRef
     periodStart: URIRef
+    plausibleMaximum: URIRef
     postcode: URIRef
     primaryCareNetworkCode: URIRef
     publicationOf: URIRef

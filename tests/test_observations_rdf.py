@@ -39,9 +39,18 @@ def test_an_organisations_values_read_as_data_cube_observations(sample_store: Gr
     with serve(app) as url:
         response = httpx.get(f"{url}/observations/{code.lower()}.ttl", params={"metric": metric})
         unknown = httpx.get(f"{url}/observations/ZZZ.ttl")
+        bad_metric = httpx.get(f"{url}/observations/{code}.ttl", params={"metric": "Nope"})
+        backwards = httpx.get(
+            f"{url}/observations/{code}.ttl", params={"from": "2020-05-01", "to": "2020-04-01"}
+        )
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/turtle")
     graph = Graph().parse(data=response.text, format="turtle")
     [row] = graph.query(CUBE, initBindings={"metric": URIRef(metric)})
     assert (int(row[0]), float(row[1])) == (count, total) and total > 0
-    assert unknown.status_code == 200 and len(Graph().parse(data=unknown.text)) == 0
+    # Unknown code, unknown metric, from after to: errors of the documented shape, not empty 200s.
+    assert unknown.status_code == 404 and unknown.json()["detail"]["status"] == "unknown_code"
+    assert bad_metric.status_code == 422
+    assert bad_metric.json()["detail"]["status"] == "unknown_metric"
+    assert backwards.status_code == 422
+    assert backwards.json()["detail"]["status"] == "from_after_to"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from service import __version__
+from service.api.errors import install_error_handlers
 from service.api.graphql.schema import graphql_router
 from service.api.routes import (
     assets,
@@ -19,6 +20,7 @@ from service.api.routes import (
     sparql,
     tooling,
 )
+from service.api.workers import Workers
 from service.config import Settings
 from service.reference import ReferenceData
 from service.returns.codes import Successions, graph_successions
@@ -43,9 +45,12 @@ def create_app(
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.workers = Workers.create(settings.request_budget_seconds, settings.engine_threads)
+    install_error_handlers(app)
     app.state.store = store or open_store(settings)
     app.state.reference = ReferenceData.build(app.state.store)
     app.state.lookup = app.state.reference.lookup  # as built at start; routes read the reference
+    app.state.store.quad_count()  # counted now (a scan of every quad), not by the first /health
     # The numbers store (reported values, org_area), from settings unless given; in memory (empty)
     # when settings name no file.
     numbers = numbers or NumbersStore(settings.numbers_path, read_only=settings.numbers_read_only)
@@ -75,7 +80,9 @@ def create_app(
             numbers,
             app.state.successions,
             max_rollup_rows=settings.max_rollup_rows,
+            workers=app.state.workers,
         ),
         prefix="/graphql",
+        include_in_schema=False,  # GraphQL describes itself (introspection, schema.graphql)
     )
     return app

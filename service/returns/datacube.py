@@ -47,7 +47,7 @@ def datacube_slice(
     """The current values reported by (or restated to) `code` as Data Cube observations (as
     known on a day for `numbers.known_at(day)`)."""
     rows = (
-        numbers.con.cursor()
+        numbers.reader()
         .execute(
             SLICE.replace("{values}", numbers.values),
             {

@@ -76,7 +76,7 @@ def rollup(
     if method == Method.RETURN_STATED and area_type != "NHS_REGION":
         raise RollupError("RETURN_STATED places organisations in NHS England regions only")
     over_time = kind == "Flow" and not series and start != end
-    con = numbers.con.cursor()  # a cursor of its own: concurrent requests do not share one
+    con = numbers.reader()  # a cursor of its own: concurrent requests do not share one
     try:
         reporters = con.execute(
             f"SELECT org_code, region_code FROM {numbers.reporters} WHERE metric = ?", [metric]

@@ -11,6 +11,7 @@ from typing import Any
 from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 
+from service.api.workers import Workers
 from service.reference import ReferenceData
 from service.reference.areas import Area, AreaMembership
 from service.reference.organisations import Organisation as OrganisationRecord
@@ -46,6 +47,8 @@ class Context(BaseContext):
     numbers: NumbersStore | None = None
     # Succession steps for restating to the organisations of a date.
     successions: Successions | None = None
+    # Worker pools the root fields run in (service/api/graphql/guard.py); None: on the loop.
+    workers: Workers | None = None
     batch_calls: Counter[str] = field(default_factory=Counter)
     parents: DataLoader[tuple[str, date], AreaLinks] = field(init=False)
     children: DataLoader[tuple[str, date], AreaLinks] = field(init=False)
@@ -65,7 +68,7 @@ class Context(BaseContext):
         if self.numbers is None:
             return [None for _ in iris]
         rows = (
-            self.numbers.con.cursor()
+            self.numbers.reader()
             .execute(
                 "SELECT metric, min(period_start), max(period_start), count(*) "
                 "FROM reported_value WHERE list_contains(?, metric) GROUP BY metric",

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+
+import strawberry
 from graphql import GraphQLError
+from strawberry.types import ExecutionContext
+from strawberry.utils.logging import StrawberryLogger
 
 
 class UserError(Exception):
@@ -18,3 +23,20 @@ def should_mask(error: GraphQLError) -> bool:
     itself (syntax, validation, depth and cost limits) are shown as they are."""
     original = error.original_error
     return original is not None and not isinstance(original, UserError)
+
+
+log = logging.getLogger("nhskg.graphql")
+
+
+class LoggedSchema(strawberry.Schema):
+    """A schema that logs a caller's mistake as one line and a traceback only for real faults
+    (strawberry logs every error with its traceback: 30 lines per unknown code)."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        for error in errors:
+            if should_mask(error):
+                StrawberryLogger.error(error, execution_context)
+            else:
+                log.info("GraphQL user error: %s", " ".join(error.message.split())[:300])

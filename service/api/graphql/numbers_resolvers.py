@@ -42,7 +42,7 @@ def require_numbers(context: Context) -> NumbersStore:
 
 def held_range(numbers: NumbersStore, metric: MetricTerm) -> tuple[dt.date, dt.date] | None:
     found = (
-        numbers.con.cursor()
+        numbers.reader()
         .execute(
             f"SELECT min(period_start), max(period_start) FROM {numbers.values} WHERE metric = ?",
             [metric.iri],
@@ -101,7 +101,7 @@ def _placed(numbers: NumbersStore, method: Method, area_type: str) -> None:
     if method == Method.RETURN_STATED:
         return
     found = (
-        numbers.con.cursor()
+        numbers.reader()
         .execute(
             "SELECT count(*) FROM org_area WHERE method = ? AND area_type = ?",
             [method.value, area_type],
@@ -110,7 +110,7 @@ def _placed(numbers: NumbersStore, method: Method, area_type: str) -> None:
     )
     if not found or not found[0]:
         have = (
-            numbers.con.cursor()
+            numbers.reader()
             .execute("SELECT DISTINCT method || ' by ' || area_type FROM org_area ORDER BY 1")
             .fetchall()
         )
@@ -229,7 +229,7 @@ def observations(
         "limit": first,
     }
     query = OBSERVATIONS.replace("{values}", numbers.values)
-    rows = numbers.con.cursor().execute(query, params).fetchall()
+    rows = numbers.reader().execute(query, params).fetchall()
     metrics = context.reference.metrics
     out = []
     for r in rows:
@@ -272,7 +272,7 @@ def _organisation_code(
     record = context.reference.organisations.find(code)
     if record is None:  # unregistered providers report too, under their own codes
         found = (
-            numbers.con.cursor()
+            numbers.reader()
             .execute(
                 "SELECT count(*) FROM release_value WHERE org_code = ? OR reported_code = ?",
                 [code, code],

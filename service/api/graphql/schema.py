@@ -13,6 +13,7 @@ from strawberry.types import Info
 from service.api.graphql import batch_resolvers, numbers_resolvers, resolvers
 from service.api.graphql.context import Context
 from service.api.graphql.errors import should_mask
+from service.api.graphql.guard import EdgeGuard, GuardedSchema
 from service.api.graphql.lookup_types import LookupResult
 from service.api.graphql.mutations import Mutation
 from service.api.graphql.numbers_types import Batch, Metric, Observation
@@ -31,6 +32,7 @@ from service.api.graphql.types import (
     Trust,
 )
 from service.api.routes.tooling import OfflineGraphQLRouter
+from service.api.workers import Workers
 from service.reference import ReferenceData
 from service.returns.codes import Successions
 from service.returns.numbers import NumbersStore
@@ -188,8 +190,9 @@ EXTENSIONS: list[Any] = [
     lambda: MaxAliasesLimiter(max_alias_count=20),
     lambda: MaxTokensLimiter(max_token_count=2_000),
     lambda: MaskErrors(should_mask_error=should_mask),
+    EdgeGuard,
 ]
-schema = strawberry.Schema(
+schema = GuardedSchema(
     query=Query, mutation=Mutation, types=[Trust, Site, OtherOrganisation], extensions=EXTENSIONS
 )
 
@@ -200,6 +203,7 @@ def graphql_router(
     numbers: NumbersStore | None = None,
     successions: Successions | None = None,
     max_rollup_rows: int = 50_000,
+    workers: Workers | None = None,
 ) -> OfflineGraphQLRouter:
     """`successions`: who carries a code on, for restatement; the graph's unless given (the
     synthetic benchmark's organisations are not in the graph: bench/graphql_synthetic.py)."""
@@ -212,6 +216,7 @@ def graphql_router(
             max_rollup_rows=max_rollup_rows,
             numbers=numbers,
             successions=successions or reference.successions,
+            workers=workers,
         )
 
     return OfflineGraphQLRouter(schema, context_getter=context, graphql_ide="graphiql")
