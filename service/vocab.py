@@ -22,11 +22,16 @@ class NHSKG(DefinedNamespace):
     AEBookedAttendancesOver4HoursType2: URIRef
     AEBookedAttendancesType1: URIRef
     AEBookedAttendancesType2: URIRef
+    AccessDecision: URIRef
+    AccessGrant: URIRef
+    AccessRequest: URIRef
+    AccessRevocation: URIRef
     Acquisition: URIRef
     AggregationScheme: URIRef
     AreaMembership: URIRef
     BedsOccupied: URIRef
     BedsOccupiedCovid: URIRef
+    COPI_Reg3: URIRef
     CatchmentShare: URIRef
     CatchmentTable: URIRef
     ChangeSet: URIRef
@@ -65,6 +70,8 @@ class NHSKG(DefinedNamespace):
     InferredType: URIRef
     IntegratedCareBoard: URIRef
     IntegratedCareSystemArea: URIRef
+    LegalBases: URIRef
+    LegalBasis: URIRef
     Load: URIRef
     LoadedGraph: URIRef
     LocalAuthorityDistrict: URIRef
@@ -97,6 +104,7 @@ class NHSKG(DefinedNamespace):
     Publication: URIRef
     Rename: URIRef
     ReportedValue: URIRef
+    RetentionPurge: URIRef
     ReturnBatch: URIRef
     ReturnLoad: URIRef
     Site: URIRef
@@ -116,8 +124,11 @@ class NHSKG(DefinedNamespace):
     SumOverOrganisations: URIRef
     SumOverTime: URIRef
     TypeBasisScheme: URIRef
+    UKGDPR_6_1_e_9_2_h: URIRef
+    UKGDPR_6_1_e_9_2_i: URIRef
     UnregisteredProvider: URIRef
     UpperTierLocalAuthority: URIRef
+    accessId: URIRef
     affects: URIRef
     alsoDatedOn: URIRef
     apiName: URIRef
@@ -130,11 +141,15 @@ class NHSKG(DefinedNamespace):
     checkOutcome: URIRef
     closeDate: URIRef
     codeListedOn: URIRef
+    conditions: URIRef
     corrects: URIRef
     effectiveDate: URIRef
+    endOfUse: URIRef
     fileName: URIRef
     firstPeriod: URIRef
     firstReportedIn: URIRef
+    forRequest: URIRef
+    geographyScope: URIRef
     gssCode: URIRef
     headquartersLocatedIn: URIRef
     inBatch: URIRef
@@ -150,17 +165,23 @@ class NHSKG(DefinedNamespace):
     openDate: URIRef
     operatedSite: URIRef
     operator: URIRef
+    outcome: URIRef
     parentArea: URIRef
     periodEnd: URIRef
     periodStart: URIRef
     postcode: URIRef
     publicationOf: URIRef
+    purposeText: URIRef
     reason: URIRef
     recordOf: URIRef
     reportedCode: URIRef
     reportedValue: URIRef
     reportingOrganisation: URIRef
     reportsMetric: URIRef
+    requestedBy: URIRef
+    requestedMetric: URIRef
+    requestedRole: URIRef
+    requestingOrganisation: URIRef
     rowCount: URIRef
     sector: URIRef
     sha256: URIRef

@@ -5,8 +5,13 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from service import __version__
+from service.access.frontdoor import FrontDoor
+from service.access.keys import ensure_local_key
+from service.access.log import AccessLog
+from service.access.policy import Authenticator, ScopeIndex
+from service.access.tokens import TokenVerifier
 from service.api.graphql.schema import graphql_router
-from service.api.routes import health, lookup, observations
+from service.api.routes import health, lookup, observations, register
 from service.config import Settings
 from service.reference import ReferenceData
 from service.returns.codes import Successions
@@ -35,11 +40,34 @@ def create_app(
     # when settings name no file.
     numbers = numbers or NumbersStore(settings.numbers_path)
     app.state.numbers = numbers
+    _access(app, settings)
     app.include_router(health.router)
     app.include_router(lookup.router)
     app.include_router(observations.router)
+    app.include_router(register.router)
     app.include_router(
-        graphql_router(app.state.reference, settings.max_page_size, numbers, successions),
+        graphql_router(
+            app.state.reference,
+            settings.max_page_size,
+            numbers,
+            successions,
+            front_door=app.state.front_door,
+            access_log=app.state.access_log,
+            settings=settings,
+        ),
         prefix="/graphql",
     )
     return app
+
+
+def _access(app: FastAPI, settings: Settings) -> None:
+    """Identity, the front door, the scope index and the access log (service/access/)."""
+    verifier = None
+    if settings.auth_mode != "off":
+        if settings.auth_jwks is None:
+            ensure_local_key(settings)  # the embedded default issuer
+        verifier = TokenVerifier(settings)
+    app.state.front_door = FrontDoor(app.state.store)
+    app.state.scope_index = ScopeIndex(app.state.reference, app.state.numbers)
+    app.state.authenticator = Authenticator(verifier, app.state.front_door, app.state.scope_index)
+    app.state.access_log = AccessLog(settings.access_log_path)

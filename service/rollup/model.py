@@ -35,10 +35,12 @@ def to_organisations_at(day: date) -> Restate:
 
 @dataclass(frozen=True)
 class Scope:
-    """national; a region (NHS England region code, Yxx); or one organisation (ODS code)."""
+    """national; a region (NHS England region code, Yxx); one organisation (ODS code); or a set
+    of organisations (`codes`: what a caller's grant covers, service/access/policy.py)."""
 
     kind: str = "national"
     code: str | None = None
+    codes: frozenset[str] = frozenset()
 
 
 NATIONAL = Scope()
@@ -79,6 +81,9 @@ class RollupRow:
     value: float
     contributors: list[Contributor]
     coverage: Coverage
+    # Organisations the method places in the area that are outside the caller's scope: their
+    # values are withheld from `value` (0 for a national caller).
+    withheld: int = 0
 
 
 @dataclass

@@ -7,8 +7,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from service.access.policy import AccessDenied
 from service.api.graphql.context import Context
-from service.api.graphql.errors import UserError
+from service.api.graphql.errors import UserError, denied
 from service.api.graphql.numbers_types import Batch, Metric, Observation
 from service.api.graphql.resolvers import require_area_type
 from service.api.graphql.rollup_shape import result_of
@@ -16,7 +17,7 @@ from service.api.graphql.rollup_types import RestateInput, RollupMethod, RollupR
 from service.reference.metrics import MetricTerm
 from service.returns.numbers import NumbersStore
 from service.rollup.engine import RollupError, rollup
-from service.rollup.model import AS_REPORTED, Method, Restate, Scope, to_organisations_at
+from service.rollup.model import AS_REPORTED, Method, Restate, to_organisations_at
 
 
 def metrics(context: Context) -> list[Metric]:
@@ -126,17 +127,25 @@ def rollup_field(
     method: RollupMethod,
     series: bool,
     detail: bool = True,
+    names_organisations: bool = False,
 ) -> RollupResult:
     """`detail`: whether the query reads contributors or the unmapped values one by one (see
-    needs_detail); without, the engine sums per area in DuckDB."""
+    needs_detail); without, the engine sums per area in DuckDB. `names_organisations`: whether
+    it reads any field naming organisations (the public role may not)."""
     term = require_metric(context, metric)
+    try:
+        context.access.require_metric(term.key)
+        if names_organisations:
+            context.access.require_organisation_level()
+    except AccessDenied as exc:
+        raise denied(exc) from exc
     area_type = require_area_type(context, by)
     first, last = _when(date, start, end)
     numbers = require_numbers(context)
     check_held(numbers, term, first, last)
     how = Method(method.value)
     _placed(numbers, how, area_type)
-    scope = Scope(context.scope.kind.value, context.scope.code)
+    scope = context.access.rollup_scope()
     try:
         result = rollup(
             numbers,
@@ -189,6 +198,11 @@ def observations(
         )
     if start is not None and end is not None and start > end:
         raise UserError(f"from ({start}) is after to ({end})", "Swap them.")
+    try:
+        context.access.require_organisation(org)
+        context.access.require_metric(metric)
+    except AccessDenied as exc:
+        raise denied(exc) from exc
     term = require_metric(context, metric) if metric is not None else None
     numbers = require_numbers(context)
     code = _organisation_code(context, numbers, org, start, end)

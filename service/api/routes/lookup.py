@@ -7,6 +7,7 @@ from datetime import date
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
+from service.access.policy import AccessDenied, authenticate, log_answer
 from service.lookup import Lookup, LookupFailure
 
 router = APIRouter(tags=["lookup"])
@@ -45,6 +46,11 @@ async def lookup(
 ) -> Response:
     """Primary area, all areas with shares, the method, and the organisation(s) the code
     resolved to on that date (with the succession events when the code was an old one)."""
+    access = authenticate(request)  # the one policy: organisation-level data, in scope
+    try:
+        access.require_organisation(code)
+    except AccessDenied as exc:
+        raise exc.http() from exc
     service: Lookup = request.app.state.lookup
     day = parse_day(as_of)
     area_type = geography_type.upper()
@@ -60,4 +66,5 @@ async def lookup(
         ) from exc
     # Serialised here, not by FastAPI's response model: the answer is plain JSON already, and
     # validating it again would cost more than the lookup (the apps call this a lot).
+    log_answer(request, access, f"lookup {code} {area_type} {day} {method}", 1)
     return Response(answer.to_json(), media_type="application/json")

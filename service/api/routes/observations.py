@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from service.access.policy import AccessDenied, authenticate, log_answer
 from service.returns.datacube import datacube_slice
 
 router = APIRouter(tags=["observations"])
@@ -22,5 +23,12 @@ def observations_turtle(
     start: Annotated[date | None, Query(alias="from")] = None,
     end: Annotated[date | None, Query(alias="to")] = None,
 ) -> Response:
+    access = authenticate(request)
+    try:
+        access.require_organisation(code)
+        access.require_metric(metric)
+    except AccessDenied as exc:
+        raise exc.http() from exc
     graph = datacube_slice(request.app.state.numbers, code, metric, start, end)
+    log_answer(request, access, f"observations {code}.ttl {metric} {start} {end}", len(graph))
     return Response(graph.serialize(format="turtle"), media_type="text/turtle")

@@ -1,0 +1,287 @@
+"""THE access policy: every read and write path asks here, and nowhere else decides.
+
+- `authenticate(request)`: the caller's Principal from the bearer token (public with none); a
+  token that does not verify, or whose grant was revoked or has ended, is a 401.
+- `Access`: one per request; `require(Need.X)` refuses a role that lacks X (403),
+  `allows(code)` / `require_organisation(code)` say whether an organisation is in the caller's
+  geography scope, `rollup_scope()` is the roll-up engine's scope for the caller, `may_see(key)`
+  whether a metric is granted.
+- `access_dependency(need)`: the same as a FastAPI dependency, for any route
+  (`access: Access = Depends(access_dependency(Need.RECORDS))`).
+
+Scope: an organisation is in region Yxx when any of its ODS records states that region or its
+returns state it (for providers the ODS files do not hold); in icb:Qxx when an ODS record
+states that ICB (health geography); org:CODE covers the code and its sites (codes that start
+with it). A national scope, or the admin role, covers everything."""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from fastapi import HTTPException, Request
+
+from service.access.frontdoor import FrontDoor
+from service.access.principal import PUBLIC, Principal, Role, ScopeItem
+from service.access.tokens import InvalidToken, TokenVerifier
+from service.reference import ReferenceData
+from service.returns.numbers import NumbersStore
+from service.rollup.model import NATIONAL, Scope
+
+
+class Need(StrEnum):
+    AGGREGATES = "aggregates"  # area figures, metrics, geographies: anyone
+    RECORDS = "records"  # organisation-level values and facts: contributors, observations, lookups
+    STEWARD = "steward"  # change sets, the steward queue
+    APPROVER = "approver"  # decide access requests, revoke grants, read the access log
+    ADMIN = "admin"
+
+
+ROLE_NEEDS: dict[Role, frozenset[Need]] = {
+    Role.PUBLIC: frozenset({Need.AGGREGATES}),
+    Role.ANALYST: frozenset({Need.AGGREGATES, Need.RECORDS}),
+    Role.STEWARD: frozenset({Need.AGGREGATES, Need.RECORDS, Need.STEWARD}),
+    Role.APPROVER: frozenset({Need.AGGREGATES, Need.RECORDS, Need.APPROVER}),
+    Role.ADMIN: frozenset(Need),
+}
+NEED_TEXT = {
+    Need.AGGREGATES: "anyone",
+    Need.RECORDS: "an analyst, steward, approver or admin token",
+    Need.STEWARD: "a steward or admin token",
+    Need.APPROVER: "an approver or admin token",
+    Need.ADMIN: "an admin token",
+}
+
+
+class AccessDenied(Exception):
+    """401 (no valid identity) or 403 (an identity without the right); the message says which."""
+
+    def __init__(self, status: int, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.status, self.message, self.hint = status, message, hint
+
+    def http(self) -> HTTPException:
+        headers = {"WWW-Authenticate": 'Bearer error="invalid_token"'} if self.status == 401 else {}
+        detail = {"status": "unauthorised" if self.status == 401 else "forbidden"}
+        detail |= {"message": self.message, "hint": self.hint}
+        return HTTPException(self.status, detail=detail, headers=headers)
+
+
+class ScopeIndex:
+    """Region / ICB code -> the organisation codes in it, from the reference snapshot and the
+    regions returns state; rebuilt when the snapshot is refreshed."""
+
+    def __init__(self, reference: ReferenceData, numbers: NumbersStore | None) -> None:
+        self.reference = reference
+        self.numbers = numbers
+        self._built_for: Any = None
+        self._lock = threading.Lock()
+        self.by_region: dict[str, set[str]] = {}
+        self.by_icb: dict[str, set[str]] = {}
+        self.codes: list[str] = []
+        self._resolved: dict[tuple[ScopeItem, ...], frozenset[str]] = {}
+
+    def _current(self) -> None:
+        organisations = self.reference.organisations
+        if self._built_for is organisations:
+            return
+        with self._lock:
+            if self._built_for is organisations:
+                return
+            regions: dict[str, set[str]] = defaultdict(set)
+            icbs: dict[str, set[str]] = defaultdict(set)
+            for code, record in organisations.by_code.items():
+                for r in record.records:
+                    if r.region_code:
+                        regions[r.region_code].add(code)
+                    if r.health_geography_code:
+                        icbs[r.health_geography_code].add(code)
+            codes = set(organisations.by_code)
+            if self.numbers is not None:
+                stated = self.numbers.con.cursor().execute(
+                    "SELECT DISTINCT org_code, region_code FROM reporter"
+                )
+                for code, region in stated.fetchall():
+                    codes.add(code)
+                    if region:
+                        regions[region].add(code)
+            self.by_region, self.by_icb = dict(regions), dict(icbs)
+            self.codes = sorted(codes)
+            self._resolved = {}
+            self._built_for = organisations
+
+    def resolve(self, scopes: tuple[ScopeItem, ...]) -> frozenset[str]:
+        self._current()
+        found = self._resolved.get(scopes)
+        if found is not None:
+            return found
+        codes: set[str] = set()
+        for item in scopes:
+            code = item.code or ""
+            if item.kind == "region":
+                codes |= self.by_region.get(code, set())
+            elif item.kind == "icb":
+                codes |= self.by_icb.get(code, set())
+            elif item.kind == "organisation":
+                codes |= {c for c in self.codes if c.startswith(code)} | {code}
+        # Sites of an organisation in scope are in scope with it.
+        parents = set(codes)
+        codes |= {c for c in self.codes if len(c) > 3 and c[:3] in parents}
+        self._resolved[scopes] = frozenset(codes)
+        return self._resolved[scopes]
+
+
+@dataclass
+class Access:
+    """What one request may see; made by `authenticate`, handed to every resolver and route."""
+
+    principal: Principal
+    index: ScopeIndex | None = None
+    _codes: frozenset[str] | None = field(default=None, init=False)
+
+    @property
+    def national(self) -> bool:
+        return self.principal.national
+
+    def require(self, need: Need) -> None:
+        if need in ROLE_NEEDS[self.principal.role]:
+            return
+        if self.principal.role is Role.PUBLIC:
+            raise AccessDenied(
+                401,
+                f"this needs {NEED_TEXT[need]}; without a token only aggregate figures are shown",
+                "Send Authorization: Bearer TOKEN (nhskg token issue, or a grant's token).",
+            )
+        raise AccessDenied(
+            403,
+            f"the {self.principal.role.value} role cannot do this: it needs {NEED_TEXT[need]}",
+            "Ask an approver for a grant with that role (accessRequest).",
+        )
+
+    def require_organisation_level(self) -> None:
+        """Fields that name organisations (contributors, unmapped values, missing codes)."""
+        self.require(Need.RECORDS)
+
+    def codes(self) -> frozenset[str] | None:
+        """The organisation codes in scope; None for national."""
+        if self.national or self.principal.role is Role.PUBLIC:
+            return None
+        if self._codes is None:
+            assert self.index is not None, "a scoped principal needs the scope index"
+            self._codes = self.index.resolve(self.principal.scopes)
+        return self._codes
+
+    def allows(self, code: str) -> bool:
+        codes = self.codes()
+        return codes is None or code.upper() in codes
+
+    def require_organisation(self, code: str) -> None:
+        """Organisation-level data of `code`: needs RECORDS and the code in scope."""
+        self.require(Need.RECORDS)
+        if not self.allows(code):
+            raise AccessDenied(
+                403,
+                f"{code.upper()} is outside your scope ({self.principal.scope_text})",
+                "Ask an approver for a grant that covers it.",
+            )
+
+    def rollup_scope(self) -> Scope:
+        codes = self.codes()
+        return NATIONAL if codes is None else Scope("organisations", codes=codes)
+
+    def require_metric(self, metric: str | None) -> None:
+        """A metric (key or IRI) the grant covers; None (every metric) only for a grant of all."""
+        granted = self.principal.metrics
+        if not granted or "*" in granted:
+            return
+        key = None if metric is None else metric.rsplit("#", 1)[-1]
+        if key not in granted:
+            asked = "every metric" if key is None else key
+            raise AccessDenied(
+                403,
+                f"your grant covers {', '.join(granted)}, not {asked}",
+                "Name one of the granted metrics, or ask an approver for a wider grant.",
+            )
+
+
+class Authenticator:
+    """Turns a request's bearer token into an Access: the token verified, its grant checked."""
+
+    def __init__(
+        self,
+        verifier: TokenVerifier | None,
+        front_door: FrontDoor | None,
+        index: ScopeIndex | None,
+    ) -> None:
+        self.verifier, self.front_door, self.index = verifier, front_door, index
+
+    def principal(self, authorization: str | None) -> Principal:
+        if self.verifier is None:  # auth off (benchmarks only): a national admin
+            return Principal("auth-off", Role.ADMIN, (ScopeItem("national"),))
+        if not authorization:
+            return PUBLIC
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise AccessDenied(401, "the Authorization header is not 'Bearer TOKEN'")
+        try:
+            principal = self.verifier.verify(token.strip())
+        except InvalidToken as exc:
+            raise AccessDenied(401, str(exc), "Get a new token.") from exc
+        if principal.grant is not None:
+            status = (
+                "unknown"
+                if self.front_door is None
+                else self.front_door.grant_status(principal.grant)
+            )
+            if status != "active":
+                raise AccessDenied(
+                    401, f"the token's grant {principal.grant} is {status}", "Ask for a new grant."
+                )
+        return principal
+
+    def access(self, authorization: str | None) -> Access:
+        return Access(self.principal(authorization), self.index)
+
+
+def authenticate(request: Request) -> Access:
+    """The caller's Access (FastAPI: app.state.authenticator set by create_app)."""
+    authenticator: Authenticator = request.app.state.authenticator
+    try:
+        access = authenticator.access(request.headers.get("authorization"))
+    except AccessDenied as exc:
+        raise exc.http() from exc
+    request.state.access = access
+    return access
+
+
+def log_answer(request: Request, access: Access, asked: str, rows: int, status: int = 200) -> None:
+    """Record an answered query in the access log (app.state.access_log), if the app keeps one."""
+    log = getattr(request.app.state, "access_log", None)
+    if log is not None:
+        p = access.principal
+        log.append(
+            identity=p.subject,
+            role=p.role.value,
+            grant=p.grant,
+            asked=asked,
+            rows=rows,
+            status=status,
+        )
+
+
+def access_dependency(need: Need) -> Callable[[Request], Access]:
+    """A FastAPI dependency: the caller's Access, refused (401/403) unless it has `need`."""
+
+    def dependency(request: Request) -> Access:
+        access = authenticate(request)
+        try:
+            access.require(need)
+        except AccessDenied as exc:
+            raise exc.http() from exc
+        return access
+
+    return dependency
