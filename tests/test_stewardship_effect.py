@@ -19,6 +19,7 @@ from service.stewardship.workflow import apply, check, effect_hook, history, rev
 from service.store import GraphStore
 from service.terms import GRAPH, ID
 from service.vocab import NHSKG
+from tests.support.auth import access
 
 BEDS = str(NHSKG.BedsOccupiedCovid)
 DORSET, GREATER_MANCHESTER = "E48000009", "E48000013"
@@ -182,7 +183,9 @@ def test_graphql_check_reports_the_same_effect(store: GraphStore, numbers: Numbe
         "method": "SITES",
         "restateAt": "2021-01-01",
     }
-    context = Context(reference=ReferenceData.build(store), numbers=numbers)
+    context = Context(
+        reference=ReferenceData.build(store), numbers=numbers, access=access("steward")
+    )
     result = asyncio.run(
         schema.execute(mutation, {"cs": text, "figure": figure}, context_value=context)
     )
