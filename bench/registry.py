@@ -6,6 +6,7 @@ from __future__ import annotations
 from bench import (
     graphql_bench,
     graphql_synthetic,
+    lookup_auth_bench,
     lookup_bench,
     national,
     returns_bench,
@@ -19,6 +20,7 @@ __all__ = [
     "REGISTRY",
     "graphql_bench",
     "graphql_synthetic",
+    "lookup_auth_bench",
     "lookup_bench",
     "national",
     "returns_bench",
@@ -32,6 +34,7 @@ __all__ = [
 ORDER = [
     "national-load",
     "lookups",
+    "lookup-auth",
     "graphql",
     "graphql-synthetic",
     "returns",

@@ -71,9 +71,21 @@ class AccessDenied(Exception):
         return HTTPException(self.status, detail=detail, headers=headers)
 
 
+@dataclass(frozen=True)
+class ResolvedScope:
+    """A principal's scope as organisation codes; `stated` are organisations with no region in
+    any ODS record (independent-sector providers report under one code in several regions):
+    their values are in scope when the region their return states is in `regions`."""
+
+    codes: frozenset[str]
+    regions: frozenset[str] = frozenset()
+    stated: frozenset[str] = frozenset()
+
+
 class ScopeIndex:
-    """Region / ICB code -> the organisation codes in it, from the reference snapshot and the
-    regions returns state; rebuilt when the snapshot is refreshed."""
+    """Region / ICB code -> the organisation codes in it, from the reference snapshot, and the
+    regions the returns state for organisations the ODS files place in none; rebuilt when the
+    snapshot is refreshed."""
 
     def __init__(self, reference: ReferenceData, numbers: NumbersStore | None) -> None:
         self.reference = reference
@@ -82,8 +94,9 @@ class ScopeIndex:
         self._lock = threading.Lock()
         self.by_region: dict[str, set[str]] = {}
         self.by_icb: dict[str, set[str]] = {}
+        self.stated_regions: dict[str, set[str]] = {}
         self.codes: list[str] = []
-        self._resolved: dict[tuple[ScopeItem, ...], frozenset[str]] = {}
+        self._resolved: dict[tuple[ScopeItem, ...], ResolvedScope] = {}
 
     def _current(self) -> None:
         organisations = self.reference.organisations
@@ -100,26 +113,30 @@ class ScopeIndex:
                         regions[r.region_code].add(code)
                     if r.health_geography_code:
                         icbs[r.health_geography_code].add(code)
+            placed = {c for members in regions.values() for c in members}
             codes = set(organisations.by_code)
+            stated: dict[str, set[str]] = defaultdict(set)
             if self.numbers is not None:
-                stated = self.numbers.con.cursor().execute(
+                rows = self.numbers.con.cursor().execute(
                     "SELECT DISTINCT org_code, region_code FROM reporter"
                 )
-                for code, region in stated.fetchall():
+                for code, region in rows.fetchall():
                     codes.add(code)
-                    if region:
-                        regions[region].add(code)
+                    if code not in placed and region:
+                        stated[code].add(region)
             self.by_region, self.by_icb = dict(regions), dict(icbs)
+            self.stated_regions = dict(stated)
             self.codes = sorted(codes)
             self._resolved = {}
             self._built_for = organisations
 
-    def resolve(self, scopes: tuple[ScopeItem, ...]) -> frozenset[str]:
+    def resolve(self, scopes: tuple[ScopeItem, ...]) -> ResolvedScope:
         self._current()
         found = self._resolved.get(scopes)
         if found is not None:
             return found
         codes: set[str] = set()
+        regions = {item.code for item in scopes if item.kind == "region" and item.code}
         for item in scopes:
             code = item.code or ""
             if item.kind == "region":
@@ -131,8 +148,10 @@ class ScopeIndex:
         # Sites of an organisation in scope are in scope with it.
         parents = set(codes)
         codes |= {c for c in self.codes if len(c) > 3 and c[:3] in parents}
-        self._resolved[scopes] = frozenset(codes)
-        return self._resolved[scopes]
+        stated = {c for c, rs in self.stated_regions.items() if rs & regions and c not in codes}
+        resolved = ResolvedScope(frozenset(codes), frozenset(regions), frozenset(stated))
+        self._resolved[scopes] = resolved
+        return resolved
 
 
 @dataclass
@@ -141,7 +160,7 @@ class Access:
 
     principal: Principal
     index: ScopeIndex | None = None
-    _codes: frozenset[str] | None = field(default=None, init=False)
+    _scope: ResolvedScope | None = field(default=None, init=False)
 
     @property
     def national(self) -> bool:
@@ -166,18 +185,29 @@ class Access:
         """Fields that name organisations (contributors, unmapped values, missing codes)."""
         self.require(Need.RECORDS)
 
-    def codes(self) -> frozenset[str] | None:
-        """The organisation codes in scope; None for national."""
+    def scope(self) -> ResolvedScope | None:
+        """The organisations in scope; None for national (and for the public role, which sees
+        national aggregates only)."""
         if self.national or self.principal.role is Role.PUBLIC:
             return None
-        if self._codes is None:
+        if self._scope is None:
             assert self.index is not None, "a scoped principal needs the scope index"
-            self._codes = self.index.resolve(self.principal.scopes)
-        return self._codes
+            self._scope = self.index.resolve(self.principal.scopes)
+        return self._scope
 
     def allows(self, code: str) -> bool:
-        codes = self.codes()
-        return codes is None or code.upper() in codes
+        """Whether any of the organisation's data is in scope (see value_regions for which)."""
+        scope = self.scope()
+        code = code.upper()
+        return scope is None or code in scope.codes or code in scope.stated
+
+    def value_regions(self, code: str) -> list[str] | None:
+        """None: every value of `code` is in scope; else only values whose return states one of
+        these regions (an organisation no ODS record places in a region)."""
+        scope = self.scope()
+        if scope is None or code.upper() in scope.codes:
+            return None
+        return sorted(scope.regions)
 
     def require_organisation(self, code: str) -> None:
         """Organisation-level data of `code`: needs RECORDS and the code in scope."""
@@ -190,8 +220,10 @@ class Access:
             )
 
     def rollup_scope(self) -> Scope:
-        codes = self.codes()
-        return NATIONAL if codes is None else Scope("organisations", codes=codes)
+        scope = self.scope()
+        if scope is None:
+            return NATIONAL
+        return Scope("organisations", codes=scope.codes, regions=scope.regions, stated=scope.stated)
 
     def require_metric(self, metric: str | None) -> None:
         """A metric (key or IRI) the grant covers; None (every metric) only for a grant of all."""

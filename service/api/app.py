@@ -70,4 +70,6 @@ def _access(app: FastAPI, settings: Settings) -> None:
     app.state.front_door = FrontDoor(app.state.store)
     app.state.scope_index = ScopeIndex(app.state.reference, app.state.numbers)
     app.state.authenticator = Authenticator(verifier, app.state.front_door, app.state.scope_index)
-    app.state.access_log = AccessLog(settings.access_log_path)
+    # Auth off keeps no log either: there is no identity to record (benchmarks only).
+    log_path = settings.access_log_path
+    app.state.access_log = AccessLog(log_path) if verifier is not None else None

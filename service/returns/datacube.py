@@ -21,6 +21,7 @@ SELECT v.batch_id, b.graph, v.org_iri, v.reported_code, v.stated_region, v.regio
 FROM reported_value v JOIN batch b USING (batch_id)
 WHERE b.status = 'current' AND (v.org_code = $code OR v.reported_code = $code)
   AND ($metric IS NULL OR v.metric = $metric) AND v.period_start BETWEEN $start AND $end
+  AND ($regions IS NULL OR list_contains($regions, v.region_code))
 ORDER BY v.metric, v.period_start, v.reported_code
 """
 
@@ -31,8 +32,10 @@ def datacube_slice(
     metric: str | None = None,
     start: date | None = None,
     end: date | None = None,
+    regions: list[str] | None = None,
 ) -> Graph:
-    """The current values reported by (or restated to) `code` as Data Cube observations."""
+    """The current values reported by (or restated to) `code` as Data Cube observations (only
+    those whose return states one of `regions`, if given: the caller's scope)."""
     rows = (
         numbers.con.cursor()
         .execute(
@@ -42,6 +45,7 @@ def datacube_slice(
                 "metric": metric,
                 "start": start or date.min,
                 "end": end or date.max,
+                "regions": regions,
             },
         )
         .fetchall()

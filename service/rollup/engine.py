@@ -114,9 +114,11 @@ def _withhold(expected: dict[str, set[str]], scope: Scope) -> dict[str, int]:
     area expects (coverage never names an organisation outside it) and count the others."""
     if scope.kind != "organisations":
         return {}
-    withheld = {area: len(orgs - scope.codes) for area, orgs in expected.items()}
+    withheld: dict[str, int] = {}
     for area, orgs in expected.items():
-        expected[area] = orgs & scope.codes
+        kept = {org for org in orgs if scope.covers(org, area)}
+        withheld[area] = len(orgs) - len(kept)
+        expected[area] = kept
     return withheld
 
 
@@ -315,7 +317,11 @@ def _scope(scope: Scope, method: Method, day: str) -> tuple[str, list[Any]]:
     if scope.kind == "organisation":
         return "target = ?", [scope.code]
     if scope.kind == "organisations":
-        return "list_contains(?::VARCHAR[], target)", [sorted(scope.codes)]
+        return (
+            "(list_contains(?::VARCHAR[], target) OR (list_contains(?::VARCHAR[], target) "
+            "AND list_contains(?::VARCHAR[], region_code)))",
+            [sorted(scope.codes), sorted(scope.stated), sorted(scope.regions)],
+        )
     if method == Method.RETURN_STATED:
         return "region_code = ?", [scope.code]
     return (

@@ -41,6 +41,14 @@ class Scope:
     kind: str = "national"
     code: str | None = None
     codes: frozenset[str] = frozenset()
+    # With `codes`: organisations whose values count when the region their return states is
+    # one of `regions` (those the ODS files place in no region).
+    regions: frozenset[str] = frozenset()
+    stated: frozenset[str] = frozenset()
+
+    def covers(self, organisation: str, area: str) -> bool:
+        """Whether an organisation counted in `area` is in a set-of-organisations scope."""
+        return organisation in self.codes or (organisation in self.stated and area in self.regions)
 
 
 NATIONAL = Scope()

@@ -178,6 +178,7 @@ FROM reported_value v JOIN batch b USING (batch_id)
 WHERE (v.org_code = $code OR v.reported_code = $code)
   AND ($metric IS NULL OR v.metric = $metric)
   AND v.period_start BETWEEN $start AND $end
+  AND ($regions IS NULL OR list_contains($regions, v.region_code))
 ORDER BY v.period_start, v.metric
 LIMIT $limit"""
 
@@ -212,6 +213,7 @@ def observations(
         "start": start or dt.date.min,
         "end": end or dt.date.max,
         "limit": first,
+        "regions": context.access.value_regions(code),
     }
     rows = numbers.con.cursor().execute(OBSERVATIONS, params).fetchall()
     metrics = context.reference.metrics

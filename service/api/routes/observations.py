@@ -29,6 +29,7 @@ def observations_turtle(
         access.require_metric(metric)
     except AccessDenied as exc:
         raise exc.http() from exc
-    graph = datacube_slice(request.app.state.numbers, code, metric, start, end)
+    regions = access.value_regions(code)
+    graph = datacube_slice(request.app.state.numbers, code, metric, start, end, regions)
     log_answer(request, access, f"observations {code}.ttl {metric} {start} {end}", len(graph))
     return Response(graph.serialize(format="turtle"), media_type="text/turtle")
