@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
-from service.cli_access import access_app, token_app, use_store
+from service.cli_access import access_app, retention_app, token_app, use_store
 from service.cli_numbers import report as report_return
 from service.cli_numbers import returns_app, rollup_command
 from service.config import Settings
@@ -182,7 +182,8 @@ def stats() -> None:
 app.add_typer(returns_app, name="returns")
 app.add_typer(token_app, name="token")
 app.add_typer(access_app, name="access")
-use_store(lambda: _store())
+app.add_typer(retention_app, name="retention")
+use_store(lambda: _store(), lambda: NumbersStore(_state["numbers"]))
 app.command("rollup")(rollup_command)
 
 change_app = typer.Typer(help="Steward change sets: check, apply, revert.")

@@ -16,9 +16,11 @@ from service.access.frontdoor import AccessRequest, FrontDoor, FrontDoorError
 from service.access.grant_tokens import token_for_grant
 from service.access.log import AccessLog
 from service.access.principal import Principal, Role, ScopeSyntaxError
+from service.access.retention import RetentionError, purge, set_end_of_use
 from service.access.tokens import issue_token
 from service.api.routes.register import register_rows
 from service.config import Settings
+from service.returns.numbers import NumbersStore
 from service.store import GraphStore
 
 console = Console(stderr=True)
@@ -27,10 +29,46 @@ access_app = typer.Typer(help="The front door: access requests, decisions, grant
 
 StoreGetter = Callable[[], GraphStore]
 _store: dict[str, StoreGetter] = {}
+_numbers: dict[str, Callable[[], NumbersStore]] = {}
+retention_app = typer.Typer(help="Datasets' end of use: withdraw past it, purge, recorded.")
 
 
-def use_store(getter: StoreGetter) -> None:
+def use_store(getter: StoreGetter, numbers: Callable[[], NumbersStore]) -> None:
     _store["get"] = getter
+    _numbers["get"] = numbers
+
+
+@retention_app.command("set")
+def retention_set(
+    dataset: Annotated[str, typer.Argument(help="Dataset IRI or id (covid-hospital-activity).")],
+    end_of_use: Annotated[str, typer.Argument(help="Last day of use, YYYY-MM-DD.")],
+) -> None:
+    """Record a dataset's end of use; past it the service withdraws its values."""
+    store, numbers = _store["get"](), _numbers["get"]()
+    try:
+        iri = set_end_of_use(store, numbers, dataset, date.fromisoformat(end_of_use))
+    except (RetentionError, ValueError) as exc:
+        console.print(str(exc))
+        raise typer.Exit(2) from exc
+    finally:
+        store.close()
+        numbers.close()
+    typer.echo(f"{iri} may be used until {end_of_use}")
+
+
+@retention_app.command("purge")
+def retention_purge(dataset: str, by: Annotated[str, typer.Option(help="Who purges.")]) -> None:
+    """Delete a dataset's values past its end of use, for good; the purge is recorded."""
+    store, numbers = _store["get"](), _numbers["get"]()
+    try:
+        done = purge(store, numbers, dataset, by)
+    except RetentionError as exc:
+        console.print(str(exc))
+        raise typer.Exit(1) from exc
+    finally:
+        store.close()
+        numbers.close()
+    typer.echo(f"purged {done.values} values of {done.dataset} ({done.activity})")
 
 
 def _door() -> FrontDoor:

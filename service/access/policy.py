@@ -27,6 +27,7 @@ from fastapi import HTTPException, Request
 
 from service.access.frontdoor import FrontDoor
 from service.access.principal import PUBLIC, Principal, Role, ScopeItem
+from service.access.retention import Retention
 from service.access.tokens import InvalidToken, TokenVerifier
 from service.reference import ReferenceData
 from service.returns.numbers import NumbersStore
@@ -248,8 +249,10 @@ class Authenticator:
         verifier: TokenVerifier | None,
         front_door: FrontDoor | None,
         index: ScopeIndex | None,
+        retention: Retention | None = None,
     ) -> None:
         self.verifier, self.front_door, self.index = verifier, front_door, index
+        self.retention = retention
 
     def principal(self, authorization: str | None) -> Principal:
         if self.verifier is None:  # auth off (benchmarks only): a national admin
@@ -276,6 +279,8 @@ class Authenticator:
         return principal
 
     def access(self, authorization: str | None) -> Access:
+        if self.retention is not None:  # once a day: withdraw datasets past their end of use
+            self.retention.check()
         return Access(self.principal(authorization), self.index)
 
 

@@ -9,6 +9,7 @@ from service.access.frontdoor import FrontDoor
 from service.access.keys import ensure_local_key
 from service.access.log import AccessLog
 from service.access.policy import Authenticator, ScopeIndex
+from service.access.retention import Retention
 from service.access.tokens import TokenVerifier
 from service.api.graphql.schema import graphql_router
 from service.api.routes import health, lookup, observations, register
@@ -61,7 +62,8 @@ def create_app(
 
 
 def _access(app: FastAPI, settings: Settings) -> None:
-    """Identity, the front door, the scope index and the access log (service/access/)."""
+    """Identity, the front door, the scope index, retention and the access log
+    (service/access/)."""
     verifier = None
     if settings.auth_mode != "off":
         if settings.auth_jwks is None:
@@ -69,7 +71,12 @@ def _access(app: FastAPI, settings: Settings) -> None:
         verifier = TokenVerifier(settings)
     app.state.front_door = FrontDoor(app.state.store)
     app.state.scope_index = ScopeIndex(app.state.reference, app.state.numbers)
-    app.state.authenticator = Authenticator(verifier, app.state.front_door, app.state.scope_index)
+    # Datasets past their end of use are withdrawn now, and checked again each new day.
+    app.state.retention = Retention(app.state.numbers)
+    app.state.retention.check()
+    app.state.authenticator = Authenticator(
+        verifier, app.state.front_door, app.state.scope_index, app.state.retention
+    )
     # Auth off keeps no log either: there is no identity to record (benchmarks only).
     log_path = settings.access_log_path
     app.state.access_log = AccessLog(log_path) if verifier is not None else None
