@@ -26,6 +26,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from bench.auth import analyst_headers
 from bench.core import Context, Row, benchmark, row, start_server
 from bench.national import national_store
 
@@ -139,7 +140,7 @@ def over_http(path: Path, codes: list[str], timeout: float) -> list[Row]:
     ready_s = time.perf_counter() - started
     try:
         cpu_before = cpu_seconds(server.pid)
-        rows = run_clients(port, codes)
+        rows = run_clients(port, codes, analyst_headers())
         cpu = cpu_seconds(server.pid) - cpu_before
     finally:
         server.terminate()
