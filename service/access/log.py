@@ -17,9 +17,12 @@ from typing import Any
 GENESIS = "0" * 64
 
 
+def _canonical(body: dict[str, Any]) -> str:
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def _digest(previous: str, body: dict[str, Any]) -> str:
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256((previous + canonical).encode()).hexdigest()
+    return hashlib.sha256((previous + _canonical(body)).encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -75,8 +78,10 @@ class AccessLog:
                 "status": status,
                 "prev": self._last,
             }
-            body["hash"] = _digest(self._last, body)
-            line = json.dumps(body, ensure_ascii=False)
+            canonical = _canonical(body)  # one serialisation: the hashed text is the line
+            digest = hashlib.sha256((self._last + canonical).encode()).hexdigest()
+            line = canonical[:-1] + f',"hash":"{digest}"}}'
+            body["hash"] = digest
             if self.path is None:
                 self._memory.append(line)
             else:
