@@ -14,7 +14,13 @@ $(BIN)/.installed: pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $@
 
-setup: $(BIN)/.installed
+# Front-end assets (GraphiQL, Swagger UI, NHS.UK frontend, axe-core) from npm, served by the app
+# itself: no page loads anything from another host. Without npm the pages say what is missing.
+node_modules/.package-lock.json: package.json package-lock.json
+	@if command -v npm >/dev/null; then npm ci --ignore-scripts --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: GraphiQL, /docs and the dashboards' styles need 'npm ci' (Node 20)"; fi
+
+setup: $(BIN)/.installed node_modules/.package-lock.json
 
 # Loads the embedded sample (or DATA_DIR=../shared/data for the national files), then serves.
 run: setup

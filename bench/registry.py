@@ -4,11 +4,13 @@ A new benchmark is a module here and a name in ORDER."""
 from __future__ import annotations
 
 from bench import (
+    dashboards_bench,
     graphql_bench,
     graphql_synthetic,
     lookup_auth_bench,
     lookup_bench,
     national,
+    releases_bench,
     returns_bench,
     rollups,
     synthetic,
@@ -18,11 +20,13 @@ from bench.core import REGISTRY
 
 __all__ = [
     "REGISTRY",
+    "dashboards_bench",
     "graphql_bench",
     "graphql_synthetic",
     "lookup_auth_bench",
     "lookup_bench",
     "national",
+    "releases_bench",
     "returns_bench",
     "rollups",
     "synthetic",
@@ -37,7 +41,9 @@ ORDER = [
     "lookup-auth",
     "graphql",
     "graphql-synthetic",
+    "dashboards",
     "returns",
+    "releases",
     "rollups",
     "validation",
     "validation-synthetic-sites",

@@ -9,6 +9,16 @@ from pathlib import Path
 
 from service.terms import SAMPLE_DATA_DIR
 
+_BESIDE = Path("<beside the store>")
+
+
+def numbers_beside(store: Path) -> Path:
+    """The numbers store of a graph store: `DIR/numbers.duckdb` for a store named `store` (the
+    layout `make run` and `load-all` use: var/store, var/numbers.duckdb), otherwise
+    `DIR/NAME.numbers.duckdb`, so two stores side by side (var/a, var/b) never share one."""
+    name = "numbers.duckdb" if store.name == "store" else f"{store.name}.numbers.duckdb"
+    return store.parent / name
+
 
 def _env_path(name: str, default: str) -> Path:
     return Path(os.environ.get(name, default))
@@ -20,11 +30,17 @@ class Settings:
     data_dir: Path = field(
         default_factory=lambda: Path(os.environ.get("NHSKG_DATA_DIR", str(SAMPLE_DATA_DIR)))
     )
-    # Reported values of operational returns (DuckDB), kept beside the graph store.
+    # Reported values of operational returns (DuckDB), kept beside the graph store (see
+    # numbers_beside) unless NHSKG_NUMBERS names one; None: in memory.
     numbers_path: Path | None = field(
-        default_factory=lambda: _env_path("NHSKG_NUMBERS", "var/numbers.duckdb")
+        default_factory=lambda: Path(os.environ.get("NHSKG_NUMBERS", str(_BESIDE)))
     )
     max_page_size: int = 500
+    # A roll-up answer larger than this (area x period rows) is refused, by GraphQL, the data
+    # API and the dashboards alike.
+    max_rollup_rows: int = 50_000
+    # Serve the numbers store read-only, so CLI reads share it (`nhskg serve` does).
+    numbers_read_only: bool = False
     # Identity (service/access/): bearer JWTs from this issuer, for this audience, signed by a key
     # of the JWKS (a file or an https URL). The embedded default: a local signing key and its JWKS
     # in auth_dir, made by `nhskg serve` (so `make run`) or `nhskg token issue` when missing.
@@ -43,6 +59,11 @@ class Settings:
     access_log_path: Path | None = field(
         default_factory=lambda: _env_path("NHSKG_ACCESS_LOG", "var/access-log.jsonl")
     )
+
+    def __post_init__(self) -> None:
+        if self.numbers_path == _BESIDE:
+            beside = numbers_beside(self.store_path) if self.store_path else None
+            object.__setattr__(self, "numbers_path", beside)
 
     @property
     def jwks_location(self) -> str:

@@ -29,6 +29,8 @@ class NHSKG(DefinedNamespace):
     Acquisition: URIRef
     AggregationScheme: URIRef
     AreaMembership: URIRef
+    BatchRestoration: URIRef
+    BatchRetirement: URIRef
     BedsOccupied: URIRef
     BedsOccupiedCovid: URIRef
     COPI_Reg3: URIRef
@@ -46,6 +48,7 @@ class NHSKG(DefinedNamespace):
     CovidAdmissionsAged65to84: URIRef
     CovidAdmissionsAged6to17: URIRef
     CovidAdmissionsAged85Plus: URIRef
+    CovidAdmissionsAndDiagnoses: URIRef
     CovidDiagnoses: URIRef
     CovidDiagnosesAged0to5: URIRef
     CovidDiagnosesAged18to64: URIRef
@@ -85,6 +88,7 @@ class NHSKG(DefinedNamespace):
     Metric: URIRef
     MetricScheme: URIRef
     MiddleLayerSuperOutputArea: URIRef
+    NHSEnglandLocalOffice: URIRef
     NHSEnglandRegion: URIRef
     NHSTrust: URIRef
     ONSRegion: URIRef
@@ -101,6 +105,7 @@ class NHSKG(DefinedNamespace):
     OvernightBedsOccupiedLearningDisabilities: URIRef
     OvernightBedsOccupiedMaternity: URIRef
     OvernightBedsOccupiedMentalIllness: URIRef
+    PracticeCommissioning: URIRef
     Publication: URIRef
     Rename: URIRef
     ReportedValue: URIRef
@@ -141,6 +146,8 @@ class NHSKG(DefinedNamespace):
     checkOutcome: URIRef
     closeDate: URIRef
     codeListedOn: URIRef
+    commissionedPractice: URIRef
+    commissionerCode: URIRef
     conditions: URIRef
     corrects: URIRef
     effectiveDate: URIRef
@@ -170,10 +177,12 @@ class NHSKG(DefinedNamespace):
     periodEnd: URIRef
     periodStart: URIRef
     postcode: URIRef
+    primaryCareNetworkCode: URIRef
     publicationOf: URIRef
     purposeText: URIRef
     reason: URIRef
     recordOf: URIRef
+    releaseDate: URIRef
     reportedCode: URIRef
     reportedValue: URIRef
     reportingOrganisation: URIRef
@@ -182,6 +191,7 @@ class NHSKG(DefinedNamespace):
     requestedMetric: URIRef
     requestedRole: URIRef
     requestingOrganisation: URIRef
+    revisionThreshold: URIRef
     rowCount: URIRef
     sector: URIRef
     sha256: URIRef

@@ -226,6 +226,18 @@ class Access:
             return NATIONAL
         return Scope("organisations", codes=scope.codes, regions=scope.regions, stated=scope.stated)
 
+    def narrowed_to(self, code: str) -> Access:
+        """The same caller, seeing one organisation only (a trust's own page)."""
+        principal = Principal(
+            self.principal.subject,
+            Role.ANALYST,
+            (ScopeItem("organisation", code.upper()),),
+            self.principal.purpose,
+            self.principal.metrics,
+            self.principal.grant,
+        )
+        return Access(principal, self.index)
+
     def require_metric(self, metric: str | None) -> None:
         """A metric (key or IRI) the grant covers; None (every metric) only for a grant of all."""
         granted = self.principal.metrics

@@ -81,6 +81,9 @@ class Retention:
         today = today or date.today()
         if self.numbers is None or self._checked == today:
             return 0
+        if getattr(self.numbers, "read_only", False):  # `nhskg serve` withdrew them at start
+            self._checked = today
+            return 0
         with self._lock:
             if self._checked == today:
                 return 0

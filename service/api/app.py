@@ -12,10 +12,19 @@ from service.access.policy import Authenticator, ScopeIndex
 from service.access.retention import Retention
 from service.access.tokens import TokenVerifier
 from service.api.graphql.schema import graphql_router
-from service.api.routes import health, lookup, observations, register
+from service.api.routes import (
+    assets,
+    data,
+    health,
+    lookup,
+    observations,
+    pages,
+    register,
+    tooling,
+)
 from service.config import Settings
 from service.reference import ReferenceData
-from service.returns.codes import Successions
+from service.returns.codes import Successions, graph_successions
 from service.returns.numbers import NumbersStore
 from service.store import GraphStore
 
@@ -32,26 +41,36 @@ def create_app(
         title="NHS knowledge graph",
         version=__version__,
         description="Organisations, geographies and roll-ups of the English health system.",
+        docs_url=None,  # served by routes/tooling.py from local assets, not a CDN
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.store = store or GraphStore(settings.store_path)
     app.state.reference = ReferenceData.build(app.state.store)
-    app.state.lookup = app.state.reference.lookup
+    app.state.lookup = app.state.reference.lookup  # as built at start; routes read the reference
     # The numbers store (reported values, org_area), from settings unless given; in memory (empty)
     # when settings name no file.
-    numbers = numbers or NumbersStore(settings.numbers_path)
+    numbers = numbers or NumbersStore(settings.numbers_path, read_only=settings.numbers_read_only)
     app.state.numbers = numbers
     _access(app, settings)
+    # Who carries a code on, for restatement: the graph's unless given (the synthetic
+    # benchmark's organisations are not in the graph: bench/graphql_synthetic.py).
+    app.state.successions = successions or graph_successions(app.state.store)
     app.include_router(health.router)
     app.include_router(lookup.router)
     app.include_router(observations.router)
+    app.include_router(data.router)
+    app.include_router(assets.router)
+    app.include_router(tooling.router)
+    app.include_router(pages.router)
     app.include_router(register.router)
     app.include_router(
         graphql_router(
             app.state.reference,
             settings.max_page_size,
             numbers,
-            successions,
+            app.state.successions,
+            max_rollup_rows=settings.max_rollup_rows,
             front_door=app.state.front_door,
             access_log=app.state.access_log,
             settings=settings,

@@ -18,7 +18,15 @@ from service.geography.assign import Placer
 from service.returns.codes import Successions, graph_successions, successor_on
 from service.returns.numbers import NumbersStore
 from service.rollup.engine import materialise_org_areas, rollup
-from service.rollup.model import AS_REPORTED, NATIONAL, Method, Restate, RollupResult, Scope
+from service.rollup.model import (
+    AS_REPORTED,
+    DEFAULT_METHOD,
+    NATIONAL,
+    Method,
+    Restate,
+    RollupResult,
+    Scope,
+)
 from service.store import GraphStore
 
 
@@ -30,7 +38,7 @@ class FigureQuestion:
     metric: str
     area_type: str
     when: date | tuple[date, date]
-    method: Method = Method.SITES
+    method: Method = DEFAULT_METHOD
     restate: Restate = AS_REPORTED
     source: str | None = None  # the catchment table, for CATCHMENT (one table at a time)
     scope: Scope = NATIONAL  # whose figures: the caller's scope (service/access/policy.py)

@@ -14,6 +14,7 @@ from service.api.graphql.context import Context
 from service.api.graphql.errors import UserError, denied
 from service.api.graphql.figure_effect import FigureEffectResult, FigureInput
 from service.api.graphql.iris import iri_field, term
+from service.api.graphql.numbers_types import Batch
 from service.geography.assign import UnknownAreaType
 from service.stewardship.changeset import ChangeSet, ChangeSetError, parse_changeset
 from service.stewardship.workflow import DryRun, apply, check, effect_hook, revert
@@ -114,12 +115,29 @@ class Mutation(AccessMutation):
         context: Context = info.context
         author = _steward(context)
         try:
-            dry = apply(context.reference.store, _parse(change_set, author))
+            dry = apply(context.reference.store, _parse(change_set, author), context.numbers)
         except ChangeSetError as exc:
             raise UserError(str(exc)) from exc
         if dry.status == "applied":
             context.reference.refresh()
         return ChangeSetResult.of(dry)
+
+    @strawberry.mutation(
+        description="Retire a return batch (its id, or the end of it): its values stop "
+        "answering and the earlier release of each answers again; nothing is deleted."
+    )
+    def retire_batch(self, info: Info, id: str, note: str) -> Batch:
+        from service.api.graphql.batch_resolvers import change_batch
+
+        _steward(info.context)
+        return change_batch(info.context, id, note, retiring=True)
+
+    @strawberry.mutation(description="Restore a retired return batch.")
+    def restore_batch(self, info: Info, id: str, note: str) -> Batch:
+        from service.api.graphql.batch_resolvers import change_batch
+
+        _steward(info.context)
+        return change_batch(info.context, id, note, retiring=False)
 
     @strawberry.mutation(
         description="Revert an applied change set; the reversion is recorded, its author the "
@@ -129,7 +147,9 @@ class Mutation(AccessMutation):
         context: Context = info.context
         author = _steward(context)
         try:
-            revert(context.reference.store, id, author=author, reason=reason)
+            revert(
+                context.reference.store, id, author=author, reason=reason, numbers=context.numbers
+            )
         except ValueError as exc:
             raise UserError(str(exc), "Give the id of an applied change set.") from exc
         context.reference.refresh()

@@ -9,6 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from service.access.policy import AccessDenied, authenticate, log_answer
 from service.lookup import Lookup, LookupFailure
+from service.rollup.model import DEFAULT_METHOD
 
 router = APIRouter(tags=["lookup"])
 
@@ -42,7 +43,9 @@ async def lookup(
     code: str,
     geography_type: str,
     as_of: str | None = Query(default=None, alias="asOf", description="YYYY-MM-DD; default today"),
-    method: str = Query(default="SITES", description="SITES, HEADQUARTERS, CATCHMENT, ODS_STATED"),
+    method: str = Query(
+        default=DEFAULT_METHOD.value, description="SITES, HEADQUARTERS, CATCHMENT, ODS_STATED"
+    ),
 ) -> Response:
     """Primary area, all areas with shares, the method, and the organisation(s) the code
     resolved to on that date (with the succession events when the code was an old one)."""
@@ -51,7 +54,7 @@ async def lookup(
         access.require_organisation(code)
     except AccessDenied as exc:
         raise exc.http() from exc
-    service: Lookup = request.app.state.lookup
+    service: Lookup = request.app.state.reference.lookup  # refreshed after a change set
     day = parse_day(as_of)
     area_type = geography_type.upper()
     try:

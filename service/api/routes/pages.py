@@ -1,0 +1,152 @@
+"""The front page (/) and the three dashboards (/dashboards/strategic, operational, public), each
+panel's CSV (/dashboards/{name}/{panel}.csv, the same figures the page shows) and simplified
+boundaries (/api/v1/boundaries/{areaType}.geojson). Server-rendered HTML; every asset is local."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from service.api.deps import request_context
+from service.api.graphql.context import Context
+from service.api.graphql.errors import UserError
+from service.api.routes.assets import missing_assets
+from service.dashboards import boundaries, examples, operational, strategic
+from service.dashboards.view import Choices, View, parse_choices, plain
+from service.reference.releases import releases
+from service.terms import ROOT
+
+router = APIRouter(tags=["pages"], include_in_schema=False)
+templates = Jinja2Templates(directory=str(ROOT / "service" / "api" / "templates"))
+templates.env.globals["plain"] = plain
+
+DASHBOARDS = (
+    ("/dashboards/strategic", "Strategic", "The national picture on a date and its trend, by "
+     "region, ICB or LRF, as a map and small multiples, with who has not reported."),
+    ("/dashboards/operational", "Operational", "For a region, an ICB or a trust: each trust's "
+     "recent returns, missing returns, values restated or not placed, and why."),
+    ("/dashboards/public", "Public information", "National and regional figures, open to "
+     "everyone with no sign-in."),
+)  # fmt: skip
+# Links shown when another part of the service provides them.
+OPTIONAL_LINKS = (("/sparql", "SPARQL endpoint"), ("/access", "Register of who has access"))
+
+
+def _routes(request: Request) -> set[str]:
+    return {getattr(r, "path", "") for r in request.app.routes}
+
+
+@router.get("/", response_class=HTMLResponse)
+def front_page(request: Request) -> HTMLResponse:
+    context = request_context(request, public=True)
+    numbers = context.numbers
+    held = examples.held_metrics(context)
+    routes = _routes(request)
+    page = {
+        "title": "Home",
+        "dashboards": DASHBOARDS,
+        "publications": numbers.publications() if numbers else [],
+        "placements": numbers.placements() if numbers else [],
+        "metrics": held,
+        "releases": releases(request.app.state.store),
+        "examples": examples.graphql_examples(context, held),
+        "data_example": examples.data_example(context, held),
+        "extra_links": [(href, text) for href, text in OPTIONAL_LINKS if href in routes],
+        "missing_assets": missing_assets(),
+    }
+    return templates.TemplateResponse(request, "index.html", page)
+
+
+def _view(request: Request, name: str) -> tuple[View, Context]:
+    """The dashboard's view for the request's URL parameters; bad ones are the view's error."""
+    public = name == "public"
+    context = request_context(request, public=public)
+    defaults = {
+        "strategic": strategic.DEFAULTS,
+        "public": strategic.PUBLIC_DEFAULTS,
+        "operational": operational.DEFAULTS,
+    }[name]
+    try:
+        choices = parse_choices(request.query_params, defaults)
+    except UserError as exc:
+        return View(name, f"{name.title()} dashboard", "", defaults, error=str(exc)), context
+    data_dir = request.app.state.settings.data_dir
+    if name == "operational":
+        return operational.build(context, choices), context
+    return strategic.build(context, choices, data_dir, public=public), context
+
+
+@router.get("/dashboards/{name}", response_class=HTMLResponse)
+def dashboard(request: Request, name: str) -> HTMLResponse:
+    if name not in ("strategic", "operational", "public"):
+        raise HTTPException(404, detail={"status": "unknown_dashboard", "message": name})
+    view, context = _view(request, name)
+    page = {
+        "title": view.title,
+        "view": view,
+        "public": name == "public",
+        "options": strategic.options(context),
+        "query": _query(view.choices),
+        "missing_assets": missing_assets(),
+    }
+    return templates.TemplateResponse(request, "dashboard.html", page)
+
+
+def _query(choices: Choices) -> str:
+    return choices.query()
+
+
+@router.get("/dashboards/{name}/{panel}.csv")
+def panel_csv(request: Request, name: str, panel: str) -> Response:
+    """Exactly the figures of one panel of the view these parameters give."""
+    if name not in ("strategic", "operational", "public"):
+        raise HTTPException(404, detail={"status": "unknown_dashboard", "message": name})
+    view, _ = _view(request, name)
+    if view.error:
+        raise HTTPException(400, detail={"status": "bad_request", "message": view.error})
+    found = next((p for p in view.panels if p.id == panel), None)
+    if found is None:
+        raise HTTPException(404, detail={"status": "unknown_panel", "message": panel})
+    if found.error:
+        raise HTTPException(400, detail={"status": "bad_request", "message": found.error})
+    filename = f"{name}-{panel}.csv"
+    return Response(
+        found.csv(),
+        media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.get("/api/v1/boundaries/{area_type}.geojson")
+def boundaries_geojson(request: Request, area_type: str, asOf: str | None = None) -> Response:
+    """The outlines of a geography type's areas (simplified, WGS84), as the maps draw them."""
+    reference = request.app.state.reference
+    try:
+        day = dt.date.fromisoformat(asOf) if asOf else dt.date.today()
+    except ValueError as exc:
+        raise HTTPException(
+            422, detail={"status": "malformed_date", "message": f"asOf {asOf!r}: use YYYY-MM-DD"}
+        ) from exc
+    key = area_type.upper()
+    if key not in reference.areas.types:
+        known = ", ".join(reference.areas.types)
+        raise HTTPException(
+            422, detail={"status": "unknown_area_type", "message": f"{key}: known {known}"}
+        )
+    found = boundaries.outlines(reference.areas, key, day, request.app.state.settings.data_dir)
+    if found is None:
+        raise HTTPException(
+            404, detail={"status": "no_boundaries", "message": f"no boundary file draws {key}"}
+        )
+    names = {a.code: a.name for a in reference.areas.by_iri.values()}
+    body: dict[str, Any] = boundaries.geojson(found, names)
+    return Response(
+        json.dumps(body),
+        media_type="application/geo+json",
+        headers={"Cache-Control": "public, max-age=3600"},
+    )

@@ -1,0 +1,1 @@
+"""Dashboards: views over the roll-up engine, charts and map outlines."""
