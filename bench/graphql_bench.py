@@ -21,6 +21,7 @@ from typing import Any
 
 import httpx
 
+from bench.auth import analyst_headers
 from bench.core import ROOT, Context, Row, benchmark, row, start_server
 from bench.national import national_store
 
@@ -69,7 +70,7 @@ def _throughput(url: str, case: tuple[str, dict[str, str]]) -> float:
     stop = time.perf_counter() + THROUGHPUT_SECONDS
 
     def client(i: int) -> None:
-        with httpx.Client(timeout=60) as c:
+        with httpx.Client(timeout=60, headers=analyst_headers()) as c:
             while time.perf_counter() < stop:
                 _post(c, url, case)
                 done[i] += 1
@@ -85,7 +86,7 @@ def _throughput(url: str, case: tuple[str, dict[str, str]]) -> float:
 
 def measure(url: str) -> list[Row]:
     rows: list[Row] = []
-    with httpx.Client(timeout=60) as client:
+    with httpx.Client(timeout=60, headers=analyst_headers()) as client:
         for name, case in CASES.items():
             answer = _post(client, url, case)  # warm-up, and what the answer holds
             lines = answer.get("rows") or answer.get("series") or []

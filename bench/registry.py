@@ -8,6 +8,7 @@ from bench import (
     dumps_bench,
     graphql_bench,
     graphql_synthetic,
+    lookup_auth_bench,
     lookup_bench,
     mixed_load,
     national,
@@ -25,6 +26,7 @@ __all__ = [
     "dumps_bench",
     "graphql_bench",
     "graphql_synthetic",
+    "lookup_auth_bench",
     "lookup_bench",
     "mixed_load",
     "national",
@@ -40,6 +42,7 @@ __all__ = [
 ORDER = [
     "national-load",
     "lookups",
+    "lookup-auth",
     "graphql",
     "mixed-load",
     "graphql-synthetic",

@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 import service.cli_batches  # noqa: F401 (registers returns batches|retire|restore)
+from service.cli_access import access_app, retention_app, token_app, use_store
 from service.cli_coverage import coverage_command
 from service.cli_dumps import dump_command, restore_command
 from service.cli_errors import check_date, explain, missing, quiet_libraries
@@ -212,6 +213,10 @@ def stats() -> None:
 
 
 app.add_typer(returns_app, name="returns")
+app.add_typer(token_app, name="token")
+app.add_typer(access_app, name="access")
+app.add_typer(retention_app, name="retention")
+use_store(lambda: _store(), lambda: NumbersStore(_state["numbers"]))
 app.command("rollup")(rollup_command)
 app.command("dump")(dump_command)
 app.command("restore")(restore_command)
@@ -385,6 +390,13 @@ def serve(
         numbers_read_only=not writable_numbers,
         store_url=str(url) if url else None,
     )
+    if not writable_numbers and settings.numbers_path and settings.numbers_path.exists():
+        # Retention: datasets past their end of use are withdrawn before the store is shared.
+        from service.access.retention import withdraw_expired
+
+        writable = NumbersStore(settings.numbers_path)
+        withdraw_expired(writable, date.today())
+        writable.close()
     config = uvicorn.Config(
         create_app(settings), host=host, port=port, timeout_graceful_shutdown=GRACE_SECONDS
     )

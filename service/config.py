@@ -1,5 +1,5 @@
 """Settings, read once from the environment (NHSKG_STORE, NHSKG_DATA_DIR, NHSKG_NUMBERS,
-NHSKG_REQUEST_BUDGET) or given directly."""
+NHSKG_REQUEST_BUDGET, NHSKG_AUTH_*, NHSKG_SPARQL_*) or given directly."""
 
 from __future__ import annotations
 
@@ -20,11 +20,13 @@ def numbers_beside(store: Path) -> Path:
     return store.parent / name
 
 
+def _env_path(name: str, default: str) -> Path:
+    return Path(os.environ.get(name, default))
+
+
 @dataclass(frozen=True)
 class Settings:
-    store_path: Path | None = field(
-        default_factory=lambda: Path(os.environ.get("NHSKG_STORE", "var/store"))
-    )
+    store_path: Path | None = field(default_factory=lambda: _env_path("NHSKG_STORE", "var/store"))
     data_dir: Path = field(
         default_factory=lambda: Path(os.environ.get("NHSKG_DATA_DIR", str(SAMPLE_DATA_DIR)))
     )
@@ -55,8 +57,30 @@ class Settings:
     sparql_timeout_s: float = field(
         default_factory=lambda: float(os.environ.get("NHSKG_SPARQL_TIMEOUT", "10"))
     )
+    # Identity (service/access/): bearer JWTs from this issuer, for this audience, signed by a key
+    # of the JWKS (a file or an https URL). The embedded default: a local signing key and its JWKS
+    # in auth_dir, made by `nhskg serve` (so `make run`) or `nhskg token issue` when missing.
+    auth_dir: Path = field(default_factory=lambda: _env_path("NHSKG_AUTH_DIR", "var/auth"))
+    auth_issuer: str = field(
+        default_factory=lambda: os.environ.get("NHSKG_AUTH_ISSUER", "urn:x-nhskg-local-issuer")
+    )
+    auth_audience: str = field(
+        default_factory=lambda: os.environ.get("NHSKG_AUTH_AUDIENCE", "nhskg")
+    )
+    auth_jwks: str | None = field(default_factory=lambda: os.environ.get("NHSKG_AUTH_JWKS"))
+    # "off": every request acts as a national admin. Only for measuring what auth costs
+    # (bench/lookup_bench.py); never for a service anyone else can reach.
+    auth_mode: str = field(default_factory=lambda: os.environ.get("NHSKG_AUTH", "on"))
+    # The append-only, hash-chained log of every query answered (service/access/log.py).
+    access_log_path: Path | None = field(
+        default_factory=lambda: _env_path("NHSKG_ACCESS_LOG", "var/access-log.jsonl")
+    )
 
     def __post_init__(self) -> None:
         if self.numbers_path == _BESIDE:
             beside = numbers_beside(self.store_path) if self.store_path else None
             object.__setattr__(self, "numbers_path", beside)
+
+    @property
+    def jwks_location(self) -> str:
+        return self.auth_jwks or str(self.auth_dir / "jwks.json")

@@ -15,6 +15,7 @@ from service.returns.codes import unweighted_split_reason
 from service.rollup.model import DEFAULT_METHOD
 from service.store import GraphStore
 from tests.http_server import serve
+from tests.support.auth import access, bearer
 
 pytestmark = pytest.mark.national
 
@@ -61,17 +62,20 @@ def base_url(national_store: GraphStore) -> Iterator[str]:
 
 
 def test_rest_lookup_and_its_errors(base_url: str) -> None:
+    auth = bearer("analyst", ["national"])
     # The first lookup of a type works out timelines (seconds on a loaded machine): no timing.
-    ok = httpx.get(f"{base_url}/lookup/RD3/LRF", params={"asOf": "2021-01-01"}, timeout=120)
+    ok = httpx.get(
+        f"{base_url}/lookup/RD3/LRF", params={"asOf": "2021-01-01"}, headers=auth, timeout=120
+    )
     assert ok.status_code == 200, ok.text
     body = ok.json()
     assert body["method"] == DEFAULT_METHOD.value and body["resolved"][0]["code"] == "R0D"
-    unknown = httpx.get(f"{base_url}/lookup/RD9/LRF")
+    unknown = httpx.get(f"{base_url}/lookup/RD9/LRF", headers=auth)
     assert unknown.status_code == 404
     assert unknown.json()["detail"]["near_matches"][:1] == ["RD1"]
-    bad_date = httpx.get(f"{base_url}/lookup/RD3/LRF", params={"asOf": "01/01/2021"})
+    bad_date = httpx.get(f"{base_url}/lookup/RD3/LRF", params={"asOf": "01/01/2021"}, headers=auth)
     assert bad_date.status_code == 422 and "YYYY-MM-DD" in bad_date.json()["detail"]["message"]
-    bad_type = httpx.get(f"{base_url}/lookup/RD3/POLICE")
+    bad_type = httpx.get(f"{base_url}/lookup/RD3/POLICE", headers=auth)
     assert bad_type.status_code == 422 and "LRF" in bad_type.json()["detail"]["known"]
 
 
@@ -85,7 +89,9 @@ def test_graphql_lookup_matches_rest(national_store: GraphStore, lookup: Lookup)
     reference = ReferenceData.build(national_store)
     query = """{ lookup(code: "RD3", geographyType: "LRF", asOf: "2021-01-01") {
         method status primaryArea { name } resolved { code events { type date } } } }"""
-    result = asyncio.run(schema.execute(query, context_value=Context(reference=reference)))
+    result = asyncio.run(
+        schema.execute(query, context_value=Context(reference=reference, access=access()))
+    )
     assert result.errors is None and result.data is not None
     answer = lookup.lookup("RD3", "LRF", date(2021, 1, 1), DEFAULT_METHOD.value)
     got = result.data["lookup"]

@@ -26,6 +26,7 @@ from service.stewardship.queue import queue
 from service.store import GraphStore
 from service.vocab import NHSKG
 from tests.returns_support import WEEKLY_DIR, weekly_name, write_weekly_cut
+from tests.support.auth import access
 
 CODES = {"RA7", "RBD", "RK9", "RH8", "RBL", "RXN"}
 SERIES = {"All beds COVID", "MV beds COVID"}
@@ -126,7 +127,9 @@ def test_a_release_revising_beyond_the_threshold_is_queued(env: dict[str, Any]) 
 
 
 def run(env: dict[str, Any], query: str) -> tuple[dict[str, Any] | None, list[str]]:
-    context = Context(reference=ReferenceData.build(env["store"]), numbers=env["numbers"])
+    context = Context(
+        access=access("admin"), reference=ReferenceData.build(env["store"]), numbers=env["numbers"]
+    )
     result = asyncio.run(schema.execute(query, context_value=context))
     return result.data, [e.message for e in result.errors or []]
 

@@ -5,6 +5,12 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from service import __version__
+from service.access.frontdoor import FrontDoor
+from service.access.keys import ensure_local_key
+from service.access.log import AccessLog
+from service.access.policy import Authenticator, ScopeIndex
+from service.access.retention import Retention
+from service.access.tokens import TokenVerifier
 from service.api.errors import install_error_handlers
 from service.api.graphql.schema import graphql_router
 from service.api.routes import (
@@ -17,6 +23,7 @@ from service.api.routes import (
     lookup,
     observations,
     pages,
+    register,
     sparql,
     tooling,
 )
@@ -55,6 +62,7 @@ def create_app(
     # when settings name no file.
     numbers = numbers or NumbersStore(settings.numbers_path, read_only=settings.numbers_read_only)
     app.state.numbers = numbers
+    _access(app, settings)
     # Who carries a code on, for restatement: the graph's unless given (the synthetic
     # benchmark's organisations are not in the graph: bench/graphql_synthetic.py).
     app.state.successions = successions or graph_successions(app.state.store)
@@ -73,6 +81,7 @@ def create_app(
     app.include_router(assets.router)
     app.include_router(tooling.router)
     app.include_router(pages.router)
+    app.include_router(register.router)
     app.include_router(
         graphql_router(
             app.state.reference,
@@ -81,8 +90,32 @@ def create_app(
             app.state.successions,
             max_rollup_rows=settings.max_rollup_rows,
             workers=app.state.workers,
+            front_door=app.state.front_door,
+            access_log=app.state.access_log,
+            settings=settings,
         ),
         prefix="/graphql",
         include_in_schema=False,  # GraphQL describes itself (introspection, schema.graphql)
     )
     return app
+
+
+def _access(app: FastAPI, settings: Settings) -> None:
+    """Identity, the front door, the scope index, retention and the access log
+    (service/access/)."""
+    verifier = None
+    if settings.auth_mode != "off":
+        if settings.auth_jwks is None:
+            ensure_local_key(settings)  # the embedded default issuer
+        verifier = TokenVerifier(settings)
+    app.state.front_door = FrontDoor(app.state.store)
+    app.state.scope_index = ScopeIndex(app.state.reference, app.state.numbers)
+    # Datasets past their end of use are withdrawn now, and checked again each new day.
+    app.state.retention = Retention(app.state.numbers)
+    app.state.retention.check()
+    app.state.authenticator = Authenticator(
+        verifier, app.state.front_door, app.state.scope_index, app.state.retention
+    )
+    # Auth off keeps no log either: there is no identity to record (benchmarks only).
+    log_path = settings.access_log_path
+    app.state.access_log = AccessLog(log_path) if verifier is not None else None

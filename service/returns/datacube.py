@@ -31,6 +31,7 @@ SELECT v.batch_id, v.org_iri, v.reported_code, v.stated_region, v.region_code, v
 FROM (SELECT * FROM {values}) v JOIN batch b ON b.batch_id = v.batch_id
 WHERE b.status = 'current' AND (v.org_code = $code OR v.reported_code = $code)
   AND ($metric IS NULL OR v.metric = $metric) AND v.period_start BETWEEN $start AND $end
+  AND ($regions IS NULL OR list_contains($regions, v.region_code))
 ORDER BY v.metric, v.period_start, v.reported_code
 """
 
@@ -41,11 +42,13 @@ def datacube_slice(
     metric: str | None = None,
     start: date | None = None,
     end: date | None = None,
+    regions: list[str] | None = None,
     *,
     metrics: MetricIndex | None = None,
 ) -> Graph:
     """The current values reported by (or restated to) `code` as Data Cube observations (as
-    known on a day for `numbers.known_at(day)`)."""
+    known on a day for `numbers.known_at(day)`; only those whose return states one of `regions`,
+    if given: the caller's scope)."""
     rows = (
         numbers.reader()
         .execute(
@@ -55,6 +58,7 @@ def datacube_slice(
                 "metric": metric,
                 "start": start or date.min,
                 "end": end or date.max,
+                "regions": regions,
             },
         )
         .fetchall()

@@ -41,10 +41,20 @@ def to_organisations_at(day: date) -> Restate:
 
 @dataclass(frozen=True)
 class Scope:
-    """national; a region (NHS England region code, Yxx); or one organisation (ODS code)."""
+    """national; a region (NHS England region code, Yxx); one organisation (ODS code); or a set
+    of organisations (`codes`: what a caller's grant covers, service/access/policy.py)."""
 
     kind: str = "national"
     code: str | None = None
+    codes: frozenset[str] = frozenset()
+    # With `codes`: organisations whose values count when the region their return states is
+    # one of `regions` (those the ODS files place in no region).
+    regions: frozenset[str] = frozenset()
+    stated: frozenset[str] = frozenset()
+
+    def covers(self, organisation: str, area: str) -> bool:
+        """Whether an organisation counted in `area` is in a set-of-organisations scope."""
+        return organisation in self.codes or (organisation in self.stated and area in self.regions)
 
 
 NATIONAL = Scope()
@@ -85,6 +95,9 @@ class RollupRow:
     value: float
     contributors: list[Contributor]
     coverage: Coverage
+    # Organisations the method places in the area that are outside the caller's scope: their
+    # values are withheld from `value` (0 for a national caller).
+    withheld: int = 0
 
 
 @dataclass

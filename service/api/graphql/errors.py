@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 import strawberry
 from graphql import GraphQLError
 from strawberry.types import ExecutionContext
 from strawberry.utils.logging import StrawberryLogger
+
+if TYPE_CHECKING:
+    from service.access.policy import AccessDenied
 
 
 class UserError(Exception):
@@ -16,6 +20,20 @@ class UserError(Exception):
     def __init__(self, message: str, hint: str = "") -> None:
         super().__init__(f"{message}. {hint}".strip() if hint else message)
         self.hint = hint
+
+
+class Denied(UserError):
+    """The caller's role or scope does not allow this (service/access/policy.py decided)."""
+
+    def __init__(self, status: int, message: str, hint: str = "") -> None:
+        super().__init__(message, hint)
+        self.status = status
+        self.extensions = {"code": "UNAUTHENTICATED" if status == 401 else "FORBIDDEN"}
+
+
+def denied(exc: AccessDenied) -> Denied:
+    prefix = "not signed in" if exc.status == 401 else "forbidden"
+    return Denied(exc.status, f"{prefix}: {exc.message}", exc.hint)
 
 
 def should_mask(error: GraphQLError) -> bool:

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
 
+from service.access.policy import AccessDenied, authenticate, log_answer
 from service.api.errors import error_responses
 from service.api.limits import MAX_CODE, MAX_NAME
 from service.api.workers import Workers
@@ -55,6 +56,11 @@ async def lookup(
 ) -> Response:
     """Primary area, all areas with shares, the method, and the organisation(s) the code
     resolved to on that date (with the succession events when the code was an old one)."""
+    access = authenticate(request)  # the one policy: organisation-level data, in scope
+    try:
+        access.require_organisation(code)
+    except AccessDenied as exc:
+        raise exc.http() from exc
     service: Lookup = request.app.state.reference.lookup  # refreshed after a change set
     day = parse_day(as_of)
     area_type = geography_type.upper()
@@ -73,4 +79,5 @@ async def lookup(
         ) from exc
     # Serialised here, not by FastAPI's response model: the answer is plain JSON already, and
     # validating it again would cost more than the lookup (the apps call this a lot).
+    log_answer(request, access, f"lookup {code} {area_type} {day} {method}", 1)
     return Response(answer.to_json(), media_type="application/json")

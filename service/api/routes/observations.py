@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import Response
 
+from service.access.policy import AccessDenied, authenticate, log_answer
 from service.api.errors import error_responses
 from service.api.limits import MAX_CODE, MAX_NAME
 from service.api.workers import Workers
@@ -60,6 +61,13 @@ async def observations_turtle(
                 "near_matches": near,
             },
         )
+    access = authenticate(request)
+    try:
+        access.require_organisation(code)
+        access.require_metric(metric)
+    except AccessDenied as exc:
+        raise exc.http() from exc
+    regions = access.value_regions(code)
     workers: Workers = request.app.state.workers
     graph = await workers.engine.run(
         "observations",
@@ -69,8 +77,10 @@ async def observations_turtle(
         metric_iri,
         start,
         end,
+        regions,
         metrics=reference.metrics,
     )
+    log_answer(request, access, f"observations {code}.ttl {metric} {start} {end}", len(graph))
     return Response(graph.serialize(format="turtle"), media_type="text/turtle")
 
 
