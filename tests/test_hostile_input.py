@@ -22,6 +22,7 @@ from service.config import Settings
 from service.lookup import near_matches
 from service.store import GraphStore
 from tests.http_server import serve
+from tests.support.auth import bearer
 
 ERROR_KEYS = {"status", "message"}
 
@@ -31,6 +32,21 @@ def base_url(sample_store: GraphStore) -> Iterator[str]:
     settings = Settings(store_path=None, numbers_path=None, request_budget_seconds=1.0)
     with serve(create_app(settings, store=sample_store)) as url:
         yield url
+
+
+class _Signed:
+    """httpx with a national analyst's bearer token: these tests are about limits, not access."""
+
+    @staticmethod
+    def get(url: str, **kw: Any) -> httpx.Response:
+        return httpx.get(url, headers=bearer(), **kw)
+
+    @staticmethod
+    def post(url: str, **kw: Any) -> httpx.Response:
+        return httpx.post(url, headers=bearer(), **kw)
+
+
+_signed = _Signed()
 
 
 def _detail(response: httpx.Response) -> dict[str, Any]:
@@ -49,7 +65,7 @@ def test_near_matches_cost_does_not_depend_on_the_code() -> None:
 
 def test_long_code_in_rest_path_is_refused_without_echo(base_url: str) -> None:
     code = "R" * 200
-    response = httpx.get(f"{base_url}/lookup/{code}/LRF", timeout=5)
+    response = _signed.get(f"{base_url}/lookup/{code}/LRF", timeout=5)
     assert response.status_code == 422
     detail = _detail(response)
     assert detail["status"] == "invalid_parameter" and str(MAX_CODE) in detail["message"]
@@ -58,10 +74,10 @@ def test_long_code_in_rest_path_is_refused_without_echo(base_url: str) -> None:
 
 def test_megabyte_url_and_body_are_refused(base_url: str) -> None:
     code = "R" * 1_000_000
-    url = httpx.get(f"{base_url}/lookup/{code[:20_000]}/LRF", timeout=5)
+    url = _signed.get(f"{base_url}/lookup/{code[:20_000]}/LRF", timeout=5)
     assert url.status_code in (414, 400)  # ours (414), or uvicorn's parser before it
     query = '{ organisation(code: "' + code + '") { name } }'
-    body = httpx.post(f"{base_url}/graphql", json={"query": query}, timeout=5)
+    body = _signed.post(f"{base_url}/graphql", json={"query": query}, timeout=5)
     assert body.status_code == 413
     assert _detail(body)["status"] == "body_too_large" and str(MAX_BODY) in body.text
 
@@ -72,20 +88,20 @@ def test_aliases_of_long_codes_are_each_refused_by_length(base_url: str) -> None
         f'a{i}: {kind}(code: "{code}") {{ name }}'
         for i, kind in enumerate(["organisation", "geography"] * 10)
     )
-    response = httpx.post(f"{base_url}/graphql", json={"query": "{" + fields + "}"}, timeout=5)
+    response = _signed.post(f"{base_url}/graphql", json={"query": "{" + fields + "}"}, timeout=5)
     errors = response.json()["errors"]
     assert errors and all("2,503 characters long; at most 16" in e["message"] for e in errors)
     assert code not in response.text
 
 
 def test_unknown_code_errors_have_the_documented_shape(base_url: str) -> None:
-    lookup = httpx.get(f"{base_url}/lookup/RD9/LRF", params={"asOf": "2021-01-01"})
+    lookup = _signed.get(f"{base_url}/lookup/RD9/LRF", params={"asOf": "2021-01-01"})
     assert lookup.status_code == 404 and _detail(lookup)["status"] == "unknown_code"
-    missing = httpx.get(f"{base_url}/no/such/route")
+    missing = _signed.get(f"{base_url}/no/such/route")
     assert missing.status_code == 404 and _detail(missing)["status"] == "not_found"
-    bad_date = httpx.get(f"{base_url}/lookup/RD3/LRF", params={"asOf": "01/02/2021"})
+    bad_date = _signed.get(f"{base_url}/lookup/RD3/LRF", params={"asOf": "01/02/2021"})
     assert bad_date.status_code == 422 and _detail(bad_date)["status"] == "malformed_date"
-    spec = httpx.get(f"{base_url}/openapi.json").json()
+    spec = _signed.get(f"{base_url}/openapi.json").json()
     responses = spec["paths"]["/lookup/{code}/{geography_type}"]["get"]["responses"]
     assert {"404", "422", "503"} <= set(responses)
     assert responses["422"]["content"]["application/json"]["schema"]["$ref"].endswith("ErrorBody")
@@ -105,14 +121,14 @@ def test_a_slow_rollup_delays_neither_health_nor_lookups(
 
     monkeypatch.setattr(numbers_resolvers, "rollup_field", slow_rollup)
     slow = threading.Thread(
-        target=lambda: httpx.post(f"{base_url}/graphql", json={"query": ROLLUP}, timeout=20)
+        target=lambda: _signed.post(f"{base_url}/graphql", json={"query": ROLLUP}, timeout=20)
     )
     slow.start()
     try:
         time.sleep(0.2)  # the roll-up is running
-        health = httpx.get(f"{base_url}/health", timeout=2)
-        lookup = httpx.get(f"{base_url}/lookup/RD3/NHS_REGION", timeout=2)
-        organisation = httpx.post(
+        health = _signed.get(f"{base_url}/health", timeout=2)
+        lookup = _signed.get(f"{base_url}/lookup/RD3/NHS_REGION", timeout=2)
+        organisation = _signed.post(
             f"{base_url}/graphql", json={"query": '{ organisation(code: "R0A") { name } }'}
         )
         assert slow.is_alive()  # all three answered while the roll-up still ran
@@ -130,7 +146,7 @@ def test_a_request_past_its_budget_is_stopped_with_a_clear_error(
     monkeypatch.setattr(numbers_resolvers, "rollup_field", lambda *a, **k: release.wait(10))
     started = time.perf_counter()
     try:
-        response = httpx.post(f"{base_url}/graphql", json={"query": ROLLUP}, timeout=20)
+        response = _signed.post(f"{base_url}/graphql", json={"query": ROLLUP}, timeout=20)
     finally:
         release.set()
     assert time.perf_counter() - started < 5  # the budget is 1 s; the worker would take 10
@@ -173,7 +189,7 @@ def test_the_server_stops_on_sigterm_while_requests_run(
             query = '{ organisation(code: "%s") { name } }' % ("R" * 5000)
             for _ in range(20):
                 try:
-                    httpx.post(f"{url}/graphql", json={"query": query}, timeout=10)
+                    _signed.post(f"{url}/graphql", json={"query": query}, timeout=10)
                 except httpx.HTTPError:
                     return  # the server has stopped
 
@@ -198,10 +214,10 @@ def test_user_errors_log_one_line_and_faults_a_traceback(
 
     caplog.set_level(logging.INFO)
     for code in ("ZZ9", "R" * 500):
-        httpx.post(
+        _signed.post(
             f"{base_url}/graphql", json={"query": f'{{ organisation(code: "{code}") {{ name }} }}'}
         )
-    httpx.get(f"{base_url}/lookup/ZZ9/LRF")
+    _signed.get(f"{base_url}/lookup/ZZ9/LRF")
     user = [r for r in caplog.records if r.name.startswith(("nhskg", "strawberry"))]
     assert len(user) == 3 and not any(r.exc_info for r in user)
     assert all("\n" not in r.getMessage() for r in user)
@@ -211,7 +227,7 @@ def test_user_errors_log_one_line_and_faults_a_traceback(
         raise RuntimeError("a real fault")
 
     monkeypatch.setattr(numbers_resolvers, "rollup_field", fault)
-    body = httpx.post(f"{base_url}/graphql", json={"query": ROLLUP}).json()
+    body = _signed.post(f"{base_url}/graphql", json={"query": ROLLUP}).json()
     assert body["errors"][0]["message"] == "Unexpected error."
     faults = [r for r in caplog.records if r.exc_info]
     assert len(faults) == 1 and "a real fault" in str(faults[0].exc_info[1])
