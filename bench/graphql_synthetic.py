@@ -22,6 +22,7 @@ from typing import Any
 
 import httpx
 
+from bench.auth import analyst_headers
 from bench.core import Context, Row, benchmark, memory_mb, row, start_server
 from bench.national import national_store
 from bench.rollup_data import METRICS, Size, generate
@@ -55,7 +56,7 @@ def ask(client: httpx.Client, url: str, first: date, last: date) -> dict[str, fl
 
 def measure(url: str, system: Any, years: int) -> list[Row]:
     rows = []
-    with httpx.Client(timeout=120) as client:
+    with httpx.Client(timeout=120, headers=analyst_headers()) as client:
         for name, (first, last) in QUERIES.items():
             check = same_answer(
                 reference_rollup(system, METRIC, first, last, AT), ask(client, url, first, last)

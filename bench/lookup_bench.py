@@ -26,6 +26,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from bench.auth import analyst_headers
 from bench.core import Context, Row, benchmark, row, start_server
 from bench.national import national_store
 
@@ -94,13 +95,19 @@ def in_process(path: Path) -> tuple[list[Row], list[str]]:
     return rows, codes
 
 
-def _client_thread(port: int, urls: list[str], until: float, out: list[tuple[float, int]]) -> None:
+def _client_thread(
+    port: int,
+    urls: list[str],
+    until: float,
+    out: list[tuple[float, int]],
+    headers: dict[str, str] | None = None,
+) -> None:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     for url in urls:
         if time.monotonic() > until:
             break
         t0 = time.perf_counter_ns()
-        conn.request("GET", url)
+        conn.request("GET", url, headers=headers or {})
         response = conn.getresponse()
         response.read()
         out.append(((time.perf_counter_ns() - t0) / 1e6, response.status))
@@ -108,12 +115,13 @@ def _client_thread(port: int, urls: list[str], until: float, out: list[tuple[flo
 
 
 def _client_process(
-    port: int, urls: list[str], until: float, queue: Any
+    port: int, urls: list[str], until: float, queue: Any, headers: dict[str, str] | None = None
 ) -> None:  # pragma: no cover - runs in a child process
     results: list[list[tuple[float, int]]] = [[] for _ in range(CLIENT_THREADS)]
     threads = [
         threading.Thread(
-            target=_client_thread, args=(port, urls[i::CLIENT_THREADS], until, results[i])
+            target=_client_thread,
+            args=(port, urls[i::CLIENT_THREADS], until, results[i], headers),
         )
         for i in range(CLIENT_THREADS)
     ]
@@ -132,7 +140,7 @@ def over_http(path: Path, codes: list[str], timeout: float) -> list[Row]:
     ready_s = time.perf_counter() - started
     try:
         cpu_before = cpu_seconds(server.pid)
-        rows = run_clients(port, codes)
+        rows = run_clients(port, codes, analyst_headers())
         cpu = cpu_seconds(server.pid) - cpu_before
     finally:
         server.terminate()
@@ -164,19 +172,25 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def run_clients(port: int, codes: list[str]) -> list[Row]:
+def run_clients(
+    port: int,
+    codes: list[str],
+    headers: dict[str, str] | None = None,
+    count: int = HTTP_REQUESTS,
+) -> list[Row]:
     """The bounded client: CLIENT_PROCESSES processes of CLIENT_THREADS keep-alive
-    connections, HTTP_REQUESTS requests in all, stopped after HTTP_SECONDS."""
+    connections, `count` requests in all (each with `headers`), stopped after HTTP_SECONDS."""
     urls = [
         f"/lookup/{code}/LRF?asOf={on.isoformat()}&method={method}"
-        for code, on, method in questions(codes, HTTP_REQUESTS, seed=7)
+        for code, on, method in questions(codes, count, seed=7)
     ]
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
     until = time.monotonic() + HTTP_SECONDS
     clients = [
         context.Process(
-            target=_client_process, args=(port, urls[i::CLIENT_PROCESSES], until, queue)
+            target=_client_process,
+            args=(port, urls[i::CLIENT_PROCESSES], until, queue, headers),
         )
         for i in range(CLIENT_PROCESSES)
     ]

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from bench import (
     dashboards_bench,
+    dumps_bench,
     graphql_bench,
     graphql_synthetic,
+    lookup_auth_bench,
     lookup_bench,
+    mixed_load,
     national,
     releases_bench,
     returns_bench,
@@ -21,9 +24,12 @@ from bench.core import REGISTRY
 __all__ = [
     "REGISTRY",
     "dashboards_bench",
+    "dumps_bench",
     "graphql_bench",
     "graphql_synthetic",
+    "lookup_auth_bench",
     "lookup_bench",
+    "mixed_load",
     "national",
     "releases_bench",
     "returns_bench",
@@ -38,7 +44,9 @@ __all__ = [
 ORDER = [
     "national-load",
     "lookups",
+    "lookup-auth",
     "graphql",
+    "mixed-load",
     "graphql-synthetic",
     "dashboards",
     "returns",

@@ -6,7 +6,8 @@ Exit codes follow pySHACL: 0 conforms (or loaded), 1 rejected by the rules, 2 us
 from __future__ import annotations
 
 import json
-import sys
+import os
+import threading
 import time
 from datetime import date
 from pathlib import Path
@@ -17,8 +18,12 @@ from rich.console import Console
 from rich.progress import Progress
 
 import service.cli_batches  # noqa: F401 (registers returns batches|retire|restore)
+from service.cli_access import access_app, retention_app, token_app, use_store
 from service.cli_coverage import coverage_command
-from service.cli_numbers import busy_stops, returns_app, rollup_command
+from service.cli_dumps import dump_command, restore_command
+from service.cli_errors import check_date, explain, missing, quiet_libraries
+from service.cli_errors import run as run_app
+from service.cli_numbers import ReplaceAllOption, busy_stops, returns_app, rollup_command
 from service.cli_numbers import report as report_return
 from service.config import Settings, numbers_beside
 from service.geography.assign import UnknownAreaType
@@ -41,15 +46,16 @@ from service.stewardship.queue import KINDS as QUEUE_KINDS
 from service.stewardship.queue import queue as steward_queue
 from service.stewardship.workflow import apply, check, effect_hook, revert
 from service.stewardship.workflow import history as steward_history
-from service.store import GraphStore
+from service.store import GraphStore, open_store
 
 app = typer.Typer(add_completion=False, help="NHS knowledge graph: load, validate, query, serve.")
 console = Console(stderr=True)
 _state: dict[str, Path] = {}
+_debug = {"on": False}
 
 
 @app.callback()
-def main(
+def options(
     ctx: typer.Context,
     store: Annotated[Path, typer.Option(envvar="NHSKG_STORE", help="Store directory.")] = Path(
         "var/store"
@@ -60,13 +66,31 @@ def main(
             envvar="NHSKG_NUMBERS", help="Numbers store (DuckDB); default: beside the store."
         ),
     ] = None,
+    store_url: Annotated[
+        str | None,
+        typer.Option(
+            envvar="NHSKG_STORE_URL",
+            help="A remote SPARQL 1.1 store (e.g. oxigraph serve) instead of --store.",
+        ),
+    ] = None,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show tracebacks instead of one-line errors.")
+    ] = False,
 ) -> None:
     _state["store"] = store
+    _debug["on"] = debug
+    if not debug:
+        quiet_libraries()
+    _state.pop("store_url", None)  # one process may run several commands (tests do)
+    if store_url:
+        _state["store_url"] = store_url  # type: ignore[assignment]
     _state["numbers"] = numbers or numbers_beside(store)
     ctx.obj = _state
 
 
 def _store(read_only: bool = False) -> GraphStore:
+    if "store_url" in _state:
+        return open_store(Settings(store_path=None, store_url=str(_state["store_url"])))
     with busy_stops():
         return GraphStore(_state["store"], read_only=read_only)
 
@@ -91,10 +115,13 @@ def load(
     mapping: Annotated[str, typer.Option(help="Mapping id (mappings/ID.yaml).")],
     vintage: Annotated[str | None, typer.Option(help="YYYY-MM-DD, if not in the name.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    replace_all: ReplaceAllOption = False,
 ) -> None:
     """Validate FILE through MAPPING and write it only if every rule holds."""
+    missing(file)
+    vintage = check_date(vintage, "--vintage")
     store = _store()
-    result = load_file(store, file, mapping, vintage=vintage)
+    result = load_file(store, file, mapping, vintage=vintage, replace_all=replace_all)
     _report(result, as_json)
     if result.status == "loaded":
         _keep_snapshot_current(store)
@@ -109,6 +136,8 @@ def validate(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Dry run: report what loading FILE would break, write nothing."""
+    missing(file)
+    vintage = check_date(vintage, "--vintage")
     result = load_file(_store(), file, mapping, vintage=vintage, dry_run=True)
     _report(result, as_json)
     raise typer.Exit(0 if result.ok else 1)
@@ -218,7 +247,13 @@ def stats() -> None:
 
 
 app.add_typer(returns_app, name="returns")
+app.add_typer(token_app, name="token")
+app.add_typer(access_app, name="access")
+app.add_typer(retention_app, name="retention")
+use_store(lambda: _store(), lambda: NumbersStore(_state["numbers"]))
 app.command("rollup")(rollup_command)
+app.command("dump")(dump_command)
+app.command("restore")(restore_command)
 app.command("coverage")(coverage_command)
 
 change_app = typer.Typer(help="Steward change sets: check, apply, revert.")
@@ -229,7 +264,7 @@ def _changeset(file: Path) -> ChangeSet:
     try:
         return read_changeset(file)
     except (ChangeSetError, OSError) as exc:
-        console.print(str(exc))
+        console.print(f"error: {explain(exc)}")
         raise typer.Exit(2) from exc
 
 
@@ -381,18 +416,42 @@ def serve(
     ] = False,
 ) -> None:
     """Serve the REST and GraphQL API with uvicorn, over the store and the numbers store beside
-    it (read-only unless --writable-numbers, so CLI reads work while it runs)."""
+    it (read-only unless --writable-numbers, so CLI reads work while it runs). SIGTERM or Ctrl-C
+    stops it gracefully (requests in flight get GRACE_SECONDS to finish)."""
     import uvicorn
 
     from service.api.app import create_app
 
+    url = _state.get("store_url")
     settings = Settings(
         store_path=_state["store"],
         numbers_path=_state["numbers"],
         numbers_read_only=not writable_numbers,
+        store_url=str(url) if url else None,
     )
-    uvicorn.run(create_app(settings), host=host, port=port)
+    if not writable_numbers and settings.numbers_path and settings.numbers_path.exists():
+        # Retention: datasets past their end of use are withdrawn before the store is shared.
+        from service.access.retention import withdraw_expired
+
+        writable = NumbersStore(settings.numbers_path)
+        withdraw_expired(writable, date.today())
+        writable.close()
+    config = uvicorn.Config(
+        create_app(settings), host=host, port=port, timeout_graceful_shutdown=GRACE_SECONDS
+    )
+    uvicorn.Server(config).run()
+    stray = [t for t in threading.enumerate() if t is not threading.main_thread() and t.is_alive()]
+    if stray:  # worker threads (idle, or abandoned past a time budget) must not hold the exit
+        os._exit(0)
+
+
+GRACE_SECONDS = 10
+
+
+def main() -> None:
+    """The `nhskg` entry point: exit 0 loaded, 1 rejected, 2 usage or I/O error, one line each."""
+    run_app(app, lambda: _debug["on"])
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(app())
+    main()

@@ -102,6 +102,7 @@ def _run(
     mapping: str | None,
     strict: bool,
     dry: bool,
+    replace_all: bool = False,
     release: str | None = None,
 ) -> ReturnLoadResult:
     if not file.is_file():
@@ -115,7 +116,14 @@ def _run(
     store, numbers = stores(ctx, read_only=dry)
     try:
         return load_return_file(
-            store, numbers, file, mapping, strict=strict, dry_run=dry, release=released
+            store,
+            numbers,
+            file,
+            mapping,
+            strict=strict,
+            dry_run=dry,
+            release=released,
+            replace_all=replace_all,
         )
     except MappingError as exc:
         console.print(str(exc))
@@ -132,6 +140,13 @@ StrictOption = Annotated[
     bool, typer.Option(help="Reject codes used after their succession instead of restating.")
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the report as JSON.")]
+ReplaceAllOption = Annotated[
+    bool,
+    typer.Option(
+        "--replace-all",
+        help="Load even if the file would retire most of what its source holds now.",
+    ),
+]
 ReleaseOption = Annotated[
     str | None,
     typer.Option(help="Release date YYYY-MM-DD (default: the file name's, or the mapping's)."),
@@ -146,11 +161,12 @@ def returns_load(
     strict: StrictOption = False,
     as_json: JsonOption = False,
     release: ReleaseOption = None,
+    replace_all: ReplaceAllOption = False,
 ) -> None:
     """Validate FILE as one batch and write it to the graph and numbers stores only if every rule
     holds; a re-loaded publication replaces its earlier batch. An older release than one
     already loaded for the same periods is kept as history."""
-    result = _run(ctx, file, mapping, strict, dry=False, release=release)
+    result = _run(ctx, file, mapping, strict, dry=False, release=release, replace_all=replace_all)
     report(result, as_json)
     raise typer.Exit(0 if result.ok else 1)
 

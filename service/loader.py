@@ -38,6 +38,10 @@ from service.vocab import NHSKG
 # it (the etrust file early in the national load), any other against its slice.
 UNION_BELOW = 4
 
+# A load that would retire more than this share of the facts its slot holds now (a truncated or
+# wrong file) is refused unless the steward says --replace-all; an empty batch always is.
+MAX_RETIRED_SHARE = 0.5
+
 
 @dataclass
 class LoadResult:
@@ -153,8 +157,11 @@ def load_file(
     *,
     vintage: str | None = None,
     dry_run: bool = False,
+    replace_all: bool = False,
 ) -> LoadResult:
-    """Validate a file through its mapping and, if every rule holds, write it as one graph."""
+    """Validate a file through its mapping and, if every rule holds, write it as one graph.
+    A file with no rows, or one that would retire more than MAX_RETIRED_SHARE of the facts
+    its slot holds now, is rejected unless `replace_all`."""
     mapping = load_mapping(mapping_name)
     vintage = vintage or mapping.vintage_of(path.name)
     if "{vintage}" in mapping.graph and vintage is None:
@@ -175,6 +182,14 @@ def load_file(
             )
         converted = ox_triples(batch.triples)  # once, for the validator and the write
         report = validate_batch(store, batch, exclude=set(old), converted=converted)
+        # A batch the rules accept may still be refused: empty, or retiring most of its slot.
+        refusal = (
+            replacement_refusal(store, path.name, old, converted, replace_all)
+            if report.conforms
+            else None
+        )
+        if refusal is not None:
+            report = ValidationReport(False, [refusal, *report.findings])
         status = "rejected" if not report.conforms else ("valid" if dry_run else "loaded")
         if status == "loaded":
             provenance = _provenance(graph, path, sha, mapping, batch, old)
@@ -190,6 +205,36 @@ def load_file(
         skipped=dict(batch.skipped.most_common()),
         notes=dict(batch.notes.most_common()),
     )
+
+
+def replacement_refusal(
+    store: GraphStore,
+    file_name: str,
+    old: list[str],
+    new: list[tuple[Any, Any, Any]],
+    replace_all: bool,
+) -> Finding | None:
+    """Why this batch may not replace the current graphs of its slot, or None: no facts at all
+    (a 0-byte or header-only file), or most of the current facts retired."""
+    if not new:
+        return Finding(
+            file_name, None, None, None,
+            "the file has no data rows: nothing would be loaded"
+            + (" and the current graph of this source would be retired" if old else "")
+            + "; check the file (loading nothing is never done)",
+        )  # fmt: skip
+    if not old or replace_all:
+        return None
+    current = store.triples_of(old)
+    retired = len(current - set(new))
+    if current and retired > MAX_RETIRED_SHARE * len(current):
+        return Finding(
+            file_name, None, None, None,
+            f"the file would retire {retired:,} of the {len(current):,} facts this source holds "
+            f"now ({retired / len(current):.0%}; at most {MAX_RETIRED_SHARE:.0%} without "
+            "--replace-all): check it is the whole file, or load it with --replace-all",
+        )  # fmt: skip
+    return None
 
 
 @lru_cache(maxsize=1)

@@ -12,6 +12,7 @@ asked about (or all at once by `warm()`); later lookups are a dictionary look-up
 from __future__ import annotations
 
 import json
+from bisect import bisect_left
 from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Any
@@ -75,6 +76,7 @@ class Lookup:
         self.timelines = Timelines(placer)
         self._area_types = placer.reference.api_names()
         self.warmed: set[str] = set()  # area types whose timelines are all built
+        self._known_codes: list[str] | None = None  # sorted, for near matches
 
     @classmethod
     def from_store(cls, store: GraphStore) -> Lookup:
@@ -255,14 +257,24 @@ class Lookup:
         answer.unplaced = "; ".join(unplaced) or answer.reason
 
     def near_matches(self, code: str, limit: int = 5) -> list[str]:
-        return near_matches(code, sorted(self.asof.lifetimes), limit)
+        if self._known_codes is None:
+            self._known_codes = sorted(self.asof.lifetimes)
+        return near_matches(code, self._known_codes, limit)
+
+
+# Codes longer than this are not ODS or GSS codes (the longest are 9 characters); near matches
+# look at no more of an unknown code than this, so their cost never depends on the input.
+NEAR_MATCH_PREFIX = 12
 
 
 def near_matches(code: str, known: list[str], limit: int = 5) -> list[str]:
-    """Known codes (sorted) that share the most leading characters with an unknown one."""
-    code = code.strip().upper()
+    """Known codes (sorted) that share the most leading characters with an unknown one: a
+    bisection per prefix length, at most NEAR_MATCH_PREFIX of them (O(log n) each)."""
+    code = code[: NEAR_MATCH_PREFIX * 4].strip().upper()[:NEAR_MATCH_PREFIX]
     for size in range(len(code), 0, -1):
-        hits = [c for c in known if c.startswith(code[:size])]
+        prefix = code[:size]
+        start = bisect_left(known, prefix)
+        hits = [c for c in known[start : start + limit] if c.startswith(prefix)]
         if hits:
-            return hits[:limit]
+            return hits
     return []

@@ -22,6 +22,10 @@ class NHSKG(DefinedNamespace):
     AEBookedAttendancesOver4HoursType2: URIRef
     AEBookedAttendancesType1: URIRef
     AEBookedAttendancesType2: URIRef
+    AccessDecision: URIRef
+    AccessGrant: URIRef
+    AccessRequest: URIRef
+    AccessRevocation: URIRef
     Acquisition: URIRef
     AggregationScheme: URIRef
     AreaMembership: URIRef
@@ -29,6 +33,7 @@ class NHSKG(DefinedNamespace):
     BatchRetirement: URIRef
     BedsOccupied: URIRef
     BedsOccupiedCovid: URIRef
+    COPI_Reg3: URIRef
     CatchmentShare: URIRef
     CatchmentTable: URIRef
     ChangeSet: URIRef
@@ -68,6 +73,8 @@ class NHSKG(DefinedNamespace):
     InferredType: URIRef
     IntegratedCareBoard: URIRef
     IntegratedCareSystemArea: URIRef
+    LegalBases: URIRef
+    LegalBasis: URIRef
     Load: URIRef
     LoadedGraph: URIRef
     LocalAuthorityDistrict: URIRef
@@ -102,6 +109,7 @@ class NHSKG(DefinedNamespace):
     Publication: URIRef
     Rename: URIRef
     ReportedValue: URIRef
+    RetentionPurge: URIRef
     ReturnBatch: URIRef
     ReturnLoad: URIRef
     Site: URIRef
@@ -121,8 +129,11 @@ class NHSKG(DefinedNamespace):
     SumOverOrganisations: URIRef
     SumOverTime: URIRef
     TypeBasisScheme: URIRef
+    UKGDPR_6_1_e_9_2_h: URIRef
+    UKGDPR_6_1_e_9_2_i: URIRef
     UnregisteredProvider: URIRef
     UpperTierLocalAuthority: URIRef
+    accessId: URIRef
     affects: URIRef
     alsoDatedOn: URIRef
     apiName: URIRef
@@ -137,11 +148,16 @@ class NHSKG(DefinedNamespace):
     codeListedOn: URIRef
     commissionedPractice: URIRef
     commissionerCode: URIRef
+    conditions: URIRef
     corrects: URIRef
+    countsWholeUnits: URIRef
     effectiveDate: URIRef
+    endOfUse: URIRef
     fileName: URIRef
     firstPeriod: URIRef
     firstReportedIn: URIRef
+    forRequest: URIRef
+    geographyScope: URIRef
     gssCode: URIRef
     headquartersLocatedIn: URIRef
     inBatch: URIRef
@@ -157,12 +173,15 @@ class NHSKG(DefinedNamespace):
     openDate: URIRef
     operatedSite: URIRef
     operator: URIRef
+    outcome: URIRef
     parentArea: URIRef
     periodEnd: URIRef
     periodStart: URIRef
+    plausibleMaximum: URIRef
     postcode: URIRef
     primaryCareNetworkCode: URIRef
     publicationOf: URIRef
+    purposeText: URIRef
     reason: URIRef
     recordOf: URIRef
     releaseDate: URIRef
@@ -170,6 +189,10 @@ class NHSKG(DefinedNamespace):
     reportedValue: URIRef
     reportingOrganisation: URIRef
     reportsMetric: URIRef
+    requestedBy: URIRef
+    requestedMetric: URIRef
+    requestedRole: URIRef
+    requestingOrganisation: URIRef
     revisionThreshold: URIRef
     rowCount: URIRef
     sector: URIRef
@@ -195,5 +218,6 @@ class NHSKG(DefinedNamespace):
     validFrom: URIRef
     validTo: URIRef
     valueCount: URIRef
+    valueDatatype: URIRef
     vintage: URIRef
     warningCount: URIRef

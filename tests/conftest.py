@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,6 +14,14 @@ from service.store import GraphStore
 from service.terms import ROOT, SAMPLE_DATA_DIR
 
 SHARED_DATA = ROOT.parent / "shared" / "data"
+
+# One local issuer (signing key + JWKS) and one access log per test session, never the repo's
+# var/: tests mint tokens with tests/support/auth.py through the same path as `nhskg token issue`.
+_AUTH = Path(tempfile.mkdtemp(prefix="nhskg-test-auth-"))
+os.environ["NHSKG_AUTH_DIR"] = str(_AUTH)
+os.environ["NHSKG_ACCESS_LOG"] = str(_AUTH / "access-log.jsonl")
+for _name in ("NHSKG_AUTH_JWKS", "NHSKG_AUTH_ISSUER", "NHSKG_AUTH_AUDIENCE", "NHSKG_AUTH"):
+    os.environ.pop(_name, None)
 
 
 @pytest.fixture

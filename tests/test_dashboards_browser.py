@@ -30,6 +30,7 @@ from service.returns.numbers import NumbersStore
 from service.store import GraphStore
 from tests.browser_support import browser, screenshot, serious_violations
 from tests.http_server import serve
+from tests.support.auth import bearer
 
 pytestmark = [pytest.mark.national, pytest.mark.browser]
 
@@ -145,8 +146,12 @@ def visit(chromium: Any, url: str) -> Iterator[Visit]:
 
 
 def graphql(url: str, query: str, **variables: Any) -> dict[str, Any]:
-    response = httpx.post(f"{url}/graphql", json={"query": query, "variables": variables},
-                          timeout=120)  # fmt: skip
+    response = httpx.post(
+        f"{url}/graphql",
+        headers=bearer("admin"),
+        json={"query": query, "variables": variables},
+        timeout=120,
+    )
     return response.json()
 
 

@@ -16,6 +16,7 @@ from service.config import Settings
 from service.returns.readers import read_stated_totals
 from service.returns.spec import load_return_mapping
 from tests.http_server import serve
+from tests.support.auth import bearer
 
 COVID = "returns/covid-hospital-activity-2020-08-13.xlsx"
 SHEET = "Total Beds OccCov"
@@ -34,7 +35,10 @@ def national_url(returns_env: dict[str, Any]) -> Iterator[str]:
 
 def graphql(url: str, query: str, **variables: Any) -> dict[str, Any]:
     response = httpx.post(
-        f"{url}/graphql", json={"query": query, "variables": variables}, timeout=120
+        f"{url}/graphql",
+        json={"query": query, "variables": variables},
+        headers=bearer(),
+        timeout=120,
     )
     assert response.status_code == 200
     body = response.json()

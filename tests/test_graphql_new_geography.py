@@ -26,6 +26,7 @@ from service.rollup.model import Method
 from service.store import GraphStore
 from service.terms import ONTOLOGY_EXTRA_ENV, SAMPLE_DATA_DIR
 from tests.http_server import serve
+from tests.support.auth import bearer
 
 FIXTURES = Path(__file__).parent / "fixtures" / "police"
 RETURN = FIXTURES / "Monthly-AE-April-2025.csv"
@@ -69,7 +70,7 @@ def police(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
 
 
 def graphql(url: str, query: str) -> dict[str, Any]:
-    body = httpx.post(f"{url}/graphql", json={"query": query}, timeout=60).json()
+    body = httpx.post(f"{url}/graphql", json={"query": query}, headers=bearer(), timeout=60).json()
     assert "errors" not in body, body["errors"]
     return body["data"]
 

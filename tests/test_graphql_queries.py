@@ -7,10 +7,11 @@ from typing import Any
 
 import pytest
 
-from service.api.graphql.context import Context, Scope, ScopeKind
+from service.api.graphql.context import Context
 from service.api.graphql.schema import MAX_DEPTH, schema
 from service.reference import ReferenceData
 from service.store import GraphStore
+from tests.support.auth import access
 
 
 @pytest.fixture(scope="module")
@@ -19,9 +20,12 @@ def reference(sample_store: GraphStore) -> ReferenceData:
 
 
 def run(
-    reference: ReferenceData, query: str, scope: Scope | None = None, **variables: Any
+    reference: ReferenceData, query: str, scope: tuple[str, ...] = ("national",), **variables: Any
 ) -> tuple[dict[str, Any] | None, list[str], Context]:
-    context = Context(reference=reference, scope=scope or Scope(), max_page_size=50)
+    """As a signed-in analyst of `scope` (a token minted and verified the service's way)."""
+    context = Context(
+        reference=reference, access=access("analyst", scope, reference), max_page_size=50
+    )
     result = asyncio.run(schema.execute(query, variable_values=variables, context_value=context))
     return result.data, [e.message for e in result.errors or []], context
 
@@ -168,7 +172,7 @@ def test_query_depth_is_limited(reference: ReferenceData) -> None:
 
 
 def test_scope_filters_lists_and_lookups(reference: ReferenceData) -> None:
-    region = Scope(kind=ScopeKind.REGION, code="Y62")
+    region = ("region:Y62",)
     data, errors, _ = run(
         reference,
         "{ organisations(first: 50) { totalCount edges { node { code } } } }",
@@ -178,7 +182,10 @@ def test_scope_filters_lists_and_lookups(reference: ReferenceData) -> None:
     codes = {e["node"]["code"] for e in data["organisations"]["edges"]}
     assert "RW6" in codes and "RD3" not in codes
     _, errors, _ = run(reference, '{ organisation(code: "RD3") { code } }', scope=region)
-    assert errors and "unknown organisation code" in errors[0]
+    assert errors == [
+        "forbidden: RD3 is outside your scope (region:Y62). Ask an approver for a grant that "
+        "covers it."
+    ]
 
 
 def test_internal_errors_are_masked(reference: ReferenceData) -> None:

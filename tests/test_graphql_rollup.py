@@ -13,7 +13,7 @@ import pytest
 from rdflib import URIRef
 from rdflib.namespace import SKOS
 
-from service.api.graphql.context import Context, Scope, ScopeKind
+from service.api.graphql.context import Context
 from service.api.graphql.schema import schema
 from service.loader import load_file
 from service.reference import ReferenceData
@@ -25,6 +25,7 @@ from service.rollup.model import Method
 from service.store import GraphStore
 from service.terms import load_ontology
 from service.vocab import NHSKG
+from tests.support.auth import access
 
 FIXTURES = Path(__file__).parent / "fixtures" / "police"
 RETURN = FIXTURES / "Monthly-AE-April-2025.csv"
@@ -64,11 +65,12 @@ def env(sample_store: GraphStore) -> dict[str, Any]:
 
 
 def run(
-    env: dict[str, Any], query: str, scope: Scope | None = None, max_rows: int = 1000
+    env: dict[str, Any], query: str, scope: tuple[str, ...] = ("national",), max_rows: int = 1000
 ) -> tuple[dict[str, Any] | None, list[str], Context]:
+    """As a signed-in analyst of `scope` (a token minted and verified the service's way)."""
     context = Context(
         reference=env["reference"],
-        scope=scope or Scope(),
+        access=access("analyst", scope, env["reference"], env["numbers"]),
         max_page_size=50,
         max_rollup_rows=max_rows,
         numbers=env["numbers"],
@@ -152,7 +154,7 @@ def test_series_lists_and_unmapped_summaries_match_the_objects(env: dict[str, An
 
 
 def test_scope_from_the_context_limits_the_rollup(env: dict[str, Any]) -> None:
-    data, errors, _ = run(env, ROLLUP, scope=Scope(kind=ScopeKind.ORGANISATION, code="R0A"))
+    data, errors, _ = run(env, ROLLUP, scope=("org:R0A",))
     assert errors == [] and data is not None
     rows = data["rollup"]["rows"]
     assert [c["code"] for r in rows for c in r["contributors"]] == ["R0A"]

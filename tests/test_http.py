@@ -11,6 +11,7 @@ from service.api.app import create_app
 from service.config import Settings
 from service.store import GraphStore
 from tests.http_server import serve
+from tests.support.auth import bearer
 
 
 @pytest.fixture(scope="module")
@@ -29,6 +30,7 @@ def test_graphql_answers_a_trust_query(base_url: str) -> None:
     response = httpx.post(
         f"{base_url}/graphql",
         json={"query": '{ organisation(code: "R0A") { __typename code name } }'},
+        headers=bearer("analyst", ["national"]),
     )
     assert response.status_code == 200
     assert response.json()["data"]["organisation"] == {

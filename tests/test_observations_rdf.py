@@ -13,6 +13,7 @@ from service.returns.numbers import NumbersStore
 from service.store import GraphStore
 from service.terms import SAMPLE_DATA_DIR
 from tests.http_server import serve
+from tests.support.auth import bearer
 
 SAMPLE_RETURN = SAMPLE_DATA_DIR / "returns/covid-hospital-activity-2020-08-13-long-sw-nw.csv"
 
@@ -37,11 +38,26 @@ def test_an_organisations_values_read_as_data_cube_observations(sample_store: Gr
     ).fetchone()
     app = create_app(Settings(store_path=None, numbers_path=None), store=store, numbers=numbers)
     with serve(app) as url:
-        response = httpx.get(f"{url}/observations/{code.lower()}.ttl", params={"metric": metric})
-        unknown = httpx.get(f"{url}/observations/ZZZ.ttl")
+        response = httpx.get(
+            f"{url}/observations/{code.lower()}.ttl", params={"metric": metric}, headers=bearer()
+        )
+        unknown = httpx.get(f"{url}/observations/ZZZ.ttl", headers=bearer())
+        bad_metric = httpx.get(
+            f"{url}/observations/{code}.ttl", params={"metric": "Nope"}, headers=bearer()
+        )
+        backwards = httpx.get(
+            f"{url}/observations/{code}.ttl",
+            params={"from": "2020-05-01", "to": "2020-04-01"},
+            headers=bearer(),
+        )
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/turtle")
     graph = Graph().parse(data=response.text, format="turtle")
     [row] = graph.query(CUBE, initBindings={"metric": URIRef(metric)})
     assert (int(row[0]), float(row[1])) == (count, total) and total > 0
-    assert unknown.status_code == 200 and len(Graph().parse(data=unknown.text)) == 0
+    # Unknown code, unknown metric, from after to: errors of the documented shape, not empty 200s.
+    assert unknown.status_code == 404 and unknown.json()["detail"]["status"] == "unknown_code"
+    assert bad_metric.status_code == 422
+    assert bad_metric.json()["detail"]["status"] == "unknown_metric"
+    assert backwards.status_code == 422
+    assert backwards.json()["detail"]["status"] == "from_after_to"

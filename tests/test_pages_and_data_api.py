@@ -26,6 +26,7 @@ from service.returns.numbers import NumbersStore
 from service.store import GraphStore
 from service.terms import SAMPLE_DATA_DIR
 from tests.http_server import serve
+from tests.support.auth import bearer
 
 ROLLUP = """query($metric: String!, $by: String!, $date: Date, $from: Date, $to: Date,
                   $method: RollupMethod!, $restate: RestateInput) {
@@ -60,7 +61,9 @@ def url(sample_env: dict) -> Iterator[str]:
 
 
 def graphql(url: str, query: str, **variables: Any) -> dict[str, Any]:
-    response = httpx.post(f"{url}/graphql", json={"query": query, "variables": variables})
+    response = httpx.post(
+        f"{url}/graphql", headers=bearer("admin"), json={"query": query, "variables": variables}
+    )
     assert response.status_code == 200, response.text
     return response.json()
 

@@ -26,6 +26,7 @@ from service.stewardship.queue import queue
 from service.store import GraphStore
 from service.vocab import NHSKG
 from tests.returns_support import WEEKLY_DIR, weekly_name, write_weekly_cut
+from tests.support.auth import access
 
 CODES = {"RA7", "RBD", "RK9", "RH8", "RBL", "RXN"}
 SERIES = {"All beds COVID", "MV beds COVID"}
@@ -126,7 +127,9 @@ def test_a_release_revising_beyond_the_threshold_is_queued(env: dict[str, Any]) 
 
 
 def run(env: dict[str, Any], query: str) -> tuple[dict[str, Any] | None, list[str]]:
-    context = Context(reference=ReferenceData.build(env["store"]), numbers=env["numbers"])
+    context = Context(
+        access=access("admin"), reference=ReferenceData.build(env["store"]), numbers=env["numbers"]
+    )
     result = asyncio.run(schema.execute(query, context_value=context))
     return result.data, [e.message for e in result.errors or []]
 
@@ -191,3 +194,34 @@ def test_graphql_retires_and_restores_a_batch(env: dict[str, Any]) -> None:
     assert errors == [] and data == {"restoreBatch": {"status": "current"}}
     data, errors = run(env, 'mutation { retireBatch(id: "nope", note: "x") { status } }')
     assert errors and "no batch 'nope'" in errors[0]
+
+
+def test_rest_observations_as_known_at(env: dict[str, Any]) -> None:
+    """GET /observations/{code}.ttl?asKnownAt=D over a real server: the value as published."""
+    import urllib.request
+    from urllib.parse import quote
+
+    from rdflib import Graph
+
+    from service.api.app import create_app
+    from service.config import Settings
+    from tests.http_server import serve
+
+    app = create_app(
+        Settings(store_path=None, numbers_path=None), store=env["store"], numbers=env["numbers"]
+    )
+    day = "2020-10-05"
+    published = {
+        release: _values(env["files"][release], "All beds COVID")[("RA7", day)][1]
+        for release in (EARLIER, LATER)
+    }
+    assert published[LATER] == published[EARLIER] + 1
+    with serve(app) as url:
+        for release, expected in ((EARLIER, published[EARLIER]), (None, published[LATER])):
+            query = f"from={day}&to={day}&metric={quote(BEDS)}" + (
+                f"&asKnownAt={release}" if release else ""
+            )
+            with urllib.request.urlopen(f"{url}/observations/RA7.ttl?{query}") as response:
+                graph = Graph().parse(data=response.read().decode(), format="turtle")
+            values = [float(v) for v in graph.objects(None, NHSKG.reportedValue)]
+            assert values == [expected], release

@@ -16,6 +16,7 @@ from service.geography.assign import Placer
 from service.geography.sites import operator_on, site_areas
 from service.store import GraphStore
 from tests.http_server import serve
+from tests.support.auth import bearer
 
 pytestmark = pytest.mark.national
 
@@ -46,7 +47,12 @@ def url(national_store: GraphStore) -> Iterator[str]:
 
 
 def test_rest_lookup_of_a_site_names_its_operator(url: str) -> None:
-    response = httpx.get(f"{url}/lookup/{POOLE}/LRF", params={"asOf": "2021-01-01"}, timeout=120)
+    response = httpx.get(
+        headers=bearer(),
+        url=f"{url}/lookup/{POOLE}/LRF",
+        params={"asOf": "2021-01-01"},
+        timeout=120,
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["status"] == "site" and "R0D" in body["message"]
@@ -60,7 +66,9 @@ def test_rest_lookup_of_a_site_names_its_operator(url: str) -> None:
     ).json()
     assert hq["primary_area"]["code"] == "E48000009"
     assert any(e.get("organisation") == "R0D" for e in hq["evidence"])
-    missing = httpx.get(f"{url}/lookup/RD3ZZ9/LRF", params={"asOf": "2021-01-01"}, timeout=120)
+    missing = httpx.get(
+        headers=bearer(), url=f"{url}/lookup/RD3ZZ9/LRF", params={"asOf": "2021-01-01"}, timeout=120
+    )
     assert missing.status_code == 404
 
 
@@ -69,7 +77,9 @@ def test_graphql_site_has_operator_over_time_postcode_and_location(url: str) -> 
         ... on Site { postcode latitude longitude operations { operator validFrom validTo }
                       operators { code events { type date } }
                       before: operators(asOf: "2020-04-15") { code } } } }"""
-    response = httpx.post(f"{url}/graphql", json={"query": query}, timeout=120)
+    response = httpx.post(
+        f"{url}/graphql", headers=bearer("admin"), json={"query": query}, timeout=120
+    )
     body = response.json()
     assert "errors" not in body, body
     site = body["data"]["organisation"]

@@ -12,6 +12,7 @@ from service.manifest import load_all
 from service.stewardship.changeset import ChangeSetError, parse_changeset
 from service.stewardship.workflow import apply, check, history, revert
 from service.store import PROVENANCE_GRAPH, GraphStore
+from tests.support.auth import access
 
 LRF_OF = """SELECT ?lad ?lrf WHERE { ?m nhskg:memberArea ?lad ; nhskg:parentArea ?lrf ;
     nhskg:validFrom ?from . ?lrf a nhskg:LocalResilienceForum .
@@ -200,7 +201,9 @@ def test_graphql_mutations_take_the_same_path(store: GraphStore) -> None:
         status findings { rule } diff { about added } } }"""
     result = asyncio.run(
         schema.execute(
-            mutation, variable_values={"cs": text}, context_value=Context(reference=reference)
+            mutation,
+            variable_values={"cs": text},
+            context_value=Context(reference=reference, access=access("steward")),
         )
     )
     assert result.errors is None
@@ -213,7 +216,9 @@ def test_graphql_mutations_take_the_same_path(store: GraphStore) -> None:
     assert [a.code for a, _ in reference.areas.parents(bcp, date(2022, 1, 1))] == ["E48000010"]
     again = asyncio.run(
         schema.execute(
-            mutation, variable_values={"cs": text}, context_value=Context(reference=reference)
+            mutation,
+            variable_values={"cs": text},
+            context_value=Context(reference=reference, access=access("steward")),
         )
     )
     assert again.errors and "already applied" in again.errors[0].message

@@ -19,6 +19,7 @@ from service.stewardship.workflow import apply, check, effect_hook, history, rev
 from service.store import GraphStore
 from service.terms import GRAPH, ID
 from service.vocab import NHSKG
+from tests.support.auth import access
 
 BEDS = str(NHSKG.BedsOccupiedCovid)
 DORSET, GREATER_MANCHESTER = "E48000009", "E48000013"
@@ -182,7 +183,9 @@ def test_graphql_check_reports_the_same_effect(store: GraphStore, numbers: Numbe
         "method": "SITES",
         "restateAt": "2021-01-01",
     }
-    context = Context(reference=ReferenceData.build(store), numbers=numbers)
+    context = Context(
+        reference=ReferenceData.build(store), numbers=numbers, access=access("steward")
+    )
     result = asyncio.run(
         schema.execute(mutation, {"cs": text, "figure": figure}, context_value=context)
     )
@@ -214,3 +217,57 @@ def test_an_unknown_area_type_is_refused_with_the_known_ones(
 
     with pytest.raises(UnknownAreaType, match=r"known types: .*LRF"):
         check(store, move("RM399", "R0D"), effect_hook(numbers, replace(QUESTION, area_type="X")))
+
+
+def test_a_scoped_steward_sees_the_effect_on_its_own_organisations_only(
+    store: GraphStore, numbers: NumbersStore
+) -> None:
+    """RM3 (North West) is outside a South West steward's scope: its 30 beds in Greater
+    Manchester are in no figure that steward is shown, before or after."""
+    import asyncio
+
+    import yaml
+
+    from service.api.graphql.context import Context
+    from service.api.graphql.schema import schema
+    from service.reference import ReferenceData
+
+    text = yaml.safe_dump(
+        {
+            "id": "gql-move-scoped",
+            "author": "x",
+            "reason": "test",
+            "changes": [{"move_site": {"site": "RM399", "to": "R0D", "from": "2020-10-01"}}],
+        }
+    )
+    mutation = """mutation($cs: String!, $figure: FigureInput) {
+        checkChangeSet(changeSet: $cs, figure: $figure) {
+            effect { changes { area before after change } } } }"""
+    figure = {
+        "metric": "BedsOccupiedCovid",
+        "areaType": "LRF",
+        "date": DAY.isoformat(),
+        "method": "SITES",
+        "restateAt": "2021-01-01",
+    }
+    reference = ReferenceData.build(store)
+    answers = {}
+    for scope in ("national", "region:Y58"):
+        context = Context(
+            reference=reference, numbers=numbers, access=access("steward", [scope], reference)
+        )
+        result = asyncio.run(
+            schema.execute(mutation, {"cs": text, "figure": figure}, context_value=context)
+        )
+        assert result.errors is None and result.data is not None
+        answers[scope] = result.data["checkChangeSet"]["effect"]["changes"]
+    dorset = {"area": DORSET, "before": 150.0, "after": 75.0, "change": -75.0}
+    assert answers["national"] == [
+        dorset,
+        {"area": GREATER_MANCHESTER, "before": 30.0, "after": 75.0, "change": 45.0},
+    ]
+    # R0D's half of its beds moves to Greater Manchester with the site; RM3's 30 are not shown.
+    assert answers["region:Y58"] == [
+        dorset,
+        {"area": GREATER_MANCHESTER, "before": None, "after": 75.0, "change": 75.0},
+    ]

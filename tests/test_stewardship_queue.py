@@ -17,6 +17,7 @@ from service.stewardship.workflow import apply
 from service.store import GraphStore
 from service.terms import ID
 from service.vocab import NHSKG
+from tests.support.auth import access
 
 
 @pytest.fixture
@@ -102,7 +103,10 @@ def test_cli_and_graphql_list_the_same_items(
     cli = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
     query = """{ stewardQueue(kinds: ["succession_type"]) { kind code reason related } }"""
     answer = asyncio.run(
-        schema.execute(query, context_value=Context(reference=ReferenceData.build(store)))
+        schema.execute(
+            query,
+            context_value=Context(reference=ReferenceData.build(store), access=access("steward")),
+        )
     )
     assert answer.errors is None and answer.data is not None
     graphql = answer.data["stewardQueue"]
@@ -111,7 +115,7 @@ def test_cli_and_graphql_list_the_same_items(
     bad = asyncio.run(
         schema.execute(
             '{ stewardQueue(kinds: ["teleport"]) { code } }',
-            context_value=Context(reference=ReferenceData.build(store)),
+            context_value=Context(reference=ReferenceData.build(store), access=access("steward")),
         )
     )
     assert bad.errors and "unknown queue kind" in bad.errors[0].message

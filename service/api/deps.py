@@ -1,32 +1,34 @@
 """What a REST route or page needs from the app: the same per-request Context GraphQL uses, so
-every roll-up goes through one path (service/api/graphql/numbers_resolvers.run_rollup).
-
-Sign-in hook: `request_scope` is the one place a request's scope is decided for REST and pages.
-Today every caller sees the national scope; authentication replaces this function (or sets
-`request.state.scope`), and the public dashboard keeps working with no token."""
+every roll-up goes through one path (service/api/graphql/numbers_resolvers.run_rollup), and the
+caller's access from the one policy (service/access/policy.py): the bearer token's role and
+scope, public without one. The public dashboard never asks for a sign-in: it acts as public."""
 
 from __future__ import annotations
 
 from fastapi import Request
 
-from service.api.graphql.context import Context, Scope
+from service.access.policy import Access, authenticate
+from service.access.principal import PUBLIC
+from service.api.graphql.context import Context
 
 
-def request_scope(request: Request) -> Scope:
-    """The caller's scope: set by authentication on request.state when it runs, else national."""
-    scope = getattr(request.state, "scope", None)
-    return scope if isinstance(scope, Scope) else Scope()
+def request_access(request: Request, *, public: bool = False) -> Access:
+    """The caller's Access (401 for a token that does not verify); `public`: the public role."""
+    return Access(PUBLIC) if public else authenticate(request)
 
 
 def request_context(request: Request, *, public: bool = False) -> Context:
-    """A Context like GraphQL's for this request. `public`: the public dashboard, which never
-    asks for a sign-in (national scope; disclosure control applies here once it exists)."""
+    """A Context like GraphQL's for this request. `public`: the public dashboard (aggregates
+    only; disclosure control applies here once it exists)."""
     state = request.app.state
     return Context(
         reference=state.reference,
-        scope=Scope() if public else request_scope(request),
+        access=request_access(request, public=public),
         max_page_size=state.settings.max_page_size,
         max_rollup_rows=state.settings.max_rollup_rows,
         numbers=state.numbers,
         successions=state.successions,
+        front_door=getattr(state, "front_door", None),
+        access_log=getattr(state, "access_log", None),
+        settings=state.settings,
     )

@@ -12,8 +12,9 @@ from collections import defaultdict
 from dataclasses import replace
 from html import escape
 
-from service.api.graphql.context import Context, Scope, ScopeKind
-from service.api.graphql.errors import UserError
+from service.access.policy import AccessDenied
+from service.api.graphql.context import Context
+from service.api.graphql.errors import UserError, denied
 from service.dashboards import charts
 from service.dashboards.view import (
     AREA_TYPES,
@@ -81,7 +82,11 @@ def _scoped(context: Context, choices: Choices) -> tuple[list[RollupRow], Rollup
             f"no region, ICB, LRF or trust has the code {code!r}",
             "Give an area's GSS code (E40000006), a region's ODS code (Y58) or a trust's (RA7).",
         )
-    scoped = replace(context, scope=Scope(ScopeKind.ORGANISATION, organisation.code))
+    try:  # the one policy: the trust must be in the caller's scope
+        context.access.require_organisation(organisation.code)
+    except AccessDenied as exc:
+        raise denied(exc) from exc
+    scoped = replace(context, access=context.access.narrowed_to(organisation.code))
     result = rollup_of(scoped, choices, "NHS_REGION", span, series=True, detail=True)
     return result.rows, result, f"{organisation.name} ({organisation.code})"
 

@@ -30,6 +30,10 @@ class LayoutError(ValueError):
         self.message = message
 
 
+class UnreadableFile(ValueError):
+    """Not a text file in the mapping's encoding: an I/O problem (exit 2), not a rule broken."""
+
+
 def _text(path: Path, encoding: str) -> str:
     raw = path.read_bytes()
     if path.suffix == ".gz":
@@ -37,10 +41,14 @@ def _text(path: Path, encoding: str) -> str:
             raw = gzip.decompress(raw)
         except (OSError, EOFError) as exc:
             raise LayoutError(path.name, None, f"not a complete gzip file ({exc})") from exc
+    if b"\x00" in raw[:4096]:
+        raise UnreadableFile(f"{path.name} is a binary file, not {encoding} text")
     try:
         return raw.decode(encoding).lstrip("\ufeff")
     except UnicodeDecodeError as exc:
-        raise LayoutError(path.name, None, f"not readable as {encoding}: {exc}") from exc
+        raise UnreadableFile(
+            f"{path.name} is not {encoding} text (byte {exc.start}: a binary file?)"
+        ) from exc
 
 
 def read_rows(path: Path, layout: SourceLayout) -> Iterator[Row]:

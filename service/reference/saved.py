@@ -185,6 +185,8 @@ def load_or_build(store: GraphStore, build: Callable[[GraphStore], T]) -> T:
     """The saved snapshot of the store's current graphs if there is a usable one, else
     `build(store)`, saved for the next start when the store is on disk and writable (a store
     opened read-only is never written to)."""
+    if store.path is None:  # in memory, or a remote store: nowhere to save it
+        return build(store)
     key = fingerprint(store)
     try:
         found = load(store, key)
@@ -193,7 +195,7 @@ def load_or_build(store: GraphStore, build: Callable[[GraphStore], T]) -> T:
     else:
         return cast(T, found)
     snapshot = build(store)
-    if store.path is not None and not store.read_only and fingerprint(store) == key:
+    if not store.read_only and fingerprint(store) == key:
         # Unchanged while it was built (another process may write the store meanwhile). A save
         # that fails (a full disk, an object that cannot be pickled) costs the next start the
         # build; it never fails this one.

@@ -8,6 +8,7 @@ is not a zero.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -75,11 +76,13 @@ def _number(cell: Any) -> tuple[float | None, str | None]:
     if isinstance(cell, bool):
         return None, str(cell)
     if isinstance(cell, int | float):
-        return float(cell), None
+        return (float(cell), None) if math.isfinite(cell) else (None, str(cell))
     text = "" if cell is None else str(cell).strip()
     if text == "":
         return None, None
     try:
-        return float(text.replace(",", "")), None
+        number = float(text.replace(",", ""))
     except ValueError:
         return None, text
+    # 1e999 reads as infinity, "nan" as NaN: neither is a value a return can state.
+    return (number, None) if math.isfinite(number) else (None, text)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from service.loader import sha256_of
+from service.loader import MAX_RETIRED_SHARE, sha256_of
 from service.mapping.readers import LayoutError
 from service.returns.codes import (
     Successions,
@@ -96,7 +96,11 @@ def load_return_file(
     engine: str | None = None,
     dry_run: bool = False,
     release: date | None = None,
+    replace_all: bool = False,
 ) -> ReturnLoadResult:
+    """Validate and load one return file as one batch. A file with no values, or one that would
+    replace more than MAX_RETIRED_SHARE of its publication's current values, is rejected unless
+    `replace_all`."""
     spec = _mapping(path, mapping)
     released = release_of(spec, path, release)
     sha = sha256_of(path)
@@ -122,6 +126,8 @@ def load_return_file(
         raise ValueError(f"validation engine {chosen!r}: one of {', '.join(ENGINES)}")
     findings = _code_findings(ctx, strict)
     findings += shacl_findings(ctx) if chosen == "pyshacl" else vectorised_findings(ctx)
+    if not any(f.severity == "Violation" for f in findings):  # rules first, then the share
+        findings += _replacement_findings(numbers, path, current, len(values), replace_all)
     errors = sorted((f for f in findings if f.severity == "Violation"), key=_order)
     warnings = sorted((f for f in findings if f.severity != "Violation"), key=_order)
     result = ReturnLoadResult(
@@ -167,6 +173,34 @@ def _later_releases(numbers: NumbersStore, batch: str) -> list[str]:
         [batch, batch],
     ).fetchall()
     return [f"{file} ({day})" for file, day in rows]
+
+
+def _replacement_findings(
+    numbers: NumbersStore,
+    path: Path,
+    current: tuple[str, str] | None,
+    count: int,
+    replace_all: bool,
+) -> list[Finding]:
+    """A batch with no values never loads; one that would retire most of its publication's
+    current values (a truncated file) loads only with replace_all."""
+    if count == 0:
+        rule = "the file has no values: nothing would be loaded" + (
+            " and the publication's current values would be deleted" if current else ""
+        )
+        return [Finding(path.name, None, None, None, rule + "; check the file")]
+    if current is None or replace_all:
+        return []
+    held = numbers.value_count(current[0])
+    if held and held - count > MAX_RETIRED_SHARE * held:
+        rule = (
+            f"the file has {count:,} values where the publication holds {held:,}: loading it "
+            f"would retire {(held - count) / held:.0%} of them (at most "
+            f"{MAX_RETIRED_SHARE:.0%} without --replace-all); check it is the whole file, or "
+            "load it with --replace-all"
+        )
+        return [Finding(path.name, None, None, None, rule)]
+    return []
 
 
 def _batch_tag(numbers: NumbersStore, key: str, sha: str) -> str:

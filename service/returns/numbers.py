@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
+from service.cancellation import register_interrupt
 from service.returns.candidate import CandidateValues
 from service.returns.codes import Resolution
 from service.returns.periods import day_array
@@ -151,6 +152,13 @@ class NumbersStore:
             self.con.execute(MIGRATE)
         if self.value_count() and not self._count("reporter"):  # a store from before the table
             self.refresh_reporters()
+
+    def reader(self) -> duckdb.DuckDBPyConnection:
+        """A cursor of its own for one reader (concurrent requests never share one), registered
+        with the current worker job so a request past its time budget interrupts its query."""
+        cursor = self.con.cursor()
+        register_interrupt(cursor.interrupt)
+        return cursor
 
     @property
     def values(self) -> str:

@@ -45,10 +45,17 @@ def batch_graph(ctx: BatchContext) -> Graph:
 
 
 def _decimal(number: float | None, raw: str | None) -> Literal:
-    if raw is not None:
-        return Literal(raw, datatype=XSD.decimal)  # ill-typed: the datatype rule reports it
-    try:
-        return Literal(Decimal(repr(number)), datatype=XSD.decimal)
+    if raw is not None:  # ill-typed: the datatype rule reports it
+        literal = Literal(raw, datatype=XSD.decimal)
+        # rdflib reads "1e999", "nan" and "inf" as decimals; xsd:decimal has no exponent,
+        # infinity or NaN (the reader refused them as numbers), so they stay ill-typed here too.
+        return (
+            Literal(f"not a decimal: {raw}", datatype=XSD.decimal)
+            if not literal.ill_typed
+            else literal
+        )
+    try:  # fixed-point: xsd:decimal has no exponent form (1e300 would be ill-typed)
+        return Literal(format(Decimal(repr(number)), "f"), datatype=XSD.decimal)
     except InvalidOperation:
         return Literal(str(number), datatype=XSD.decimal)
 

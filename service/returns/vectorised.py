@@ -134,6 +134,8 @@ def _connect(ctx: BatchContext) -> duckdb.DuckDBPyConnection:
     _insert(con, "instance", instances)
     con.execute("CREATE TABLE metric_relation (metric VARCHAR, relation VARCHAR, other VARCHAR)")
     _insert(con, "metric_relation", list(_metric_relations()))
+    con.execute("CREATE TABLE metric_bound (metric VARCHAR, maximum DOUBLE, whole BOOLEAN)")
+    _insert(con, "metric_bound", list(_metric_bounds()))
     return con
 
 
@@ -163,6 +165,24 @@ def _metric_relations() -> tuple[tuple[str, str, str], ...]:
         for p in (NHSKG.atMost, NHSKG.subsetOf)
         for s, o in graph.subject_objects(p)
     )
+
+
+@lru_cache(maxsize=1)
+def _metric_bounds() -> tuple[tuple[str, float | None, bool], ...]:
+    """(metric, plausible maximum, counts whole units) of each metric, from the ontology."""
+    graph = ontology_graph()
+    out = []
+    for metric in _metrics():
+        maximum = graph.value(metric, NHSKG.plausibleMaximum)
+        whole = graph.value(metric, NHSKG.countsWholeUnits)
+        out.append(
+            (
+                str(metric),
+                float(maximum) if maximum is not None else None,  # type: ignore[arg-type]
+                bool(whole is not None and whole.toPython() is True),  # type: ignore[attr-defined]
+            )
+        )
+    return tuple(out)
 
 
 def vectorised_findings(ctx: BatchContext, *, batch_rules_only: bool = False) -> list[Finding]:

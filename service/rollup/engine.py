@@ -76,7 +76,7 @@ def rollup(
     if method == Method.RETURN_STATED and area_type != "NHS_REGION":
         raise RollupError("RETURN_STATED places organisations in NHS England regions only")
     over_time = kind == "Flow" and not series and start != end
-    con = numbers.con.cursor()  # a cursor of its own: concurrent requests do not share one
+    con = numbers.reader()  # a cursor of its own: concurrent requests do not share one
     try:
         reporters = con.execute(
             f"SELECT org_code, region_code FROM {numbers.reporters} WHERE metric = ?", [metric]
@@ -96,17 +96,37 @@ def rollup(
         expected = _expected(con, reporters, area_type, method, restate.at or end)
     finally:
         con.close()
+    withheld = _withhold(expected, scope)
     head = (metric, area_type, method, restate, kind)
     if not detail:
         found, summary = _shape_summary(rows, expected, over_time, start, end)
-        return RollupResult(*head, found, [], summary, detail=False)
+        return RollupResult(*head, _mark(found, withheld), [], summary, detail=False)
     found, unmapped = _shape(
         rows, expected, over_time, start, end, f"{area_type} by {method.value}"
     )
     summary = UnmappedSummary(
         sum(u.value for u in unmapped), len(unmapped), sorted({u.organisation for u in unmapped})
     )
-    return RollupResult(*head, found, unmapped, summary)
+    return RollupResult(*head, _mark(found, withheld), unmapped, summary)
+
+
+def _withhold(expected: dict[str, set[str]], scope: Scope) -> dict[str, int]:
+    """For a set-of-organisations scope: keep only the organisations in scope among those each
+    area expects (coverage never names an organisation outside it) and count the others."""
+    if scope.kind != "organisations":
+        return {}
+    withheld: dict[str, int] = {}
+    for area, orgs in expected.items():
+        kept = {org for org in orgs if scope.covers(org, area)}
+        withheld[area] = len(orgs) - len(kept)
+        expected[area] = kept
+    return withheld
+
+
+def _mark(rows: list[RollupRow], withheld: dict[str, int]) -> list[RollupRow]:
+    for row in rows:
+        row.withheld = withheld.get(row.area, 0)
+    return rows
 
 
 def _restatement(
@@ -268,6 +288,12 @@ def _scope(scope: Scope, method: Method, day: str) -> tuple[str, list[Any]]:
         return "TRUE", []
     if scope.kind == "organisation":
         return "target = ?", [scope.code]
+    if scope.kind == "organisations":
+        return (
+            "(list_contains(?::VARCHAR[], target) OR (list_contains(?::VARCHAR[], target) "
+            "AND list_contains(?::VARCHAR[], region_code)))",
+            [sorted(scope.codes), sorted(scope.stated), sorted(scope.regions)],
+        )
     if method == Method.RETURN_STATED:
         return "region_code = ?", [scope.code]
     return (
@@ -370,11 +396,8 @@ def _shape(
 
 def _partial(placed: float, unlocated: float) -> str:
     """The placed and unlocated shares of a partly placed organisation, as the lookup says them."""
-    rest = max(0.0, 1.0 - placed - unlocated)
-    return (
-        f"{placed:.3g} placed, {unlocated:.3g} at sites with no known location, "
-        f"{rest:.3g} elsewhere"
-    )
+    sites = f"; {unlocated:.3g} of its sites have no known location (not counted)"
+    return f"{placed:.3g} placed, {1 - placed:.3g} in no area{sites if unlocated else ''}"
 
 
 def _shape_summary(

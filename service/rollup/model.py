@@ -18,8 +18,8 @@ class Method(StrEnum):
 
 
 # The method lookups and roll-ups use when none is named: HEADQUARTERS places the most of the
-# COVID beds of 2020-04-15 in every geography type it reaches (96-98.5% as reported, 95-97%
-# restated; SITES 41-42%, CATCHMENT 87-89%): the measurements are in the README.
+# COVID beds of 2020-04-15 as reported in every geography type it reaches (96-98.5%; SITES
+# 95-98.5%, CATCHMENT 89%): the measurements are in the README (bench/placed_share.py).
 DEFAULT_METHOD = Method.HEADQUARTERS
 
 
@@ -41,10 +41,20 @@ def to_organisations_at(day: date) -> Restate:
 
 @dataclass(frozen=True)
 class Scope:
-    """national; a region (NHS England region code, Yxx); or one organisation (ODS code)."""
+    """national; a region (NHS England region code, Yxx); one organisation (ODS code); or a set
+    of organisations (`codes`: what a caller's grant covers, service/access/policy.py)."""
 
     kind: str = "national"
     code: str | None = None
+    codes: frozenset[str] = frozenset()
+    # With `codes`: organisations whose values count when the region their return states is
+    # one of `regions` (those the ODS files place in no region).
+    regions: frozenset[str] = frozenset()
+    stated: frozenset[str] = frozenset()
+
+    def covers(self, organisation: str, area: str) -> bool:
+        """Whether an organisation counted in `area` is in a set-of-organisations scope."""
+        return organisation in self.codes or (organisation in self.stated and area in self.regions)
 
 
 NATIONAL = Scope()
@@ -85,6 +95,9 @@ class RollupRow:
     value: float
     contributors: list[Contributor]
     coverage: Coverage
+    # Organisations the method places in the area that are outside the caller's scope: their
+    # values are withheld from `value` (0 for a national caller).
+    withheld: int = 0
 
 
 @dataclass

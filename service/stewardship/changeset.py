@@ -98,6 +98,10 @@ def read_changeset(path: Path) -> ChangeSet:
         data = yaml.safe_load(path.read_text())
     except yaml.YAMLError as exc:
         raise ChangeSetError(f"{path.name}: not valid YAML: {exc}") from exc
+    except ValueError as exc:  # a date YAML reads as one but cannot be (2021-02-30)
+        raise ChangeSetError(
+            f"{path.name}: a date is not a real day ({exc}); dates are YYYY-MM-DD"
+        ) from exc
     return parse_changeset(data, path.name)
 
 

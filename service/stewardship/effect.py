@@ -18,7 +18,15 @@ from service.geography.assign import Placer
 from service.returns.codes import Successions, graph_successions, successor_on
 from service.returns.numbers import NumbersStore
 from service.rollup.engine import materialise_org_areas, rollup
-from service.rollup.model import AS_REPORTED, DEFAULT_METHOD, Method, Restate, RollupResult
+from service.rollup.model import (
+    AS_REPORTED,
+    DEFAULT_METHOD,
+    NATIONAL,
+    Method,
+    Restate,
+    RollupResult,
+    Scope,
+)
 from service.store import GraphStore
 
 
@@ -33,6 +41,7 @@ class FigureQuestion:
     method: Method = DEFAULT_METHOD
     restate: Restate = AS_REPORTED
     source: str | None = None  # the catchment table, for CATCHMENT (one table at a time)
+    scope: Scope = NATIONAL  # whose figures: the caller's scope (service/access/policy.py)
 
     def describe(self) -> str:
         when = self.when if isinstance(self.when, date) else f"{self.when[0]}..{self.when[1]}"
@@ -119,6 +128,7 @@ def figures_on(
             question.when,
             question.method,
             question.restate,
+            question.scope,
             successions=successions,
         )
     finally:

@@ -22,6 +22,7 @@ from service.stewardship.changeset import parse_changeset
 from service.stewardship.workflow import apply, check, revert
 from service.store import GraphStore
 from tests.http_server import serve
+from tests.support.auth import bearer
 from tests.support.snapshots import answers, current, differences
 
 CODES = ["R0D", "RD3", "RDZ", "RW6", "RM3", "RBD", "RA7", "R0A"]
@@ -184,14 +185,14 @@ def test_the_server_starts_from_the_saved_snapshot_and_a_change_refreshes_it(
     change = yaml.safe_dump({"id": "gql-move", **MOVE_BCP})
     lookup = "/lookup/R0D/LRF?asOf=2022-01-01&method=CATCHMENT"
     with serve(app) as url:
-        assert _areas(httpx.get(url + lookup)) == {"E48000009", "E48000014"}
+        assert _areas(httpx.get(url + lookup, headers=bearer())) == {"E48000009", "E48000014"}
         body = {
             "query": "mutation($cs: String!) { applyChangeSet(changeSet: $cs) { status } }",
             "variables": {"cs": change},
         }
-        reply = httpx.post(url + "/graphql", json=body).json()
+        reply = httpx.post(url + "/graphql", json=body, headers=bearer("steward")).json()
         assert reply["data"]["applyChangeSet"]["status"] == "applied", reply
-        assert "E48000010" in _areas(httpx.get(url + lookup))
+        assert "E48000010" in _areas(httpx.get(url + lookup, headers=bearer()))
     assert current(store)[1] == 0, "the refreshed snapshot was not saved"
 
 

@@ -1,16 +1,22 @@
-"""Per-request context: reference data, the caller's scope, and fresh DataLoaders."""
+"""Per-request context: reference data, the caller's access (service/access/policy.py), and fresh
+DataLoaders."""
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
-from enum import Enum
 from typing import Any
 
 from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 
+from service.access.frontdoor import FrontDoor
+from service.access.log import AccessLog
+from service.access.policy import Access
+from service.access.principal import PUBLIC
+from service.api.workers import Workers
+from service.config import Settings
 from service.reference import ReferenceData
 from service.reference.areas import Area, AreaMembership
 from service.reference.organisations import Organisation as OrganisationRecord
@@ -21,24 +27,14 @@ AreaLinks = list[tuple[Area, AreaMembership]]
 HeldRange = tuple[date, date, int]
 
 
-class ScopeKind(Enum):
-    NATIONAL = "national"
-    REGION = "region"
-    ORGANISATION = "organisation"
-
-
-@dataclass(frozen=True)
-class Scope:
-    """Who the caller may see. Real authentication sets it later; the engine filters by it now."""
-
-    kind: ScopeKind = ScopeKind.NATIONAL
-    code: str | None = None  # an NHS England region ODS code (Y56) or an organisation code
-
-
 @dataclass
 class Context(BaseContext):
     reference: ReferenceData
-    scope: Scope = field(default_factory=Scope)
+    # Who asks and what they may see: public unless a verified token says otherwise.
+    access: Access = field(default_factory=lambda: Access(PUBLIC))
+    front_door: FrontDoor | None = None
+    access_log: AccessLog | None = None
+    settings: Settings | None = None  # for issuing tokens with the local key
     max_page_size: int = 500
     # A roll-up answer larger than this (area x period rows) is refused before it is serialised.
     max_rollup_rows: int = 50_000
@@ -46,6 +42,8 @@ class Context(BaseContext):
     numbers: NumbersStore | None = None
     # Succession steps for restating to the organisations of a date.
     successions: Successions | None = None
+    # Worker pools the root fields run in (service/api/graphql/guard.py); None: on the loop.
+    workers: Workers | None = None
     batch_calls: Counter[str] = field(default_factory=Counter)
     parents: DataLoader[tuple[str, date], AreaLinks] = field(init=False)
     children: DataLoader[tuple[str, date], AreaLinks] = field(init=False)
@@ -65,7 +63,7 @@ class Context(BaseContext):
         if self.numbers is None:
             return [None for _ in iris]
         rows = (
-            self.numbers.con.cursor()
+            self.numbers.reader()
             .execute(
                 "SELECT metric, min(period_start), max(period_start), count(*) "
                 "FROM reported_value WHERE list_contains(?, metric) GROUP BY metric",

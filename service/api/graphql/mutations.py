@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import strawberry
 import yaml
 from strawberry.types import Info
 
+from service.access.policy import AccessDenied, Need
+from service.api.graphql.access import AccessMutation
 from service.api.graphql.context import Context
-from service.api.graphql.errors import UserError
+from service.api.graphql.errors import UserError, denied
 from service.api.graphql.figure_effect import FigureEffectResult, FigureInput
 from service.api.graphql.iris import iri_field, term
 from service.api.graphql.numbers_types import Batch
@@ -60,9 +64,22 @@ class ChangeSetResult:
         )
 
 
-def _parse(text: str) -> ChangeSet:
+def _steward(context: Context) -> str:
+    """The acting steward's identity (the token's subject): mutations need the steward role."""
     try:
-        return parse_changeset(yaml.safe_load(text))
+        context.access.require(Need.STEWARD)
+    except AccessDenied as exc:
+        raise denied(exc) from exc
+    return context.access.principal.subject
+
+
+def _parse(text: str, author: str) -> ChangeSet:
+    """The change set, its author the identity acting (whatever the YAML says)."""
+    try:
+        data = yaml.safe_load(text)
+        if isinstance(data, dict):
+            data["author"] = author
+        return parse_changeset(data)
     except (yaml.YAMLError, ChangeSetError) as exc:
         raise UserError(
             f"not a valid change set: {exc}", "See mappings/changes/README.md for the format."
@@ -70,7 +87,7 @@ def _parse(text: str) -> ChangeSet:
 
 
 @strawberry.type
-class Mutation:
+class Mutation(AccessMutation):
     @strawberry.mutation(
         description="Dry run of a change set (YAML): findings, diff and, given a figure, the "
         "roll-up rows it would change."
@@ -79,21 +96,26 @@ class Mutation:
         self, info: Info, change_set: str, figure: FigureInput | None = None
     ) -> ChangeSetResult:
         context: Context = info.context
+        author = _steward(context)
         hook = None
         if figure is not None:
             if context.numbers is None:
                 raise UserError("no numbers store to compute figures from", "Load a return.")
-            hook = effect_hook(context.numbers, figure.question())
+            question = figure.question()
+            question = dataclasses.replace(question, scope=context.access.rollup_scope())
+            hook = effect_hook(context.numbers, question)
         try:
-            return ChangeSetResult.of(check(context.reference.store, _parse(change_set), hook))
+            changeset = _parse(change_set, author)
+            return ChangeSetResult.of(check(context.reference.store, changeset, hook))
         except UnknownAreaType as exc:
             raise UserError(str(exc)) from exc
 
     @strawberry.mutation(description="Apply a change set (YAML) if every rule holds.")
     def apply_change_set(self, info: Info, change_set: str) -> ChangeSetResult:
         context: Context = info.context
+        author = _steward(context)
         try:
-            dry = apply(context.reference.store, _parse(change_set), context.numbers)
+            dry = apply(context.reference.store, _parse(change_set, author), context.numbers)
         except ChangeSetError as exc:
             raise UserError(str(exc)) from exc
         if dry.status == "applied":
@@ -107,17 +129,23 @@ class Mutation:
     def retire_batch(self, info: Info, id: str, note: str) -> Batch:
         from service.api.graphql.batch_resolvers import change_batch
 
+        _steward(info.context)
         return change_batch(info.context, id, note, retiring=True)
 
     @strawberry.mutation(description="Restore a retired return batch.")
     def restore_batch(self, info: Info, id: str, note: str) -> Batch:
         from service.api.graphql.batch_resolvers import change_batch
 
+        _steward(info.context)
         return change_batch(info.context, id, note, retiring=False)
 
-    @strawberry.mutation(description="Revert an applied change set; the reversion is recorded.")
-    def revert_change_set(self, info: Info, id: str, author: str, reason: str) -> bool:
+    @strawberry.mutation(
+        description="Revert an applied change set; the reversion is recorded, its author the "
+        "signed-in steward."
+    )
+    def revert_change_set(self, info: Info, id: str, reason: str) -> bool:
         context: Context = info.context
+        author = _steward(context)
         try:
             revert(
                 context.reference.store, id, author=author, reason=reason, numbers=context.numbers

@@ -7,8 +7,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from service.access.policy import AccessDenied
 from service.api.graphql.context import Context
-from service.api.graphql.errors import UserError
+from service.api.graphql.errors import UserError, denied
 from service.api.graphql.numbers_types import Batch, Metric, Observation
 from service.api.graphql.resolvers import require_area_type
 from service.api.graphql.rollup_shape import result_of
@@ -16,7 +17,7 @@ from service.api.graphql.rollup_types import RestateInput, RollupMethod, RollupR
 from service.reference.metrics import MetricTerm
 from service.returns.numbers import NumbersStore
 from service.rollup.engine import RollupError, rollup
-from service.rollup.model import AS_REPORTED, Method, Restate, Scope, to_organisations_at
+from service.rollup.model import AS_REPORTED, Method, Restate, to_organisations_at
 from service.rollup.model import RollupResult as RollupOutcome
 
 
@@ -42,7 +43,7 @@ def require_numbers(context: Context) -> NumbersStore:
 
 def held_range(numbers: NumbersStore, metric: MetricTerm) -> tuple[dt.date, dt.date] | None:
     found = (
-        numbers.con.cursor()
+        numbers.reader()
         .execute(
             f"SELECT min(period_start), max(period_start) FROM {numbers.values} WHERE metric = ?",
             [metric.iri],
@@ -101,7 +102,7 @@ def _placed(numbers: NumbersStore, method: Method, area_type: str) -> None:
     if method == Method.RETURN_STATED:
         return
     found = (
-        numbers.con.cursor()
+        numbers.reader()
         .execute(
             "SELECT count(*) FROM org_area WHERE method = ? AND area_type = ?",
             [method.value, area_type],
@@ -110,7 +111,7 @@ def _placed(numbers: NumbersStore, method: Method, area_type: str) -> None:
     )
     if not found or not found[0]:
         have = (
-            numbers.con.cursor()
+            numbers.reader()
             .execute("SELECT DISTINCT method || ' by ' || area_type FROM org_area ORDER BY 1")
             .fetchall()
         )
@@ -133,16 +134,25 @@ def run_rollup(
     series: bool,
     detail: bool = True,
     as_known_at: dt.date | None = None,
+    names_organisations: bool = False,
 ) -> tuple[RollupOutcome, MetricTerm]:
     """Every roll-up the service answers goes through here (GraphQL, /api/v1/data, the
-    dashboards): the same checks, the same engine, the same row cap, the same errors."""
+    dashboards): the same checks, the same engine, the same row cap, the same errors, and the
+    caller's access (service/access/policy.py: metric granted, scope; `names_organisations`:
+    the query reads fields naming organisations, which the public role may not)."""
     term = require_metric(context, metric)
+    try:
+        context.access.require_metric(term.key)
+        if names_organisations:
+            context.access.require_organisation_level()
+    except AccessDenied as exc:
+        raise denied(exc) from exc
     area_type = require_area_type(context, by)
     first, last = _when(date, start, end)
     numbers = require_numbers(context).known_at(as_known_at)
     check_held(numbers, term, first, last)
     _placed(numbers, method, area_type)
-    scope = Scope(context.scope.kind.value, context.scope.code)
+    scope = context.access.rollup_scope()
     try:
         result = rollup(
             numbers,
@@ -179,12 +189,14 @@ def rollup_field(
     series: bool,
     detail: bool = True,
     as_known_at: dt.date | None = None,
+    names_organisations: bool = False,
 ) -> RollupResult:
     """`detail`: whether the query reads contributors or the unmapped values one by one (see
-    needs_detail); without, the engine sums per area in DuckDB."""
+    needs_detail); without, the engine sums per area in DuckDB. `names_organisations`: whether
+    it reads fields naming organisations (the policy refuses them to the public role)."""
     result, term = run_rollup(
         context, metric, by, date, start, end, _restate(restate), Method(method.value), series,
-        detail, as_known_at,
+        detail, as_known_at, names_organisations,
     )  # fmt: skip
     return result_of(context, result, term, method)
 
@@ -197,6 +209,7 @@ FROM (SELECT * FROM {values}) v JOIN batch b ON b.batch_id = v.batch_id
 WHERE (v.org_code = $code OR v.reported_code = $code)
   AND ($metric IS NULL OR v.metric = $metric)
   AND v.period_start BETWEEN $start AND $end
+  AND ($regions IS NULL OR list_contains($regions, v.region_code))
 ORDER BY v.period_start, v.metric
 LIMIT $limit"""
 
@@ -218,6 +231,11 @@ def observations(
         )
     if start is not None and end is not None and start > end:
         raise UserError(f"from ({start}) is after to ({end})", "Swap them.")
+    try:
+        context.access.require_organisation(org)
+        context.access.require_metric(metric)
+    except AccessDenied as exc:
+        raise denied(exc) from exc
     term = require_metric(context, metric) if metric is not None else None
     numbers = require_numbers(context).known_at(as_known_at)
     code = _organisation_code(context, numbers, org, start, end)
@@ -227,9 +245,10 @@ def observations(
         "start": start or dt.date.min,
         "end": end or dt.date.max,
         "limit": first,
+        "regions": context.access.value_regions(code),
     }
     query = OBSERVATIONS.replace("{values}", numbers.values)
-    rows = numbers.con.cursor().execute(query, params).fetchall()
+    rows = numbers.reader().execute(query, params).fetchall()
     metrics = context.reference.metrics
     out = []
     for r in rows:
@@ -272,7 +291,7 @@ def _organisation_code(
     record = context.reference.organisations.find(code)
     if record is None:  # unregistered providers report too, under their own codes
         found = (
-            numbers.con.cursor()
+            numbers.reader()
             .execute(
                 "SELECT count(*) FROM release_value WHERE org_code = ? OR reported_code = ?",
                 [code, code],

@@ -7,8 +7,9 @@ import datetime as dt
 
 from strawberry.types import Info
 
-from service.api.graphql.context import Context, ScopeKind
-from service.api.graphql.errors import UserError
+from service.access.policy import AccessDenied, Need
+from service.api.graphql.context import Context
+from service.api.graphql.errors import UserError, denied
 from service.api.graphql.lookup_types import LookupResult
 from service.api.graphql.types import (
     GeographicArea,
@@ -69,8 +70,12 @@ def geographies(info: Info, type: str, as_of: dt.date | None = None) -> list[Geo
 def organisation(info: Info, code: str, as_of: dt.date | None = None) -> Organisation:
     context = _context(info)
     orgs = context.reference.organisations
+    try:
+        context.access.require_organisation(code)
+    except AccessDenied as exc:
+        raise denied(exc) from exc
     record = orgs.find(code)
-    if record is None or not _in_scope(context, record):
+    if record is None:
         near = orgs.near_matches(code)
         hint = f"Near matches: {', '.join(near)}." if near else "Check the ODS code."
         raise UserError(f"unknown organisation code {code!r}", hint)
@@ -79,16 +84,6 @@ def organisation(info: Info, code: str, as_of: dt.date | None = None) -> Organis
         if status == "not_yet_open":
             raise UserError(message, "Ask for a date on or after the organisation opened.")
     return organisation_of(record, as_of)
-
-
-def _in_scope(context: Context, record: OrganisationRecord) -> bool:
-    scope = context.scope
-    if scope.kind is ScopeKind.NATIONAL:
-        return True
-    if scope.kind is ScopeKind.ORGANISATION:
-        return record.code == scope.code or record.code.startswith(scope.code or "\0")
-    stated = record.record_on(dt.date.today())
-    return stated is not None and stated.region_code == scope.code
 
 
 def _matches(record: OrganisationRecord, f: OrganisationFilter | None) -> bool:
@@ -124,6 +119,10 @@ def organisations(
     info: Info, filter: OrganisationFilter | None = None, first: int = 50, after: str | None = None
 ) -> OrganisationConnection:
     context = _context(info)
+    try:
+        context.access.require(Need.RECORDS)
+    except AccessDenied as exc:
+        raise denied(exc) from exc
     if not 0 < first <= context.max_page_size:
         raise UserError(
             f"first must be between 1 and {context.max_page_size}, not {first}",
@@ -134,7 +133,7 @@ def organisations(
     selected = [
         index.by_code[c]
         for c in index.codes
-        if _in_scope(context, index.by_code[c]) and _matches(index.by_code[c], filter)
+        if context.access.allows(c) and _matches(index.by_code[c], filter)
     ]
     page = [r for r in selected if r.code > start][: first + 1]
     edges = [
@@ -153,6 +152,10 @@ def lookup(
     info: Info, code: str, geography_type: str, as_of: dt.date | None, method: str
 ) -> LookupResult:
     context = _context(info)
+    try:
+        context.access.require_organisation(code)
+    except AccessDenied as exc:
+        raise denied(exc) from exc
     try:
         answer = context.reference.lookup.lookup(
             code, geography_type.upper(), as_of or dt.date.today(), method

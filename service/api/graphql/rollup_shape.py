@@ -28,13 +28,22 @@ from service.terms import ID
 DETAIL_FIELDS = frozenset({"contributors", "unmapped"})
 
 
-def needs_detail(selections: Sequence[Any]) -> bool:
-    """Whether a rollup query reads contributors or the unmapped values one by one, anywhere in
-    its selection (fragments are walked like fields: they carry `selections` too)."""
+# The fields that name organisations or their own values: not for the public role.
+ORGANISATION_FIELDS = DETAIL_FIELDS | {"missing", "unmappedOrganisations", "organisation"}
+
+
+def asks_for(selections: Sequence[Any], names: frozenset[str]) -> bool:
+    """Whether a query selects any of `names` anywhere below (fragments are walked like fields:
+    they carry `selections` too; an alias does not change the field's name)."""
     return any(
-        getattr(s, "name", None) in DETAIL_FIELDS or needs_detail(getattr(s, "selections", ()))
+        getattr(s, "name", None) in names or asks_for(getattr(s, "selections", ()), names)
         for s in selections
     )
+
+
+def needs_detail(selections: Sequence[Any]) -> bool:
+    """Whether a rollup query reads contributors or the unmapped values one by one."""
+    return asks_for(selections, DETAIL_FIELDS)
 
 
 def _area(context: Context, code: str, cache: dict[str, GeographicArea]) -> GeographicArea:
@@ -95,6 +104,7 @@ def _rows(
                 for c in r.contributors
             ],
             coverage=_coverage(r.coverage),
+            withheld=r.withheld,
         )
         for r in result.rows
     ]

@@ -45,6 +45,8 @@ class Contributor:
         metadata={"iri": term("reportingOrganisation")},
     )
     async def organisation(self, info: Info) -> Organisation | None:
+        if not info.context.access.allows(self.code):  # the policy, again, at every depth
+            return None
         record = await info.context.organisations.load(self.code)
         return organisation_of(record) if record else None
 
@@ -69,6 +71,11 @@ class RollupRow:
         term("reportingOrganisation"), "Every organisation that contributes."
     )
     coverage: Coverage
+    withheld: int = strawberry.field(
+        default=0,
+        description="Organisations the method places in the area that are outside your "
+        "scope: their values are left out of value (0: the figure is whole).",
+    )
 
 
 @strawberry.type(description="One point of an area's time series.")

@@ -7,17 +7,24 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import strawberry
+from fastapi import Request
 from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
-from strawberry.types import Info
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult, Info
 
+from service.access.frontdoor import FrontDoor
+from service.access.log import AccessLog
+from service.access.policy import authenticate
 from service.api.graphql import batch_resolvers, numbers_resolvers, resolvers
+from service.api.graphql.access import AccessQuery
 from service.api.graphql.context import Context
 from service.api.graphql.errors import should_mask
+from service.api.graphql.guard import EdgeGuard, GuardedSchema
 from service.api.graphql.lookup_types import LookupResult
 from service.api.graphql.mutations import Mutation
 from service.api.graphql.numbers_types import Batch, Metric, Observation
 from service.api.graphql.revision_types import RevisionsResult, revisions_field
-from service.api.graphql.rollup_shape import needs_detail
+from service.api.graphql.rollup_shape import ORGANISATION_FIELDS, asks_for, needs_detail
 from service.api.graphql.rollup_types import RestateInput, RollupMethod, RollupResult
 from service.api.graphql.steward_queue import StewardQueueItem, steward_queue
 from service.api.graphql.types import (
@@ -31,6 +38,8 @@ from service.api.graphql.types import (
     Trust,
 )
 from service.api.routes.tooling import OfflineGraphQLRouter
+from service.api.workers import Workers
+from service.config import Settings
 from service.reference import ReferenceData
 from service.returns.codes import Successions
 from service.returns.numbers import NumbersStore
@@ -47,7 +56,7 @@ AS_KNOWN_AT = strawberry.argument(
 
 
 @strawberry.type
-class Query:
+class Query(AccessQuery):
     @strawberry.field(description="Kinds of geographic area, from the ontology.")
     def geography_types(self, info: Info) -> list[GeographyType]:
         return resolvers.geography_types(info)
@@ -179,6 +188,7 @@ class Query:
         return numbers_resolvers.rollup_field(
             info.context, metric, by, date, start, end, restate, method, series,
             detail=needs_detail(info.selected_fields), as_known_at=as_known_at,
+            names_organisations=asks_for(info.selected_fields, ORGANISATION_FIELDS),
         )  # fmt: skip
 
 
@@ -188,10 +198,49 @@ EXTENSIONS: list[Any] = [
     lambda: MaxAliasesLimiter(max_alias_count=20),
     lambda: MaxTokensLimiter(max_token_count=2_000),
     lambda: MaskErrors(should_mask_error=should_mask),
+    EdgeGuard,
 ]
-schema = strawberry.Schema(
+schema = GuardedSchema(
     query=Query, mutation=Mutation, types=[Trust, Site, OtherOrganisation], extensions=EXTENSIONS
 )
+
+
+def count_rows(data: Any) -> int:
+    """Rows returned: the objects in an answer below its top-level fields."""
+    if isinstance(data, list):
+        return sum(count_rows(d) if isinstance(d, list | dict) else 1 for d in data)
+    if isinstance(data, dict):
+        return sum(
+            (1 if isinstance(v, dict) else 0) + count_rows(v)
+            for v in data.values()
+            if isinstance(v, list | dict)
+        )
+    return 0
+
+
+class LoggedGraphQLRouter(OfflineGraphQLRouter):
+    """Every answered query goes to the access log: who, under which grant, what, how many."""
+
+    def __init__(self, *args: Any, access_log: AccessLog | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.access_log = access_log
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        answer = await super().process_result(request, result)
+        access = getattr(request.state, "access", None)
+        if self.access_log is not None and access is not None:
+            principal = access.principal
+            self.access_log.append(
+                identity=principal.subject,
+                role=principal.role.value,
+                grant=principal.grant,
+                asked="graphql " + getattr(request.state, "asked", ""),
+                rows=count_rows(result.data),
+                status=200 if not result.errors else 400,
+            )
+        return answer
 
 
 def graphql_router(
@@ -200,21 +249,38 @@ def graphql_router(
     numbers: NumbersStore | None = None,
     successions: Successions | None = None,
     max_rollup_rows: int = 50_000,
+    workers: Workers | None = None,
+    *,
+    front_door: FrontDoor | None = None,
+    access_log: AccessLog | None = None,
+    settings: Settings | None = None,
 ) -> OfflineGraphQLRouter:
     """`successions`: who carries a code on, for restatement; the graph's unless given (the
-    synthetic benchmark's organisations are not in the graph: bench/graphql_synthetic.py)."""
+    synthetic benchmark's organisations are not in the graph: bench/graphql_synthetic.py).
+    The caller's access comes from the request's bearer token (service/access/policy.py)."""
 
-    async def context() -> Context:
-        # The reference's successions unless given: refreshed after a change set is applied.
+    async def context(request: Request) -> Context:
+        access = authenticate(request)  # 401 here for a token that does not verify
+        if request.method == "POST":
+            request.state.asked = (await request.body()).decode("utf-8", "replace")
+        else:
+            request.state.asked = str(request.query_params.get("query", ""))
         return Context(
             reference=reference,
             max_page_size=max_page_size,
             max_rollup_rows=max_rollup_rows,
             numbers=numbers,
             successions=successions or reference.successions,
+            workers=workers,
+            access=access,
+            front_door=front_door,
+            access_log=access_log,
+            settings=settings,
         )
 
-    return OfflineGraphQLRouter(schema, context_getter=context, graphql_ide="graphiql")
+    return LoggedGraphQLRouter(
+        schema, context_getter=context, graphql_ide="graphiql", access_log=access_log
+    )
 
 
 if __name__ == "__main__":  # python -m service.api.graphql.schema  (refresh the golden SDL)

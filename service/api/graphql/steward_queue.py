@@ -9,7 +9,8 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from service.api.graphql.errors import UserError
+from service.access.policy import AccessDenied, Need
+from service.api.graphql.errors import UserError, denied
 from service.api.graphql.iris import iri_field, term
 from service.geography.assign import UnknownAreaType
 from service.stewardship.queue import KINDS, QueueItem, UnknownQueueKind, queue
@@ -52,6 +53,10 @@ def steward_queue(
 ) -> list[StewardQueueItem]:
     context: Any = info.context
     try:
+        context.access.require(Need.STEWARD)
+    except AccessDenied as exc:
+        raise denied(exc) from exc
+    try:
         items = queue(
             context.reference.store,
             getattr(context, "numbers", None),
@@ -61,4 +66,4 @@ def steward_queue(
         )
     except (UnknownQueueKind, UnknownAreaType) as exc:
         raise UserError(str(exc)) from exc
-    return [StewardQueueItem.of(i) for i in items]
+    return [StewardQueueItem.of(i) for i in items if context.access.allows(i.code)]

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response
-from fastapi.concurrency import run_in_threadpool
+from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
 
+from service.access.policy import AccessDenied, authenticate, log_answer
+from service.api.errors import error_responses
+from service.api.limits import MAX_CODE, MAX_NAME
+from service.api.workers import Workers
 from service.lookup import Lookup, LookupFailure
 from service.rollup.model import DEFAULT_METHOD
 
@@ -36,18 +40,27 @@ def parse_day(value: str | None) -> date:
         ) from exc
 
 
-@router.get("/lookup/{code}/{geography_type}")
+@router.get("/lookup/{code}/{geography_type}", responses=error_responses(404, 422, 503))
 async def lookup(
     request: Request,
-    code: str,
-    geography_type: str,
-    as_of: str | None = Query(default=None, alias="asOf", description="YYYY-MM-DD; default today"),
-    method: str = Query(
-        default=DEFAULT_METHOD.value, description="SITES, HEADQUARTERS, CATCHMENT, ODS_STATED"
-    ),
+    code: Annotated[str, Path(max_length=MAX_CODE, description="ODS code, e.g. RD3")],
+    geography_type: Annotated[str, Path(max_length=MAX_NAME, description="e.g. LRF")],
+    as_of: Annotated[
+        str | None,
+        Query(alias="asOf", max_length=MAX_NAME, description="YYYY-MM-DD; default today"),
+    ] = None,
+    method: Annotated[
+        str,
+        Query(max_length=MAX_NAME, description="SITES, HEADQUARTERS, CATCHMENT, ODS_STATED"),
+    ] = DEFAULT_METHOD.value,
 ) -> Response:
     """Primary area, all areas with shares, the method, and the organisation(s) the code
     resolved to on that date (with the succession events when the code was an old one)."""
+    access = authenticate(request)  # the one policy: organisation-level data, in scope
+    try:
+        access.require_organisation(code)
+    except AccessDenied as exc:
+        raise exc.http() from exc
     service: Lookup = request.app.state.reference.lookup  # refreshed after a change set
     day = parse_day(as_of)
     area_type = geography_type.upper()
@@ -55,7 +68,10 @@ async def lookup(
         if service.is_quick(area_type):  # built timelines: no need for a worker thread
             answer = service.lookup(code, area_type, day, method)
         else:  # may work out timelines first (tens of milliseconds): off the event loop
-            answer = await run_in_threadpool(service.lookup, code, area_type, day, method)
+            workers: Workers = request.app.state.workers
+            answer = await workers.reference.run(
+                "lookup", service.lookup, code, area_type, day, method
+            )
     except LookupFailure as exc:
         raise HTTPException(
             STATUS_CODES.get(exc.status, 400),
@@ -63,4 +79,5 @@ async def lookup(
         ) from exc
     # Serialised here, not by FastAPI's response model: the answer is plain JSON already, and
     # validating it again would cost more than the lookup (the apps call this a lot).
+    log_answer(request, access, f"lookup {code} {area_type} {day} {method}", 1)
     return Response(answer.to_json(), media_type="application/json")

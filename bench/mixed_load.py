@@ -1,0 +1,258 @@
+"""Hostile requests and mixed load over loopback HTTP, on the national data (the GraphQL bench's
+environment: national reference, COVID publication, org_area), against a real uvicorn server in
+its own process.
+
+1. Hostile: a 1 MB code (REST path, GraphQL body), and 20 aliases of 10 kB codes, each refused
+   (target < 50 ms), while /health is asked every few milliseconds (target p99 < 50 ms).
+2. Mixed: 8 connections for MIXED_SECONDS (env NHSKG_MIXED_SECONDS, default 60), each cycling
+   lookups (REST, which LRF a trust is in), organisations (GraphQL) and roll-ups (GraphQL, COVID
+   beds by LRF on one date, restated, with contributors): throughput, p50, p99 and errors per
+   kind (target: lookup p99 < 20 ms, no errors).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import socket
+import sys
+import threading
+import time
+from collections import defaultdict
+from contextlib import suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from bench.core import Context, Row, benchmark, row, start_server
+from bench.graphql_bench import CASES, SERVER_START_S, prepare_env
+
+CONNECTIONS = 8
+MIXED_SECONDS = float(os.environ.get("NHSKG_MIXED_SECONDS", "60"))
+# Each connection's cycle: mostly lookups (what apps ask), some organisations, one roll-up.
+CYCLE = ["lookup"] * 6 + ["organisation"] * 3 + ["rollup"]
+ORGANISATION = "query($code: String!) { organisation(code: $code) { code name type } }"
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else 0.0
+
+
+@dataclass
+class Tally:
+    times: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    errors: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, kind: str, ms: float, error: str | None) -> None:
+        with self.lock:
+            self.times[kind].append(ms)
+            if error:
+                self.errors[kind][error] = self.errors[kind].get(error, 0) + 1
+
+
+def _request(client: httpx.Client, url: str, kind: str, code: str) -> str | None:
+    """One request of a kind; the error kind, or None."""
+    if kind == "lookup":
+        r = client.get(f"{url}/lookup/{code}/LRF", params={"asOf": "2020-04-15"})
+        return None if r.status_code == 200 else f"HTTP {r.status_code}"
+    if kind == "organisation":
+        body = {"query": ORGANISATION, "variables": {"code": code}}
+    else:
+        query, variables = CASES["one date"]
+        body = {"query": query, "variables": variables}
+    r = client.post(f"{url}/graphql", json=body)
+    if r.status_code != 200:
+        return f"HTTP {r.status_code}"
+    return "GraphQL error" if r.json().get("errors") else None
+
+
+def mixed(url: str, codes: list[str], seconds: float) -> tuple[Tally, float]:
+    tally = Tally()
+    stop = time.perf_counter() + seconds
+
+    def connection(i: int) -> None:
+        kinds = itertools.cycle(CYCLE[i % len(CYCLE) :] + CYCLE[: i % len(CYCLE)])
+        trusts = itertools.cycle(codes[i::CONNECTIONS] or codes)
+        with httpx.Client(timeout=60) as client:
+            while time.perf_counter() < stop:
+                kind = next(kinds)
+                started = time.perf_counter()
+                try:
+                    error = _request(client, url, kind, next(trusts))
+                except httpx.HTTPError as exc:
+                    error = type(exc).__name__
+                tally.add(kind, (time.perf_counter() - started) * 1000, error)
+
+    threads = [threading.Thread(target=connection, args=(i,)) for i in range(CONNECTIONS)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return tally, time.perf_counter() - started
+
+
+@dataclass
+class RawResponse:
+    status_code: int
+
+
+def _raw_get(url: str, path: str) -> RawResponse:
+    """A GET over a plain socket (httpx refuses to send a URL over 64 kB)."""
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as sock:
+        request = f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+        with suppress(OSError):  # refused before it was all sent: the answer is read below
+            sock.sendall(request.encode())
+        try:
+            head = sock.recv(256).decode("latin-1")
+        except OSError:
+            head = ""
+    return RawResponse(int(head.split()[1]) if head.startswith("HTTP/") else 0)
+
+
+def hostile(url: str) -> list[Row]:
+    """Each hostile request timed while a thread asks /health every 5 ms."""
+    health: list[float] = []
+    done = threading.Event()
+
+    def poll() -> None:
+        with httpx.Client(timeout=30) as client:
+            while not done.is_set():
+                started = time.perf_counter()
+                client.get(f"{url}/health")
+                health.append((time.perf_counter() - started) * 1000)
+                time.sleep(0.005)
+
+    megabyte = "R" * 1_000_000
+    aliases = " ".join(f'a{i}: organisation(code: "{"R" * 10_000}") {{ name }}' for i in range(20))
+    requests = {
+        "1 MB code, REST lookup": lambda c: _raw_get(url, f"/lookup/{megabyte}/LRF"),
+        "1 MB code, GraphQL organisation": lambda c: c.post(
+            f"{url}/graphql", json={"query": f'{{ organisation(code: "{megabyte}") {{ name }} }}'}
+        ),
+        "20 aliases of 10 kB codes, GraphQL": lambda c: c.post(
+            f"{url}/graphql", json={"query": "{" + aliases + "}"}
+        ),
+        "1 kB code, GraphQL organisation": lambda c: c.post(
+            f"{url}/graphql", json={"query": f'{{ organisation(code: "{"R" * 1000}") {{ name }} }}'}
+        ),
+    }
+    poller = threading.Thread(target=poll)
+    poller.start()
+    rows = []
+    try:
+        with httpx.Client(timeout=60) as client:
+            for name, send in requests.items():
+                times, statuses = [], set()
+                for _ in range(20):
+                    started = time.perf_counter()
+                    response = send(client)
+                    times.append((time.perf_counter() - started) * 1000)
+                    statuses.add(response.status_code)
+                rows.append(
+                    row(
+                        f"hostile: {name}, refused (max of 20)",
+                        max(times),
+                        "ms",
+                        "< 50",
+                        note=f"HTTP {sorted(statuses)}; p50 {_percentile(times, 0.5):.1f} ms",
+                    )
+                )
+    finally:
+        done.set()
+        poller.join()
+    rows.append(
+        row(
+            "hostile: /health while they run, p99",
+            _percentile(health, 0.99),
+            "ms",
+            "< 50",
+            note=f"{len(health)} requests, max {max(health, default=0):.1f} ms",
+        )
+    )
+    return rows
+
+
+def mixed_rows(tally: Tally, elapsed: float) -> list[Row]:
+    total = sum(len(t) for t in tally.times.values())
+    errors = sum(sum(e.values()) for e in tally.errors.values())
+    rows = [
+        row(
+            f"mixed load, {CONNECTIONS} connections, {elapsed:.0f} s: throughput",
+            total / elapsed,
+            "req/s",
+            note=f"{total} requests, {errors} errors",
+        )
+    ]
+    for kind in ("lookup", "organisation", "rollup"):
+        times = tally.times.get(kind, [])
+        kind_errors = tally.errors.get(kind, {})
+        note = f"{len(times)} requests, {len(times) / elapsed:.0f}/s, p50 "
+        note += f"{_percentile(times, 0.5):.1f} ms, errors: {dict(kind_errors) or 'none'}"
+        rows.append(
+            row(
+                f"mixed load: {kind} p99",
+                _percentile(times, 0.99),
+                "ms",
+                "< 20" if kind == "lookup" else None,
+                note=note,
+            )
+        )
+    rows.append(row("mixed load: errors", errors, "requests", "< 1"))
+    return rows
+
+
+def trust_codes(env: Path) -> list[str]:
+    import duckdb
+
+    con = duckdb.connect(str(env / "numbers.duckdb"), read_only=True)
+    rows = con.execute(
+        "SELECT DISTINCT org_code FROM reporter WHERE length(org_code) = 3 "
+        "AND org_code LIKE 'R%' ORDER BY 1"
+    ).fetchall()
+    con.close()
+    return [r[0] for r in rows]
+
+
+@benchmark("mixed-load")
+def mixed_load(ctx: Context) -> list[Row]:
+    env, rows = prepare_env(ctx)
+    if env is None:
+        return rows
+    codes = trust_codes(env)
+    started = time.perf_counter()
+    proc, url = start_server(["bench.mixed_load", str(env)], SERVER_START_S)
+    rows.append(row("mixed-load server start", time.perf_counter() - started, "s"))
+    try:
+        rows += hostile(url)
+        rows += mixed_rows(*mixed(url, codes, MIXED_SECONDS))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    return rows
+
+
+def serve(env: Path, port: int) -> None:
+    """The server process: the app over the environment, LRF lookups warmed (as at start-up)."""
+    import uvicorn
+
+    from service.api.app import create_app
+    from service.config import Settings
+    from service.returns.numbers import NumbersStore
+    from service.store import GraphStore
+
+    app = create_app(
+        Settings(store_path=None, numbers_path=None),
+        store=GraphStore(env / "store", read_only=True),
+        numbers=NumbersStore(env / "numbers.duckdb"),
+    )
+    app.state.lookup.warm(["LRF"])
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+if __name__ == "__main__":
+    serve(Path(sys.argv[1]), int(sys.argv[2]))
