@@ -15,10 +15,13 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
+import service.cli_batches  # noqa: F401 (registers returns batches|retire|restore)
+from service.cli_coverage import coverage_command
+from service.cli_numbers import busy_stops, returns_app, rollup_command
 from service.cli_numbers import report as report_return
-from service.cli_numbers import returns_app, rollup_command
-from service.config import Settings
+from service.config import Settings, numbers_beside
 from service.geography.assign import UnknownAreaType
+from service.geography.refresh import numbers_at
 from service.loader import LoadResult, load_file
 from service.manifest import (
     ROLLUP_AREA_TYPES,
@@ -28,7 +31,7 @@ from service.manifest import (
 )
 from service.returns.numbers import NumbersStore
 from service.returns.spec import metric_term
-from service.rollup.model import AS_REPORTED, Method, to_organisations_at
+from service.rollup.model import AS_REPORTED, DEFAULT_METHOD, Method, to_organisations_at
 from service.stewardship.changeset import ChangeSet, ChangeSetError, read_changeset
 from service.stewardship.effect import FigureQuestion
 from service.stewardship.queue import KINDS as QUEUE_KINDS
@@ -56,12 +59,13 @@ def main(
     ] = None,
 ) -> None:
     _state["store"] = store
-    _state["numbers"] = numbers or store.parent / "numbers.duckdb"
+    _state["numbers"] = numbers or numbers_beside(store)
     ctx.obj = _state
 
 
 def _store(read_only: bool = False) -> GraphStore:
-    return GraphStore(_state["store"], read_only=read_only)
+    with busy_stops():
+        return GraphStore(_state["store"], read_only=read_only)
 
 
 def _report(result: LoadResult, as_json: bool) -> None:
@@ -125,7 +129,8 @@ def load_all_command(
     console.print(f"store holds {store.quad_count()} quads")
     if not all(r.ok for r in results):
         raise typer.Exit(1)
-    numbers = NumbersStore(_state["numbers"])
+    with busy_stops():
+        numbers = NumbersStore(_state["numbers"])
     try:
         loaded = load_returns_all(
             store, numbers, directory, lambda e: console.print(f"loading {e.file} ...")
@@ -180,6 +185,7 @@ def stats() -> None:
 
 app.add_typer(returns_app, name="returns")
 app.command("rollup")(rollup_command)
+app.command("coverage")(coverage_command)
 
 change_app = typer.Typer(help="Steward change sets: check, apply, revert.")
 app.add_typer(change_app, name="change")
@@ -194,11 +200,12 @@ def _changeset(file: Path) -> ChangeSet:
 
 
 def _numbers(path: Path | None) -> NumbersStore:
-    path = path or Settings().numbers_path
+    path = path or _state["numbers"]
     if path is None or not path.exists():
         console.print(f"no numbers store at {path}: load a return first, or give --numbers")
         raise typer.Exit(2)
-    return NumbersStore(path)
+    with busy_stops():
+        return NumbersStore(path, read_only=True)
 
 
 @change_app.command("check")
@@ -209,7 +216,7 @@ def change_check(
     ] = None,
     area_type: Annotated[str, typer.Option(help="Roll up to this area type.")] = "LRF",
     on: Annotated[str | None, typer.Option(help="Period date YYYY-MM-DD.")] = None,
-    method: Annotated[Method, typer.Option(help="Placement method.")] = Method.SITES,
+    method: Annotated[Method, typer.Option(help="Placement method.")] = DEFAULT_METHOD,
     restate_at: Annotated[
         str | None, typer.Option(help="Restate to the organisations of this date.")
     ] = None,
@@ -241,10 +248,14 @@ def change_check(
 
 
 @change_app.command("apply")
-def change_apply(file: Path) -> None:
-    """Check and, if every rule holds, apply as its own named graph with provenance."""
+def change_apply(
+    file: Path,
+    numbers: Annotated[Path | None, typer.Option(help="Numbers store (DuckDB).")] = None,
+) -> None:
+    """Check and, if every rule holds, apply as its own named graph with provenance; the
+    org_area rows of the organisations it touches are placed again."""
     try:
-        dry = apply(_store(), _changeset(file))
+        dry = apply(_store(), _changeset(file), numbers_at(numbers or Settings().numbers_path))
     except ChangeSetError as exc:
         console.print(str(exc))
         raise typer.Exit(2) from exc
@@ -257,10 +268,18 @@ def change_revert(
     changeset_id: str,
     author: Annotated[str, typer.Option(help="Who reverts it.")],
     reason: Annotated[str, typer.Option(help="Why.")],
+    numbers: Annotated[Path | None, typer.Option(help="Numbers store (DuckDB).")] = None,
 ) -> None:
-    """Retire an applied change set's graph; the reversion is recorded."""
+    """Retire an applied change set's graph; the reversion is recorded, and the org_area rows
+    of the organisations it touched are placed again."""
     try:
-        revert(_store(), changeset_id, author=author, reason=reason)
+        revert(
+            _store(),
+            changeset_id,
+            author=author,
+            reason=reason,
+            numbers=numbers_at(numbers or Settings().numbers_path),
+        )
     except ValueError as exc:
         console.print(str(exc))
         raise typer.Exit(2) from exc
@@ -289,12 +308,12 @@ def queue_command(
 ) -> None:
     """What needs a steward's decision: unregistered providers, retired codes in returns,
     successions of no stated type, trusts whose placement methods conflict."""
-    path = numbers or Settings().numbers_path
+    path = numbers or _state["numbers"]
     store = _store(read_only=True)
     try:
         items = steward_queue(
             store,
-            NumbersStore(path) if path is not None and path.exists() else None,
+            NumbersStore(path, read_only=True) if path is not None and path.exists() else None,
             kinds=kind or QUEUE_KINDS,
             area_type=area_type,
             on=date.fromisoformat(on) if on else None,
@@ -311,13 +330,28 @@ def queue_command(
 
 
 @app.command()
-def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Serve the REST and GraphQL API with uvicorn."""
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    writable_numbers: Annotated[
+        bool,
+        typer.Option(
+            help="Open the numbers store for writing (retireBatch, restoreBatch); CLI reads of "
+            "it then wait until the server stops."
+        ),
+    ] = False,
+) -> None:
+    """Serve the REST and GraphQL API with uvicorn, over the store and the numbers store beside
+    it (read-only unless --writable-numbers, so CLI reads work while it runs)."""
     import uvicorn
 
     from service.api.app import create_app
 
-    settings = Settings(store_path=_state["store"])
+    settings = Settings(
+        store_path=_state["store"],
+        numbers_path=_state["numbers"],
+        numbers_read_only=not writable_numbers,
+    )
     uvicorn.run(create_app(settings), host=host, port=port)
 
 

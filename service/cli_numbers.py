@@ -7,6 +7,8 @@ Same report style and exit codes as `nhskg load`: 0 loaded (or valid), 1 rejecte
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
@@ -17,18 +19,37 @@ from rich.console import Console
 
 from service.mapping.spec import MappingError
 from service.returns.load import ReturnLoadResult, load_return_file
-from service.returns.numbers import NumbersStore
-from service.rollup.model import AS_REPORTED, Method, RollupResult, to_organisations_at
-from service.store import GraphStore
+from service.returns.numbers import NumbersStore, StoreBusy
+from service.rollup.model import (
+    AS_REPORTED,
+    DEFAULT_METHOD,
+    Method,
+    RollupResult,
+    to_organisations_at,
+)
+from service.store import GraphStore, GraphStoreBusy
 
 returns_app = typer.Typer(help="Operational returns: validated loads into the numbers store.")
 console = Console(stderr=True, soft_wrap=True)  # reports stay one line per finding
 
 
 def stores(ctx: typer.Context, read_only: bool = False) -> tuple[GraphStore, NumbersStore]:
-    """The graph store and the numbers store the main callback named."""
+    """The graph store and the numbers store the main callback named (read-only: beside a
+    running server). A store another process holds stops the command with what to do."""
     paths: dict[str, Path] = ctx.find_root().obj
-    return GraphStore(paths["store"], read_only=read_only), NumbersStore(paths["numbers"])
+    with busy_stops():
+        graph = GraphStore(paths["store"], read_only=read_only)
+        return graph, NumbersStore(paths["numbers"], read_only=read_only)
+
+
+@contextmanager
+def busy_stops() -> Iterator[None]:
+    """A store held by another process (a running server, a load): its message, exit 2."""
+    try:
+        yield
+    except (StoreBusy, GraphStoreBusy) as exc:
+        console.print(str(exc))
+        raise typer.Exit(2) from exc
 
 
 def report(result: ReturnLoadResult, as_json: bool) -> None:
@@ -44,10 +65,23 @@ def report(result: ReturnLoadResult, as_json: bool) -> None:
             "findings": [asdict(f) for f in result.report.findings],
             "warnings": [asdict(f) for f in result.warnings],
             "unregistered": result.unregistered,
+            "release": str(result.release) if result.release else None,
+            "releaseSource": result.release_source,
+            "answering": result.answering,
+            "history": result.history,
+            "laterReleases": result.later_releases,
         }
         typer.echo(json.dumps(document, indent=2))
         return
-    console.print(f"{result.file}: {result.status} ({result.values} values) via {result.mapping}")
+    console.print(
+        f"{result.file}: {result.status} ({result.values} values) via {result.mapping}, "
+        f"release {result.release} ({result.release_source})"
+    )
+    if result.history:
+        console.print(
+            f"  accepted as history: {result.history} of {result.values} values are already "
+            f"given by a later release, which keeps answering: {', '.join(result.later_releases)}"
+        )
     if result.warnings:
         console.print(f"  {len(result.warnings)} warning(s):")
         for finding in result.warnings[:10]:
@@ -63,19 +97,32 @@ def report(result: ReturnLoadResult, as_json: bool) -> None:
 
 
 def _run(
-    ctx: typer.Context, file: Path, mapping: str | None, strict: bool, dry: bool
+    ctx: typer.Context,
+    file: Path,
+    mapping: str | None,
+    strict: bool,
+    dry: bool,
+    release: str | None = None,
 ) -> ReturnLoadResult:
     if not file.is_file():
         console.print(f"no such file: {file}")
         raise typer.Exit(2)
-    store, numbers = stores(ctx)
     try:
-        return load_return_file(store, numbers, file, mapping, strict=strict, dry_run=dry)
+        released = date.fromisoformat(release) if release else None
+    except ValueError as exc:
+        console.print(f"--release {release!r} is not a date (YYYY-MM-DD)")
+        raise typer.Exit(2) from exc
+    store, numbers = stores(ctx, read_only=dry)
+    try:
+        return load_return_file(
+            store, numbers, file, mapping, strict=strict, dry_run=dry, release=released
+        )
     except MappingError as exc:
         console.print(str(exc))
         raise typer.Exit(2) from exc
     finally:
         numbers.close()
+        store.close()
 
 
 MappingOption = Annotated[
@@ -85,6 +132,10 @@ StrictOption = Annotated[
     bool, typer.Option(help="Reject codes used after their succession instead of restating.")
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the report as JSON.")]
+ReleaseOption = Annotated[
+    str | None,
+    typer.Option(help="Release date YYYY-MM-DD (default: the file name's, or the mapping's)."),
+]
 
 
 @returns_app.command("load")
@@ -94,10 +145,12 @@ def returns_load(
     mapping: MappingOption = None,
     strict: StrictOption = False,
     as_json: JsonOption = False,
+    release: ReleaseOption = None,
 ) -> None:
     """Validate FILE as one batch and write it to the graph and numbers stores only if every rule
-    holds; a re-loaded publication replaces its earlier batch."""
-    result = _run(ctx, file, mapping, strict, dry=False)
+    holds; a re-loaded publication replaces its earlier batch. An older release than one
+    already loaded for the same periods is kept as history."""
+    result = _run(ctx, file, mapping, strict, dry=False, release=release)
     report(result, as_json)
     raise typer.Exit(0 if result.ok else 1)
 
@@ -122,9 +175,13 @@ def rollup_command(
     by: Annotated[str, typer.Option(help="Area type: NHS_REGION, ICB, LRF, ...")],
     on: Annotated[str, typer.Option("--date", help="YYYY-MM-DD (first day of a range).")],
     until: Annotated[str | None, typer.Option("--to", help="Last day of a range.")] = None,
-    method: Annotated[Method, typer.Option(help="How organisations are placed.")] = Method.SITES,
+    method: Annotated[Method, typer.Option(help="How organisations are placed.")] = DEFAULT_METHOD,
     restate_to: Annotated[
         str | None, typer.Option(help="Restate to the organisations of this date.")
+    ] = None,
+    as_known_at: Annotated[
+        str | None,
+        typer.Option(help="Answer as published on this date (default: the latest releases)."),
     ] = None,
     as_json: JsonOption = False,
     as_csv: Annotated[
@@ -144,13 +201,14 @@ def rollup_command(
         start = date.fromisoformat(on)
         end = date.fromisoformat(until) if until else start
         restate = to_organisations_at(date.fromisoformat(restate_to)) if restate_to else None
+        known = date.fromisoformat(as_known_at) if as_known_at else None
     except (MappingError, ValueError) as exc:
         console.print(f"{exc} (dates are YYYY-MM-DD; metrics are names in ontology/metrics.ttl)")
         raise typer.Exit(2) from exc
     store, numbers = stores(ctx, read_only=True)
     try:
         result = rollup(
-            numbers,
+            numbers.known_at(known),
             iri,
             by,
             (start, end),

@@ -8,6 +8,16 @@ from pathlib import Path
 
 from service.terms import SAMPLE_DATA_DIR
 
+_BESIDE = Path("<beside the store>")
+
+
+def numbers_beside(store: Path) -> Path:
+    """The numbers store of a graph store: `DIR/numbers.duckdb` for a store named `store` (the
+    layout `make run` and `load-all` use: var/store, var/numbers.duckdb), otherwise
+    `DIR/NAME.numbers.duckdb`, so two stores side by side (var/a, var/b) never share one."""
+    name = "numbers.duckdb" if store.name == "store" else f"{store.name}.numbers.duckdb"
+    return store.parent / name
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -17,11 +27,19 @@ class Settings:
     data_dir: Path = field(
         default_factory=lambda: Path(os.environ.get("NHSKG_DATA_DIR", str(SAMPLE_DATA_DIR)))
     )
-    # Reported values of operational returns (DuckDB), kept beside the graph store.
+    # Reported values of operational returns (DuckDB), kept beside the graph store (see
+    # numbers_beside) unless NHSKG_NUMBERS names one; None: in memory.
     numbers_path: Path | None = field(
-        default_factory=lambda: Path(os.environ.get("NHSKG_NUMBERS", "var/numbers.duckdb"))
+        default_factory=lambda: Path(os.environ.get("NHSKG_NUMBERS", str(_BESIDE)))
     )
     max_page_size: int = 500
     # A roll-up answer larger than this (area x period rows) is refused, by GraphQL, the data
     # API and the dashboards alike.
     max_rollup_rows: int = 50_000
+    # Serve the numbers store read-only, so CLI reads share it (`nhskg serve` does).
+    numbers_read_only: bool = False
+
+    def __post_init__(self) -> None:
+        if self.numbers_path == _BESIDE:
+            beside = numbers_beside(self.store_path) if self.store_path else None
+            object.__setattr__(self, "numbers_path", beside)

@@ -20,7 +20,9 @@ from service.asof import AsOf
 from service.geography.assign import Placer
 from service.geography.carrying_on import IndexCarryingOn
 from service.geography.methods import METHODS
+from service.geography.sites import is_site, operations_of, operator_on, site_areas
 from service.geography.timeline import Timelines
+from service.returns.codes import unweighted_split_reason
 from service.store import GraphStore
 
 
@@ -40,12 +42,17 @@ class LookupAnswer:
     as_of: date
     geography_type: str
     method: str
-    status: str  # open | closed (answered for its successors)
+    status: str  # open | closed (answered for its successors) | site (answered for its operator)
     message: str
     resolved: list[dict[str, Any]] = field(default_factory=list)
     areas: list[dict[str, Any]] = field(default_factory=list)  # code, name, share
     primary_area: dict[str, Any] | None = None
     coverage: float = 0.0
+    # The share of the organisation the areas take (= coverage), the share at sites with no
+    # known location (SITES), and where the rest went in words (None when all is placed).
+    placed_share: float = 0.0
+    unlocated_share: float = 0.0
+    unplaced: str | None = None
     split_weighting: str | None = None
     evidence: list[dict[str, Any]] = field(default_factory=list)
     conflicts: dict[str, str] | None = None
@@ -105,6 +112,8 @@ class Lookup:
                 known=self.area_types(),
             )
         state = self.asof.organisation_on(code, on)
+        if state.status == "unknown" and is_site(self.placer.ctx, code):
+            return self._site(code, geography_type, on, method)
         if state.status == "unknown":
             raise LookupFailure(
                 "unknown_code",
@@ -123,6 +132,51 @@ class Lookup:
         answer.resolved = self._resolved(state)
         self._place(answer)
         return answer
+
+    def _site(self, code: str, geography_type: str, on: date, method: str) -> LookupAnswer:
+        """A site code: who runs it on the date (the organisation carrying on the operator its
+        covering operation lists); SITES places the site by its own location, the other
+        methods place the organisation running it."""
+        run = operator_on(self.placer.ctx, code, on)
+        if not run.operators:
+            raise LookupFailure("not_yet_open", str(run.reason), site=run.site)
+        names = ", ".join(f"{c} ({self.name_of(c)})" for c in run.operators)
+        answer = LookupAnswer(
+            run.site, on, geography_type, method, "site", f"site {run.site} is run by {names}"
+        )
+        answer.resolved = self.site_operators(run.site, on)
+        if method != "SITES":
+            self._place(answer)
+            return answer
+        shares, evidence = site_areas(self.placer.ctx, run.site, geography_type, on)
+        answer.areas = [
+            {"code": a, "name": self.placer.area_label(a), "share": round(s, 6)}
+            for a, s in sorted(shares.items(), key=lambda kv: (-kv[1], kv[0]))
+        ]
+        answer.primary_area = answer.areas[0] if answer.areas else None
+        answer.coverage = round(sum(shares.values()), 6)
+        answer.evidence = [*run.evidence, *evidence]
+        if not shares:
+            answer.reason = f"site {run.site} has no location in a {geography_type} on {on}"
+        return answer
+
+    def site_operators(self, code: str, on: date) -> list[dict[str, Any]]:
+        """The organisations running a site on a date: those carrying on the operator its
+        covering operation lists, with the succession events from that operator."""
+        run = operator_on(self.placer.ctx, code, on)
+        if run.listed_operator is None:
+            return []
+        state = self.asof.organisation_on(run.listed_operator, on)
+        if state.status in ("unknown", "not_yet_open"):
+            return [
+                {"code": c, "name": self.name_of(c), "weight": None, "events": []}
+                for c in run.operators
+            ]
+        return self._resolved(state)
+
+    def site_operations(self, code: str) -> list[tuple[str, date, date | None]]:
+        """(listed operator, from, to) of each operation of a site, oldest first."""
+        return [(op.operator, op.start, op.end) for op in operations_of(self.placer.ctx, code)]
 
     def carried_on_by(self, code: str, on: date) -> tuple[str, str, list[dict[str, Any]]]:
         """(status, message, the organisations carrying `code` on at `on` with the events from
@@ -163,31 +217,42 @@ class Lookup:
     def _place(self, answer: LookupAnswer) -> None:
         weights = [r["weight"] for r in answer.resolved]
         if any(w is None for w in weights):
-            answer.split_weighting = "unweighted split: successors counted equally"
-            weights = [1.0 / len(weights)] * len(weights)
+            # As the roll-up: an unweighted split is not divided among its successors (they are
+            # listed in `resolved`), and both answers say why in the same words.
+            answer.split_weighting = "unweighted split: not divided"
+            answer.reason = unweighted_split_reason([r["code"] for r in answer.resolved])
+            answer.unplaced = answer.reason
+            return
         shares: dict[str, float] = {}
-        reasons = []
+        reasons: list[str] = []
+        unplaced: list[str] = []
         for resolved, weight in zip(answer.resolved, weights, strict=True):
             full = self.timelines.answer(resolved["code"], answer.geography_type, answer.as_of)
             if full.conflicts:
                 answer.conflicts = {**(answer.conflicts or {}), **full.conflicts}
-            # CATCHMENT has one placement per table: the first table that places it answers.
-            mine = [p for p in full.placements if p.method == answer.method]
-            p = next((p for p in mine if p.shares), mine[0] if mine else None)
+            # One placement per method (CATCHMENT: the table catchment_policy chose).
+            p = next((p for p in full.placements if p.method == answer.method), None)
             if p is None:
                 continue
-            if not p.shares:
-                reasons += [f"{resolved['code']}: {q.reason}" for q in mine if q.reason]
+            if not p.shares and p.reason:
+                reasons.append(f"{resolved['code']}: {p.reason}")
             for area, share in p.shares.items():
                 shares[area] = shares.get(area, 0.0) + weight * share
             answer.coverage += weight * p.coverage
+            answer.unlocated_share += weight * p.unlocated
+            if (text := p.unplaced_text()) is not None and p.shares:
+                unplaced.append(f"{resolved['code']}: {text}" if len(weights) > 1 else text)
             answer.evidence += [{"organisation": resolved["code"], **e} for e in p.evidence]
         answer.areas = [
             {"code": a, "name": self.placer.area_label(a), "share": round(s, 6)}
             for a, s in sorted(shares.items(), key=lambda kv: (-kv[1], kv[0]))
         ]
         answer.primary_area = answer.areas[0] if answer.areas else None
+        answer.coverage = round(answer.coverage, 6)
+        answer.placed_share = answer.coverage
+        answer.unlocated_share = round(answer.unlocated_share, 6)
         answer.reason = "; ".join(reasons) or None
+        answer.unplaced = "; ".join(unplaced) or answer.reason
 
     def near_matches(self, code: str, limit: int = 5) -> list[str]:
         return near_matches(code, sorted(self.asof.lifetimes), limit)

@@ -99,18 +99,32 @@ def python_value(term: Any) -> Any:
     return str(term)
 
 
+class GraphStoreBusy(RuntimeError):
+    """The store directory is open for writing in another process."""
+
+
 class GraphStore:
     """Embedded Oxigraph store. `GraphStore(None)` is in memory; `GraphStore(path)` is on disk."""
 
     def __init__(self, path: Path | str | None = None, *, read_only: bool = False) -> None:
         self.path = Path(path) if path else None
+        self.read_only = read_only and self.path is not None
         if self.path is None:
             self._store = ox.Store()
         elif read_only:
             self._store = ox.Store.read_only(str(self.path))
         else:
             self.path.mkdir(parents=True, exist_ok=True)
-            self._store = ox.Store(str(self.path))
+            try:
+                self._store = ox.Store(str(self.path))
+            except OSError as exc:
+                if "lock" not in str(exc).lower():
+                    raise
+                raise GraphStoreBusy(
+                    f"the graph store {self.path} is in use by another process (a running "
+                    "`nhskg serve`, or a load): stop it to write (reads work beside it; a "
+                    "steward's change sets go through the server's GraphQL API)"
+                ) from exc
         self._lock = threading.RLock()
         self._current: list[ox.NamedNode] | None = None
         self._view: ox.Store | None = None  # the current graphs alone, in memory: see _reading
@@ -444,7 +458,8 @@ class GraphStore:
         return copy
 
     def close(self) -> None:
-        self._store.flush()
+        if not self.read_only:  # a read-only instance has nothing to flush
+            self._store.flush()
         del self._store
 
 

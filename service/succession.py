@@ -95,7 +95,7 @@ class SuccessionIndex:
     """All change events in memory, by predecessor and by successor code."""
 
     def __init__(self, steps: list[Step], shares: dict[tuple[str, str], float]) -> None:
-        self.steps = sorted(steps, key=lambda s: (s.effective, s.event))
+        self.steps = sorted(stated_over_inferred(steps), key=lambda s: (s.effective, s.event))
         self.shares = shares
         self.by_original: dict[str, list[Step]] = defaultdict(list)
         self.by_resulting: dict[str, list[Step]] = defaultdict(list)
@@ -186,6 +186,27 @@ class SuccessionIndex:
     def successor_events(self, code: str) -> list[Step]:
         """The events in which `code` is a predecessor, in date order."""
         return list(self.by_original.get(code.strip().upper(), ()))
+
+
+def stated_over_inferred(steps: list[Step]) -> list[Step]:
+    """Stated facts win over inferred ones for the same event: an event inferred from the ODS
+    files is dropped when a stated one (a steward's change set) takes one of its predecessors
+    over on the same day (its own date or a date it is also known by). RW6 -> R0A + RM3 on
+    2021-10-01 is inferred from the successor file with no weights; a change set stating the
+    split with weights replaces it everywhere the successions are read."""
+    stated: set[tuple[str, date]] = set()
+    for step in steps:
+        if step.basis == "stated":
+            for day in (step.effective, *step.also_dated_on):
+                stated.update((code, day) for code in step.originals)
+
+    def superseded(step: Step) -> bool:
+        days = (step.effective, *step.also_dated_on)
+        return step.basis != "stated" and any(
+            (code, day) in stated for code in step.originals for day in days
+        )
+
+    return [step for step in steps if not superseded(step)]
 
 
 def read_events(store: GraphStore) -> tuple[list[Step], dict[tuple[str, str], float]]:

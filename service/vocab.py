@@ -25,6 +25,8 @@ class NHSKG(DefinedNamespace):
     Acquisition: URIRef
     AggregationScheme: URIRef
     AreaMembership: URIRef
+    BatchRestoration: URIRef
+    BatchRetirement: URIRef
     BedsOccupied: URIRef
     BedsOccupiedCovid: URIRef
     CatchmentShare: URIRef
@@ -41,6 +43,7 @@ class NHSKG(DefinedNamespace):
     CovidAdmissionsAged65to84: URIRef
     CovidAdmissionsAged6to17: URIRef
     CovidAdmissionsAged85Plus: URIRef
+    CovidAdmissionsAndDiagnoses: URIRef
     CovidDiagnoses: URIRef
     CovidDiagnosesAged0to5: URIRef
     CovidDiagnosesAged18to64: URIRef
@@ -78,6 +81,7 @@ class NHSKG(DefinedNamespace):
     Metric: URIRef
     MetricScheme: URIRef
     MiddleLayerSuperOutputArea: URIRef
+    NHSEnglandLocalOffice: URIRef
     NHSEnglandRegion: URIRef
     NHSTrust: URIRef
     ONSRegion: URIRef
@@ -94,6 +98,7 @@ class NHSKG(DefinedNamespace):
     OvernightBedsOccupiedLearningDisabilities: URIRef
     OvernightBedsOccupiedMaternity: URIRef
     OvernightBedsOccupiedMentalIllness: URIRef
+    PracticeCommissioning: URIRef
     Publication: URIRef
     Rename: URIRef
     ReportedValue: URIRef
@@ -130,6 +135,8 @@ class NHSKG(DefinedNamespace):
     checkOutcome: URIRef
     closeDate: URIRef
     codeListedOn: URIRef
+    commissionedPractice: URIRef
+    commissionerCode: URIRef
     corrects: URIRef
     effectiveDate: URIRef
     fileName: URIRef
@@ -154,13 +161,16 @@ class NHSKG(DefinedNamespace):
     periodEnd: URIRef
     periodStart: URIRef
     postcode: URIRef
+    primaryCareNetworkCode: URIRef
     publicationOf: URIRef
     reason: URIRef
     recordOf: URIRef
+    releaseDate: URIRef
     reportedCode: URIRef
     reportedValue: URIRef
     reportingOrganisation: URIRef
     reportsMetric: URIRef
+    revisionThreshold: URIRef
     rowCount: URIRef
     sector: URIRef
     sha256: URIRef

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -81,3 +82,55 @@ def returns_env(
     seconds = time.perf_counter() - started
     assert result.status == "loaded", result.report.text()
     return {"store": store, "numbers": numbers, "covid": result, "covid_seconds": seconds}
+
+
+@pytest.fixture(scope="session")
+def national_lookup(national_store: GraphStore):  # type: ignore[no-untyped-def]
+    """The lookup over the national reference, built once per session (tens of seconds)."""
+    from service.lookup import Lookup
+
+    return Lookup.from_store(national_store)
+
+
+@pytest.fixture(scope="session")
+def figures_env(  # type: ignore[no-untyped-def]
+    returns_env: dict[str, Any], national_lookup: Any, tmp_path_factory: pytest.TempPathFactory
+):
+    """The national roll-up world of tests/test_figures_national.py: a copy of the national
+    store with the COVID publication (the steward tests change it), the national lookup, and a
+    numbers store holding two metrics (a stock and a flow) and the org_area table of every
+    method in every geography type, for the organisations that report and their successors,
+    written from the lookup's own timelines (as `nhskg load-all` writes it from a placer of the
+    same graphs)."""
+    from service.geography.table import org_area_rows, write_duckdb
+    from service.manifest import with_successors
+    from service.returns.codes import graph_successions
+    from service.returns.numbers import NumbersStore
+    from service.vocab import NHSKG
+
+    base = tmp_path_factory.mktemp("figures")
+    returns_env["store"]._store.backup(str(base / "store"))
+    store = GraphStore(base / "store")
+    lookup = national_lookup
+    source = returns_env["numbers"]
+    metrics = [str(NHSKG.BedsOccupiedCovid), str(NHSKG.CovidAdmissions)]
+    reporters = [
+        str(r[0])
+        for r in source.con.execute(
+            "SELECT DISTINCT org_code FROM reporter WHERE list_contains(?, metric)", [metrics]
+        ).fetchall()
+    ]
+    organisations = sorted(with_successors(reporters, graph_successions(store)))
+    rows = org_area_rows(lookup.placer, organisations=organisations, timelines=lookup.timelines)
+    path = base / "numbers.duckdb"
+    write_duckdb(rows, path)
+    numbers = NumbersStore(path)
+    frame = source.con.execute(  # noqa: F841 (read by DuckDB's replacement scan below)
+        "SELECT * FROM reported_value WHERE list_contains(?, metric)", [metrics]
+    ).fetchnumpy()
+    numbers.con.execute(
+        "INSERT INTO reported_value SELECT * REPLACE (CAST(period_start AS DATE) AS "
+        "period_start, CAST(period_end AS DATE) AS period_end) FROM frame"
+    )
+    numbers.refresh_reporters()
+    return {"store": store, "numbers": numbers, "lookup": lookup, "organisations": organisations}

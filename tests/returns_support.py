@@ -65,3 +65,36 @@ def snapshot(store: GraphStore, numbers: NumbersStore) -> tuple[Any, ...]:
         values,
         tuple(numbers.batches()),
     )
+
+
+WEEKLY_DIR = "returns/weekly"
+WEEKLY_RELEASES = ("2020-11-19", "2020-11-26", "2020-12-03", "2020-12-10")
+
+
+def weekly_name(release: str) -> str:
+    return f"weekly-covid-admissions-beds-{release}-long.csv.gz"
+
+
+def write_weekly_cut(
+    source: Path,
+    target_dir: Path,
+    codes: set[str],
+    series: set[str],
+    edit: Callable[[dict[str, str]], dict[str, str]] | None = None,
+) -> Path:
+    """The rows of some providers and series of a real weekly release, in its layout and under
+    its file name (so the release date is the file name's)."""
+    import csv
+    import gzip
+
+    with gzip.open(source, "rt", newline="") as f:
+        reader = csv.DictReader(f)
+        fields = list(reader.fieldnames or [])
+        rows = [r for r in reader if r["org_code"] in codes and r["data"] in series]
+    target = target_dir / source.name
+    with gzip.open(target, "wt", newline="") as out:
+        writer = csv.DictWriter(out, fieldnames=fields)
+        writer.writeheader()
+        for row in rows:
+            writer.writerow(edit(row) if edit else row)
+    return target

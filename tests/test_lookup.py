@@ -18,8 +18,8 @@ pytestmark = pytest.mark.national
 
 
 @pytest.fixture(scope="module")
-def lookup(national_store: GraphStore) -> Lookup:
-    return Lookup.from_store(national_store)
+def lookup(national_lookup: Lookup) -> Lookup:
+    return national_lookup
 
 
 def test_an_old_code_resolves_to_its_successor_with_the_event(lookup: Lookup) -> None:

@@ -1,7 +1,8 @@
 """Partial placements and several catchment tables, on a small numbers store in memory (real
 DuckDB, no shared data): the part of a value a placement does not cover is reported unmapped
-with the fraction placed, and with two catchment tables loaded each trust is counted once, by
-the first table (by code) that places it on the day."""
+with the fraction placed, and each trust is counted once, by the one table its org_area rows
+come from on the day (the catchment policy, service/geography/methods.py, writes one table per
+organisation and day; N changes table on CHANGE)."""
 
 from __future__ import annotations
 
@@ -20,17 +21,16 @@ FIRST, LAST = date(2021, 4, 1), date(2021, 4, 4)
 CHANGE = date(2021, 4, 3)  # the older table stops placing N from this day
 DAILY = {"P": 100.0, "W": 30.0, "N": 50.0, "X": 7.0}
 OLD, NEW = "ohid-msoa-2018", "sus-ltla19-2020"  # OLD comes first by code
-# (source, org, area, share, valid_from, valid_to): P's catchment is 0.97 placed in the older
-# table and wholly in the newer one; W only in the newer one; N in the older one until CHANGE;
-# X nowhere.
+# (source, org, area, share, valid_from, valid_to): P's catchment is 0.97 placed by the older
+# table; W by the newer one; N by the older one until CHANGE, by the newer one from then; X
+# nowhere.
 PLACES = [
     (OLD, "P", "L1", 0.5, None, None),
     (OLD, "P", "L2", 0.47, None, None),
-    (NEW, "P", "L1", 1.0, None, None),
     (NEW, "W", "L2", 0.6, None, None),
     (NEW, "W", "L3", 0.4, None, None),
     (OLD, "N", "L3", 1.0, None, CHANGE - timedelta(days=1)),
-    (NEW, "N", "L1", 0.8, None, None),
+    (NEW, "N", "L1", 0.8, CHANGE, None),
 ]
 
 
@@ -77,7 +77,7 @@ def test_areas_plus_unmapped_equal_the_total_with_partial_placements(
     assert x.value == DAILY["X"] * len(days()) and "not placed" in x.reason
 
 
-def test_each_trust_counts_once_by_the_first_table_that_places_it(numbers: NumbersStore) -> None:
+def test_each_trust_counts_once_by_the_table_of_its_rows_on_the_day(numbers: NumbersStore) -> None:
     result = rollup(numbers, FLOW, "LRF", (FIRST, LAST), Method.CATCHMENT, AS_REPORTED)
     got = {r.area: r.value for r in result.rows}
     n_old = DAILY["N"] * sum(d < CHANGE for d in days())

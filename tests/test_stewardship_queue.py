@@ -59,8 +59,9 @@ def test_inferred_successions_wait_until_a_steward_states_them(store: GraphStore
 def test_values_restated_from_a_retired_code_are_queued(store: GraphStore) -> None:
     numbers = NumbersStore(None)
     numbers.con.execute(
-        "INSERT INTO batch VALUES ('b', 'p', 'd', 'm', 'sitrep.xlsx', 'sha', 'g', now(), 2, "
-        "'current', NULL)"
+        "INSERT INTO batch (batch_id, publication, dataset, mapping, file, sha256, graph, "
+        "loaded_at, value_count, status, superseded_by) VALUES ('b', 'p', 'd', 'm', "
+        "'sitrep.xlsx', 'sha', 'g', now(), 2, 'current', NULL)"
     )
     rows = [("R0D", "RD3", date(2020, 10, 5)), ("RM3", "RM3", date(2020, 10, 5))]
     for org, reported, day in rows:

@@ -32,10 +32,10 @@ def create_app(
     app.state.settings = settings
     app.state.store = store or GraphStore(settings.store_path)
     app.state.reference = ReferenceData.build(app.state.store)
-    app.state.lookup = app.state.reference.lookup
+    app.state.lookup = app.state.reference.lookup  # as built at start; routes read the reference
     # The numbers store (reported values, org_area), from settings unless given; in memory (empty)
     # when settings name no file.
-    numbers = numbers or NumbersStore(settings.numbers_path)
+    numbers = numbers or NumbersStore(settings.numbers_path, read_only=settings.numbers_read_only)
     app.state.numbers = numbers
     # Who carries a code on, for restatement: the graph's unless given (the synthetic
     # benchmark's organisations are not in the graph: bench/graphql_synthetic.py).

@@ -15,14 +15,7 @@ from datetime import date
 from typing import Any
 
 from service.geography.carrying_on import CarryingOn, successions_from_store
-from service.geography.methods import (
-    CATCHMENT,
-    METHODS,
-    SIMPLE_METHODS,
-    Context,
-    Placement,
-    by_catchment,
-)
+from service.geography.methods import METHODS, SIMPLE_METHODS, Context, Placement
 from service.geography.reference import Reference, code_of, read_reference
 from service.geography.rollup import RollUp
 from service.store import GraphStore
@@ -94,9 +87,7 @@ class Placer:
             raise UnknownAreaType(f"unknown area type {area_type!r}; known types: {known}")
 
     def place_by(self, method: str, org: str, area_type: str, on: date) -> list[Placement]:
-        """One placement per method (one per catchment table for CATCHMENT)."""
-        if method == CATCHMENT:
-            return [by_catchment(self.ctx, org, area_type, on, t) for t in self.catchment_tables()]
+        """The method's one placement (CATCHMENT: by the table `catchment_policy` chooses)."""
         if method not in SIMPLE_METHODS:
             raise ValueError(f"unknown method {method!r}; methods: {', '.join(METHODS)}")
         return [SIMPLE_METHODS[method](self.ctx, org, area_type, on)]

@@ -31,13 +31,6 @@ class Lineages(Protocol):
     def dates_of(self, codes: Iterable[str]) -> set[date]: ...
 
 
-_SUCCESSIONS = """SELECT DISTINCT ?from ?to ?date WHERE {
-  ?e a ?type ; org:originalOrganization ?a ; org:resultingOrganization ?b ;
-     nhskg:effectiveDate ?date .
-  ?type rdfs:subClassOf* nhskg:Succession .
-  ?a nhskg:odsCode ?from . ?b nhskg:odsCode ?to }"""
-
-
 def itself(code: str, on: date) -> Sequence[str]:
     """No successions known: every organisation carries on itself."""
     return (code,)
@@ -114,6 +107,7 @@ class IndexCarryingOn:
         return {s.effective for c in codes for s in self.index.by_original.get(c, ())}
 
 
-def successions_from_store(store: GraphStore) -> SuccessionTable:
-    rows = store.select(_SUCCESSIONS)
-    return SuccessionTable([(str(r["from"]), str(r["to"]), r["date"]) for r in rows])
+def successions_from_store(store: GraphStore) -> IndexCarryingOn:
+    """The one succession index (stated events over inferred ones) as a carrying-on: the
+    org_area table and the lookup walk the same successions."""
+    return IndexCarryingOn(SuccessionIndex.from_store(store))

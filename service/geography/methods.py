@@ -2,10 +2,13 @@
 carries its evidence; none guesses when its facts are missing (it says why instead).
 
 SITES       the areas of the sites the organisation operates on the date (sites of predecessors it
-            carries on count as its own), each site an equal share.
+            carries on count as its own), each located site an equal share (sites without a
+            location are counted in the evidence, not in the shares).
 HEADQUARTERS the area of its headquarters point.
-CATCHMENT   its catchment table rows (MSOA or LAD) rolled up, weighted by their shares; the shares
-            sum to the fraction of the catchment the target areas cover (`coverage`).
+CATCHMENT   the rows of ONE catchment table (MSOA or LAD) rolled up, weighted by their shares; the
+            shares sum to the fraction of the catchment the target areas cover (`coverage`).
+            Which table applies to an organisation on a date is `catchment_policy` (below): the
+            lookup, the org_area table and so every roll-up read that one choice.
 ODS_STATED  the NHS region or ICB its latest ODS record on or before the date states, resolved
             to areas by their ODS codes (and rolled up when the type asked for is larger).
 """
@@ -38,10 +41,36 @@ class Placement:
     evidence: list[dict[str, Any]] = field(default_factory=list)
     reason: str | None = None  # why there is no answer, when shares is empty
     source: str | None = None  # the catchment table, for CATCHMENT
+    # The share of the organisation with no known location (SITES: its sites without one).
+    unlocated: float = 0.0
 
     @property
     def main_area(self) -> str | None:
         return max(self.shares, key=lambda a: (self.shares[a], a)) if self.shares else None
+
+    @property
+    def placed(self) -> float:
+        """The share of the organisation some area of the type takes (its shares' sum)."""
+        return self.coverage
+
+    def unplaced_text(self) -> str | None:
+        """Where the share no area takes went, in words; None when all of it is placed."""
+        return unplaced_text(self.method, self.area_type, self.coverage, self.unlocated)
+
+
+def unplaced_text(method: str, area_type: str, placed: float, unlocated: float) -> str | None:
+    """ "0.18 placed; 0.82 not: 0.82 at sites with no known location" (lookup and roll-up say
+    the same)."""
+    rest = max(0.0, 1.0 - placed - unlocated)
+    if placed >= 1 - 1e-6:
+        return None
+    parts = []
+    if unlocated > 1e-9:
+        parts.append(f"{unlocated:.3g} at sites with no known location")
+    if rest > 1e-9:
+        where = "catchment" if method == CATCHMENT else "location"
+        parts.append(f"{rest:.3g} with a {where} in no {area_type} on that date")
+    return f"{placed:.3g} placed by {method}; {1 - placed:.3g} not: " + ", ".join(parts)
 
 
 # Memo sizes: a long-running lookup service asks about any day; answers are reused per epoch.
@@ -237,19 +266,24 @@ def by_sites(ctx: Context, org: str, area_type: str, on: date) -> Placement:
         return p
 
     def fill() -> None:
-        for site, operator in sites:
-            lads = ctx.ref.located_in.get(site, [])
+        # Each located site an equal share: a site with no location (clinics the etrust file
+        # lists by postcode only) is not evidence of any area, so it does not dilute the others.
+        located = [(s, o) for s, o in sites if ctx.ref.located_in.get(s)]
+        for site, operator in located:
+            lads = ctx.ref.located_in[site]
             for lad, graph in lads:
                 why: dict[str, Any] = {
                     "site": code_of(site),
                     "listed_operator": operator,
                     "location_graph": graph,
+                    "located_sites": f"{len(located)} of {len(sites)}",
                 }
                 if site in ctx.ref.location_basis:
                     why["location_by_shared_postcode"] = ctx.ref.location_basis[site]
-                p.coverage += _add(p, ctx, lad, 1.0 / (len(sites) * len(lads)), why)
+                p.coverage += _add(p, ctx, lad, 1.0 / (len(located) * len(lads)), why)
 
     _cached(ctx, (SITES, tuple(sites)), p, fill)
+    p.unlocated = sum(1 for site, _ in sites if not ctx.ref.located_in.get(site)) / len(sites)
     if not p.shares:
         p.reason = f"none of its {len(sites)} sites has a location with a {area_type} on that date"
     return p
@@ -278,6 +312,39 @@ def by_catchment(ctx: Context, org: str, area_type: str, on: date, table: str) -
     _cached(ctx, (CATCHMENT, table, tuple(contributors)), p, fill, state)
     if not p.shares:
         p.reason = f"no catchment area of this trust lies in a {area_type} on that date"
+    return p
+
+
+def catchment_policy(ctx: Context, org: str, on: date) -> tuple[str | None, str]:
+    """The one catchment table that places `org` on `on`, and why; (None, why) when none does.
+
+    1. A table that lists the organisation under its own code wins over one that reaches it
+       only through its predecessors (their catchments combined, a merger's counted equally):
+       University Hospitals Dorset (R0D) from 2020-10-01 is placed by the OHID table, which
+       lists R0D, not by the SUS table, which lists Poole (RD3) and Bournemouth (RDZ).
+    2. Among tables of the same kind, the first by table code (`ohid-msoa-2018` before
+       `sus-ltla19-2020`).
+    The choice does not depend on the area type asked for, so an organisation's placements in
+    every type come from the same table."""
+    tables = sorted(ctx.ref.catchments)
+    own = [t for t in tables if org in ctx.ref.catchments[t] and org in ctx.carries(org, on)]
+    if own:
+        return own[0], f"lists {org} itself"
+    through = [t for t in tables if _catchment_of(ctx, org, on, t)[0]]
+    if through:
+        return through[0], f"lists only predecessors of {org}"
+    return None, f"no catchment table lists {org} or a predecessor carried on by it on that date"
+
+
+def by_catchment_policy(ctx: Context, org: str, area_type: str, on: date) -> Placement:
+    """CATCHMENT by the table `catchment_policy` chooses for the organisation and date."""
+    table, why = catchment_policy(ctx, org, on)
+    if table is None:
+        p = Placement(CATCHMENT, org, area_type, on)
+        p.reason = why
+        return p
+    p = by_catchment(ctx, org, area_type, on, table)
+    p.evidence = [{**e, "table_chosen_because": why} for e in p.evidence]
     return p
 
 
@@ -333,5 +400,6 @@ MethodFn = Callable[[Context, str, str, date], Placement]
 SIMPLE_METHODS: dict[str, MethodFn] = {
     SITES: by_sites,
     HEADQUARTERS: by_headquarters,
+    CATCHMENT: by_catchment_policy,
     ODS_STATED: by_ods_stated,
 }

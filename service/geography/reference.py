@@ -134,8 +134,11 @@ _RECORDS = """SELECT DISTINCT ?r ?code ?vintage ?region ?geo ?g WHERE { GRAPH ?g
   OPTIONAL { ?r nhskg:statedRegionCode ?region }
   OPTIONAL { ?r nhskg:statedHealthGeographyCode ?geo } }
   ?org nhskg:odsCode ?code }"""
+# Trusts, and the providers returns name that the reference files do not (a steward may state
+# their region: ODS_STATED then places their values).
 _ORGS = """SELECT DISTINCT ?code ?label ?open ?close WHERE {
-  ?org a nhskg:NHSTrust ; nhskg:odsCode ?code .
+  { ?org a nhskg:NHSTrust } UNION { ?org a nhskg:UnregisteredProvider }
+  ?org nhskg:odsCode ?code .
   OPTIONAL { ?org rdfs:label ?label } OPTIONAL { ?org nhskg:openDate ?open }
   OPTIONAL { ?org nhskg:closeDate ?close } }"""
 

@@ -42,8 +42,12 @@ COLUMNS = (
     "valid_to",
     "coverage",
     "evidence",
+    "unlocated",
 )
 DAY = timedelta(days=1)
+# Part of the table's fingerprint: raise it when what a row means changes (a new column, a new
+# placement policy), so a table built by older code is built again rather than read.
+TABLE_VERSION = "2"
 
 
 @dataclass
@@ -58,6 +62,7 @@ class OrgAreaRow:
     valid_to: date | None
     coverage: float
     evidence: str
+    unlocated: float = 0.0  # the share at sites with no known location (SITES)
 
     def as_tuple(self) -> tuple[Any, ...]:
         return tuple(getattr(self, c) for c in COLUMNS)
@@ -92,11 +97,12 @@ def _runs(timeline: Timeline) -> Iterator[OrgAreaRow]:
     for start, answer in zip(timeline.starts, timeline.answers, strict=True):
         for p in answer.placements:
             run = current.get(label(p))
-            if run is not None and run[0] == shares_key(p):
+            key = (shares_key(p), round(p.unlocated, 6))
+            if run is not None and run[0] == key:
                 continue
             if run is not None:
                 yield from _rows(run[1], run[2], start - DAY)
-            current[label(p)] = (shares_key(p), p, start)
+            current[label(p)] = (key, p, start)
     for _, p, begun in current.values():
         yield from _rows(p, begun, timeline.last_day)
 
@@ -110,11 +116,12 @@ def _rows(p: Placement, start: date, end: date | None) -> Iterator[OrgAreaRow]:
             p.area_type,
             p.org_code,
             area,
-            round(share, 6),
+            share,  # unrounded: an organisation's shares sum to its coverage exactly
             start,
             end,
-            round(p.coverage, 6),
+            p.coverage,
             evidence,
+            round(p.unlocated, 6),
         )
 
 
@@ -131,7 +138,8 @@ def write_duckdb(rows: list[OrgAreaRow], path: Path, *, fingerprint: str = "") -
         con.execute(
             """CREATE OR REPLACE TABLE org_area (method VARCHAR, source VARCHAR,
                area_type VARCHAR, org_code VARCHAR, area_code VARCHAR, share DOUBLE,
-               valid_from DATE, valid_to DATE, coverage DOUBLE, evidence VARCHAR)"""
+               valid_from DATE, valid_to DATE, coverage DOUBLE, evidence VARCHAR,
+               unlocated DOUBLE)"""
         )
         if rows:
             _bulk_insert(con, rows, path.parent)
@@ -171,7 +179,7 @@ def _sql_text(value: str) -> str:
 _CSV_COLUMNS = (
     "{'method': 'VARCHAR', 'source': 'VARCHAR', 'area_type': 'VARCHAR', 'org_code': 'VARCHAR', "
     "'area_code': 'VARCHAR', 'share': 'DOUBLE', 'valid_from': 'DATE', 'valid_to': 'DATE', "
-    "'coverage': 'DOUBLE', 'evidence': 'VARCHAR'}"
+    "'coverage': 'DOUBLE', 'evidence': 'VARCHAR', 'unlocated': 'DOUBLE'}"
 )
 
 
@@ -204,7 +212,9 @@ def materialise(
     store (or the lookup's timelines over it) may be passed in to save reading the reference
     again."""
     fingerprint = (
-        reference_fingerprint(store)
+        TABLE_VERSION
+        + ":"
+        + reference_fingerprint(store)
         + ":"
         + ",".join(area_types or ["*"])
         + ":"

@@ -50,7 +50,7 @@ def _signature(answer: Answer) -> list[tuple[Any, ...]]:
     """What makes two days' answers the same (evidence compared by value, cheaply: equal
     states share their evidence objects)."""
     return [
-        (label(p), shares_key(p), round(p.coverage, 6), p.reason, p.evidence)
+        (label(p), shares_key(p), round(p.coverage, 6), round(p.unlocated, 6), p.reason, p.evidence)
         for p in answer.placements
     ]
 

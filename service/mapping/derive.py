@@ -50,6 +50,8 @@ def distinct(rows: Iterable[Row], options: dict[str, Any], base: Path) -> Iterat
 
 
 # Geography derivations register themselves on import (kept in their own module).
+# Joins of two lookups on their building blocks (CCG vintages -> regions) register on import.
+from service.mapping import derive_blocks as _derive_blocks  # noqa: E402,F401
 from service.mapping import derive_geo as _derive_geo  # noqa: E402,F401
 
 # The ODS derivations (etrust sites, hospital lists, successions) register themselves on import.

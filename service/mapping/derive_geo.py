@@ -123,7 +123,10 @@ def area_shares(rows: Iterable[Row], options: dict[str, Any], base: Path) -> Ite
     fraction of its blocks (LSOAs) there. With a LAD code history, a district created later gets
     the pooled blocks of its predecessors from its creation date.
 
-    Options: member_code, member_name, parent_code (columns), valid_from, valid_to, history.
+    Options: member_code, member_name, parent_code (columns), valid_from, valid_to, history,
+    backcast (true: a district created after the window also gets its predecessors' pooled
+    blocks over the window, so a point located with later boundaries still finds the parents
+    its ground was in; not clipped to the years its code was in use).
     """
     mc, mn, pc = options["member_code"], options["member_name"], options["parent_code"]
     window, history = _window(options), _history(options, base)
@@ -149,6 +152,8 @@ def area_shares(rows: Iterable[Row], options: dict[str, Any], base: Path) -> Ite
                 names[code] = history.names.get(code, code)
     for code in sorted(pooled):
         first, last = history.in_use(code) if history else (None, None)
+        if options.get("backcast") and code not in counts:
+            first = None  # a district created later: its area, as its predecessors' blocks
         clipped = _clip(window, first, last)
         if clipped is None:
             continue

@@ -11,6 +11,7 @@ from service.lookup import Lookup
 from service.reference.areas import AreaIndex
 from service.reference.metrics import MetricIndex
 from service.reference.organisations import OrganisationIndex
+from service.returns.codes import Successions, successions_from_index
 from service.store import GraphStore
 
 
@@ -23,6 +24,12 @@ class ReferenceData:
     areas: AreaIndex
     lookup: Lookup
     metrics: MetricIndex = field(default_factory=lambda: MetricIndex([]))
+
+    @property
+    def successions(self) -> Successions:
+        """Who carries a code on, for restating roll-ups: the lookup's succession index (one
+        reader, stated events over inferred ones), so a refresh reaches roll-ups too."""
+        return successions_from_index(self.lookup.asof.successions)
 
     @classmethod
     def build(cls, store: GraphStore) -> ReferenceData:

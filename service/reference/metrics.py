@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from service.store import GraphStore
 
 METRICS = """
-SELECT ?metric ?label ?definition ?unit ?kind ?kindLabel WHERE {
+SELECT ?metric ?label ?definition ?unit ?kind ?kindLabel ?threshold WHERE {
     ?metric a nhskg:Metric ; skos:inScheme nhskg:MetricScheme ; skos:prefLabel ?label ;
             nhskg:measureKind ?kind .
     ?kind skos:prefLabel ?kindLabel .
     OPTIONAL { ?metric skos:definition ?definition }
     OPTIONAL { ?metric nhskg:unitOfMeasure ?unit }
+    OPTIONAL { ?metric nhskg:revisionThreshold ?threshold }
 }"""
 
 AGGREGATIONS = """
@@ -34,6 +35,8 @@ class MetricTerm:
     kind: str  # the local name of its measure kind: Stock or Flow
     kind_label: str
     aggregations: tuple[tuple[str, str], ...]  # (local name, label)
+    # The share of earlier-published values a new release may revise before a steward looks.
+    revision_threshold: float | None = None
 
 
 def local_name(iri: str) -> str:
@@ -64,6 +67,9 @@ class MetricIndex:
                     kind=local_name(r["kind"]),
                     kind_label=str(r["kindLabel"]),
                     aggregations=tuple(sorted(aggregations[iri])),
+                    revision_threshold=(
+                        float(r["threshold"]) if r["threshold"] is not None else None
+                    ),
                 ),
             )
         return cls(list(metrics.values()))

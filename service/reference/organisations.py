@@ -28,6 +28,16 @@ SELECT ?org ?vintage ?label ?region ?geography WHERE {
 }"""
 
 
+SITE_PLACES = """
+SELECT ?site ?postcode ?lat ?long ?vintage WHERE {
+    { ?site a nhskg:Site ; nhskg:postcode ?postcode }
+    UNION
+    { ?record nhskg:siteRecordOf ?site ; nhskg:vintage ?vintage .
+      OPTIONAL { ?record nhskg:postcode ?postcode }
+      OPTIONAL { ?record nhskg:latitude ?lat ; nhskg:longitude ?long } }
+}"""
+
+
 @dataclass(frozen=True)
 class OdsRecord:
     vintage: date
@@ -45,6 +55,9 @@ class Organisation:
     close_date: date | None
     names: set[str] = field(default_factory=set)
     records: list[OdsRecord] = field(default_factory=list)  # sorted by vintage
+    postcode: str | None = None  # sites: the postcode the files state (newest first, by code)
+    latitude: float | None = None  # sites: WGS84 point, where a hospital list gives one
+    longitude: float | None = None
 
     @property
     def name(self) -> str:
@@ -91,6 +104,7 @@ class OrganisationIndex:
         for iri, recs in records.items():
             if iri in orgs:
                 orgs[iri].records = sorted(recs, key=lambda rec: rec.vintage)
+        _add_site_places(store, orgs)
         return cls(list(orgs.values()))
 
     def find(self, code: str) -> Organisation | None:
@@ -98,6 +112,21 @@ class OrganisationIndex:
 
     def near_matches(self, code: str, limit: int = 5) -> list[str]:
         return near_matches(code, self.codes, limit)
+
+
+def _add_site_places(store: GraphStore, orgs: dict[str, Organisation]) -> None:
+    """Postcode and point of each site, from the newest site record that states them (else the
+    postcode the ODS etrust file gives the site itself)."""
+    rows = store.select(SITE_PLACES)
+    rows.sort(key=lambda r: (r["vintage"] is not None, str(r["vintage"] or "")), reverse=True)
+    for r in rows:  # newest vintage first, the undated etrust postcode last
+        site = orgs.get(r["site"])
+        if site is None:
+            continue
+        if site.postcode is None and r["postcode"]:
+            site.postcode = str(r["postcode"])
+        if site.latitude is None and r["lat"] is not None and r["long"] is not None:
+            site.latitude, site.longitude = float(r["lat"]), float(r["long"])
 
 
 _GENERIC = ("#Organisation", "#Site", "#FormalOrganization", "#Organization", "#Agent")

@@ -38,15 +38,6 @@ KNOWN_UNREGISTERED = (
     "SELECT DISTINCT ?code WHERE { ?org a nhskg:UnregisteredProvider ; nhskg:odsCode ?code }"
 )
 
-SUCCESSIONS = """
-SELECT DISTINCT ?event ?pred ?succ ?day ?weight WHERE {
-    { SELECT DISTINCT ?event WHERE { ?type rdfs:subClassOf* nhskg:Succession . ?event a ?type } }
-    ?event org:originalOrganization ?p ; org:resultingOrganization ?s ; nhskg:effectiveDate ?day .
-    ?p nhskg:odsCode ?pred . ?s nhskg:odsCode ?succ .
-    OPTIONAL { ?w nhskg:shareOfEvent ?event ; nhskg:successor ?s ; nhskg:share ?weight }
-}
-"""
-
 
 @dataclass(frozen=True)
 class Step:
@@ -87,22 +78,11 @@ def known_unregistered(store: GraphStore) -> set[str]:
 
 
 def graph_successions(store: GraphStore) -> Successions:
-    """Successions read from the event graph (nhskg:Succession and subclasses)."""
-    # Keyed by event and predecessor: a merger has several predecessors, each carried on.
-    events: dict[tuple[str, str], tuple[date, dict[str, float | None]]] = {}
-    for row in store.select(SUCCESSIONS):
-        _, succs = events.setdefault((row["event"], row["pred"]), (row["day"], {}))
-        weight = row["weight"]
-        succs[row["succ"]] = float(weight) if weight is not None else succs.get(row["succ"])
-    by_code: dict[str, list[Step]] = {}
-    for (_, pred), (day, succs) in events.items():
-        others = tuple(sorted(s for s in succs if s != pred))
-        if others:
-            step = Step(day, others, _weights([succs[s] for s in others]))
-            by_code.setdefault(pred.upper(), []).append(step)
-    for steps in by_code.values():
-        steps.sort(key=lambda s: s.day)
-    return lambda code: by_code.get(code, [])
+    """Successions read from the event graph through the one succession index
+    (service/succession.py: stated events win over inferred ones for the same change)."""
+    from service.succession import SuccessionIndex
+
+    return successions_from_index(SuccessionIndex.from_store(store))
 
 
 @dataclass
@@ -133,6 +113,16 @@ def _weights(weights: list[float | None]) -> tuple[float, ...] | None:
     """All successors' weights, or None when any is unknown (a split is weighted whole or not)."""
     known = [w for w in weights if w is not None]
     return tuple(known) if len(known) == len(weights) else None
+
+
+def unweighted_split_reason(successors: tuple[str, ...] | list[str]) -> str:
+    """Why a code carried on by a split without weights has no figure or place of its own: the
+    one wording the roll-up (unmapped values) and the lookup (no areas) both give."""
+    return (
+        f"split without weights ({', '.join(sorted(successors))}): no share of the split is "
+        "stated, so its values are not divided among the successors; a steward change set "
+        "(record_succession with weights) states them"
+    )
 
 
 # A code restated at a date: (successor, share) pairs, or the successors of a split without weights.

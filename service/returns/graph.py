@@ -3,7 +3,7 @@ it introduced (batch graph), and the PROV-O record of the batch and its load (pr
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from rdflib import RDF, RDFS, Literal, URIRef
@@ -28,7 +28,12 @@ def publication_iri(key: str) -> URIRef:
 
 
 def batch_triples(
-    spec: ReturnMapping, path: Path, key: str, ctx: BatchContext, known: set[str]
+    spec: ReturnMapping,
+    path: Path,
+    key: str,
+    ctx: BatchContext,
+    known: set[str],
+    release: date | None = None,
 ) -> list[Triple]:
     dataset, publication = dataset_iri(spec), publication_iri(key)
     triples: list[Triple] = [
@@ -38,6 +43,8 @@ def batch_triples(
         (publication, NHSKG.publicationOf, dataset),
         (publication, RDFS.label, Literal(f"{spec.dataset_title}: {path.name}")),
     ]
+    if release is not None:
+        triples.append((publication, NHSKG.releaseDate, Literal(release)))
     batch = URIRef(ctx.batch_iri)
     for code, (name, regions) in sorted(ctx.resolution.unregistered.items()):
         org = ID[f"org/{code}"]

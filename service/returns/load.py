@@ -8,12 +8,16 @@ pySHACL spent 1-2 s of a daily batch's 1.4-2.5 s on the per-value shapes (buildi
 `engine="pyshacl"` still runs the per-value shapes in pySHACL. The
 DuckDB transaction stays open while the graph is written and commits only after it, so a rejected
 or failed batch changes neither store. A re-loaded publication replaces its earlier batch; the
-provenance graph keeps both (prov:wasRevisionOf, prov:invalidatedAtTime).
+provenance graph keeps both (prov:wasRevisionOf, prov:invalidatedAtTime). Every batch has a
+release date (the file name's, the mapping's, or stated); a release older than one already loaded
+for the same periods is kept as history and the later release keeps answering
+(service/returns/releases.py).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from service.loader import sha256_of
@@ -29,6 +33,7 @@ from service.returns.context import BatchContext
 from service.returns.graph import batch_triples, provenance_triples
 from service.returns.numbers import BatchRecord, NumbersStore
 from service.returns.readers import read_return
+from service.returns.releases import release_from_name
 from service.returns.shacl_check import shacl_findings
 from service.returns.spec import ReturnMapping, load_return_mapping, mapping_for
 from service.returns.vectorised import vectorised_findings
@@ -50,10 +55,30 @@ class ReturnLoadResult:
     values: int = 0
     engine: str = ""  # pyshacl | duckdb
     unregistered: list[str] = field(default_factory=list)
+    release: date | None = None
+    release_source: str = ""
+    answering: int = 0  # values that answer questions now; the rest are history
+    later_releases: list[str] = field(default_factory=list)  # "file (release date)"
 
     @property
     def ok(self) -> bool:
         return self.status != "rejected"
+
+    @property
+    def history(self) -> int:
+        """Values kept as history: a later release already loaded answers for them."""
+        return self.values - self.answering if self.status == "loaded" else 0
+
+
+def release_of(spec: ReturnMapping, path: Path, stated: date | None) -> tuple[date, str]:
+    """The batch's release date and where it came from: stated by the caller, the mapping's
+    fixed date, the file name, or (none of these) the load day."""
+    if stated is not None:
+        return stated, "stated"
+    if spec.release_date is not None:
+        return spec.release_date, "mapping"
+    found = release_from_name(path.name, spec.release_pattern)
+    return (found, "file name") if found else (date.today(), "load date")
 
 
 def publication_key(mapping: ReturnMapping, path: Path) -> str:
@@ -70,13 +95,19 @@ def load_return_file(
     successions: Successions | None = None,
     engine: str | None = None,
     dry_run: bool = False,
+    release: date | None = None,
 ) -> ReturnLoadResult:
     spec = _mapping(path, mapping)
+    released = release_of(spec, path, release)
     sha = sha256_of(path)
     key = publication_key(spec, path)
     current = numbers.current_batch(key)
     if current and current[1] == sha:
-        return ReturnLoadResult("unchanged", path.name, spec.id, current[0], ValidationReport(True))
+        unchanged = ReturnLoadResult(
+            "unchanged", path.name, spec.id, current[0], ValidationReport(True)
+        )
+        unchanged.release, unchanged.release_source = released
+        return unchanged
     tag = _batch_tag(numbers, key, sha)
     batch = str(ID[f"batch/{key}/{tag}"])
     try:
@@ -103,6 +134,7 @@ def load_return_file(
         len(values),
         chosen,
         sorted(resolution.unregistered),
+        *released,
     )
     if errors or dry_run:
         return result
@@ -111,13 +143,30 @@ def load_return_file(
         numbers,
         path,
         spec,
-        (sha, tag),
+        (sha, tag, *released),
         key,
         ctx,
         current[0] if current else None,
         len(warnings),
     )
+    result.answering = numbers.answering_count(batch)
+    if result.history:
+        result.later_releases = _later_releases(numbers, batch)
     return result
+
+
+def _later_releases(numbers: NumbersStore, batch: str) -> list[str]:
+    """The batches whose values answer in place of this batch's (a later release of them)."""
+    rows = numbers.con.execute(
+        "SELECT DISTINCT b.file, b.release_date FROM release_value mine "
+        "JOIN reported_value v ON v.reported_code = mine.reported_code "
+        "AND v.region_code = mine.region_code "
+        "AND v.metric = mine.metric AND v.period_start = mine.period_start "
+        "AND v.period_end = mine.period_end JOIN batch b ON b.batch_id = v.batch_id "
+        "WHERE mine.batch_id = ? AND v.batch_id <> ? ORDER BY b.release_date, b.file",
+        [batch, batch],
+    ).fetchall()
+    return [f"{file} ({day})" for file, day in rows]
 
 
 def _batch_tag(numbers: NumbersStore, key: str, sha: str) -> str:
@@ -178,20 +227,29 @@ def _write(
     numbers: NumbersStore,
     path: Path,
     spec: ReturnMapping,
-    digest: tuple[str, str],
+    digest: tuple[str, str, date, str],
     key: str,
     ctx: BatchContext,
     old_batch: str | None,
     warnings: int,
 ) -> None:
-    sha, tag = digest
+    sha, tag, release, release_source = digest
     graph = str(GRAPH[f"returns/{key}/{tag}"])
     old_graph = _graph_of(numbers, old_batch)
     record = BatchRecord(
-        ctx.batch_iri, key, spec.dataset, spec.id, path.name, sha, graph, len(ctx.values)
+        ctx.batch_iri,
+        key,
+        spec.dataset,
+        spec.id,
+        path.name,
+        sha,
+        graph,
+        len(ctx.values),
+        release,
+        release_source,
     )
     known = known_unregistered(store)
-    triples = batch_triples(spec, path, key, ctx, known)
+    triples = batch_triples(spec, path, key, ctx, known, release)
     provenance = provenance_triples(spec, path, sha, ctx, old_batch, warnings)
     with numbers.replacing(record, ctx.values, ctx.resolution, spec.regions):
         store.write_graph(

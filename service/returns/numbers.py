@@ -1,17 +1,21 @@
 """The numbers store: reported values in DuckDB, keyed by organisation, metric, period and batch.
 
-One row per value of the current batch of each publication. A batch is written in one DuckDB
-transaction, which the loader keeps open while it writes the graph, so a failure in either store
-leaves both as they were. A re-loaded publication replaces the earlier batch's values; the batch
-table (and the graph's provenance) keeps a record of both versions.
+`release_value` keeps every value of every batch ever loaded; `reported_value` holds the values
+that answer questions: per reporter, metric and period, the latest release's
+(service/returns/releases.py). A batch is written in one DuckDB transaction, which the loader
+keeps open while it writes the graph, so a failure in either store leaves both as they were. A
+re-loaded publication supersedes the earlier batch; the batch table (and the graph's provenance)
+keeps a record of both versions, and `release_value` both sets of values.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from copy import copy
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
@@ -20,6 +24,14 @@ import numpy as np
 from service.returns.candidate import CandidateValues
 from service.returns.codes import Resolution
 from service.returns.periods import day_array
+from service.returns.releases import (
+    VALUE_COLUMNS,
+    batch_extent,
+    extent_filter,
+    known_at_relation,
+    re_resolve,
+    reporters_known_at,
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS batch (
@@ -44,6 +56,31 @@ CREATE TABLE IF NOT EXISTS org_area (
 -- The catchment table a CATCHMENT row comes from (service/geography/table.py writes it too);
 -- added to stores made before the column.
 ALTER TABLE org_area ADD COLUMN IF NOT EXISTS source VARCHAR;
+-- The share of the organisation at sites with no known location (SITES), for the roll-up's
+-- unmapped reason; NULL in stores made before the column.
+ALTER TABLE org_area ADD COLUMN IF NOT EXISTS unlocated DOUBLE;
+ALTER TABLE org_area ADD COLUMN IF NOT EXISTS coverage DOUBLE;
+ALTER TABLE org_area ADD COLUMN IF NOT EXISTS evidence VARCHAR;
+-- Every value of every batch (reported_value: the ones answering questions, releases.py).
+CREATE TABLE IF NOT EXISTS release_value AS SELECT * FROM reported_value LIMIT 0;
+-- The publication's release date (from the file name or the mapping; the load day otherwise),
+-- and when and why a steward retired or restored the batch.
+ALTER TABLE batch ADD COLUMN IF NOT EXISTS release_date DATE;
+ALTER TABLE batch ADD COLUMN IF NOT EXISTS release_source VARCHAR;
+ALTER TABLE batch ADD COLUMN IF NOT EXISTS changed_at TIMESTAMP;
+ALTER TABLE batch ADD COLUMN IF NOT EXISTS change_note VARCHAR;
+"""
+
+# Stores made before releases: every value was current; the release date is the file name's.
+MIGRATE = """
+INSERT INTO release_value SELECT * FROM reported_value;
+UPDATE batch SET
+    release_date = coalesce(
+        TRY_CAST(regexp_extract(file, '(\\d{4}-\\d{2}-\\d{2})', 1) AS DATE),
+        CAST(loaded_at AS DATE)),
+    release_source = CASE WHEN regexp_matches(file, '\\d{4}-\\d{2}-\\d{2}')
+                          THEN 'file name' ELSE 'load date' END
+WHERE release_date IS NULL;
 """
 
 
@@ -57,19 +94,91 @@ class BatchRecord:
     sha256: str
     graph: str
     value_count: int
+    release_date: date
+    release_source: str = "file name"  # file name | mapping | stated | load date
+
+
+class StoreBusy(RuntimeError):
+    """A store another process holds (a running `nhskg serve`, a load): the message says which
+    and what to do instead."""
+
+
+def _connect(path: Path | None, read_only: bool) -> duckdb.DuckDBPyConnection:
+    if path is None:
+        return duckdb.connect(":memory:")
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        if "lock" not in str(exc).lower():
+            raise
+        holder = re.search(r"PID (\d+)", str(exc))
+        who = f"process {holder.group(1)}" if holder else "another process"
+        raise StoreBusy(
+            f"the numbers store {path} is being written by {who} (a load, or a server started "
+            "with --writable-numbers): wait until it finishes, or read through its API"
+            if read_only
+            else f"the numbers store {path} is open in {who} (a running `nhskg serve`, or a "
+            "load): stop it to write; reads (rollup, returns batches, queue) work beside a server"
+        ) from exc
 
 
 class NumbersStore:
-    """DuckDB file beside the graph store (`NumbersStore(None)` is in memory, for tests)."""
+    """DuckDB file beside the graph store (`NumbersStore(None)` is in memory, for tests).
+    `read_only=True` shares the file with other read-only processes (a server and CLI reads).
 
-    def __init__(self, path: Path | str | None = None) -> None:
+    `known_at(day)` is the same store read as known on a day: `values` is then the table
+    expression readers put where they would name reported_value."""
+
+    known_day: date | None = None
+    shared = False  # a view (known_at) of another store's connection: closing it closes nothing
+
+    def __init__(self, path: Path | str | None = None, *, read_only: bool = False) -> None:
         self.path = Path(path) if path else None
-        if self.path:
+        self.read_only = read_only and self.path is not None
+        if self.path and not self.read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.con = duckdb.connect(str(self.path) if self.path else ":memory:")
+        if self.read_only and self.path and not self.path.exists():
+            NumbersStore(self.path).close()  # a new store: made once, with its tables
+        self.con = _connect(self.path, self.read_only)
+        if self.read_only:
+            if not self._has_table("release_value"):  # made before releases: migrate once
+                self.con.close()
+                NumbersStore(self.path).close()
+                self.con = _connect(self.path, True)
+            return
         self.con.execute(SCHEMA)
+        if self.value_count() and not self._count("release_value"):  # from before releases
+            self.con.execute(MIGRATE)
         if self.value_count() and not self._count("reporter"):  # a store from before the table
             self.refresh_reporters()
+
+    @property
+    def values(self) -> str:
+        """The values answering questions, as a table expression named reported_value: the
+        latest release's (the table), or as known on `known_day`."""
+        return "reported_value" if self.known_day is None else known_at_relation(self.known_day)
+
+    @property
+    def reporters(self) -> str:
+        """Who reports which metric under which region (coverage), as a table expression named
+        reporter: the reporter table, or those of the releases out on `known_day`."""
+        if self.known_day is None:
+            return "reporter"
+        return f"({reporters_known_at(self.known_day)}) AS reporter"
+
+    def known_at(self, day: date | None) -> NumbersStore:
+        """This store read as known on a day (None: as known now). Shares the connection."""
+        if day is None and self.known_day is None:
+            return self
+        view = copy(self)
+        view.known_day, view.shared = day, True
+        return view
+
+    def _has_table(self, table: str) -> bool:
+        row = self.con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]
+        ).fetchone()
+        return bool(row and row[0])
 
     def _count(self, table: str) -> int:
         row = self.con.execute(f"SELECT count(*) FROM {table}").fetchone()
@@ -156,17 +265,16 @@ class NumbersStore:
         con.execute("BEGIN TRANSACTION")
         try:
             old = self.current_batch(record.publication)
+            extents = [batch_extent(con, old[0])] if old else []
             if old:
-                con.execute("DELETE FROM reported_value WHERE batch_id = ?", [old[0]])
                 con.execute(
                     "UPDATE batch SET status = 'superseded', superseded_by = ? WHERE batch_id = ?",
                     [record.batch_id, old[0]],
                 )
-            self._insert_values(record.batch_id, values, resolution, regions)
-            if old:  # the earlier batch's reporters may be gone
-                self.refresh_reporters()
             con.execute(
-                "INSERT INTO batch VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'current', NULL)",
+                "INSERT INTO batch (batch_id, publication, dataset, mapping, file, sha256, graph, "
+                "loaded_at, value_count, status, release_date, release_source) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'current', ?, ?)",
                 [
                     record.batch_id,
                     record.publication,
@@ -177,8 +285,13 @@ class NumbersStore:
                     record.graph,
                     datetime.now(),
                     record.value_count,
+                    record.release_date,
+                    record.release_source,
                 ],
             )
+            self._insert_values(record.batch_id, values, resolution, regions)
+            extents.append(batch_extent(con, record.batch_id))
+            self._answer(record.batch_id, extents, overlap_checked=not old)
             yield
         except BaseException:
             con.execute("ROLLBACK")
@@ -205,14 +318,61 @@ class NumbersStore:
             "cell": np.array(v.cell, dtype=object),
         }
         self.con.execute(
-            "INSERT INTO reported_value SELECT * REPLACE ("
+            "INSERT INTO release_value SELECT * REPLACE ("
             "CAST(period_start AS DATE) AS period_start, CAST(period_end AS DATE) AS period_end) "
             "FROM columns"
         )
-        self.con.execute(
-            "INSERT INTO reporter SELECT DISTINCT metric, org_code, region_code FROM columns "
-            "EXCEPT SELECT metric, org_code, region_code FROM reporter"
-        )
+
+    def _answer(
+        self, batch_id: str, extents: list[list[tuple[str, date, date]]], overlap_checked: bool
+    ) -> None:
+        """Bring reported_value up to date after a batch was written: its values answer at once
+        if nothing answers for its metrics and periods yet (the usual new period or first
+        load); otherwise the latest release is chosen again for every value concerned."""
+        con = self.con
+        where, params = extent_filter(extents[-1])
+        held = con.execute(f"SELECT count(*) FROM reported_value v WHERE {where}", params)
+        row = held.fetchone()
+        if overlap_checked and row is not None and row[0] == 0:
+            con.execute(
+                f"INSERT INTO reported_value SELECT {VALUE_COLUMNS} FROM release_value "
+                "WHERE batch_id = ?",
+                [batch_id],
+            )
+            con.execute(
+                "INSERT INTO reporter SELECT DISTINCT metric, org_code, region_code "
+                "FROM release_value WHERE batch_id = ? "
+                "EXCEPT SELECT metric, org_code, region_code FROM reporter",
+                [batch_id],
+            )
+            return
+        re_resolve(con, extents)
+        self.refresh_reporters()  # reporters of values no longer answering may be gone
+
+    def set_status(self, batch_id: str, status: str, note: str) -> None:
+        """Retire ('retired') or restore ('current') a batch, and choose again the values that
+        answer for its metrics and periods; one transaction."""
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(
+                "UPDATE batch SET status = ?, changed_at = ?, change_note = ? WHERE batch_id = ?",
+                [status, datetime.now(), note, batch_id],
+            )
+            re_resolve(con, [batch_extent(con, batch_id)])
+            self.refresh_reporters()
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
+
+    def answering_count(self, batch_id: str) -> int:
+        """How many of a batch's values answer questions now (the rest are history)."""
+        row = self.con.execute(
+            "SELECT count(*) FROM reported_value WHERE batch_id = ?", [batch_id]
+        ).fetchone()
+        return int(row[0]) if row else 0
 
     def close(self) -> None:
-        self.con.close()
+        if not self.shared:  # a view as known on a day shares its store's connection
+            self.con.close()

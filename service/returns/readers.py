@@ -98,11 +98,20 @@ def _xls_grid(book: Any, name: str) -> Grid:
 
 # ---------------------------------------------------------------- layouts
 def _provider_rows(
-    grid: Grid, start: int, code_col: int, skip: str
+    grid: Grid,
+    start: int,
+    code_col: int,
+    skip: str,
+    leave: tuple[int, frozenset[str]] | None = None,
 ) -> Iterator[tuple[int, list[Any]]]:
+    """Rows from `start` whose code is not one to skip (totals, blanks); `leave`: a column and
+    the texts in it that mark rows to leave out (series a long mapping skips)."""
     pattern = re.compile(skip)
+    leave_col, leave_texts = leave if leave else (0, frozenset())
     for i in range(start, len(grid)):
         row = grid[i]
+        if leave_texts and leave_col < len(row) and cell_text(row[leave_col]) in leave_texts:
+            continue
         code = cell_text(row[code_col]) if code_col < len(row) else ""
         if not pattern.fullmatch(code):
             yield i, row
@@ -202,7 +211,9 @@ def _read_long(
     period_col = column_index(file, sheet, mapping.period.column or "", heads)
     metrics = {m.headings[0]: str(m.metric) for m in mapping.metrics}
     width = max(code_col, name_col, region_col or 0, metric_col, value_col, period_col)
-    for i, row in _provider_rows(grid, hrow + 1, code_col, mapping.skip_codes):
+    periods: dict[Any, Period] = {}  # a day's text is parsed once
+    leave = (metric_col, frozenset(mapping.skip_series))
+    for i, row in _provider_rows(grid, hrow + 1, code_col, mapping.skip_codes, leave):
         if len(row) <= width:
             raise LayoutError(
                 file, i + 1, f"row has {len(row)} cells, {width + 1} expected (truncated file?)"
@@ -213,19 +224,26 @@ def _read_long(
                 file,
                 i + 1,
                 f"{mapping.metric_column} {label!r} is not one of the mapping's: "
-                f"{', '.join(sorted(metrics))}",
+                f"{', '.join(sorted(metrics))} (list it under source: skip_series to leave it out)",
             )
         out.add(
             cell_text(row[code_col]),
             cell_text(row[name_col]),
             cell_text(row[region_col]) if region_col is not None else "",
             metrics[label],
-            _row_period(file, i, row, period_col, mapping),
+            periods.get(row[period_col]) or _memo(periods, file, i, row, period_col, mapping),
             row[value_col],
             sheet,
             f"{column_letter(value_col)}{i + 1}",
             i + 1,
         )
+
+
+def _memo(
+    periods: dict[Any, Period], file: str, i: int, row: list[Any], col: int, mapping: ReturnMapping
+) -> Period:
+    period = periods[row[col]] = _row_period(file, i, row, col, mapping)
+    return period
 
 
 def _fixed_period(file: str, grid: Grid, mapping: ReturnMapping) -> Period | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -71,6 +72,12 @@ class ReturnMapping:
     encoding: str = "utf-8"
     metric_column: str | None = None  # long: the column naming the metric (as `sheets` keys)
     value_column: str | None = None  # long: the column holding the value
+    # long: texts of the metric column to leave out (series the ontology does not define yet)
+    skip_series: tuple[str, ...] = ()
+    # The release date: a regex whose first group is the date in the file name (default: the
+    # first YYYY-MM-DD), or a fixed date for a file name that has none.
+    release_pattern: str | None = None
+    release_date: date | None = None
     path: Path | None = None
 
     @property
@@ -153,10 +160,22 @@ def parse_return_mapping(data: dict[str, Any], path: Path | None = None) -> Retu
             encoding=src.get("encoding", "utf-8"),
             metric_column=src.get("metric_column"),
             value_column=src.get("value_column"),
+            skip_series=tuple(str(x) for x in src.get("skip_series", ())),
+            release_pattern=(data.get("release") or {}).get("pattern"),
+            release_date=_release_date(where, (data.get("release") or {}).get("date")),
             path=path,
         )
     except KeyError as exc:
         raise MappingError(f"{where}: missing required key {exc.args[0]!r}") from exc
+
+
+def _release_date(where: str, value: Any) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise MappingError(f"{where}: release date {value!r} is not YYYY-MM-DD") from exc
 
 
 def load_return_mapping(name_or_path: str | Path) -> ReturnMapping:

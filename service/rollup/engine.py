@@ -24,7 +24,7 @@ from typing import Any
 
 from rdflib import URIRef
 
-from service.returns.codes import Successions, carried_on
+from service.returns.codes import Successions, carried_on, unweighted_split_reason
 from service.returns.numbers import NumbersStore
 from service.rollup.model import (
     AS_REPORTED,
@@ -79,13 +79,14 @@ def rollup(
     con = numbers.con.cursor()  # a cursor of its own: concurrent requests do not share one
     try:
         reporters = con.execute(
-            "SELECT org_code, region_code FROM reporter WHERE metric = ?", [metric]
+            f"SELECT org_code, region_code FROM {numbers.reporters} WHERE metric = ?", [metric]
         ).fetchall()
         restated = _restatement({code for code, _ in reporters}, restate, successions)
         dated = any(d is not None for d in restated[1] + restated[2])
         sql, params = _contributions_query(
             metric, area_type, start, end, method, restate, scope, over_time, dated
         )
+        sql = sql.replace("{values}", numbers.values)  # the latest releases, or as known at
         period = "" if over_time else "period_start, period_end, "
         if detail:
             sql += f" ORDER BY area NULLS LAST, {period}target, org_code"
@@ -133,7 +134,7 @@ def _restatement(
             shares, unweighted = carried_on(code, restate.at, successions, reported_from)
             rows: list[tuple[str | None, float, str | None]]
             if unweighted:
-                rows = [(None, 1.0, f"split without weights ({', '.join(unweighted)})")]
+                rows = [(None, 1.0, unweighted_split_reason(unweighted))]
             elif shares == ((code, 1.0),):
                 continue
             else:
@@ -177,12 +178,10 @@ def _contributions_query(
         places += f" AND {valid}"
     else:
         on += f" AND {valid}"
-    if method == Method.CATCHMENT:
-        places = _first_source(places)
     if method == Method.RETURN_STATED:
         placed = (
             "SELECT v.*, v.region_code AS area, CAST(1.0 AS DOUBLE) AS pshare, "
-            "CAST(NULL AS VARCHAR) AS source FROM v"
+            "CAST(NULL AS VARCHAR) AS source, CAST(NULL AS DOUBLE) AS unlocated FROM v"
         )
     else:
         placed = _placed(on)
@@ -203,7 +202,7 @@ def _contributions_query(
                    unnest(?::DOUBLE[]) AS rshare, unnest(?::VARCHAR[]) AS reason
         ), r AS (
             SELECT org_code, region_code, {reported_period}, sum(value) AS value
-            FROM reported_value WHERE metric = ? AND period_start BETWEEN ? AND ?
+            FROM {{values}} WHERE metric = ? AND period_start BETWEEN ? AND ?
             GROUP BY ALL
         ), v AS (
             SELECT r.org_code, coalesce(m.target, r.org_code) AS target,
@@ -213,7 +212,8 @@ def _contributions_query(
                 AND (m.reported_from IS NULL OR r.period_start >= m.reported_from)
                 AND (m.reported_before IS NULL OR r.period_start < m.reported_before)
         ), a AS ({places}), placed AS ({placed})
-        SELECT area, {period}target, org_code, rshare, pshare, reason, source, sum(value) AS value
+        SELECT area, {period}target, org_code, rshare, pshare, reason, source,
+               CASE WHEN area IS NULL THEN unlocated END AS unlocated, sum(value) AS value
         FROM placed WHERE {where}
         GROUP BY ALL"""
     return sql, params + scope_params
@@ -253,42 +253,14 @@ def _placed(on: str) -> str:
     return f"""
         WITH joined AS (
             SELECT v.*, a.area_code AS area, CAST(coalesce(a.share, 0.0) AS DOUBLE) AS pshare,
-                   a.source
+                   a.source, a.unlocated
             FROM v LEFT JOIN a ON {on}
         )
         SELECT * FROM joined
         UNION ALL BY NAME
-        SELECT {_VALUE}, NULL AS area, sum(pshare) AS pshare, source
+        SELECT {_VALUE}, NULL AS area, sum(pshare) AS pshare, source, max(unlocated) AS unlocated
         FROM joined WHERE area IS NOT NULL
         GROUP BY {_VALUE}, source HAVING sum(pshare) < {_WHOLE}"""
-
-
-_EVER = "DATE '0001-01-01'"
-
-
-def _first_source(places: str) -> str:
-    """The placements restricted, day by day, to the first source that places each organisation.
-
-    CATCHMENT has one placement per catchment table; a value takes the first table (by code, the
-    order the lookup tries them: service/geography/assign.py `catchment_tables`, sorted IRIs
-    under one prefix) that places its organisation on the day, never the sum of several. Done on
-    the placements (a few rows per organisation): each organisation's validity dates cut its
-    time into segments, and each segment keeps the rows of its first source only."""
-    return f"""
-        WITH a0 AS ({places}), cut AS (
-            SELECT org_code, coalesce(valid_from, {_EVER}) AS d FROM a0
-            UNION SELECT org_code, valid_to + 1 FROM a0 WHERE valid_to IS NOT NULL
-        ), seg AS (
-            SELECT org_code, d AS seg_from,
-                   lead(d) OVER (PARTITION BY org_code ORDER BY d) - 1 AS seg_to
-            FROM cut
-        )
-        SELECT a0.* REPLACE (s.seg_from AS valid_from, s.seg_to AS valid_to)
-        FROM a0 JOIN seg s ON s.org_code = a0.org_code
-            AND s.seg_from >= coalesce(a0.valid_from, {_EVER})
-            AND (a0.valid_to IS NULL OR s.seg_from <= a0.valid_to)
-        QUALIFY coalesce(a0.source, '') = min(coalesce(a0.source, ''))
-            OVER (PARTITION BY a0.org_code, s.seg_from)"""
 
 
 def _scope(scope: Scope, method: Method, day: str) -> tuple[str, list[Any]]:
@@ -328,13 +300,9 @@ def _expected(
         "AND (valid_to IS NULL OR ? <= valid_to)",
         [method.value, area_type, day, day],
     ).fetchall()
-    placed = [row for row in rows if row[1] in codes]
-    # The first source only (one catchment table per organisation, as the roll-up counts).
-    first: dict[str, str] = {}
-    for _, org, source in placed:
-        first[org] = min(first.get(org, source), source)
-    for area, org, source in placed:
-        if source == first[org]:
+    # One source per organisation and day (CATCHMENT: the table catchment_policy chose).
+    for area, org, _ in rows:
+        if org in codes:
             out[area].add(org)
     return out
 
@@ -352,22 +320,36 @@ def _shape(
     unmapped: list[Unmapped] = []
     for row in rows:
         if over_time:
-            area, target, org, rshare, pshare, reason, source, value = row
+            area, target, org, rshare, pshare, reason, source, unlocated, value = row
             p_start, p_end = start, end
         else:
-            area, p_start, p_end, target, org, rshare, pshare, reason, source, value = row
+            area, p_start, p_end, target, org, rshare, pshare, reason, source, unlocated, value = (
+                row
+            )
         reported_by = org if org != target else None
         if reason is not None:  # restatement could not say who carries the value on
             unmapped.append(Unmapped(org, p_start, value, p_end, reason, reported_by))
             continue
         if area is None:  # pshare is the fraction placed in some area: 0, or a partial placement
+            unlocated = unlocated or 0.0
             if pshare > 0:
                 table = f" of {source}" if source else ""
-                why = f"outside the {placement} coverage{table} ({pshare:.3g} placed)"
+                why = f"outside the {placement} coverage{table} ({_partial(pshare, unlocated)})"
             else:
                 why = f"not placed in any {placement}"
             gone = value * rshare * (1.0 - pshare)
-            unmapped.append(Unmapped(target, p_start, gone, p_end, why, reported_by))
+            unmapped.append(
+                Unmapped(
+                    target,
+                    p_start,
+                    gone,
+                    p_end,
+                    why,
+                    reported_by,
+                    pshare,
+                    unlocated if pshare else None,
+                )
+            )
             continue
         result_row = groups.get((area, p_start))
         if result_row is None:
@@ -384,6 +366,15 @@ def _shape(
         want = expected.get(area, set())
         result_row.coverage = Coverage(len(reported), len(want | reported), sorted(want - reported))
     return list(groups.values()), unmapped
+
+
+def _partial(placed: float, unlocated: float) -> str:
+    """The placed and unlocated shares of a partly placed organisation, as the lookup says them."""
+    rest = max(0.0, 1.0 - placed - unlocated)
+    return (
+        f"{placed:.3g} placed, {unlocated:.3g} at sites with no known location, "
+        f"{rest:.3g} elsewhere"
+    )
 
 
 def _shape_summary(

@@ -18,7 +18,7 @@ from service.geography.assign import Placer
 from service.returns.codes import Successions, graph_successions, successor_on
 from service.returns.numbers import NumbersStore
 from service.rollup.engine import materialise_org_areas, rollup
-from service.rollup.model import AS_REPORTED, Method, Restate, RollupResult
+from service.rollup.model import AS_REPORTED, DEFAULT_METHOD, Method, Restate, RollupResult
 from service.store import GraphStore
 
 
@@ -30,7 +30,7 @@ class FigureQuestion:
     metric: str
     area_type: str
     when: date | tuple[date, date]
-    method: Method = Method.SITES
+    method: Method = DEFAULT_METHOD
     restate: Restate = AS_REPORTED
     source: str | None = None  # the catchment table, for CATCHMENT (one table at a time)
 

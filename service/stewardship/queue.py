@@ -7,7 +7,9 @@
 - succession_type: a succession event whose type no one stated: none given, or inferred from the
   shape of the ODS file's rows (until a change set states the same event's type);
 - method_conflict: a trust that the placement methods put mostly in different areas of a type on
-  a date (the Placer's `conflicts`).
+  a date (the Placer's `conflicts`);
+- revised_history: a release that changed more of a metric's earlier-published values than the
+  metric's nhskg:revisionThreshold allows (service/returns/revisions.py).
 
 Read only: the graph, and the numbers store when there is one.
 """
@@ -26,7 +28,13 @@ from service.returns.steward import steward_queue
 from service.store import GraphStore
 from service.succession import SuccessionIndex
 
-KINDS = ("unregistered_provider", "retired_code", "succession_type", "method_conflict")
+KINDS = (
+    "unregistered_provider",
+    "retired_code",
+    "succession_type",
+    "method_conflict",
+    "revised_history",
+)
 
 
 @dataclass(frozen=True)
@@ -77,6 +85,48 @@ def queue(
         out += untyped_successions(store)
     if "method_conflict" in wanted:
         out += method_conflicts(store, area_type, on or date.today(), placer)
+    if "revised_history" in wanted and numbers is not None:
+        out += revised_history(store, numbers)
+    return out
+
+
+def revised_history(store: GraphStore, numbers: NumbersStore) -> list[QueueItem]:
+    """Releases revising more of a metric's history than its threshold in the ontology."""
+    from service.reference.metrics import MetricIndex
+    from service.returns.revisions import revised_releases
+
+    thresholds = {
+        m.iri: (m.key, m.revision_threshold)
+        for m in MetricIndex.build(store).by_key.values()
+        if m.revision_threshold is not None
+    }
+    out = []
+    for r in revised_releases(numbers, sorted(thresholds)):
+        key, threshold = thresholds[r.metric]
+        if threshold is None or r.share <= threshold:
+            continue
+        reason = (
+            f"release {r.release_date} revises {r.revised:,} of the {r.reissued:,} values of "
+            f"{key} it re-issues ({r.share:.1%}), more than the {threshold:.1%} the ontology "
+            "allows without review (revisions query: what changed, per area)"
+        )
+        out.append(
+            QueueItem(
+                "revised_history",
+                key,
+                r.file,
+                reason,
+                (r.batch_id,),
+                r.revised,
+                r.first_period,
+                r.last_period,
+                {
+                    "release": r.release_date.isoformat(),
+                    "reissued": r.reissued,
+                    "threshold": threshold,
+                },
+            )
+        )
     return out
 
 

@@ -18,6 +18,7 @@ from rdflib import RDF, Literal, URIRef
 from rdflib.term import Node
 
 from service import __version__
+from service.geography.refresh import refresh_org_areas
 from service.loader import validate_candidate
 from service.mapping.spec import PROV
 from service.returns.numbers import NumbersStore
@@ -99,8 +100,11 @@ def _check(
     return dry, compiled
 
 
-def apply(store: GraphStore, changeset: ChangeSet) -> DryRun:
-    """Check and write under the write lock, so concurrent stewards cannot interleave."""
+def apply(store: GraphStore, changeset: ChangeSet, numbers: NumbersStore | None = None) -> DryRun:
+    """Check and write under the write lock, so concurrent stewards cannot interleave. With a
+    numbers store, the org_area rows of the organisations the change touches are placed again
+    before the lock is released (service/geography/refresh.py); if that fails, the change set's
+    graph is retired again, so the two stores never disagree."""
     with store.writing():
         graph = changeset_graph(changeset.id)
         if store.contains_graph(graph):
@@ -108,11 +112,26 @@ def apply(store: GraphStore, changeset: ChangeSet) -> DryRun:
         dry, compiled = _check(store, changeset)
         if compiled is not None and dry.report.conforms:
             store.write_graph(graph, compiled.graph, extra=_provenance(graph, compiled))
+            if numbers is not None:
+                try:
+                    refresh_org_areas(store, numbers, [str(a) for a in compiled.affects])
+                except BaseException:
+                    store.retire_graph(graph)
+                    raise
             dry.status = "applied"
     return dry
 
 
-def revert(store: GraphStore, changeset_id: str, *, author: str, reason: str) -> None:
+def revert(
+    store: GraphStore,
+    changeset_id: str,
+    *,
+    author: str,
+    reason: str,
+    numbers: NumbersStore | None = None,
+) -> None:
+    """Retire the change set's graph (recorded in the provenance graph) and, with a numbers
+    store, place the organisations it touched again."""
     graph = changeset_graph(changeset_id)
     with store.writing():
         if graph not in store.current_graphs():
@@ -132,6 +151,8 @@ def revert(store: GraphStore, changeset_id: str, *, author: str, reason: str) ->
         ]
         triples += [(activity, NHSKG.affects, URIRef(a)) for a in affects]
         store.retire_graph(graph, extra=[(s, p, o, PROVENANCE_GRAPH) for s, p, o in triples])
+        if numbers is not None:
+            refresh_org_areas(store, numbers, [str(a) for a in affects])
 
 
 HISTORY = """

@@ -9,7 +9,7 @@ import strawberry
 from service.api.graphql.errors import UserError
 from service.mapping.spec import MappingError
 from service.returns.spec import metric_term
-from service.rollup.model import AS_REPORTED, Method, to_organisations_at
+from service.rollup.model import AS_REPORTED, DEFAULT_METHOD, Method, to_organisations_at
 from service.stewardship.effect import FigureEffect, FigureQuestion
 
 
@@ -18,7 +18,7 @@ class FigureInput:
     metric: str = strawberry.field(description="A metric of the scheme (BedsOccupiedCovid).")
     area_type: str = strawberry.field(description="Area type to roll up to (LRF).")
     date: dt.date = strawberry.field(description="The period (a day) to roll up.")
-    method: str = strawberry.field(default="SITES", description="Placement method.")
+    method: str = strawberry.field(default=DEFAULT_METHOD.value, description="Placement method.")
     restate_at: dt.date | None = strawberry.field(
         default=None, description="Restate values to the organisations of this date."
     )

@@ -49,6 +49,15 @@ class LookupResult:
     areas: list[AreaShare]
     resolved: list[ResolvedOrganisation]
     coverage: float
+    placed_share: float = strawberry.field(
+        description="The share of the organisation the areas take (their shares' sum)."
+    )
+    unlocated_share: float = strawberry.field(
+        description="The share at sites with no known location (SITES)."
+    )
+    unplaced: str | None = strawberry.field(
+        description="Where the share no area takes went, in words; null when all is placed."
+    )
     split_weighting: str | None
     conflicts: JSON | None
     evidence: JSON
@@ -71,6 +80,9 @@ class LookupResult:
             areas=[area(x) for x in a.areas],
             resolved=resolved,
             coverage=a.coverage,
+            placed_share=a.placed_share,
+            unlocated_share=a.unlocated_share,
+            unplaced=a.unplaced,
             split_weighting=a.split_weighting,
             conflicts=cast(JSON, a.conflicts),
             evidence=cast(JSON, a.evidence),

@@ -10,6 +10,7 @@ from service.api.graphql.context import Context
 from service.api.graphql.errors import UserError
 from service.api.graphql.figure_effect import FigureEffectResult, FigureInput
 from service.api.graphql.iris import iri_field, term
+from service.api.graphql.numbers_types import Batch
 from service.geography.assign import UnknownAreaType
 from service.stewardship.changeset import ChangeSet, ChangeSetError, parse_changeset
 from service.stewardship.workflow import DryRun, apply, check, effect_hook, revert
@@ -92,18 +93,35 @@ class Mutation:
     def apply_change_set(self, info: Info, change_set: str) -> ChangeSetResult:
         context: Context = info.context
         try:
-            dry = apply(context.reference.store, _parse(change_set))
+            dry = apply(context.reference.store, _parse(change_set), context.numbers)
         except ChangeSetError as exc:
             raise UserError(str(exc)) from exc
         if dry.status == "applied":
             context.reference.refresh()
         return ChangeSetResult.of(dry)
 
+    @strawberry.mutation(
+        description="Retire a return batch (its id, or the end of it): its values stop "
+        "answering and the earlier release of each answers again; nothing is deleted."
+    )
+    def retire_batch(self, info: Info, id: str, note: str) -> Batch:
+        from service.api.graphql.batch_resolvers import change_batch
+
+        return change_batch(info.context, id, note, retiring=True)
+
+    @strawberry.mutation(description="Restore a retired return batch.")
+    def restore_batch(self, info: Info, id: str, note: str) -> Batch:
+        from service.api.graphql.batch_resolvers import change_batch
+
+        return change_batch(info.context, id, note, retiring=False)
+
     @strawberry.mutation(description="Revert an applied change set; the reversion is recorded.")
     def revert_change_set(self, info: Info, id: str, author: str, reason: str) -> bool:
         context: Context = info.context
         try:
-            revert(context.reference.store, id, author=author, reason=reason)
+            revert(
+                context.reference.store, id, author=author, reason=reason, numbers=context.numbers
+            )
         except ValueError as exc:
             raise UserError(str(exc), "Give the id of an applied change set.") from exc
         context.reference.refresh()

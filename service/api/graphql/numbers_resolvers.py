@@ -44,7 +44,7 @@ def held_range(numbers: NumbersStore, metric: MetricTerm) -> tuple[dt.date, dt.d
     found = (
         numbers.con.cursor()
         .execute(
-            "SELECT min(period_start), max(period_start) FROM reported_value WHERE metric = ?",
+            f"SELECT min(period_start), max(period_start) FROM {numbers.values} WHERE metric = ?",
             [metric.iri],
         )
         .fetchone()
@@ -55,6 +55,11 @@ def held_range(numbers: NumbersStore, metric: MetricTerm) -> tuple[dt.date, dt.d
 def check_held(numbers: NumbersStore, metric: MetricTerm, start: dt.date, end: dt.date) -> None:
     """A request wholly outside the dates held is an error naming the range held."""
     held = held_range(numbers, metric)
+    if held is None and numbers.known_day is not None:
+        raise UserError(
+            f"no values of {metric.key} had been released by {numbers.known_day}",
+            "Ask as known at a later date (query batches for the release dates held).",
+        )
     if held is None:
         raise UserError(f"no values of {metric.key} are loaded", "Load a return that reports it.")
     if end < held[0] or start > held[1]:
@@ -127,13 +132,14 @@ def run_rollup(
     method: Method,
     series: bool,
     detail: bool = True,
+    as_known_at: dt.date | None = None,
 ) -> tuple[RollupOutcome, MetricTerm]:
     """Every roll-up the service answers goes through here (GraphQL, /api/v1/data, the
     dashboards): the same checks, the same engine, the same row cap, the same errors."""
     term = require_metric(context, metric)
     area_type = require_area_type(context, by)
     first, last = _when(date, start, end)
-    numbers = require_numbers(context)
+    numbers = require_numbers(context).known_at(as_known_at)
     check_held(numbers, term, first, last)
     _placed(numbers, method, area_type)
     scope = Scope(context.scope.kind.value, context.scope.code)
@@ -172,12 +178,13 @@ def rollup_field(
     method: RollupMethod,
     series: bool,
     detail: bool = True,
+    as_known_at: dt.date | None = None,
 ) -> RollupResult:
     """`detail`: whether the query reads contributors or the unmapped values one by one (see
     needs_detail); without, the engine sums per area in DuckDB."""
     result, term = run_rollup(
         context, metric, by, date, start, end, _restate(restate), Method(method.value), series,
-        detail,
+        detail, as_known_at,
     )  # fmt: skip
     return result_of(context, result, term, method)
 
@@ -185,8 +192,8 @@ def rollup_field(
 OBSERVATIONS = """
 SELECT v.org_code, v.reported_code, v.metric, v.period_start, v.period_end, v.value,
        v.stated_region, v.sheet, v.cell, b.batch_id, b.publication, b.file, b.sha256,
-       b.loaded_at, b.status
-FROM reported_value v JOIN batch b USING (batch_id)
+       b.loaded_at, b.status, b.dataset, b.release_date
+FROM (SELECT * FROM {values}) v JOIN batch b ON b.batch_id = v.batch_id
 WHERE (v.org_code = $code OR v.reported_code = $code)
   AND ($metric IS NULL OR v.metric = $metric)
   AND v.period_start BETWEEN $start AND $end
@@ -201,6 +208,7 @@ def observations(
     start: dt.date | None,
     end: dt.date | None,
     first: int | None,
+    as_known_at: dt.date | None = None,
 ) -> list[Observation]:
     first = context.max_page_size if first is None else first
     if not 0 < first <= context.max_page_size:
@@ -211,7 +219,7 @@ def observations(
     if start is not None and end is not None and start > end:
         raise UserError(f"from ({start}) is after to ({end})", "Swap them.")
     term = require_metric(context, metric) if metric is not None else None
-    numbers = require_numbers(context)
+    numbers = require_numbers(context).known_at(as_known_at)
     code = _organisation_code(context, numbers, org, start, end)
     params: dict[str, Any] = {
         "code": code,
@@ -220,7 +228,8 @@ def observations(
         "end": end or dt.date.max,
         "limit": first,
     }
-    rows = numbers.con.cursor().execute(OBSERVATIONS, params).fetchall()
+    query = OBSERVATIONS.replace("{values}", numbers.values)
+    rows = numbers.con.cursor().execute(query, params).fetchall()
     metrics = context.reference.metrics
     out = []
     for r in rows:
@@ -228,7 +237,14 @@ def observations(
         if found is None:  # a value of a metric the ontology no longer defines: not shown
             continue
         batch = Batch(
-            id=r[9], publication=r[10], file=r[11], sha256=r[12], loaded_at=r[13], status=r[14]
+            id=r[9],
+            publication=r[10],
+            file=r[11],
+            sha256=r[12],
+            loaded_at=r[13],
+            status=r[14],
+            dataset=r[15],
+            release_date=r[16],
         )
         out.append(
             Observation(
@@ -258,7 +274,7 @@ def _organisation_code(
         found = (
             numbers.con.cursor()
             .execute(
-                "SELECT count(*) FROM reported_value WHERE org_code = ? OR reported_code = ?",
+                "SELECT count(*) FROM release_value WHERE org_code = ? OR reported_code = ?",
                 [code, code],
             )
             .fetchone()

@@ -73,7 +73,32 @@ class Batch:
     loaded_at: dt.datetime = iri_field(
         "http://www.w3.org/ns/prov#startedAtTime", "When it was loaded."
     )
-    status: str = strawberry.field(description="current, or superseded by a later load.")
+    status: str = strawberry.field(
+        description="current; superseded by a later load of the same file; or retired by a "
+        "steward (its values no longer answer)."
+    )
+    dataset: str = iri_field(term("publicationOf"), "The dataset the publication belongs to.")
+    release_date: dt.date = iri_field(
+        term("releaseDate"),
+        "The publication's release date: of two releases of a value, the later answers.",
+    )
+    mapping: str | None = strawberry.field(default=None, description="The return mapping used.")
+    value_count: int | None = iri_field(term("valueCount"), "Values loaded.", default=None)
+    answering: int | None = strawberry.field(
+        default=None,
+        description="Of them, values answering questions now (the rest are history: a later "
+        "release gives them, or the batch is not current).",
+    )
+    release_source: str | None = strawberry.field(
+        default=None, description="Where the release date came from: file name, mapping, stated."
+    )
+    superseded_by: str | None = strawberry.field(
+        default=None, description="The batch of the later load of the same file."
+    )
+    changed_at: dt.datetime | None = strawberry.field(
+        default=None, description="When a steward last retired or restored it."
+    )
+    change_note: str | None = strawberry.field(default=None, description="Why.")
 
 
 @strawberry.type(description="One reported value (nhskg:ReportedValue) with its provenance.")
@@ -87,7 +112,7 @@ class Observation:
     stated_region: str = iri_field(term("statedRegion"), "The region the return states.")
     sheet: str | None = strawberry.field(description="Sheet of the source file.")
     cell: str | None = strawberry.field(description="Cell of the source file.")
-    batch: Batch = iri_field(term("inBatch"), "The load it came from.")
+    batch: Batch = iri_field(term("inBatch"), "The load (and release) it came from.")
 
     @strawberry.field(
         description="The organisation, if the reference data knows it.",

@@ -61,7 +61,14 @@ def result_of(
         build_rows=lambda: _rows(context, result, areas),
         build_series=lambda: _series(context, result, areas),
         build_unmapped=lambda: [
-            UnmappedValue(code=u.organisation, period_start=u.period_start, value=u.value)
+            UnmappedValue(
+                code=u.organisation,
+                period_start=u.period_start,
+                value=u.value,
+                reason=u.reason,
+                placed_share=u.placed_share,
+                unlocated_share=u.unlocated_share,
+            )
             for u in result.unmapped
         ],
         unmapped_total=result.unmapped_summary.total,

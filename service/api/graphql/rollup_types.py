@@ -105,6 +105,15 @@ class UnmappedValue:
     code: str = iri_field(term("reportingOrganisation"), "ODS code.")
     period_start: dt.date = iri_field(term("periodStart"), "First day of the period.")
     value: float = iri_field(term("reportedValue"), "The value left out.")
+    reason: str = strawberry.field(default="", description="Why no area takes it.")
+    placed_share: float | None = strawberry.field(
+        default=None,
+        description="For an organisation placed in part: the share some area took (the rest is "
+        "this value).",
+    )
+    unlocated_share: float | None = strawberry.field(
+        default=None, description="The share at sites with no known location (SITES)."
+    )
 
 
 @strawberry.type(description="A metric rolled up by a geography type.")

@@ -10,12 +10,13 @@ import strawberry
 from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 from strawberry.types import Info
 
-from service.api.graphql import numbers_resolvers, resolvers
+from service.api.graphql import batch_resolvers, numbers_resolvers, resolvers
 from service.api.graphql.context import Context
 from service.api.graphql.errors import should_mask
 from service.api.graphql.lookup_types import LookupResult
 from service.api.graphql.mutations import Mutation
-from service.api.graphql.numbers_types import Metric, Observation
+from service.api.graphql.numbers_types import Batch, Metric, Observation
+from service.api.graphql.revision_types import RevisionsResult, revisions_field
 from service.api.graphql.rollup_shape import needs_detail
 from service.api.graphql.rollup_types import RestateInput, RollupMethod, RollupResult
 from service.api.graphql.steward_queue import StewardQueueItem, steward_queue
@@ -31,11 +32,18 @@ from service.api.graphql.types import (
 )
 from service.api.routes.tooling import OfflineGraphQLRouter
 from service.reference import ReferenceData
-from service.returns.codes import Successions, graph_successions
+from service.returns.codes import Successions
 from service.returns.numbers import NumbersStore
+from service.rollup.model import DEFAULT_METHOD
+
+DEFAULT_ROLLUP_METHOD = RollupMethod(DEFAULT_METHOD.value)
 
 SDL_FILE = Path(__file__).with_name("schema.graphql")
 MAX_DEPTH = 10
+AS_KNOWN_AT = strawberry.argument(
+    description="Answer as published on this date: of each value, the latest release out by "
+    "then (default: the latest release loaded)."
+)
 
 
 @strawberry.type
@@ -64,7 +72,7 @@ class Query:
         code: str,
         geography_type: str,
         as_of: dt.date | None = None,
-        method: str = "SITES",
+        method: str = DEFAULT_METHOD.value,
     ) -> LookupResult:
         return resolvers.lookup(info, code, geography_type, as_of, method)
 
@@ -118,8 +126,35 @@ class Query:
         first: Annotated[
             int | None, strawberry.argument(description="At most this many (default: page cap).")
         ] = None,
+        as_known_at: Annotated[dt.date | None, AS_KNOWN_AT] = None,
     ) -> list[Observation]:
-        return numbers_resolvers.observations(info.context, org, metric, start, end, first)
+        return numbers_resolvers.observations(
+            info.context, org, metric, start, end, first, as_known_at
+        )
+
+    @strawberry.field(
+        description="Which values of a metric the second release changed of what the first "
+        "had published (as known on each release date), per value and per area."
+    )
+    def revisions(
+        self,
+        info: Info,
+        metric: str,
+        start: Annotated[dt.date, strawberry.argument(name="from")],
+        end: Annotated[dt.date, strawberry.argument(name="to")],
+        between: list[dt.date],
+        first: int | None = None,
+    ) -> RevisionsResult:
+        return revisions_field(info.context, metric, start, end, between, first)
+
+    @strawberry.field(
+        description="Return batches loaded, oldest release first, with their release date, "
+        "status (current, superseded, retired) and how many of their values answer now."
+    )
+    def batches(
+        self, info: Info, dataset: str | None = None, status: str | None = None
+    ) -> list[Batch]:
+        return batch_resolvers.batches(info.context, dataset, status)
 
     @strawberry.field(
         description="A metric (see metrics) summed into areas of a geography type (see "
@@ -137,12 +172,13 @@ class Query:
         start: Annotated[dt.date | None, strawberry.argument(name="from")] = None,
         end: Annotated[dt.date | None, strawberry.argument(name="to")] = None,
         restate: RestateInput | None = None,
-        method: RollupMethod = RollupMethod.SITES,
+        method: RollupMethod = DEFAULT_ROLLUP_METHOD,
         series: bool = False,
+        as_known_at: Annotated[dt.date | None, AS_KNOWN_AT] = None,
     ) -> RollupResult:
         return numbers_resolvers.rollup_field(
             info.context, metric, by, date, start, end, restate, method, series,
-            detail=needs_detail(info.selected_fields),
+            detail=needs_detail(info.selected_fields), as_known_at=as_known_at,
         )  # fmt: skip
 
 
@@ -167,15 +203,15 @@ def graphql_router(
 ) -> OfflineGraphQLRouter:
     """`successions`: who carries a code on, for restatement; the graph's unless given (the
     synthetic benchmark's organisations are not in the graph: bench/graphql_synthetic.py)."""
-    successions = successions or graph_successions(reference.store)
 
     async def context() -> Context:
+        # The reference's successions unless given: refreshed after a change set is applied.
         return Context(
             reference=reference,
             max_page_size=max_page_size,
             max_rollup_rows=max_rollup_rows,
             numbers=numbers,
-            successions=successions,
+            successions=successions or reference.successions,
         )
 
     return OfflineGraphQLRouter(schema, context_getter=context, graphql_ide="graphiql")

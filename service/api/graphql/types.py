@@ -141,9 +141,36 @@ class Trust(Organisation):
     pass
 
 
+@strawberry.type(description="Who a site is listed under from when (nhskg:SiteOperation).")
+class SiteOperation:
+    operator: str = iri_field(term("operator"), "ODS code of the organisation listed.")
+    valid_from: dt.date = iri_field(term("validFrom"), "First day of the operation.")
+    valid_to: dt.date | None = iri_field(term("validTo"), "Last day, if it has ended.")
+
+
 @strawberry.type(description="A hospital or other site (nhskg:Site).")
 class Site(Organisation):
-    pass
+    postcode: str | None = iri_field(term("postcode"), "Postcode of the site.")
+    latitude: float | None = iri_field(term("latitude"), "WGS84 latitude, where known.")
+    longitude: float | None = iri_field(term("longitude"), "WGS84 longitude, where known.")
+
+    @strawberry.field(
+        description="Every operation of the site: the organisation each file lists it under, "
+        "and from when (the operator over time).",
+        metadata={"iri": term("SiteOperation")},
+    )
+    def operations(self, info: Info) -> list[SiteOperation]:
+        found = info.context.reference.lookup.site_operations(self.code)
+        return [SiteOperation(operator=o, valid_from=f, valid_to=t) for o, f, t in found]
+
+    @strawberry.field(
+        description="The organisations running the site on a date (default: the asOf asked, "
+        "else today): those carrying on the operator its operation lists, with the events.",
+        metadata={"iri": term("operator")},
+    )
+    def operators(self, info: Info, as_of: dt.date | None = None) -> list[ResolvedOrganisation]:
+        day = as_of or self.asked_on or dt.date.today()
+        return resolved_of(info.context.reference.lookup.site_operators(self.code, day))
 
 
 @strawberry.type(description="Any other ODS organisation (GP practice, ICB, provider...).")
@@ -157,7 +184,13 @@ def organisation_of(record: OrganisationRecord, asked_on: dt.date | None = None)
         kind = Trust
     elif record.type_iri == term("Site"):
         kind = Site
+    extra = (
+        {"postcode": record.postcode, "latitude": record.latitude, "longitude": record.longitude}
+        if kind is Site
+        else {}
+    )
     return kind(
+        **extra,
         iri=record.iri,
         code=record.code,
         name=record.name,

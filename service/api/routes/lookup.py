@@ -8,6 +8,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from service.lookup import Lookup, LookupFailure
+from service.rollup.model import DEFAULT_METHOD
 
 router = APIRouter(tags=["lookup"])
 
@@ -41,11 +42,13 @@ async def lookup(
     code: str,
     geography_type: str,
     as_of: str | None = Query(default=None, alias="asOf", description="YYYY-MM-DD; default today"),
-    method: str = Query(default="SITES", description="SITES, HEADQUARTERS, CATCHMENT, ODS_STATED"),
+    method: str = Query(
+        default=DEFAULT_METHOD.value, description="SITES, HEADQUARTERS, CATCHMENT, ODS_STATED"
+    ),
 ) -> Response:
     """Primary area, all areas with shares, the method, and the organisation(s) the code
     resolved to on that date (with the succession events when the code was an old one)."""
-    service: Lookup = request.app.state.lookup
+    service: Lookup = request.app.state.reference.lookup  # refreshed after a change set
     day = parse_day(as_of)
     area_type = geography_type.upper()
     try:

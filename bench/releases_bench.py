@@ -1,0 +1,161 @@
+"""Releases: what answering from the latest release costs, and loading a weekly release.
+
+(1) Three years of synthetic national values (bench/rollup_data.py) published in four releases
+per period (each later release re-issues every value, 1 in 100 revised): the roll-up engine on
+the latest releases (the materialised reported_value) and as known at the second release, side
+by side with today's roll-up over the same values loaded once; every answer is checked against
+the plain reference first (the latest release's values are the synthetic ones). Target: latest
+release <= 1.5x today's. (2) The four real NHS England weekly releases loaded out of order into
+a copy of the national store beside the August 2020 publication. Target: < 5 s each.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bench.core import Context, Row, benchmark, median, row
+from bench.rollup_data import METRICS, Size, generate
+from bench.rollup_engine import engine_load, engine_query
+from bench.rollup_model import reference_rollup, same_answer
+from bench.rollups import AT, QUERIES
+
+RELEASES = (date(2026, 4, 7), date(2026, 4, 14), date(2026, 4, 21), date(2026, 4, 28))
+WEEKLY = ("2020-12-03", "2020-11-19", "2020-12-10", "2020-11-26")
+
+
+def releases_load(system: Any, path: Path | None) -> Any:
+    """The same values in four releases: the earlier three with 1 in 100 values revised (+1),
+    the last as generated; reported_value is then resolved as a batch write does."""
+    from service.returns.numbers import NumbersStore
+    from service.returns.releases import latest_values
+
+    numbers, successions = engine_load(system, path)  # placements, reporters; values once
+    con = numbers.con
+    con.execute("DELETE FROM reported_value")
+    n = len(system.value)
+    for i, day in enumerate(RELEASES):
+        batch = f"synthetic-{day}"
+        value = system.value.copy()
+        if i < len(RELEASES) - 1:
+            value[np.arange(i, n, 100)] += 1.0
+        columns = {  # noqa: F841 (read by DuckDB's replacement scan)
+            "batch_id": np.full(n, batch, dtype=object),
+            "org_code": system.org,
+            "org_iri": system.org,
+            "reported_code": system.org,
+            "stated_region": np.full(n, "", dtype=object),
+            "region_code": np.full(n, "", dtype=object),
+            "metric": system.metric,
+            "period_start": system.day.astype("datetime64[s]"),
+            "period_end": system.day.astype("datetime64[s]"),
+            "value": value,
+            "sheet": np.full(n, None, dtype=object),
+            "cell": np.full(n, None, dtype=object),
+        }
+        con.execute(
+            "INSERT INTO release_value SELECT * REPLACE (CAST(period_start AS DATE) AS "
+            "period_start, CAST(period_end AS DATE) AS period_end) FROM columns"
+        )
+        con.execute(
+            "INSERT INTO batch (batch_id, publication, dataset, mapping, file, sha256, graph, "
+            "loaded_at, value_count, status, release_date, release_source) VALUES "
+            "(?, ?, 'synthetic', 'synthetic', ?, '', '', ?, ?, 'current', ?, 'stated')",
+            [batch, batch, batch, datetime(2026, 5, 1, 0, i), n, day],
+        )
+    started = time.perf_counter()
+    con.execute(f"INSERT INTO reported_value {latest_values()} ORDER BY v.period_start")
+    resolve_s = time.perf_counter() - started
+    assert isinstance(numbers, NumbersStore)
+    return (numbers, successions), resolve_s
+
+
+def _time(call: Any) -> float:
+    runs = []
+    while len(runs) < 7 and sum(runs) < 3000:
+        started = time.perf_counter()
+        call()
+        runs.append((time.perf_counter() - started) * 1000)
+    return median(runs)
+
+
+def synthetic_rows(ctx: Context) -> list[Row]:
+    system = generate(ctx.data_dir, Size(days=365 * 3))
+    today = engine_load(system, None)
+    latest, resolve_s = releases_load(system, None)
+    known = (latest[0].known_at(RELEASES[1]), latest[1])
+    metric = METRICS[0]
+    rows = [
+        row(
+            "resolve the latest of 4 releases, 3 y synthetic (once per load)",
+            resolve_s,
+            "s",
+            note=f"{4 * len(system.value):,} values kept, {len(system.value):,} answering",
+        )
+    ]
+    for name, (first, last) in QUERIES.items():
+        expected = reference_rollup(system, metric, first, last, AT)
+        checks = {
+            label: same_answer(expected, engine_query(loaded, metric, first, last, AT))
+            for label, loaded in (("today", today), ("latest", latest))
+        }
+        ms = {
+            label: _time(
+                lambda loaded=loaded, first=first, last=last: engine_query(
+                    loaded, metric, first, last, AT
+                )
+            )
+            for label, loaded in (("today", today), ("latest", latest), ("known", known))
+        }
+        note = f"today {ms['today']:.1f} ms; checks {checks}"
+        rows.append(
+            row(f"latest release / today's roll-up, {name}, 3 y x 4 releases",
+                ms["latest"] / ms["today"], "x", "< 1.5", note=note)
+        )  # fmt: skip
+        rows.append(
+            row(f"  as known at the 2nd release / today's, {name}", ms["known"] / ms["today"],
+                "x", note=f"{ms['known']:.1f} ms")
+        )  # fmt: skip
+    return rows
+
+
+def weekly_rows(ctx: Context) -> list[Row]:
+    from bench.national import national_store
+    from service.returns.load import load_return_file
+    from service.returns.numbers import NumbersStore
+    from service.store import GraphStore
+
+    source = national_store(ctx)
+    weekly_dir = ctx.data_dir / "returns" / "weekly"
+    if source is None or not weekly_dir.is_dir():
+        return [row("weekly release load", None, "s", "< 5", note="no national store or data")]
+    target = ctx.scratch / "releases" / "store"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    GraphStore(source, read_only=True)._store.backup(str(target))
+    numbers_file = source.parent / "numbers.duckdb"
+    if numbers_file.exists():
+        shutil.copy(numbers_file, target.parent / "numbers.duckdb")
+    store, numbers = GraphStore(target), NumbersStore(target.parent / "numbers.duckdb")
+    rows = []
+    for release in WEEKLY:
+        path = weekly_dir / f"weekly-covid-admissions-beds-{release}-long.csv.gz"
+        started, cpu = time.perf_counter(), time.process_time()
+        result = load_return_file(store, numbers, path)
+        seconds, cpu_s = time.perf_counter() - started, time.process_time() - cpu
+        note = (
+            f"{result.status}, {result.values:,} values, {result.history:,} history; "
+            f"CPU {cpu_s:.1f} s"
+        )
+        rows.append(row(f"weekly release {release} load (out of order)", seconds, "s", "< 5", note))
+    numbers.close()
+    return rows
+
+
+@benchmark("releases")
+def releases(ctx: Context) -> list[Row]:
+    return synthetic_rows(ctx) + weekly_rows(ctx)

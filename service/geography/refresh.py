@@ -1,0 +1,110 @@
+"""Keep the org_area table of a numbers store in step with the reference graph after a steward
+change: the rows of the organisations a change set touches are placed again from a fresh
+reference snapshot and replaced in one DuckDB transaction.
+
+Which organisations a change touches (from the nodes it `affects`):
+- an organisation: itself and every organisation that carries it on later (a succession moves
+  its sites and catchment to its successors; a new ODS record places it by ODS_STATED);
+- a site: every organisation ever stated to operate it, and their successors;
+- an area or a geography type: every organisation the table holds (a membership can move any
+  of them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from service.geography.assign import Placer
+from service.geography.table import COLUMNS, TABLE_VERSION, org_area_rows, reference_fingerprint
+from service.returns.codes import Successions, graph_successions
+from service.returns.numbers import NumbersStore
+from service.store import GraphStore
+from service.terms import ID
+
+ORG = str(ID["org/"])
+
+
+def touched_organisations(placer: Placer, affects: Iterable[str]) -> set[str] | None:
+    """The organisation codes whose placements a change about `affects` (IRIs) can alter; None
+    when it can alter any (an area or a geography type changed)."""
+    codes: set[str] = set()
+    for iri in affects:
+        if not iri.startswith(ORG):
+            return None
+        codes.add(iri.removeprefix(ORG))
+    operators: set[str] = set()
+    for op in placer.reference.site_operations:
+        if op.site.removeprefix(ORG) in codes:
+            operators.add(op.operator)
+    return codes | operators
+
+
+def later_carriers(codes: Iterable[str], successions: Successions) -> set[str]:
+    """The codes and every organisation that carries one of them on, at any later date."""
+    out, todo = set(codes), list(codes)
+    while todo:
+        for step in successions(todo.pop()):
+            for successor in step.successors:
+                if successor not in out:
+                    out.add(successor)
+                    todo.append(successor)
+    return out
+
+
+def refresh_org_areas(store: GraphStore, numbers: NumbersStore, affects: Iterable[str]) -> int:
+    """Place the touched organisations again (by every method, in every area type the table
+    holds) and replace their rows; the number of rows written. A table that holds no rows
+    (roll-ups not built yet) is left alone."""
+    con = numbers.con
+    types = [str(r[0]) for r in con.execute("SELECT DISTINCT area_type FROM org_area").fetchall()]
+    if not types:
+        return 0
+    placer = Placer.from_store(store)
+    successions = graph_successions(store)
+    touched = touched_organisations(placer, [str(a) for a in affects])
+    if touched is None:
+        held = {str(r[0]) for r in con.execute("SELECT DISTINCT org_code FROM org_area").fetchall()}
+        touched = held | _reporters(numbers)
+    organisations = sorted(later_carriers(touched, successions))
+    rows = org_area_rows(placer, area_types=types, organisations=organisations)
+    columns = ", ".join(COLUMNS)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("DELETE FROM org_area WHERE list_contains(?, org_code)", [organisations])
+        if rows:
+            con.executemany(
+                f"INSERT INTO org_area ({columns}) VALUES ({', '.join('?' for _ in COLUMNS)})",
+                [r.as_tuple() for r in rows],
+            )
+        _refresh_fingerprint(numbers, store)
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+    return len(rows)
+
+
+def _reporters(numbers: NumbersStore) -> set[str]:
+    rows = numbers.con.execute("SELECT DISTINCT org_code FROM reporter").fetchall()
+    return {str(r[0]) for r in rows}
+
+
+def _refresh_fingerprint(numbers: NumbersStore, store: GraphStore) -> None:
+    """The table now places by the current graphs: say so in its fingerprint (the part naming
+    the graphs), so a later `materialise` of the same organisations and types does not rebuild
+    it."""
+    try:
+        found = numbers.con.execute("SELECT fingerprint FROM org_area_meta").fetchone()
+    except Exception:  # a table written by materialise_org_areas alone has no fingerprint
+        return
+    if not found or not str(found[0]).startswith(TABLE_VERSION + ":"):
+        return
+    _, _, rest = str(found[0]).split(":", 2)
+    fingerprint = f"{TABLE_VERSION}:{reference_fingerprint(store)}:{rest}"
+    numbers.con.execute("UPDATE org_area_meta SET fingerprint = ?", [fingerprint])
+
+
+def numbers_at(path: Path | None) -> NumbersStore | None:
+    """The numbers store at `path`, when there is one."""
+    return NumbersStore(path) if path is not None and path.exists() else None
