@@ -1,5 +1,6 @@
 """The front page, GraphiQL, the API docs and the three dashboards in real Chromium, on the
-national data (the COVID-19 Hospital Activity publication, placements materialised): every request
+national data (conftest's figures_env: the COVID-19 Hospital Activity publication's COVID beds
+and admissions, placements of every method materialised): every request
 a page makes goes to the service; figures on the page equal the GraphQL answer to the same
 question; each CSV download equals the table shown; the date and geography are changed in the
 page; a failed request is an error in words; axe-core finds no serious violation. Screenshots go
@@ -10,7 +11,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import os
-import shutil
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,9 +23,6 @@ import pytest
 from service.api.app import create_app
 from service.config import Settings
 from service.dashboards.view import plain
-from service.geography.table import materialise
-from service.manifest import ROLLUP_AREA_TYPES, with_successors
-from service.returns.codes import graph_successions
 from service.returns.numbers import NumbersStore
 from service.store import GraphStore
 from tests.browser_support import browser, screenshot, serious_violations
@@ -46,30 +43,6 @@ SERIES = """query($metric: String!, $by: String!, $from: Date!, $to: Date!, $met
 
 
 @pytest.fixture(scope="module")
-def national_numbers(
-    returns_env: dict[str, Any], geo_placer: Any, tmp_path_factory: pytest.TempPathFactory
-) -> NumbersStore:
-    """A copy of the session's numbers store with org_area for the reporting trusts and their
-    successors (every method; NHS region, ICB, LRF), placed by the session's placer."""
-    folder = tmp_path_factory.mktemp("dashboards")
-    returns_env["numbers"].con.execute("CHECKPOINT")
-    shutil.copy(returns_env["numbers"].path, folder / "numbers.duckdb")
-    numbers = NumbersStore(folder / "numbers.duckdb")
-    codes = [r[0] for r in numbers.con.execute("SELECT DISTINCT org_code FROM reporter").fetchall()]
-    numbers.close()
-    store = returns_env["store"]
-    organisations = sorted(with_successors(codes, graph_successions(store)))
-    materialise(
-        store,
-        folder / "numbers.duckdb",
-        area_types=list(ROLLUP_AREA_TYPES),
-        organisations=organisations,
-        placer=geo_placer,
-    )
-    return NumbersStore(folder / "numbers.duckdb")
-
-
-@pytest.fixture(scope="module")
 def url(request: pytest.FixtureRequest, shared_data: Path) -> Iterator[str]:
     """The service over the session's national stores; or, with NHSKG_DASHBOARD_TEST_ENV=DIR,
     over DIR/store and DIR/numbers.duckdb already built (`nhskg load-all` output), which saves
@@ -79,9 +52,9 @@ def url(request: pytest.FixtureRequest, shared_data: Path) -> Iterator[str]:
     if given:
         store = GraphStore(Path(given) / "store", read_only=True)
         numbers = NumbersStore(Path(given) / "numbers.duckdb")
-    else:
-        store = request.getfixturevalue("returns_env")["store"]
-        numbers = request.getfixturevalue("national_numbers")
+    else:  # the session's national roll-up world (conftest.py figures_env), shared
+        env = request.getfixturevalue("figures_env")
+        store, numbers = env["store"], env["numbers"]
     app = create_app(settings, store=store, numbers=numbers)
     with serve(app) as base:
         yield base
