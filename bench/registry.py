@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bench import (
     dashboards_bench,
+    dumps_bench,
     graphql_bench,
     graphql_synthetic,
     lookup_bench,
@@ -20,6 +21,7 @@ from bench.core import REGISTRY
 __all__ = [
     "REGISTRY",
     "dashboards_bench",
+    "dumps_bench",
     "graphql_bench",
     "graphql_synthetic",
     "lookup_bench",

@@ -17,6 +17,7 @@ from rich.progress import Progress
 
 import service.cli_batches  # noqa: F401 (registers returns batches|retire|restore)
 from service.cli_coverage import coverage_command
+from service.cli_dumps import dump_command, restore_command
 from service.cli_numbers import busy_stops, returns_app, rollup_command
 from service.cli_numbers import report as report_return
 from service.config import Settings, numbers_beside
@@ -38,7 +39,7 @@ from service.stewardship.queue import KINDS as QUEUE_KINDS
 from service.stewardship.queue import queue as steward_queue
 from service.stewardship.workflow import apply, check, effect_hook, revert
 from service.stewardship.workflow import history as steward_history
-from service.store import GraphStore
+from service.store import GraphStore, open_store
 
 app = typer.Typer(add_completion=False, help="NHS knowledge graph: load, validate, query, serve.")
 console = Console(stderr=True)
@@ -57,13 +58,25 @@ def main(
             envvar="NHSKG_NUMBERS", help="Numbers store (DuckDB); default: beside the store."
         ),
     ] = None,
+    store_url: Annotated[
+        str | None,
+        typer.Option(
+            envvar="NHSKG_STORE_URL",
+            help="A remote SPARQL 1.1 store (e.g. oxigraph serve) instead of --store.",
+        ),
+    ] = None,
 ) -> None:
     _state["store"] = store
+    _state.pop("store_url", None)  # one process may run several commands (tests do)
+    if store_url:
+        _state["store_url"] = store_url  # type: ignore[assignment]
     _state["numbers"] = numbers or numbers_beside(store)
     ctx.obj = _state
 
 
 def _store(read_only: bool = False) -> GraphStore:
+    if "store_url" in _state:
+        return open_store(Settings(store_path=None, store_url=str(_state["store_url"])))
     with busy_stops():
         return GraphStore(_state["store"], read_only=read_only)
 
@@ -185,6 +198,8 @@ def stats() -> None:
 
 app.add_typer(returns_app, name="returns")
 app.command("rollup")(rollup_command)
+app.command("dump")(dump_command)
+app.command("restore")(restore_command)
 app.command("coverage")(coverage_command)
 
 change_app = typer.Typer(help="Steward change sets: check, apply, revert.")
@@ -347,10 +362,12 @@ def serve(
 
     from service.api.app import create_app
 
+    url = _state.get("store_url")
     settings = Settings(
         store_path=_state["store"],
         numbers_path=_state["numbers"],
         numbers_read_only=not writable_numbers,
+        store_url=str(url) if url else None,
     )
     uvicorn.run(create_app(settings), host=host, port=port)
 

@@ -38,6 +38,16 @@ class Settings:
     max_rollup_rows: int = 50_000
     # Serve the numbers store read-only, so CLI reads share it (`nhskg serve` does).
     numbers_read_only: bool = False
+    # A remote SPARQL 1.1 store (Query, Update, Graph Store Protocol) instead of the embedded
+    # one, e.g. an `oxigraph serve` at http://127.0.0.1:7878; store_path is then unused.
+    store_url: str | None = field(default_factory=lambda: os.environ.get("NHSKG_STORE_URL"))
+    # The SPARQL endpoint's limits: solutions (or triples) per answer, seconds per query.
+    sparql_max_results: int = field(
+        default_factory=lambda: int(os.environ.get("NHSKG_SPARQL_MAX_RESULTS", "10000"))
+    )
+    sparql_timeout_s: float = field(
+        default_factory=lambda: float(os.environ.get("NHSKG_SPARQL_TIMEOUT", "10"))
+    )
 
     def __post_init__(self) -> None:
         if self.numbers_path == _BESIDE:

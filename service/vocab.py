@@ -195,5 +195,6 @@ class NHSKG(DefinedNamespace):
     validFrom: URIRef
     validTo: URIRef
     valueCount: URIRef
+    valueDatatype: URIRef
     vintage: URIRef
     warningCount: URIRef

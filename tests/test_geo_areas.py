@@ -119,8 +119,10 @@ def test_icb_regions_and_sub_icb_locations_from_the_2022_lookup(national_store: 
     [row] = national_store.select(
         """SELECT (COUNT(DISTINCT ?loc) AS ?locs) (COUNT(DISTINCT ?icb) AS ?icbs)
                   (COUNT(DISTINCT ?reg) AS ?regs) WHERE {
-             ?m1 nhskg:memberArea ?loc ; nhskg:parentArea ?icb .
+             ?m1 nhskg:memberArea ?loc ; nhskg:parentArea ?icb ;
+                 nhskg:validFrom "2022-07-01"^^xsd:date .
              ?loc a nhskg:SubICBLocationArea .
-             ?m2 nhskg:memberArea ?icb ; nhskg:parentArea ?reg . ?reg a nhskg:NHSEnglandRegion }"""
+             ?m2 nhskg:memberArea ?icb ; nhskg:parentArea ?reg ;
+                 nhskg:validFrom "2022-07-01"^^xsd:date . ?reg a nhskg:NHSEnglandRegion }"""
     )
     assert (row["locs"], row["icbs"], row["regs"]) == (106, 42, 7)

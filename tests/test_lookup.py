@@ -11,6 +11,8 @@ import pytest
 from service.api.app import create_app
 from service.config import Settings
 from service.lookup import Lookup, LookupFailure
+from service.returns.codes import unweighted_split_reason
+from service.rollup.model import DEFAULT_METHOD
 from service.store import GraphStore
 from tests.http_server import serve
 
@@ -23,7 +25,7 @@ def lookup(national_lookup: Lookup) -> Lookup:
 
 
 def test_an_old_code_resolves_to_its_successor_with_the_event(lookup: Lookup) -> None:
-    answer = lookup.lookup("RD3", "LRF", date(2021, 1, 1), "SITES")
+    answer = lookup.lookup("RD3", "LRF", date(2021, 1, 1), DEFAULT_METHOD.value)
     assert answer.status == "closed"
     [resolved] = answer.resolved
     assert resolved["code"] == "R0D"
@@ -32,14 +34,16 @@ def test_an_old_code_resolves_to_its_successor_with_the_event(lookup: Lookup) ->
     assert answer.primary_area is not None and answer.primary_area["name"] == "Dorset"
 
 
-def test_a_split_is_answered_for_both_successors_and_says_it_is_unweighted(
+def test_a_split_without_weights_names_both_successors_and_is_not_divided(
     lookup: Lookup,
 ) -> None:
+    """As the roll-up: an unweighted split is not divided among its successors; the answer
+    names them and says why, in the roll-up's words (tests/test_figures_national.py)."""
     answer = lookup.lookup("RW6", "LRF", date(2022, 1, 1), "HEADQUARTERS")
     assert {r["code"] for r in answer.resolved} == {"RM3", "R0A"}
     assert answer.split_weighting and "unweighted" in answer.split_weighting
-    assert answer.primary_area is not None
-    assert answer.primary_area["name"] == "Greater Manchester"
+    assert answer.areas == [] and answer.primary_area is None
+    assert answer.reason == unweighted_split_reason(["R0A", "RM3"])
 
 
 def test_before_opening_is_a_clear_refusal(lookup: Lookup) -> None:
@@ -61,7 +65,7 @@ def test_rest_lookup_and_its_errors(base_url: str) -> None:
     ok = httpx.get(f"{base_url}/lookup/RD3/LRF", params={"asOf": "2021-01-01"}, timeout=120)
     assert ok.status_code == 200, ok.text
     body = ok.json()
-    assert body["method"] == "SITES" and body["resolved"][0]["code"] == "R0D"
+    assert body["method"] == DEFAULT_METHOD.value and body["resolved"][0]["code"] == "R0D"
     unknown = httpx.get(f"{base_url}/lookup/RD9/LRF")
     assert unknown.status_code == 404
     assert unknown.json()["detail"]["near_matches"][:1] == ["RD1"]
@@ -83,7 +87,7 @@ def test_graphql_lookup_matches_rest(national_store: GraphStore, lookup: Lookup)
         method status primaryArea { name } resolved { code events { type date } } } }"""
     result = asyncio.run(schema.execute(query, context_value=Context(reference=reference)))
     assert result.errors is None and result.data is not None
-    answer = lookup.lookup("RD3", "LRF", date(2021, 1, 1), "SITES")
+    answer = lookup.lookup("RD3", "LRF", date(2021, 1, 1), DEFAULT_METHOD.value)
     got = result.data["lookup"]
     assert got["primaryArea"]["name"] == (answer.primary_area or {}).get("name")
     assert got["resolved"][0]["events"] == [{"type": "Merger", "date": "2020-10-01"}]

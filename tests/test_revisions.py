@@ -191,3 +191,34 @@ def test_graphql_retires_and_restores_a_batch(env: dict[str, Any]) -> None:
     assert errors == [] and data == {"restoreBatch": {"status": "current"}}
     data, errors = run(env, 'mutation { retireBatch(id: "nope", note: "x") { status } }')
     assert errors and "no batch 'nope'" in errors[0]
+
+
+def test_rest_observations_as_known_at(env: dict[str, Any]) -> None:
+    """GET /observations/{code}.ttl?asKnownAt=D over a real server: the value as published."""
+    import urllib.request
+    from urllib.parse import quote
+
+    from rdflib import Graph
+
+    from service.api.app import create_app
+    from service.config import Settings
+    from tests.http_server import serve
+
+    app = create_app(
+        Settings(store_path=None, numbers_path=None), store=env["store"], numbers=env["numbers"]
+    )
+    day = "2020-10-05"
+    published = {
+        release: _values(env["files"][release], "All beds COVID")[("RA7", day)][1]
+        for release in (EARLIER, LATER)
+    }
+    assert published[LATER] == published[EARLIER] + 1
+    with serve(app) as url:
+        for release, expected in ((EARLIER, published[EARLIER]), (None, published[LATER])):
+            query = f"from={day}&to={day}&metric={quote(BEDS)}" + (
+                f"&asKnownAt={release}" if release else ""
+            )
+            with urllib.request.urlopen(f"{url}/observations/RA7.ttl?{query}") as response:
+                graph = Graph().parse(data=response.read().decode(), format="turtle")
+            values = [float(v) for v in graph.objects(None, NHSKG.reportedValue)]
+            assert values == [expected], release

@@ -6,12 +6,25 @@ from fastapi import FastAPI
 
 from service import __version__
 from service.api.graphql.schema import graphql_router
-from service.api.routes import assets, data, health, lookup, observations, pages, tooling
+from service.api.routes import (
+    assets,
+    bulk_lookup,
+    data,
+    dumps,
+    fhir,
+    health,
+    lookup,
+    observations,
+    pages,
+    sparql,
+    tooling,
+)
 from service.config import Settings
 from service.reference import ReferenceData
 from service.returns.codes import Successions, graph_successions
 from service.returns.numbers import NumbersStore
-from service.store import GraphStore
+from service.sparql.execute import Limits, SparqlEndpoint
+from service.store import GraphStore, open_store
 
 
 def create_app(
@@ -30,7 +43,7 @@ def create_app(
         redoc_url=None,
     )
     app.state.settings = settings
-    app.state.store = store or GraphStore(settings.store_path)
+    app.state.store = store or open_store(settings)
     app.state.reference = ReferenceData.build(app.state.store)
     app.state.lookup = app.state.reference.lookup  # as built at start; routes read the reference
     # The numbers store (reported values, org_area), from settings unless given; in memory (empty)
@@ -41,8 +54,16 @@ def create_app(
     # benchmark's organisations are not in the graph: bench/graphql_synthetic.py).
     app.state.successions = successions or graph_successions(app.state.store)
     app.include_router(health.router)
+    app.include_router(bulk_lookup.router)  # before /lookup/{code}/{type}
     app.include_router(lookup.router)
     app.include_router(observations.router)
+    app.state.sparql = SparqlEndpoint(
+        app.state.store,
+        Limits(max_results=settings.sparql_max_results, timeout_s=settings.sparql_timeout_s),
+    )
+    app.include_router(sparql.router)
+    app.include_router(dumps.router)
+    app.include_router(fhir.router)
     app.include_router(data.router)
     app.include_router(assets.router)
     app.include_router(tooling.router)

@@ -2,8 +2,7 @@
 carries its evidence; none guesses when its facts are missing (it says why instead).
 
 SITES       the areas of the sites the organisation operates on the date (sites of predecessors it
-            carries on count as its own), each located site an equal share (sites without a
-            location are counted in the evidence, not in the shares).
+            carries on count as its own), each site an equal share.
 HEADQUARTERS the area of its headquarters point.
 CATCHMENT   the rows of ONE catchment table (MSOA or LAD) rolled up, weighted by their shares; the
             shares sum to the fraction of the catchment the target areas cover (`coverage`).
@@ -41,7 +40,8 @@ class Placement:
     evidence: list[dict[str, Any]] = field(default_factory=list)
     reason: str | None = None  # why there is no answer, when shares is empty
     source: str | None = None  # the catchment table, for CATCHMENT
-    # The share of the organisation with no known location (SITES: its sites without one).
+    # SITES: the share of its sites with no known location (not counted: the located sites
+    # share the organisation between them); 0 for the other methods.
     unlocated: float = 0.0
 
     @property
@@ -59,18 +59,19 @@ class Placement:
 
 
 def unplaced_text(method: str, area_type: str, placed: float, unlocated: float) -> str | None:
-    """ "0.18 placed; 0.82 not: 0.82 at sites with no known location" (lookup and roll-up say
-    the same)."""
-    rest = max(0.0, 1.0 - placed - unlocated)
+    """The words the lookup and the roll-up both give for what an answer does not place, e.g.
+    "0.6 placed by SITES; 0.4 with a location in no LRF on that date (0.82 of its sites have
+    no known location and are not counted)"; None when all is placed and every site located."""
+    sites = (
+        f" ({unlocated:.3g} of its sites have no known location and are not counted)"
+        if unlocated > 1e-9
+        else ""
+    )
     if placed >= 1 - 1e-6:
-        return None
-    parts = []
-    if unlocated > 1e-9:
-        parts.append(f"{unlocated:.3g} at sites with no known location")
-    if rest > 1e-9:
-        where = "catchment" if method == CATCHMENT else "location"
-        parts.append(f"{rest:.3g} with a {where} in no {area_type} on that date")
-    return f"{placed:.3g} placed by {method}; {1 - placed:.3g} not: " + ", ".join(parts)
+        return f"all placed by {method}{sites}" if sites else None
+    where = "catchment" if method == CATCHMENT else "location"
+    rest = f"{1 - placed:.3g} with a {where} in no {area_type} on that date"
+    return f"{placed:.3g} placed by {method}; {rest}{sites}"
 
 
 # Memo sizes: a long-running lookup service asks about any day; answers are reused per epoch.
@@ -266,21 +267,17 @@ def by_sites(ctx: Context, org: str, area_type: str, on: date) -> Placement:
         return p
 
     def fill() -> None:
-        # Each located site an equal share: a site with no location (clinics the etrust file
-        # lists by postcode only) is not evidence of any area, so it does not dilute the others.
-        located = [(s, o) for s, o in sites if ctx.ref.located_in.get(s)]
-        for site, operator in located:
-            lads = ctx.ref.located_in[site]
+        for site, operator in sites:
+            lads = ctx.ref.located_in.get(site, [])
             for lad, graph in lads:
                 why: dict[str, Any] = {
                     "site": code_of(site),
                     "listed_operator": operator,
                     "location_graph": graph,
-                    "located_sites": f"{len(located)} of {len(sites)}",
                 }
                 if site in ctx.ref.location_basis:
                     why["location_by_shared_postcode"] = ctx.ref.location_basis[site]
-                p.coverage += _add(p, ctx, lad, 1.0 / (len(located) * len(lads)), why)
+                p.coverage += _add(p, ctx, lad, 1.0 / (len(sites) * len(lads)), why)
 
     _cached(ctx, (SITES, tuple(sites)), p, fill)
     p.unlocated = sum(1 for site, _ in sites if not ctx.ref.located_in.get(site)) / len(sites)

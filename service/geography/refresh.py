@@ -12,11 +12,17 @@ Which organisations a change touches (from the nodes it `affects`):
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
 from service.geography.assign import Placer
-from service.geography.table import COLUMNS, TABLE_VERSION, org_area_rows, reference_fingerprint
+from service.geography.table import (
+    TABLE_VERSION,
+    bulk_insert,
+    org_area_rows,
+    reference_fingerprint,
+)
 from service.returns.codes import Successions, graph_successions
 from service.returns.numbers import NumbersStore
 from service.store import GraphStore
@@ -68,15 +74,11 @@ def refresh_org_areas(store: GraphStore, numbers: NumbersStore, affects: Iterabl
         touched = held | _reporters(numbers)
     organisations = sorted(later_carriers(touched, successions))
     rows = org_area_rows(placer, area_types=types, organisations=organisations)
-    columns = ", ".join(COLUMNS)
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute("DELETE FROM org_area WHERE list_contains(?, org_code)", [organisations])
         if rows:
-            con.executemany(
-                f"INSERT INTO org_area ({columns}) VALUES ({', '.join('?' for _ in COLUMNS)})",
-                [r.as_tuple() for r in rows],
-            )
+            bulk_insert(con, rows, Path(tempfile.gettempdir()))
         _refresh_fingerprint(numbers, store)
     except BaseException:
         con.execute("ROLLBACK")

@@ -142,7 +142,7 @@ def write_duckdb(rows: list[OrgAreaRow], path: Path, *, fingerprint: str = "") -
                unlocated DOUBLE)"""
         )
         if rows:
-            _bulk_insert(con, rows, path.parent)
+            bulk_insert(con, rows, path.parent)
         con.execute("CREATE OR REPLACE TABLE org_area_meta (fingerprint VARCHAR)")
         con.execute("INSERT INTO org_area_meta VALUES (?)", [fingerprint])
         con.execute("COMMIT")
@@ -153,7 +153,7 @@ def write_duckdb(rows: list[OrgAreaRow], path: Path, *, fingerprint: str = "") -
 NULL = "\\N"
 
 
-def _bulk_insert(con: duckdb.DuckDBPyConnection, rows: list[OrgAreaRow], scratch: Path) -> None:
+def bulk_insert(con: duckdb.DuckDBPyConnection, rows: list[OrgAreaRow], scratch: Path) -> None:
     """Insert through a CSV file DuckDB reads natively: row-by-row `executemany` takes about a
     millisecond a row, minutes for the national table."""
     with tempfile.NamedTemporaryFile(
@@ -165,7 +165,8 @@ def _bulk_insert(con: duckdb.DuckDBPyConnection, rows: list[OrgAreaRow], scratch
         name = fh.name
     try:
         con.execute(
-            f"INSERT INTO org_area SELECT * FROM read_csv('{_sql_text(name)}', header = false, "
+            f"INSERT INTO org_area BY NAME SELECT * FROM read_csv('{_sql_text(name)}', "
+            "header = false, "
             f"nullstr = '{NULL}', quote = '\"', escape = '\"', columns = {_CSV_COLUMNS})"
         )
     finally:

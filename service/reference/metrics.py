@@ -9,13 +9,14 @@ from dataclasses import dataclass
 from service.store import GraphStore
 
 METRICS = """
-SELECT ?metric ?label ?definition ?unit ?kind ?kindLabel ?threshold WHERE {
+SELECT ?metric ?label ?definition ?unit ?kind ?kindLabel ?threshold ?datatype WHERE {
     ?metric a nhskg:Metric ; skos:inScheme nhskg:MetricScheme ; skos:prefLabel ?label ;
             nhskg:measureKind ?kind .
     ?kind skos:prefLabel ?kindLabel .
     OPTIONAL { ?metric skos:definition ?definition }
     OPTIONAL { ?metric nhskg:unitOfMeasure ?unit }
     OPTIONAL { ?metric nhskg:revisionThreshold ?threshold }
+    OPTIONAL { ?metric nhskg:valueDatatype ?datatype }
 }"""
 
 AGGREGATIONS = """
@@ -37,6 +38,8 @@ class MetricTerm:
     aggregations: tuple[tuple[str, str], ...]  # (local name, label)
     # The share of earlier-published values a new release may revise before a steward looks.
     revision_threshold: float | None = None
+    # nhskg:valueDatatype: how values are written in RDF (xsd:integer for counts)
+    value_datatype: str = "http://www.w3.org/2001/XMLSchema#decimal"
 
 
 def local_name(iri: str) -> str:
@@ -70,6 +73,7 @@ class MetricIndex:
                     revision_threshold=(
                         float(r["threshold"]) if r["threshold"] is not None else None
                     ),
+                    value_datatype=r["datatype"] or MetricTerm.value_datatype,
                 ),
             )
         return cls(list(metrics.values()))

@@ -370,11 +370,8 @@ def _shape(
 
 def _partial(placed: float, unlocated: float) -> str:
     """The placed and unlocated shares of a partly placed organisation, as the lookup says them."""
-    rest = max(0.0, 1.0 - placed - unlocated)
-    return (
-        f"{placed:.3g} placed, {unlocated:.3g} at sites with no known location, "
-        f"{rest:.3g} elsewhere"
-    )
+    sites = f"; {unlocated:.3g} of its sites have no known location (not counted)"
+    return f"{placed:.3g} placed, {1 - placed:.3g} in no area{sites if unlocated else ''}"
 
 
 def _shape_summary(

@@ -18,8 +18,8 @@ class Method(StrEnum):
 
 
 # The method lookups and roll-ups use when none is named: HEADQUARTERS places the most of the
-# COVID beds of 2020-04-15 in every geography type it reaches (96-98.5% as reported, 95-97%
-# restated; SITES 41-42%, CATCHMENT 87-89%): the measurements are in the README.
+# COVID beds of 2020-04-15 as reported in every geography type it reaches (96-98.5%; SITES
+# 95-98.5%, CATCHMENT 89%): the measurements are in the README (bench/placed_share.py).
 DEFAULT_METHOD = Method.HEADQUARTERS
 
 

@@ -21,6 +21,12 @@ def observations_turtle(
     metric: Annotated[str | None, Query(description="Metric IRI (see GraphQL metrics).")] = None,
     start: Annotated[date | None, Query(alias="from")] = None,
     end: Annotated[date | None, Query(alias="to")] = None,
+    as_known_at: Annotated[
+        date | None, Query(alias="asKnownAt", description="As published on this date.")
+    ] = None,
 ) -> Response:
-    graph = datacube_slice(request.app.state.numbers, code, metric, start, end)
+    numbers = request.app.state.numbers.known_at(as_known_at)
+    graph = datacube_slice(
+        numbers, code, metric, start, end, metrics=request.app.state.reference.metrics
+    )
     return Response(graph.serialize(format="turtle"), media_type="text/turtle")

@@ -1,0 +1,32 @@
+"""GET /fhir/Organization/{code}: a FHIR R4 Organization for an organisation or site."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+
+from service.fhir.organization import UnknownOrganisation, organization
+
+router = APIRouter(tags=["fhir"])
+FHIR_JSON = "application/fhir+json"
+
+
+@router.get("/fhir/Organization/{code}")
+def read_organization(
+    request: Request,
+    code: str,
+    on: Annotated[date | None, Query(description="As on this day (default today).")] = None,
+) -> JSONResponse:
+    reference = request.app.state.reference
+    try:
+        resource = organization(code, reference.organisations, reference.lookup.asof, on)
+    except UnknownOrganisation as exc:
+        outcome = {
+            "resourceType": "OperationOutcome",
+            "issue": [{"severity": "error", "code": "not-found", "diagnostics": str(exc)}],
+        }
+        return JSONResponse(outcome, status_code=404, media_type=FHIR_JSON)
+    return JSONResponse(resource, media_type=FHIR_JSON)
