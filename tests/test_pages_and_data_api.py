@@ -9,6 +9,7 @@ import csv
 import io
 import json
 import re
+import shutil
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -244,8 +245,13 @@ def test_data_api_refuses_more_rows_than_graphql_allows(sample_env: dict) -> Non
     assert errors["errors"][0]["message"] == message
 
 
-def test_cli_rollup_csv_equals_the_data_api(url: str, sample_env: dict) -> None:
-    folder: Path = sample_env["folder"]
+def test_cli_rollup_csv_equals_the_data_api(url: str, sample_env: dict, tmp_path: Path) -> None:
+    # A copy: this process's server holds the numbers store read-write, and DuckDB refuses a
+    # second, read-only connection to the same file in one process.
+    folder = tmp_path
+    sample_env["store"]._store.backup(str(folder / "store"))
+    sample_env["numbers"].con.execute("CHECKPOINT")
+    shutil.copy(sample_env["folder"] / "numbers.duckdb", folder / "numbers.duckdb")
     result = CliRunner().invoke(
         cli,
         ["--store", str(folder / "store"), "--numbers", str(folder / "numbers.duckdb"),

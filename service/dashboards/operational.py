@@ -25,10 +25,10 @@ from service.dashboards.view import (
     rollup_of,
     with_held_dates,
 )
-from service.rollup.model import RollupResult, RollupRow
+from service.rollup.model import DEFAULT_METHOD, RollupResult, RollupRow
 
 RECENT_DAYS = 28
-DEFAULTS = Choices(area="E40000006", method="HEADQUARTERS")  # South West
+DEFAULTS = Choices(area="E40000006", method=DEFAULT_METHOD.value)  # South West
 
 
 def build(context: Context, choices: Choices) -> View:

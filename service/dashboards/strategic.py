@@ -23,7 +23,7 @@ from service.dashboards.view import (
     guarded,
     with_held_dates,
 )
-from service.rollup.model import Method, RollupResult
+from service.rollup.model import DEFAULT_METHOD, Method, RollupResult
 from service.rollup.records import area_of
 
 HEADLINE_METRICS = (
@@ -32,10 +32,8 @@ HEADLINE_METRICS = (
     "CovidAdmissions",
     "BedsOccupied",
 )
-# Placed by headquarters by default: on the national data SITES leaves most beds unplaced (many
-# sites without coordinates), HEADQUARTERS places all but independent providers and splits
-# without shares (17,288 of 17,931 COVID beds by LRF on 2020-04-15, restated).
-DEFAULTS = Choices(method="HEADQUARTERS")
+# Placed by the service's default method (service/rollup/model.py DEFAULT_METHOD).
+DEFAULTS = Choices(method=DEFAULT_METHOD.value)
 # The public dashboard: today's NHS England regions, as ODS places today's organisations in them.
 PUBLIC_DEFAULTS = Choices(by="NHS_REGION", method="ODS_STATED", restate="today")
 
