@@ -261,3 +261,15 @@ def test_cli_rollup_csv_equals_the_data_api(url: str, sample_env: dict, tmp_path
     assert result.exit_code == 0, result.output
     ours = list(csv.DictReader(io.StringIO(result.output)))
     assert as_strings(ours) == as_strings(api_rows(url, "csv"))
+
+
+@pytest.mark.parametrize("name", ["strategic", "public"])
+def test_first_view_on_the_sample_shows_figures_not_a_placement_error(url: str, name: str) -> None:
+    """The sample has no headquarters locations: a first view (no method in the URL) uses a
+    method the store has placements by for the type, never the default that cannot answer."""
+    page = httpx.get(f"{url}/dashboards/{name}", headers=bearer())
+    assert page.status_code == 200
+    assert "could not be shown" not in page.text, page.text[:2000]
+    chosen = httpx.get(f"{url}/dashboards/{name}?method=HEADQUARTERS&by=LRF", headers=bearer())
+    if name == "strategic":  # a method asked for by name is kept, and its error said in words
+        assert "no placements by HEADQUARTERS in LRF areas" in chosen.text

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
@@ -62,6 +63,16 @@ def front_page(request: Request) -> HTMLResponse:
     return templates.TemplateResponse(request, "index.html", page)
 
 
+def placed_default(defaults: Choices, placed: list[tuple[str, str, int]]) -> Choices:
+    """The dashboard's default method, or where the store has no placements by it for the
+    default geography type (the embedded sample has no headquarters locations), the first
+    method it has for that type: a first view shows figures, not an error."""
+    methods = [method for method, area_type, _ in placed if area_type == defaults.by]
+    if not methods or defaults.method in methods:
+        return defaults
+    return replace(defaults, method=methods[0])
+
+
 def _view(request: Request, name: str) -> tuple[View, Context]:
     """The dashboard's view for the request's URL parameters; bad ones are the view's error."""
     public = name == "public"
@@ -71,6 +82,8 @@ def _view(request: Request, name: str) -> tuple[View, Context]:
         "public": strategic.PUBLIC_DEFAULTS,
         "operational": operational.DEFAULTS,
     }[name]
+    if "method" not in request.query_params and context.numbers is not None:
+        defaults = placed_default(defaults, context.numbers.placements())
     try:
         choices = parse_choices(request.query_params, defaults)
     except UserError as exc:
