@@ -15,8 +15,15 @@ from service.config import Settings
 from service.lookup_bulk import MAX_CODES
 from service.store import GraphStore
 from tests.http_server import serve
+from tests.support.auth import bearer, sign_httpx
 
 CODES = ["RD3", "rw6", "R0A", "RD9"]  # merged, split (lower case), open, unknown
+
+
+@pytest.fixture(autouse=True)
+def signed_in(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """Organisation-level facts: a national analyst's requests."""
+    return sign_httpx(monkeypatch, "analyst")
 
 
 @pytest.fixture(scope="module")
@@ -119,3 +126,13 @@ def test_bad_bulk_requests_say_what_to_send(
     response = httpx.post(f"{base_url}/lookup/bulk", timeout=60, **kwargs)  # type: ignore[arg-type]
     assert response.status_code == 422
     assert message in response.json()["detail"]["message"]
+
+
+def test_bulk_lookup_checks_every_code_against_the_callers_scope(base_url: str) -> None:
+    """As GET /lookup: no token, no organisation facts; a regional analyst only in scope."""
+    body = {"codes": ["RD3"], "geographyType": "LRF", "asOf": "2021-01-01"}
+    anonymous = httpx.post(f"{base_url}/lookup/bulk", json=body, headers={"Authorization": ""})
+    assert anonymous.status_code == 401, anonymous.text
+    north_west = bearer("analyst", ["region:Y62"])
+    outside = httpx.post(f"{base_url}/lookup/bulk", json=body, headers=north_west)
+    assert outside.status_code == 403 and "RD3" in outside.text, outside.text

@@ -210,6 +210,17 @@ class Access:
             return None
         return sorted(scope.regions)
 
+    def require_national_records(self) -> None:
+        """Reads that span every organisation (the SPARQL endpoint): RECORDS with a national
+        scope, since the graph cannot be cut to a region's organisations query by query."""
+        self.require(Need.RECORDS)
+        if not self.national:
+            raise AccessDenied(
+                403,
+                f"this reads every organisation's data; your scope is {self.principal.scope_text}",
+                "Ask an approver for a national grant, or use GraphQL, which answers in scope.",
+            )
+
     def require_organisation(self, code: str) -> None:
         """Organisation-level data of `code`: needs RECORDS and the code in scope."""
         self.require(Need.RECORDS)

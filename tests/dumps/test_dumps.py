@@ -20,12 +20,19 @@ from service.config import Settings
 from service.dumps import context, same_dataset, write_dump
 from service.store import GraphStore
 from tests.http_server import serve
+from tests.support.auth import bearer, sign_httpx
 
 
 def nquads(store: GraphStore, *, current_only: bool = False) -> bytes:
     out = io.BytesIO()
     write_dump(store, out, "nquads", current_only=current_only)
     return out.getvalue()
+
+
+@pytest.fixture(autouse=True)
+def signed_in(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The whole graph with its history: an admin's requests."""
+    return sign_httpx(monkeypatch, "admin")
 
 
 @pytest.fixture(scope="module")
@@ -140,3 +147,11 @@ def test_national_graph_round_trips_through_nquads(
     assert comparison.same, comparison.text()
     assert comparison.quads[0] == national_store.quad_count() > 700_000
     print(f"national N-Quads round trip: {comparison.quads[0]:,} quads, {seconds:.1f} s")
+
+
+def test_dumps_need_an_admin(base_url: str) -> None:
+    """The whole graph, front-door records and history included: not for an analyst or anyone."""
+    analyst = httpx.get(f"{base_url}/dump.nq", headers=bearer("analyst"))
+    assert analyst.status_code == 403, analyst.text
+    anonymous = httpx.get(f"{base_url}/dump.trig", headers={"Authorization": ""})
+    assert anonymous.status_code == 401, anonymous.text

@@ -21,8 +21,15 @@ from service.store import GraphStore
 from service.terms import GRAPH, ID
 from service.vocab import NHSKG
 from tests.http_server import serve
+from tests.support.auth import sign_httpx
 
 SITE = "RXX01"
+
+
+@pytest.fixture(autouse=True)
+def signed_in(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """Organisation-level facts: a national analyst's requests."""
+    return sign_httpx(monkeypatch, "analyst")
 
 
 @pytest.fixture(scope="module")

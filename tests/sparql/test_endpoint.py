@@ -21,6 +21,7 @@ from service.api.app import create_app
 from service.config import Settings
 from service.store import GraphStore
 from tests.http_server import serve
+from tests.support.auth import bearer, sign_httpx
 
 TRUSTS = (
     "SELECT ?code ?name WHERE { ?t a nhskg:NHSTrust ; nhskg:odsCode ?code ; rdfs:label ?name }"
@@ -30,6 +31,12 @@ PREFIXED = (
     "PREFIX nhskg: <https://w3id.org/nhskg/def#>\n"
     "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
 )
+
+
+@pytest.fixture(autouse=True)
+def national_analyst(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The endpoint reads every organisation: each request here is a national analyst's."""
+    return sign_httpx(monkeypatch)
 
 
 def _settings(**limits: float) -> Settings:
@@ -69,6 +76,7 @@ def test_sparqlwrapper_reads_every_result_format(
     base_url: str, expected_trusts: list[tuple[str, str]]
 ) -> None:
     client = SPARQLWrapper(f"{base_url}/sparql")
+    client.addCustomHttpHeader("Authorization", bearer()["Authorization"])
     client.setQuery(TRUSTS)
     client.setReturnFormat(JSON)
     bindings = client.queryAndConvert()["results"]["bindings"]  # type: ignore[index]
@@ -98,6 +106,7 @@ def test_construct_as_turtle_through_sparqlwrapper(
     base_url: str, sample_store: GraphStore, expected_trusts: list[tuple[str, str]]
 ) -> None:
     client = SPARQLWrapper(f"{base_url}/sparql")
+    client.addCustomHttpHeader("Authorization", bearer()["Authorization"])
     client.setQuery(
         "CONSTRUCT { ?t rdfs:label ?name } WHERE { ?t a nhskg:NHSTrust ; rdfs:label ?name }"
     )
@@ -110,7 +119,7 @@ def test_construct_as_turtle_through_sparqlwrapper(
 def test_rdflib_sparqlstore_queries_the_endpoint(
     base_url: str, expected_trusts: list[tuple[str, str]]
 ) -> None:
-    remote = Graph(store=SPARQLStore(f"{base_url}/sparql"))
+    remote = Graph(store=SPARQLStore(f"{base_url}/sparql", headers=bearer()))
     rows = remote.query(PREFIXED + TRUSTS)  # a standard client declares its prefixes
     assert [(str(r[0]), str(r[1])) for r in rows] == expected_trusts  # type: ignore[index]
     code, name = expected_trusts[0]
@@ -194,7 +203,10 @@ def test_time_limit_stops_a_long_query_and_the_server_stays_responsive(
     sample_store: GraphStore, query: str
 ) -> None:
     settings = _settings(sparql_timeout_s=0.3, sparql_max_results=10**9)
-    with serve(create_app(settings, store=sample_store)) as url, httpx.Client() as client:
+    with (
+        serve(create_app(settings, store=sample_store)) as url,
+        httpx.Client(headers=bearer()) as client,
+    ):
         started = time.monotonic()
         response = client.get(f"{url}/sparql", params={"query": query}, timeout=30)
         assert response.status_code == 503
@@ -232,3 +244,16 @@ def test_known_at_and_named_graphs_read_the_graphs_as_known_then() -> None:
             params={"query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s <urn:nhskg:test:p> ?o } }"},
         ).json()["results"]["bindings"]
         assert [b["g"]["value"] for b in graphs] == ["urn:nhskg:test:g2"]
+
+
+def test_the_endpoint_needs_a_national_analyst(base_url: str) -> None:
+    """Without a token, or with a regional scope, the whole graph is not readable."""
+    anonymous = httpx.get(
+        f"{base_url}/sparql", params={"query": TRUSTS}, headers={"Authorization": ""}
+    )
+    assert anonymous.status_code == 401, anonymous.text
+    regional = httpx.get(
+        f"{base_url}/sparql", params={"query": TRUSTS}, headers=bearer("analyst", ["region:Y58"])
+    )
+    assert regional.status_code == 403, regional.text
+    assert "every organisation" in regional.json()["detail"]["message"]

@@ -175,6 +175,7 @@ def test_the_sparql_endpoint_serves_a_remote_store(server: str) -> None:
     from service.api.app import create_app
     from service.config import Settings
     from tests.http_server import serve
+    from tests.support.auth import bearer
 
     remote = RemoteQuadStore(server)
     remote.clear()
@@ -185,7 +186,7 @@ def test_the_sparql_endpoint_serves_a_remote_store(server: str) -> None:
         response = httpx.get(
             f"{url}/sparql",
             params={"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s <https://example.org/value> ?o }"},
-            headers={"Accept": "application/sparql-results+json"},
+            headers={"Accept": "application/sparql-results+json", **bearer()},
         )
     assert response.status_code == 200, response.text
     assert response.json()["results"]["bindings"][0]["n"]["value"] == "3"

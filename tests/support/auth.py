@@ -5,6 +5,10 @@ verifier: no test bypasses the policy."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
+
+import httpx
+import pytest
 
 from service.access.policy import Access, ScopeIndex
 from service.access.tokens import TokenVerifier, issue_token
@@ -48,3 +52,20 @@ def access(
     principal = TokenVerifier(Settings()).verify(token(role, scopes, **kw))  # type: ignore[arg-type]
     index = ScopeIndex(reference, numbers) if reference is not None else None
     return Access(principal, index)
+
+
+def sign_httpx(
+    monkeypatch: pytest.MonkeyPatch, role: str = "analyst", scopes: Iterable[str] = ("national",)
+) -> dict[str, str]:
+    """Every httpx.get/post/request of the calling test carries a real token of `role` (headers
+    the test passes win): for modules testing something other than access itself."""
+    headers = bearer(role, scopes)
+    real = httpx._api.request
+
+    def signed(method: str, url: Any, **kw: Any) -> httpx.Response:
+        merged = {**headers, **(kw.pop("headers", None) or {})}
+        return real(method, url, headers=merged, **kw)
+
+    monkeypatch.setattr(httpx._api, "request", signed)
+    monkeypatch.setattr(httpx, "request", signed)
+    return headers

@@ -12,9 +12,11 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
+from service.access.policy import AccessDenied, authenticate
 from service.api.routes.lookup import parse_day
 from service.lookup_bulk import BulkInputError, check_size, read_csv, run, to_csv, to_json
 from service.lookup_bulk import Request as CodeRequest
+from service.rollup.model import DEFAULT_METHOD
 
 router = APIRouter(tags=["lookup"])
 
@@ -24,7 +26,9 @@ async def bulk_lookup(
     request: Request,
     geography_type: str | None = Query(default=None, alias="geographyType"),
     as_of: str | None = Query(default=None, alias="asOf", description="YYYY-MM-DD; default today"),
-    method: str | None = Query(default=None, description="SITES (default), HEADQUARTERS, ..."),
+    method: str | None = Query(
+        default=None, description="HEADQUARTERS (default), SITES, CATCHMENT, ODS_STATED"
+    ),
 ) -> Response:
     """JSON `{"codes": [...], "geographyType": "LRF", "asOf": "2021-01-01", "method": "SITES"}`
     answers `{"count", "answers": [...]}` (each as GET /lookup answers, or the code's error);
@@ -48,12 +52,18 @@ async def bulk_lookup(
         if not geography_type:
             raise BulkInputError("give geographyType (for example LRF, ICB, NHS_REGION)")
         check_size(requests)
+        access = authenticate(request)  # each code as GET /lookup/{code} would check it
+        try:
+            for asked in requests:
+                access.require_organisation(asked.code)
+        except AccessDenied as exc:
+            raise exc.http() from exc
         results = await run_in_threadpool(
             run,
             request.app.state.reference.lookup,
             requests,
             geography_type.upper(),
-            method or "SITES",
+            method or DEFAULT_METHOD.value,
         )
     except BulkInputError as exc:
         raise HTTPException(

@@ -11,6 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse
 from starlette.background import BackgroundTask
 
+from service.access.policy import AccessDenied, Need, authenticate
 from service.dumps import CONTEXT_PATH, FORMATS, context, write_dump
 
 router = APIRouter(tags=["dumps"])
@@ -29,6 +30,11 @@ def _route(fmt: str) -> None:
         request: Request,
         current: bool = Query(False, description="Only the current graphs (no retired ones)."),
     ) -> FileResponse:
+        access = authenticate(request)  # the whole graph, history and front door included
+        try:
+            access.require(Need.ADMIN)
+        except AccessDenied as exc:
+            raise exc.http() from exc
         # Written to a temporary file off the event loop (the national graph: about 170 MB of
         # N-Quads in ten seconds), then streamed and removed.
         handle, path = tempfile.mkstemp(prefix="nhskg-dump-", suffix=suffix)

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
+from service.access.policy import AccessDenied, authenticate
 from service.fhir.organization import UnknownOrganisation, organization
 
 router = APIRouter(tags=["fhir"])
@@ -20,6 +21,11 @@ def read_organization(
     code: str,
     on: Annotated[date | None, Query(description="As on this day (default today).")] = None,
 ) -> JSONResponse:
+    access = authenticate(request)  # organisation-level facts, in scope: as GET /lookup
+    try:
+        access.require_organisation(code)
+    except AccessDenied as exc:
+        raise exc.http() from exc
     reference = request.app.state.reference
     try:
         resource = organization(code, reference.organisations, reference.lookup.asof, on)

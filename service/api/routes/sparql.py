@@ -17,6 +17,7 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import PlainTextResponse
 
+from service.access.policy import AccessDenied, authenticate
 from service.sparql import formats
 from service.sparql.execute import Answer, GraphSet, Reply, SparqlEndpoint, read_only_message
 from service.store import PREFIXES
@@ -29,10 +30,14 @@ SPARQL_UPDATE = "application/sparql-update"
 
 
 def check_access(request: Request) -> None:
-    """The one place the endpoint asks the access policy. Nothing is restricted yet: when access
-    control lands, it decides here whether the caller may query, and the graph set (scope) the
-    query may read (narrowing `GraphSet`)."""
-    return None
+    """The one place the endpoint asks the access policy (service/access/policy.py): a query
+    may read any organisation's facts, so it needs a national scope with organisation-level
+    rights."""
+    access = authenticate(request)
+    try:
+        access.require_national_records()
+    except AccessDenied as exc:
+        raise exc.http() from exc
 
 
 def _param(name: str, description: str, *, required: bool = False) -> dict[str, object]:
