@@ -167,8 +167,11 @@ class Access:
     def national(self) -> bool:
         return self.principal.national
 
+    def may(self, need: Need) -> bool:
+        return need in ROLE_NEEDS[self.principal.role]
+
     def require(self, need: Need) -> None:
-        if need in ROLE_NEEDS[self.principal.role]:
+        if self.may(need):
             return
         if self.principal.role is Role.PUBLIC:
             raise AccessDenied(

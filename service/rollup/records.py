@@ -33,11 +33,14 @@ FORMATS = {"csv": "text/csv", "json": "application/json", "jsonl": "application/
 AreaOf = Callable[[str], tuple[str, str]]
 
 
-def records(result: RollupResult, metric_key: str, area_of: AreaOf) -> Iterator[dict[str, Any]]:
+def records(
+    result: RollupResult, metric_key: str, area_of: AreaOf, *, name_organisations: bool = True
+) -> Iterator[dict[str, Any]]:
     """Rows in area code then date order. `area_of`: the engine's area code -> the reference's
     (code, name), as GraphQL gives them (a region the return states by its ODS code Y58 is
     E40000006, South West). `missing` lists the ODS codes expected but without a value,
-    separated by spaces; `restatedTo` is empty when values stay as reported."""
+    separated by spaces (empty unless `name_organisations`: the caller may see organisation-level
+    facts); `restatedTo` is empty when values stay as reported."""
     restated = result.restate.at.isoformat() if result.restate.at else ""
     named = sorted(
         ((area_of(r.area), r) for r in result.rows), key=lambda p: (p[0], p[1].period_start)
@@ -53,7 +56,7 @@ def records(result: RollupResult, metric_key: str, area_of: AreaOf) -> Iterator[
             "value": row.value,
             "reported": row.coverage.reported,
             "expected": row.coverage.expected,
-            "missing": " ".join(row.coverage.missing),
+            "missing": " ".join(row.coverage.missing) if name_organisations else "",
             "method": result.method.value,
             "restatedTo": restated,
         }

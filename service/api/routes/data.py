@@ -16,10 +16,18 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
 
+from service.access.policy import Need
 from service.api.deps import request_context
 from service.api.graphql.errors import UserError
 from service.api.graphql.numbers_resolvers import run_rollup
-from service.rollup.model import AS_REPORTED, Method, Restate, RollupResult, to_organisations_at
+from service.rollup.model import (
+    AS_REPORTED,
+    DEFAULT_METHOD,
+    Method,
+    Restate,
+    RollupResult,
+    to_organisations_at,
+)
 from service.rollup.records import FORMATS, area_of, encode, records
 
 router = APIRouter(tags=["data"])
@@ -59,7 +67,9 @@ def bad_request(exc: UserError) -> HTTPException:
     return HTTPException(400, detail={"status": "bad_request", "message": str(exc)})
 
 
-def head_of(result: RollupResult, metric_key: str, count: int) -> dict[str, Any]:
+def head_of(
+    result: RollupResult, metric_key: str, count: int, name_organisations: bool
+) -> dict[str, Any]:
     summary = result.unmapped_summary
     return {
         "metric": metric_key,
@@ -71,7 +81,7 @@ def head_of(result: RollupResult, metric_key: str, count: int) -> dict[str, Any]
         "unmapped": {
             "total": summary.total,
             "count": summary.count,
-            "organisations": summary.organisations,
+            "organisations": summary.organisations if name_organisations else [],
         },
     }
 
@@ -84,7 +94,9 @@ def data(
     start: Annotated[str | None, Query(alias="from", description="YYYY-MM-DD")] = None,
     end: Annotated[str | None, Query(alias="to", description="YYYY-MM-DD")] = None,
     date: Annotated[str | None, Query(description="One day, instead of from and to.")] = None,
-    method: Annotated[str, Query(description=", ".join(m.value for m in Method))] = "SITES",
+    method: Annotated[
+        str, Query(description=", ".join(m.value for m in Method))
+    ] = DEFAULT_METHOD.value,
     restate_to: Annotated[
         str | None,
         Query(alias="restateTo", description="Restate to the organisations of this date."),
@@ -112,11 +124,13 @@ def data(
         )  # fmt: skip
     except UserError as exc:
         raise bad_request(exc) from exc
-    rows = records(result, term.key, area_of(context.reference.areas))
+    # Who did not report, or is not placed, names organisations: not for the public role.
+    named = context.access.may(Need.RECORDS)
+    rows = records(result, term.key, area_of(context.reference.areas), name_organisations=named)
     headers = {}
     if fmt == "csv":
         span = f"{day}" if day else f"{first}_{last}"
         filename = f"{term.key}_{result.area_type}_{span}.csv"
         headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    body = encode(fmt, rows, head_of(result, term.key, len(result.rows)))
+    body = encode(fmt, rows, head_of(result, term.key, len(result.rows), named))
     return StreamingResponse(body, media_type=FORMATS[fmt], headers=headers)
