@@ -13,9 +13,10 @@ import yaml
 from service.geography.assign import Placer
 from service.geography.carrying_on import successions_from_store
 from service.geography.reference import Reference
+from service.geography.refresh import later_carriers
 from service.geography.table import materialise
 from service.loader import LoadResult, load_file
-from service.returns.codes import Successions, graph_successions
+from service.returns.codes import graph_successions
 from service.returns.load import ReturnLoadResult, load_return_file
 from service.returns.numbers import NumbersStore
 from service.store import GraphStore
@@ -97,7 +98,7 @@ def materialise_for_returns(
         rows = con.execute("SELECT DISTINCT org_code FROM reported_value").fetchall()
     finally:
         con.close()
-    organisations = sorted(with_successors([str(r[0]) for r in rows], graph_successions(store)))
+    organisations = sorted(later_carriers([str(r[0]) for r in rows], graph_successions(store)))
     placer = None if reference is None else Placer(reference, successions_from_store(store))
     written = materialise(
         store,
@@ -107,15 +108,3 @@ def materialise_for_returns(
         placer=placer,
     )
     return written, len(organisations)
-
-
-def with_successors(codes: list[str], successions: Successions) -> set[str]:
-    """The codes and every organisation that carries one of them on, at any later date."""
-    out, todo = set(codes), list(codes)
-    while todo:
-        for step in successions(todo.pop()):
-            for successor in step.successors:
-                if successor not in out:
-                    out.add(successor)
-                    todo.append(successor)
-    return out

@@ -112,8 +112,8 @@ def figures_env(  # type: ignore[no-untyped-def]
     method in every geography type, for the organisations that report and their successors,
     written from the lookup's own timelines (as `nhskg load-all` writes it from a placer of the
     same graphs)."""
+    from service.geography.refresh import later_carriers
     from service.geography.table import org_area_rows, write_duckdb
-    from service.manifest import with_successors
     from service.returns.codes import graph_successions
     from service.returns.numbers import NumbersStore
     from service.vocab import NHSKG
@@ -130,7 +130,7 @@ def figures_env(  # type: ignore[no-untyped-def]
             "SELECT DISTINCT org_code FROM reporter WHERE list_contains(?, metric)", [metrics]
         ).fetchall()
     ]
-    organisations = sorted(with_successors(reporters, graph_successions(store)))
+    organisations = sorted(later_carriers(reporters, graph_successions(store)))
     rows = org_area_rows(lookup.placer, organisations=organisations, timelines=lookup.timelines)
     path = base / "numbers.duckdb"
     write_duckdb(rows, path)

@@ -165,7 +165,7 @@ def ae_april_2019(returns_env: dict[str, Any], shared_data: Path, geo_placer: An
     trusts on this shared machine, about 18 minutes for these 170; the roll-up restated to one
     date reads that date's rows only.) Returns the batch, the successions and the table's
     coverage per organisation."""
-    from service.manifest import with_successors
+    from service.geography.refresh import later_carriers
     from service.returns.codes import graph_successions
     from service.rollup.engine import materialise_org_areas
 
@@ -180,7 +180,7 @@ def ae_april_2019(returns_env: dict[str, Any], shared_data: Path, geo_placer: An
         ).fetchall()
     }
     rows, coverage = [], {}
-    for org in sorted(with_successors(sorted(codes), successions)):
+    for org in sorted(later_carriers(sorted(codes), successions)):
         if org not in geo_placer.reference.organisations:
             continue  # unregistered providers: no placement, so unmapped
         for p in geo_placer.place_by("CATCHMENT", org, "LRF", RESTATED_TO):
