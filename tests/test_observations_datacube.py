@@ -15,6 +15,7 @@ from service.returns.numbers import NumbersStore
 from service.store import GraphStore
 from service.terms import ONTOLOGY_DIR, SAMPLE_DATA_DIR
 from tests.http_server import serve
+from tests.support.auth import bearer
 
 SAMPLE_RETURN = SAMPLE_DATA_DIR / "returns/covid-hospital-activity-2020-08-13-long-sw-nw.csv"
 PREFIXES = """
@@ -63,7 +64,7 @@ def cube(sample_store: GraphStore) -> tuple[ox.Store, NumbersStore, str]:
     ).fetchone()
     app = create_app(Settings(store_path=None, numbers_path=None), store=store, numbers=numbers)
     with serve(app) as url:
-        response = httpx.get(f"{url}/observations/{code}.ttl")
+        response = httpx.get(f"{url}/observations/{code}.ttl", headers=bearer())
     assert response.status_code == 200
     out = ox.Store()
     out.load(response.content, format=ox.RdfFormat.TURTLE)

@@ -41,7 +41,7 @@ from service.terms import ONTOLOGY_GRAPH, ROOT
 FORMAT = 1
 FILE_NAME = "nhskg-reference.snapshot"
 MAGIC = b"nhskg-reference-snapshot\n"
-_STORE_ID = "nhskg:live-store"
+_STORE_ID = "nhskg-live-store"  # a pickle persistent id, not an ontology term
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
