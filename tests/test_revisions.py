@@ -26,7 +26,7 @@ from service.stewardship.queue import queue
 from service.store import GraphStore
 from service.vocab import NHSKG
 from tests.returns_support import WEEKLY_DIR, weekly_name, write_weekly_cut
-from tests.support.auth import access
+from tests.support.auth import access, bearer
 
 CODES = {"RA7", "RBD", "RK9", "RH8", "RBL", "RXN"}
 SERIES = {"All beds COVID", "MV beds COVID"}
@@ -221,7 +221,8 @@ def test_rest_observations_as_known_at(env: dict[str, Any]) -> None:
             query = f"from={day}&to={day}&metric={quote(BEDS)}" + (
                 f"&asKnownAt={release}" if release else ""
             )
-            with urllib.request.urlopen(f"{url}/observations/RA7.ttl?{query}") as response:
+            asked = urllib.request.Request(f"{url}/observations/RA7.ttl?{query}", headers=bearer())
+            with urllib.request.urlopen(asked) as response:
                 graph = Graph().parse(data=response.read().decode(), format="turtle")
             values = [float(v) for v in graph.objects(None, NHSKG.reportedValue)]
             assert values == [expected], release
