@@ -72,7 +72,7 @@ def test_successor_rollup_and_observations_count_both_rows(
     assert result.rows and sum(r.value for r in result.rows) == pytest.approx(both, rel=1e-12)
     assert all(c.organisation == successor for r in result.rows for c in r.contributors)
     rows = numbers.con.execute(
-        OBSERVATIONS,
+        OBSERVATIONS.replace("{values}", numbers.values),
         {"code": successor, "metric": metric, "start": JUNE, "end": JUNE, "limit": 100},
     ).fetchall()
     assert {(r[0], r[1]) for r in rows} == {(successor, code), (successor, successor)}

@@ -22,6 +22,7 @@ from service.config import Settings, numbers_beside
 from service.returns.numbers import NumbersStore
 from service.store import GraphStore
 from service.terms import SAMPLE_DATA_DIR
+from tests.support.auth import bearer
 
 SAMPLE = SAMPLE_DATA_DIR / "returns/covid-hospital-activity-2020-08-13-long-sw-nw.csv"
 ROLLUP = (
@@ -44,7 +45,7 @@ def _post(url: str, query: str) -> dict[str, Any]:
     request = urllib.request.Request(
         url + "/graphql",
         data=json.dumps({"query": query}).encode(),
-        headers={"content-type": "application/json"},
+        headers={"content-type": "application/json", **bearer("steward")},
     )
     with urllib.request.urlopen(request, timeout=30) as response:
         return dict(json.loads(response.read()))

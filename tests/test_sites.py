@@ -61,6 +61,7 @@ def test_rest_lookup_of_a_site_names_its_operator(url: str) -> None:
     assert body["primary_area"]["code"] == "E48000009"  # Dorset LRF
     hq = httpx.get(
         f"{url}/lookup/{POOLE}/LRF",
+        headers=bearer(),
         params={"asOf": "2021-01-01", "method": "HEADQUARTERS"},
         timeout=120,
     ).json()

@@ -38,6 +38,9 @@ class ErrorBody(BaseModel):
 def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     """The `responses=` of a route: these status codes answer with an ErrorBody."""
     described = {
+        401: "No bearer token, or one that does not verify: without a token only aggregate "
+        "figures are shown (service/access/policy.py).",
+        403: "The token's role or scope does not cover this.",
         404: "Unknown code, or nothing known for it.",
         413: "Request body too large.",
         414: "URL too long.",

@@ -295,10 +295,15 @@ def by_catchment(ctx: Context, org: str, area_type: str, on: date, table: str) -
 
     def fill() -> None:
         epoch, resolve = ctx.rollup.epoch(on), ctx.rollup.resolve
+        # A table's proportions are rounded (ohid-msoa-2018: 9 decimals) and may sum to a hair
+        # over 1; scaled back, a trust is never placed more than once over (areas + unmapped
+        # stay the reported total).
+        total = sum(per_area.values())
+        scale = 1.0 / total if total > 1.0 else 1.0
         shares: dict[str, float] = defaultdict(float)
         for area, share in per_area.items():
             for r in resolve(area, area_type, on, epoch):
-                shares[r.area] += share * r.share
+                shares[r.area] += share * scale * r.share
         p.shares = {code_of(a): s for a, s in shares.items()}
         p.coverage = sum(shares.values())
         p.evidence.append(

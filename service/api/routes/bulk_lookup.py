@@ -13,6 +13,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from service.access.policy import AccessDenied, authenticate
+from service.api.errors import error_responses
 from service.api.routes.lookup import parse_day
 from service.lookup_bulk import BulkInputError, check_size, read_csv, run, to_csv, to_json
 from service.lookup_bulk import Request as CodeRequest
@@ -21,7 +22,7 @@ from service.rollup.model import DEFAULT_METHOD
 router = APIRouter(tags=["lookup"])
 
 
-@router.post("/lookup/bulk")
+@router.post("/lookup/bulk", responses=error_responses(401, 403, 422))
 async def bulk_lookup(
     request: Request,
     geography_type: str | None = Query(default=None, alias="geographyType"),

@@ -12,12 +12,17 @@ from fastapi.responses import FileResponse, JSONResponse
 from starlette.background import BackgroundTask
 
 from service.access.policy import AccessDenied, Need, authenticate
+from service.api.errors import error_responses
 from service.dumps import CONTEXT_PATH, FORMATS, context, write_dump
 
 router = APIRouter(tags=["dumps"])
 
 
-@router.get(CONTEXT_PATH)
+@router.get(
+    CONTEXT_PATH,
+    response_class=JSONResponse,
+    responses={200: {"content": {"application/ld+json": {}}, "description": "The context."}},
+)
 def jsonld_context() -> JSONResponse:
     return JSONResponse(context(), media_type="application/ld+json")
 
@@ -25,7 +30,12 @@ def jsonld_context() -> JSONResponse:
 def _route(fmt: str) -> None:
     _, media, suffix = FORMATS[fmt]
 
-    @router.get(f"/dump{suffix}", response_class=FileResponse, name=f"dump_{fmt}")
+    @router.get(
+        f"/dump{suffix}",
+        response_class=FileResponse,
+        name=f"dump_{fmt}",
+        responses=error_responses(401, 403),
+    )
     async def dump(
         request: Request,
         current: bool = Query(False, description="Only the current graphs (no retired ones)."),

@@ -9,13 +9,14 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from service.access.policy import AccessDenied, authenticate
+from service.api.errors import error_responses
 from service.fhir.organization import UnknownOrganisation, organization
 
 router = APIRouter(tags=["fhir"])
 FHIR_JSON = "application/fhir+json"
 
 
-@router.get("/fhir/Organization/{code}")
+@router.get("/fhir/Organization/{code}", responses=error_responses(401, 403))
 def read_organization(
     request: Request,
     code: str,

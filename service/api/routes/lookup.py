@@ -40,7 +40,7 @@ def parse_day(value: str | None) -> date:
         ) from exc
 
 
-@router.get("/lookup/{code}/{geography_type}", responses=error_responses(404, 422, 503))
+@router.get("/lookup/{code}/{geography_type}", responses=error_responses(401, 403, 404, 422, 503))
 async def lookup(
     request: Request,
     code: Annotated[str, Path(max_length=MAX_CODE, description="ODS code, e.g. RD3")],

@@ -24,7 +24,7 @@ router = APIRouter(tags=["observations"])
     response_class=Response,
     responses={
         200: {"content": {"text/turtle": {}}, "description": "Data Cube observations."},
-        **error_responses(404, 422, 503),
+        **error_responses(401, 403, 404, 422, 503),
     },
 )
 async def observations_turtle(

@@ -64,7 +64,11 @@ def register_json(request: Request) -> Response:
     return Response(json.dumps({"grants": rows}, indent=1), media_type="application/json")
 
 
-@router.get("/register.csv")
+@router.get(
+    "/register.csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "Every approved grant."}},
+)
 def register_csv(request: Request) -> Response:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")

@@ -18,6 +18,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import PlainTextResponse
 
 from service.access.policy import AccessDenied, authenticate
+from service.api.errors import error_responses
 from service.sparql import formats
 from service.sparql.execute import Answer, GraphSet, Reply, SparqlEndpoint, read_only_message
 from service.store import PREFIXES
@@ -59,14 +60,19 @@ PARAMETERS = [
 ]
 
 
-@router.get("/sparql", response_class=Response, openapi_extra={"parameters": PARAMETERS})
+@router.get(
+    "/sparql",
+    response_class=Response,
+    openapi_extra={"parameters": PARAMETERS},
+    responses=error_responses(401, 403),
+)
 async def sparql_get(request: Request) -> Response:
     """SPARQL 1.1 Protocol query (read-only; updates are refused with 403)."""
     params = {k: request.query_params.getlist(k) for k in request.query_params}
     return await _answer(request, params)
 
 
-@router.post("/sparql", response_class=Response)
+@router.post("/sparql", response_class=Response, responses=error_responses(401, 403))
 async def sparql_post(request: Request) -> Response:
     """SPARQL 1.1 Protocol query by POST: a form (query=...) or an application/sparql-query
     body; graph parameters in the URL or the form."""
