@@ -235,7 +235,9 @@ def test_ae_april_2019_by_lrf_restated_to_2026_accounts_for_the_national_total(
             placed[c.organisation] = placed.get(c.organisation, 0.0) + c.value * c.share
     uncovered = sum(amount * (1 / coverage[org] - 1) for org, amount in placed.items())
     reported_uncovered = sum(u.value for u in april.unmapped if "coverage" in u.reason)
-    assert uncovered > 0 and reported_uncovered == pytest.approx(uncovered, rel=1e-6)
+    # A few hundredths of an attendance in all: the engine leaves a coverage within float noise
+    # of 1 unreported, so compare on the scale of the total; the sum below is the invariant.
+    assert uncovered > 0 and reported_uncovered == pytest.approx(uncovered, abs=1e-9 * total)
     assert areas + unmapped == pytest.approx(total, rel=1e-9)
     assert areas > 0.5 * total  # most attendances are placed in an LRF
     restated = set(placed) - {

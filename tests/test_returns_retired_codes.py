@@ -73,7 +73,14 @@ def test_successor_rollup_and_observations_count_both_rows(
     assert all(c.organisation == successor for r in result.rows for c in r.contributors)
     rows = numbers.con.execute(
         OBSERVATIONS.replace("{values}", numbers.values),
-        {"code": successor, "metric": metric, "start": JUNE, "end": JUNE, "limit": 100},
+        {
+            "code": successor,
+            "metric": metric,
+            "start": JUNE,
+            "end": JUNE,
+            "limit": 100,
+            "regions": None,
+        },
     ).fetchall()
     assert {(r[0], r[1]) for r in rows} == {(successor, code), (successor, successor)}
     assert sum(r[5] for r in rows) == pytest.approx(both)
