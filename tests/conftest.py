@@ -97,7 +97,7 @@ def returns_env(
 @pytest.fixture(scope="session")
 def national_lookup(national_store: GraphStore):  # type: ignore[no-untyped-def]
     """The lookup over the national reference, built once per session (tens of seconds)."""
-    from service.lookup import Lookup
+    from service.geography.lookup import Lookup
 
     return Lookup.from_store(national_store)
 

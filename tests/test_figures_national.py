@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
+from service.geography.lookup import Lookup
 from service.geography.methods import METHODS
-from service.lookup import Lookup
 from service.returns.codes import carried_on, graph_successions, unweighted_split_reason
 from service.returns.numbers import NumbersStore
 from service.rollup.engine import rollup

@@ -11,7 +11,7 @@ from datetime import date
 
 import pytest
 
-from service.lookup import Lookup
+from service.geography.lookup import Lookup
 from service.store import GraphStore
 
 pytestmark = pytest.mark.national

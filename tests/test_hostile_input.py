@@ -19,7 +19,7 @@ from service.api.app import create_app
 from service.api.graphql import numbers_resolvers
 from service.api.limits import MAX_BODY, MAX_CODE
 from service.config import Settings
-from service.lookup import near_matches
+from service.geography.lookup import near_matches
 from service.store import GraphStore
 from tests.http_server import serve
 from tests.support.auth import bearer

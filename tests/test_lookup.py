@@ -10,7 +10,7 @@ import pytest
 
 from service.api.app import create_app
 from service.config import Settings
-from service.lookup import Lookup, LookupFailure
+from service.geography.lookup import Lookup, LookupFailure
 from service.returns.codes import unweighted_split_reason
 from service.rollup.model import DEFAULT_METHOD
 from service.store import GraphStore

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from service.asof import AsOf
 from service.loader import load_file
+from service.reference.asof import AsOf
 from service.store import GraphStore
 
 pytestmark = pytest.mark.national

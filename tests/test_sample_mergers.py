@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from service.lookup import Lookup
+from service.geography.lookup import Lookup
 from service.store import GraphStore
 
 

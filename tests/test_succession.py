@@ -7,8 +7,8 @@ from itertools import pairwise
 
 import pytest
 
+from service.reference.successions import SuccessionIndex
 from service.store import GraphStore
-from service.succession import SuccessionIndex
 
 pytestmark = pytest.mark.national
 

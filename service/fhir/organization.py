@@ -16,9 +16,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from service.asof import AsOf
+from service.reference.asof import AsOf
 from service.reference.organisations import Organisation, OrganisationIndex
-from service.succession import Step
+from service.reference.successions import Step
 from service.terms import DEF
 
 ODS_ORGANISATION = "https://fhir.nhs.uk/Id/ods-organization-code"

@@ -18,8 +18,8 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from typing import Protocol, runtime_checkable
 
+from service.reference.successions import SuccessionIndex
 from service.store import GraphStore
-from service.succession import SuccessionIndex
 
 CarryingOn = Callable[[str, date], Sequence[str]]
 

@@ -80,7 +80,7 @@ def known_unregistered(store: GraphStore) -> set[str]:
 def graph_successions(store: GraphStore) -> Successions:
     """Successions read from the event graph through the one succession index
     (service/succession.py: stated events win over inferred ones for the same change)."""
-    from service.succession import SuccessionIndex
+    from service.reference.successions import SuccessionIndex
 
     return successions_from_index(SuccessionIndex.from_store(store))
 
@@ -202,7 +202,7 @@ def resolve_codes(
 
 
 def successions_from_index(index: object) -> Successions:
-    """Adapt service.succession.SuccessionIndex (its successor_events(code) steps) to the
+    """Adapt service.reference.successions.SuccessionIndex (its successor_events(code) steps) to the
     Successions interface used here, with the index's split weights."""
     shares: dict[tuple[str, str], float] = index.shares  # type: ignore[attr-defined]
 

@@ -13,8 +13,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
+from service.reference.successions import Resolution, SuccessionIndex
 from service.store import GraphStore, lexical_date
-from service.succession import Resolution, SuccessionIndex
 
 # Small DISTINCT queries joined in Python: the same fact stated by several loaded files would
 # otherwise multiply the solutions of one large query (four vintages of a trust give 4^5 rows).

@@ -17,14 +17,14 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
-import service.cli_batches  # noqa: F401 (registers returns batches|retire|restore)
-from service.cli_access import access_app, retention_app, token_app, use_store
-from service.cli_coverage import coverage_command
-from service.cli_dumps import dump_command, restore_command
-from service.cli_errors import check_date, explain, missing, quiet_libraries
-from service.cli_errors import run as run_app
-from service.cli_numbers import ReplaceAllOption, busy_stops, returns_app, rollup_command
-from service.cli_numbers import report as report_return
+import service.cli.batches  # noqa: F401 (registers returns batches|retire|restore)
+from service.cli.access import access_app, retention_app, token_app, use_store
+from service.cli.coverage import coverage_command
+from service.cli.dumps import dump_command, restore_command
+from service.cli.errors import check_date, explain, missing, quiet_libraries
+from service.cli.errors import run as run_app
+from service.cli.numbers import ReplaceAllOption, busy_stops, returns_app, rollup_command
+from service.cli.numbers import report as report_return
 from service.config import Settings, numbers_beside
 from service.geography.assign import UnknownAreaType
 from service.geography.refresh import numbers_at
