@@ -12,7 +12,7 @@ from datetime import date
 import pytest
 
 from service.geography.lookup import Lookup
-from service.store import GraphStore
+from service.rdf.store import GraphStore
 
 pytestmark = pytest.mark.national
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from service.loader import load_file
+from service.rdf.store import GraphStore
 from service.reference.asof import AsOf
-from service.store import GraphStore
 
 pytestmark = pytest.mark.national
 

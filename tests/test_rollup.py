@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
+from service.rdf.vocab import NHSKG
 from service.returns.codes import Step, successions_from_index
 from service.rollup.engine import RollupError, materialise_org_areas, rollup
 from service.rollup.model import Method, organisation, region, to_organisations_at
-from service.vocab import NHSKG
 from tests.test_returns_load import CHECKED_SHEETS
 
 BEDS = str(NHSKG.BedsOccupied)  # a stock

@@ -7,8 +7,8 @@ from itertools import pairwise
 
 import pytest
 
+from service.rdf.store import GraphStore
 from service.reference.successions import SuccessionIndex
-from service.store import GraphStore
 
 pytestmark = pytest.mark.national
 

@@ -35,6 +35,7 @@ from service.manifest import (
     load_returns_all,
     materialise_for_returns,
 )
+from service.rdf.store import GraphStore, open_store
 from service.reference import ReferenceData
 from service.reference.saved import has_saved
 from service.returns.numbers import NumbersStore
@@ -46,7 +47,6 @@ from service.stewardship.queue import KINDS as QUEUE_KINDS
 from service.stewardship.queue import queue as steward_queue
 from service.stewardship.workflow import apply, check, effect_hook, revert
 from service.stewardship.workflow import history as steward_history
-from service.store import GraphStore, open_store
 
 app = typer.Typer(add_completion=False, help="NHS knowledge graph: load, validate, query, serve.")
 console = Console(stderr=True)

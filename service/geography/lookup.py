@@ -21,10 +21,10 @@ from service.geography.carrying_on import IndexCarryingOn
 from service.geography.methods import METHODS
 from service.geography.sites import is_site, operations_of, operator_on, site_areas
 from service.geography.timeline import Timelines
+from service.rdf.store import GraphStore
 from service.reference.asof import AsOf
 from service.reference.organisations import near_matches
 from service.returns.codes import unweighted_split_reason
-from service.store import GraphStore
 
 
 class LookupFailure(ValueError):

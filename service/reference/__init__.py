@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from service.rdf.store import GraphStore
 from service.reference.areas import AreaIndex
 from service.reference.metrics import MetricIndex
 from service.reference.organisations import OrganisationIndex
 from service.reference.saved import load_or_build
-from service.store import GraphStore
 
 if TYPE_CHECKING:  # the lookup places organisations (service/geography/), which reads this package
     from service.geography.lookup import Lookup

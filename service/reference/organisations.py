@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from service.store import GraphStore
+from service.rdf.store import GraphStore
 
 ORGANISATIONS = """
 SELECT DISTINCT ?org ?code ?type ?label ?openDate ?closeDate WHERE {

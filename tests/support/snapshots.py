@@ -7,8 +7,8 @@ from typing import Any
 
 from service.geography.lookup import LookupFailure
 from service.geography.methods import METHODS
+from service.rdf.store import GraphStore
 from service.reference import ReferenceData, saved
-from service.store import GraphStore
 
 
 def differences(
