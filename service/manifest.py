@@ -18,12 +18,10 @@ from service.geography.table import materialise
 from service.loader import LoadResult, load_file
 from service.rdf.store import GraphStore
 from service.rdf.terms import MAPPINGS_DIR
+from service.reference.vocabulary import rollup_area_types
 from service.returns.codes import graph_successions
 from service.returns.load import ReturnLoadResult, load_return_file
 from service.returns.numbers import NumbersStore
-
-# The area types roll-ups are asked for (the org_area table is built for these).
-ROLLUP_AREA_TYPES = ("NHS_REGION", "ICB", "LRF")
 
 
 @dataclass(frozen=True)
@@ -83,13 +81,14 @@ def load_returns_all(
 def materialise_for_returns(
     store: GraphStore,
     numbers_path: Path,
-    area_types: tuple[str, ...] = ROLLUP_AREA_TYPES,
+    area_types: tuple[str, ...] | None = None,
     *,
     reference: Reference | None = None,
 ) -> tuple[int | None, int]:
     """Build the org_area table of the numbers store for the organisations that report values and
     the successors a roll-up may restate them to (a national table for every organisation takes
-    minutes). Close other connections to the numbers store first (DuckDB refuses to mix
+    minutes), for `area_types` (default: the ontology's roll-up targets, nhskg:rollUpTarget).
+    Close other connections to the numbers store first (DuckDB refuses to mix
     read-only and read-write ones). `reference`: the placement facts already read from this
     store (the reference snapshot's), so they are not read twice. Returns (rows written, or None
     when already current; organisations)."""
@@ -103,7 +102,7 @@ def materialise_for_returns(
     written = materialise(
         store,
         numbers_path,
-        area_types=list(area_types),
+        area_types=list(area_types or rollup_area_types()),
         organisations=organisations,
         placer=placer,
     )

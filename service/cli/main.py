@@ -30,7 +30,6 @@ from service.geography.assign import UnknownAreaType
 from service.geography.refresh import numbers_at
 from service.loader import LoadResult, load_file
 from service.manifest import (
-    ROLLUP_AREA_TYPES,
     load_all,
     load_returns_all,
     materialise_for_returns,
@@ -38,6 +37,7 @@ from service.manifest import (
 from service.rdf.store import GraphStore, open_store
 from service.reference import ReferenceData
 from service.reference.saved import has_saved
+from service.reference.vocabulary import rollup_area_types
 from service.returns.numbers import NumbersStore
 from service.returns.spec import metric_term
 from service.rollup.model import AS_REPORTED, DEFAULT_METHOD, Method, to_organisations_at
@@ -184,7 +184,9 @@ def load_all_command(
             store, _state["numbers"], reference=reference.lookup.placer.reference
         )
         done = "already current" if written is None else f"{written} rows"
-        console.print(f"org_area ({', '.join(ROLLUP_AREA_TYPES)}) for {orgs} organisations: {done}")
+        console.print(
+            f"org_area ({', '.join(rollup_area_types())}) for {orgs} organisations: {done}"
+        )
 
 
 def _save_snapshot(store: GraphStore) -> ReferenceData:

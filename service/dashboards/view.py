@@ -14,9 +14,10 @@ from urllib.parse import urlencode
 from service.api.graphql.context import Context
 from service.api.graphql.errors import UserError
 from service.api.graphql.numbers_resolvers import held_range, require_metric, run_rollup
+from service.reference.vocabulary import rollup_area_types
 from service.rollup.model import AS_REPORTED, Method, RollupResult, to_organisations_at
 
-AREA_TYPES = ("NHS_REGION", "ICB", "LRF")
+AREA_TYPES = rollup_area_types()  # the materialised ones (nhskg:rollUpTarget)
 AS_REPORTED_KEY = "asReported"
 
 

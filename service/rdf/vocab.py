@@ -34,6 +34,7 @@ class NHSKG(DefinedNamespace):
     BedsOccupied: URIRef
     BedsOccupiedCovid: URIRef
     COPI_Reg3: URIRef
+    CatchmentPlacement: URIRef
     CatchmentShare: URIRef
     CatchmentTable: URIRef
     ChangeSet: URIRef
@@ -70,6 +71,7 @@ class NHSKG(DefinedNamespace):
     Flow: URIRef
     GPPractice: URIRef
     GeographicArea: URIRef
+    HeadquartersPlacement: URIRef
     InferredType: URIRef
     IntegratedCareBoard: URIRef
     IntegratedCareSystemArea: URIRef
@@ -93,6 +95,7 @@ class NHSKG(DefinedNamespace):
     NHSTrust: URIRef
     ONSRegion: URIRef
     OdsRecord: URIRef
+    OdsStatedPlacement: URIRef
     Organisation: URIRef
     OtherEmergencyAdmissions: URIRef
     OvernightBedsAvailable: URIRef
@@ -105,6 +108,8 @@ class NHSKG(DefinedNamespace):
     OvernightBedsOccupiedLearningDisabilities: URIRef
     OvernightBedsOccupiedMaternity: URIRef
     OvernightBedsOccupiedMentalIllness: URIRef
+    PlacementMethod: URIRef
+    PlacementMethods: URIRef
     PracticeCommissioning: URIRef
     Publication: URIRef
     Rename: URIRef
@@ -112,9 +117,11 @@ class NHSKG(DefinedNamespace):
     RetentionPurge: URIRef
     ReturnBatch: URIRef
     ReturnLoad: URIRef
+    ReturnStatedPlacement: URIRef
     Site: URIRef
     SiteOperation: URIRef
     SiteRecord: URIRef
+    SitesPlacement: URIRef
     SourceFile: URIRef
     Split: URIRef
     StaffAbsences: URIRef
@@ -151,6 +158,7 @@ class NHSKG(DefinedNamespace):
     conditions: URIRef
     corrects: URIRef
     countsWholeUnits: URIRef
+    displayOrder: URIRef
     effectiveDate: URIRef
     endOfUse: URIRef
     fileName: URIRef
@@ -161,6 +169,7 @@ class NHSKG(DefinedNamespace):
     gssCode: URIRef
     headquartersLocatedIn: URIRef
     inBatch: URIRef
+    isDefault: URIRef
     lastPeriod: URIRef
     latitude: URIRef
     locatedIn: URIRef
@@ -194,6 +203,7 @@ class NHSKG(DefinedNamespace):
     requestedRole: URIRef
     requestingOrganisation: URIRef
     revisionThreshold: URIRef
+    rollUpTarget: URIRef
     rowCount: URIRef
     sector: URIRef
     sha256: URIRef

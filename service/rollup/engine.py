@@ -30,6 +30,7 @@ from service.returns.numbers import NumbersStore
 from service.rollup.model import (
     AS_REPORTED,
     NATIONAL,
+    RETURN_STATED,
     Contributor,
     Coverage,
     Method,
@@ -60,7 +61,7 @@ def rollup(
     metric: str,
     area_type: str,
     when: date | tuple[date, date],
-    method: Method = Method.RETURN_STATED,
+    method: Method = RETURN_STATED,
     restate: Restate = AS_REPORTED,
     scope: Scope = NATIONAL,
     *,
@@ -73,7 +74,7 @@ def rollup(
     tens of thousands of contributors a client asking for the series alone does not read)."""
     kind = metric_kind(metric)
     start, end = when if isinstance(when, tuple) else (when, when)
-    if method == Method.RETURN_STATED and area_type != "NHS_REGION":
+    if method == RETURN_STATED and area_type != "NHS_REGION":
         raise RollupError("RETURN_STATED places organisations in NHS England regions only")
     over_time = kind == "Flow" and not series and start != end
     con = numbers.reader()  # a cursor of its own: concurrent requests do not share one
@@ -198,7 +199,7 @@ def _contributions_query(
         places += f" AND {valid}"
     else:
         on += f" AND {valid}"
-    if method == Method.RETURN_STATED:
+    if method == RETURN_STATED:
         placed = (
             "SELECT v.*, v.region_code AS area, CAST(1.0 AS DOUBLE) AS pshare, "
             "CAST(NULL AS VARCHAR) AS source, CAST(NULL AS DOUBLE) AS unlocated FROM v"
@@ -209,7 +210,7 @@ def _contributions_query(
     period = "" if over_time else "period_start, period_end, "
     # Values are summed per organisation before anything is joined; over a whole range at once
     # unless the placement is read per period (AS_REPORTED through org_area) or periods are kept.
-    per_period = not over_time or dated or (restate.at is None and method != Method.RETURN_STATED)
+    per_period = not over_time or dated or (restate.at is None and method != RETURN_STATED)
     reported_period = (
         "period_start, period_end"
         if per_period
@@ -294,7 +295,7 @@ def _scope(scope: Scope, method: Method, day: str) -> tuple[str, list[Any]]:
             "AND list_contains(?::VARCHAR[], region_code)))",
             [sorted(scope.codes), sorted(scope.stated), sorted(scope.regions)],
         )
-    if method == Method.RETURN_STATED:
+    if method == RETURN_STATED:
         return "region_code = ?", [scope.code]
     return (
         "target IN (SELECT r.org_code FROM org_area r WHERE r.method = ? "
@@ -315,7 +316,7 @@ def _expected(
     The placements are read whole for the day and filtered here: the tables are small, and one
     plain scan costs DuckDB a fraction of a query with a semi-join and a window."""
     out: dict[str, set[str]] = defaultdict(set)
-    if method == Method.RETURN_STATED:
+    if method == RETURN_STATED:
         for org, region_code in reporters:
             out[region_code].add(org)
         return out

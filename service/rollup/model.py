@@ -5,22 +5,27 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
+from service.reference.vocabulary import default_method_key, method_keys
 
-class Method(StrEnum):
-    """How an organisation is placed in an area."""
+if TYPE_CHECKING:
 
-    SITES = "SITES"  # by where its sites are (shares by site)
-    HEADQUARTERS = "HEADQUARTERS"  # by where its headquarters is
-    CATCHMENT = "CATCHMENT"  # by where its patients live (catchment shares)
-    ODS_STATED = "ODS_STATED"  # by the region / ICB ODS states for it
-    RETURN_STATED = "RETURN_STATED"  # by the NHS England region the return itself states
+    class Method(StrEnum):
+        """How an organisation is placed in an area: one member per placement method of the
+        ontology (ontology/placement.ttl), made at run time from that one list."""
 
+else:
+    Method = StrEnum("Method", [(key, key) for key in method_keys()], module=__name__)
+    Method.__doc__ = "How an organisation is placed in an area (ontology/placement.ttl)."
 
-# The method lookups and roll-ups use when none is named: HEADQUARTERS places the most of the
-# COVID beds of 2020-04-15 as reported in every geography type it reaches (96-98.5%; SITES
-# 95-98.5%, CATCHMENT 89%): the measurements are in the README (bench/placed_share.py).
-DEFAULT_METHOD = Method.HEADQUARTERS
+# The method whose region is the one each value's return states (no org_area rows of its own).
+RETURN_STATED = Method("RETURN_STATED")
+
+# The method lookups and roll-ups use when none is named: the one the ontology marks
+# nhskg:isDefault (HEADQUARTERS places the most of the COVID beds of 2020-04-15 as reported in
+# every geography type it reaches: the measurements are in the README, bench/placed_share.py).
+DEFAULT_METHOD = Method(default_method_key())
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,13 @@ from service.api.graphql.rollup_types import RestateInput, RollupMethod, RollupR
 from service.reference.metrics import MetricTerm
 from service.returns.numbers import NumbersStore
 from service.rollup.engine import RollupError, rollup
-from service.rollup.model import AS_REPORTED, Method, Restate, to_organisations_at
+from service.rollup.model import (
+    AS_REPORTED,
+    RETURN_STATED,
+    Method,
+    Restate,
+    to_organisations_at,
+)
 from service.rollup.model import RollupResult as RollupOutcome
 
 
@@ -99,7 +105,7 @@ def _restate(restate: RestateInput | None) -> Restate:
 def _placed(numbers: NumbersStore, method: Method, area_type: str) -> None:
     """The placement table must hold the method and type asked for (it is materialised when the
     reference data changes, never per request)."""
-    if method == Method.RETURN_STATED:
+    if method == RETURN_STATED:
         return
     found = (
         numbers.reader()

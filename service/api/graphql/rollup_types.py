@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from enum import Enum
+from typing import TYPE_CHECKING
 
 import strawberry
 from strawberry.types import Info
@@ -12,15 +13,25 @@ from strawberry.types import Info
 from service.api.graphql.iris import iri_field, term
 from service.api.graphql.numbers_types import Metric
 from service.api.graphql.types import GeographicArea, GeographyType, Organisation, organisation_of
+from service.reference.vocabulary import placement_methods
 
+if TYPE_CHECKING:
 
-@strawberry.enum(description="How an organisation is placed in areas.")
-class RollupMethod(Enum):
-    SITES = "SITES"
-    HEADQUARTERS = "HEADQUARTERS"
-    CATCHMENT = "CATCHMENT"
-    ODS_STATED = "ODS_STATED"
-    RETURN_STATED = "RETURN_STATED"
+    class RollupMethod(Enum):
+        """The placement methods of the ontology (service/reference/vocabulary.py)."""
+
+else:  # one value per nhskg:PlacementMethod, in the ontology's order
+    RollupMethod = strawberry.enum(
+        Enum(
+            "RollupMethod",
+            [
+                (m.key, strawberry.enum_value(m.key, description=m.definition))
+                for m in placement_methods()
+            ],
+            module=__name__,
+        ),
+        description="How an organisation is placed in areas.",
+    )
 
 
 @strawberry.input(

@@ -40,6 +40,7 @@ from service.api.graphql.types import (
 from service.api.routes.tooling import OfflineGraphQLRouter
 from service.api.workers import Workers
 from service.config import Settings
+from service.geography.methods import METHODS
 from service.reference import ReferenceData
 from service.returns.codes import Successions
 from service.returns.numbers import NumbersStore
@@ -73,7 +74,7 @@ class Query(AccessQuery):
 
     @strawberry.field(
         description="Which areas of a type an organisation (old codes resolve) is "
-        "in on a date, by SITES, HEADQUARTERS, CATCHMENT or ODS_STATED."
+        f"in on a date, by {', '.join(METHODS[:-1])} or {METHODS[-1]}."
     )
     def lookup(
         self,

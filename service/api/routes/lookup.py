@@ -12,6 +12,7 @@ from service.api.errors import error_responses
 from service.api.limits import MAX_CODE, MAX_NAME
 from service.api.workers import Workers
 from service.geography.lookup import Lookup, LookupFailure
+from service.geography.methods import METHODS
 from service.rollup.model import DEFAULT_METHOD
 
 router = APIRouter(tags=["lookup"])
@@ -51,7 +52,7 @@ async def lookup(
     ] = None,
     method: Annotated[
         str,
-        Query(max_length=MAX_NAME, description="SITES, HEADQUARTERS, CATCHMENT, ODS_STATED"),
+        Query(max_length=MAX_NAME, description=", ".join(METHODS)),
     ] = DEFAULT_METHOD.value,
 ) -> Response:
     """Primary area, all areas with shares, the method, and the organisation(s) the code
