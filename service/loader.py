@@ -11,7 +11,7 @@ import hashlib
 import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ from service.mapping.spec import PROV, Mapping, load_mapping
 from service.rdf.store import PROVENANCE_GRAPH, GraphStore, to_ox
 from service.rdf.terms import GRAPH, ID, ONTOLOGY_GRAPH
 from service.rdf.vocab import NHSKG
+from service.reference.organisations import organisation_lifetimes
 from service.validation.core_queries import typed_literals
 from service.validation.report import Finding, ValidationReport
 from service.validation.shacl import SH, Locator, ontology_graph, shapes_graph, validate_store
@@ -92,25 +93,6 @@ def new_graph_name(store: GraphStore, key: str, sha: str) -> str:
         n += 1
         graph = str(GRAPH[f"{key}/{sha[:16]}-{n}"])
     return graph
-
-
-ORGANISATION_LIFETIMES = """
-SELECT ?code ?open ?close WHERE {
-    { SELECT DISTINCT ?type WHERE { ?type rdfs:subClassOf* nhskg:Organisation } }
-    ?org a ?type ; nhskg:odsCode ?code ; nhskg:openDate ?open .
-    OPTIONAL { ?org nhskg:closeDate ?close }
-}
-"""
-
-
-def organisation_lifetimes(store: GraphStore) -> dict[str, tuple[date, date | None]]:
-    """ODS code -> (open date, close date) of every organisation in the store. (The classes
-    first: joined from the organisations' side, Oxigraph took 8x longer.)"""
-    return {
-        r["code"]: (r["open"], r["close"])
-        for r in store.select(ORGANISATION_LIFETIMES)
-        if isinstance(r["open"], date)
-    }
 
 
 def derive_options(

@@ -12,12 +12,12 @@ import yaml
 
 from service.geography.assign import Placer
 from service.geography.carrying_on import successions_from_store
-from service.geography.reference import Reference
 from service.geography.refresh import later_carriers
 from service.geography.table import materialise
 from service.loader import LoadResult, load_file
 from service.rdf.store import GraphStore
 from service.rdf.terms import MAPPINGS_DIR
+from service.reference.placement import Reference
 from service.reference.vocabulary import rollup_area_types
 from service.returns.codes import graph_successions
 from service.returns.load import ReturnLoadResult, load_return_file

@@ -12,8 +12,8 @@ import pytest
 
 from service.geography.assign import Placer
 from service.geography.lad_history import read_history
-from service.geography.reference import Membership
 from service.rdf.store import GraphStore
+from service.reference.placement import Membership
 
 pytestmark = pytest.mark.national
 

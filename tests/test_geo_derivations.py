@@ -9,10 +9,10 @@ from pathlib import Path
 from service.geography.carrying_on import SuccessionTable
 from service.geography.lad_history import parse_history
 from service.geography.methods import area_for_ods_code
-from service.geography.reference import Area, Membership, Reference
 from service.geography.rollup import RollUp
 from service.mapping import derive
 from service.mapping.readers import Row
+from service.reference.placement import Area, Membership, Reference
 
 HEADER = ["ltla19_code", "ltla19_name", "ltla20_code", "ltla20_name", "ltla21_code", "ltla21_name"]
 

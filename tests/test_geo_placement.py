@@ -12,8 +12,8 @@ import pytest
 from service.geography.assign import Placer, UnknownAreaType
 from service.geography.carrying_on import SuccessionTable
 from service.geography.methods import CATCHMENT, HEADQUARTERS, ODS_STATED, SITES
-from service.geography.reference import SiteOperation
 from service.rdf.terms import ID
+from service.reference.placement import SiteOperation
 
 pytestmark = pytest.mark.national
 

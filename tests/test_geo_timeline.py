@@ -8,7 +8,8 @@ from datetime import date
 from service.geography.assign import Placer
 from service.geography.carrying_on import SuccessionTable
 from service.geography.methods import HEADQUARTERS, SITES
-from service.geography.reference import (
+from service.geography.timeline import Timelines
+from service.reference.placement import (
     Area,
     Membership,
     Organisation,
@@ -16,7 +17,6 @@ from service.geography.reference import (
     SiteOperation,
     locate_by_postcode,
 )
-from service.geography.timeline import Timelines
 
 
 def _reference() -> Reference:

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from service.rdf.vocab import NHSKG
+from service.reference.unregistered import steward_queue
 from service.returns.load import load_return_file
 from service.returns.readers import read_return, read_stated_totals
 from service.returns.spec import all_return_mappings, load_return_mapping, mapping_for
-from service.returns.steward import steward_queue
 from service.rollup.engine import rollup
 from service.rollup.model import Method
 

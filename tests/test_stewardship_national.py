@@ -30,7 +30,7 @@ import pytest
 from service.rdf.store import GraphStore
 from service.rdf.terms import ROOT
 from service.rdf.vocab import NHSKG
-from service.returns.codes import known_unregistered
+from service.reference.unregistered import known_unregistered
 from service.rollup.model import Method, to_organisations_at
 from service.stewardship.changeset import read_changeset
 from service.stewardship.effect import FigureQuestion, canonical, figures_on

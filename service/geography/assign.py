@@ -16,9 +16,9 @@ from typing import Any
 
 from service.geography.carrying_on import CarryingOn, successions_from_store
 from service.geography.methods import METHODS, SIMPLE_METHODS, Context, Placement
-from service.geography.reference import Reference, code_of, read_reference
 from service.geography.rollup import RollUp
 from service.rdf.store import GraphStore
+from service.reference.placement import Reference, code_of, read_reference
 
 
 class UnknownAreaType(ValueError):

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 
 from service.geography.assign import Placer
 from service.geography.methods import METHODS
-from service.geography.reference import Reference
+from service.reference.placement import Reference
 
 DAY = timedelta(days=1)
 

@@ -22,8 +22,8 @@ from datetime import date
 from typing import Any
 
 from service.geography.carrying_on import CarryingOn, Lineages
-from service.geography.reference import Area, OdsStatement, Reference, SiteOperation, code_of
 from service.geography.rollup import RollUp
+from service.reference.placement import Area, OdsStatement, Reference, SiteOperation, code_of
 from service.reference.vocabulary import method_keys
 
 SITES, HEADQUARTERS, CATCHMENT, ODS_STATED = "SITES", "HEADQUARTERS", "CATCHMENT", "ODS_STATED"

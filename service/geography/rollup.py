@@ -13,7 +13,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from service.geography.reference import Membership, Reference
+from service.reference.placement import Membership, Reference
 
 
 @dataclass(frozen=True)

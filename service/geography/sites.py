@@ -14,8 +14,8 @@ from datetime import date
 from typing import Any
 
 from service.geography.methods import Context
-from service.geography.reference import SiteOperation, code_of
 from service.rdf.terms import ID
+from service.reference.placement import SiteOperation, code_of
 
 ORG = str(ID["org/"])
 

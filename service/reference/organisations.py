@@ -152,3 +152,52 @@ def near_matches(code: str, known: list[str], limit: int = 5) -> list[str]:
         if hits:
             return hits
     return []
+
+
+# Classes first, then their members, de-duplicated before the optional dates: asking each of the
+# ~35,000 nodes with an ODS code for its classes took 2 s on the national store, this 0.05 s.
+REFERENCE_ORGANISATIONS = """
+SELECT DISTINCT ?org ?code ?open ?close WHERE {
+    { SELECT DISTINCT ?org ?code WHERE {
+        ?type rdfs:subClassOf* nhskg:Organisation .
+        FILTER (?type != nhskg:UnregisteredProvider)
+        ?org a ?type ; nhskg:odsCode ?code .
+    } }
+    FILTER NOT EXISTS { ?org a nhskg:UnregisteredProvider }
+    OPTIONAL { ?org nhskg:openDate ?open }
+    OPTIONAL { ?org nhskg:closeDate ?close }
+}
+"""
+
+
+@dataclass(frozen=True)
+class Registered:
+    iri: str
+    open_date: date | None
+    close_date: date | None
+
+
+def reference_organisations(store: GraphStore) -> dict[str, Registered]:
+    out: dict[str, Registered] = {}
+    for row in store.select(REFERENCE_ORGANISATIONS):
+        out.setdefault(str(row["code"]).upper(), Registered(row["org"], row["open"], row["close"]))
+    return out
+
+
+ORGANISATION_LIFETIMES = """
+SELECT ?code ?open ?close WHERE {
+    { SELECT DISTINCT ?type WHERE { ?type rdfs:subClassOf* nhskg:Organisation } }
+    ?org a ?type ; nhskg:odsCode ?code ; nhskg:openDate ?open .
+    OPTIONAL { ?org nhskg:closeDate ?close }
+}
+"""
+
+
+def organisation_lifetimes(store: GraphStore) -> dict[str, tuple[date, date | None]]:
+    """ODS code -> (open date, close date) of every organisation in the store. (The classes
+    first: joined from the organisations' side, Oxigraph took 8x longer.)"""
+    return {
+        r["code"]: (r["open"], r["close"])
+        for r in store.select(ORGANISATION_LIFETIMES)
+        if isinstance(r["open"], date)
+    }

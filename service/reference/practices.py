@@ -14,8 +14,8 @@ from datetime import date
 
 from service.geography.assign import Placer
 from service.geography.methods import area_for_ods_code
-from service.geography.reference import code_of
 from service.rdf.store import GraphStore
+from service.reference.placement import code_of
 
 PRACTICES = """
 SELECT ?code ?label ?postcode ?commissioner ?pcn ?from ?to WHERE {

@@ -17,26 +17,8 @@ from datetime import date, timedelta
 
 from service.rdf.store import GraphStore
 from service.rdf.terms import ID
+from service.reference.organisations import Registered
 from service.returns.candidate import CandidateValues
-
-# Classes first, then their members, de-duplicated before the optional dates: asking each of the
-# ~35,000 nodes with an ODS code for its classes took 2 s on the national store, this 0.05 s.
-REFERENCE_ORGANISATIONS = """
-SELECT DISTINCT ?org ?code ?open ?close WHERE {
-    { SELECT DISTINCT ?org ?code WHERE {
-        ?type rdfs:subClassOf* nhskg:Organisation .
-        FILTER (?type != nhskg:UnregisteredProvider)
-        ?org a ?type ; nhskg:odsCode ?code .
-    } }
-    FILTER NOT EXISTS { ?org a nhskg:UnregisteredProvider }
-    OPTIONAL { ?org nhskg:openDate ?open }
-    OPTIONAL { ?org nhskg:closeDate ?close }
-}
-"""
-
-KNOWN_UNREGISTERED = (
-    "SELECT DISTINCT ?code WHERE { ?org a nhskg:UnregisteredProvider ; nhskg:odsCode ?code }"
-)
 
 
 @dataclass(frozen=True)
@@ -57,24 +39,6 @@ class Step:
 
 # The interface to the succession resolver: code -> the successions it is a predecessor in.
 Successions = Callable[[str], list[Step]]
-
-
-@dataclass(frozen=True)
-class Registered:
-    iri: str
-    open_date: date | None
-    close_date: date | None
-
-
-def reference_organisations(store: GraphStore) -> dict[str, Registered]:
-    out: dict[str, Registered] = {}
-    for row in store.select(REFERENCE_ORGANISATIONS):
-        out.setdefault(str(row["code"]).upper(), Registered(row["org"], row["open"], row["close"]))
-    return out
-
-
-def known_unregistered(store: GraphStore) -> set[str]:
-    return {str(r["code"]).upper() for r in store.select(KNOWN_UNREGISTERED)}
 
 
 def graph_successions(store: GraphStore) -> Successions:

@@ -24,13 +24,9 @@ from service.loader import MAX_RETIRED_SHARE, sha256_of
 from service.mapping.readers import LayoutError
 from service.rdf.store import PROVENANCE_GRAPH, GraphStore
 from service.rdf.terms import GRAPH, ID
-from service.returns.codes import (
-    Successions,
-    graph_successions,
-    known_unregistered,
-    reference_organisations,
-    resolve_codes,
-)
+from service.reference.organisations import reference_organisations
+from service.reference.unregistered import known_unregistered
+from service.returns.codes import Successions, graph_successions, resolve_codes
 from service.returns.context import BatchContext
 from service.returns.graph import batch_triples, provenance_triples
 from service.returns.numbers import BatchRecord, NumbersStore

@@ -27,6 +27,7 @@ from service.mapping.spec import ORG, resolve_term
 from service.rdf.store import GraphStore
 from service.rdf.terms import ID
 from service.rdf.vocab import NHSKG
+from service.reference.statements import memberships_of, operations_of_site
 
 Origin = tuple[int, str]  # (change number, field)
 
@@ -155,15 +156,6 @@ def area(code: str) -> URIRef:
     return ID[f"area/{str(code).strip().upper()}"]
 
 
-OPERATIONS_OF_SITE = """
-SELECT ?op ?site ?operator ?from ?to WHERE {
-    ?op a nhskg:SiteOperation ; nhskg:operatedSite ?site ; nhskg:operator ?operator ;
-        nhskg:validFrom ?from .
-    OPTIONAL { ?op nhskg:validTo ?to }
-    FILTER NOT EXISTS { ?correction nhskg:corrects ?op }
-}"""
-
-
 @kind("move_site")
 def move_site(store: GraphStore, change: Change, out: CompiledChangeSet) -> None:
     """The site is operated by `to` from `from` (until `until`, if given). Another operator's
@@ -174,7 +166,7 @@ def move_site(store: GraphStore, change: Change, out: CompiledChangeSet) -> None
     until = _date(change, "until") if change.fields.get("until") else None
     site, operator = org(site_code), org(to_code)
     stale: list[URIRef] = []
-    for row in store.select(OPERATIONS_OF_SITE, site=site):
+    for row in operations_of_site(store, site):
         if row["operator"] == str(operator) or (until is not None and row["from"] > until):
             continue
         ends = row["to"]
@@ -247,13 +239,6 @@ def area_membership(store: GraphStore, change: Change, out: CompiledChangeSet) -
     out.affects |= {area(member), area(parent)}
 
 
-MEMBERSHIPS_OF = """
-SELECT ?m ?member ?parent ?from ?to WHERE {
-    ?m nhskg:memberArea ?member ; nhskg:parentArea ?parent ; nhskg:validFrom ?from .
-    OPTIONAL { ?m nhskg:validTo ?to }
-}"""
-
-
 @kind("end_area_membership")
 def end_area_membership(store: GraphStore, change: Change, out: CompiledChangeSet) -> None:
     """The membership of `member` in `parent` that runs on `last_day` ends that day."""
@@ -261,7 +246,7 @@ def end_area_membership(store: GraphStore, change: Change, out: CompiledChangeSe
     last = _date(change, "last_day")
     rows = [
         r
-        for r in store.select(MEMBERSHIPS_OF, member=area(member), parent=area(parent))
+        for r in memberships_of(store, area(member), area(parent))
         if r["from"] <= last and (r["to"] is None or r["to"] > last)
     ]
     if not rows:

@@ -23,10 +23,10 @@ from typing import Any
 
 from service.geography.assign import Placer
 from service.rdf.store import GraphStore
+from service.reference.organisations import reference_organisations
 from service.reference.successions import SuccessionIndex
-from service.returns.codes import reference_organisations
+from service.reference.unregistered import assigned_codes, steward_queue
 from service.returns.numbers import NumbersStore
-from service.returns.steward import steward_queue
 
 KINDS = (
     "unregistered_provider",
@@ -130,13 +130,8 @@ def revised_history(store: GraphStore, numbers: NumbersStore) -> list[QueueItem]
     return out
 
 
-ASSIGNED = """SELECT DISTINCT ?code WHERE {
-    ?org a nhskg:UnregisteredProvider , ?type ; nhskg:odsCode ?code .
-    ?type rdfs:subClassOf* nhskg:Organisation . FILTER (?type != nhskg:UnregisteredProvider) }"""
-
-
 def unregistered_providers(store: GraphStore, numbers: NumbersStore | None) -> list[QueueItem]:
-    assigned = {str(r["code"]) for r in store.select(ASSIGNED)}
+    assigned = assigned_codes(store)
     counts = _value_counts(numbers) if numbers is not None else {}
     out = []
     for p in steward_queue(store):

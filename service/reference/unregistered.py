@@ -1,4 +1,5 @@
-"""The steward queue: providers that returns name under codes the reference data does not know."""
+"""Unregistered providers: those returns name under codes the reference data does not know (the
+steward queue), and which of them a steward has since assigned."""
 
 from __future__ import annotations
 
@@ -35,3 +36,22 @@ def steward_queue(store: GraphStore) -> list[QueuedProvider]:
             QueuedProvider(row["org"], row["code"], str(row["name"]), regions, row["first"]),
         )
     return list(out.values())
+
+
+KNOWN_UNREGISTERED = (
+    "SELECT DISTINCT ?code WHERE { ?org a nhskg:UnregisteredProvider ; nhskg:odsCode ?code }"
+)
+
+
+def known_unregistered(store: GraphStore) -> set[str]:
+    return {str(r["code"]).upper() for r in store.select(KNOWN_UNREGISTERED)}
+
+
+ASSIGNED = """SELECT DISTINCT ?code WHERE {
+    ?org a nhskg:UnregisteredProvider , ?type ; nhskg:odsCode ?code .
+    ?type rdfs:subClassOf* nhskg:Organisation . FILTER (?type != nhskg:UnregisteredProvider) }"""
+
+
+def assigned_codes(store: GraphStore) -> set[str]:
+    """Codes of unregistered providers a steward has given an organisation type since."""
+    return {str(r["code"]) for r in store.select(ASSIGNED)}

@@ -1,4 +1,6 @@
-"""The reference facts area assignment needs, read from the store once into plain Python objects.
+"""The reference facts placement needs (areas, memberships, site locations and operations,
+headquarters, postcodes, catchment tables, ODS records, trusts), read from the store once into
+plain Python objects (service/geography/ places organisations with them).
 
 Area types are read from the ontology (every subclass of nhskg:GeographicArea with an
 nhskg:apiName), so a new kind of area with memberships needs no code change here. Each fact keeps
