@@ -137,12 +137,36 @@ def test_the_latest_release_answers_and_as_known_at_the_earlier_one_does(
     assert last_day == (FIRST,)
 
 
+def _answering(ukhsa: Path) -> dict[tuple[str, str, str], int]:
+    """What answers, computed from the files: per value, the later release's, else the earlier
+    one's (releases are resolved per value: the 28 August file no longer gives Wycombe's first
+    twenty days, so the 14 August file's values for them still answer)."""
+    return {**_cases(ukhsa / FILES[0]), **_cases(ukhsa / FILES[1])}
+
+
+def test_a_value_the_later_release_omits_answers_from_the_earlier(
+    area_env: dict[str, Any], ukhsa: Path
+) -> None:
+    omitted = _cases(ukhsa / FILES[0]).keys() - _cases(ukhsa / FILES[1]).keys()
+    assert len(omitted) == 42
+    rows = (
+        area_env["numbers"]
+        .con.execute(
+            "SELECT count(*) FROM reported_value v JOIN batch b USING (batch_id) "
+            "WHERE v.metric = ? AND b.file = ?",
+            [CASES, FILES[0]],
+        )
+        .fetchone()
+    )
+    assert rows == (len(omitted),)
+
+
 def test_ltlas_plus_unplaced_equal_england_as_published_with_the_difference_reported(
     area_env: dict[str, Any], ukhsa: Path
 ) -> None:
     ltla: Counter[str] = Counter()
     nation: dict[str, int] = {}
-    for (_, kind, day), value in _cases(ukhsa / FILES[1]).items():
+    for (_, kind, day), value in _answering(ukhsa).items():
         if kind == "ltla":
             ltla[day] += value
         elif kind == "nation":
@@ -162,9 +186,7 @@ def test_ltlas_plus_unplaced_equal_england_as_published_with_the_difference_repo
 def test_every_case_in_a_region_or_listed_unmapped(area_env: dict[str, Any], ukhsa: Path) -> None:
     day = date(2020, 8, 10)
     ltla = sum(
-        v
-        for (_, kind, d), v in _cases(ukhsa / FILES[1]).items()
-        if kind == "ltla" and d == "2020-08-10"
+        v for (_, kind, d), v in _answering(ukhsa).items() if kind == "ltla" and d == "2020-08-10"
     )
     for by in ("ONS_REGION", "NHS_REGION", "LRF", "ICB"):
         result = area_rollup(area_env["numbers"], CASES, by, day)
@@ -228,3 +250,27 @@ def test_admissions_by_nhs_region_sum_to_england_and_refuse_finer_types(
     ]
     with pytest.raises(RollupError, match="finer than the areas reported"):
         area_rollup(area_env["numbers"], metric, "LAD", day)
+
+
+def test_vaccinations_by_ics_stp_roll_up_to_the_regions_the_file_states(
+    area_env: dict[str, Any], shared_data: Path, geo_placer: Any
+) -> None:
+    path = shared_data / "areas" / "vaccinations" / "vaccinations-ics-stp-2021-03-18.csv"
+    result = load_area_file(
+        area_env["store"], area_env["numbers"], path, geo_placer.reference,
+        rollup=geo_placer.ctx.rollup,
+    )  # fmt: skip
+    assert (result.status, result.values, result.unknown_areas) == ("loaded", 42 * 14, [])
+    by_region: Counter[str] = Counter()
+    with path.open(newline="") as f:
+        for row in csv.DictReader(f):
+            by_region[row["Region of Residence"]] += int(
+                row["1st dose 80+"].strip().replace(",", "")
+            )
+    day = date(2021, 3, 14)
+    rolled = area_rollup(
+        area_env["numbers"], str(NHSKG.VaccinationsFirstDoseAged80Plus), "NHS_REGION", day
+    )
+    assert rolled.reported_type == "ICB" and rolled.unmapped_summary.total == 0
+    names = {a.code: a.label for a in geo_placer.reference.areas.values()}
+    assert {names[r.area]: r.value for r in rolled.rows} == dict(by_region)

@@ -99,6 +99,8 @@ def judge(values: AreaValues, mapping: AreaMapping) -> Judged:
         out.area_type.append(kind or "")
         if kind is None:
             error(i, f"area type {values.type_text[i]!r}: not one of {sorted(mapping.area_types)}")
+        if not values.code[i]:
+            error(i, f"area {values.name[i]!r}: no code (the mapping's areas_by_name lacks it)")
         number, marker = parse_number(values.text[i], mapping.suppressed)
         out.value.append(number)
         out.marker.append(marker)

@@ -220,7 +220,7 @@ def rollup_field(
 OBSERVATIONS = """
 SELECT v.org_code, v.reported_code, v.metric, v.period_start, v.period_end, v.value,
        v.stated_region, v.sheet, v.cell, b.batch_id, b.publication, b.file, b.sha256,
-       b.loaded_at, b.status, b.dataset, b.release_date
+       b.loaded_at, b.status, b.dataset, b.release_date, v.area_type, v.marker
 FROM (SELECT * FROM {values}) v JOIN batch b ON b.batch_id = v.batch_id
 WHERE (v.org_code = $code OR v.reported_code = $code)
   AND ($metric IS NULL OR v.metric = $metric)
@@ -293,6 +293,8 @@ def observations(
                 sheet=r[7],
                 cell=r[8],
                 batch=batch,
+                area_type=r[17],
+                suppressed=r[18] == "suppressed",
             )
         )
     return out
