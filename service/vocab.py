@@ -211,6 +211,8 @@ class NHSKG(DefinedNamespace):
     reportedByArea: URIRef
     reportedCode: URIRef
     reportedValue: URIRef
+    reportingArea: URIRef
+    reportingAreaType: URIRef
     reportingOrganisation: URIRef
     reportsMetric: URIRef
     requestedBy: URIRef
@@ -234,6 +236,7 @@ class NHSKG(DefinedNamespace):
     subsetOf: URIRef
     successor: URIRef
     supersedes: URIRef
+    suppressedValue: URIRef
     tabularEquivalent: URIRef
     tripleCount: URIRef
     typeBasis: URIRef

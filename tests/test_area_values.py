@@ -239,3 +239,18 @@ def test_an_unknown_area_code_is_kept_and_listed_unmapped_never_dropped(
         ("E07000999", 2.0, UNKNOWN)
     ]
     assert sum(r.value for r in lrf.rows) + lrf.unmapped_summary.total == 3 + 4 + 5 + 2
+
+
+def test_data_cube_observations_of_areas_say_suppressed_and_their_type(
+    tmp_path: Path, ref: Reference, numbers: NumbersStore, memory_store: GraphStore
+) -> None:
+    from service.returns.datacube import datacube_slice
+
+    path = msoa_file(tmp_path, "2020-10-12", [("E02000001", "E07000001", ["-99", "4", "1"])])
+    assert load_area_file(memory_store, numbers, path, ref).status == "loaded"
+    graph = datacube_slice(numbers, "E02000001", WEEKLY)
+    observations = set(graph.subjects(NHSKG.reportingAreaType, None))
+    assert len(observations) == 3
+    hidden = set(graph.subjects(NHSKG.suppressedValue, None))
+    assert len(hidden) == 1 and not any(graph.objects(next(iter(hidden)), NHSKG.reportedValue))
+    assert sorted(float(v) for v in graph.objects(None, NHSKG.reportedValue)) == [1.0, 4.0]
