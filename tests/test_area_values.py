@@ -254,3 +254,24 @@ def test_data_cube_observations_of_areas_say_suppressed_and_their_type(
     hidden = set(graph.subjects(NHSKG.suppressedValue, None))
     assert len(hidden) == 1 and not any(graph.objects(next(iter(hidden)), NHSKG.reportedValue))
     assert sorted(float(v) for v in graph.objects(None, NHSKG.reportedValue)) == [1.0, 4.0]
+
+
+def test_a_store_from_before_values_by_area_is_migrated_when_opened_to_read(
+    tmp_path: Path,
+) -> None:
+    import duckdb
+
+    path = tmp_path / "numbers.duckdb"
+    NumbersStore(path).close()
+    con = duckdb.connect(str(path))
+    for table in ("reported_value", "release_value"):
+        con.execute(f"ALTER TABLE {table} DROP COLUMN marker")
+        con.execute(f"ALTER TABLE {table} DROP COLUMN area_type")
+    con.execute("ALTER TABLE reporter DROP COLUMN area_type")
+    con.close()
+    reader = NumbersStore(path, read_only=True)
+    try:
+        assert reader._has_column("release_value", "marker")
+        assert reader._has_column("reporter", "area_type")
+    finally:
+        reader.close()

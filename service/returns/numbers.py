@@ -161,7 +161,10 @@ class NumbersStore:
             NumbersStore(self.path).close()  # a new store: made once, with its tables
         self.con = _connect(self.path, self.read_only)
         if self.read_only:
-            if not self._has_table("release_value"):  # made before releases: migrate once
+            # made before releases, or before values by area: migrate once
+            if not self._has_table("release_value") or not self._has_column(
+                "release_value", "marker"
+            ):
                 self.con.close()
                 NumbersStore(self.path).close()
                 self.con = _connect(self.path, True)
@@ -200,6 +203,14 @@ class NumbersStore:
         view = copy(self)
         view.known_day, view.shared = day, True
         return view
+
+    def _has_column(self, table: str, column: str) -> bool:
+        row = self.con.execute(
+            "SELECT count(*) FROM information_schema.columns WHERE table_name = ? "
+            "AND column_name = ?",
+            [table, column],
+        ).fetchone()
+        return bool(row and row[0])
 
     def _has_table(self, table: str) -> bool:
         row = self.con.execute(
