@@ -275,3 +275,16 @@ def test_a_store_from_before_values_by_area_is_migrated_when_opened_to_read(
         assert reader._has_column("reporter", "area_type")
     finally:
         reader.close()
+
+
+def test_an_abolished_area_still_reported_is_unmapped_with_the_day_its_memberships_end(
+    tmp_path: Path, ref: Reference, numbers: NumbersStore, memory_store: GraphStore
+) -> None:
+    rows = [*_rows(DAY, 3, 4, 5, 12), ("E07000003", "ltla", DAY.isoformat(), "6")]
+    rows.append(("E07000003", "ltla", "2020-03-31", "1"))
+    assert load_area_file(memory_store, numbers, cases_file(tmp_path, "2020-08-14", rows), ref).ok
+    after = area_rollup(numbers, CASES, "LRF", DAY)
+    assert [(u.organisation, u.value) for u in after.unmapped] == [("E07000003", 6.0)]
+    assert "in no LRF after 2020-03-31" in after.unmapped[0].reason
+    before = area_rollup(numbers, CASES, "LRF", date(2020, 3, 31))
+    assert [(r.area, r.value) for r in before.rows] == [("E48000002", 1.0)]

@@ -116,10 +116,41 @@ def area_rollup(
     )
     result.reported_type = chosen
     unknown = unknown_areas(numbers, metric)
+    ended = _ended(numbers, area_type, {u.organisation for u in result.unmapped} - unknown)
     result.unmapped = [
-        replace(u, reason=UNKNOWN) if u.organisation in unknown else u for u in result.unmapped
+        replace(u, reason=UNKNOWN)
+        if u.organisation in unknown
+        else replace(u, reason=_ended_reason(area_type, ended[u.organisation]))
+        if u.organisation in ended and ended[u.organisation] < u.period_start
+        else u
+        for u in result.unmapped
     ]
     return result
+
+
+def _ended(numbers: NumbersStore, area_type: str, codes: set[str]) -> dict[str, date]:
+    """The last day the graph places each area in an area of `area_type` (codes placed for a
+    while only: a district abolished in a merger that a file still reports)."""
+    if not codes:
+        return {}
+    rows = (
+        numbers.reader()
+        .execute(
+            "SELECT org_code, max(valid_to) FROM area_area WHERE area_type = ? "
+            "AND list_contains(?, org_code) GROUP BY org_code "
+            "HAVING count(*) FILTER (WHERE valid_to IS NULL) = 0",
+            [area_type, sorted(codes)],
+        )
+        .fetchall()
+    )
+    return {str(code): day for code, day in rows if day is not None}
+
+
+def _ended_reason(area_type: str, day: date) -> str:
+    return (
+        f"the graph places this area in no {area_type} after {day} (abolished or recoded then; "
+        "values reported under its code later are not restated to its successor)"
+    )
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ def small_reference() -> Reference:
     areas = [
         _area("E07000001", "LAD"),
         _area("E07000002", "LAD"),
+        _area("E07000003", "LAD"),  # abolished: merged into E06000001 on 2020-04-01
         _area("E06000001", "LAD", "UTLA"),
         _area("E10000001", "UTLA"),
         _area("E48000001", "LRF"),
@@ -43,6 +44,7 @@ def small_reference() -> Reference:
     memberships = [
         _member("E07000001", "E48000001", start),
         _member("E07000002", "E48000001", start),
+        _member("E07000003", "E48000002", start, date(2020, 3, 31)),
         _member("E07000001", "E10000001", start),
         _member("E07000002", "E10000001", start),
         _member("E06000001", "E48000002", start),
