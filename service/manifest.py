@@ -94,7 +94,9 @@ def materialise_for_returns(
     when already current; organisations)."""
     con = duckdb.connect(str(numbers_path), read_only=True)
     try:
-        rows = con.execute("SELECT DISTINCT org_code FROM reported_value").fetchall()
+        rows = con.execute(  # organisations only: areas are placed by area_area
+            "SELECT DISTINCT org_code FROM reported_value WHERE area_type IS NULL"
+        ).fetchall()
     finally:
         con.close()
     organisations = sorted(later_carriers([str(r[0]) for r in rows], graph_successions(store)))

@@ -46,7 +46,7 @@ def numbers() -> NumbersStore:
 def build_numbers() -> NumbersStore:
     store = NumbersStore(None)
     store.con.executemany(
-        "INSERT INTO reported_value VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO reported_value VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
         [
             ("b1", code, code, code, "", "Y62", metric, day, day, value, None, None)
             for code, value in DAILY.items()

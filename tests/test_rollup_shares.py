@@ -56,7 +56,7 @@ def build_numbers() -> NumbersStore:
         for metric in (FLOW, STOCK)
     ]
     store.con.executemany(
-        "INSERT INTO reported_value VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+        "INSERT INTO reported_value VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)", rows
     )
     store.refresh_reporters()
     places = [
@@ -203,7 +203,7 @@ def test_a_trust_that_carries_on_in_its_own_split_is_restated_by_date() -> None:
         for metric in (FLOW, STOCK)
     ]
     store.con.executemany(
-        "INSERT INTO reported_value VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+        "INSERT INTO reported_value VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)", rows
     )
     store.refresh_reporters()
     places = [("LRF", "E", "L1", 1.0, None, None), ("LRF", "F", "L2", 1.0, None, None)]

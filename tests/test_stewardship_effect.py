@@ -66,7 +66,8 @@ def numbers() -> NumbersStore:
     numbers = NumbersStore(None)
     for code, value in REPORTED.items():
         numbers.con.execute(
-            "INSERT INTO reported_value VALUES ('b', ?, ?, ?, 'x', 'Y58', ?, ?, ?, ?, NULL, NULL)",
+            "INSERT INTO reported_value VALUES ('b', ?, ?, ?, 'x', 'Y58', ?, ?, ?, ?, NULL, NULL, "
+            "NULL, NULL)",
             [code, str(ID[f"org/{code}"]), code, BEDS, DAY, DAY, value],
         )
     return numbers

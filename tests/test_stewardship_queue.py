@@ -68,7 +68,7 @@ def test_values_restated_from_a_retired_code_are_queued(store: GraphStore) -> No
     for org, reported, day in rows:
         numbers.con.execute(
             "INSERT INTO reported_value VALUES ('b', ?, ?, ?, 'x', 'Y58', ?, ?, ?, 1.0, NULL, "
-            "NULL)",
+            "NULL, NULL, NULL)",
             [org, str(ID[f"org/{org}"]), reported, str(NHSKG.BedsOccupied), day, day],
         )
     items = queue(store, numbers, kinds=["retired_code"])

@@ -24,6 +24,9 @@ from service.returns.numbers import NumbersStore
 TABLES = """
 CREATE TABLE IF NOT EXISTS retention (dataset VARCHAR PRIMARY KEY, end_of_use DATE NOT NULL);
 CREATE TABLE IF NOT EXISTS withdrawn_value AS SELECT * FROM reported_value LIMIT 0;
+ALTER TABLE withdrawn_value ADD COLUMN IF NOT EXISTS area_type VARCHAR;
+ALTER TABLE withdrawn_value ADD COLUMN IF NOT EXISTS marker VARCHAR;
+ALTER TABLE withdrawn_value ALTER COLUMN value DROP NOT NULL;
 """
 
 
@@ -119,7 +122,7 @@ def withdraw_expired(numbers: NumbersStore, today: date) -> int:
             "SELECT count(*) FROM reported_value WHERE list_contains(?, batch_id)", [batches]
         ).fetchone()
         con.execute(
-            "INSERT INTO withdrawn_value SELECT * FROM reported_value "
+            "INSERT INTO withdrawn_value BY NAME SELECT * FROM reported_value "
             "WHERE list_contains(?, batch_id)",
             [batches],
         )

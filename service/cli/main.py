@@ -19,6 +19,7 @@ from rich.progress import Progress
 
 import service.cli.batches  # noqa: F401 (registers returns batches|retire|restore)
 from service.cli.access import access_app, retention_app, token_app, use_store
+from service.cli.areas import areas_app
 from service.cli.coverage import coverage_command
 from service.cli.dumps import dump_command, restore_command
 from service.cli.errors import check_date, explain, missing, quiet_libraries
@@ -249,6 +250,7 @@ def stats() -> None:
 
 
 app.add_typer(returns_app, name="returns")
+app.add_typer(areas_app, name="areas")
 app.add_typer(token_app, name="token")
 app.add_typer(access_app, name="access")
 app.add_typer(retention_app, name="retention")

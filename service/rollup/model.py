@@ -21,6 +21,8 @@ else:
 
 # The method whose region is the one each value's return states (no org_area rows of its own).
 RETURN_STATED = Method("RETURN_STATED")
+# The method of values reported by area: area to area through the dated memberships.
+AREA_MEMBERSHIP = Method("AREA_MEMBERSHIP")
 
 # The method lookups and roll-ups use when none is named: the one the ontology marks
 # nhskg:isDefault (HEADQUARTERS places the most of the COVID beds of 2020-04-15 as reported in
@@ -83,6 +85,7 @@ class Contributor:
     reported_by: str | None = None
     restatement_share: float = 1.0
     source: str | None = None  # the catchment table that placed it (CATCHMENT)
+    suppressed: int = 0  # of its values, how many the source suppressed (no number; not in value)
 
 
 @dataclass
@@ -103,6 +106,8 @@ class RollupRow:
     # Organisations the method places in the area that are outside the caller's scope: their
     # values are withheld from `value` (0 for a national caller).
     withheld: int = 0
+    # Cells the source suppressed (UKHSA's MSOA counts of 0-2): counted here, not in `value`.
+    suppressed: int = 0
 
 
 @dataclass
@@ -117,6 +122,7 @@ class Unmapped:
     # and the share at sites with no known location (SITES); None when placed nowhere.
     placed_share: float | None = None
     unlocated_share: float | None = None
+    suppressed: int = 0  # suppressed cells among the unmapped values (not in `value`)
 
 
 @dataclass(frozen=True)
@@ -139,3 +145,5 @@ class RollupResult:
     # False: asked without detail, the rows have no contributors and `unmapped` is empty; the
     # figures, coverage and unmapped_summary are the same as with detail.
     detail: bool = True
+    # Values reported by area (AREA_MEMBERSHIP): the type of the areas summed (LAD, MSOA ...).
+    reported_type: str | None = None

@@ -24,7 +24,7 @@ from service.reference.vocabulary import (
     placement_methods,
     rollup_area_types,
 )
-from service.rollup.model import DEFAULT_METHOD, RETURN_STATED, Method
+from service.rollup.model import AREA_MEMBERSHIP, DEFAULT_METHOD, RETURN_STATED, Method
 
 PREFIXES = """
 @prefix nhskg: <https://w3id.org/nhskg/def#> .
@@ -40,7 +40,7 @@ nhskg:PoliceForceArea a owl:Class ; rdfs:subClassOf nhskg:GeographicArea ;
     rdfs:label "Police force area"@en ; skos:definition "A police force's area."@en ;
     nhskg:apiName "PFA" ; nhskg:rollUpTarget true .
 nhskg:PostcodePlacement a skos:Concept , nhskg:PlacementMethod ;
-    skos:inScheme nhskg:PlacementMethods ; nhskg:apiName "POSTCODE" ; nhskg:displayOrder 6 ;
+    skos:inScheme nhskg:PlacementMethods ; nhskg:apiName "POSTCODE" ; nhskg:displayOrder 7 ;
     rdfs:label "by postcode"@en ; skos:definition "By the postcode of its headquarters."@en .
 """
 )
@@ -54,7 +54,9 @@ def extra(tmp_path: Path, text: str, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_the_ontology_lists_the_methods_and_the_roll_up_targets() -> None:
-    assert method_keys() == ("SITES", "HEADQUARTERS", "CATCHMENT", "ODS_STATED", "RETURN_STATED")
+    assert method_keys() == (
+        "SITES", "HEADQUARTERS", "CATCHMENT", "ODS_STATED", "RETURN_STATED", "AREA_MEMBERSHIP"
+    )  # fmt: skip
     assert default_method_key() == "HEADQUARTERS" == DEFAULT_METHOD
     assert rollup_area_types() == ("NHS_REGION", "ICB", "LRF")
     keys = {t.key for t in geography_types()}
@@ -68,8 +70,8 @@ def test_the_ontology_lists_the_methods_and_the_roll_up_targets() -> None:
 def test_every_enum_is_the_ontology_list_and_every_method_is_implemented() -> None:
     assert tuple(m.value for m in Method) == method_keys()
     assert tuple(m.value for m in RollupMethod) == method_keys()
-    assert tuple(k for k in method_keys() if k != RETURN_STATED) == METHODS
-    assert set(method_keys()) == set(SIMPLE_METHODS) | {RETURN_STATED}
+    assert tuple(k for k in method_keys() if k not in (RETURN_STATED, AREA_MEMBERSHIP)) == METHODS
+    assert set(method_keys()) == set(SIMPLE_METHODS) | {RETURN_STATED, AREA_MEMBERSHIP}
 
 
 def test_a_geography_type_added_in_an_ontology_file_is_a_roll_up_target(

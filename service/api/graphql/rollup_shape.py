@@ -67,6 +67,7 @@ def result_of(
         method=method,
         restated_to=result.restate.at,
         kind=result.kind,
+        reported_type=result.reported_type,
         build_rows=lambda: _rows(context, result, areas),
         build_series=lambda: _series(context, result, areas),
         build_unmapped=lambda: [
@@ -105,6 +106,7 @@ def _rows(
             ],
             coverage=_coverage(r.coverage),
             withheld=r.withheld,
+            suppressed=r.suppressed,
         )
         for r in result.rows
     ]
