@@ -43,6 +43,7 @@ class PracticeAreas:
     basis: str | None = None  # commissioner | commissioner's districts
     districts: list[str] = field(default_factory=list)  # basis "commissioner's districts"
     reason: str | None = None
+    reason_kind: str | None = None  # the reason without the particulars (for counts)
 
 
 class PracticePlacer:
@@ -59,16 +60,18 @@ class PracticePlacer:
         practice = self.practices.get(code)
         answer = PracticeAreas(code.strip().upper(), on, area_type)
         if practice is None:
-            answer.reason = f"unknown GP practice {code!r}"
+            answer.reason = answer.reason_kind = f"unknown GP practice {code!r}"
             return answer
         held = practice.commissioning_on(on)
         if held is None:
             answer.reason = not_held_reason(practice, on)
+            answer.reason_kind = "no commissioning held on that date"
             return answer
         answer.commissioner, answer.pcn, answer.source = held.commissioner, held.pcn, held.source
         area = area_for_ods_code(self.placer.reference, held.commissioner, on)
         if area is None:
             answer.reason = unknown_commissioner_reason(practice, held.commissioner)
+            answer.reason_kind = "commissioner not a CCG or sub-ICB location held"
             return answer
         answer.commissioner_area = area.code
         rollup = self.placer.ctx.rollup
@@ -93,6 +96,7 @@ class PracticePlacer:
                 f"commissioner {name} lies in no {answer.area_type} on {on}, and no districts "
                 "are held in it on that date to place it by"
             )
+            answer.reason_kind = "no districts held in the commissioner"
             return
         by_area: dict[str, list[str]] = defaultdict(list)
         partial: list[str] = []
@@ -114,6 +118,7 @@ class PracticePlacer:
             f"commissioner {name} spans more than one {answer.area_type} on {on} ({spans}); "
             f"the practice's own location is not held, so it is not placed in one"
         )
+        answer.reason_kind = f"commissioner spans more than one {answer.area_type}"
 
     def children(self) -> dict[str, list[Membership]]:
         """Memberships by parent area (the reference indexes them by member)."""
