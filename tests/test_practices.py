@@ -21,8 +21,8 @@ import pytest
 
 from service.geography.assign import Placer
 from service.geography.practices import PracticePlacer
+from service.rdf.store import GraphStore
 from service.reference.practices import PracticeIndex
-from service.store import GraphStore
 
 pytestmark = pytest.mark.national
 

@@ -22,14 +22,14 @@ from typer.testing import CliRunner
 from service.api.app import create_app
 from service.cli import app as cli
 from service.config import Settings
+from service.geography.lookup import Lookup, LookupFailure
 from service.loader import load_file, map_file
-from service.lookup import Lookup, LookupFailure
 from service.manifest import load_all
 from service.mapping.engine import MappedBatch
 from service.mapping.spec import load_mapping
-from service.store import GraphStore
-from service.terms import ID
-from service.vocab import NHSKG
+from service.rdf.store import GraphStore
+from service.rdf.terms import ID
+from service.rdf.vocab import NHSKG
 from tests.http_server import serve
 from tests.support.auth import bearer
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from service.store import GraphStore
+from service.rdf.store import GraphStore
 
 # Small DISTINCT queries joined in Python (one large query with OPTIONALs multiplies the rows of
 # a practice the map and epraccur both state).

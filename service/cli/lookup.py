@@ -15,10 +15,10 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from service.lookup import LookupAnswer, LookupFailure
+from service.geography.lookup import LookupAnswer, LookupFailure
+from service.rdf.store import GraphStore
 from service.reference import ReferenceData
 from service.rollup.model import DEFAULT_METHOD
-from service.store import GraphStore
 
 console = Console(stderr=True)
 

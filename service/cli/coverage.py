@@ -17,8 +17,8 @@ from service.geography.assign import Placer
 from service.geography.coverage import CoverageRow, coverage_report
 from service.geography.methods import METHODS
 from service.geography.practices import PracticePlacer
+from service.rdf.store import GraphStore
 from service.reference.practices import PracticeIndex
-from service.store import GraphStore
 
 console = Console(stderr=True)
 
