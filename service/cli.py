@@ -23,6 +23,7 @@ from service.cli_coverage import coverage_command
 from service.cli_dumps import dump_command, restore_command
 from service.cli_errors import check_date, explain, missing, quiet_libraries
 from service.cli_errors import run as run_app
+from service.cli_forecast import forecast_app
 from service.cli_numbers import ReplaceAllOption, busy_stops, returns_app, rollup_command
 from service.cli_numbers import report as report_return
 from service.config import Settings, numbers_beside
@@ -250,6 +251,7 @@ app.add_typer(returns_app, name="returns")
 app.add_typer(token_app, name="token")
 app.add_typer(access_app, name="access")
 app.add_typer(retention_app, name="retention")
+app.add_typer(forecast_app, name="forecast")
 use_store(lambda: _store(), lambda: NumbersStore(_state["numbers"]))
 app.command("rollup")(rollup_command)
 app.command("dump")(dump_command)

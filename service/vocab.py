@@ -64,9 +64,11 @@ class NHSKG(DefinedNamespace):
     DecisionToAdmitWaits4To12Hours: URIRef
     DecisionToAdmitWaitsOver12Hours: URIRef
     DecisionToAdmitWaitsOver4Hours: URIRef
+    DoublingTime: URIRef
     EmergencyAdmissionsViaAEOther: URIRef
     EmergencyAdmissionsViaAEType1: URIRef
     EmergencyAdmissionsViaAEType2: URIRef
+    FigureValue: URIRef
     Flow: URIRef
     GPPractice: URIRef
     GeographicArea: URIRef
@@ -122,6 +124,11 @@ class NHSKG(DefinedNamespace):
     StatedType: URIRef
     StatisticalDataset: URIRef
     Stock: URIRef
+    StrainAbove: URIRef
+    StrainBelow: URIRef
+    StrainDirectionScheme: URIRef
+    StrainQuantityScheme: URIRef
+    StrainThreshold: URIRef
     SubICBLocation: URIRef
     SubICBLocationArea: URIRef
     Succession: URIRef
@@ -139,6 +146,7 @@ class NHSKG(DefinedNamespace):
     apiName: URIRef
     atMost: URIRef
     batchOf: URIRef
+    capacityMetric: URIRef
     catchmentArea: URIRef
     catchmentOf: URIRef
     catchmentTable: URIRef
@@ -157,6 +165,7 @@ class NHSKG(DefinedNamespace):
     firstPeriod: URIRef
     firstReportedIn: URIRef
     forRequest: URIRef
+    forecastHorizon: URIRef
     geographyScope: URIRef
     gssCode: URIRef
     headquartersLocatedIn: URIRef
@@ -207,10 +216,14 @@ class NHSKG(DefinedNamespace):
     statedParentCode: URIRef
     statedRegion: URIRef
     statedRegionCode: URIRef
+    strainDirection: URIRef
+    strainThreshold: URIRef
     subsetOf: URIRef
     successor: URIRef
     supersedes: URIRef
     tabularEquivalent: URIRef
+    thresholdQuantity: URIRef
+    thresholdValue: URIRef
     tripleCount: URIRef
     typeBasis: URIRef
     unitOfMeasure: URIRef
