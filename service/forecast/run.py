@@ -106,11 +106,11 @@ def forecast(
     start, end = training_range(last)
     if approach == Approach.AREA:
         series = area_series(view, metric, area_type, start, end, method, scope)
-        areas = [forecast_area(a, s, end, horizon, model) for a, s in sorted(series.items())]
+        found = [forecast_area(a, s, end, horizon, model) for a, s in sorted(series.items())]
     else:
         contributions = contributor_series(view, metric, area_type, start, end, method, scope)
-        areas = roll_up_forecasts(contributions, end, horizon, model)
-    areas = [a for a in areas if a is not None]
+        found = roll_up_forecasts(contributions, end, horizon, model)
+    areas = [a for a in found if a is not None]
     return ForecastRun(metric, area_type, method, approach, model, known_at, last, horizon, areas)
 
 
