@@ -18,7 +18,7 @@ from typing import Annotated
 import typer
 
 from service.cli_numbers import JsonOption, console, stores
-from service.forecast.backtest import Target, backtest, origins_between, score_table
+from service.forecast.backtest import DEFAULT_RUNS, Target, backtest, origins_between, score_table
 from service.forecast.models import Model
 from service.forecast.run import Approach, ForecastError, forecast
 from service.mapping.spec import MappingError
@@ -127,6 +127,10 @@ def backtest_command(
     end: Annotated[str, typer.Option("--to", help="Last origin.")] = "2020-12-01",
     step: Annotated[int, typer.Option(help="Days between origins.")] = 3,
     horizons: Annotated[str, typer.Option(help="Days ahead scored, comma separated.")] = "1,7,14",
+    contributors: Annotated[
+        bool,
+        typer.Option(help="Also forecast by contributors rolled up (one fit per organisation)."),
+    ] = True,
     out: Annotated[Path | None, typer.Option(help="Also write the table (Markdown) here.")] = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -154,6 +158,7 @@ def backtest_command(
     try:
         result = backtest(
             numbers, targets, origins_between(first, last, step), days,
+            [r for r in DEFAULT_RUNS if contributors or r[0] != Approach.CONTRIBUTORS],
             progress=lambda text: console.print(text),
         )  # fmt: skip
     except RollupError as exc:

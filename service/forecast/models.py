@@ -83,12 +83,11 @@ def _ets(y: np.ndarray, horizon: int) -> SeriesForecast | None:
                 disp=False, maxiter=200
             )
             prediction = fit.get_prediction(start=len(y), end=len(y) + horizon - 1)
-            point = np.expm1(np.asarray(prediction.predicted_mean, dtype=float))
+            point = np.clip(np.expm1(np.asarray(prediction.predicted_mean, dtype=float)), 0, None)
             lower, upper = {}, {}
-            for alpha in ALPHAS:
-                bounds = np.asarray(prediction.pred_int(alpha=alpha), dtype=float)
-                lower[alpha] = np.expm1(bounds[:, 0])
-                upper[alpha] = np.expm1(bounds[:, 1])
+            for alpha in ALPHAS:  # log1p's inverse goes down to -1: cut at 0
+                bounds = np.clip(np.expm1(np.asarray(prediction.pred_int(alpha=alpha))), 0, None)
+                lower[alpha], upper[alpha] = bounds[:, 0], bounds[:, 1]
         except (ValueError, np.linalg.LinAlgError):
             return None
     if not np.all(np.isfinite(point)) or any(not np.all(np.isfinite(u)) for u in upper.values()):
