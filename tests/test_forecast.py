@@ -292,3 +292,36 @@ def test_graphql_bad_input_says_what_was_wrong(server: str, query: str, message:
     answer = _post(server, query, bearer())
     assert answer.get("errors"), answer
     assert message in answer["errors"][0]["message"]
+
+
+def _csv(url: str, path: str) -> list[list[str]]:
+    import csv
+    import io
+
+    request = urllib.request.Request(f"{url}{path}", headers=bearer())
+    with urllib.request.urlopen(request) as response:
+        return list(csv.reader(io.StringIO(response.read().decode())))
+
+
+def test_dashboards_show_the_early_warning_panel(server: str, env: dict[str, Any]) -> None:
+    """The strategic panel lists every region, the operational one the chosen area, with the
+    forecast strain_flags gives from the same values."""
+    index = EarlyWarningIndex.build(env["store"])
+    expected = {
+        f.area: f
+        for f in strain_flags(env["numbers"], index, BEDS, "NHS_REGION", Method.RETURN_STATED)
+    }
+    query = "by=NHS_REGION&method=RETURN_STATED&restate=asReported"
+    strategic = _csv(server, f"/dashboards/strategic/strain.csv?{query}")
+    assert strategic[0][:5] == ["Area", "Last day", "Last value", "Forecast day", "Forecast"]
+    assert len(strategic) == 1 + len(expected) == 3
+    forecasts = sorted(float(r[4]) for r in strategic[1:])
+    assert forecasts == pytest.approx(
+        sorted(f.forecast.value for f in expected.values() if f.forecast), abs=0.01
+    )
+    operational = _csv(server, f"/dashboards/operational/strain.csv?area=E40000006&{query}")
+    assert len(operational) == 2 and operational[1][0] == "South West"
+    page = urllib.request.Request(f"{server}/dashboards/strategic?{query}", headers=bearer())
+    with urllib.request.urlopen(page) as response:
+        html = response.read().decode()
+    assert "Early warning" in html and 'id="early-warning-chart"' in html
