@@ -22,9 +22,9 @@ KNOWN_AT = date(2020, 12, 10)
 
 def _numbers(ctx: Context) -> Path | None:
     from bench.national import national_store
+    from service.rdf.store import GraphStore
     from service.returns.load import load_return_file
     from service.returns.numbers import NumbersStore
-    from service.store import GraphStore
 
     source = national_store(ctx)
     weekly_dir = ctx.data_dir / "returns" / "weekly"
@@ -55,9 +55,9 @@ def forecast_bench(ctx: Context) -> list[Row]:
     from service.forecast.backtest import Target, backtest, origins_between
     from service.forecast.models import Model
     from service.forecast.run import Approach, forecast
+    from service.rdf.vocab import NHSKG
     from service.returns.numbers import NumbersStore
     from service.rollup.model import Method
-    from service.vocab import NHSKG
 
     path = _numbers(ctx)
     if path is None:

@@ -19,15 +19,15 @@ from service.forecast.backtest import Target, backtest, score_table
 from service.forecast.models import ALPHAS, Model, forecast_series
 from service.forecast.run import Approach, ForecastError, forecast
 from service.forecast.scoring import interval_score, weighted_interval_score
+from service.rdf.store import GraphStore
+from service.rdf.terms import SAMPLE_DATA_DIR
+from service.rdf.vocab import NHSKG
 from service.reference.strain import EarlyWarningIndex, Threshold
 from service.returns.load import load_return_file
 from service.returns.numbers import NumbersStore
 from service.rollup.model import Method
-from service.store import GraphStore
 from service.strain.areas import strain_flags
 from service.strain.flags import evaluate
-from service.terms import SAMPLE_DATA_DIR
-from service.vocab import NHSKG
 from tests.returns_support import WEEKLY_DIR, WEEKLY_RELEASES, weekly_name, write_weekly_cut
 from tests.support.auth import bearer
 
@@ -69,7 +69,10 @@ def _numbers_with(series: dict[str, list[float]], first: date) -> NumbersStore:
             row = ["b1", f"T{region}", "iri", f"T{region}", region, region, BEDS, day, day, v]
             for table in ("release_value", "reported_value"):
                 con.execute(
-                    f"INSERT INTO {table} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)", row
+                    f"INSERT INTO {table} (batch_id, org_code, org_iri, reported_code, "
+                    "stated_region, region_code, metric, period_start, period_end, value) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    row,
                 )
     numbers.refresh_reporters()
     return numbers

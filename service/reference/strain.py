@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from service.rdf.store import GraphStore
 from service.reference.metrics import local_name
-from service.store import GraphStore
 
 THRESHOLDS = """
 SELECT ?metric ?threshold ?label ?definition ?value ?direction ?quantity ?capacity WHERE {

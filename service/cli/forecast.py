@@ -17,7 +17,7 @@ from typing import Annotated
 
 import typer
 
-from service.cli_numbers import JsonOption, console, stores
+from service.cli.numbers import JsonOption, console, stores
 from service.forecast.backtest import DEFAULT_RUNS, Target, backtest, origins_between, score_table
 from service.forecast.models import Model
 from service.forecast.run import Approach, ForecastError, forecast
