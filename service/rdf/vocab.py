@@ -49,6 +49,8 @@ class NHSKG(DefinedNamespace):
     CovidAdmissionsAged6to17: URIRef
     CovidAdmissionsAged85Plus: URIRef
     CovidAdmissionsAndDiagnoses: URIRef
+    CovidAdmissionsDoublingStrain: URIRef
+    CovidBedsDoublingStrain: URIRef
     CovidDiagnoses: URIRef
     CovidDiagnosesAged0to5: URIRef
     CovidDiagnosesAged18to64: URIRef
@@ -61,6 +63,7 @@ class NHSKG(DefinedNamespace):
     CovidDischargesAged65to84: URIRef
     CovidDischargesAged6to17: URIRef
     CovidDischargesAged85Plus: URIRef
+    CovidVentilationBedsDoublingStrain: URIRef
     CumulativeCovidAdmissionsAged0to5: URIRef
     CumulativeCovidAdmissionsAged18to64: URIRef
     CumulativeCovidAdmissionsAged65to84: URIRef
@@ -137,6 +140,7 @@ class NHSKG(DefinedNamespace):
     StrainDirectionScheme: URIRef
     StrainQuantityScheme: URIRef
     StrainThreshold: URIRef
+    StrainThresholdScheme: URIRef
     SubICBLocation: URIRef
     SubICBLocationArea: URIRef
     Succession: URIRef
