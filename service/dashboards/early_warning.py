@@ -67,7 +67,7 @@ def strain_panel(
             ]
         )
     if flags:
-        panel.chart = _chart(flags[0], names, context, by, method, choices)
+        panel.chart = _chart(flags[0], names)
     flagged = sum(f.flagged for f in flags)
     panel.caption = (
         f"{flagged} of {len(flags)} areas flagged. Forecast by ENSEMBLE (statsmodels ARIMA and a "
@@ -76,16 +76,8 @@ def strain_panel(
     )
 
 
-def _chart(
-    flag: StrainFlag, names: dict[str, str], context: Context, by: str, method: Method,
-    choices: Choices,
-) -> str:  # fmt: skip
-    from service.forecast.run import forecast
-
-    assert context.numbers is not None
-    run = forecast(context.numbers, _checked(context, choices.metric, by, method).iri, by,
-                   method, scope=context.access.rollup_scope())  # fmt: skip
-    found = next((a for a in run.areas if a.area == flag.area), None)
+def _chart(flag: StrainFlag, names: dict[str, str]) -> str:
+    found = flag.area_forecast
     if found is None:
         return ""
     points = list(found.history) + [(p.day, p.value) for p in found.points]

@@ -48,6 +48,7 @@ class StrainFlag:
     capacity: Capacity | None = None
     coverage: FigureCoverage | None = None
     forecast_horizon: int = 0
+    area_forecast: AreaForecast | None = None  # the whole forecast and its history (charts)
 
 
 def crosses(quantity: float | None, threshold: Threshold) -> bool:
@@ -88,6 +89,7 @@ def evaluate(
         capacity=capacity,
         coverage=coverage,
         forecast_horizon=len(forecast.points) if forecast else 0,
+        area_forecast=forecast,
     )
 
 
