@@ -43,7 +43,7 @@ def strain_panel(
         raise UserError("no numbers store is configured", "Load a return first.")
     try:
         flags = strain_flags(context.numbers, index, term.iri, by, method,
-                             scope=context.access.rollup_scope())  # fmt: skip
+                             scope=context.access.rollup_scope(), origin=choices.date)  # fmt: skip
     except (ForecastError, RollupError) as exc:
         raise UserError(str(exc), "Choose another metric or area type.") from exc
     if only is not None:
@@ -71,7 +71,8 @@ def strain_panel(
     flagged = sum(f.flagged for f in flags)
     panel.caption = (
         f"{flagged} of {len(flags)} areas flagged. Forecast by ENSEMBLE (statsmodels ARIMA and a "
-        "7-day trend) from the values known now; thresholds from the ontology. The chart: "
+        "7-day trend) from the values up to the page's date (the last day held when none is "
+        "chosen); thresholds from the ontology. The chart: "
         "the first area listed, its last weeks and its forecast."
     )
 

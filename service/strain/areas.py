@@ -24,7 +24,9 @@ def strain_flags(
     *,
     known_at: date | None = None,
     scope: Scope = NATIONAL,
+    origin: date | None = None,
 ) -> list[StrainFlag]:
+    """`origin`: judge the figures up to that day (default: the last day known)."""
     thresholds = index.for_metric(metric)
     if not thresholds:
         stated = sorted({t.metric.rsplit("#", 1)[-1] for t in index.thresholds})
@@ -36,12 +38,16 @@ def strain_flags(
     last = last_day_held(view, metric)
     if last is None:
         raise ForecastError(f"no values of the metric had been released by {known_at}")
+    if origin is not None:
+        if origin > last:
+            raise ForecastError(f"the origin {origin} is after the last day held ({last})")
+        last = origin
     horizon = index.horizons.get(metric)
     forecasts: dict[str, AreaForecast] = {}
     histories: dict[str, list[tuple[date, float]]] = {}
     if horizon:
         run = forecast(numbers, metric, area_type, method, known_at=known_at, horizon=horizon,
-                       scope=scope)  # fmt: skip
+                       scope=scope, origin=last)  # fmt: skip
         for f in run.areas:
             forecasts[f.area], histories[f.area] = f, f.history
     else:
