@@ -178,3 +178,42 @@ def backtest_command(
         f"\n{len(result.origins)} origins from {first} to {last}, every {step} days; "
         f"{took:.0f} s" + (f"; skipped: {'; '.join(result.skipped)}" if result.skipped else "")
     )
+
+
+@forecast_app.command("strain")
+def strain_command(
+    ctx: typer.Context,
+    metric: Annotated[str, typer.Argument(help="Metric with strain thresholds in the ontology.")],
+    by: Annotated[str, typer.Option(help="Area type: NHS_REGION, ICB, LRF, ...")],
+    method: Annotated[Method, typer.Option(help="How organisations are placed.")] = DEFAULT_METHOD,
+    as_known_at: KnownAtOption = None,
+    on: Annotated[
+        str | None, typer.Option(help="Judge the figures up to this day (default: the last).")
+    ] = None,
+    flagged_only: Annotated[bool, typer.Option(help="Only the areas flagged.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Judge every area of a type against METRIC's strain thresholds (ontology/strain.ttl):
+    current figure and forecast, with the reason and the evidence."""
+    from service.reference.strain import EarlyWarningIndex
+    from service.strain.areas import strain_flags
+
+    iri, known, origin = _metric(metric), _day(as_known_at), _day(on)
+    store, numbers = stores(ctx, read_only=True)
+    try:
+        index = EarlyWarningIndex.build(store)
+        flags = strain_flags(numbers, index, iri, by, method, known_at=known, origin=origin)
+    except (ForecastError, RollupError) as exc:
+        console.print(str(exc))
+        raise typer.Exit(2) from exc
+    finally:
+        numbers.close()
+    shown = [f for f in flags if f.flagged or not flagged_only]
+    if as_json:
+        for f in shown:
+            f.area_forecast = None  # the history and every day: ask `forecast run --json`
+        typer.echo(json.dumps([asdict(f) for f in shown], default=str, indent=2))
+        return
+    typer.echo(f"{sum(f.flagged for f in flags)} of {len(flags)} areas flagged")
+    for f in shown:
+        typer.echo(f"{f.area:<12} {'FLAGGED' if f.flagged else 'ok':<8} {f.reason}")
