@@ -55,8 +55,11 @@ def test_rollup_totals_and_revisions(store_dir: Path) -> None:
         "--date", DAY, "--json",
     )  # fmt: skip
     assert totals.exit_code == 0, totals.output
-    [total] = json.loads(totals.stdout)["totals"]
-    assert (total["published"], total["parts"], total["difference"]) == (20, 10, 10)
+    document = json.loads(totals.stdout)
+    [total] = document["totals"]
+    # The parts are the districts the graph holds; the unknown one is in no area (unmapped).
+    assert (total["published"], total["parts"], total["difference"]) == (20, 3 + 6, 11)
+    assert document["unmapped"] == {DAY: 1}
     revised = cli(
         store_dir, "returns", "revisions", "LabConfirmedCases", "--from", DAY, "--to", DAY,
         "--between", "2020-08-14", "--between", "2020-08-28",
