@@ -17,6 +17,7 @@ from service.access.log import AccessLog
 from service.access.policy import authenticate
 from service.api.graphql import batch_resolvers, numbers_resolvers, resolvers
 from service.api.graphql.access import AccessQuery
+from service.api.graphql.area_totals import PublishedTotalsResult, published_totals_field
 from service.api.graphql.context import Context
 from service.api.graphql.errors import should_mask
 from service.api.graphql.guard import EdgeGuard, GuardedSchema
@@ -155,6 +156,22 @@ class Query(AccessQuery):
         first: int | None = None,
     ) -> RevisionsResult:
         return revisions_field(info.context, metric, start, end, between, first)
+
+    @strawberry.field(
+        description="Values reported by area: the totals a publication gives for larger areas "
+        "(its region and England rows) beside the sum of their parts (areas of type parts), "
+        "per area and day, with the difference; national callers."
+    )
+    def published_totals(
+        self,
+        info: Info,
+        metric: str,
+        parts: str,
+        total: str,
+        start: Annotated[dt.date, strawberry.argument(name="from")],
+        end: Annotated[dt.date, strawberry.argument(name="to")],
+    ) -> PublishedTotalsResult:
+        return published_totals_field(info.context, metric, parts, total, start, end)
 
     @strawberry.field(
         description="Return batches loaded, oldest release first, with their release date, "
