@@ -10,14 +10,14 @@ import pytest
 
 from service.geography.reference import Reference
 from service.mapping.spec import MappingError
+from service.rdf.store import GraphStore
+from service.rdf.vocab import NHSKG
 from service.returns.area_load import load_area_file
 from service.returns.area_spec import all_area_mappings, parse_area_mapping
 from service.returns.numbers import NumbersStore
 from service.returns.revisions import revisions
 from service.rollup.areas import UNKNOWN, area_rollup, published_totals
 from service.rollup.engine import RollupError
-from service.store import GraphStore
-from service.vocab import NHSKG
 from tests.support.areas import cases_file, msoa_file, small_reference
 
 CASES = str(NHSKG.LabConfirmedCases)

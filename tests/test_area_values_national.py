@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 
+from service.rdf.store import GraphStore
+from service.rdf.vocab import NHSKG
 from service.returns.area_load import load_area_file
 from service.returns.numbers import NumbersStore
 from service.returns.revisions import revisions
 from service.rollup.areas import UNKNOWN, area_rollup, published_totals
 from service.rollup.engine import RollupError
-from service.store import GraphStore
-from service.vocab import NHSKG
 
 pytestmark = pytest.mark.national
 

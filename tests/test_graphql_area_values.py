@@ -13,11 +13,11 @@ import pytest
 from service.api.graphql.context import Context
 from service.api.graphql.schema import schema
 from service.geography.reference import read_reference
+from service.rdf.store import GraphStore
 from service.reference import ReferenceData
 from service.returns.area_load import load_area_file
 from service.returns.codes import graph_successions
 from service.returns.numbers import NumbersStore
-from service.store import GraphStore
 from tests.support.areas import cases_file
 from tests.support.auth import access
 

@@ -10,10 +10,10 @@ from datetime import date, timedelta
 
 import pytest
 
+from service.rdf.vocab import NHSKG
 from service.returns.numbers import NumbersStore
 from service.rollup.engine import materialise_org_areas, rollup
 from service.rollup.model import AS_REPORTED, Method, to_organisations_at
-from service.vocab import NHSKG
 
 FLOW = str(NHSKG.CovidAdmissions)
 STOCK = str(NHSKG.BedsOccupied)

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
+from service.rdf.vocab import NHSKG
 from service.returns.codes import Step, carried_on
 from service.returns.numbers import NumbersStore
 from service.rollup.engine import materialise_org_areas, rollup
 from service.rollup.model import AS_REPORTED, Method, organisation, region, to_organisations_at
-from service.vocab import NHSKG
 
 FLOW = str(NHSKG.CovidAdmissions)
 STOCK = str(NHSKG.BedsOccupied)

@@ -10,13 +10,13 @@ from datetime import date
 import pytest
 from typer.testing import CliRunner
 
+from service.rdf.store import GraphStore
+from service.rdf.terms import ID
+from service.rdf.vocab import NHSKG
 from service.returns.numbers import NumbersStore
 from service.stewardship.changeset import parse_changeset
 from service.stewardship.queue import UnknownQueueKind, queue
 from service.stewardship.workflow import apply
-from service.store import GraphStore
-from service.terms import ID
-from service.vocab import NHSKG
 from tests.support.auth import access
 
 

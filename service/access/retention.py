@@ -16,10 +16,10 @@ from rdflib import RDF, Literal, URIRef
 from rdflib.term import Node
 
 from service.mapping.spec import PROV
+from service.rdf.store import GraphStore
+from service.rdf.terms import GRAPH, ID
+from service.rdf.vocab import NHSKG
 from service.returns.numbers import NumbersStore
-from service.store import GraphStore
-from service.terms import GRAPH, ID
-from service.vocab import NHSKG
 
 TABLES = """
 CREATE TABLE IF NOT EXISTS retention (dataset VARCHAR PRIMARY KEY, end_of_use DATE NOT NULL);

@@ -23,11 +23,11 @@ from service.geography.table import (
     org_area_rows,
     reference_fingerprint,
 )
+from service.rdf.store import GraphStore
+from service.rdf.terms import ID
 from service.returns.codes import Successions, graph_successions
 from service.returns.numbers import NumbersStore
 from service.rollup.area_places import place_areas, reporting_codes
-from service.store import GraphStore
-from service.terms import ID
 
 ORG = str(ID["org/"])
 

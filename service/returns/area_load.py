@@ -30,6 +30,9 @@ from service.geography.rollup import RollUp
 from service.loader import sha256_of
 from service.mapping.readers import LayoutError
 from service.mapping.spec import PROV
+from service.rdf.store import PROVENANCE_GRAPH, GraphStore
+from service.rdf.terms import GRAPH, ID
+from service.rdf.vocab import NHSKG
 from service.returns.area_readers import SUPPRESSED, AreaValues, parse_number, read_area_file
 from service.returns.area_spec import NATION, AreaMapping, area_mapping_for, load_area_mapping
 from service.returns.graph import Triple
@@ -38,11 +41,8 @@ from service.returns.numbers import BatchRecord, NumbersStore
 from service.returns.periods import day_array
 from service.returns.releases import release_from_name
 from service.rollup.area_places import place_areas
-from service.store import PROVENANCE_GRAPH, GraphStore
-from service.terms import GRAPH, ID
 from service.validation.report import Finding, ValidationReport
 from service.validation.shacl import ontology_graph
-from service.vocab import NHSKG
 
 MAX_FINDINGS = 50  # findings listed per rule; the count says how many more there were
 

@@ -28,10 +28,10 @@ import yaml
 from rdflib import Literal, URIRef
 
 from service.mapping.spec import MappingError
+from service.rdf.terms import MAPPINGS_DIR
+from service.rdf.vocab import NHSKG
 from service.returns.spec import metric_term
-from service.terms import MAPPINGS_DIR
 from service.validation.shacl import ontology_graph
-from service.vocab import NHSKG
 
 AREA_MAPPINGS_DIR = MAPPINGS_DIR / "areas"
 LAYOUTS = ("rows", "weeks", "dashboard-json", "columns")

@@ -17,10 +17,10 @@ from urllib.parse import quote
 from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.term import Node
 
+from service.rdf.terms import ID, ONTOLOGY_DIR
+from service.rdf.vocab import NHSKG
 from service.reference.metrics import MetricIndex
 from service.returns.numbers import NumbersStore
-from service.terms import ID, ONTOLOGY_DIR
-from service.vocab import NHSKG
 
 QB = Namespace("http://purl.org/linked-data/cube#")
 STRUCTURE = ID["structure/returns"]

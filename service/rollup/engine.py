@@ -24,6 +24,7 @@ from typing import Any
 
 from rdflib import URIRef
 
+from service.rdf.vocab import NHSKG
 from service.returns.codes import Successions, carried_on, unweighted_split_reason
 from service.returns.numbers import NumbersStore
 from service.rollup.model import (
@@ -40,7 +41,6 @@ from service.rollup.model import (
     UnmappedSummary,
 )
 from service.validation.shacl import ontology_graph
-from service.vocab import NHSKG
 
 
 class RollupError(ValueError):

@@ -19,10 +19,10 @@ from service.api.graphql.rollup_types import (
     UnmappedValue,
 )
 from service.api.graphql.types import GeographicArea, GeographyType
+from service.rdf.terms import ID
 from service.reference.areas import Area
 from service.reference.metrics import MetricTerm
 from service.rollup import model
-from service.terms import ID
 
 # The fields that read the engine's detail: each contributor, each unmapped value.
 DETAIL_FIELDS = frozenset({"contributors", "unmapped"})

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from service.cli_numbers import JsonOption, console, returns_app, stores
+from service.cli.numbers import JsonOption, console, returns_app, stores
 from service.returns.batches import BatchError, BatchInfo, list_batches, restore, retire
 
 NoteOption = Annotated[str, typer.Option(help="Why (kept with the batch and in its provenance).")]

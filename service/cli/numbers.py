@@ -18,6 +18,7 @@ import typer
 from rich.console import Console
 
 from service.mapping.spec import MappingError
+from service.rdf.store import GraphStore, GraphStoreBusy
 from service.returns.load import ReturnLoadResult, load_return_file
 from service.returns.numbers import NumbersStore, StoreBusy
 from service.rollup.model import (
@@ -27,7 +28,6 @@ from service.rollup.model import (
     RollupResult,
     to_organisations_at,
 )
-from service.store import GraphStore, GraphStoreBusy
 
 returns_app = typer.Typer(help="Operational returns: validated loads into the numbers store.")
 console = Console(stderr=True, soft_wrap=True)  # reports stay one line per finding

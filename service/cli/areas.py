@@ -19,12 +19,12 @@ from typing import Annotated
 
 import typer
 
-from service.cli_numbers import JsonOption, console, stores
+from service.cli.numbers import JsonOption, console, stores
 from service.geography.reference import Reference
 from service.geography.rollup import RollUp
 from service.mapping.spec import MappingError
+from service.rdf.store import GraphStore
 from service.returns.area_load import AreaLoadResult, load_area_file
-from service.store import GraphStore
 
 areas_app = typer.Typer(help="Values reported by area: load, published totals, placements.")
 

@@ -1,6 +1,6 @@
 """Closed namespace of the nhskg ontology.
 
-Generated from ontology/*.ttl by service/vocab_gen.py; do not edit."""
+Generated from ontology/*.ttl by service/rdf/vocab_gen.py; do not edit."""
 
 from rdflib import URIRef
 from rdflib.namespace import DefinedNamespace, Namespace
