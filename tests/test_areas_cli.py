@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from service.cli import app
-from service.store import GraphStore
+from service.rdf.store import GraphStore
 from tests.support.areas import cases_file
 
 DAY = "2020-08-01"
