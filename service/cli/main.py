@@ -24,6 +24,7 @@ from service.cli.coverage import coverage_command
 from service.cli.dumps import dump_command, restore_command
 from service.cli.errors import check_date, explain, missing, quiet_libraries
 from service.cli.errors import run as run_app
+from service.cli.lookup import lookup_command
 from service.cli.numbers import ReplaceAllOption, busy_stops, returns_app, rollup_command
 from service.cli.numbers import report as report_return
 from service.config import Settings, numbers_beside
@@ -257,6 +258,7 @@ app.command("rollup")(rollup_command)
 app.command("dump")(dump_command)
 app.command("restore")(restore_command)
 app.command("coverage")(coverage_command)
+app.command("lookup")(lookup_command)
 
 change_app = typer.Typer(help="Steward change sets: check, apply, revert.")
 app.add_typer(change_app, name="change")
