@@ -41,6 +41,12 @@ def build(context: Context, choices: Choices) -> View:
         "not placed, with the reason.",
         choices,
     )
+    try:  # each trust's figures: organisation-level data (the one policy), not for the public
+        context.access.require_organisation_level()
+    except AccessDenied as exc:
+        sign_in = " Sign in with a token (Sign in, at the top of the page)."
+        view.error = exc.message + ("." + sign_in if exc.status == 401 else ".")
+        return view
     try:
         view.choices = choices = with_held_dates(context, choices, RECENT_DAYS)
         rows, result, label = _scoped(context, choices)
