@@ -19,12 +19,12 @@ import pytest
 from service.api.app import create_app
 from service.config import Settings
 from service.manifest import materialise_for_returns
+from service.rdf.store import GraphStore
+from service.rdf.terms import SAMPLE_DATA_DIR
+from service.rdf.vocab import NHSKG
 from service.returns.lateness import late_returns
 from service.returns.load import load_return_file
 from service.returns.numbers import NumbersStore
-from service.store import GraphStore
-from service.terms import SAMPLE_DATA_DIR
-from service.vocab import NHSKG
 from tests.http_server import serve
 from tests.support.auth import bearer
 

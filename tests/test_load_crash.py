@@ -18,11 +18,11 @@ from pathlib import Path
 import pytest
 
 from service.faults import PAUSE_VARIABLE
+from service.rdf.store import GraphStore
+from service.rdf.terms import ROOT, SAMPLE_DATA_DIR
 from service.returns.journal import recover
 from service.returns.load import load_return_file
 from service.returns.numbers import NumbersStore
-from service.store import GraphStore
-from service.terms import ROOT, SAMPLE_DATA_DIR
 
 RETURN = SAMPLE_DATA_DIR / "returns/covid-hospital-activity-2020-08-13-long-sw-nw.csv"
 NHSKG = [sys.executable, "-m", "service.cli"]

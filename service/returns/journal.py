@@ -24,8 +24,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from service.rdf.store import GraphStore
 from service.returns.numbers import NumbersStore
-from service.store import GraphStore
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,8 @@ CREATE TABLE IF NOT EXISTS reported_value (
 CREATE TABLE IF NOT EXISTS reporter (
     metric VARCHAR NOT NULL, org_code VARCHAR NOT NULL, region_code VARCHAR NOT NULL
 );
+-- The reporting area's type, for values reported by area (NULL: an organisation).
+ALTER TABLE reporter ADD COLUMN IF NOT EXISTS area_type VARCHAR;
 CREATE TABLE IF NOT EXISTS org_area (
     method VARCHAR NOT NULL, area_type VARCHAR NOT NULL, org_code VARCHAR NOT NULL,
     area_code VARCHAR NOT NULL, share DOUBLE NOT NULL, valid_from DATE, valid_to DATE
@@ -76,6 +78,23 @@ ALTER TABLE batch ADD COLUMN IF NOT EXISTS change_note VARCHAR;
 CREATE TABLE IF NOT EXISTS load_journal (
     batch_id VARCHAR PRIMARY KEY, graph VARCHAR NOT NULL, old_batch VARCHAR,
     started_at TIMESTAMP NOT NULL
+);
+-- Values reported by area (service/returns/area_load.py): the reporting area's type (LAD, MSOA,
+-- NATION ...; NULL for an organisation's value) is part of a value's identity, and a value the
+-- source suppresses has no number (value NULL) and a marker ('suppressed').
+ALTER TABLE reported_value ADD COLUMN IF NOT EXISTS area_type VARCHAR;
+ALTER TABLE reported_value ADD COLUMN IF NOT EXISTS marker VARCHAR;
+ALTER TABLE release_value ADD COLUMN IF NOT EXISTS area_type VARCHAR;
+ALTER TABLE release_value ADD COLUMN IF NOT EXISTS marker VARCHAR;
+ALTER TABLE reported_value ALTER COLUMN value DROP NOT NULL;
+ALTER TABLE release_value ALTER COLUMN value DROP NOT NULL;
+-- Reporting area -> area of another type, from the graph's dated memberships (shares multiply
+-- along a path): what roll-ups of values reported by area join to, as org_area for
+-- organisations (service/rollup/area_places.py writes it).
+CREATE TABLE IF NOT EXISTS area_area (
+    method VARCHAR NOT NULL, area_type VARCHAR NOT NULL, org_code VARCHAR NOT NULL,
+    area_code VARCHAR NOT NULL, share DOUBLE NOT NULL, valid_from DATE, valid_to DATE,
+    source VARCHAR, unlocated DOUBLE
 );
 """
 
@@ -149,7 +168,10 @@ class NumbersStore:
             NumbersStore(self.path).close()  # a new store: made once, with its tables
         self.con = _connect(self.path, self.read_only)
         if self.read_only:
-            if not self._has_table("release_value"):  # made before releases: migrate once
+            # made before releases, or before values by area: migrate once
+            if not self._has_table("release_value") or not self._has_column(
+                "release_value", "marker"
+            ):
                 self.con.close()
                 NumbersStore(self.path).close()
                 self.con = _connect(self.path, True)
@@ -189,6 +211,14 @@ class NumbersStore:
         view.known_day, view.shared = day, True
         return view
 
+    def _has_column(self, table: str, column: str) -> bool:
+        row = self.con.execute(
+            "SELECT count(*) FROM information_schema.columns WHERE table_name = ? "
+            "AND column_name = ?",
+            [table, column],
+        ).fetchone()
+        return bool(row and row[0])
+
     def _has_table(self, table: str) -> bool:
         row = self.con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]
@@ -205,7 +235,8 @@ class NumbersStore:
         cost more than the roll-up); batch writes keep it current."""
         self.con.execute("DELETE FROM reporter")
         self.con.execute(
-            "INSERT INTO reporter SELECT DISTINCT metric, org_code, region_code FROM reported_value"
+            "INSERT INTO reporter (metric, org_code, region_code, area_type) "
+            "SELECT DISTINCT metric, org_code, region_code, area_type FROM reported_value"
         )
 
     def current_batch(self, publication: str) -> tuple[str, str] | None:
@@ -278,6 +309,15 @@ class NumbersStore:
         transaction committed before the body (the graph write) runs; then close the journal.
         If the body fails the batch is undone and the error re-raised; if the process dies,
         `journal.recover` finishes or undoes it by whether the graph was recorded."""
+        with self.replacing_columns(record, _columns(values, resolution, regions)):
+            yield
+
+    @contextmanager
+    def replacing_columns(
+        self, record: BatchRecord, columns: dict[str, np.ndarray]
+    ) -> Iterator[None]:
+        """`replacing` for values already in columns of release_value (by name; the batch id is
+        added): the values reported by area (service/returns/area_load.py) come this way."""
         con = self.con
         con.execute("BEGIN TRANSACTION")
         try:
@@ -306,7 +346,7 @@ class NumbersStore:
                     record.release_source,
                 ],
             )
-            self._insert_values(record.batch_id, values, resolution, regions)
+            self._insert_values(record.batch_id, columns)
             extents.append(batch_extent(con, record.batch_id))
             self._answer(record.batch_id, extents, overlap_checked=not old)
             con.execute(
@@ -366,29 +406,13 @@ class NumbersStore:
             raise
         con.execute("COMMIT")
 
-    def _insert_values(
-        self, batch_id: str, v: CandidateValues, r: Resolution, regions: dict[str, str]
-    ) -> None:
-        n = len(v)
-        region_codes = [regions.get(x, x) for x in v.region]
-        columns = {  # noqa: F841 (read by DuckDB's replacement scan below)
-            "batch_id": np.full(n, batch_id, dtype=object),
-            "org_code": np.array(r.org_code, dtype=object),
-            "org_iri": np.array(r.org_iri, dtype=object),
-            "reported_code": np.array(v.reported_codes(), dtype=object),
-            "stated_region": np.array(v.region, dtype=object),
-            "region_code": np.array(region_codes, dtype=object),
-            "metric": np.array(v.metric, dtype=object),
-            "period_start": day_array(v.period_start),
-            "period_end": day_array(v.period_end),
-            "value": np.array(v.value, dtype=np.float64),
-            "sheet": np.array(v.sheet, dtype=object),
-            "cell": np.array(v.cell, dtype=object),
-        }
+    def _insert_values(self, batch_id: str, columns: dict[str, np.ndarray]) -> None:
+        n = len(next(iter(columns.values()))) if columns else 0
+        frame = {"batch_id": np.full(n, batch_id, dtype=object), **columns}  # noqa: F841
         self.con.execute(
-            "INSERT INTO release_value SELECT * REPLACE ("
+            "INSERT INTO release_value BY NAME SELECT * REPLACE ("
             "CAST(period_start AS DATE) AS period_start, CAST(period_end AS DATE) AS period_end) "
-            "FROM columns"
+            "FROM frame"
         )
 
     def _answer(
@@ -408,9 +432,10 @@ class NumbersStore:
                 [batch_id],
             )
             con.execute(
-                "INSERT INTO reporter SELECT DISTINCT metric, org_code, region_code "
+                "INSERT INTO reporter (metric, org_code, region_code, area_type) "
+                "SELECT DISTINCT metric, org_code, region_code, area_type "
                 "FROM release_value WHERE batch_id = ? "
-                "EXCEPT SELECT metric, org_code, region_code FROM reporter",
+                "EXCEPT SELECT metric, org_code, region_code, area_type FROM reporter",
                 [batch_id],
             )
             return
@@ -444,3 +469,20 @@ class NumbersStore:
     def close(self) -> None:
         if not self.shared:  # a view as known on a day shares its store's connection
             self.con.close()
+
+
+def _columns(v: CandidateValues, r: Resolution, regions: dict[str, str]) -> dict[str, np.ndarray]:
+    """An organisation batch's values as columns of release_value."""
+    return {
+        "org_code": np.array(r.org_code, dtype=object),
+        "org_iri": np.array(r.org_iri, dtype=object),
+        "reported_code": np.array(v.reported_codes(), dtype=object),
+        "stated_region": np.array(v.region, dtype=object),
+        "region_code": np.array([regions.get(x, x) for x in v.region], dtype=object),
+        "metric": np.array(v.metric, dtype=object),
+        "period_start": day_array(v.period_start),
+        "period_end": day_array(v.period_end),
+        "value": np.array(v.value, dtype=np.float64),
+        "sheet": np.array(v.sheet, dtype=object),
+        "cell": np.array(v.cell, dtype=object),
+    }

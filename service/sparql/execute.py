@@ -22,8 +22,8 @@ from typing import Any
 import anyio
 import pyoxigraph as ox
 
+from service.rdf.store import PREFIXES, GraphStore
 from service.sparql.hidden import Dataset, HiddenFrontDoor
-from service.store import PREFIXES, GraphStore
 
 # The first keyword after the prologue (PREFIX/BASE) and comments says query or update.
 _COMMENT = re.compile(r"#[^\n]*")

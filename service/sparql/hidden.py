@@ -21,8 +21,8 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from service.store import PROVENANCE_GRAPH, GraphStore
-from service.terms import GRAPH, ID
+from service.rdf.store import PROVENANCE_GRAPH, GraphStore
+from service.rdf.terms import GRAPH, ID
 
 # IRIs of the front door: its graphs and the requests, grants and decisions they describe.
 FRONT_DOOR = (str(GRAPH["access/"]), str(ID["access/"]))

@@ -16,8 +16,8 @@ from SPARQLWrapper import JSON, SPARQLWrapper
 
 from service.api.app import create_app
 from service.config import Settings
-from service.store import PROVENANCE_GRAPH, GraphStore
-from service.terms import GRAPH
+from service.rdf.store import PROVENANCE_GRAPH, GraphStore
+from service.rdf.terms import GRAPH
 from tests.http_server import serve
 from tests.support.auth import bearer
 

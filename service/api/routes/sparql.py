@@ -19,10 +19,10 @@ from fastapi.responses import PlainTextResponse
 
 from service.access.policy import AccessDenied, Need, authenticate
 from service.api.errors import error_responses
+from service.rdf.store import PREFIXES
 from service.sparql import formats
 from service.sparql.execute import Answer, GraphSet, Reply, SparqlEndpoint, read_only_message
 from service.sparql.hidden import is_front_door
-from service.store import PREFIXES
 
 router = APIRouter(tags=["sparql"])
 
