@@ -433,6 +433,7 @@ def serve(
         numbers_read_only=not writable_numbers,
         store_url=str(url) if url else None,
     )
+    _recover_loads(settings)
     if not writable_numbers and settings.numbers_path and settings.numbers_path.exists():
         # Retention: datasets past their end of use are withdrawn before the store is shared.
         from service.access.retention import withdraw_expired
@@ -450,6 +451,24 @@ def serve(
 
 
 GRACE_SECONDS = 10
+
+
+def _recover_loads(settings: Settings) -> None:
+    """A return load killed half-way is finished or undone before the stores are shared
+    (service/returns/journal.py)."""
+    numbers_path, store_path = settings.numbers_path, settings.store_path
+    if not (numbers_path and numbers_path.exists() and store_path and store_path.exists()):
+        return
+    from service.returns.journal import recover
+
+    with busy_stops():
+        numbers = NumbersStore(numbers_path)
+    try:
+        graph = GraphStore(store_path, read_only=True)
+        for done in recover(graph, numbers):
+            console.print(done.line())
+    finally:
+        numbers.close()
 
 
 def main() -> None:

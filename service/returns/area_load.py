@@ -36,6 +36,7 @@ from service.rdf.vocab import NHSKG
 from service.returns.area_readers import SUPPRESSED, AreaValues, parse_number, read_area_file
 from service.returns.area_spec import NATION, AreaMapping, area_mapping_for, load_area_mapping
 from service.returns.graph import Triple
+from service.returns.journal import recover
 from service.returns.load import _batch_tag
 from service.returns.numbers import BatchRecord, NumbersStore
 from service.returns.periods import day_array
@@ -174,6 +175,8 @@ def load_area_file(
         if isinstance(mapping, AreaMapping)
         else (load_area_mapping(mapping) if mapping else area_mapping_for(path.name))
     )
+    if not dry_run:  # a load killed earlier is finished or undone first (journal.py)
+        recover(store, numbers)
     released = release_of(spec, path, release)
     sha = sha256_of(path)
     key = f"{spec.id}/{path.stem}"
@@ -229,7 +232,7 @@ def load_area_file(
         str(GRAPH[f"areas/{key}/{tag}"]), len(values), *released,
     )  # fmt: skip
     old_graph = _graph_of(numbers, current[0] if current else None)
-    with numbers.replacing_columns(record, _columns(values, judged, set(unknown))):
+    with store.writing(), numbers.replacing_columns(record, _columns(values, judged, set(unknown))):
         store.write_graph(
             record.graph,
             _publication_triples(spec, path, key, released[0]),
