@@ -2,7 +2,8 @@
 carries its evidence; none guesses when its facts are missing (it says why instead).
 
 SITES       the areas of the sites the organisation operates on the date (sites of predecessors it
-            carries on count as its own), each site an equal share.
+            carries on count as its own), each site with a known location an equal share; the
+            share of its sites with no known location is stated (`unlocated`), not placed.
 HEADQUARTERS the area of its headquarters point.
 CATCHMENT   the rows of ONE catchment table (MSOA or LAD) rolled up, weighted by their shares; the
             shares sum to the fraction of the catchment the target areas cover (`coverage`).
@@ -266,9 +267,17 @@ def by_sites(ctx: Context, org: str, area_type: str, on: date) -> Placement:
         p.reason = "no site operations of this organisation (or its predecessors) on that date"
         return p
 
+    # Each located site an equal share: the located sites share the whole organisation; the
+    # share of its sites with no known location is stated (unlocated), not left unmapped.
+    located = [(site, op) for site, op in sites if ctx.ref.located_in.get(site)]
+    p.unlocated = 1 - len(located) / len(sites)
+    if not located:
+        p.reason = f"none of its {len(sites)} sites has a known location"
+        return p
+
     def fill() -> None:
-        for site, operator in sites:
-            lads = ctx.ref.located_in.get(site, [])
+        for site, operator in located:
+            lads = ctx.ref.located_in[site]
             for lad, graph in lads:
                 why: dict[str, Any] = {
                     "site": code_of(site),
@@ -277,10 +286,9 @@ def by_sites(ctx: Context, org: str, area_type: str, on: date) -> Placement:
                 }
                 if site in ctx.ref.location_basis:
                     why["location_by_shared_postcode"] = ctx.ref.location_basis[site]
-                p.coverage += _add(p, ctx, lad, 1.0 / (len(sites) * len(lads)), why)
+                p.coverage += _add(p, ctx, lad, 1.0 / (len(located) * len(lads)), why)
 
-    _cached(ctx, (SITES, tuple(sites)), p, fill)
-    p.unlocated = sum(1 for site, _ in sites if not ctx.ref.located_in.get(site)) / len(sites)
+    _cached(ctx, (SITES, tuple(located)), p, fill)
     if not p.shares:
         p.reason = f"none of its {len(sites)} sites has a location with a {area_type} on that date"
     return p
