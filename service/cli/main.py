@@ -24,6 +24,8 @@ from service.cli.coverage import coverage_command
 from service.cli.dumps import dump_command, restore_command
 from service.cli.errors import check_date, explain, missing, quiet_libraries
 from service.cli.errors import run as run_app
+from service.cli.forecast import forecast_app
+from service.cli.lookup import lookup_command
 from service.cli.numbers import ReplaceAllOption, busy_stops, returns_app, rollup_command
 from service.cli.numbers import report as report_return
 from service.config import Settings, numbers_beside
@@ -252,11 +254,13 @@ app.add_typer(areas_app, name="areas")
 app.add_typer(token_app, name="token")
 app.add_typer(access_app, name="access")
 app.add_typer(retention_app, name="retention")
+app.add_typer(forecast_app, name="forecast")
 use_store(lambda: _store(), lambda: NumbersStore(_state["numbers"]))
 app.command("rollup")(rollup_command)
 app.command("dump")(dump_command)
 app.command("restore")(restore_command)
 app.command("coverage")(coverage_command)
+app.command("lookup")(lookup_command)
 
 change_app = typer.Typer(help="Steward change sets: check, apply, revert.")
 app.add_typer(change_app, name="change")

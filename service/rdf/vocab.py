@@ -49,6 +49,8 @@ class NHSKG(DefinedNamespace):
     CovidAdmissionsAged6to17: URIRef
     CovidAdmissionsAged85Plus: URIRef
     CovidAdmissionsAndDiagnoses: URIRef
+    CovidAdmissionsDoublingStrain: URIRef
+    CovidBedsDoublingStrain: URIRef
     CovidDiagnoses: URIRef
     CovidDiagnosesAged0to5: URIRef
     CovidDiagnosesAged18to64: URIRef
@@ -61,6 +63,7 @@ class NHSKG(DefinedNamespace):
     CovidDischargesAged65to84: URIRef
     CovidDischargesAged6to17: URIRef
     CovidDischargesAged85Plus: URIRef
+    CovidVentilationBedsDoublingStrain: URIRef
     CumulativeCovidAdmissionsAged0to5: URIRef
     CumulativeCovidAdmissionsAged18to64: URIRef
     CumulativeCovidAdmissionsAged65to84: URIRef
@@ -69,9 +72,11 @@ class NHSKG(DefinedNamespace):
     DecisionToAdmitWaits4To12Hours: URIRef
     DecisionToAdmitWaitsOver12Hours: URIRef
     DecisionToAdmitWaitsOver4Hours: URIRef
+    DoublingTime: URIRef
     EmergencyAdmissionsViaAEOther: URIRef
     EmergencyAdmissionsViaAEType1: URIRef
     EmergencyAdmissionsViaAEType2: URIRef
+    FigureValue: URIRef
     Flow: URIRef
     GPPractice: URIRef
     GeographicArea: URIRef
@@ -113,7 +118,37 @@ class NHSKG(DefinedNamespace):
     OvernightBedsOccupiedLearningDisabilities: URIRef
     OvernightBedsOccupiedMaternity: URIRef
     OvernightBedsOccupiedMentalIllness: URIRef
+    PracticeActive: URIRef
+    PracticeClosed: URIRef
     PracticeCommissioning: URIRef
+    PracticeDormant: URIRef
+    PracticeProposed: URIRef
+    PracticeStatusScheme: URIRef
+    PrescribingSettingBorderForce: URIRef
+    PrescribingSettingCareHome: URIRef
+    PrescribingSettingCommunityHealthService: URIRef
+    PrescribingSettingCourt: URIRef
+    PrescribingSettingGPPractice: URIRef
+    PrescribingSettingHospice: URIRef
+    PrescribingSettingHospitalService: URIRef
+    PrescribingSettingImmigrationRemovalCentre: URIRef
+    PrescribingSettingOptometryService: URIRef
+    PrescribingSettingOther: URIRef
+    PrescribingSettingOtherJusticeEstate: URIRef
+    PrescribingSettingOutOfHours: URIRef
+    PrescribingSettingPharmacy: URIRef
+    PrescribingSettingPoliceCustody: URIRef
+    PrescribingSettingPrimaryCareNetwork: URIRef
+    PrescribingSettingPrison: URIRef
+    PrescribingSettingPublicHealthService: URIRef
+    PrescribingSettingScheme: URIRef
+    PrescribingSettingSecureChildrensHome: URIRef
+    PrescribingSettingSecureTrainingCentre: URIRef
+    PrescribingSettingSexualAssaultReferralCentre: URIRef
+    PrescribingSettingUrgentAndEmergencyCare: URIRef
+    PrescribingSettingWalkInCentre: URIRef
+    PrescribingSettingWalkInCentreAndOutOfHours: URIRef
+    PrescribingSettingYoungOffenderInstitution: URIRef
     Publication: URIRef
     Rename: URIRef
     ReportedValue: URIRef
@@ -130,6 +165,12 @@ class NHSKG(DefinedNamespace):
     StatedType: URIRef
     StatisticalDataset: URIRef
     Stock: URIRef
+    StrainAbove: URIRef
+    StrainBelow: URIRef
+    StrainDirectionScheme: URIRef
+    StrainQuantityScheme: URIRef
+    StrainThreshold: URIRef
+    StrainThresholdScheme: URIRef
     SubICBLocation: URIRef
     SubICBLocationArea: URIRef
     Succession: URIRef
@@ -162,6 +203,7 @@ class NHSKG(DefinedNamespace):
     apiName: URIRef
     atMost: URIRef
     batchOf: URIRef
+    capacityMetric: URIRef
     catchmentArea: URIRef
     catchmentOf: URIRef
     catchmentTable: URIRef
@@ -180,6 +222,7 @@ class NHSKG(DefinedNamespace):
     firstPeriod: URIRef
     firstReportedIn: URIRef
     forRequest: URIRef
+    forecastHorizon: URIRef
     geographyScope: URIRef
     gssCode: URIRef
     headquartersLocatedIn: URIRef
@@ -202,6 +245,8 @@ class NHSKG(DefinedNamespace):
     periodStart: URIRef
     plausibleMaximum: URIRef
     postcode: URIRef
+    practiceStatusCode: URIRef
+    prescribingSettingCode: URIRef
     primaryCareNetworkCode: URIRef
     publicationOf: URIRef
     purposeText: URIRef
@@ -233,11 +278,15 @@ class NHSKG(DefinedNamespace):
     statedParentCode: URIRef
     statedRegion: URIRef
     statedRegionCode: URIRef
+    strainDirection: URIRef
+    strainThreshold: URIRef
     subsetOf: URIRef
     successor: URIRef
     supersedes: URIRef
     suppressedValue: URIRef
     tabularEquivalent: URIRef
+    thresholdQuantity: URIRef
+    thresholdValue: URIRef
     tripleCount: URIRef
     typeBasis: URIRef
     unitOfMeasure: URIRef

@@ -131,6 +131,24 @@ def unknown_codes(values: AreaValues, judged: Judged, reference: Reference) -> l
     return sorted(c for c in codes if AREA + c not in reference.areas)
 
 
+def type_findings(values: AreaValues, judged: Judged, reference: Reference) -> list[Finding]:
+    """Areas the graph holds under other geography types than the file states (an LRF's code in
+    a row of LTLAs): once per code. Areas with no API type (MSOAs) and the nation are not
+    checked."""
+    api = set(reference.api_names())
+    seen: set[str] = set()
+    out = []
+    for i, (code, kind) in enumerate(zip(values.code, judged.area_type, strict=True)):
+        area = reference.areas.get(AREA + code)
+        if area is None or kind not in api or kind in area.types or code in seen:
+            continue
+        seen.add(code)
+        held = ", ".join(sorted(area.types)) or "no geography type"
+        rule = f"area {code} is not a {kind} in the graph (it is {held}): check the type column"
+        out.append(Finding(values.file, None, values.cell[i], code, rule))
+    return out
+
+
 def release_of(mapping: AreaMapping, path: Path, stated: date | None) -> tuple[date, str]:
     if stated is not None:
         return stated, "stated"
@@ -179,7 +197,7 @@ def load_area_file(
         )
     judged = judge(values, spec)
     unknown = unknown_codes(values, judged, reference)
-    errors = list(judged.errors)
+    errors = list(judged.errors) + type_findings(values, judged, reference)
     graph_codes = {c for c, k in zip(values.code, judged.area_type, strict=True) if k != NATION}
     if not len(values):
         errors.append(Finding(path.name, None, None, None, "the file has no values"))
