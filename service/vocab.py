@@ -36,6 +36,7 @@ class NHSKG(DefinedNamespace):
     COPI_Reg3: URIRef
     CatchmentShare: URIRef
     CatchmentTable: URIRef
+    CellKeyPerturbation: URIRef
     ChangeSet: URIRef
     ChangeSetApplication: URIRef
     ChangeSetCheck: URIRef
@@ -64,6 +65,7 @@ class NHSKG(DefinedNamespace):
     DecisionToAdmitWaits4To12Hours: URIRef
     DecisionToAdmitWaitsOver12Hours: URIRef
     DecisionToAdmitWaitsOver4Hours: URIRef
+    DisclosurePolicy: URIRef
     EmergencyAdmissionsViaAEOther: URIRef
     EmergencyAdmissionsViaAEType1: URIRef
     EmergencyAdmissionsViaAEType2: URIRef
@@ -91,6 +93,7 @@ class NHSKG(DefinedNamespace):
     NHSEnglandLocalOffice: URIRef
     NHSEnglandRegion: URIRef
     NHSTrust: URIRef
+    NoProtection: URIRef
     ONSRegion: URIRef
     OdsRecord: URIRef
     Organisation: URIRef
@@ -106,6 +109,8 @@ class NHSKG(DefinedNamespace):
     OvernightBedsOccupiedMaternity: URIRef
     OvernightBedsOccupiedMentalIllness: URIRef
     PracticeCommissioning: URIRef
+    PrimarySuppression: URIRef
+    ProtectionMethodScheme: URIRef
     Publication: URIRef
     Rename: URIRef
     ReportedValue: URIRef
@@ -142,6 +147,7 @@ class NHSKG(DefinedNamespace):
     catchmentArea: URIRef
     catchmentOf: URIRef
     catchmentTable: URIRef
+    cellKeyModulus: URIRef
     changeSetId: URIRef
     checkOutcome: URIRef
     closeDate: URIRef
@@ -151,6 +157,8 @@ class NHSKG(DefinedNamespace):
     conditions: URIRef
     corrects: URIRef
     countsWholeUnits: URIRef
+    disclosive: URIRef
+    disclosurePolicy: URIRef
     effectiveDate: URIRef
     endOfUse: URIRef
     fileName: URIRef
@@ -161,11 +169,13 @@ class NHSKG(DefinedNamespace):
     gssCode: URIRef
     headquartersLocatedIn: URIRef
     inBatch: URIRef
+    informationLossBound: URIRef
     lastPeriod: URIRef
     latitude: URIRef
     locatedIn: URIRef
     longitude: URIRef
     mapping: URIRef
+    maximumPerturbation: URIRef
     measureKind: URIRef
     memberArea: URIRef
     metric: URIRef
@@ -177,9 +187,14 @@ class NHSKG(DefinedNamespace):
     parentArea: URIRef
     periodEnd: URIRef
     periodStart: URIRef
+    perturbationTable: URIRef
     plausibleMaximum: URIRef
     postcode: URIRef
     primaryCareNetworkCode: URIRef
+    protectionMethod: URIRef
+    protectionWidth: URIRef
+    protectsRole: URIRef
+    protectsScopedGrants: URIRef
     publicationOf: URIRef
     purposeText: URIRef
     reason: URIRef
@@ -201,6 +216,7 @@ class NHSKG(DefinedNamespace):
     shareOfEvent: URIRef
     siteRecordOf: URIRef
     skipNote: URIRef
+    smallCountThreshold: URIRef
     softwareVersion: URIRef
     statedHealthGeographyCode: URIRef
     statedOn: URIRef

@@ -56,6 +56,8 @@ def build(context: Context, choices: Choices) -> View:
             lambda p: _unmapped(result, rows, names, p),
         ),
     ]
+    for panel in view.panels:
+        panel.protection = result.protection or ""
     return view
 
 

@@ -20,7 +20,7 @@ from collections import defaultdict
 from datetime import date
 from functools import lru_cache
 from itertools import pairwise
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rdflib import URIRef
 
@@ -41,6 +41,9 @@ from service.rollup.model import (
 )
 from service.validation.shacl import ontology_graph
 from service.vocab import NHSKG
+
+if TYPE_CHECKING:
+    from service.access.disclosure import Protection
 
 
 class RollupError(ValueError):
@@ -67,10 +70,13 @@ def rollup(
     successions: Successions | None = None,
     series: bool = False,
     detail: bool = True,
+    protection: Protection | None = None,
 ) -> RollupResult:
     """`detail=False`: the same figures, coverage and unmapped totals without the contributors
     of each row or the list of unmapped values, summed in DuckDB (a 90-day national series has
-    tens of thousands of contributors a client asking for the series alone does not read)."""
+    tens of thousands of contributors a client asking for the series alone does not read).
+    `protection` (service/access/disclosure.py): every value is read perturbed, so every figure,
+    contributor and unmapped total is summed from perturbed values, and each row says so."""
     kind = metric_kind(metric)
     start, end = when if isinstance(when, tuple) else (when, when)
     if method == Method.RETURN_STATED and area_type != "NHS_REGION":
@@ -86,7 +92,8 @@ def rollup(
         sql, params = _contributions_query(
             metric, area_type, start, end, method, restate, scope, over_time, dated
         )
-        sql = sql.replace("{values}", numbers.values)  # the latest releases, or as known at
+        values = numbers.values  # the latest releases, or as known at
+        sql = sql.replace("{values}", protection.relation(values) if protection else values)
         period = "" if over_time else "period_start, period_end, "
         if detail:
             sql += f" ORDER BY area NULLS LAST, {period}target, org_code"
@@ -98,16 +105,19 @@ def rollup(
         con.close()
     withheld = _withhold(expected, scope)
     head = (metric, area_type, method, restate, kind)
+    label = protection.label if protection else None
     if not detail:
         found, summary = _shape_summary(rows, expected, over_time, start, end)
-        return RollupResult(*head, _mark(found, withheld), [], summary, detail=False)
+        return RollupResult(
+            *head, _mark(found, withheld, label), [], summary, detail=False, protection=label
+        )
     found, unmapped = _shape(
         rows, expected, over_time, start, end, f"{area_type} by {method.value}"
     )
     summary = UnmappedSummary(
         sum(u.value for u in unmapped), len(unmapped), sorted({u.organisation for u in unmapped})
     )
-    return RollupResult(*head, _mark(found, withheld), unmapped, summary)
+    return RollupResult(*head, _mark(found, withheld, label), unmapped, summary, protection=label)
 
 
 def _withhold(expected: dict[str, set[str]], scope: Scope) -> dict[str, int]:
@@ -123,9 +133,12 @@ def _withhold(expected: dict[str, set[str]], scope: Scope) -> dict[str, int]:
     return withheld
 
 
-def _mark(rows: list[RollupRow], withheld: dict[str, int]) -> list[RollupRow]:
+def _mark(
+    rows: list[RollupRow], withheld: dict[str, int], protection: str | None
+) -> list[RollupRow]:
     for row in rows:
         row.withheld = withheld.get(row.area, 0)
+        row.protection = protection
     return rows
 
 

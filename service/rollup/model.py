@@ -98,6 +98,8 @@ class RollupRow:
     # Organisations the method places in the area that are outside the caller's scope: their
     # values are withheld from `value` (0 for a national caller).
     withheld: int = 0
+    # PERTURBED when the figure is summed from perturbed values (service/access/disclosure.py).
+    protection: str | None = None
 
 
 @dataclass
@@ -134,3 +136,4 @@ class RollupResult:
     # False: asked without detail, the rows have no contributors and `unmapped` is empty; the
     # figures, coverage and unmapped_summary are the same as with detail.
     detail: bool = True
+    protection: str | None = None  # PERTURBED: every figure of the result is (disclosure control)

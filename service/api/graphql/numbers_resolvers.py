@@ -141,15 +141,16 @@ def run_rollup(
     caller's access (service/access/policy.py: metric granted, scope; `names_organisations`:
     the query reads fields naming organisations, which the public role may not)."""
     term = require_metric(context, metric)
+    numbers = require_numbers(context).known_at(as_known_at)
     try:
         context.access.require_metric(term.key)
         if names_organisations:
             context.access.require_organisation_level()
+        protection = context.access.protection(term.iri, numbers.path)
     except AccessDenied as exc:
         raise denied(exc) from exc
     area_type = require_area_type(context, by)
     first, last = _when(date, start, end)
-    numbers = require_numbers(context).known_at(as_known_at)
     check_held(numbers, term, first, last)
     _placed(numbers, method, area_type)
     scope = context.access.rollup_scope()
@@ -165,6 +166,7 @@ def run_rollup(
             successions=context.successions,
             series=series,
             detail=detail,
+            protection=protection,
         )
     except RollupError as exc:
         raise UserError(str(exc), "See the method's description in the schema.") from exc
