@@ -20,6 +20,7 @@ from rich.progress import Progress
 import service.cli_batches  # noqa: F401 (registers returns batches|retire|restore)
 from service.cli_access import access_app, retention_app, token_app, use_store
 from service.cli_coverage import coverage_command
+from service.cli_disclosure import disclosure_app
 from service.cli_dumps import dump_command, restore_command
 from service.cli_errors import check_date, explain, missing, quiet_libraries
 from service.cli_errors import run as run_app
@@ -249,6 +250,7 @@ def stats() -> None:
 app.add_typer(returns_app, name="returns")
 app.add_typer(token_app, name="token")
 app.add_typer(access_app, name="access")
+app.add_typer(disclosure_app, name="disclosure")
 app.add_typer(retention_app, name="retention")
 use_store(lambda: _store(), lambda: NumbersStore(_state["numbers"]))
 app.command("rollup")(rollup_command)

@@ -227,9 +227,12 @@ class Protection:
         """The same key in Python (the audit and the tests), by DuckDB's md5_number."""
         import duckdb
 
+        # The modulus written as the relation writes it: bound as a parameter, DuckDB would take
+        # the remainder of a DOUBLE (md5_number is a UHUGEINT), and the keys would differ.
         row = duckdb.execute(
-            "SELECT CAST(md5_number(? || '|' || ? || '|' || ? || '|' || ?) % ? AS BIGINT)",
-            [self.salt, org_code, metric, period_start, self.policy.modulus],
+            "SELECT CAST(md5_number(? || '|' || ? || '|' || ? || '|' || ?) "
+            f"% {int(self.policy.modulus)} AS BIGINT)",
+            [self.salt, org_code, metric, period_start],
         ).fetchone()
         assert row is not None
         return int(row[0])
