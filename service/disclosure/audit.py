@@ -88,9 +88,11 @@ class Report:
                 f"    {t.what} {t.label}: true {t.true:g}, attacker's interval "
                 f"[{interval.low:.3g}, {interval.high:.3g}]"
             )
-        lines.append(
-            f"  information loss (mean |perturbation| / mean |figure|, bound {self.loss_bound}):"
-        )
+        if self.loss:
+            lines.append(
+                f"  information loss (mean |perturbation| / mean |figure|, "
+                f"bound {self.loss_bound}):"
+            )
         for item in self.loss:
             lines.append(
                 f"    {item.geography:<10} {item.span:<6} {item.cells:>6} figures: "
