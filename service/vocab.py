@@ -196,6 +196,7 @@ class NHSKG(DefinedNamespace):
     protectsRole: URIRef
     protectsScopedGrants: URIRef
     publicationOf: URIRef
+    publishedDecimals: URIRef
     purposeText: URIRef
     reason: URIRef
     recordOf: URIRef

@@ -65,6 +65,7 @@ class DisclosurePolicy:
     scoped_grants: bool
     loss_bound: float
     table: tuple[PerturbationRow, ...]
+    decimals: int = 6  # a protected figure is published rounded to these places
 
     def applies_to(self, principal: Principal) -> bool:
         """Whether this caller gets protected figures: a listed role, or (when the policy says
@@ -120,6 +121,7 @@ def policy_of(metric_iri: str) -> DisclosurePolicy | None:
         scoped_grants=str(get(NHSKG.protectsScopedGrants)).lower() == "true",
         loss_bound=float(_literal(get(NHSKG.informationLossBound), "loss bound", name)),
         table=read_table(table_path),
+        decimals=int(_literal(get(NHSKG.publishedDecimals), "published decimals", name)),
     )
 
 
@@ -197,6 +199,11 @@ class Protection:
     @property
     def label(self) -> str:
         return PERTURBED
+
+    def published(self, value: float) -> float:
+        """A figure as published: rounded to the policy's places (the same digits whichever
+        order DuckDB's parallel sum took)."""
+        return round(value, self.policy.decimals) + 0.0  # + 0.0: never -0.0
 
     def key_sql(self, alias: str) -> str:
         """The record key of each row of `alias` (an md5 of the salt and the record's identity,

@@ -85,6 +85,7 @@ class Attacker:
         threshold: int,
         maximum_noise: int,
         time_limit: float = 120.0,
+        decimals: int = 6,
     ) -> None:
         self.time_limit = time_limit
         if mode not in MODES:
@@ -95,7 +96,8 @@ class Attacker:
         a = _matrix(rows, n)
         y = np.array(published)
         slack = SLACK * np.maximum(1.0, np.abs(y))
-        if mode == PERTURBED:
+        if mode == PERTURBED:  # published rounded to `decimals` places: the attacker knows
+            slack = np.maximum(slack, 0.5 * 10.0**-decimals)
             # variables: v (n), e (n); each figure: A (v + e) = published (to within the
             # rounding of the engine's sums, as every equality here); v + e >= 0
             both = hstack([a, a])

@@ -137,7 +137,7 @@ def audit(
     space = build_space(numbers, metric, start, end, protection, successions)
     if methods:  # the attacker told only these methods' figures (a smaller programme)
         space.cells = [c for c in space.cells if c.question.method.value in methods]
-    attacker = Attacker(space, mode, policy.threshold, policy.maximum, time_limit)
+    attacker = Attacker(space, mode, policy.threshold, policy.maximum, time_limit, policy.decimals)
     found = targets(space, policy.threshold)
     if max_targets is not None and len(found) > max_targets:  # evenly spread, deterministic
         step = len(found) / max_targets

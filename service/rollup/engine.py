@@ -108,6 +108,8 @@ def rollup(
     label = protection.label if protection else None
     if not detail:
         found, summary = _shape_summary(rows, expected, over_time, start, end)
+        if protection:
+            found, summary = _published(found, summary, protection)
         return RollupResult(
             *head, _mark(found, withheld, label), [], summary, detail=False, protection=label
         )
@@ -117,6 +119,8 @@ def rollup(
     summary = UnmappedSummary(
         sum(u.value for u in unmapped), len(unmapped), sorted({u.organisation for u in unmapped})
     )
+    if protection:
+        found, summary = _published(found, summary, protection)
     return RollupResult(*head, _mark(found, withheld, label), unmapped, summary, protection=label)
 
 
@@ -131,6 +135,15 @@ def _withhold(expected: dict[str, set[str]], scope: Scope) -> dict[str, int]:
         withheld[area] = len(orgs) - len(kept)
         expected[area] = kept
     return withheld
+
+
+def _published(
+    rows: list[RollupRow], summary: UnmappedSummary, protection: Protection
+) -> tuple[list[RollupRow], UnmappedSummary]:
+    for row in rows:
+        row.value = protection.published(row.value)
+    total = protection.published(summary.total)
+    return rows, UnmappedSummary(total, summary.count, summary.organisations)
 
 
 def _mark(
