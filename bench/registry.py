@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bench import (
     dashboards_bench,
+    disclosure_bench,
     dumps_bench,
     graphql_bench,
     graphql_synthetic,
@@ -24,6 +25,7 @@ from bench.core import REGISTRY
 __all__ = [
     "REGISTRY",
     "dashboards_bench",
+    "disclosure_bench",
     "dumps_bench",
     "graphql_bench",
     "graphql_synthetic",
@@ -52,6 +54,7 @@ ORDER = [
     "returns",
     "releases",
     "rollups",
+    "disclosure",
     "startup",
     "validation",
     "validation-synthetic-sites",

@@ -96,6 +96,7 @@ class NHSKG(DefinedNamespace):
     NoProtection: URIRef
     ONSRegion: URIRef
     OdsRecord: URIRef
+    OpenDataPolicy: URIRef
     Organisation: URIRef
     OtherEmergencyAdmissions: URIRef
     OvernightBedsAvailable: URIRef
@@ -120,6 +121,7 @@ class NHSKG(DefinedNamespace):
     Site: URIRef
     SiteOperation: URIRef
     SiteRecord: URIRef
+    SmallCountPolicy: URIRef
     SourceFile: URIRef
     Split: URIRef
     StaffAbsences: URIRef
