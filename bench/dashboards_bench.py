@@ -115,8 +115,8 @@ def serve(env: Path, data_dir: Path, port: int) -> None:
 
     from service.api.app import create_app
     from service.config import Settings
+    from service.rdf.store import GraphStore
     from service.returns.numbers import NumbersStore
-    from service.store import GraphStore
 
     app = create_app(
         Settings(store_path=None, numbers_path=None, data_dir=data_dir),

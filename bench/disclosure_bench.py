@@ -24,10 +24,10 @@ RUNS = 15
 def disclosure(ctx: Context) -> list[Row]:
     from bench.national import national_store
     from service.access.disclosure import Protection, policy_of, salt_for
+    from service.rdf.vocab import NHSKG
     from service.returns.numbers import NumbersStore
     from service.rollup.engine import rollup
     from service.rollup.model import Method
-    from service.vocab import NHSKG
 
     source = national_store(ctx)
     numbers_file = source.parent / "numbers.duckdb" if source else None

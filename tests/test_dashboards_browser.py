@@ -23,8 +23,8 @@ import pytest
 from service.api.app import create_app
 from service.config import Settings
 from service.dashboards.view import plain
+from service.rdf.store import GraphStore
 from service.returns.numbers import NumbersStore
-from service.store import GraphStore
 from tests.browser_support import browser, screenshot, serious_violations
 from tests.http_server import serve
 from tests.support.auth import bearer

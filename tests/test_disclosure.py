@@ -25,12 +25,12 @@ from service.access.disclosure import (
 )
 from service.access.principal import PUBLIC, Principal, Role, ScopeItem
 from service.manifest import load_returns_all, materialise_for_returns
+from service.rdf.store import GraphStore
+from service.rdf.terms import SAMPLE_DATA_DIR
+from service.rdf.vocab import NHSKG
 from service.returns.numbers import NumbersStore
 from service.rollup.engine import rollup
 from service.rollup.model import Method
-from service.store import GraphStore
-from service.terms import SAMPLE_DATA_DIR
-from service.vocab import NHSKG
 
 ADMISSIONS = str(NHSKG.CovidAdmissions)
 FIRST, LAST = date(2020, 4, 6), date(2020, 4, 12)

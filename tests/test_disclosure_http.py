@@ -20,10 +20,10 @@ from service.access.disclosure import SALT_FILE, _file_salt, policy_of
 from service.api.app import create_app
 from service.config import Settings
 from service.manifest import load_returns_all, materialise_for_returns
+from service.rdf.store import GraphStore
+from service.rdf.terms import SAMPLE_DATA_DIR
+from service.rdf.vocab import NHSKG
 from service.returns.numbers import NumbersStore
-from service.store import GraphStore
-from service.terms import SAMPLE_DATA_DIR
-from service.vocab import NHSKG
 from tests.http_server import serve
 from tests.support.auth import bearer
 

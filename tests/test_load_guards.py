@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from service.loader import load_file
+from service.rdf.store import GraphStore
+from service.rdf.terms import ROOT, SAMPLE_DATA_DIR
 from service.returns.load import load_return_file
 from service.returns.numbers import NumbersStore
-from service.store import GraphStore
-from service.terms import ROOT, SAMPLE_DATA_DIR
 
 ETR = SAMPLE_DATA_DIR / "ods/etr-2026-07.csv"
 LRF_NAMES = SAMPLE_DATA_DIR / "ons/256_LRF19_EW_NC.csv"
@@ -98,7 +98,7 @@ CHILD = textwrap.dedent(
     from pathlib import Path
     from service.returns import load
     from service.returns.numbers import NumbersStore
-    from service.store import GraphStore
+    from service.rdf.store import GraphStore
 
     store, numbers = GraphStore(sys.argv[1]), NumbersStore(sys.argv[2])
     window, changed = sys.argv[3], Path(sys.argv[4])

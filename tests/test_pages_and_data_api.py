@@ -23,9 +23,9 @@ from service.api.app import create_app
 from service.cli import app as cli
 from service.config import Settings
 from service.manifest import load_returns_all, materialise_for_returns
+from service.rdf.store import GraphStore
+from service.rdf.terms import SAMPLE_DATA_DIR
 from service.returns.numbers import NumbersStore
-from service.store import GraphStore
-from service.terms import SAMPLE_DATA_DIR
 from tests.http_server import serve
 from tests.support.auth import bearer
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from service.geography.assign import Placer
+from service.rdf.store import GraphStore
 from service.reference.practices import PracticeIndex
-from service.store import GraphStore
 
 pytestmark = pytest.mark.national
 

@@ -30,9 +30,9 @@ from pathlib import Path
 from rdflib import URIRef
 
 from service.access.principal import Principal
-from service.terms import ONTOLOGY_DIR
+from service.rdf.terms import ONTOLOGY_DIR
+from service.rdf.vocab import NHSKG
 from service.validation.rulebook import ontology_graph
-from service.vocab import NHSKG
 
 PERTURBED = "PERTURBED"
 SALT_FILE = "disclosure.key"

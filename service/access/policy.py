@@ -121,7 +121,7 @@ class ScopeIndex:
             stated: dict[str, set[str]] = defaultdict(set)
             if self.numbers is not None:
                 rows = self.numbers.con.cursor().execute(
-                    "SELECT DISTINCT org_code, region_code FROM reporter"
+                    "SELECT DISTINCT org_code, region_code FROM reporter WHERE area_type IS NULL"
                 )
                 for code, region in rows.fetchall():
                     codes.add(code)

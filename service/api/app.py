@@ -29,11 +29,11 @@ from service.api.routes import (
 )
 from service.api.workers import Workers
 from service.config import Settings
+from service.rdf.store import GraphStore, open_store
 from service.reference import ReferenceData
 from service.returns.codes import Successions, graph_successions
 from service.returns.numbers import NumbersStore
 from service.sparql.execute import Limits, SparqlEndpoint
-from service.store import GraphStore, open_store
 
 
 def create_app(

@@ -8,14 +8,17 @@ store's current graphs (service/reference/saved.py), else builds it and saves it
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from service.lookup import Lookup
+from service.rdf.store import GraphStore
 from service.reference.areas import AreaIndex
 from service.reference.metrics import MetricIndex
 from service.reference.organisations import OrganisationIndex
 from service.reference.saved import load_or_build
-from service.returns.codes import Successions, successions_from_index
-from service.store import GraphStore
+
+if TYPE_CHECKING:  # the lookup places organisations (service/geography/), which reads this package
+    from service.geography.lookup import Lookup
+    from service.returns.codes import Successions
 
 
 @dataclass
@@ -32,10 +35,14 @@ class ReferenceData:
     def successions(self) -> Successions:
         """Who carries a code on, for restating roll-ups: the lookup's succession index (one
         reader, stated events over inferred ones), so a refresh reaches roll-ups too."""
+        from service.returns.codes import successions_from_index
+
         return successions_from_index(self.lookup.asof.successions)
 
     @classmethod
     def build(cls, store: GraphStore) -> ReferenceData:
+        from service.geography.lookup import Lookup
+
         return cls(
             store,
             OrganisationIndex.build(store),

@@ -15,7 +15,7 @@ from datetime import date
 from service.geography.assign import Placer
 from service.geography.methods import area_for_ods_code
 from service.geography.reference import code_of
-from service.store import GraphStore
+from service.rdf.store import GraphStore
 
 PRACTICES = """
 SELECT ?code ?label ?postcode ?commissioner ?pcn ?from ?to WHERE {

@@ -22,6 +22,8 @@ from pathlib import Path
 
 from service.loader import MAX_RETIRED_SHARE, sha256_of
 from service.mapping.readers import LayoutError
+from service.rdf.store import PROVENANCE_GRAPH, GraphStore
+from service.rdf.terms import GRAPH, ID
 from service.returns.codes import (
     Successions,
     graph_successions,
@@ -37,8 +39,6 @@ from service.returns.releases import release_from_name
 from service.returns.shacl_check import shacl_findings
 from service.returns.spec import ReturnMapping, load_return_mapping, mapping_for
 from service.returns.vectorised import vectorised_findings
-from service.store import PROVENANCE_GRAPH, GraphStore
-from service.terms import GRAPH, ID
 from service.validation.report import Finding, ValidationReport
 
 ENGINES = ("duckdb", "pyshacl")

@@ -21,7 +21,7 @@ from typing import Any
 import anyio
 import pyoxigraph as ox
 
-from service.store import GraphStore
+from service.rdf.store import GraphStore
 
 # The first keyword after the prologue (PREFIX/BASE) and comments says query or update.
 _COMMENT = re.compile(r"#[^\n]*")

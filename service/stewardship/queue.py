@@ -22,11 +22,11 @@ from datetime import date
 from typing import Any
 
 from service.geography.assign import Placer
+from service.rdf.store import GraphStore
+from service.reference.successions import SuccessionIndex
 from service.returns.codes import reference_organisations
 from service.returns.numbers import NumbersStore
 from service.returns.steward import steward_queue
-from service.store import GraphStore
-from service.succession import SuccessionIndex
 
 KINDS = (
     "unregistered_provider",

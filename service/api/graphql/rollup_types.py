@@ -21,6 +21,7 @@ class RollupMethod(Enum):
     CATCHMENT = "CATCHMENT"
     ODS_STATED = "ODS_STATED"
     RETURN_STATED = "RETURN_STATED"
+    AREA_MEMBERSHIP = "AREA_MEMBERSHIP"
 
 
 @strawberry.enum(
@@ -97,6 +98,11 @@ class RollupRow:
     protection: FigureProtection | None = strawberry.field(
         default=None, description=PROTECTION_TEXT
     )
+    suppressed: int = strawberry.field(
+        default=0,
+        description="Values reported by area: cells the source suppressed (UKHSA's MSOA counts "
+        "of 0-2), not in value (0: none).",
+    )
 
 
 @strawberry.type(description="One point of an area's time series.")
@@ -159,6 +165,11 @@ class RollupResult:
     protection: FigureProtection | None = strawberry.field(
         description="How every figure of this answer (rows, series, unmapped values) is "
         "protected against disclosing small numbers (null: published as summed)."
+    )
+    reported_type: str | None = strawberry.field(
+        default=None,
+        description="A metric reported by area (method AREA_MEMBERSHIP): the type of the areas "
+        "summed (LAD, MSOA ...); null for organisations' values.",
     )
     # Built only when asked for: a 90-day national answer has tens of thousands of
     # contributors, which a client asking for the series alone should not pay for.

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from fastapi import APIRouter, HTTPException, Request, Response
 
-from service.terms import ROOT
+from service.rdf.terms import ROOT
 
 router = APIRouter(tags=["assets"], include_in_schema=False)
 

@@ -19,9 +19,9 @@ from fastapi.responses import PlainTextResponse
 
 from service.access.policy import AccessDenied, authenticate
 from service.api.errors import error_responses
+from service.rdf.store import PREFIXES
 from service.sparql import formats
 from service.sparql.execute import Answer, GraphSet, Reply, SparqlEndpoint, read_only_message
-from service.store import PREFIXES
 
 router = APIRouter(tags=["sparql"])
 

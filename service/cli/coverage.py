@@ -16,7 +16,7 @@ from rich.console import Console
 from service.geography.assign import Placer
 from service.geography.coverage import CoverageRow, coverage_report
 from service.geography.methods import METHODS
-from service.store import GraphStore
+from service.rdf.store import GraphStore
 
 console = Console(stderr=True)
 

@@ -2,7 +2,7 @@
 what became of an organisation asked about outside its life (a result naming the successor,
 never an error).
 
-Site operations are read once into memory, like the successions (service/succession.py), and
+Site operations are read once into memory, like the successions (reference/successions.py), and
 read as documented on nhskg:SiteOperation: the statement covering the date, else the latest one
 before it, with its operator carried on through the successions when it had closed by then.
 """
@@ -13,8 +13,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from service.store import GraphStore, lexical_date
-from service.succession import Resolution, SuccessionIndex
+from service.rdf.store import GraphStore, lexical_date
+from service.reference.successions import Resolution, SuccessionIndex
 
 # Small DISTINCT queries joined in Python: the same fact stated by several loaded files would
 # otherwise multiply the solutions of one large query (four vintages of a trust give 4^5 rows).

@@ -1,7 +1,7 @@
-"""Generate service/vocab.py, a closed rdflib namespace of every term the ontology defines.
+"""Generate service/rdf/vocab.py, a closed rdflib namespace of every term the ontology defines.
 
-Run `python -m service.vocab_gen` after editing ontology/; tests/test_ontology.py fails while the
-file is stale, so code can only name terms the ontology defines.
+Run `python -m service.rdf.vocab_gen` after editing ontology/; tests/test_ontology.py fails while
+the file is stale, so code can only name terms the ontology defines.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from pathlib import Path
 
 from rdflib import RDF, URIRef
 
-from service.terms import DEF, load_ontology
+from service.rdf.terms import DEF, load_ontology
 
 TARGET = Path(__file__).with_name("vocab.py")
 DEFINING_TYPES = (
@@ -38,7 +38,7 @@ def render() -> str:
     lines = [
         '"""Closed namespace of the nhskg ontology.',
         "",
-        'Generated from ontology/*.ttl by service/vocab_gen.py; do not edit."""',
+        'Generated from ontology/*.ttl by service/rdf/vocab_gen.py; do not edit."""',
         "",
         "from rdflib import URIRef",
         "from rdflib.namespace import DefinedNamespace, Namespace",

@@ -20,8 +20,8 @@ from service.access.retention import RetentionError, purge, set_end_of_use
 from service.access.tokens import issue_token
 from service.api.routes.register import register_rows
 from service.config import Settings
+from service.rdf.store import GraphStore
 from service.returns.numbers import NumbersStore
-from service.store import GraphStore
 
 console = Console(stderr=True)
 token_app = typer.Typer(help="Bearer tokens signed with the local key (the embedded issuer).")

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from service.cli_numbers import JsonOption, console, returns_app, stores
+from service.cli.numbers import JsonOption, console, returns_app, stores
 from service.returns.batches import BatchError, BatchInfo, list_batches, restore, retire
 
 NoteOption = Annotated[str, typer.Option(help="Why (kept with the batch and in its provenance).")]
@@ -109,11 +109,12 @@ def revisions_command(
     if as_json:
         typer.echo(json.dumps([asdict(r) for r in found], default=str, indent=2))
         return
-    typer.echo(f"{len(found)} value(s) revised, change {sum(r.change for r in found):+,.2f}")
+    change = sum(r.change or 0.0 for r in found)
+    typer.echo(f"{len(found)} value(s) revised, change {change:+,.2f}")
     typer.echo(f"{'area':<8} {'period':<10} {'values':>7} {'before':>12} {'after':>12}")
     for a in by_area(found):
         typer.echo(
-            f"{a.area:<8} {a.period_start} {a.count:>7} {a.before:>12,.2f} {a.after:>12,.2f}"
+            f"{a.area:<9} {a.period_start} {a.count:>7} {a.before:>12,.2f} {a.after:>12,.2f}"
         )
 
 

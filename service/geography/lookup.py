@@ -12,19 +12,19 @@ asked about (or all at once by `warm()`); later lookups are a dictionary look-up
 from __future__ import annotations
 
 import json
-from bisect import bisect_left
 from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Any
 
-from service.asof import AsOf
 from service.geography.assign import Placer
 from service.geography.carrying_on import IndexCarryingOn
 from service.geography.methods import METHODS
 from service.geography.sites import is_site, operations_of, operator_on, site_areas
 from service.geography.timeline import Timelines
+from service.rdf.store import GraphStore
+from service.reference.asof import AsOf
+from service.reference.organisations import near_matches
 from service.returns.codes import unweighted_split_reason
-from service.store import GraphStore
 
 
 class LookupFailure(ValueError):
@@ -260,21 +260,3 @@ class Lookup:
         if self._known_codes is None:
             self._known_codes = sorted(self.asof.lifetimes)
         return near_matches(code, self._known_codes, limit)
-
-
-# Codes longer than this are not ODS or GSS codes (the longest are 9 characters); near matches
-# look at no more of an unknown code than this, so their cost never depends on the input.
-NEAR_MATCH_PREFIX = 12
-
-
-def near_matches(code: str, known: list[str], limit: int = 5) -> list[str]:
-    """Known codes (sorted) that share the most leading characters with an unknown one: a
-    bisection per prefix length, at most NEAR_MATCH_PREFIX of them (O(log n) each)."""
-    code = code[: NEAR_MATCH_PREFIX * 4].strip().upper()[:NEAR_MATCH_PREFIX]
-    for size in range(len(code), 0, -1):
-        prefix = code[:size]
-        start = bisect_left(known, prefix)
-        hits = [c for c in known[start : start + limit] if c.startswith(prefix)]
-        if hits:
-            return hits
-    return []

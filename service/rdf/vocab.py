@@ -1,6 +1,6 @@
 """Closed namespace of the nhskg ontology.
 
-Generated from ontology/*.ttl by service/vocab_gen.py; do not edit."""
+Generated from ontology/*.ttl by service/rdf/vocab_gen.py; do not edit."""
 
 from rdflib import URIRef
 from rdflib.namespace import DefinedNamespace, Namespace
@@ -62,6 +62,11 @@ class NHSKG(DefinedNamespace):
     CovidDischargesAged65to84: URIRef
     CovidDischargesAged6to17: URIRef
     CovidDischargesAged85Plus: URIRef
+    CumulativeCovidAdmissionsAged0to5: URIRef
+    CumulativeCovidAdmissionsAged18to64: URIRef
+    CumulativeCovidAdmissionsAged65to84: URIRef
+    CumulativeCovidAdmissionsAged6to17: URIRef
+    CumulativeCovidAdmissionsAged85Plus: URIRef
     DecisionToAdmitWaits4To12Hours: URIRef
     DecisionToAdmitWaitsOver12Hours: URIRef
     DecisionToAdmitWaitsOver4Hours: URIRef
@@ -75,6 +80,9 @@ class NHSKG(DefinedNamespace):
     InferredType: URIRef
     IntegratedCareBoard: URIRef
     IntegratedCareSystemArea: URIRef
+    LabConfirmedCases: URIRef
+    LabConfirmedCasesCumulative: URIRef
+    LabConfirmedCasesWeekly: URIRef
     LegalBases: URIRef
     LegalBasis: URIRef
     Load: URIRef
@@ -133,6 +141,7 @@ class NHSKG(DefinedNamespace):
     SubICBLocationArea: URIRef
     Succession: URIRef
     SuccessorShare: URIRef
+    SumOverAreas: URIRef
     SumOverOrganisations: URIRef
     SumOverTime: URIRef
     TypeBasisScheme: URIRef
@@ -140,6 +149,20 @@ class NHSKG(DefinedNamespace):
     UKGDPR_6_1_e_9_2_i: URIRef
     UnregisteredProvider: URIRef
     UpperTierLocalAuthority: URIRef
+    VaccinationsFirstDoseAged55to59: URIRef
+    VaccinationsFirstDoseAged60to64: URIRef
+    VaccinationsFirstDoseAged65to69: URIRef
+    VaccinationsFirstDoseAged70to74: URIRef
+    VaccinationsFirstDoseAged75to79: URIRef
+    VaccinationsFirstDoseAged80Plus: URIRef
+    VaccinationsFirstDoseAgedUnder55: URIRef
+    VaccinationsSecondDoseAged55to59: URIRef
+    VaccinationsSecondDoseAged60to64: URIRef
+    VaccinationsSecondDoseAged65to69: URIRef
+    VaccinationsSecondDoseAged70to74: URIRef
+    VaccinationsSecondDoseAged75to79: URIRef
+    VaccinationsSecondDoseAged80Plus: URIRef
+    VaccinationsSecondDoseAgedUnder55: URIRef
     accessId: URIRef
     affects: URIRef
     alsoDatedOn: URIRef
@@ -203,8 +226,11 @@ class NHSKG(DefinedNamespace):
     reason: URIRef
     recordOf: URIRef
     releaseDate: URIRef
+    reportedByArea: URIRef
     reportedCode: URIRef
     reportedValue: URIRef
+    reportingArea: URIRef
+    reportingAreaType: URIRef
     reportingOrganisation: URIRef
     reportsMetric: URIRef
     requestedBy: URIRef
@@ -229,6 +255,7 @@ class NHSKG(DefinedNamespace):
     subsetOf: URIRef
     successor: URIRef
     supersedes: URIRef
+    suppressedValue: URIRef
     tabularEquivalent: URIRef
     tripleCount: URIRef
     typeBasis: URIRef

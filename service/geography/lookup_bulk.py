@@ -19,7 +19,7 @@ from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any
 
-from service.lookup import Lookup, LookupAnswer, LookupFailure
+from service.geography.lookup import Lookup, LookupAnswer, LookupFailure
 
 MAX_CODES = 10_000
 CODE_COLUMNS = ("code", "ods_code", "org_code", "organisation_code", "odscode")

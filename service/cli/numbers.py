@@ -18,6 +18,7 @@ import typer
 from rich.console import Console
 
 from service.mapping.spec import MappingError
+from service.rdf.store import GraphStore, GraphStoreBusy
 from service.returns.load import ReturnLoadResult, load_return_file
 from service.returns.numbers import NumbersStore, StoreBusy
 from service.rollup.model import (
@@ -27,7 +28,6 @@ from service.rollup.model import (
     RollupResult,
     to_organisations_at,
 )
-from service.store import GraphStore, GraphStoreBusy
 
 returns_app = typer.Typer(help="Operational returns: validated loads into the numbers store.")
 console = Console(stderr=True, soft_wrap=True)  # reports stay one line per finding
@@ -199,6 +199,13 @@ def rollup_command(
         str | None,
         typer.Option(help="Answer as published on this date (default: the latest releases)."),
     ] = None,
+    from_type: Annotated[
+        str | None,
+        typer.Option(
+            help="A metric reported by area: sum the areas of this type (default: the type "
+            "with the most areas within --by, e.g. LAD)."
+        ),
+    ] = None,
     as_json: JsonOption = False,
     as_csv: Annotated[
         bool,
@@ -207,9 +214,13 @@ def rollup_command(
         ),
     ] = False,
 ) -> None:
-    """Sum METRIC into areas of a type on a date (or over --to), with coverage and unmapped."""
+    """Sum METRIC into areas of a type on a date (or over --to), with coverage and unmapped.
+    A metric reported by area (UKHSA cases ...) rolls up area to area by the graph's
+    memberships (method AREA_MEMBERSHIP, whatever --method says)."""
+    from service.returns.area_spec import is_area_metric
     from service.returns.codes import graph_successions
     from service.returns.spec import metric_term
+    from service.rollup.areas import area_rollup
     from service.rollup.engine import RollupError, rollup
 
     try:
@@ -223,7 +234,11 @@ def rollup_command(
         raise typer.Exit(2) from exc
     store, numbers = stores(ctx, read_only=True)
     try:
-        result = rollup(
+        result = (
+            area_rollup(numbers.known_at(known), iri, by, (start, end), reported_type=from_type)
+            if is_area_metric(iri)
+            else None
+        ) or rollup(
             numbers.known_at(known),
             iri,
             by,
@@ -258,6 +273,7 @@ def _table(result: RollupResult) -> str:
         lines.append(
             f"{r.area:<12} {r.period_start} {r.period_end} {r.value:>14,.2f} "
             f"{r.coverage.reported:>9} {r.coverage.expected:>9}"
+            + (f"  + {r.suppressed} suppressed cell(s)" if r.suppressed else "")
         )
     total = sum(r.value for r in result.rows)
     unmapped = sum(u.value for u in result.unmapped)
@@ -267,6 +283,12 @@ def _table(result: RollupResult) -> str:
         f"{'unmapped':<33} {unmapped:>14,.2f}  ({len(who)} organisation(s)"
         + (f": {', '.join(who[:12])}{' ...' if len(who) > 12 else ''})" if who else ")")
     )
+    hidden = sum(r.suppressed for r in result.rows)
+    if result.reported_type:
+        lines.append(
+            f"summed: {result.reported_type} areas by {result.method.value}"
+            + (f"; {hidden:,} suppressed cell(s) not in the values" if hidden else "")
+        )
     return "\n".join(lines)
 
 

@@ -21,8 +21,8 @@ from typing import Any, BinaryIO
 
 import pyoxigraph as ox
 
-from service.store import PREFIXES, GraphStore
-from service.terms import GRAPH, ID
+from service.rdf.store import PREFIXES, GraphStore
+from service.rdf.terms import GRAPH, ID
 
 # name -> (Oxigraph format, media type, file suffix)
 FORMATS: dict[str, tuple[Any, str, str]] = {

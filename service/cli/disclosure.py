@@ -53,7 +53,7 @@ def audit_command(
     """Every geography type, method, day and 7-day range of METRIC from --from to --to, as
     reported and restated, asked of the roll-up engine as the public role; then, for each
     protected cell, the tightest interval an attacker can derive (scipy's HiGHS)."""
-    from service.cli_numbers import stores
+    from service.cli.numbers import stores
 
     try:
         iri = str(metric_term(metric))

@@ -17,15 +17,16 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
-import service.cli_batches  # noqa: F401 (registers returns batches|retire|restore)
-from service.cli_access import access_app, retention_app, token_app, use_store
-from service.cli_coverage import coverage_command
-from service.cli_disclosure import disclosure_app
-from service.cli_dumps import dump_command, restore_command
-from service.cli_errors import check_date, explain, missing, quiet_libraries
-from service.cli_errors import run as run_app
-from service.cli_numbers import ReplaceAllOption, busy_stops, returns_app, rollup_command
-from service.cli_numbers import report as report_return
+import service.cli.batches  # noqa: F401 (registers returns batches|retire|restore)
+from service.cli.access import access_app, retention_app, token_app, use_store
+from service.cli.areas import areas_app
+from service.cli.coverage import coverage_command
+from service.cli.disclosure import disclosure_app
+from service.cli.dumps import dump_command, restore_command
+from service.cli.errors import check_date, explain, missing, quiet_libraries
+from service.cli.errors import run as run_app
+from service.cli.numbers import ReplaceAllOption, busy_stops, returns_app, rollup_command
+from service.cli.numbers import report as report_return
 from service.config import Settings, numbers_beside
 from service.geography.assign import UnknownAreaType
 from service.geography.refresh import numbers_at
@@ -36,6 +37,7 @@ from service.manifest import (
     load_returns_all,
     materialise_for_returns,
 )
+from service.rdf.store import GraphStore, open_store
 from service.reference import ReferenceData
 from service.reference.saved import has_saved
 from service.returns.numbers import NumbersStore
@@ -47,7 +49,6 @@ from service.stewardship.queue import KINDS as QUEUE_KINDS
 from service.stewardship.queue import queue as steward_queue
 from service.stewardship.workflow import apply, check, effect_hook, revert
 from service.stewardship.workflow import history as steward_history
-from service.store import GraphStore, open_store
 
 app = typer.Typer(add_completion=False, help="NHS knowledge graph: load, validate, query, serve.")
 console = Console(stderr=True)
@@ -248,6 +249,7 @@ def stats() -> None:
 
 
 app.add_typer(returns_app, name="returns")
+app.add_typer(areas_app, name="areas")
 app.add_typer(token_app, name="token")
 app.add_typer(access_app, name="access")
 app.add_typer(disclosure_app, name="disclosure")

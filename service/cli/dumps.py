@@ -9,9 +9,9 @@ import typer
 from rich.console import Console
 
 from service.config import Settings
-from service.dumps import FORMATS, dump_to_path
-from service.store import PROVENANCE_GRAPH, GraphStore, open_store
-from service.terms import ONTOLOGY_GRAPH
+from service.rdf.dumps import FORMATS, dump_to_path
+from service.rdf.store import PROVENANCE_GRAPH, GraphStore, open_store
+from service.rdf.terms import ONTOLOGY_GRAPH
 
 console = Console(stderr=True)
 

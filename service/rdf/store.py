@@ -22,7 +22,7 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from service.terms import DEF, GRAPH, ONTOLOGY_GRAPH, ontology_files
+from service.rdf.terms import DEF, GRAPH, ONTOLOGY_GRAPH, ontology_files
 
 PROVENANCE_GRAPH = str(GRAPH["provenance"])
 _PROV = "http://www.w3.org/ns/prov#"
@@ -110,7 +110,7 @@ class GraphStore:
         self, path: Path | str | None = None, *, read_only: bool = False, backend: Any = None
     ) -> None:
         """`backend`: another store with the embedded store's interface, such as a remote
-        SPARQL 1.1 store (`service.remote_store.RemoteQuadStore`); `path` is then None."""
+        SPARQL 1.1 store (`service.rdf.remote_store.RemoteQuadStore`); `path` is then None."""
         self.path = Path(path) if path else None
         self.read_only = read_only and self.path is not None
         if backend is not None:
@@ -591,7 +591,7 @@ def open_store(settings: Any) -> GraphStore:
     """The store the settings name: a remote SPARQL 1.1 store (`store_url`), else the embedded
     one at `store_path` (in memory when None)."""
     if getattr(settings, "store_url", None):
-        from service.remote_store import RemoteQuadStore
+        from service.rdf.remote_store import RemoteQuadStore
 
         return GraphStore(None, backend=RemoteQuadStore(settings.store_url))
     return GraphStore(settings.store_path)

@@ -16,8 +16,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from service.store import GraphStore
-from service.terms import DEF
+from service.rdf.store import GraphStore
+from service.rdf.terms import DEF
 
 # The most specific type wins when an event carries several (every one is a Succession).
 TYPE_ORDER = ("Merger", "Acquisition", "Split", "CodeChange", "Rename", "Succession", "Closure")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from rdflib import Graph, Namespace
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ONTOLOGY_DIR = ROOT / "ontology"
 SHAPES_DIR = ROOT / "shapes"
 MAPPINGS_DIR = ROOT / "mappings"
