@@ -71,6 +71,7 @@ class NHSKG(DefinedNamespace):
     DecisionToAdmitWaitsOver12Hours: URIRef
     DecisionToAdmitWaitsOver4Hours: URIRef
     DisclosurePolicy: URIRef
+    DisclosurePolicyScheme: URIRef
     EmergencyAdmissionsViaAEOther: URIRef
     EmergencyAdmissionsViaAEType1: URIRef
     EmergencyAdmissionsViaAEType2: URIRef
