@@ -288,3 +288,15 @@ def test_an_abolished_area_still_reported_is_unmapped_with_the_day_its_membershi
     assert "in no LRF after 2020-03-31" in after.unmapped[0].reason
     before = area_rollup(numbers, CASES, "LRF", date(2020, 3, 31))
     assert [(r.area, r.value) for r in before.rows] == [("E48000002", 1.0)]
+
+
+def test_an_area_of_another_type_than_the_file_states_rejects_the_file(
+    tmp_path: Path, ref: Reference, numbers: NumbersStore, memory_store: GraphStore
+) -> None:
+    rows = [*_rows(DAY, 3, 4, 5, 12), ("E48000001", "ltla", DAY.isoformat(), "1")]
+    result = load_area_file(memory_store, numbers, cases_file(tmp_path, "2020-08-14", rows), ref)
+    assert result.status == "rejected"
+    assert [f.rule for f in result.report.findings] == [
+        "area E48000001 is not a LAD in the graph (it is LRF): check the type column"
+    ]
+    assert _batches(numbers) == 0

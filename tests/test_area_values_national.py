@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from service.rdf.store import GraphStore
+from service.rdf.terms import MAPPINGS_DIR
 from service.rdf.vocab import NHSKG
 from service.returns.area_load import load_area_file
 from service.returns.numbers import NumbersStore
@@ -224,9 +226,15 @@ def test_msoa_suppressed_cells_are_stored_as_suppressed_and_counted_in_roll_ups(
     assert result.reported_type == "MSOA" and len(result.rows) >= 40
     placed = sum(r.value for r in result.rows) + result.unmapped_summary.total
     assert placed == pytest.approx(sum(int(v) for v in week.values() if v != "-99"))
-    assert sum(r.suppressed for r in result.rows) + sum(
-        u.suppressed for u in result.unmapped
-    ) == sum(1 for v in week.values() if v == "-99")
+    hidden = sum(1 for v in week.values() if v == "-99")
+    # MSOAs lie in one district each: every suppressed cell is counted once.
+    by_lad = area_rollup(numbers, WEEKLY, "LAD", monday)
+    assert (
+        sum(r.suppressed for r in by_lad.rows) + sum(u.suppressed for u in by_lad.unmapped)
+        == hidden
+    )
+    # A district split between ICBs shares its MSOAs' cells: such a cell counts in each ICB.
+    assert sum(r.suppressed for r in result.rows) >= hidden
     unknown = [u for u in result.unmapped if u.reason == UNKNOWN]
     assert [(u.organisation, u.value) for u in unknown] == [("xxxxxxxxx", float(week["xxxxxxxxx"]))]
     assert area_env["results"][FILES[3]].unknown_areas == ["xxxxxxxxx"]
@@ -261,16 +269,24 @@ def test_vaccinations_by_ics_stp_roll_up_to_the_regions_the_file_states(
         rollup=geo_placer.ctx.rollup,
     )  # fmt: skip
     assert (result.status, result.values, result.unknown_areas) == ("loaded", 42 * 14, [])
-    by_region: Counter[str] = Counter()
     with path.open(newline="") as f:
-        for row in csv.DictReader(f):
-            by_region[row["Region of Residence"]] += int(
-                row["1st dose 80+"].strip().replace(",", "")
-            )
+        rows = list(csv.DictReader(f))
     day = date(2021, 3, 14)
-    rolled = area_rollup(
-        area_env["numbers"], str(NHSKG.VaccinationsFirstDoseAged80Plus), "NHS_REGION", day
-    )
-    assert rolled.reported_type == "ICB" and rolled.unmapped_summary.total == 0
     names = {a.code: a.label for a in geo_placer.reference.areas.values()}
-    assert {names[r.area]: r.value for r in rolled.rows} == dict(by_region)
+    # Every metric of the mapping (both doses, every age band): the ICS/STP values through the
+    # STP -> region memberships equal the sums by the region each row states.
+    columns = load_mapping_metrics("nhse-vaccinations-ics-stp")
+    assert len(columns) == 14
+    for column, metric in columns.items():
+        by_region: Counter[str] = Counter()
+        for row in rows:
+            by_region[row["Region of Residence"]] += int(row[column].strip().replace(",", ""))
+        rolled = area_rollup(area_env["numbers"], str(NHSKG[metric]), "NHS_REGION", day)
+        assert rolled.reported_type == "ICB" and rolled.unmapped_summary.total == 0, metric
+        assert {names[r.area]: r.value for r in rolled.rows} == dict(by_region), metric
+
+
+def load_mapping_metrics(mapping_id: str) -> dict[str, str]:
+    """Column -> metric key of an area mapping (mappings/areas/ID.yaml), as the loader reads it."""
+    spec = yaml.safe_load((MAPPINGS_DIR / "areas" / f"{mapping_id}.yaml").read_text())
+    return dict(spec["source"]["metrics"])

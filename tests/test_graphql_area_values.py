@@ -31,6 +31,7 @@ def _rows(medway: int, ashford: int) -> list[tuple[str, str, str, str]]:
         ("E07000105", "ltla", DAY, str(ashford)),
         ("E07000106", "ltla", DAY, "5"),
         ("E07000999", "ltla", DAY, "2"),  # no such district: listed unmapped
+        ("E92000001", "nation", DAY, "20"),
     ]
 
 
@@ -135,3 +136,24 @@ def test_a_scope_of_one_organisation_sees_no_area_values(env: dict[str, Any]) ->
     rows = data["rollup"]["rows"] if data else []
     assert all(r["value"] == 0 for r in rows)
     assert data and data["rollup"]["unmappedTotal"] == 0
+
+
+TOTALS = """{ publishedTotals(metric: "LabConfirmedCases", parts: "LAD", total: "NATION",
+    from: "2020-08-01", to: "2020-08-01") {
+    differing totals { area published parts difference } unplaced { periodStart value } } }"""
+
+
+def test_published_totals_beside_the_sum_of_their_parts(env: dict[str, Any]) -> None:
+    data, errors = run(env, TOTALS)
+    assert not errors, errors
+    assert data and data["publishedTotals"] == {
+        "differing": 1,
+        "totals": [{"area": "E92000001", "published": 20.0, "parts": 15.0, "difference": 5.0}],
+        "unplaced": [{"periodStart": DAY, "value": 2.0}],
+    }
+
+
+def test_published_totals_are_refused_to_a_scope_of_organisations(env: dict[str, Any]) -> None:
+    data, errors = run(env, TOTALS, scope=("org:RJ1",))
+    assert data is None
+    assert any("national figures" in e for e in errors)

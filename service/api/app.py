@@ -24,6 +24,7 @@ from service.api.routes import (
     observations,
     pages,
     register,
+    signin,
     sparql,
     tooling,
 )
@@ -83,6 +84,7 @@ def create_app(
     app.include_router(assets.router)
     app.include_router(tooling.router)
     app.include_router(pages.router)
+    app.include_router(signin.router)
     app.include_router(register.router)
     app.include_router(
         graphql_router(

@@ -127,7 +127,8 @@ def totals_command(
     rows = [t for t in found if not differences_only or t.difference]
     if as_json:
         doc = [asdict(t) | {"difference": t.difference} for t in rows]
-        typer.echo(json.dumps({"totals": doc, "unmapped": unmapped}, default=str, indent=2))
+        unplaced = {str(day): value for day, value in unmapped.items()}
+        typer.echo(json.dumps({"totals": doc, "unmapped": unplaced}, default=str, indent=2))
         return
     typer.echo(f"{'area':<10} {'day':<10} {'published':>12} {'parts':>12} {'difference':>11}")
     for t in rows:

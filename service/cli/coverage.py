@@ -16,7 +16,9 @@ from rich.console import Console
 from service.geography.assign import Placer
 from service.geography.coverage import CoverageRow, coverage_report
 from service.geography.methods import METHODS
+from service.geography.practices import PracticePlacer
 from service.rdf.store import GraphStore
+from service.reference.practices import PracticeIndex
 
 console = Console(stderr=True)
 
@@ -32,18 +34,23 @@ def coverage_command(
     ] = None,
     markdown: Annotated[bool, typer.Option("--markdown", help="A Markdown table.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table.")] = False,
+    practices: Annotated[
+        bool, typer.Option(help="Also GP practices placed through their commissioner.")
+    ] = True,
 ) -> None:
-    """Areas, memberships and trusts placed per geography type and year (on 1 October), and
-    the days each type has no membership, with the reason."""
+    """Areas, memberships, trusts and GP practices placed per geography type and year (on 1
+    October), and the days each type has no membership, with the reason."""
     paths: dict[str, Path] = ctx.find_root().obj
-    placer = Placer.from_store(GraphStore(paths["store"], read_only=True))
+    store = GraphStore(paths["store"], read_only=True)
+    placer = Placer.from_store(store)
+    practice_placer = PracticePlacer(PracticeIndex.build(store), placer) if practices else None
     known = placer.reference.api_names()
     unknown = sorted(set(area_type or []) - set(known))
     if unknown:
         console.print(f"unknown area type(s) {', '.join(unknown)}; known: {', '.join(known)}")
         raise typer.Exit(2)
     years = range(first, (last or date.today().year) + 1)
-    rows = coverage_report(placer, years, area_types=area_type or None)
+    rows = coverage_report(placer, years, practices=practice_placer, area_types=area_type or None)
     if as_json:
         typer.echo(json.dumps([_plain(r) for r in rows], default=str, indent=2))
     else:
@@ -54,13 +61,22 @@ def _plain(row: CoverageRow) -> dict[str, object]:
     body = asdict(row)
     for method, share in row.methods.items():
         body["methods"][method]["share"] = round(share.share, 4)
+    if row.practices is not None:
+        body["practices"] = {
+            "open": row.practices.open_trusts,
+            "placed": row.practices.placed,
+            "share": round(row.practices.share, 4),
+            "reason": row.practices.reason,
+        }
     return body
 
 
 def table(rows: list[CoverageRow], *, markdown: bool = False) -> str:
     """The report as a text (or Markdown) table, then the gaps and the reasons trusts are not
     placed, one line each."""
+    with_practices = any(r.practices is not None for r in rows)
     head = ["type", "year", "areas", "memberships", "open trusts", *METHODS]
+    head += ["open practices", "practices placed"] if with_practices else []
     body = [
         [
             r.area_type,
@@ -69,6 +85,7 @@ def table(rows: list[CoverageRow], *, markdown: bool = False) -> str:
             str(r.memberships),
             str(next(iter(r.methods.values())).open_trusts if r.methods else 0),
             *(f"{r.methods[m].share:.0%}" if m in r.methods else "" for m in METHODS),
+            *(_practice_cells(r) if with_practices else []),
         ]
         for r in rows
     ]
@@ -99,6 +116,17 @@ def table(rows: list[CoverageRow], *, markdown: bool = False) -> str:
                 continue
             if held and share.placed == 0 and share.open_trusts:
                 notes.append(f"{r.area_type} {r.on} {method}: no trust placed ({share.reason})")
+        if r.practices is not None and r.practices.reason and r.practices.open_trusts:
+            notes.append(
+                f"{r.area_type} {r.on} practices: {r.practices.open_trusts - r.practices.placed}"
+                f" not placed, most often: {r.practices.reason}"
+            )
     for area_type, method in sorted(never):
         notes.append(f"{area_type}: {method} places no trust in any year")
     return "\n".join(lines + ([""] if notes else []) + [f"- {n}" if markdown else n for n in notes])
+
+
+def _practice_cells(row: CoverageRow) -> list[str]:
+    if row.practices is None:
+        return ["", ""]
+    return [str(row.practices.open_trusts), f"{row.practices.share:.0%}"]

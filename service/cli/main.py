@@ -25,6 +25,7 @@ from service.cli.disclosure import disclosure_app
 from service.cli.dumps import dump_command, restore_command
 from service.cli.errors import check_date, explain, missing, quiet_libraries
 from service.cli.errors import run as run_app
+from service.cli.lookup import lookup_command
 from service.cli.numbers import ReplaceAllOption, busy_stops, returns_app, rollup_command
 from service.cli.numbers import report as report_return
 from service.config import Settings, numbers_beside
@@ -259,6 +260,7 @@ app.command("rollup")(rollup_command)
 app.command("dump")(dump_command)
 app.command("restore")(restore_command)
 app.command("coverage")(coverage_command)
+app.command("lookup")(lookup_command)
 
 change_app = typer.Typer(help="Steward change sets: check, apply, revert.")
 app.add_typer(change_app, name="change")
@@ -433,6 +435,7 @@ def serve(
         numbers_read_only=not writable_numbers,
         store_url=str(url) if url else None,
     )
+    _recover_loads(settings)
     if not writable_numbers and settings.numbers_path and settings.numbers_path.exists():
         # Retention: datasets past their end of use are withdrawn before the store is shared.
         from service.access.retention import withdraw_expired
@@ -450,6 +453,24 @@ def serve(
 
 
 GRACE_SECONDS = 10
+
+
+def _recover_loads(settings: Settings) -> None:
+    """A return load killed half-way is finished or undone before the stores are shared
+    (service/returns/journal.py)."""
+    numbers_path, store_path = settings.numbers_path, settings.store_path
+    if not (numbers_path and numbers_path.exists() and store_path and store_path.exists()):
+        return
+    from service.returns.journal import recover
+
+    with busy_stops():
+        numbers = NumbersStore(numbers_path)
+    try:
+        graph = GraphStore(store_path, read_only=True)
+        for done in recover(graph, numbers):
+            console.print(done.line())
+    finally:
+        numbers.close()
 
 
 def main() -> None:

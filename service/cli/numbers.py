@@ -19,6 +19,7 @@ from rich.console import Console
 
 from service.mapping.spec import MappingError
 from service.rdf.store import GraphStore, GraphStoreBusy
+from service.returns.journal import recover
 from service.returns.load import ReturnLoadResult, load_return_file
 from service.returns.numbers import NumbersStore, StoreBusy
 from service.rollup.model import (
@@ -39,7 +40,10 @@ def stores(ctx: typer.Context, read_only: bool = False) -> tuple[GraphStore, Num
     paths: dict[str, Path] = ctx.find_root().obj
     with busy_stops():
         graph = GraphStore(paths["store"], read_only=read_only)
-        return graph, NumbersStore(paths["numbers"], read_only=read_only)
+        numbers = NumbersStore(paths["numbers"], read_only=read_only)
+    for done in recover(graph, numbers):  # a load killed earlier: finished or undone first
+        console.print(done.line())
+    return graph, numbers
 
 
 @contextmanager

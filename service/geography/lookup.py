@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field, fields
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from service.geography.assign import Placer
 from service.geography.carrying_on import IndexCarryingOn
@@ -25,6 +25,9 @@ from service.rdf.store import GraphStore
 from service.reference.asof import AsOf
 from service.reference.organisations import near_matches
 from service.returns.codes import unweighted_split_reason
+
+if TYPE_CHECKING:  # service.reference's package imports this module: read when building
+    from service.reference.practices import PracticeIndex
 
 
 class LookupFailure(ValueError):
@@ -43,7 +46,9 @@ class LookupAnswer:
     as_of: date
     geography_type: str
     method: str
-    status: str  # open | closed (answered for its successors) | site (answered for its operator)
+    # open | closed (answered for its successors) | site (answered for its operator) | practice
+    # (a GP practice, placed through its commissioner: method COMMISSIONER)
+    status: str
     message: str
     resolved: list[dict[str, Any]] = field(default_factory=list)
     areas: list[dict[str, Any]] = field(default_factory=list)  # code, name, share
@@ -70,9 +75,13 @@ class LookupAnswer:
 class Lookup:
     """In-memory lookup over the as-of index (successions, lifetimes) and the placer."""
 
-    def __init__(self, asof: AsOf, placer: Placer) -> None:
+    def __init__(self, asof: AsOf, placer: Placer, practices: PracticeIndex | None = None) -> None:
         self.asof = asof
         self.placer = placer
+        from service.geography.practices import PracticePlacer
+        from service.reference.practices import PracticeIndex
+
+        self.practices = PracticePlacer(practices or PracticeIndex([]), placer)
         self.timelines = Timelines(placer)
         self._area_types = placer.reference.api_names()
         self.warmed: set[str] = set()  # area types whose timelines are all built
@@ -81,7 +90,10 @@ class Lookup:
     @classmethod
     def from_store(cls, store: GraphStore) -> Lookup:
         asof = AsOf(store)
-        return cls(asof, Placer.from_store(store, IndexCarryingOn(asof.successions)))
+        placer = Placer.from_store(store, IndexCarryingOn(asof.successions))
+        from service.reference.practices import PracticeIndex
+
+        return cls(asof, placer, PracticeIndex.build(store))
 
     def warm(self, area_types: list[str] | None = None) -> int:
         """Work out every organisation's timeline in these (or all) area types now, so that no
@@ -113,6 +125,8 @@ class Lookup:
                 f"unknown geography type {geography_type!r}",
                 known=self.area_types(),
             )
+        if self.practices.practices.get(code) is not None:
+            return self._practice(code, geography_type, on, method)
         state = self.asof.organisation_on(code, on)
         if state.status == "unknown" and is_site(self.placer.ctx, code):
             return self._site(code, geography_type, on, method)
@@ -160,6 +174,54 @@ class Lookup:
         answer.evidence = [*run.evidence, *evidence]
         if not shares:
             answer.reason = f"site {run.site} has no location in a {geography_type} on {on}"
+        return answer
+
+    def _practice(self, code: str, geography_type: str, on: date, method: str) -> LookupAnswer:
+        """A GP practice: placed through the commissioner holding on the date (the trusts'
+        methods do not apply: the answer's method is COMMISSIONER whatever was asked)."""
+        placed = self.practices.areas(code, geography_type, on)
+        practice = self.practices.practices.get(code)
+        assert practice is not None
+        if practice.open_date is not None and on < practice.open_date:
+            raise LookupFailure(
+                "not_yet_open", str(placed.reason), opened=practice.open_date.isoformat()
+            )
+        held = (
+            f"commissioned by {placed.commissioner} ({placed.commissioner_area or 'no area'})"
+            if placed.commissioner
+            else "no commissioner held"
+        )
+        answer = LookupAnswer(
+            practice.code,
+            on,
+            geography_type,
+            "COMMISSIONER",
+            "practice",
+            f"GP practice {practice.code} ({practice.name}), {held} on {on}; placed through "
+            f"its commissioner ({method} places trusts, not practices)",
+        )
+        answer.resolved = [
+            {"code": practice.code, "name": practice.name, "weight": 1.0, "events": []}
+        ]
+        answer.areas = [
+            {"code": a, "name": self.placer.area_label(a), "share": round(s, 6)}
+            for a, s in sorted(placed.shares.items(), key=lambda kv: (-kv[1], kv[0]))
+        ]
+        answer.primary_area = answer.areas[0] if answer.areas else None
+        answer.coverage = answer.placed_share = round(sum(placed.shares.values()), 6)
+        answer.reason = answer.unplaced = placed.reason
+        if placed.commissioner:
+            answer.evidence = [
+                {
+                    "practice": practice.code,
+                    "commissioner": placed.commissioner,
+                    "commissioner_area": placed.commissioner_area,
+                    "pcn": placed.pcn,
+                    "source": placed.source,
+                    "basis": placed.basis,
+                    "districts": placed.districts,
+                }
+            ]
         return answer
 
     def site_operators(self, code: str, on: date) -> list[dict[str, Any]]:

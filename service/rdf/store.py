@@ -22,6 +22,7 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
+from service.faults import pause_point
 from service.rdf.terms import DEF, GRAPH, ONTOLOGY_GRAPH, ontology_files
 
 PROVENANCE_GRAPH = str(GRAPH["provenance"])
@@ -137,6 +138,7 @@ class GraphStore:
         # One earlier graph set (a SPARQL known_at), in memory: see prepare_reading
         self._snapshot: tuple[tuple[str, ...], ox.Store] | None = None
         self._quads: int | None = None  # quad_count, until the next write
+        self.generation = 0  # counts writes (service/sparql/hidden.py keeps copies by it)
         if not read_only:
             self._load_ontology()
         self._refresh_current()
@@ -189,6 +191,12 @@ class GraphStore:
         recorded = set(self._graph_times(_GENERATED)) | {str(ONTOLOGY_GRAPH), PROVENANCE_GRAPH}
         return [g for g in self.named_graphs() if g not in recorded]
 
+    def is_recorded(self, graph: str) -> bool:
+        """Whether a graph's write was recorded (its `prov:generatedAtTime`): the commit point of
+        `write_graph`, so of a return load (service/returns/journal.py)."""
+        pattern = (ox.NamedNode(graph), _GENERATED, None, ox.NamedNode(PROVENANCE_GRAPH))
+        return any(True for _ in self._store.quads_for_pattern(*pattern))
+
     def known_at(self, when: datetime) -> list[str]:
         """The graphs current at an earlier time (`asKnownAt`): written by then, not yet retired."""
         stamp = when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
@@ -200,6 +208,7 @@ class GraphStore:
         return sorted(known | {str(ONTOLOGY_GRAPH), PROVENANCE_GRAPH})
 
     def _refresh_current(self) -> None:
+        self.generation += 1  # readers that keep copies of graph sets rebuild them
         self._snapshot = None  # every write may change a graph set's provenance
         self._quads = None
         # With nothing retired or unfinished the union of all graphs is the current state.
@@ -478,6 +487,7 @@ class GraphStore:
         ]
         with self._lock:
             self._store.bulk_extend(content)
+            pause_point("graph-content")
             self._store.extend(record)
             self._store.flush()
             if self._view is not None:
@@ -515,6 +525,7 @@ class GraphStore:
             self._store.extend(quads)
             self._store.flush()
             self._snapshot = None
+            self.generation += 1
             if self._view is not None:
                 self._view.extend(quads)
 

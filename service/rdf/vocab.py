@@ -118,7 +118,37 @@ class NHSKG(DefinedNamespace):
     OvernightBedsOccupiedLearningDisabilities: URIRef
     OvernightBedsOccupiedMaternity: URIRef
     OvernightBedsOccupiedMentalIllness: URIRef
+    PracticeActive: URIRef
+    PracticeClosed: URIRef
     PracticeCommissioning: URIRef
+    PracticeDormant: URIRef
+    PracticeProposed: URIRef
+    PracticeStatusScheme: URIRef
+    PrescribingSettingBorderForce: URIRef
+    PrescribingSettingCareHome: URIRef
+    PrescribingSettingCommunityHealthService: URIRef
+    PrescribingSettingCourt: URIRef
+    PrescribingSettingGPPractice: URIRef
+    PrescribingSettingHospice: URIRef
+    PrescribingSettingHospitalService: URIRef
+    PrescribingSettingImmigrationRemovalCentre: URIRef
+    PrescribingSettingOptometryService: URIRef
+    PrescribingSettingOther: URIRef
+    PrescribingSettingOtherJusticeEstate: URIRef
+    PrescribingSettingOutOfHours: URIRef
+    PrescribingSettingPharmacy: URIRef
+    PrescribingSettingPoliceCustody: URIRef
+    PrescribingSettingPrimaryCareNetwork: URIRef
+    PrescribingSettingPrison: URIRef
+    PrescribingSettingPublicHealthService: URIRef
+    PrescribingSettingScheme: URIRef
+    PrescribingSettingSecureChildrensHome: URIRef
+    PrescribingSettingSecureTrainingCentre: URIRef
+    PrescribingSettingSexualAssaultReferralCentre: URIRef
+    PrescribingSettingUrgentAndEmergencyCare: URIRef
+    PrescribingSettingWalkInCentre: URIRef
+    PrescribingSettingWalkInCentreAndOutOfHours: URIRef
+    PrescribingSettingYoungOffenderInstitution: URIRef
     PrimarySuppression: URIRef
     ProtectionMethodScheme: URIRef
     Publication: URIRef
@@ -216,6 +246,8 @@ class NHSKG(DefinedNamespace):
     perturbationTable: URIRef
     plausibleMaximum: URIRef
     postcode: URIRef
+    practiceStatusCode: URIRef
+    prescribingSettingCode: URIRef
     primaryCareNetworkCode: URIRef
     protectionMethod: URIRef
     protectionWidth: URIRef

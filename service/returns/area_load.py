@@ -36,6 +36,7 @@ from service.rdf.vocab import NHSKG
 from service.returns.area_readers import SUPPRESSED, AreaValues, parse_number, read_area_file
 from service.returns.area_spec import NATION, AreaMapping, area_mapping_for, load_area_mapping
 from service.returns.graph import Triple
+from service.returns.journal import recover
 from service.returns.load import _batch_tag
 from service.returns.numbers import BatchRecord, NumbersStore
 from service.returns.periods import day_array
@@ -130,6 +131,24 @@ def unknown_codes(values: AreaValues, judged: Judged, reference: Reference) -> l
     return sorted(c for c in codes if AREA + c not in reference.areas)
 
 
+def type_findings(values: AreaValues, judged: Judged, reference: Reference) -> list[Finding]:
+    """Areas the graph holds under other geography types than the file states (an LRF's code in
+    a row of LTLAs): once per code. Areas with no API type (MSOAs) and the nation are not
+    checked."""
+    api = set(reference.api_names())
+    seen: set[str] = set()
+    out = []
+    for i, (code, kind) in enumerate(zip(values.code, judged.area_type, strict=True)):
+        area = reference.areas.get(AREA + code)
+        if area is None or kind not in api or kind in area.types or code in seen:
+            continue
+        seen.add(code)
+        held = ", ".join(sorted(area.types)) or "no geography type"
+        rule = f"area {code} is not a {kind} in the graph (it is {held}): check the type column"
+        out.append(Finding(values.file, None, values.cell[i], code, rule))
+    return out
+
+
 def release_of(mapping: AreaMapping, path: Path, stated: date | None) -> tuple[date, str]:
     if stated is not None:
         return stated, "stated"
@@ -156,6 +175,8 @@ def load_area_file(
         if isinstance(mapping, AreaMapping)
         else (load_area_mapping(mapping) if mapping else area_mapping_for(path.name))
     )
+    if not dry_run:  # a load killed earlier is finished or undone first (journal.py)
+        recover(store, numbers)
     released = release_of(spec, path, release)
     sha = sha256_of(path)
     key = f"{spec.id}/{path.stem}"
@@ -176,7 +197,7 @@ def load_area_file(
         )
     judged = judge(values, spec)
     unknown = unknown_codes(values, judged, reference)
-    errors = list(judged.errors)
+    errors = list(judged.errors) + type_findings(values, judged, reference)
     graph_codes = {c for c, k in zip(values.code, judged.area_type, strict=True) if k != NATION}
     if not len(values):
         errors.append(Finding(path.name, None, None, None, "the file has no values"))
@@ -211,7 +232,7 @@ def load_area_file(
         str(GRAPH[f"areas/{key}/{tag}"]), len(values), *released,
     )  # fmt: skip
     old_graph = _graph_of(numbers, current[0] if current else None)
-    with numbers.replacing_columns(record, _columns(values, judged, set(unknown))):
+    with store.writing(), numbers.replacing_columns(record, _columns(values, judged, set(unknown))):
         store.write_graph(
             record.graph,
             _publication_triples(spec, path, key, released[0]),

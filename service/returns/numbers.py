@@ -2,8 +2,9 @@
 
 `release_value` keeps every value of every batch ever loaded; `reported_value` holds the values
 that answer questions: per reporter, metric and period, the latest release's
-(service/returns/releases.py). A batch is written in one DuckDB transaction, which the loader
-keeps open while it writes the graph, so a failure in either store leaves both as they were. A
+(service/returns/releases.py). A batch is written in one DuckDB transaction with a journal
+row, committed before the loader writes the graph; a failure or a crash in either store leaves
+both old or both new (service/returns/journal.py). A
 re-loaded publication supersedes the earlier batch; the batch table (and the graph's provenance)
 keeps a record of both versions, and `release_value` both sets of values.
 """
@@ -22,6 +23,7 @@ import duckdb
 import numpy as np
 
 from service.cancellation import register_interrupt
+from service.faults import pause_point
 from service.returns.candidate import CandidateValues
 from service.returns.codes import Resolution
 from service.returns.periods import day_array
@@ -72,6 +74,11 @@ ALTER TABLE batch ADD COLUMN IF NOT EXISTS release_date DATE;
 ALTER TABLE batch ADD COLUMN IF NOT EXISTS release_source VARCHAR;
 ALTER TABLE batch ADD COLUMN IF NOT EXISTS changed_at TIMESTAMP;
 ALTER TABLE batch ADD COLUMN IF NOT EXISTS change_note VARCHAR;
+-- Loads whose graph write may not have happened yet (service/returns/journal.py).
+CREATE TABLE IF NOT EXISTS load_journal (
+    batch_id VARCHAR PRIMARY KEY, graph VARCHAR NOT NULL, old_batch VARCHAR,
+    started_at TIMESTAMP NOT NULL
+);
 -- Values reported by area (service/returns/area_load.py): the reporting area's type (LAD, MSOA,
 -- NATION ...; NULL for an organisation's value) is part of a value's identity, and a value the
 -- source suppresses has no number (value NULL) and a marker ('suppressed').
@@ -298,8 +305,10 @@ class NumbersStore:
         resolution: Resolution,
         regions: dict[str, str],
     ) -> Iterator[None]:
-        """Write a batch and retire the publication's earlier one; commit only if the body (the
-        graph write) succeeds, otherwise roll back and re-raise."""
+        """Write a batch, retire the publication's earlier one and journal both, in one DuckDB
+        transaction committed before the body (the graph write) runs; then close the journal.
+        If the body fails the batch is undone and the error re-raised; if the process dies,
+        `journal.recover` finishes or undoes it by whether the graph was recorded."""
         with self.replacing_columns(record, _columns(values, resolution, regions)):
             yield
 
@@ -340,7 +349,58 @@ class NumbersStore:
             self._insert_values(record.batch_id, columns)
             extents.append(batch_extent(con, record.batch_id))
             self._answer(record.batch_id, extents, overlap_checked=not old)
+            con.execute(
+                "INSERT INTO load_journal VALUES (?, ?, ?, ?)",
+                [record.batch_id, record.graph, old[0] if old else None, datetime.now()],
+            )
+            pause_point("numbers-staged")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
+        pause_point("numbers-committed")
+        try:
             yield
+        except BaseException:
+            self.undo_batch(record.batch_id, old[0] if old else None)
+            raise
+        pause_point("graph-recorded")
+        self.close_journal(record.batch_id)
+
+    def journal(self) -> list[tuple[str, str, str | None]]:
+        """(batch, graph, superseded batch) of each load not known to have finished."""
+        if self.read_only and not self._has_table("load_journal"):
+            return []
+        rows = self.con.execute(
+            "SELECT batch_id, graph, old_batch FROM load_journal ORDER BY started_at"
+        ).fetchall()
+        return [(str(r[0]), str(r[1]), None if r[2] is None else str(r[2])) for r in rows]
+
+    def close_journal(self, batch_id: str) -> None:
+        """The load of a batch finished in both stores: its journal row goes."""
+        self.con.execute("DELETE FROM load_journal WHERE batch_id = ?", [batch_id])
+
+    def undo_batch(self, batch_id: str, old_batch: str | None) -> None:
+        """Undo a journalled batch whose graph was never recorded: its values and record go, the
+        batch it superseded is current again, the answering values are chosen again; one
+        transaction, with the journal row's removal. Idempotent."""
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            extents = [batch_extent(con, batch_id)]
+            if old_batch:
+                extents.append(batch_extent(con, old_batch))
+                con.execute(
+                    "UPDATE batch SET status = 'current', superseded_by = NULL "
+                    "WHERE batch_id = ? AND superseded_by = ?",
+                    [old_batch, batch_id],
+                )
+            con.execute("DELETE FROM release_value WHERE batch_id = ?", [batch_id])
+            con.execute("DELETE FROM reported_value WHERE batch_id = ?", [batch_id])
+            con.execute("DELETE FROM batch WHERE batch_id = ?", [batch_id])
+            re_resolve(con, extents)
+            self.refresh_reporters()
+            con.execute("DELETE FROM load_journal WHERE batch_id = ?", [batch_id])
         except BaseException:
             con.execute("ROLLBACK")
             raise

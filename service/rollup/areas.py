@@ -80,14 +80,15 @@ def choose_type(
     )
 
 
-def unknown_areas(numbers: NumbersStore, metric: str) -> set[str]:
-    """Codes of areas reporting the metric that the graph did not hold when loaded."""
+def unknown_areas(numbers: NumbersStore, metric: str, among: set[str]) -> set[str]:
+    """Of the codes `among`, those of areas reporting the metric that the graph did not hold
+    when their values were loaded."""
     rows = (
         numbers.reader()
         .execute(
             "SELECT DISTINCT org_code FROM release_value WHERE metric = ? AND org_iri = '' "
-            "AND area_type IS NOT NULL",
-            [metric],
+            "AND area_type IS NOT NULL AND list_contains(?, org_code)",
+            [metric, sorted(among)],
         )
         .fetchall()
     )
@@ -122,8 +123,11 @@ def area_rollup(
         protection=protection,
     )
     result.reported_type = chosen
-    unknown = unknown_areas(numbers, metric)
-    ended = _ended(numbers, area_type, {u.organisation for u in result.unmapped} - unknown)
+    if not result.unmapped:  # no reasons to give (or asked without detail)
+        return result
+    unmapped = {u.organisation for u in result.unmapped}
+    unknown = unknown_areas(numbers, metric, unmapped)
+    ended = _ended(numbers, area_type, unmapped - unknown)
     result.unmapped = [
         replace(u, reason=UNKNOWN)
         if u.organisation in unknown

@@ -25,7 +25,7 @@ from tests.support.auth import bearer, sign_httpx
 
 TRUSTS = (
     "SELECT ?code ?name WHERE { ?t a nhskg:NHSTrust ; nhskg:odsCode ?code ; rdfs:label ?name }"
-    " ORDER BY ?code"
+    " ORDER BY ?code ?name"
 )
 PREFIXED = (
     "PREFIX nhskg: <https://w3id.org/nhskg/def#>\n"

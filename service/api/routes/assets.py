@@ -33,6 +33,7 @@ ASSETS: dict[str, tuple[Path, str]] = {
     "favicon.svg": (STATIC, "favicon.svg"),
     "dashboard.css": (STATIC, "dashboard.css"),
     "graphiql-start.js": (STATIC, "graphiql-start.js"),
+    "signin.js": (STATIC, "signin.js"),
     "swagger-start.js": (STATIC, "swagger-start.js"),
 }
 MEDIA_TYPES = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml"}
