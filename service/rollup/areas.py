@@ -185,14 +185,18 @@ def published_totals(
     parts_type: str,
     total_type: str,
     when: date | tuple[date, date],
+    *,
+    protection: Protection | None = None,
 ) -> tuple[list[PublishedTotal], dict[date, float]]:
     """Per area of `total_type` and period: its published value and the sum of its parts (areas
     of `parts_type`); and per period the parts' unmapped total (unknown or unplaced areas, in no
     area of `total_type`), which a national total includes."""
     start, end = when if isinstance(when, tuple) else (when, when)
     summed = area_rollup(
-        numbers, metric, total_type, (start, end), reported_type=parts_type, series=True
-    )
+        numbers, metric, total_type, (start, end), reported_type=parts_type, series=True,
+        protection=protection,
+    )  # fmt: skip
+    values = protection.relation(numbers.values) if protection else numbers.values
     unmapped: dict[date, float] = defaultdict(float)
     for u in summed.unmapped:
         unmapped[u.period_start] += u.value
@@ -201,7 +205,7 @@ def published_totals(
         published = {
             (str(code), day): value
             for code, day, value in con.execute(
-                f"SELECT org_code, period_start, value FROM {numbers.values} "
+                f"SELECT org_code, period_start, value FROM {values} "
                 "WHERE metric = ? AND area_type = ? AND period_start BETWEEN ? AND ?",
                 [metric, total_type, start, end],
             ).fetchall()
