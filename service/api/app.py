@@ -30,6 +30,7 @@ from service.api.routes import (
 )
 from service.api.workers import Workers
 from service.config import Settings
+from service.forecast.warm import warm_forecasting
 from service.rdf.store import GraphStore, open_store
 from service.reference import ReferenceData
 from service.returns.codes import Successions, graph_successions
@@ -101,6 +102,7 @@ def create_app(
         prefix="/graphql",
         include_in_schema=False,  # GraphQL describes itself (introspection, schema.graphql)
     )
+    warm_forecasting()
     return app
 
 

@@ -25,6 +25,7 @@ from service.cli.disclosure import disclosure_app
 from service.cli.dumps import dump_command, restore_command
 from service.cli.errors import check_date, explain, missing, quiet_libraries
 from service.cli.errors import run as run_app
+from service.cli.forecast import forecast_app
 from service.cli.lookup import lookup_command
 from service.cli.numbers import ReplaceAllOption, busy_stops, returns_app, rollup_command
 from service.cli.numbers import report as report_return
@@ -255,6 +256,7 @@ app.add_typer(token_app, name="token")
 app.add_typer(access_app, name="access")
 app.add_typer(disclosure_app, name="disclosure")
 app.add_typer(retention_app, name="retention")
+app.add_typer(forecast_app, name="forecast")
 use_store(lambda: _store(), lambda: NumbersStore(_state["numbers"]))
 app.command("rollup")(rollup_command)
 app.command("dump")(dump_command)

@@ -17,6 +17,7 @@ from service.api.graphql.context import Context
 from service.api.graphql.errors import UserError, denied
 from service.api.graphql.numbers_resolvers import require_metric
 from service.dashboards import charts
+from service.dashboards.early_warning import strain_panel
 from service.dashboards.view import (
     AREA_TYPES,
     Choices,
@@ -67,10 +68,24 @@ def build(context: Context, choices: Choices) -> View:
             Panel("unmapped", "Values not placed", []),
             lambda p: _unmapped(result, rows, names, p),
         ),
+        guarded(Panel("strain", "Early warning", []), lambda p: _strain(context, choices, p)),
     ]
     for panel in view.panels:
         panel.protection = result.protection or ""
     return view
+
+
+def _strain(context: Context, choices: Choices, panel: Panel) -> None:
+    """The early-warning panel for the chosen area (a region, ICB or LRF)."""
+    areas = context.reference.areas
+    area = areas.find(choices.area) if choices.area else None
+    if area is None:
+        raise UserError("early warning is by area", "Choose a region, ICB or LRF.")
+    kinds = [k for k in areas.type_keys(area) if k in AREA_TYPES]
+    if not kinds:
+        raise UserError(f"{choices.area} is not a region, ICB or LRF", "Choose one of those.")
+    names = {area.code: area.name} | ({area.ods_code: area.name} if area.ods_code else {})
+    strain_panel(context, choices, kinds[0], panel, names, only=set(names))
 
 
 def _scoped(context: Context, choices: Choices) -> tuple[list[RollupRow], RollupResult, str]:

@@ -50,6 +50,8 @@ class NHSKG(DefinedNamespace):
     CovidAdmissionsAged6to17: URIRef
     CovidAdmissionsAged85Plus: URIRef
     CovidAdmissionsAndDiagnoses: URIRef
+    CovidAdmissionsDoublingStrain: URIRef
+    CovidBedsDoublingStrain: URIRef
     CovidDiagnoses: URIRef
     CovidDiagnosesAged0to5: URIRef
     CovidDiagnosesAged18to64: URIRef
@@ -62,6 +64,7 @@ class NHSKG(DefinedNamespace):
     CovidDischargesAged65to84: URIRef
     CovidDischargesAged6to17: URIRef
     CovidDischargesAged85Plus: URIRef
+    CovidVentilationBedsDoublingStrain: URIRef
     CumulativeCovidAdmissionsAged0to5: URIRef
     CumulativeCovidAdmissionsAged18to64: URIRef
     CumulativeCovidAdmissionsAged65to84: URIRef
@@ -70,11 +73,16 @@ class NHSKG(DefinedNamespace):
     DecisionToAdmitWaits4To12Hours: URIRef
     DecisionToAdmitWaitsOver12Hours: URIRef
     DecisionToAdmitWaitsOver4Hours: URIRef
+<<<<<<< HEAD
     DisclosurePolicy: URIRef
     DisclosurePolicyScheme: URIRef
+=======
+    DoublingTime: URIRef
+>>>>>>> main
     EmergencyAdmissionsViaAEOther: URIRef
     EmergencyAdmissionsViaAEType1: URIRef
     EmergencyAdmissionsViaAEType2: URIRef
+    FigureValue: URIRef
     Flow: URIRef
     GPPractice: URIRef
     GeographicArea: URIRef
@@ -168,6 +176,12 @@ class NHSKG(DefinedNamespace):
     StatedType: URIRef
     StatisticalDataset: URIRef
     Stock: URIRef
+    StrainAbove: URIRef
+    StrainBelow: URIRef
+    StrainDirectionScheme: URIRef
+    StrainQuantityScheme: URIRef
+    StrainThreshold: URIRef
+    StrainThresholdScheme: URIRef
     SubICBLocation: URIRef
     SubICBLocationArea: URIRef
     Succession: URIRef
@@ -200,6 +214,7 @@ class NHSKG(DefinedNamespace):
     apiName: URIRef
     atMost: URIRef
     batchOf: URIRef
+    capacityMetric: URIRef
     catchmentArea: URIRef
     catchmentOf: URIRef
     catchmentTable: URIRef
@@ -221,6 +236,7 @@ class NHSKG(DefinedNamespace):
     firstPeriod: URIRef
     firstReportedIn: URIRef
     forRequest: URIRef
+    forecastHorizon: URIRef
     geographyScope: URIRef
     gssCode: URIRef
     headquartersLocatedIn: URIRef
@@ -285,11 +301,15 @@ class NHSKG(DefinedNamespace):
     statedParentCode: URIRef
     statedRegion: URIRef
     statedRegionCode: URIRef
+    strainDirection: URIRef
+    strainThreshold: URIRef
     subsetOf: URIRef
     successor: URIRef
     supersedes: URIRef
     suppressedValue: URIRef
     tabularEquivalent: URIRef
+    thresholdQuantity: URIRef
+    thresholdValue: URIRef
     tripleCount: URIRef
     typeBasis: URIRef
     unitOfMeasure: URIRef

@@ -15,6 +15,7 @@ from service.reference.areas import AreaIndex
 from service.reference.metrics import MetricIndex
 from service.reference.organisations import OrganisationIndex
 from service.reference.saved import load_or_build
+from service.reference.strain import EarlyWarningIndex
 
 if TYPE_CHECKING:  # the lookup places organisations (service/geography/), which reads this package
     from service.geography.lookup import Lookup
@@ -30,6 +31,8 @@ class ReferenceData:
     areas: AreaIndex
     lookup: Lookup
     metrics: MetricIndex = field(default_factory=lambda: MetricIndex([]))
+    # Forecast horizons and strain thresholds (ontology/strain.ttl)
+    early_warning: EarlyWarningIndex = field(default_factory=EarlyWarningIndex)
 
     @property
     def successions(self) -> Successions:
@@ -49,6 +52,7 @@ class ReferenceData:
             AreaIndex.build(store),
             Lookup.from_store(store),
             MetricIndex.build(store),
+            EarlyWarningIndex.build(store),
         )
 
     @classmethod
@@ -65,3 +69,4 @@ class ReferenceData:
         self.areas = fresh.areas
         self.lookup = fresh.lookup
         self.metrics = fresh.metrics
+        self.early_warning = fresh.early_warning

@@ -20,6 +20,14 @@ from service.api.graphql.access import AccessQuery
 from service.api.graphql.area_totals import PublishedTotalsResult, published_totals_field
 from service.api.graphql.context import Context
 from service.api.graphql.errors import should_mask
+from service.api.graphql.forecast_types import (
+    ForecastApproach,
+    ForecastModel,
+    ForecastResult,
+    StrainFlag,
+    forecast_field,
+    strain_field,
+)
 from service.api.graphql.guard import EdgeGuard, GuardedSchema
 from service.api.graphql.lookup_types import LookupResult
 from service.api.graphql.mutations import Mutation
@@ -223,6 +231,43 @@ class Query(AccessQuery):
             detail=needs_detail(info.selected_fields), as_known_at=as_known_at,
             names_organisations=asks_for(info.selected_fields, ORGANISATION_FIELDS),
         )  # fmt: skip
+
+    @strawberry.field(
+        description="A metric's figure for every area of a type forecast 1 to horizon days "
+        "after the last day known (asKnownAt: from the releases out by then; no later value is "
+        "read), with 50/80/90/95% prediction intervals: the AREA's own figure, or its "
+        "CONTRIBUTORS forecast and rolled up. Metrics with nhskg:forecastHorizon only."
+    )
+    def forecast(
+        self,
+        info: Info,
+        metric: str,
+        by: str,
+        method: RollupMethod = DEFAULT_ROLLUP_METHOD,
+        horizon: int = 14,
+        approach: ForecastApproach = ForecastApproach.AREA,
+        model: ForecastModel = ForecastModel.ENSEMBLE,
+        as_known_at: Annotated[dt.date | None, AS_KNOWN_AT] = None,
+    ) -> ForecastResult:
+        return forecast_field(
+            info.context, metric, by, method, horizon, approach, model, as_known_at
+        )
+
+    @strawberry.field(
+        description="Every area of a type judged against the metric's strain thresholds "
+        "(ontology/strain.ttl): flagged when its current figure or its forecast crosses one, "
+        "with the evidence (figure, forecast and interval, capacity where held, coverage)."
+    )
+    def strain(
+        self,
+        info: Info,
+        metric: str,
+        by: str,
+        method: RollupMethod = DEFAULT_ROLLUP_METHOD,
+        as_known_at: Annotated[dt.date | None, AS_KNOWN_AT] = None,
+        flagged_only: bool = False,
+    ) -> list[StrainFlag]:
+        return strain_field(info.context, metric, by, method, as_known_at, flagged_only)
 
 
 # Factories, so each request gets fresh extension state.
