@@ -21,6 +21,7 @@ from service.dashboards.view import (
     Rollups,
     View,
     data_link,
+    guarded,
     with_held_dates,
 )
 from service.rollup.model import DEFAULT_METHOD, Method, RollupResult

@@ -73,12 +73,9 @@ class NHSKG(DefinedNamespace):
     DecisionToAdmitWaits4To12Hours: URIRef
     DecisionToAdmitWaitsOver12Hours: URIRef
     DecisionToAdmitWaitsOver4Hours: URIRef
-<<<<<<< HEAD
     DisclosurePolicy: URIRef
     DisclosurePolicyScheme: URIRef
-=======
     DoublingTime: URIRef
->>>>>>> main
     EmergencyAdmissionsViaAEOther: URIRef
     EmergencyAdmissionsViaAEType1: URIRef
     EmergencyAdmissionsViaAEType2: URIRef
