@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bench import (
     dashboards_bench,
+    disclosure_bench,
     dumps_bench,
     forecast_bench,
     graphql_bench,
@@ -25,6 +26,7 @@ from bench.core import REGISTRY
 __all__ = [
     "REGISTRY",
     "dashboards_bench",
+    "disclosure_bench",
     "dumps_bench",
     "forecast_bench",
     "graphql_bench",
@@ -55,6 +57,7 @@ ORDER = [
     "releases",
     "forecast",
     "rollups",
+    "disclosure",
     "startup",
     "validation",
     "validation-synthetic-sites",

@@ -36,6 +36,7 @@ class NHSKG(DefinedNamespace):
     COPI_Reg3: URIRef
     CatchmentShare: URIRef
     CatchmentTable: URIRef
+    CellKeyPerturbation: URIRef
     ChangeSet: URIRef
     ChangeSetApplication: URIRef
     ChangeSetCheck: URIRef
@@ -72,6 +73,8 @@ class NHSKG(DefinedNamespace):
     DecisionToAdmitWaits4To12Hours: URIRef
     DecisionToAdmitWaitsOver12Hours: URIRef
     DecisionToAdmitWaitsOver4Hours: URIRef
+    DisclosurePolicy: URIRef
+    DisclosurePolicyScheme: URIRef
     DoublingTime: URIRef
     EmergencyAdmissionsViaAEOther: URIRef
     EmergencyAdmissionsViaAEType1: URIRef
@@ -104,8 +107,10 @@ class NHSKG(DefinedNamespace):
     NHSEnglandLocalOffice: URIRef
     NHSEnglandRegion: URIRef
     NHSTrust: URIRef
+    NoProtection: URIRef
     ONSRegion: URIRef
     OdsRecord: URIRef
+    OpenDataPolicy: URIRef
     Organisation: URIRef
     OtherEmergencyAdmissions: URIRef
     OvernightBedsAvailable: URIRef
@@ -149,6 +154,8 @@ class NHSKG(DefinedNamespace):
     PrescribingSettingWalkInCentre: URIRef
     PrescribingSettingWalkInCentreAndOutOfHours: URIRef
     PrescribingSettingYoungOffenderInstitution: URIRef
+    PrimarySuppression: URIRef
+    ProtectionMethodScheme: URIRef
     Publication: URIRef
     Rename: URIRef
     ReportedValue: URIRef
@@ -158,6 +165,7 @@ class NHSKG(DefinedNamespace):
     Site: URIRef
     SiteOperation: URIRef
     SiteRecord: URIRef
+    SmallCountPolicy: URIRef
     SourceFile: URIRef
     Split: URIRef
     StaffAbsences: URIRef
@@ -207,6 +215,7 @@ class NHSKG(DefinedNamespace):
     catchmentArea: URIRef
     catchmentOf: URIRef
     catchmentTable: URIRef
+    cellKeyModulus: URIRef
     changeSetId: URIRef
     checkOutcome: URIRef
     closeDate: URIRef
@@ -216,6 +225,8 @@ class NHSKG(DefinedNamespace):
     conditions: URIRef
     corrects: URIRef
     countsWholeUnits: URIRef
+    disclosive: URIRef
+    disclosurePolicy: URIRef
     effectiveDate: URIRef
     endOfUse: URIRef
     fileName: URIRef
@@ -227,11 +238,13 @@ class NHSKG(DefinedNamespace):
     gssCode: URIRef
     headquartersLocatedIn: URIRef
     inBatch: URIRef
+    informationLossBound: URIRef
     lastPeriod: URIRef
     latitude: URIRef
     locatedIn: URIRef
     longitude: URIRef
     mapping: URIRef
+    maximumPerturbation: URIRef
     measureKind: URIRef
     memberArea: URIRef
     metric: URIRef
@@ -243,12 +256,18 @@ class NHSKG(DefinedNamespace):
     parentArea: URIRef
     periodEnd: URIRef
     periodStart: URIRef
+    perturbationTable: URIRef
     plausibleMaximum: URIRef
     postcode: URIRef
     practiceStatusCode: URIRef
     prescribingSettingCode: URIRef
     primaryCareNetworkCode: URIRef
+    protectionMethod: URIRef
+    protectionWidth: URIRef
+    protectsRole: URIRef
+    protectsScopedGrants: URIRef
     publicationOf: URIRef
+    publishedDecimals: URIRef
     purposeText: URIRef
     reason: URIRef
     recordOf: URIRef
@@ -272,6 +291,7 @@ class NHSKG(DefinedNamespace):
     shareOfEvent: URIRef
     siteRecordOf: URIRef
     skipNote: URIRef
+    smallCountThreshold: URIRef
     softwareVersion: URIRef
     statedHealthGeographyCode: URIRef
     statedOn: URIRef

@@ -20,7 +20,7 @@ from collections import defaultdict
 from datetime import date
 from functools import lru_cache
 from itertools import pairwise
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rdflib import URIRef
 
@@ -41,6 +41,9 @@ from service.rollup.model import (
     UnmappedSummary,
 )
 from service.validation.shacl import ontology_graph
+
+if TYPE_CHECKING:
+    from service.access.disclosure import Protection
 
 
 class RollupError(ValueError):
@@ -67,6 +70,7 @@ def rollup(
     successions: Successions | None = None,
     series: bool = False,
     detail: bool = True,
+    protection: Protection | None = None,
     reported_type: str | None = None,
 ) -> RollupResult:
     """`detail=False`: the same figures, coverage and unmapped totals without the contributors
@@ -75,7 +79,10 @@ def rollup(
 
     Values reported by area (method AREA_MEMBERSHIP, service/rollup/areas.py) are the values of
     the areas of `reported_type` only (a file giving LTLAs and their UTLAs and regions would
-    otherwise count each case three times), placed by the area_area table."""
+    otherwise count each case three times), placed by the area_area table.
+
+    `protection` (service/access/disclosure.py): every value is read perturbed, so every figure,
+    contributor and unmapped total is summed from perturbed values, and each row says so."""
     kind = metric_kind(metric)
     start, end = when if isinstance(when, tuple) else (when, when)
     if method == Method.RETURN_STATED and area_type != "NHS_REGION":
@@ -95,7 +102,8 @@ def rollup(
         sql, params = _contributions_query(
             metric, area_type, start, end, method, restate, scope, over_time, dated, reported_type
         )
-        sql = sql.replace("{values}", numbers.values)  # the latest releases, or as known at
+        values = numbers.values  # the latest releases, or as known at
+        sql = sql.replace("{values}", protection.relation(values) if protection else values)
         period = "" if over_time else "period_start, period_end, "
         if detail:
             sql += f" ORDER BY area NULLS LAST, {period}target, org_code"
@@ -107,16 +115,23 @@ def rollup(
         con.close()
     withheld = _withhold(expected, scope)
     head = (metric, area_type, method, restate, kind)
+    label = protection.label if protection else None
     if not detail:
         found, summary = _shape_summary(rows, expected, over_time, start, end)
-        return RollupResult(*head, _mark(found, withheld), [], summary, detail=False)
+        if protection:
+            found, summary = _published(found, summary, protection)
+        return RollupResult(
+            *head, _mark(found, withheld, label), [], summary, detail=False, protection=label
+        )
     found, unmapped = _shape(
         rows, expected, over_time, start, end, f"{area_type} by {method.value}"
     )
     summary = UnmappedSummary(
         sum(u.value for u in unmapped), len(unmapped), sorted({u.organisation for u in unmapped})
     )
-    return RollupResult(*head, _mark(found, withheld), unmapped, summary)
+    if protection:
+        found, summary = _published(found, summary, protection)
+    return RollupResult(*head, _mark(found, withheld, label), unmapped, summary, protection=label)
 
 
 def _withhold(expected: dict[str, set[str]], scope: Scope) -> dict[str, int]:
@@ -132,9 +147,21 @@ def _withhold(expected: dict[str, set[str]], scope: Scope) -> dict[str, int]:
     return withheld
 
 
-def _mark(rows: list[RollupRow], withheld: dict[str, int]) -> list[RollupRow]:
+def _published(
+    rows: list[RollupRow], summary: UnmappedSummary, protection: Protection
+) -> tuple[list[RollupRow], UnmappedSummary]:
+    for row in rows:
+        row.value = protection.published(row.value)
+    total = protection.published(summary.total)
+    return rows, UnmappedSummary(total, summary.count, summary.organisations)
+
+
+def _mark(
+    rows: list[RollupRow], withheld: dict[str, int], protection: str | None
+) -> list[RollupRow]:
     for row in rows:
         row.withheld = withheld.get(row.area, 0)
+        row.protection = protection
     return rows
 
 

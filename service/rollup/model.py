@@ -101,6 +101,8 @@ class RollupRow:
     # Organisations the method places in the area that are outside the caller's scope: their
     # values are withheld from `value` (0 for a national caller).
     withheld: int = 0
+    # PERTURBED when the figure is summed from perturbed values (service/access/disclosure.py).
+    protection: str | None = None
     # Cells the source suppressed (UKHSA's MSOA counts of 0-2): counted here, not in `value`.
     suppressed: int = 0
 
@@ -140,5 +142,6 @@ class RollupResult:
     # False: asked without detail, the rows have no contributors and `unmapped` is empty; the
     # figures, coverage and unmapped_summary are the same as with detail.
     detail: bool = True
+    protection: str | None = None  # PERTURBED: every figure of the result is (disclosure control)
     # Values reported by area (AREA_MEMBERSHIP): the type of the areas summed (LAD, MSOA ...).
     reported_type: str | None = None

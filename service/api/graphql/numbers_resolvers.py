@@ -143,15 +143,16 @@ def run_rollup(
     caller's access (service/access/policy.py: metric granted, scope; `names_organisations`:
     the query reads fields naming organisations, which the public role may not)."""
     term = require_metric(context, metric)
+    numbers = require_numbers(context).known_at(as_known_at)
     try:
         context.access.require_metric(term.key)
         if names_organisations:
             context.access.require_organisation_level()
+        protection = context.access.protection(term.iri, numbers.path)
     except AccessDenied as exc:
         raise denied(exc) from exc
     area_type = require_area_type(context, by)
     first, last = _when(date, start, end)
-    numbers = require_numbers(context).known_at(as_known_at)
     check_held(numbers, term, first, last)
     scope = context.access.rollup_scope()
     by_area = is_area_metric(term.iri)  # areas' values: by the graph's memberships
@@ -167,6 +168,7 @@ def run_rollup(
                 scope=scope,
                 series=series,
                 detail=detail,
+                protection=protection,
             )
             if by_area
             else rollup(
@@ -180,6 +182,7 @@ def run_rollup(
                 successions=context.successions,
                 series=series,
                 detail=detail,
+                protection=protection,
             )
         )
     except RollupError as exc:

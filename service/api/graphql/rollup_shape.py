@@ -12,6 +12,7 @@ from service.api.graphql.rollup_types import (
     AreaSeries,
     Contributor,
     Coverage,
+    FigureProtection,
     RollupMethod,
     RollupResult,
     RollupRow,
@@ -67,6 +68,7 @@ def result_of(
         method=method,
         restated_to=result.restate.at,
         kind=result.kind,
+        protection=_protection(result.protection),
         reported_type=result.reported_type,
         build_rows=lambda: _rows(context, result, areas),
         build_series=lambda: _series(context, result, areas),
@@ -85,6 +87,10 @@ def result_of(
         unmapped_count=result.unmapped_summary.count,
         unmapped_organisations=result.unmapped_summary.organisations,
     )
+
+
+def _protection(label: str | None) -> FigureProtection | None:
+    return None if label is None else FigureProtection(label)
 
 
 def _coverage(c: model.Coverage) -> Coverage:
@@ -106,6 +112,7 @@ def _rows(
             ],
             coverage=_coverage(r.coverage),
             withheld=r.withheld,
+            protection=_protection(r.protection),
             suppressed=r.suppressed,
         )
         for r in result.rows
@@ -137,6 +144,7 @@ def _series(
                 period_end=r.period_end,
                 value=r.value,
                 coverage=_coverage(r.coverage),
+                protection=_protection(r.protection),
             )
         )
     return [series[k] for k in sorted(series)]

@@ -24,6 +24,24 @@ class RollupMethod(Enum):
     AREA_MEMBERSHIP = "AREA_MEMBERSHIP"
 
 
+@strawberry.enum(
+    description="How a published figure is protected against disclosing small numbers (the "
+    "metric's disclosure policy in the ontology); null: published as summed."
+)
+class FigureProtection(Enum):
+    PERTURBED = strawberry.enum_value(
+        "PERTURBED",
+        description="Summed from values each perturbed by the cell-key method (noise fixed per "
+        "organisation, metric and period): never a small number exactly, and the same figure "
+        "whichever query asks.",
+    )
+
+
+PROTECTION_TEXT = (
+    "How this figure is protected against disclosing small numbers (null: not protected)."
+)
+
+
 @strawberry.input(
     one_of=True,
     description="Give exactly one: asReported: true (each value stays with the organisation "
@@ -77,6 +95,9 @@ class RollupRow:
         description="Organisations the method places in the area that are outside your "
         "scope: their values are left out of value (0: the figure is whole).",
     )
+    protection: FigureProtection | None = strawberry.field(
+        default=None, description=PROTECTION_TEXT
+    )
     suppressed: int = strawberry.field(
         default=0,
         description="Values reported by area: cells the source suppressed (UKHSA's MSOA counts "
@@ -90,6 +111,9 @@ class SeriesPoint:
     period_end: dt.date = iri_field(term("periodEnd"), "Last day covered.")
     value: float = iri_field(term("reportedValue"), "The area's figure.")
     coverage: Coverage
+    protection: FigureProtection | None = strawberry.field(
+        default=None, description=PROTECTION_TEXT
+    )
 
 
 @strawberry.type(
@@ -138,6 +162,10 @@ class RollupResult:
         description="The date of the organisations values were restated to (null: as reported)."
     )
     kind: str = iri_field(term("measureKind"), "Stock: a range is a time series, never a sum.")
+    protection: FigureProtection | None = strawberry.field(
+        description="How every figure of this answer (rows, series, unmapped values) is "
+        "protected against disclosing small numbers (null: published as summed)."
+    )
     reported_type: str | None = strawberry.field(
         default=None,
         description="A metric reported by area (method AREA_MEMBERSHIP): the type of the areas "

@@ -78,6 +78,7 @@ def head_of(
         "kind": result.kind,
         "restatedTo": result.restate.at.isoformat() if result.restate.at else None,
         "count": count,
+        "protection": result.protection,
         "unmapped": {
             "total": summary.total,
             "count": summary.count,
