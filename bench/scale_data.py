@@ -79,7 +79,7 @@ def code(i: int) -> str:
     return f"S{i:06d}"
 
 
-def _steps(scale: Scale) -> dict[str, list[Step]]:
+def successions_of(scale: Scale) -> dict[str, list[Step]]:
     n, day, steps = scale.organisations, scale.event_day, {}
     for i in range(n):
         if i % UNWEIGHTED == UNWEIGHTED - 1 and i + 2 < n:
@@ -94,7 +94,7 @@ def _steps(scale: Scale) -> dict[str, list[Step]]:
 def generate(folder: Path, scale: Scale, seed: int = 19) -> Synthetic:
     """Write reported_value, reporter and org_area as Parquet files in `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
-    steps = _steps(scale)
+    steps = successions_of(scale)
     closing = sorted(int(c[1:]) for c in steps)
     con = duckdb.connect(":memory:")
     con.execute("SET preserve_insertion_order = false")

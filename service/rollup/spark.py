@@ -105,14 +105,17 @@ class SparkNumbers:
         self.views = tuple(sorted(views.items()))
 
     @classmethod
-    def from_parquet(cls, spark: Any, paths: dict[str, str], *, cache: bool = True) -> SparkNumbers:
-        """Each table from its Parquet path (a file or folder, local or a cluster's storage),
-        cached in executor memory and counted once when `cache` (so the load is paid here)."""
+    def from_parquet(
+        cls, spark: Any, paths: dict[str, str], *, cached: tuple[str, ...] | None = None
+    ) -> SparkNumbers:
+        """Each table from its Parquet path (a file or folder, local or a cluster's storage).
+        The tables in `cached` (all when None) are cached in executor memory and counted once,
+        so their load is paid here; the others are read from the files by each query."""
         tag = uuid.uuid4().hex[:8]
         views: dict[str, str] = {}
         for table, path in paths.items():
             frame = spark.read.parquet(path)
-            if cache:
+            if cached is None or table in cached:
                 frame = frame.cache()
                 frame.count()
             views[table] = f"nhskg_{tag}_{table}"
