@@ -99,6 +99,7 @@ class SparkNumbers:
     `known_at(day)`, `reader()`."""
 
     known_day: date | None = None
+    portable = True  # the roll-up binds its parameter tables as VALUES lists (engine.py)
 
     def __init__(self, spark: Any, views: dict[str, str]) -> None:
         self.spark = spark
