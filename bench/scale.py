@@ -24,6 +24,7 @@ from bench.core import ROOT, Context, Row, benchmark, row
 from bench.scale_data import Scale, generate
 
 ENGINES = ("duckdb", "spark")
+QUERY_NAMES = ("one date", "365 days")
 
 
 def factors() -> list[float]:
@@ -69,6 +70,11 @@ def scale(ctx: Context) -> list[Row]:
             before = os.getloadavg()[0]
             results[engine] = run_engine(engine, folder, factor, data.values, timeout)
             results[engine]["load_avg"] = (before + os.getloadavg()[0]) / 2
+            # Each engine's figures as soon as they are in (a 100x run takes long).
+            brief = {k: v for k, v in results[engine].items() if k not in QUERY_NAMES}
+            times = {q: results[engine][q]["median_ms"] for q in QUERY_NAMES
+                     if q in results[engine]}  # fmt: skip
+            print(f"[scale {factor:g}x {engine}: {brief} {times}]", flush=True)
         measured[factor] = results
         duck, spark = results["duckdb"], results["spark"]
         for engine, result in results.items():
