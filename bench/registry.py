@@ -6,6 +6,7 @@ from __future__ import annotations
 from bench import (
     dashboards_bench,
     dumps_bench,
+    forecast_bench,
     graphql_bench,
     graphql_synthetic,
     lookup_auth_bench,
@@ -26,6 +27,7 @@ __all__ = [
     "REGISTRY",
     "dashboards_bench",
     "dumps_bench",
+    "forecast_bench",
     "graphql_bench",
     "graphql_synthetic",
     "lookup_auth_bench",
@@ -53,6 +55,7 @@ ORDER = [
     "dashboards",
     "returns",
     "releases",
+    "forecast",
     "rollups",
     "scale",
     "startup",

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from service.vocab import NHSKG
 
 from bench.scale_data import METRICS, Scale, Synthetic, generate, load_duckdb
 from service.rollup.engine import RollupError, rollup
@@ -26,7 +27,6 @@ from service.rollup.model import (
     to_organisations_at,
 )
 from service.rollup.spark import SparkNumbers, to_spark
-from service.vocab import NHSKG
 
 pytestmark = pytest.mark.spark
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from service.store import GraphStore
+from service.rdf.store import GraphStore
 
 METRICS = """
 SELECT ?metric ?label ?definition ?unit ?kind ?kindLabel ?threshold ?datatype WHERE {

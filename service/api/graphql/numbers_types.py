@@ -108,11 +108,21 @@ class Observation:
     metric: Metric = iri_field(term("metric"), "What was measured.")
     period_start: dt.date = iri_field(term("periodStart"), "First day of the period.")
     period_end: dt.date = iri_field(term("periodEnd"), "Last day of the period.")
-    value: float = iri_field(term("reportedValue"), "The value as published.")
+    value: float | None = iri_field(
+        term("reportedValue"), "The value as published (null: suppressed by the source)."
+    )
     stated_region: str = iri_field(term("statedRegion"), "The region the return states.")
     sheet: str | None = strawberry.field(description="Sheet of the source file.")
     cell: str | None = strawberry.field(description="Cell of the source file.")
     batch: Batch = iri_field(term("inBatch"), "The load (and release) it came from.")
+    area_type: str | None = strawberry.field(
+        default=None,
+        description="A value reported by area: the reporting area's type (LAD, MSOA ...).",
+    )
+    suppressed: bool = strawberry.field(
+        default=False,
+        description="The source suppressed the value (UKHSA's -99: a count of 0-2); no number.",
+    )
 
     @strawberry.field(
         description="The organisation, if the reference data knows it.",

@@ -19,10 +19,10 @@ from service.api.graphql.rollup_types import (
     UnmappedValue,
 )
 from service.api.graphql.types import GeographicArea, GeographyType
+from service.rdf.terms import ID
 from service.reference.areas import Area
 from service.reference.metrics import MetricTerm
 from service.rollup import model
-from service.terms import ID
 
 # The fields that read the engine's detail: each contributor, each unmapped value.
 DETAIL_FIELDS = frozenset({"contributors", "unmapped"})
@@ -67,6 +67,7 @@ def result_of(
         method=method,
         restated_to=result.restate.at,
         kind=result.kind,
+        reported_type=result.reported_type,
         build_rows=lambda: _rows(context, result, areas),
         build_series=lambda: _series(context, result, areas),
         build_unmapped=lambda: [
@@ -105,6 +106,7 @@ def _rows(
             ],
             coverage=_coverage(r.coverage),
             withheld=r.withheld,
+            suppressed=r.suppressed,
         )
         for r in result.rows
     ]

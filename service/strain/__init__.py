@@ -1,0 +1,1 @@
+"""Strain flags: an area's current or forecast figure against the ontology's thresholds."""
