@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from service.vocab import NHSKG
 
 from bench.scale_data import METRICS, Scale, Synthetic, generate, load_duckdb
+from service.rdf.vocab import NHSKG
 from service.rollup.engine import RollupError, rollup
 from service.rollup.model import (
     AS_REPORTED,
