@@ -114,7 +114,8 @@ def generate(folder: Path, scale: Scale, seed: int = 19) -> Synthetic:
                    list_extract(?::VARCHAR[], o.i % 7 + 1) AS region_code,
                    m.metric, d.day AS period_start, d.day AS period_end,
                    CAST(hash(o.i, m.metric, d.day, {int(seed)}) % 500 AS DOUBLE) AS value,
-                   CAST(NULL AS VARCHAR) AS sheet, CAST(NULL AS VARCHAR) AS cell
+                   CAST(NULL AS VARCHAR) AS sheet, CAST(NULL AS VARCHAR) AS cell,
+                   CAST(NULL AS VARCHAR) AS area_type, CAST(NULL AS VARCHAR) AS marker
             FROM range(?) o(i) CROSS JOIN metrics m
             CROSS JOIN (SELECT CAST(range AS DATE) AS day FROM range(?::DATE, ?::DATE + 1,
                         INTERVAL 1 DAY)) d
@@ -131,7 +132,7 @@ def generate(folder: Path, scale: Scale, seed: int = 19) -> Synthetic:
         ],
     )
     con.execute(
-        f"COPY (SELECT DISTINCT metric, org_code, region_code "
+        f"COPY (SELECT DISTINCT metric, org_code, region_code, area_type "
         f"FROM read_parquet('{paths['reported_value']}')) TO '{paths['reporter']}' "
         "(FORMAT PARQUET)"
     )
