@@ -155,6 +155,10 @@ def test_front_page_graphiql_and_docs_work_offline(visit: Visit) -> None:
     links = visit.page.eval_on_selector_all("a[href]", "as => as.map(a => a.href)")
     assert all(urlsplit(h).netloc == urlsplit(visit.base).netloc for h in links), links
     screenshot(visit.page, "front-page")
+    examples = visit.page.eval_on_selector_all(
+        "a[href*='/graphql?']", "as => as.map(a => a.getAttribute('href'))"
+    )
+    assert examples, "the front page links no GraphiQL example"
     visit.open("/graphql")
     visit.page.wait_for_selector(".graphiql-container", timeout=30_000)
     visit.page.click(".graphiql-execute-button")
@@ -163,6 +167,14 @@ def test_front_page_graphiql_and_docs_work_offline(visit: Visit) -> None:
         timeout=30_000,
     )
     screenshot(visit.page, "graphiql")
+    visit.open(examples[0])  # a front-page example opens in GraphiQL (not as JSON) and runs
+    visit.page.wait_for_selector(".graphiql-container", timeout=30_000)
+    visit.page.click(".graphiql-execute-button")
+    visit.page.wait_for_function(
+        "() => document.querySelector('.result-window')?.textContent.includes('\"data\"')",
+        timeout=30_000,
+    )
+    assert '"errors"' not in visit.page.inner_text(".result-window")
     visit.open("/docs")
     visit.page.wait_for_function(
         "() => document.querySelector('#swagger-ui')?.innerText.includes('/api/v1/data')",
