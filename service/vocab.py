@@ -27,6 +27,11 @@ class NHSKG(DefinedNamespace):
     AccessRequest: URIRef
     AccessRevocation: URIRef
     Acquisition: URIRef
+    AdultCriticalCareBedOccupancy: URIRef
+    AdultCriticalCareBedsAvailable: URIRef
+    AdultCriticalCareBedsOccupied: URIRef
+    AdultGeneralAcuteBedsAvailable: URIRef
+    AdultGeneralAcuteBedsOccupied: URIRef
     AggregationScheme: URIRef
     AreaMembership: URIRef
     BatchRestoration: URIRef
@@ -42,6 +47,7 @@ class NHSKG(DefinedNamespace):
     ChangeSetReversion: URIRef
     Closure: URIRef
     CodeChange: URIRef
+    Consumable: URIRef
     CovidAdmissions: URIRef
     CovidAdmissionsAged0to5: URIRef
     CovidAdmissionsAged18to64: URIRef
@@ -64,12 +70,33 @@ class NHSKG(DefinedNamespace):
     DecisionToAdmitWaits4To12Hours: URIRef
     DecisionToAdmitWaitsOver12Hours: URIRef
     DecisionToAdmitWaitsOver4Hours: URIRef
+    Delivered: URIRef
     EmergencyAdmissionsViaAEOther: URIRef
     EmergencyAdmissionsViaAEType1: URIRef
     EmergencyAdmissionsViaAEType2: URIRef
+    Equipment: URIRef
+    FFP3Respirators: URIRef
+    FFP3RespiratorsDaysOfStock: URIRef
+    FFP3RespiratorsDelivered: URIRef
+    FFP3RespiratorsHeld: URIRef
+    FFP3RespiratorsUsed: URIRef
     Flow: URIRef
     GPPractice: URIRef
+    GeneralAcuteBedOccupancy: URIRef
+    GeneralAcuteBedsAvailable: URIRef
+    GeneralAcuteBedsOccupied: URIRef
     GeographicArea: URIRef
+    Gloves: URIRef
+    GlovesDaysOfStock: URIRef
+    GlovesDelivered: URIRef
+    GlovesHeld: URIRef
+    GlovesUsed: URIRef
+    Gowns: URIRef
+    GownsDaysOfStock: URIRef
+    GownsDelivered: URIRef
+    GownsHeld: URIRef
+    GownsUsed: URIRef
+    InUse: URIRef
     InferredType: URIRef
     IntegratedCareBoard: URIRef
     IntegratedCareSystemArea: URIRef
@@ -84,6 +111,11 @@ class NHSKG(DefinedNamespace):
     MeasureKindScheme: URIRef
     MechanicalVentilationBedsOccupied: URIRef
     MechanicalVentilationBedsOccupiedCovid: URIRef
+    MedicalOxygen: URIRef
+    MedicalOxygenDaysOfStock: URIRef
+    MedicalOxygenDelivered: URIRef
+    MedicalOxygenHeld: URIRef
+    MedicalOxygenUsed: URIRef
     Merger: URIRef
     Metric: URIRef
     MetricScheme: URIRef
@@ -91,6 +123,8 @@ class NHSKG(DefinedNamespace):
     NHSEnglandLocalOffice: URIRef
     NHSEnglandRegion: URIRef
     NHSTrust: URIRef
+    NeonatalIntensiveCareBedsAvailable: URIRef
+    NeonatalIntensiveCareBedsOccupied: URIRef
     ONSRegion: URIRef
     OdsRecord: URIRef
     Organisation: URIRef
@@ -105,8 +139,16 @@ class NHSKG(DefinedNamespace):
     OvernightBedsOccupiedLearningDisabilities: URIRef
     OvernightBedsOccupiedMaternity: URIRef
     OvernightBedsOccupiedMentalIllness: URIRef
+    OvernightGeneralAcuteBedOccupancy: URIRef
+    PaediatricGeneralAcuteBedsAvailable: URIRef
+    PaediatricGeneralAcuteBedsOccupied: URIRef
+    PaediatricIntensiveCareBedsAvailable: URIRef
+    PaediatricIntensiveCareBedsOccupied: URIRef
     PracticeCommissioning: URIRef
     Publication: URIRef
+    Ratio: URIRef
+    RatioMetric: URIRef
+    RatioOfSums: URIRef
     Rename: URIRef
     ReportedValue: URIRef
     RetentionPurge: URIRef
@@ -122,17 +164,36 @@ class NHSKG(DefinedNamespace):
     StatedType: URIRef
     StatisticalDataset: URIRef
     Stock: URIRef
+    StockFlowRoleScheme: URIRef
+    StockHeld: URIRef
+    StrainAbove: URIRef
+    StrainBelow: URIRef
+    StrainDirectionScheme: URIRef
+    StrainThreshold: URIRef
     SubICBLocation: URIRef
     SubICBLocationArea: URIRef
     Succession: URIRef
     SuccessorShare: URIRef
     SumOverOrganisations: URIRef
     SumOverTime: URIRef
+    SupplyItem: URIRef
+    SupplyItemScheme: URIRef
+    SurgicalMasks: URIRef
+    SurgicalMasksDaysOfStock: URIRef
+    SurgicalMasksDelivered: URIRef
+    SurgicalMasksHeld: URIRef
+    SurgicalMasksUsed: URIRef
     TypeBasisScheme: URIRef
     UKGDPR_6_1_e_9_2_h: URIRef
     UKGDPR_6_1_e_9_2_i: URIRef
     UnregisteredProvider: URIRef
     UpperTierLocalAuthority: URIRef
+    Used: URIRef
+    Ventilator: URIRef
+    VentilatorUtilisation: URIRef
+    VentilatorsDelivered: URIRef
+    VentilatorsHeld: URIRef
+    VentilatorsInUse: URIRef
     accessId: URIRef
     affects: URIRef
     alsoDatedOn: URIRef
@@ -151,6 +212,7 @@ class NHSKG(DefinedNamespace):
     conditions: URIRef
     corrects: URIRef
     countsWholeUnits: URIRef
+    denominatorMetric: URIRef
     effectiveDate: URIRef
     endOfUse: URIRef
     fileName: URIRef
@@ -169,8 +231,10 @@ class NHSKG(DefinedNamespace):
     measureKind: URIRef
     memberArea: URIRef
     metric: URIRef
+    numeratorMetric: URIRef
     odsCode: URIRef
     openDate: URIRef
+    openToPublic: URIRef
     operatedSite: URIRef
     operator: URIRef
     outcome: URIRef
@@ -207,10 +271,15 @@ class NHSKG(DefinedNamespace):
     statedParentCode: URIRef
     statedRegion: URIRef
     statedRegionCode: URIRef
+    stockFlowRole: URIRef
+    strainDirection: URIRef
+    strainThreshold: URIRef
     subsetOf: URIRef
     successor: URIRef
     supersedes: URIRef
+    supplyItem: URIRef
     tabularEquivalent: URIRef
+    thresholdValue: URIRef
     tripleCount: URIRef
     typeBasis: URIRef
     unitOfMeasure: URIRef

@@ -39,6 +39,7 @@ from service.rollup.model import (
     Unmapped,
     UnmappedSummary,
 )
+from service.rollup.ratio import ratio_parts, ratio_rollup
 from service.validation.shacl import ontology_graph
 from service.vocab import NHSKG
 
@@ -70,7 +71,15 @@ def rollup(
 ) -> RollupResult:
     """`detail=False`: the same figures, coverage and unmapped totals without the contributors
     of each row or the list of unmapped values, summed in DuckDB (a 90-day national series has
-    tens of thousands of contributors a client asking for the series alone does not read)."""
+    tens of thousands of contributors a client asking for the series alone does not read).
+    A ratio metric is the ratio of its parts' sums over the same contributors
+    (service/rollup/ratio.py)."""
+    parts = ratio_parts(metric)
+    if parts is not None:
+        return ratio_rollup(
+            rollup, numbers, metric, parts, area_type, when, method, restate, scope,
+            successions=successions, series=series, detail=detail,
+        )  # fmt: skip
     kind = metric_kind(metric)
     start, end = when if isinstance(when, tuple) else (when, when)
     if method == Method.RETURN_STATED and area_type != "NHS_REGION":

@@ -78,6 +78,9 @@ class Contributor:
     reported_by: str | None = None
     restatement_share: float = 1.0
     source: str | None = None  # the catchment table that placed it (CATCHMENT)
+    # A ratio metric's contributor (value: its own ratio): the parts it gives the area.
+    numerator: float | None = None
+    denominator: float | None = None
 
 
 @dataclass
@@ -98,6 +101,11 @@ class RollupRow:
     # Organisations the method places in the area that are outside the caller's scope: their
     # values are withheld from `value` (0 for a national caller).
     withheld: int = 0
+    # A ratio metric (service/rollup/ratio.py): the sums over the same contributors, and the
+    # organisations with a value of one part only (left out of both sums).
+    numerator: float | None = None
+    denominator: float | None = None
+    one_part: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -127,7 +135,7 @@ class RollupResult:
     area_type: str
     method: Method
     restate: Restate
-    kind: str  # Stock | Flow
+    kind: str  # Stock | Flow | Ratio
     rows: list[RollupRow]
     unmapped: list[Unmapped]  # contributors in scope that no area of this type takes
     unmapped_summary: UnmappedSummary

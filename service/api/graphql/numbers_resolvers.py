@@ -46,7 +46,7 @@ def held_range(numbers: NumbersStore, metric: MetricTerm) -> tuple[dt.date, dt.d
         numbers.reader()
         .execute(
             f"SELECT min(period_start), max(period_start) FROM {numbers.values} WHERE metric = ?",
-            [metric.iri],
+            [metric.denominator or metric.iri],  # a ratio: where its capacity is held
         )
         .fetchone()
     )
