@@ -25,6 +25,7 @@ from service.cli_errors import check_date, explain, missing, quiet_libraries
 from service.cli_errors import run as run_app
 from service.cli_numbers import ReplaceAllOption, busy_stops, returns_app, rollup_command
 from service.cli_numbers import report as report_return
+from service.cli_supplies import supplies_app
 from service.config import Settings, numbers_beside
 from service.geography.assign import UnknownAreaType
 from service.geography.refresh import numbers_at
@@ -248,6 +249,7 @@ def stats() -> None:
 
 app.add_typer(returns_app, name="returns")
 app.add_typer(token_app, name="token")
+app.add_typer(supplies_app, name="supplies")
 app.add_typer(access_app, name="access")
 app.add_typer(retention_app, name="retention")
 use_store(lambda: _store(), lambda: NumbersStore(_state["numbers"]))

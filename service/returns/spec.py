@@ -115,14 +115,17 @@ def _metrics(data: dict[str, Any]) -> tuple[MetricColumn, ...]:
     if data["source"]["layout"] in ("wide-dates", "long"):
         # wide-dates: sheet name -> metric; long: text of the metric column -> metric
         return tuple(
-            MetricColumn(metric_term(metric, loadable=True), (sheet,)) for sheet, metric in data["sheets"].items()
+            MetricColumn(metric_term(metric, loadable=True), (sheet,))
+            for sheet, metric in data["sheets"].items()
         )
     out = []
     for entry in data["metrics"]:
         headings = entry["column"]
         headings = (headings,) if isinstance(headings, str) else tuple(headings)
         out.append(
-            MetricColumn(metric_term(entry["metric"], loadable=True), headings, bool(entry.get("optional")))
+            MetricColumn(
+                metric_term(entry["metric"], loadable=True), headings, bool(entry.get("optional"))
+            )
         )
     return tuple(out)
 

@@ -142,7 +142,7 @@ def run_rollup(
     the query reads fields naming organisations, which the public role may not)."""
     term = require_metric(context, metric)
     try:
-        context.access.require_metric(term.key)
+        context.access.require_metric(term.key, term.open_to_public)
         if names_organisations:
             context.access.require_organisation_level()
     except AccessDenied as exc:

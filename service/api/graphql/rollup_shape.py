@@ -16,12 +16,14 @@ from service.api.graphql.rollup_types import (
     RollupResult,
     RollupRow,
     SeriesPoint,
+    Strain,
     UnmappedValue,
 )
 from service.api.graphql.types import GeographicArea, GeographyType
 from service.reference.areas import Area
 from service.reference.metrics import MetricTerm
 from service.rollup import model
+from service.strain.flags import evaluate
 from service.terms import ID
 
 # The fields that read the engine's detail: each contributor, each unmapped value.
@@ -67,7 +69,7 @@ def result_of(
         method=method,
         restated_to=result.restate.at,
         kind=result.kind,
-        build_rows=lambda: _rows(context, result, areas),
+        build_rows=lambda: _rows(context, result, areas, metric),
         build_series=lambda: _series(context, result, areas),
         build_unmapped=lambda: [
             UnmappedValue(
@@ -91,7 +93,10 @@ def _coverage(c: model.Coverage) -> Coverage:
 
 
 def _rows(
-    context: Context, result: model.RollupResult, areas: dict[str, GeographicArea]
+    context: Context,
+    result: model.RollupResult,
+    areas: dict[str, GeographicArea],
+    metric: MetricTerm,
 ) -> list[RollupRow]:
     return [
         RollupRow(
@@ -105,9 +110,26 @@ def _rows(
             ],
             coverage=_coverage(r.coverage),
             withheld=r.withheld,
+            numerator=r.numerator,
+            denominator=r.denominator,
+            one_part=r.one_part,
+            strain=strain_of(metric, r.value),
         )
         for r in result.rows
     ]
+
+
+def strain_of(metric: MetricTerm, value: float) -> Strain | None:
+    flag = evaluate(metric, value)
+    if flag is None:
+        return None
+    return Strain(
+        flagged=flag.flagged,
+        threshold=flag.threshold,
+        threshold_value=flag.threshold_value,
+        direction=flag.direction,
+        reason=flag.reason,
+    )
 
 
 def _series(

@@ -61,6 +61,17 @@ class Coverage:
     missing: list[str] = strawberry.field(description="ODS codes expected but without a value.")
 
 
+@strawberry.type(
+    description="An area's value against its metric's strain threshold (service/strain/flags.py)."
+)
+class Strain:
+    flagged: bool = strawberry.field(description="Whether the value is on the strained side.")
+    threshold: str = iri_field(term("strainThreshold"), "IRI of the threshold.")
+    threshold_value: float = iri_field(term("thresholdValue"), "The value strain starts at.")
+    direction: str = iri_field(term("strainDirection"), "StrainAbove or StrainBelow.")
+    reason: str = strawberry.field(description="The comparison in words.")
+
+
 @strawberry.type(description="A metric summed into one area for one period (or a whole range).")
 class RollupRow:
     area: GeographicArea = iri_field(term("GeographicArea"), "The area.")
@@ -75,6 +86,24 @@ class RollupRow:
         default=0,
         description="Organisations the method places in the area that are outside your "
         "scope: their values are left out of value (0: the figure is whole).",
+    )
+    numerator: float | None = strawberry.field(
+        default=None,
+        description="A ratio metric: the numerator summed over the contributors with both parts.",
+    )
+    denominator: float | None = strawberry.field(
+        default=None,
+        description="A ratio metric: the denominator summed over the same contributors.",
+    )
+    one_part: list[str] = strawberry.field(
+        default_factory=list,
+        description="A ratio metric: organisations with a value of one part only, left out of "
+        "both sums.",
+    )
+    strain: Strain | None = strawberry.field(
+        default=None,
+        description="The value against the metric's strain threshold (null: the metric states "
+        "none).",
     )
 
 
