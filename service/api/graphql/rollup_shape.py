@@ -22,6 +22,7 @@ from service.api.graphql.rollup_types import (
 from service.api.graphql.types import GeographicArea, GeographyType
 from service.reference.areas import Area
 from service.reference.metrics import MetricTerm
+from service.returns.synthetic import synthetic_notice
 from service.rollup import model
 from service.strain.flags import evaluate
 from service.terms import ID
@@ -70,6 +71,7 @@ def result_of(
         restated_to=result.restate.at,
         kind=result.kind,
         build_rows=lambda: _rows(context, result, areas, metric),
+        build_notice=lambda: _notice(context, metric),
         build_series=lambda: _series(context, result, areas),
         build_unmapped=lambda: [
             UnmappedValue(
@@ -117,6 +119,13 @@ def _rows(
         )
         for r in result.rows
     ]
+
+
+def _notice(context: Context, metric: MetricTerm) -> str | None:
+    if context.numbers is None:
+        return None
+    parts = [p for p in (metric.numerator, metric.denominator) if p] or [metric.iri]
+    return synthetic_notice(context.numbers, parts)
 
 
 def strain_of(metric: MetricTerm, value: float) -> Strain | None:

@@ -166,6 +166,18 @@ class RollupResult:
     build_rows: strawberry.Private[Callable[[], list[RollupRow]]]
     build_series: strawberry.Private[Callable[[], list[AreaSeries]]]
     build_unmapped: strawberry.Private[Callable[[], list[UnmappedValue]]]
+    build_notice: strawberry.Private[Callable[[], str | None]]
+
+    @strawberry.field(
+        description="Set when the figures rest on synthetic values (the Supply Chain 360 return "
+        "is generated, not real): the notice naming the datasets and files. Null: real data."
+    )
+    def synthetic_notice(self) -> str | None:
+        return self.build_notice()
+
+    @strawberry.field(description="Whether the figures rest on synthetic (generated) values.")
+    def synthetic(self) -> bool:
+        return self.build_notice() is not None
 
     @strawberry.field(
         description="One row per area and period (a flow over a range: one row per area)."
