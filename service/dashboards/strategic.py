@@ -13,6 +13,7 @@ from pathlib import Path
 from service.api.graphql.context import Context
 from service.api.graphql.errors import UserError
 from service.dashboards import boundaries, charts
+from service.dashboards.capacity import capacity
 from service.dashboards.view import (
     AREA_TYPES,
     Choices,
@@ -65,6 +66,7 @@ def build(context: Context, choices: Choices, data_dir: Path, *, public: bool = 
     view.panels = [
         guarded(Panel("headline", "National picture", []), lambda p: _headline(asked, p)),
         guarded(Panel("map", "By area", []), lambda p: _map(asked, p, names, data_dir)),
+        guarded(Panel("capacity", "Occupancy against capacity", []), lambda p: capacity(asked, p)),
         guarded(Panel("trend", "National trend", []), lambda p: _trend(asked, p)),
         guarded(Panel("multiples", "Trend by area", []), lambda p: _multiples(asked, p, names)),
     ]
