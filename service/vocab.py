@@ -79,22 +79,26 @@ class NHSKG(DefinedNamespace):
     FFP3RespiratorsDaysOfStock: URIRef
     FFP3RespiratorsDelivered: URIRef
     FFP3RespiratorsHeld: URIRef
+    FFP3RespiratorsStrain: URIRef
     FFP3RespiratorsUsed: URIRef
     Flow: URIRef
     GPPractice: URIRef
     GeneralAcuteBedOccupancy: URIRef
     GeneralAcuteBedsAvailable: URIRef
     GeneralAcuteBedsOccupied: URIRef
+    GeneralAcuteOccupancyStrain: URIRef
     GeographicArea: URIRef
     Gloves: URIRef
     GlovesDaysOfStock: URIRef
     GlovesDelivered: URIRef
     GlovesHeld: URIRef
+    GlovesStrain: URIRef
     GlovesUsed: URIRef
     Gowns: URIRef
     GownsDaysOfStock: URIRef
     GownsDelivered: URIRef
     GownsHeld: URIRef
+    GownsStrain: URIRef
     GownsUsed: URIRef
     InUse: URIRef
     InferredType: URIRef
@@ -140,6 +144,7 @@ class NHSKG(DefinedNamespace):
     OvernightBedsOccupiedMaternity: URIRef
     OvernightBedsOccupiedMentalIllness: URIRef
     OvernightGeneralAcuteBedOccupancy: URIRef
+    OxygenStrain: URIRef
     PaediatricGeneralAcuteBedsAvailable: URIRef
     PaediatricGeneralAcuteBedsOccupied: URIRef
     PaediatricIntensiveCareBedsAvailable: URIRef
@@ -170,6 +175,7 @@ class NHSKG(DefinedNamespace):
     StrainBelow: URIRef
     StrainDirectionScheme: URIRef
     StrainThreshold: URIRef
+    StrainThresholdScheme: URIRef
     SubICBLocation: URIRef
     SubICBLocationArea: URIRef
     Succession: URIRef
@@ -182,6 +188,7 @@ class NHSKG(DefinedNamespace):
     SurgicalMasksDaysOfStock: URIRef
     SurgicalMasksDelivered: URIRef
     SurgicalMasksHeld: URIRef
+    SurgicalMasksStrain: URIRef
     SurgicalMasksUsed: URIRef
     TypeBasisScheme: URIRef
     UKGDPR_6_1_e_9_2_h: URIRef
@@ -191,6 +198,7 @@ class NHSKG(DefinedNamespace):
     Used: URIRef
     Ventilator: URIRef
     VentilatorUtilisation: URIRef
+    VentilatorUtilisationStrain: URIRef
     VentilatorsDelivered: URIRef
     VentilatorsHeld: URIRef
     VentilatorsInUse: URIRef
