@@ -11,7 +11,7 @@ from service.api.graphql.errors import UserError
 from service.dashboards.view import Panel, Rollups
 from service.returns.numbers import NumbersStore
 from service.rollup.records import area_of
-from service.strain.flags import evaluate
+from service.strain.flags import flag_value
 
 # The occupancy ratios the panel shows, first held first (monthly UEC sitrep from April 2022,
 # quarterly KH03 for 2020): dashboard configuration; what each is comes from the ontology.
@@ -66,7 +66,7 @@ def capacity(asked: Rollups, panel: Panel) -> None:
             continue
         placed = sorted(((named(r.area), r) for r in result.rows), key=lambda p: p[0])
         for (code, name), row in placed:
-            flag = evaluate(term, row.value)
+            flag = flag_value(term, row.value)
             over = "" if flag is None else ("yes" if flag.flagged else "no")
             panel.rows.append(
                 [

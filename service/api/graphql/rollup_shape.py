@@ -24,7 +24,7 @@ from service.reference.areas import Area
 from service.reference.metrics import MetricTerm
 from service.returns.synthetic import synthetic_notice
 from service.rollup import model
-from service.strain.flags import evaluate
+from service.strain.flags import flag_value
 from service.terms import ID
 
 # The fields that read the engine's detail: each contributor, each unmapped value.
@@ -129,14 +129,14 @@ def _notice(context: Context, metric: MetricTerm) -> str | None:
 
 
 def strain_of(metric: MetricTerm, value: float) -> Strain | None:
-    flag = evaluate(metric, value)
+    flag = flag_value(metric, value)
     if flag is None:
         return None
     return Strain(
         flagged=flag.flagged,
-        threshold=flag.threshold,
-        threshold_value=flag.threshold_value,
-        direction=flag.direction,
+        threshold=flag.threshold.iri,
+        threshold_value=flag.threshold.value,
+        direction=flag.threshold.direction,
         reason=flag.reason,
     )
 
