@@ -85,12 +85,12 @@ def test_ga_occupancy_by_region_equals_the_ratio_of_the_regional_sums(
         env,
         '{ rollup(metric: "GeneralAcuteBedOccupancy", by: "NHS_REGION", date: "'
         + day
-        + '", method: ODS_STATED) { kind rows { area { code } value numerator denominator '
+        + '", method: ODS_STATED) { kind rows { area { odsCode } value numerator denominator '
         "coverage { reported expected } strain { flagged thresholdValue } } } }",
     )
     assert not errors, errors
     rows = data["rollup"]["rows"]
-    got = pd.Series({r["area"]["code"]: r["value"] for r in rows}).sort_index()
+    got = pd.Series({r["area"]["odsCode"]: r["value"] for r in rows}).sort_index()
     expected = pandas_occupancy(env["sitrep"], env["regions"], month)
     assert len(expected) == 7
     pd.testing.assert_series_equal(got, expected, check_names=False, rtol=1e-12)
