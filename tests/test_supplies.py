@@ -13,9 +13,11 @@ from __future__ import annotations
 import asyncio
 import csv
 import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pandas as pd
 import pytest
 
@@ -290,3 +292,29 @@ def test_a_ratio_metric_cannot_be_mapped(tmp_path: Path) -> None:
     with pytest.raises(MappingError, match="ratio metric"):
         metric_term("FFP3RespiratorsDaysOfStock", loadable=True)
     assert metric_term("FFP3RespiratorsDaysOfStock") == NHSKG.FFP3RespiratorsDaysOfStock
+
+
+def test_the_data_api_labels_supplies_synthetic_and_refuses_the_public(
+    env: dict[str, Any],
+) -> None:
+    from service.api.app import create_app
+    from service.config import Settings
+    from tests.http_server import serve
+    from tests.support.auth import bearer
+
+    app = create_app(
+        Settings(store_path=None, numbers_path=None), store=env["store"], numbers=env["numbers"]
+    )
+    query = "areaType=NHS_REGION&metric=GownsDaysOfStock&date=2020-04-09&method=ODS_STATED"
+    with serve(app) as base:
+        answer = httpx.get(f"{base}/api/v1/data?{query}&format=json", headers=bearer("analyst"))
+        assert answer.status_code == 200, answer.text
+        assert answer.headers["X-NHSKG-Synthetic"] == "true"
+        body = answer.json()
+        assert "SYNTHETIC" in json.dumps(body)
+        as_csv = httpx.get(f"{base}/api/v1/data?{query}&format=csv", headers=bearer("analyst"))
+        assert "SYNTHETIC_GownsDaysOfStock" in as_csv.headers["Content-Disposition"]
+        assert httpx.get(f"{base}/api/v1/data?{query}&format=json").status_code == 401
+        real = "areaType=NHS_REGION&metric=BedsOccupiedCovid&date=2020-04-09&method=ODS_STATED"
+        plain = httpx.get(f"{base}/api/v1/data?{real}&format=json")
+        assert plain.status_code == 200 and "X-NHSKG-Synthetic" not in plain.headers
