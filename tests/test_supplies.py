@@ -318,3 +318,32 @@ def test_the_data_api_labels_supplies_synthetic_and_refuses_the_public(
         real = "areaType=NHS_REGION&metric=BedsOccupiedCovid&date=2020-04-09&method=ODS_STATED"
         plain = httpx.get(f"{base}/api/v1/data?{real}&format=json")
         assert plain.status_code == 200 and "X-NHSKG-Synthetic" not in plain.headers
+
+
+def test_supply_stock_gives_every_item_by_area_with_strain_and_the_synthetic_notice(
+    env: dict[str, Any],
+) -> None:
+    query = """{ supplyStock(by: "LRF", date: "2020-04-09", method: CATCHMENT) {
+        metric { key denominator strainThreshold { value direction } } synthetic syntheticNotice
+        rows { area { code } value strain { flagged } } } }"""
+    data, errors = run(env, query)
+    assert not errors, errors
+    answers = {a["metric"]["key"]: a for a in data["supplyStock"]}
+    assert set(answers) == {
+        "VentilatorUtilisation",
+        "MedicalOxygenDaysOfStock",
+        "FFP3RespiratorsDaysOfStock",
+        "SurgicalMasksDaysOfStock",
+        "GownsDaysOfStock",
+        "GlovesDaysOfStock",
+    }
+    for answer in answers.values():
+        assert answer["synthetic"] and "SYNTHETIC" in answer["syntheticNotice"]
+        assert answer["rows"]
+    # The same figures as the rollup field for the same question.
+    single, _ = run(env, QUERY % ("GlovesDaysOfStock", "LRF", "2020-04-09", "CATCHMENT"))
+    assert [r["value"] for r in single["rollup"]["rows"]] == [
+        r["value"] for r in answers["GlovesDaysOfStock"]["rows"]
+    ]
+    data, errors = run(env, query, "public")
+    assert errors and "token" in errors[0]

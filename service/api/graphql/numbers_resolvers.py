@@ -201,6 +201,42 @@ def rollup_field(
     return result_of(context, result, term, method)
 
 
+def supply_stock(
+    context: Context,
+    by: str,
+    date: dt.date,
+    restate: RestateInput | None,
+    method: RollupMethod,
+    detail: bool,
+    names_organisations: bool,
+) -> list[RollupResult]:
+    """Supply Chain 360 on a date: each supplies ratio metric of the ontology (days of stock per
+    item, ventilator utilisation), rolled up by the one engine under the caller's access (the
+    policy refuses supplies to the public role); each answer carries its synthetic notice."""
+    known = context.reference.metrics
+    terms = [
+        m
+        for m in known.by_key.values()
+        if m.denominator and (part := known.by_iri(m.denominator)) and part.supply_item
+    ]
+    return [
+        rollup_field(
+            context,
+            m.key,
+            by,
+            date,
+            None,
+            None,
+            restate,
+            method,
+            False,
+            detail,
+            names_organisations=names_organisations,
+        )
+        for m in terms
+    ]
+
+
 OBSERVATIONS = """
 SELECT v.org_code, v.reported_code, v.metric, v.period_start, v.period_end, v.value,
        v.stated_region, v.sheet, v.cell, b.batch_id, b.publication, b.file, b.sha256,
