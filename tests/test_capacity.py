@@ -98,7 +98,8 @@ def test_ga_occupancy_by_region_equals_the_ratio_of_the_regional_sums(
     for row in rows:
         assert row["strain"]["thresholdValue"] == 0.92
         assert row["strain"]["flagged"] == (row["value"] > 0.92)
-        assert row["coverage"]["reported"] == row["coverage"]["expected"]
+        # A trust placed in the region with no figure that month (closed, merged) is missing.
+        assert row["coverage"]["reported"] <= row["coverage"]["expected"]
 
 
 def test_the_answer_is_not_a_mean_of_the_trusts_rates(env: dict[str, Any]) -> None:

@@ -1,6 +1,6 @@
-"""shapes/supplies.ttl over the ontology: ratio metrics, strain thresholds and supplies terms
-conform; a ratio metric without its denominator, a threshold without a value and a supplies
-metric that does not say whether it is public do not."""
+"""shapes/ontology/supplies.ttl over the ontology: ratio metrics, strain thresholds and
+supplies terms conform; a ratio metric without its denominator, a threshold without a value
+and a supplies metric that does not say whether it is public do not."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from service.vocab import NHSKG
 
 
 def check(data: Graph) -> tuple[bool, str]:
-    shapes = Graph().parse(SHAPES_DIR / "supplies.ttl")
+    shapes = Graph().parse(SHAPES_DIR / "ontology" / "supplies.ttl")
     conforms, _, text = validate(data, shacl_graph=shapes, inference="rdfs")
     return bool(conforms), str(text)
 
