@@ -23,8 +23,8 @@ from service.mapping import derive
 from service.mapping.engine import map_rows
 from service.mapping.readers import read_rows
 from service.mapping.spec import load_mapping
-from service.store import GraphStore
-from service.terms import ONTOLOGY_GRAPH
+from service.rdf.store import GraphStore
+from service.rdf.terms import ONTOLOGY_GRAPH
 from service.validation import shacl, whole_graph
 from service.validation.report import ValidationReport
 

@@ -1,5 +1,5 @@
 """The national reference graph through its N-Quads dump: dump, restore into a fresh in-memory
-store, dump again and compare the two as datasets (`service/dumps.py`); and the JSON-LD dump.
+store, dump again and compare the two as datasets (`service/rdf/dumps.py`); and the JSON-LD dump.
 Runs last (it is not in registry.ORDER), in this process."""
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from bench.national import national_store
 def dump_round_trip(ctx: Context) -> list[Row]:
     import pyoxigraph as ox
 
-    from service.dumps import same_dataset, write_dump
-    from service.store import GraphStore
+    from service.rdf.dumps import same_dataset, write_dump
+    from service.rdf.store import GraphStore
 
     path = national_store(ctx)
     if path is None:

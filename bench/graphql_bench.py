@@ -175,8 +175,8 @@ def serve(env: Path, port: int) -> None:
 
     from service.api.app import create_app
     from service.config import Settings
+    from service.rdf.store import GraphStore
     from service.returns.numbers import NumbersStore
-    from service.store import GraphStore
 
     app = create_app(
         Settings(store_path=None, numbers_path=None),

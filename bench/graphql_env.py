@@ -26,9 +26,9 @@ def place_organisations(store: Any, numbers_path: Path) -> int:
 def build(out: Path, data_dir: Path) -> dict[str, float]:
     """Store, numbers and org_area under `out`; a step whose marker file exists is skipped."""
     from service.manifest import load_all
+    from service.rdf.store import GraphStore
     from service.returns.load import load_return_file
     from service.returns.numbers import NumbersStore
-    from service.store import GraphStore
 
     timings: dict[str, float] = {}
     out.mkdir(parents=True, exist_ok=True)

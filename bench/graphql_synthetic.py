@@ -122,7 +122,7 @@ def serve(store: Path, data_dir: Path, numbers_file: Path, years: int, port: int
     from bench.rollup_engine import engine_load
     from service.api.app import create_app
     from service.config import Settings
-    from service.store import GraphStore
+    from service.rdf.store import GraphStore
 
     system = generate(data_dir, Size(days=YEARS[years]))
     numbers, successions = engine_load(system, numbers_file)

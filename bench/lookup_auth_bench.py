@@ -63,8 +63,8 @@ def _serve_and_measure(
 
 
 def _south_west_trusts(path: Path) -> list[str]:
+    from service.rdf.store import GraphStore
     from service.reference.organisations import OrganisationIndex
-    from service.store import GraphStore
 
     index = OrganisationIndex.build(GraphStore(path, read_only=True))
     return sorted(

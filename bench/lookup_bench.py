@@ -56,8 +56,8 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def in_process(path: Path) -> tuple[list[Row], list[str]]:
-    from service.lookup import Lookup, LookupFailure
-    from service.store import GraphStore
+    from service.geography.lookup import Lookup, LookupFailure
+    from service.rdf.store import GraphStore
 
     store = GraphStore(path, read_only=True)
     started = time.perf_counter()

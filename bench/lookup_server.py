@@ -12,7 +12,7 @@ import uvicorn
 
 from service.api.app import create_app
 from service.config import Settings
-from service.store import GraphStore
+from service.rdf.store import GraphStore
 
 
 def main(argv: list[str]) -> None:

@@ -5,9 +5,10 @@ its own process.
 1. Hostile: a 1 MB code (REST path, GraphQL body), and 20 aliases of 10 kB codes, each refused
    (target < 50 ms), while /health is asked every few milliseconds (target p99 < 50 ms).
 2. Mixed: 8 connections for MIXED_SECONDS (env NHSKG_MIXED_SECONDS, default 60), each cycling
-   lookups (REST, which LRF a trust is in), organisations (GraphQL) and roll-ups (GraphQL, COVID
-   beds by LRF on one date, restated, with contributors): throughput, p50, p99 and errors per
-   kind (target: lookup p99 < 20 ms, no errors).
+   lookups (REST, which LRF a trust is in), organisations (GraphQL), roll-ups (GraphQL, COVID
+   beds by LRF on one date, restated, with contributors) and pages (the front page and the
+   three dashboards' default views, drawn on the server): throughput, p50, p99 and errors per
+   kind (target: lookup p99 < 20 ms, no errors). Requests carry a national analyst's token.
 """
 
 from __future__ import annotations
@@ -25,13 +26,17 @@ from pathlib import Path
 
 import httpx
 
+from bench.auth import analyst_headers
 from bench.core import Context, Row, benchmark, row, start_server
 from bench.graphql_bench import CASES, SERVER_START_S, prepare_env
 
 CONNECTIONS = 8
 MIXED_SECONDS = float(os.environ.get("NHSKG_MIXED_SECONDS", "60"))
-# Each connection's cycle: mostly lookups (what apps ask), some organisations, one roll-up.
-CYCLE = ["lookup"] * 6 + ["organisation"] * 3 + ["rollup"]
+# Each connection's cycle: mostly lookups (what apps ask), some organisations, one roll-up,
+# one dashboard page (its default view: several roll-ups drawn on the server).
+CYCLE = ["lookup"] * 6 + ["organisation"] * 3 + ["rollup", "page"]
+PAGES = ["/", "/dashboards/strategic", "/dashboards/operational", "/dashboards/public"]
+KINDS = ("lookup", "organisation", "rollup", "page")
 ORGANISATION = "query($code: String!) { organisation(code: $code) { code name type } }"
 
 
@@ -58,6 +63,11 @@ def _request(client: httpx.Client, url: str, kind: str, code: str) -> str | None
     if kind == "lookup":
         r = client.get(f"{url}/lookup/{code}/LRF", params={"asOf": "2020-04-15"})
         return None if r.status_code == 200 else f"HTTP {r.status_code}"
+    if kind == "page":  # a page drawn whole; a panel or view that failed says so in words
+        r = client.get(f"{url}{PAGES[sum(map(ord, code)) % len(PAGES)]}")
+        if r.status_code != 200:
+            return f"HTTP {r.status_code}"
+        return "error shown on the page" if "nhsuk-error-summary" in r.text else None
     if kind == "organisation":
         body = {"query": ORGANISATION, "variables": {"code": code}}
     else:
@@ -76,7 +86,8 @@ def mixed(url: str, codes: list[str], seconds: float) -> tuple[Tally, float]:
     def connection(i: int) -> None:
         kinds = itertools.cycle(CYCLE[i % len(CYCLE) :] + CYCLE[: i % len(CYCLE)])
         trusts = itertools.cycle(codes[i::CONNECTIONS] or codes)
-        with httpx.Client(timeout=60) as client:
+        # A national analyst (the operational dashboard and lookups need one).
+        with httpx.Client(timeout=60, headers=analyst_headers()) as client:
             while time.perf_counter() < stop:
                 kind = next(kinds)
                 started = time.perf_counter()
@@ -188,7 +199,7 @@ def mixed_rows(tally: Tally, elapsed: float) -> list[Row]:
             note=f"{total} requests, {errors} errors",
         )
     ]
-    for kind in ("lookup", "organisation", "rollup"):
+    for kind in KINDS:
         times = tally.times.get(kind, [])
         kind_errors = tally.errors.get(kind, {})
         note = f"{len(times)} requests, {len(times) / elapsed:.0f}/s, p50 "
@@ -242,8 +253,8 @@ def serve(env: Path, port: int) -> None:
 
     from service.api.app import create_app
     from service.config import Settings
+    from service.rdf.store import GraphStore
     from service.returns.numbers import NumbersStore
-    from service.store import GraphStore
 
     app = create_app(
         Settings(store_path=None, numbers_path=None),

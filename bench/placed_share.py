@@ -17,12 +17,12 @@ from pathlib import Path
 
 from service.geography.assign import Placer
 from service.manifest import materialise_for_returns
+from service.rdf.store import GraphStore
+from service.rdf.vocab import NHSKG
 from service.returns.codes import graph_successions
 from service.returns.numbers import NumbersStore
 from service.rollup.engine import rollup
 from service.rollup.model import AS_REPORTED, Method, to_organisations_at
-from service.store import GraphStore
-from service.vocab import NHSKG
 
 DAY = date(2020, 4, 15)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from bench import (
     dashboards_bench,
     dumps_bench,
+    forecast_bench,
     graphql_bench,
     graphql_synthetic,
     lookup_auth_bench,
@@ -25,6 +26,7 @@ __all__ = [
     "REGISTRY",
     "dashboards_bench",
     "dumps_bench",
+    "forecast_bench",
     "graphql_bench",
     "graphql_synthetic",
     "lookup_auth_bench",
@@ -51,6 +53,7 @@ ORDER = [
     "dashboards",
     "returns",
     "releases",
+    "forecast",
     "rollups",
     "startup",
     "validation",

@@ -126,9 +126,9 @@ def synthetic_rows(ctx: Context) -> list[Row]:
 
 def weekly_rows(ctx: Context) -> list[Row]:
     from bench.national import national_store
+    from service.rdf.store import GraphStore
     from service.returns.load import load_return_file
     from service.returns.numbers import NumbersStore
-    from service.store import GraphStore
 
     source = national_store(ctx)
     weekly_dir = ctx.data_dir / "returns" / "weekly"

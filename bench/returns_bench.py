@@ -40,11 +40,11 @@ def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
 
 
 def measure(store_dir: Path, data: Path, work: Path) -> dict[str, Any]:
+    from service.rdf.store import GraphStore
+    from service.rdf.vocab import NHSKG
     from service.returns.load import load_return_file
     from service.returns.numbers import NumbersStore
     from service.rollup.engine import rollup
-    from service.store import GraphStore
-    from service.vocab import NHSKG
     from tests.returns_support import write_covid_extract
 
     GraphStore(store_dir, read_only=True)._store.backup(str(work / "store"))

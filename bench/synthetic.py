@@ -7,8 +7,8 @@ from __future__ import annotations
 from rdflib import RDF, RDFS, XSD, Graph, Literal
 
 from bench.core import Context, Row, benchmark, row, run_child
-from service.terms import ID
-from service.vocab import NHSKG
+from service.rdf.terms import ID
+from service.rdf.vocab import NHSKG
 
 SITES = 30_000
 TRUSTS = 240

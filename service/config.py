@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from service.terms import SAMPLE_DATA_DIR
+from service.rdf.terms import SAMPLE_DATA_DIR
 
 _BESIDE = Path("<beside the store>")
 

@@ -25,12 +25,12 @@ from service.mapping import derive
 from service.mapping.engine import MappedBatch, map_rows
 from service.mapping.readers import LayoutError, read_rows
 from service.mapping.spec import PROV, Mapping, load_mapping
-from service.store import PROVENANCE_GRAPH, GraphStore, to_ox
-from service.terms import GRAPH, ID, ONTOLOGY_GRAPH
+from service.rdf.store import PROVENANCE_GRAPH, GraphStore, to_ox
+from service.rdf.terms import GRAPH, ID, ONTOLOGY_GRAPH
+from service.rdf.vocab import NHSKG
 from service.validation.core_queries import typed_literals
 from service.validation.report import Finding, ValidationReport
 from service.validation.shacl import SH, Locator, ontology_graph, shapes_graph, validate_store
-from service.vocab import NHSKG
 
 # Copying the whole store into the validator costs about 9 us a quad (each one crosses into
 # Python); a slice costs about 30-50 us a touched node (lookups for it and its back-links). A

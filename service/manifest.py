@@ -16,11 +16,11 @@ from service.geography.reference import Reference
 from service.geography.refresh import later_carriers
 from service.geography.table import materialise
 from service.loader import LoadResult, load_file
+from service.rdf.store import GraphStore
+from service.rdf.terms import MAPPINGS_DIR
 from service.returns.codes import graph_successions
 from service.returns.load import ReturnLoadResult, load_return_file
 from service.returns.numbers import NumbersStore
-from service.store import GraphStore
-from service.terms import MAPPINGS_DIR
 
 # The area types roll-ups are asked for (the org_area table is built for these).
 ROLLUP_AREA_TYPES = ("NHS_REGION", "ICB", "LRF")
@@ -95,7 +95,9 @@ def materialise_for_returns(
     when already current; organisations)."""
     con = duckdb.connect(str(numbers_path), read_only=True)
     try:
-        rows = con.execute("SELECT DISTINCT org_code FROM reported_value").fetchall()
+        rows = con.execute(  # organisations only: areas are placed by area_area
+            "SELECT DISTINCT org_code FROM reported_value WHERE area_type IS NULL"
+        ).fetchall()
     finally:
         con.close()
     organisations = sorted(later_carriers([str(r[0]) for r in rows], graph_successions(store)))

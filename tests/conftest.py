@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from service.store import GraphStore
-from service.terms import ROOT, SAMPLE_DATA_DIR
+from service.rdf.store import GraphStore
+from service.rdf.terms import ROOT, SAMPLE_DATA_DIR
 
 SHARED_DATA = ROOT.parent / "shared" / "data"
 
@@ -97,7 +97,7 @@ def returns_env(
 @pytest.fixture(scope="session")
 def national_lookup(national_store: GraphStore):  # type: ignore[no-untyped-def]
     """The lookup over the national reference, built once per session (tens of seconds)."""
-    from service.lookup import Lookup
+    from service.geography.lookup import Lookup
 
     return Lookup.from_store(national_store)
 
@@ -114,9 +114,9 @@ def figures_env(  # type: ignore[no-untyped-def]
     same graphs)."""
     from service.geography.refresh import later_carriers
     from service.geography.table import org_area_rows, write_duckdb
+    from service.rdf.vocab import NHSKG
     from service.returns.codes import graph_successions
     from service.returns.numbers import NumbersStore
-    from service.vocab import NHSKG
 
     base = tmp_path_factory.mktemp("figures")
     returns_env["store"]._store.backup(str(base / "store"))

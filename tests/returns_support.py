@@ -11,8 +11,8 @@ from typing import Any
 from openpyxl import Workbook
 from python_calamine import CalamineWorkbook
 
+from service.rdf.store import GraphStore
 from service.returns.numbers import NumbersStore
-from service.store import GraphStore
 
 COVID_FILE = "returns/covid-hospital-activity-2020-08-13.xlsx"
 DAILY_SHEETS = (

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from service.access.policy import AccessDenied, Need
+from service.rdf.store import GraphStore
 from service.reference import ReferenceData
-from service.store import GraphStore
 from tests.support.auth import access
 
 

@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from service.cli import app
-from service.store import GraphStore
+from service.rdf.store import GraphStore
 from tests.returns_support import WEEKLY_DIR, weekly_name, write_weekly_cut
 
 CODES = {"RA7", "RBD", "RK9"}

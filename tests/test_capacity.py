@@ -18,13 +18,13 @@ import pytest
 
 from service.api.graphql.context import Context
 from service.api.graphql.schema import schema
+from service.rdf.store import GraphStore
+from service.rdf.vocab import NHSKG
 from service.reference import ReferenceData
 from service.returns.load import load_return_file
 from service.returns.numbers import NumbersStore
 from service.rollup.engine import materialise_org_areas, rollup
 from service.rollup.model import Method
-from service.store import GraphStore
-from service.vocab import NHSKG
 from tests.support.auth import access
 
 SITREP = "returns/sitrep/uec-sitrep-beds-monthly-trust-2022-04-to-2025-08.csv"

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from service.store import GraphStore
-from service.terms import ROOT, SAMPLE_DATA_DIR
+from service.rdf.store import GraphStore
+from service.rdf.terms import ROOT, SAMPLE_DATA_DIR
 
 ETR = SAMPLE_DATA_DIR / "ods/etr-2026-07.csv"
 BAD_DATE_CHANGE_SET = """id: bad-date

@@ -23,12 +23,12 @@ import pytest
 from service.api.app import create_app
 from service.config import Settings
 from service.dashboards.view import plain
+from service.rdf.store import GraphStore
 from service.returns.load import load_return_file
 from service.returns.numbers import NumbersStore
-from service.store import GraphStore
 from tests.browser_support import browser, screenshot, serious_violations
 from tests.http_server import serve
-from tests.support.auth import bearer
+from tests.support.auth import bearer, token
 
 pytestmark = [pytest.mark.national, pytest.mark.browser]
 
@@ -113,6 +113,13 @@ class Visit:
         path = info.value.path()
         with open(path, newline="") as f:
             return list(csv.reader(f))
+
+    def sign_in(self, role: str = "analyst", scopes: tuple[str, ...] = ("national",)) -> None:
+        """Through the pages' own sign-in form, as a person would (service/api/routes/signin)."""
+        self.page.goto(self.base + "/signin")
+        self.page.fill("#token", token(role, scopes))
+        with self.page.expect_navigation():
+            self.page.click("#signin-submit")
 
     def close(self) -> None:
         self.context.close()
@@ -268,6 +275,7 @@ def test_a_failed_data_request_is_an_error_in_words(visit: Visit) -> None:
 
 
 def test_operational_shows_each_trust_restated_values_and_why(visit: Visit) -> None:
+    visit.sign_in()  # each trust's figures: an analyst's
     visit.open("/dashboards/operational?area=E48000009&from=2020-04-10&to=2020-04-16"
                "&metric=BedsOccupiedCovid&method=SITES")  # fmt: skip
     restated = visit.table("restated")

@@ -15,8 +15,9 @@ from typing import Any
 
 import pytest
 
+from service.geography.lookup import Lookup
 from service.geography.methods import METHODS
-from service.lookup import Lookup
+from service.rdf.vocab import NHSKG
 from service.returns.codes import carried_on, graph_successions, unweighted_split_reason
 from service.returns.numbers import NumbersStore
 from service.rollup.engine import rollup
@@ -30,7 +31,6 @@ from service.stewardship.effect import (
     figure_effect,
 )
 from service.stewardship.workflow import apply, check, revert
-from service.vocab import NHSKG
 
 BEDS = str(NHSKG.BedsOccupiedCovid)  # a stock
 ADMISSIONS = str(NHSKG.CovidAdmissions)  # a flow

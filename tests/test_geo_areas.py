@@ -13,7 +13,7 @@ import pytest
 from service.geography.assign import Placer
 from service.geography.lad_history import read_history
 from service.geography.reference import Membership
-from service.store import GraphStore
+from service.rdf.store import GraphStore
 
 pytestmark = pytest.mark.national
 

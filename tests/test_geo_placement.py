@@ -13,7 +13,7 @@ from service.geography.assign import Placer, UnknownAreaType
 from service.geography.carrying_on import SuccessionTable
 from service.geography.methods import CATCHMENT, HEADQUARTERS, ODS_STATED, SITES
 from service.geography.reference import SiteOperation
-from service.terms import ID
+from service.rdf.terms import ID
 
 pytestmark = pytest.mark.national
 

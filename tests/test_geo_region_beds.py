@@ -16,9 +16,9 @@ import pytest
 
 from service.geography.assign import Placer
 from service.geography.table import org_area_rows
+from service.rdf.vocab import NHSKG
 from service.rollup.engine import materialise_org_areas, rollup
 from service.rollup.model import Method
-from service.vocab import NHSKG
 
 pytestmark = pytest.mark.national
 

@@ -11,7 +11,7 @@ import pytest
 
 from service.geography.assign import Placer
 from service.geography.table import materialise
-from service.store import GraphStore
+from service.rdf.store import GraphStore
 
 pytestmark = pytest.mark.national
 

@@ -11,8 +11,8 @@ from datetime import date
 
 import pytest
 
-from service.lookup import Lookup
-from service.store import GraphStore
+from service.geography.lookup import Lookup
+from service.rdf.store import GraphStore
 
 pytestmark = pytest.mark.national
 

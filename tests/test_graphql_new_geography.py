@@ -19,12 +19,12 @@ from service.geography.assign import Placer
 from service.geography.table import org_area_rows
 from service.loader import load_file
 from service.manifest import load_all
+from service.rdf.store import GraphStore
+from service.rdf.terms import ONTOLOGY_EXTRA_ENV, SAMPLE_DATA_DIR
 from service.returns.load import load_return_file
 from service.returns.numbers import NumbersStore
 from service.rollup.engine import materialise_org_areas
 from service.rollup.model import Method
-from service.store import GraphStore
-from service.terms import ONTOLOGY_EXTRA_ENV, SAMPLE_DATA_DIR
 from tests.http_server import serve
 from tests.support.auth import bearer
 

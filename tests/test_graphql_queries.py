@@ -9,8 +9,8 @@ import pytest
 
 from service.api.graphql.context import Context
 from service.api.graphql.schema import MAX_DEPTH, schema
+from service.rdf.store import GraphStore
 from service.reference import ReferenceData
-from service.store import GraphStore
 from tests.support.auth import access
 
 

@@ -16,15 +16,15 @@ from rdflib.namespace import SKOS
 from service.api.graphql.context import Context
 from service.api.graphql.schema import schema
 from service.loader import load_file
+from service.rdf.store import GraphStore
+from service.rdf.terms import load_ontology
+from service.rdf.vocab import NHSKG
 from service.reference import ReferenceData
 from service.returns.codes import graph_successions
 from service.returns.load import load_return_file
 from service.returns.numbers import NumbersStore
 from service.rollup.engine import materialise_org_areas
 from service.rollup.model import Method
-from service.store import GraphStore
-from service.terms import load_ontology
-from service.vocab import NHSKG
 from tests.support.auth import access
 
 FIXTURES = Path(__file__).parent / "fixtures" / "police"

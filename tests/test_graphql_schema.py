@@ -5,7 +5,7 @@ from __future__ import annotations
 from rdflib import URIRef
 
 from service.api.graphql.schema import SDL_FILE, schema
-from service.terms import load_ontology
+from service.rdf.terms import load_ontology
 
 STANDARD = {
     "http://www.w3.org/2000/01/rdf-schema#label",

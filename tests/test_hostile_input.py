@@ -19,8 +19,8 @@ from service.api.app import create_app
 from service.api.graphql import numbers_resolvers
 from service.api.limits import MAX_BODY, MAX_CODE
 from service.config import Settings
-from service.lookup import near_matches
-from service.store import GraphStore
+from service.geography.lookup import near_matches
+from service.rdf.store import GraphStore
 from tests.http_server import serve
 from tests.support.auth import bearer
 
@@ -163,7 +163,7 @@ def test_the_server_stops_on_sigterm_while_requests_run(
     import subprocess
     import sys
 
-    from service.terms import ROOT
+    from service.rdf.terms import ROOT
 
     sample_store._store.backup(str(tmp_path / "store"))
     with socket.socket() as s:

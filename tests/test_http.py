@@ -9,7 +9,7 @@ import pytest
 
 from service.api.app import create_app
 from service.config import Settings
-from service.store import GraphStore
+from service.rdf.store import GraphStore
 from tests.http_server import serve
 from tests.support.auth import bearer
 

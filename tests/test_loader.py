@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from service.loader import load_file
-from service.store import GraphStore
+from service.rdf.store import GraphStore
 
 
 def quads(store: GraphStore) -> set[str]:

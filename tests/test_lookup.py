@@ -10,10 +10,10 @@ import pytest
 
 from service.api.app import create_app
 from service.config import Settings
-from service.lookup import Lookup, LookupFailure
+from service.geography.lookup import Lookup, LookupFailure
+from service.rdf.store import GraphStore
 from service.returns.codes import unweighted_split_reason
 from service.rollup.model import DEFAULT_METHOD
-from service.store import GraphStore
 from tests.http_server import serve
 from tests.support.auth import access, bearer
 

@@ -12,8 +12,8 @@ import pytest
 
 from service.api.app import create_app
 from service.config import Settings
-from service.lookup_bulk import MAX_CODES
-from service.store import GraphStore
+from service.geography.lookup_bulk import MAX_CODES
+from service.rdf.store import GraphStore
 from tests.http_server import serve
 from tests.support.auth import bearer, sign_httpx
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.store import GraphStore
+from service.rdf.store import GraphStore
 
 pytestmark = pytest.mark.national
 

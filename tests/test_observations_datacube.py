@@ -10,10 +10,10 @@ import pytest
 
 from service.api.app import create_app
 from service.config import Settings
+from service.rdf.store import GraphStore
+from service.rdf.terms import ONTOLOGY_DIR, SAMPLE_DATA_DIR
 from service.returns.load import load_return_file
 from service.returns.numbers import NumbersStore
-from service.store import GraphStore
-from service.terms import ONTOLOGY_DIR, SAMPLE_DATA_DIR
 from tests.http_server import serve
 from tests.support.auth import bearer
 

@@ -8,10 +8,10 @@ from rdflib import Graph, URIRef
 
 from service.api.app import create_app
 from service.config import Settings
+from service.rdf.store import GraphStore
+from service.rdf.terms import SAMPLE_DATA_DIR
 from service.returns.load import load_return_file
 from service.returns.numbers import NumbersStore
-from service.store import GraphStore
-from service.terms import SAMPLE_DATA_DIR
 from tests.http_server import serve
 from tests.support.auth import bearer
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from service.asof import AsOf
 from service.loader import load_file
-from service.store import GraphStore
+from service.rdf.store import GraphStore
+from service.reference.asof import AsOf
 
 pytestmark = pytest.mark.national
 

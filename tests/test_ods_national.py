@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from service.store import GraphStore
+from service.rdf.store import GraphStore
 
 pytestmark = pytest.mark.national
 

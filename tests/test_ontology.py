@@ -6,9 +6,9 @@ import re
 
 from rdflib import OWL, RDF, RDFS, SKOS, URIRef
 
-from service import vocab_gen
 from service.mapping.spec import all_mappings
-from service.terms import DEF, ROOT, load_ontology, load_shapes
+from service.rdf import vocab_gen
+from service.rdf.terms import DEF, ROOT, load_ontology, load_shapes
 
 DEFINING = {
     OWL.Class,
@@ -65,7 +65,9 @@ def test_terms_named_in_code_are_defined() -> None:
 
 
 def test_generated_vocabulary_is_current() -> None:
-    assert vocab_gen.TARGET.read_text() == vocab_gen.render(), "run: python -m service.vocab_gen"
+    assert vocab_gen.TARGET.read_text() == vocab_gen.render(), (
+        "run: python -m service.rdf.vocab_gen"
+    )
 
 
 def test_every_mapping_parses_against_the_ontology() -> None:

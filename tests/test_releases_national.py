@@ -16,14 +16,14 @@ from typing import Any
 import duckdb
 import pytest
 
+from service.rdf.store import GraphStore
+from service.rdf.terms import SAMPLE_DATA_DIR
+from service.rdf.vocab import NHSKG
 from service.returns.load import load_return_file
 from service.returns.numbers import NumbersStore
 from service.returns.spec import load_return_mapping
 from service.rollup.engine import rollup
 from service.rollup.model import Method
-from service.store import GraphStore
-from service.terms import SAMPLE_DATA_DIR
-from service.vocab import NHSKG
 from tests.returns_support import WEEKLY_DIR, WEEKLY_RELEASES, weekly_name
 
 ORDER = ("2020-12-03", "2020-11-19", "2020-12-10", "2020-11-26")

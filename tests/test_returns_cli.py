@@ -15,12 +15,12 @@ import pytest
 from typer.testing import CliRunner
 
 from service.cli import app
+from service.rdf.store import GraphStore
+from service.rdf.terms import SAMPLE_DATA_DIR
+from service.rdf.vocab import NHSKG
 from service.returns.numbers import NumbersStore
 from service.rollup.engine import rollup
 from service.rollup.model import Method
-from service.store import GraphStore
-from service.terms import SAMPLE_DATA_DIR
-from service.vocab import NHSKG
 from tests.returns_support import snapshot
 
 SAMPLE = SAMPLE_DATA_DIR / "returns/covid-hospital-activity-2020-08-13-long-sw-nw.csv"

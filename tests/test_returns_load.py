@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
+from service.rdf.vocab import NHSKG
 from service.returns.load import load_return_file
 from service.returns.readers import read_return, read_stated_totals
 from service.returns.spec import all_return_mappings, load_return_mapping, mapping_for
 from service.returns.steward import steward_queue
 from service.rollup.engine import rollup
 from service.rollup.model import Method
-from service.vocab import NHSKG
 
 COVID = "returns/covid-hospital-activity-2020-08-13.xlsx"
 CHECKED_SHEETS = {

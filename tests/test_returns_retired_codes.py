@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from service.api.graphql.numbers_resolvers import OBSERVATIONS
+from service.rdf.vocab import NHSKG
 from service.returns.codes import graph_successions, successor_on
 from service.returns.context import finding_key
 from service.returns.load import load_return_file
@@ -20,7 +21,6 @@ from service.returns.spec import mapping_for
 from service.returns.vectorised import vectorised_findings
 from service.rollup.engine import rollup
 from service.rollup.model import Method, organisation
-from service.vocab import NHSKG
 from tests.test_returns_validation import _context
 
 JUNE_2018 = "returns/ae-monthly-xls/18-jun.xls"

@@ -9,6 +9,9 @@ from typing import Any
 
 import pytest
 
+from service.rdf.store import GraphStore
+from service.rdf.terms import SAMPLE_DATA_DIR
+from service.rdf.vocab import NHSKG
 from service.returns.codes import (
     Step,
     graph_successions,
@@ -22,9 +25,6 @@ from service.returns.readers import read_return
 from service.returns.shacl_check import shacl_findings
 from service.returns.spec import load_return_mapping
 from service.returns.vectorised import vectorised_findings
-from service.store import GraphStore
-from service.terms import SAMPLE_DATA_DIR
-from service.vocab import NHSKG
 from tests.returns_support import COVID_FILE, snapshot, write_covid_extract
 
 DAY = date(2020, 5, 1)

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from service.rdf.store import GraphStore
+from service.rdf.terms import SAMPLE_DATA_DIR
 from service.returns.codes import graph_successions, reference_organisations, resolve_codes
 from service.returns.context import BatchContext, finding_key
 from service.returns.load import load_return_file
@@ -18,8 +20,6 @@ from service.returns.readers import read_return
 from service.returns.shacl_check import shacl_findings
 from service.returns.spec import load_return_mapping
 from service.returns.vectorised import vectorised_findings
-from service.store import GraphStore
-from service.terms import SAMPLE_DATA_DIR
 
 RETURN = SAMPLE_DATA_DIR / "returns/covid-hospital-activity-2020-08-13-long-sw-nw.csv"
 LINES = RETURN.read_text().splitlines(keepends=True)

@@ -18,13 +18,13 @@ import pytest
 
 from service.api.graphql.context import Context
 from service.api.graphql.schema import schema
+from service.rdf.store import GraphStore
+from service.rdf.vocab import NHSKG
 from service.reference import ReferenceData
 from service.returns.load import load_return_file
 from service.returns.numbers import NumbersStore
 from service.returns.revisions import by_area, revised_releases, revisions
 from service.stewardship.queue import queue
-from service.store import GraphStore
-from service.vocab import NHSKG
 from tests.returns_support import WEEKLY_DIR, weekly_name, write_weekly_cut
 from tests.support.auth import access, bearer
 

@@ -10,10 +10,10 @@ from datetime import date, timedelta
 
 import pytest
 
+from service.rdf.vocab import NHSKG
 from service.returns.numbers import NumbersStore
 from service.rollup.engine import materialise_org_areas, rollup
 from service.rollup.model import AS_REPORTED, Method, to_organisations_at
-from service.vocab import NHSKG
 
 FLOW = str(NHSKG.CovidAdmissions)
 STOCK = str(NHSKG.BedsOccupied)
@@ -46,7 +46,7 @@ def numbers() -> NumbersStore:
 def build_numbers() -> NumbersStore:
     store = NumbersStore(None)
     store.con.executemany(
-        "INSERT INTO reported_value VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO reported_value VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
         [
             ("b1", code, code, code, "", "Y62", metric, day, day, value, None, None)
             for code, value in DAILY.items()

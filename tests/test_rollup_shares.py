@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
+from service.rdf.vocab import NHSKG
 from service.returns.codes import Step, carried_on
 from service.returns.numbers import NumbersStore
 from service.rollup.engine import materialise_org_areas, rollup
 from service.rollup.model import AS_REPORTED, Method, organisation, region, to_organisations_at
-from service.vocab import NHSKG
 
 FLOW = str(NHSKG.CovidAdmissions)
 STOCK = str(NHSKG.BedsOccupied)
@@ -56,7 +56,7 @@ def build_numbers() -> NumbersStore:
         for metric in (FLOW, STOCK)
     ]
     store.con.executemany(
-        "INSERT INTO reported_value VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+        "INSERT INTO reported_value VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)", rows
     )
     store.refresh_reporters()
     places = [
@@ -203,7 +203,7 @@ def test_a_trust_that_carries_on_in_its_own_split_is_restated_by_date() -> None:
         for metric in (FLOW, STOCK)
     ]
     store.con.executemany(
-        "INSERT INTO reported_value VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+        "INSERT INTO reported_value VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)", rows
     )
     store.refresh_reporters()
     places = [("LRF", "E", "L1", 1.0, None, None), ("LRF", "F", "L2", 1.0, None, None)]

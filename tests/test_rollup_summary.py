@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from service.rdf.vocab import NHSKG
 from service.returns.codes import Successions, graph_successions
 from service.returns.numbers import NumbersStore
 from service.rollup.engine import rollup
@@ -22,7 +23,6 @@ from service.rollup.model import (
     organisation,
     to_organisations_at,
 )
-from service.vocab import NHSKG
 from tests import test_graphql_rollup as graphql_rollup
 from tests import test_rollup_partial as partial
 from tests import test_rollup_shares as shares

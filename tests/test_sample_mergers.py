@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from service.lookup import Lookup
-from service.store import GraphStore
+from service.geography.lookup import Lookup
+from service.rdf.store import GraphStore
 
 
 def test_sample_resolves_the_dorset_merger_and_the_pennine_split(sample_store: GraphStore) -> None:

@@ -15,10 +15,10 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from service.api.app import create_app
 from service.config import Settings
+from service.rdf.store import GraphStore
+from service.rdf.terms import SAMPLE_DATA_DIR
 from service.returns.load import load_return_file
 from service.returns.numbers import NumbersStore
-from service.store import GraphStore
-from service.terms import SAMPLE_DATA_DIR
 from tests.http_server import serve
 
 RETURN = SAMPLE_DATA_DIR / "returns/covid-hospital-activity-2020-08-13-long-sw-nw.csv"

@@ -19,9 +19,9 @@ from typer.testing import CliRunner
 
 from service.cli import app
 from service.config import Settings, numbers_beside
+from service.rdf.store import GraphStore
+from service.rdf.terms import SAMPLE_DATA_DIR
 from service.returns.numbers import NumbersStore
-from service.store import GraphStore
-from service.terms import SAMPLE_DATA_DIR
 from tests.support.auth import bearer
 
 SAMPLE = SAMPLE_DATA_DIR / "returns/covid-hospital-activity-2020-08-13-long-sw-nw.csv"

@@ -14,7 +14,7 @@ from service.api.app import create_app
 from service.config import Settings
 from service.geography.assign import Placer
 from service.geography.sites import operator_on, site_areas
-from service.store import GraphStore
+from service.rdf.store import GraphStore
 from tests.http_server import serve
 from tests.support.auth import bearer
 

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from service.manifest import load_all
+from service.rdf.store import PROVENANCE_GRAPH, GraphStore
 from service.stewardship.changeset import ChangeSetError, parse_changeset
 from service.stewardship.workflow import apply, check, history, revert
-from service.store import PROVENANCE_GRAPH, GraphStore
 from tests.support.auth import access
 
 LRF_OF = """SELECT ?lad ?lrf WHERE { ?m nhskg:memberArea ?lad ; nhskg:parentArea ?lrf ;

@@ -11,14 +11,14 @@ import pytest
 from rdflib import RDF, RDFS, Literal, URIRef
 from rdflib.term import Node
 
+from service.rdf.store import GraphStore
+from service.rdf.terms import GRAPH, ID
+from service.rdf.vocab import NHSKG
 from service.returns.numbers import NumbersStore
 from service.rollup.model import Method, to_organisations_at
 from service.stewardship.changeset import parse_changeset
 from service.stewardship.effect import FigureQuestion, canonical, figures_on
 from service.stewardship.workflow import apply, check, effect_hook, history, revert
-from service.store import GraphStore
-from service.terms import GRAPH, ID
-from service.vocab import NHSKG
 from tests.support.auth import access
 
 BEDS = str(NHSKG.BedsOccupiedCovid)
@@ -66,7 +66,8 @@ def numbers() -> NumbersStore:
     numbers = NumbersStore(None)
     for code, value in REPORTED.items():
         numbers.con.execute(
-            "INSERT INTO reported_value VALUES ('b', ?, ?, ?, 'x', 'Y58', ?, ?, ?, ?, NULL, NULL)",
+            "INSERT INTO reported_value VALUES ('b', ?, ?, ?, 'x', 'Y58', ?, ?, ?, ?, NULL, NULL, "
+            "NULL, NULL)",
             [code, str(ID[f"org/{code}"]), code, BEDS, DAY, DAY, value],
         )
     return numbers

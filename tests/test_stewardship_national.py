@@ -27,15 +27,15 @@ from typing import Any
 
 import pytest
 
+from service.rdf.store import GraphStore
+from service.rdf.terms import ROOT
+from service.rdf.vocab import NHSKG
 from service.returns.codes import known_unregistered
 from service.rollup.model import Method, to_organisations_at
 from service.stewardship.changeset import read_changeset
 from service.stewardship.effect import FigureQuestion, canonical, figures_on
 from service.stewardship.queue import queue
 from service.stewardship.workflow import apply, check, effect_hook, history, revert
-from service.store import GraphStore
-from service.terms import ROOT
-from service.vocab import NHSKG
 
 CHANGE_SET = ROOT / "mappings/changes/dorset-rd3-sites-to-r0d.yaml"
 COVID_DAY = date(2020, 4, 15)

@@ -10,13 +10,13 @@ from datetime import date
 import pytest
 from typer.testing import CliRunner
 
+from service.rdf.store import GraphStore
+from service.rdf.terms import ID
+from service.rdf.vocab import NHSKG
 from service.returns.numbers import NumbersStore
 from service.stewardship.changeset import parse_changeset
 from service.stewardship.queue import UnknownQueueKind, queue
 from service.stewardship.workflow import apply
-from service.store import GraphStore
-from service.terms import ID
-from service.vocab import NHSKG
 from tests.support.auth import access
 
 
@@ -68,7 +68,7 @@ def test_values_restated_from_a_retired_code_are_queued(store: GraphStore) -> No
     for org, reported, day in rows:
         numbers.con.execute(
             "INSERT INTO reported_value VALUES ('b', ?, ?, ?, 'x', 'Y58', ?, ?, ?, 1.0, NULL, "
-            "NULL)",
+            "NULL, NULL, NULL)",
             [org, str(ID[f"org/{org}"]), reported, str(NHSKG.BedsOccupied), day, day],
         )
     items = queue(store, numbers, kinds=["retired_code"])

@@ -1,5 +1,5 @@
 """Queries read the current graphs. Once a graph is retired they read an in-memory copy of the
-current graphs, kept up to date by every write (service/store.py `_reading`); these tests check
+current graphs, kept up to date by every write (service/rdf/store.py `_reading`); these tests check
 that copy answers exactly as the store read through the list of current graphs does, through
 loads that replace graphs, retirements, provenance records and a reopened store."""
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 from rdflib import Literal, URIRef
 
-from service.store import GraphStore
+from service.rdf.store import GraphStore
 
 EX = "https://example.org/"
 COUNT = "SELECT ?s (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?s ORDER BY ?s"

@@ -7,8 +7,8 @@ from itertools import pairwise
 
 import pytest
 
-from service.store import GraphStore
-from service.succession import SuccessionIndex
+from service.rdf.store import GraphStore
+from service.reference.successions import SuccessionIndex
 
 pytestmark = pytest.mark.national
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from service.succession import Step, SuccessionIndex
+from service.reference.successions import Step, SuccessionIndex
 
 
 def step(name: str, originals: str, resultings: str, day: date, kind: str = "Merger") -> Step:

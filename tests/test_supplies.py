@@ -26,15 +26,15 @@ from service.access.principal import PUBLIC
 from service.api.graphql.context import Context
 from service.api.graphql.schema import schema
 from service.manifest import load_returns_all, materialise_for_returns
+from service.rdf.store import GraphStore
+from service.rdf.terms import SAMPLE_DATA_DIR
+from service.rdf.vocab import NHSKG
 from service.reference import ReferenceData
 from service.returns.codes import reference_organisations
 from service.returns.load import load_return_file
 from service.returns.numbers import NumbersStore
 from service.returns.steward import steward_queue
-from service.store import GraphStore
 from service.supplies.generate import SYNTHETIC, generate
-from service.terms import SAMPLE_DATA_DIR
-from service.vocab import NHSKG
 from tests.returns_support import snapshot
 from tests.support.auth import access
 

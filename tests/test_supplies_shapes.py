@@ -7,8 +7,8 @@ from __future__ import annotations
 from pyshacl import validate
 from rdflib import Graph, Literal
 
-from service.terms import SHAPES_DIR, load_ontology
-from service.vocab import NHSKG
+from service.rdf.terms import SHAPES_DIR, load_ontology
+from service.rdf.vocab import NHSKG
 
 
 def check(data: Graph) -> tuple[bool, str]:

@@ -19,11 +19,11 @@ from rdflib.term import Node
 from service.access.principal import Principal, Role, ScopeItem
 from service.loader import validate_candidate
 from service.mapping.spec import PROV
-from service.store import GraphStore
-from service.terms import GRAPH, ID
+from service.rdf.store import GraphStore
+from service.rdf.terms import GRAPH, ID
+from service.rdf.vocab import NHSKG
 from service.validation.report import ValidationReport
 from service.validation.shacl import ontology_graph
-from service.vocab import NHSKG
 
 DPV = Namespace("https://w3id.org/dpv#")
 ODRL = Namespace("http://www.w3.org/ns/odrl/2/")

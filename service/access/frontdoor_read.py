@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from service.access.principal import Role
-from service.store import GraphStore
+from service.rdf.store import GraphStore
 
 if TYPE_CHECKING:
     from service.access.frontdoor import Grant

@@ -119,7 +119,7 @@ class ScopeIndex:
             stated: dict[str, set[str]] = defaultdict(set)
             if self.numbers is not None:
                 rows = self.numbers.con.cursor().execute(
-                    "SELECT DISTINCT org_code, region_code FROM reporter"
+                    "SELECT DISTINCT org_code, region_code FROM reporter WHERE area_type IS NULL"
                 )
                 for code, region in rows.fetchall():
                     codes.add(code)
@@ -314,11 +314,28 @@ class Authenticator:
         return Access(self.principal(authorization), self.index)
 
 
+# The signed-in token of a browser (POST /signin sets it: service/api/routes/signin.py).
+SESSION_COOKIE = "nhskg_session"
+COOKIE_METHODS = ("GET", "HEAD")
+
+
+def credentials(request: Request) -> str | None:
+    """The request's Authorization header; without one, for a read (GET, HEAD) only, the
+    token of the browser's sign-in cookie. A write (GraphQL mutations, POST) never rides on the
+    cookie, so a page elsewhere cannot make a signed-in browser change anything (and the
+    cookie is SameSite=Strict besides)."""
+    header = request.headers.get("authorization")
+    if header or request.method not in COOKIE_METHODS:
+        return header
+    token = request.cookies.get(SESSION_COOKIE)
+    return f"Bearer {token}" if token else None
+
+
 def authenticate(request: Request) -> Access:
     """The caller's Access (FastAPI: app.state.authenticator set by create_app)."""
     authenticator: Authenticator = request.app.state.authenticator
     try:
-        access = authenticator.access(request.headers.get("authorization"))
+        access = authenticator.access(credentials(request))
     except AccessDenied as exc:
         raise exc.http() from exc
     request.state.access = access

@@ -16,14 +16,17 @@ from rdflib import RDF, Literal, URIRef
 from rdflib.term import Node
 
 from service.mapping.spec import PROV
+from service.rdf.store import GraphStore
+from service.rdf.terms import GRAPH, ID
+from service.rdf.vocab import NHSKG
 from service.returns.numbers import NumbersStore
-from service.store import GraphStore
-from service.terms import GRAPH, ID
-from service.vocab import NHSKG
 
 TABLES = """
 CREATE TABLE IF NOT EXISTS retention (dataset VARCHAR PRIMARY KEY, end_of_use DATE NOT NULL);
 CREATE TABLE IF NOT EXISTS withdrawn_value AS SELECT * FROM reported_value LIMIT 0;
+ALTER TABLE withdrawn_value ADD COLUMN IF NOT EXISTS area_type VARCHAR;
+ALTER TABLE withdrawn_value ADD COLUMN IF NOT EXISTS marker VARCHAR;
+ALTER TABLE withdrawn_value ALTER COLUMN value DROP NOT NULL;
 """
 
 
@@ -119,7 +122,7 @@ def withdraw_expired(numbers: NumbersStore, today: date) -> int:
             "SELECT count(*) FROM reported_value WHERE list_contains(?, batch_id)", [batches]
         ).fetchone()
         con.execute(
-            "INSERT INTO withdrawn_value SELECT * FROM reported_value "
+            "INSERT INTO withdrawn_value BY NAME SELECT * FROM reported_value "
             "WHERE list_contains(?, batch_id)",
             [batches],
         )

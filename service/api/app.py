@@ -24,16 +24,18 @@ from service.api.routes import (
     observations,
     pages,
     register,
+    signin,
     sparql,
     tooling,
 )
 from service.api.workers import Workers
 from service.config import Settings
+from service.forecast.warm import warm_forecasting
+from service.rdf.store import GraphStore, open_store
 from service.reference import ReferenceData
 from service.returns.codes import Successions, graph_successions
 from service.returns.numbers import NumbersStore
 from service.sparql.execute import Limits, SparqlEndpoint
-from service.store import GraphStore, open_store
 
 
 def create_app(
@@ -83,6 +85,7 @@ def create_app(
     app.include_router(assets.router)
     app.include_router(tooling.router)
     app.include_router(pages.router)
+    app.include_router(signin.router)
     app.include_router(register.router)
     app.include_router(
         graphql_router(
@@ -99,6 +102,7 @@ def create_app(
         prefix="/graphql",
         include_in_schema=False,  # GraphQL describes itself (introspection, schema.graphql)
     )
+    warm_forecasting()
     return app
 
 

@@ -15,7 +15,9 @@ from html import escape
 from service.access.policy import AccessDenied
 from service.api.graphql.context import Context
 from service.api.graphql.errors import UserError, denied
+from service.api.graphql.numbers_resolvers import require_metric
 from service.dashboards import charts
+from service.dashboards.early_warning import strain_panel
 from service.dashboards.view import (
     AREA_TYPES,
     Choices,
@@ -25,6 +27,7 @@ from service.dashboards.view import (
     rollup_of,
     with_held_dates,
 )
+from service.returns.lateness import LateReturn, late_returns
 from service.rollup.model import DEFAULT_METHOD, RollupResult, RollupRow
 
 RECENT_DAYS = 28
@@ -39,6 +42,12 @@ def build(context: Context, choices: Choices) -> View:
         "not placed, with the reason.",
         choices,
     )
+    try:  # each trust's figures: organisation-level data (the one policy), not for the public
+        context.access.require_organisation_level()
+    except AccessDenied as exc:
+        sign_in = " Sign in with a token (Sign in, at the top of the page)."
+        view.error = exc.message + ("." + sign_in if exc.status == 401 else ".")
+        return view
     try:
         view.choices = choices = with_held_dates(context, choices, RECENT_DAYS)
         rows, result, label = _scoped(context, choices)
@@ -49,14 +58,32 @@ def build(context: Context, choices: Choices) -> View:
     names = _organisation_names(context, rows)
     view.panels = [
         guarded(Panel("trusts", "Trusts", []), lambda p: _trusts(rows, names, p)),
+        guarded(
+            Panel("lateness", "Late and missing returns, by trust", []),
+            lambda p: _lateness(context, choices, rows, names, p),
+        ),
         guarded(Panel("missing", "Missing returns", []), lambda p: _missing(rows, names, p)),
         guarded(Panel("restated", "Restated values", []), lambda p: _restated(rows, names, p)),
         guarded(
             Panel("unmapped", "Values not placed", []),
             lambda p: _unmapped(result, rows, names, p),
         ),
+        guarded(Panel("strain", "Early warning", []), lambda p: _strain(context, choices, p)),
     ]
     return view
+
+
+def _strain(context: Context, choices: Choices, panel: Panel) -> None:
+    """The early-warning panel for the chosen area (a region, ICB or LRF)."""
+    areas = context.reference.areas
+    area = areas.find(choices.area) if choices.area else None
+    if area is None:
+        raise UserError("early warning is by area", "Choose a region, ICB or LRF.")
+    kinds = [k for k in areas.type_keys(area) if k in AREA_TYPES]
+    if not kinds:
+        raise UserError(f"{choices.area} is not a region, ICB or LRF", "Choose one of those.")
+    names = {area.code: area.name} | ({area.ods_code: area.name} if area.ods_code else {})
+    strain_panel(context, choices, kinds[0], panel, names, only=set(names))
 
 
 def _scoped(context: Context, choices: Choices) -> tuple[list[RollupRow], RollupResult, str]:
@@ -129,6 +156,39 @@ def _trusts(rows: list[RollupRow], names: dict[str, str], panel: Panel) -> None:
     panel.chart = f'<div class="nhskg-multiples" id="chart-{panel.id}">{"".join(cells)}</div>'
     panel.show_rows = False
     panel.caption = "A trust placed in several areas counts here with its share in this one."
+
+
+def _lateness(
+    context: Context,
+    choices: Choices,
+    rows: list[RollupRow],
+    names: dict[str, str],
+    panel: Panel,
+) -> None:
+    """Per reporter: days whose value came in a later release than the day's first (late), and
+    days with no value in any release so far (missing, the roll-up's coverage)."""
+    assert choices.start is not None and choices.end is not None and context.numbers is not None
+    ours = {c.reported_by or c.organisation for r in rows for c in r.contributors}
+    missing: dict[str, int] = defaultdict(int)
+    for row in rows:
+        for code in row.coverage.missing:
+            missing[code] += 1
+    metric = require_metric(context, choices.metric).iri
+    late_by: dict[str, list[LateReturn]] = defaultdict(list)
+    for late in late_returns(context.numbers, metric, choices.start, choices.end, ours):
+        late_by[late.organisation].append(late)
+    panel.columns = ["Trust code", "Trust", "Late", "Missing", "Most days late", "Late dates"]
+    for code in sorted(set(late_by) | set(missing), key=lambda c: (names.get(c, c), c)):
+        found = late_by.get(code, [])
+        dates = " ".join(f"{x.period_start} (+{x.days_late} d)" for x in found)
+        most = max((x.days_late for x in found), default=None)
+        panel.rows.append([code, names.get(code, code), len(found), missing[code], most, dates])
+    panel.caption = (
+        "Late: the value first came in a release after the day's first release. Missing: no "
+        "release so far has a value for the day."
+        if panel.rows
+        else "Every expected trust's value came in the day's first release."
+    )
 
 
 def _missing(rows: list[RollupRow], names: dict[str, str], panel: Panel) -> None:

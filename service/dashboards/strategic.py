@@ -14,6 +14,7 @@ from service.api.graphql.context import Context
 from service.api.graphql.errors import UserError
 from service.dashboards import boundaries, charts
 from service.dashboards.capacity import capacity
+from service.dashboards.early_warning import strain_panel
 from service.dashboards.view import (
     AREA_TYPES,
     Choices,
@@ -70,6 +71,13 @@ def build(context: Context, choices: Choices, data_dir: Path, *, public: bool = 
         guarded(Panel("trend", "National trend", []), lambda p: _trend(asked, p)),
         guarded(Panel("multiples", "Trend by area", []), lambda p: _multiples(asked, p, names)),
     ]
+    if not public:
+        view.panels.append(
+            guarded(
+                Panel("strain", "Early warning", []),
+                lambda p: strain_panel(context, choices, choices.by, p, names),
+            )
+        )
     return view
 
 

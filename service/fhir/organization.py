@@ -16,10 +16,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from service.asof import AsOf
+from service.rdf.terms import DEF
+from service.reference.asof import AsOf
 from service.reference.organisations import Organisation, OrganisationIndex
-from service.succession import Step
-from service.terms import DEF
+from service.reference.successions import Step
 
 ODS_ORGANISATION = "https://fhir.nhs.uk/Id/ods-organization-code"
 ODS_SITE = "https://fhir.nhs.uk/Id/ods-site-code"

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from service.geography.table import materialise
-from service.store import GraphStore
+from service.rdf.store import GraphStore
 
 
 def main(argv: list[str]) -> int:

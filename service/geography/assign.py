@@ -18,7 +18,7 @@ from service.geography.carrying_on import CarryingOn, successions_from_store
 from service.geography.methods import METHODS, SIMPLE_METHODS, Context, Placement
 from service.geography.reference import Reference, code_of, read_reference
 from service.geography.rollup import RollUp
-from service.store import GraphStore
+from service.rdf.store import GraphStore
 
 
 class UnknownAreaType(ValueError):

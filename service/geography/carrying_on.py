@@ -3,7 +3,7 @@ needs from the succession resolver).
 
 `CarryingOn` is any callable `(ods_code, on) -> codes`: the code itself while it is open, else its
 successors that are open on that date (following chains of successions). The full resolver
-(service/succession.py, typed change events) plugs in through `IndexCarryingOn`;
+(service/reference/successions.py, typed change events) plugs in through `IndexCarryingOn`;
 `successions_from_store` reads nhskg:Succession events straight from the graph.
 
 A carrying-on that also offers `lineage(code)` (the code and every code that passed to it,
@@ -18,8 +18,8 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from typing import Protocol, runtime_checkable
 
-from service.store import GraphStore
-from service.succession import SuccessionIndex
+from service.rdf.store import GraphStore
+from service.reference.successions import SuccessionIndex
 
 CarryingOn = Callable[[str, date], Sequence[str]]
 
@@ -82,7 +82,7 @@ class SuccessionTable:
 
 
 class IndexCarryingOn:
-    """The succession index (typed events, service/succession.py) as a carrying-on."""
+    """The succession index (typed events, service/reference/successions.py) as a carrying-on."""
 
     def __init__(self, index: SuccessionIndex) -> None:
         self.index = index

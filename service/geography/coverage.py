@@ -16,6 +16,7 @@ from datetime import date, timedelta
 
 from service.geography.assign import Placer
 from service.geography.methods import METHODS
+from service.geography.practices import PracticePlacer
 from service.geography.reference import Reference
 
 DAY = timedelta(days=1)
@@ -83,6 +84,9 @@ class CoverageRow:
     memberships: int
     methods: dict[str, MethodShare] = field(default_factory=dict)
     gaps: list[dict[str, str]] = field(default_factory=list)  # from, to, reason
+    # GP practices open that day (ODS dates) placed in an area of the type through their
+    # commissioner (`open_trusts` counts the open practices here); None when not asked for.
+    practices: MethodShare | None = None
 
 
 def _gap_reason(life: TypeLife, start: date, end: date) -> str:
@@ -124,10 +128,31 @@ def _method_share(
     return MethodShare(placed, len(trusts), reason)
 
 
+def practice_share(practices: PracticePlacer, key: str, on: date) -> MethodShare:
+    """Open practices placed in an area of the type on a date, with the most common reason
+    (in general terms, with its count) of those not placed."""
+    placed, total, reasons = 0, 0, Counter[str]()
+    for practice in practices.practices.by_code.values():
+        if not practice.open_on(on):
+            continue
+        total += 1
+        answer = practices.areas(practice.code, key, on)
+        if answer.shares:
+            placed += 1
+        else:
+            reasons[str(answer.reason_kind)] += 1
+    reason = None
+    if reasons:
+        kind, count = reasons.most_common(1)[0]
+        reason = f"{kind} ({count} of {total - placed})"
+    return MethodShare(placed, total, reason)
+
+
 def coverage_report(
     placer: Placer,
     years: range,
     *,
+    practices: PracticePlacer | None = None,
     area_types: list[str] | None = None,
     methods: tuple[str, ...] = METHODS,
     month_day: tuple[int, int] = (10, 1),
@@ -161,5 +186,7 @@ def coverage_report(
             for method in methods:
                 row.methods[method] = _method_share(placer, method, key, on, trusts)
             row.gaps = _year_gaps(life, year, today)
+            if practices is not None:
+                row.practices = practice_share(practices, key, on)
             out.append(row)
     return out

@@ -11,8 +11,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from service.store import GraphStore, lexical_date
-from service.terms import ID
+from service.rdf.store import GraphStore, lexical_date
+from service.rdf.terms import ID
 
 AREA = str(ID["area/"])
 ORG = str(ID["org/"])

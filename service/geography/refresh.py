@@ -23,10 +23,11 @@ from service.geography.table import (
     org_area_rows,
     reference_fingerprint,
 )
+from service.rdf.store import GraphStore
+from service.rdf.terms import ID
 from service.returns.codes import Successions, graph_successions
 from service.returns.numbers import NumbersStore
-from service.store import GraphStore
-from service.terms import ID
+from service.rollup.area_places import place_areas, reporting_codes
 
 ORG = str(ID["org/"])
 
@@ -72,6 +73,8 @@ def refresh_org_areas(store: GraphStore, numbers: NumbersStore, affects: Iterabl
     if touched is None:
         held = {str(r[0]) for r in con.execute("SELECT DISTINCT org_code FROM org_area").fetchall()}
         touched = held | _reporters(numbers)
+        # An area or a geography type changed: the areas reporting values are placed again too.
+        place_areas(numbers, placer.reference, reporting_codes(numbers), placer.ctx.rollup)
     organisations = sorted(later_carriers(touched, successions))
     rows = org_area_rows(placer, area_types=types, organisations=organisations)
     con.execute("BEGIN TRANSACTION")
@@ -88,7 +91,9 @@ def refresh_org_areas(store: GraphStore, numbers: NumbersStore, affects: Iterabl
 
 
 def _reporters(numbers: NumbersStore) -> set[str]:
-    rows = numbers.con.execute("SELECT DISTINCT org_code FROM reporter").fetchall()
+    rows = numbers.con.execute(
+        "SELECT DISTINCT org_code FROM reporter WHERE area_type IS NULL"
+    ).fetchall()
     return {str(r[0]) for r in rows}
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from service.geography.methods import Context
 from service.geography.reference import SiteOperation, code_of
-from service.terms import ID
+from service.rdf.terms import ID
 
 ORG = str(ID["org/"])
 

@@ -29,7 +29,7 @@ from service.geography.assign import Placer, label
 from service.geography.carrying_on import CarryingOn
 from service.geography.methods import Placement
 from service.geography.timeline import Timeline, Timelines, shares_key
-from service.store import GraphStore
+from service.rdf.store import GraphStore
 
 COLUMNS = (
     "method",

@@ -19,7 +19,7 @@ from rdflib.term import Node
 
 from service.mapping.readers import Row
 from service.mapping.spec import EntityRule, Mapping, MappingError, PropertyRule
-from service.terms import ID
+from service.rdf.terms import ID
 
 Origin = tuple[int, str | None]  # (row number, column)
 

@@ -15,9 +15,9 @@ from typing import Any
 import yaml
 from rdflib import DCTERMS, OWL, RDF, RDFS, SKOS, XSD, Namespace, URIRef
 
-from service.terms import DEF, MAPPINGS_DIR
+from service.rdf.terms import DEF, MAPPINGS_DIR
+from service.rdf.vocab import NHSKG
 from service.validation.rulebook import ontology_graph
-from service.vocab import NHSKG
 
 ORG = Namespace("http://www.w3.org/ns/org#")
 PROV = Namespace("http://www.w3.org/ns/prov#")

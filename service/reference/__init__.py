@@ -8,14 +8,18 @@ store's current graphs (service/reference/saved.py), else builds it and saves it
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from service.lookup import Lookup
+from service.rdf.store import GraphStore
 from service.reference.areas import AreaIndex
 from service.reference.metrics import MetricIndex
 from service.reference.organisations import OrganisationIndex
 from service.reference.saved import load_or_build
-from service.returns.codes import Successions, successions_from_index
-from service.store import GraphStore
+from service.reference.strain import EarlyWarningIndex
+
+if TYPE_CHECKING:  # the lookup places organisations (service/geography/), which reads this package
+    from service.geography.lookup import Lookup
+    from service.returns.codes import Successions
 
 
 @dataclass
@@ -27,21 +31,28 @@ class ReferenceData:
     areas: AreaIndex
     lookup: Lookup
     metrics: MetricIndex = field(default_factory=lambda: MetricIndex([]))
+    # Forecast horizons and strain thresholds (ontology/strain.ttl)
+    early_warning: EarlyWarningIndex = field(default_factory=EarlyWarningIndex)
 
     @property
     def successions(self) -> Successions:
         """Who carries a code on, for restating roll-ups: the lookup's succession index (one
         reader, stated events over inferred ones), so a refresh reaches roll-ups too."""
+        from service.returns.codes import successions_from_index
+
         return successions_from_index(self.lookup.asof.successions)
 
     @classmethod
     def build(cls, store: GraphStore) -> ReferenceData:
+        from service.geography.lookup import Lookup
+
         return cls(
             store,
             OrganisationIndex.build(store),
             AreaIndex.build(store),
             Lookup.from_store(store),
             MetricIndex.build(store),
+            EarlyWarningIndex.build(store),
         )
 
     @classmethod
@@ -58,3 +69,4 @@ class ReferenceData:
         self.areas = fresh.areas
         self.lookup = fresh.lookup
         self.metrics = fresh.metrics
+        self.early_warning = fresh.early_warning

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from service.store import GraphStore
+from service.rdf.store import GraphStore
 
 AREA_TYPES = """
 SELECT ?type ?apiName ?label ?definition WHERE {

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from service.store import GraphStore
+from service.rdf.store import GraphStore
 
 METRICS = """
 SELECT ?metric ?label ?definition ?unit ?kind ?kindLabel ?threshold ?datatype ?numerator
@@ -24,6 +24,10 @@ SELECT ?metric ?label ?definition ?unit ?kind ?kindLabel ?threshold ?datatype ?n
     OPTIONAL {
         ?metric nhskg:strainThreshold ?strain .
         ?strain nhskg:thresholdValue ?strainValue ; nhskg:strainDirection ?strainDirection .
+        # A threshold on the figure itself (doubling times are the early warning's)
+        FILTER NOT EXISTS {
+            ?strain nhskg:thresholdQuantity ?quantity . FILTER (?quantity != nhskg:FigureValue)
+        }
     }
 }"""
 

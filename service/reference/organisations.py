@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from service.lookup import near_matches
-from service.store import GraphStore
+from service.rdf.store import GraphStore
 
 ORGANISATIONS = """
 SELECT DISTINCT ?org ?code ?type ?label ?openDate ?closeDate WHERE {
@@ -135,3 +134,21 @@ _GENERIC = ("#Organisation", "#Site", "#FormalOrganization", "#Organization", "#
 def _more_specific(candidate: str, current: str) -> bool:
     # An organisation carries its ontology class and the classes above it; keep the narrowest.
     return current.endswith(_GENERIC) and not candidate.endswith(_GENERIC)
+
+
+# Codes longer than this are not ODS or GSS codes (the longest are 9 characters); near matches
+# look at no more of an unknown code than this, so their cost never depends on the input.
+NEAR_MATCH_PREFIX = 12
+
+
+def near_matches(code: str, known: list[str], limit: int = 5) -> list[str]:
+    """Known codes (sorted) that share the most leading characters with an unknown one: a
+    bisection per prefix length, at most NEAR_MATCH_PREFIX of them (O(log n) each)."""
+    code = code[: NEAR_MATCH_PREFIX * 4].strip().upper()[:NEAR_MATCH_PREFIX]
+    for size in range(len(code), 0, -1):
+        prefix = code[:size]
+        start = bisect_left(known, prefix)
+        hits = [c for c in known[start : start + limit] if c.startswith(prefix)]
+        if hits:
+            return hits
+    return []

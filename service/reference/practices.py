@@ -1,30 +1,56 @@
 """GP practices and the CCGs / sub-ICB locations that commission them, over time.
 
-A practice is in the areas of its commissioner: the commissioning holding on the date names the
-commissioner by its ODS code, which resolves to the area listed most recently on or before the
-date (a CCG, later a sub-ICB location), rolled up through the area memberships to the type
-asked for (ICB, NHS region). A date no commissioning covers answers nothing, with the reason.
+Read from the graph once (the September 2020 GP practice map and the ODS epraccur file): each
+practice with its open and close dates, ODS status, prescribing setting, what its latest ODS
+record states (name, postcode, NHS region, ICB) and its commissionings, each with the source that
+states it. Placing a practice in the geographies is service/geography/practices.py.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from service.geography.assign import Placer
-from service.geography.methods import area_for_ods_code
-from service.geography.reference import code_of
-from service.store import GraphStore
+from service.rdf.store import GraphStore
 
+# Small DISTINCT queries joined in Python (one large query with OPTIONALs multiplies the rows of
+# a practice the map and epraccur both state).
 PRACTICES = """
-SELECT ?code ?label ?postcode ?commissioner ?pcn ?from ?to WHERE {
+SELECT DISTINCT ?code ?label WHERE {
     ?practice a nhskg:GPPractice ; nhskg:odsCode ?code ; rdfs:label ?label .
-    OPTIONAL { ?practice nhskg:postcode ?postcode }
-    OPTIONAL { ?c nhskg:commissionedPractice ?practice ; nhskg:commissionerCode ?commissioner ;
+}"""
+FACTS = """
+SELECT DISTINCT ?code ?open ?close ?status ?setting WHERE {
+    ?practice a nhskg:GPPractice ; nhskg:odsCode ?code .
+    OPTIONAL { ?practice nhskg:openDate ?open }
+    OPTIONAL { ?practice nhskg:closeDate ?close }
+    OPTIONAL { ?practice nhskg:practiceStatusCode ?status }
+    OPTIONAL { ?practice nhskg:prescribingSettingCode ?setting }
+}"""
+POSTCODES = """
+SELECT DISTINCT ?code ?postcode WHERE {
+    ?practice a nhskg:GPPractice ; nhskg:odsCode ?code ; nhskg:postcode ?postcode .
+}"""
+RECORDS = """
+SELECT DISTINCT ?code ?vintage ?label ?postcode ?region ?icb WHERE {
+    ?practice a nhskg:GPPractice ; nhskg:odsCode ?code .
+    ?record nhskg:recordOf ?practice ; nhskg:vintage ?vintage ; rdfs:label ?label .
+    OPTIONAL { ?record nhskg:postcode ?postcode }
+    OPTIONAL { ?record nhskg:statedRegionCode ?region }
+    OPTIONAL { ?record nhskg:statedHealthGeographyCode ?icb }
+}"""
+COMMISSIONINGS = """
+SELECT DISTINCT ?code ?commissioner ?pcn ?from ?to ?g WHERE {
+    GRAPH ?g { ?c nhskg:commissionedPractice ?practice ; nhskg:commissionerCode ?commissioner ;
                   nhskg:validFrom ?from .
                OPTIONAL { ?c nhskg:validTo ?to }
                OPTIONAL { ?c nhskg:primaryCareNetworkCode ?pcn } }
+    ?practice nhskg:odsCode ?code .
+}"""
+LABELS = """
+SELECT DISTINCT ?scheme ?notation ?label WHERE {
+    ?concept skos:inScheme ?scheme ; skos:notation ?notation ; skos:prefLabel ?label .
+    VALUES ?scheme { nhskg:PracticeStatusScheme nhskg:PrescribingSettingScheme }
 }"""
 
 
@@ -34,9 +60,24 @@ class Commissioning:
     pcn: str | None
     start: date
     end: date | None
+    source: str = ""  # the named graph that states it
 
     def holds_on(self, day: date) -> bool:
         return self.start <= day and (self.end is None or day <= self.end)
+
+    def span(self) -> str:
+        return f"{self.start} to {self.end or 'open'}"
+
+
+@dataclass(frozen=True)
+class StatedRecord:
+    """What one ODS vintage states about a practice."""
+
+    vintage: date
+    name: str
+    postcode: str | None
+    region_code: str | None
+    icb_code: str | None
 
 
 @dataclass
@@ -44,68 +85,89 @@ class Practice:
     code: str
     name: str
     postcode: str | None = None
+    open_date: date | None = None
+    close_date: date | None = None
+    status: str | None = None  # ODS status code (A, C, D, P)
+    setting: int | None = None  # prescribing setting code (4 = GP practice)
+    records: list[StatedRecord] = field(default_factory=list)  # oldest first
     commissionings: list[Commissioning] = field(default_factory=list)
 
     def commissioning_on(self, day: date) -> Commissioning | None:
+        """The statement holding on a day; of several, the one that started last (the practice
+        map's one-day statement over an epraccur span that covers it)."""
         holding = [c for c in self.commissionings if c.holds_on(day)]
-        return max(holding, key=lambda c: c.start) if holding else None
+        return max(holding, key=lambda c: (c.start, c.source)) if holding else None
 
+    def open_on(self, day: date) -> bool:
+        return (self.open_date is None or self.open_date <= day) and (
+            self.close_date is None or day <= self.close_date
+        )
 
-@dataclass
-class PracticeAreas:
-    practice: str
-    on: date
-    area_type: str
-    shares: dict[str, float]
-    commissioner: str | None = None
-    pcn: str | None = None
-    reason: str | None = None
+    @property
+    def latest(self) -> StatedRecord | None:
+        return self.records[-1] if self.records else None
 
 
 class PracticeIndex:
-    def __init__(self, practices: list[Practice]) -> None:
+    def __init__(
+        self, practices: list[Practice], labels: dict[str, dict[str, str]] | None = None
+    ) -> None:
         self.by_code = {p.code: p for p in practices}
+        # scheme local name -> notation -> label (PracticeStatusScheme, PrescribingSettingScheme)
+        self.labels = labels or {}
+
+    def get(self, code: str) -> Practice | None:
+        return self.by_code.get(code.strip().upper())
+
+    def status_label(self, practice: Practice) -> str | None:
+        found = self.labels.get("PracticeStatusScheme", {})
+        return found.get(practice.status or "", practice.status)
+
+    def setting_label(self, practice: Practice) -> str | None:
+        if practice.setting is None:
+            return None
+        found = self.labels.get("PrescribingSettingScheme", {})
+        return found.get(str(practice.setting), f"prescribing setting {practice.setting}")
 
     @classmethod
     def build(cls, store: GraphStore) -> PracticeIndex:
         found: dict[str, Practice] = {}
         for r in store.select(PRACTICES):
-            practice = found.setdefault(
-                r["code"], Practice(r["code"], r["label"], r["postcode"] or None)
+            found.setdefault(r["code"], Practice(r["code"], r["label"]))
+        for r in store.select(FACTS):
+            p = found[r["code"]]
+            p.open_date = r["open"] or p.open_date
+            p.close_date = r["close"] or p.close_date
+            p.status = r["status"] or p.status
+            p.setting = int(r["setting"]) if r["setting"] is not None else p.setting
+        for r in store.select(POSTCODES):
+            found[r["code"]].postcode = found[r["code"]].postcode or r["postcode"]
+        for r in store.select(RECORDS):
+            record = StatedRecord(r["vintage"], r["label"], r["postcode"], r["region"], r["icb"])
+            found[r["code"]].records.append(record)
+        current = set(store.current_graphs())
+        for r in store.select(COMMISSIONINGS):
+            if str(r["g"]) not in current:
+                continue  # a replaced load's graph, kept as history
+            c = Commissioning(r["commissioner"], r["pcn"], r["from"], r["to"], graph_name(r["g"]))
+            practice = found.get(r["code"])
+            if practice is not None and c not in practice.commissionings:
+                practice.commissionings.append(c)
+        for p in found.values():
+            p.records.sort(key=lambda s: s.vintage)
+            p.commissionings.sort(key=lambda c: (c.start, c.source))
+            if (latest := p.latest) is not None:  # the newest vintage names the practice
+                p.name, p.postcode = latest.name, latest.postcode or p.postcode
+        labels: dict[str, dict[str, str]] = {}
+        for r in store.select(LABELS):
+            labels.setdefault(str(r["scheme"]).rsplit("#", 1)[-1], {})[str(r["notation"])] = str(
+                r["label"]
             )
-            if r["commissioner"] and r["from"]:
-                c = Commissioning(r["commissioner"], r["pcn"], r["from"], r["to"])
-                if c not in practice.commissionings:
-                    practice.commissionings.append(c)
-        return cls(list(found.values()))
+        return cls(list(found.values()), labels)
 
-    def areas(self, placer: Placer, code: str, area_type: str, on: date) -> PracticeAreas:
-        """The areas of `area_type` a practice is in on a date, through its commissioner."""
-        practice = self.by_code.get(code.strip().upper())
-        answer = PracticeAreas(code, on, area_type, {})
-        if practice is None:
-            answer.reason = f"unknown GP practice {code!r}"
-            return answer
-        held = practice.commissioning_on(on)
-        if held is None:
-            spans = ", ".join(f"{c.start} to {c.end or 'open'}" for c in practice.commissionings)
-            answer.reason = f"no commissioning of {practice.code} held on {on} (held: {spans})"
-            return answer
-        answer.commissioner, answer.pcn = held.commissioner, held.pcn
-        area = area_for_ods_code(placer.reference, held.commissioner, on)
-        if area is None:
-            answer.reason = f"commissioner {held.commissioner} is not a known area"
-            return answer
-        for reached in placer.ctx.rollup.resolve(area.iri, area_type, on):
-            answer.shares[code_of(reached.area)] = reached.share
-        if not answer.shares:
-            answer.reason = f"commissioner {held.commissioner} lies in no {area_type} on {on}"
-        return answer
 
-    def counts(self, placer: Placer, area_type: str, on: date) -> dict[str, float]:
-        """Practices per area of a type on a date (a practice in two areas counts by share)."""
-        totals: dict[str, float] = defaultdict(float)
-        for code in self.by_code:
-            for area, share in self.areas(placer, code, area_type, on).shares.items():
-                totals[area] += share
-        return {a: round(v, 6) for a, v in sorted(totals.items())}
+def graph_name(iri: object) -> str:
+    """The source part of a graph IRI (…/graph/ods-epraccur/2025-04-01/<sha> -> ods-epraccur)."""
+    text = str(iri)
+    marker = "/graph/"
+    return text.split(marker, 1)[1].split("/", 1)[0] if marker in text else text

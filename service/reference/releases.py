@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from service.store import GraphStore
+from service.rdf.store import GraphStore
 
 RELEASES = """
 SELECT ?graph ?file ?mapping ?rows ?at WHERE {

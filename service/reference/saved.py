@@ -34,8 +34,8 @@ from typing import Any, TypeVar, cast
 
 import pyoxigraph as ox
 
-from service.store import GraphStore
-from service.terms import ONTOLOGY_GRAPH, ROOT
+from service.rdf.store import GraphStore
+from service.rdf.terms import ONTOLOGY_GRAPH, ROOT
 
 # Bump when the file layout changes (the code digest already covers the classes' own changes).
 FORMAT = 1

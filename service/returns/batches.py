@@ -14,9 +14,9 @@ from datetime import UTC, date, datetime
 from rdflib import RDF, RDFS, Literal, URIRef
 
 from service.mapping.spec import PROV
+from service.rdf.store import GraphStore
+from service.rdf.vocab import NHSKG
 from service.returns.numbers import NumbersStore
-from service.store import GraphStore
-from service.vocab import NHSKG
 
 BATCH_COLUMNS = (
     "batch_id, publication, dataset, mapping, file, sha256, loaded_at, value_count, status, "

@@ -15,9 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from service.rdf.store import GraphStore
+from service.rdf.terms import ID
 from service.returns.candidate import CandidateValues
-from service.store import GraphStore
-from service.terms import ID
 
 # Classes first, then their members, de-duplicated before the optional dates: asking each of the
 # ~35,000 nodes with an ODS code for its classes took 2 s on the national store, this 0.05 s.
@@ -79,8 +79,8 @@ def known_unregistered(store: GraphStore) -> set[str]:
 
 def graph_successions(store: GraphStore) -> Successions:
     """Successions read from the event graph through the one succession index
-    (service/succession.py: stated events win over inferred ones for the same change)."""
-    from service.succession import SuccessionIndex
+    (service/reference/successions.py: stated events win over inferred ones for the same change)."""
+    from service.reference.successions import SuccessionIndex
 
     return successions_from_index(SuccessionIndex.from_store(store))
 
@@ -202,7 +202,7 @@ def resolve_codes(
 
 
 def successions_from_index(index: object) -> Successions:
-    """Adapt service.succession.SuccessionIndex (its successor_events(code) steps) to the
+    """Adapt service.reference.successions.SuccessionIndex (its successor_events(code) steps) to the
     Successions interface used here, with the index's split weights."""
     shares: dict[tuple[str, str], float] = index.shares  # type: ignore[attr-defined]
 

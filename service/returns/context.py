@@ -8,9 +8,9 @@ from functools import lru_cache
 
 from rdflib import Graph
 
+from service.rdf.terms import SHAPES_DIR
 from service.returns.candidate import CandidateValues
 from service.returns.codes import Registered, Resolution
-from service.terms import SHAPES_DIR
 from service.validation.report import Finding
 
 SHAPES_FILE = SHAPES_DIR / "returns.ttl"

@@ -17,17 +17,17 @@ from urllib.parse import quote
 from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.term import Node
 
+from service.rdf.terms import ID, ONTOLOGY_DIR
+from service.rdf.vocab import NHSKG
 from service.reference.metrics import MetricIndex
 from service.returns.numbers import NumbersStore
-from service.terms import ID, ONTOLOGY_DIR
-from service.vocab import NHSKG
 
 QB = Namespace("http://purl.org/linked-data/cube#")
 STRUCTURE = ID["structure/returns"]
 
 SLICE = """
 SELECT v.batch_id, v.org_iri, v.reported_code, v.stated_region, v.region_code, v.metric,
-       v.period_start, v.period_end, v.value
+       v.period_start, v.period_end, v.value, v.area_type, v.marker
 FROM (SELECT * FROM {values}) v JOIN batch b ON b.batch_id = v.batch_id
 WHERE b.status = 'current' AND (v.org_code = $code OR v.reported_code = $code)
   AND ($metric IS NULL OR v.metric = $metric) AND v.period_start BETWEEN $start AND $end
@@ -69,10 +69,13 @@ def datacube_slice(
     if rows:
         for triple in structure():
             graph.add(triple)
-    for batch_id, org, reported, region, region_code, metric_iri, first, last, value in rows:
+    for row in rows:
+        batch_id, org, reported, region, region_code, metric_iri, first, last, value = row[:9]
+        area_type, marker = row[9:]
         batch = URIRef(batch_id)
         key = metric_iri.rsplit("#", 1)[-1]
-        node = observation_iri(batch_id, reported, region_code, key, first)
+        # A value reported by area is one per area type (an LTLA and the same code as a UTLA).
+        node = observation_iri(batch_id, reported, region_code or area_type or "", key, first)
         graph.add((batch, RDF.type, QB.DataSet))
         graph.add((batch, RDF.type, NHSKG.ReturnBatch))
         graph.add((batch, QB.structure, STRUCTURE))
@@ -80,13 +83,21 @@ def datacube_slice(
         graph.add((node, RDF.type, NHSKG.ReportedValue))
         graph.add((node, QB.dataSet, batch))
         graph.add((node, NHSKG.inBatch, batch))
-        graph.add((node, NHSKG.reportingOrganisation, URIRef(org)))
+        if area_type is not None:
+            graph.add((node, NHSKG.reportingAreaType, Literal(area_type)))
+            if org:  # an area code the graph does not hold has no IRI
+                graph.add((node, NHSKG.reportingArea, URIRef(org)))
+        else:
+            graph.add((node, NHSKG.reportingOrganisation, URIRef(org)))
         graph.add((node, NHSKG.statedRegion, Literal(region)))
         graph.add((node, NHSKG.metric, URIRef(metric_iri)))
         graph.add((node, NHSKG.periodStart, Literal(first, datatype=XSD.date)))
         graph.add((node, NHSKG.periodEnd, Literal(last, datatype=XSD.date)))
         graph.add((node, NHSKG.reportedCode, Literal(reported)))
-        graph.add((node, NHSKG.reportedValue, typed_value(value, metric_iri, metrics)))
+        if marker == "suppressed":
+            graph.add((node, NHSKG.suppressedValue, Literal(True)))
+        else:
+            graph.add((node, NHSKG.reportedValue, typed_value(value, metric_iri, metrics)))
     return graph
 
 

@@ -11,10 +11,10 @@ from rdflib.term import Node
 
 from service import __version__
 from service.mapping.spec import PROV
+from service.rdf.terms import ID
+from service.rdf.vocab import NHSKG
 from service.returns.context import BatchContext
 from service.returns.spec import ReturnMapping
-from service.terms import ID
-from service.vocab import NHSKG
 
 Triple = tuple[Node, Node, Node]
 

@@ -6,8 +6,9 @@ pySHACL spent 1-2 s of a daily batch's 1.4-2.5 s on the per-value shapes (buildi
 ~25,000 rdflib triples); the compiled queries give the same findings
 (tests/test_returns_validation.py runs both on valid and broken batches) in milliseconds.
 `engine="pyshacl"` still runs the per-value shapes in pySHACL. The
-DuckDB transaction stays open while the graph is written and commits only after it, so a rejected
-or failed batch changes neither store. A re-loaded publication replaces its earlier batch; the
+numbers commit first with a journal row and the graph's record is the commit point of the load:
+a rejected, failed or killed batch leaves both stores as they were, or as they were meant to be
+(service/returns/journal.py). A re-loaded publication replaces its earlier batch; the
 provenance graph keeps both (prov:wasRevisionOf, prov:invalidatedAtTime). Every batch has a
 release date (the file name's, the mapping's, or stated); a release older than one already loaded
 for the same periods is kept as history and the later release keeps answering
@@ -22,6 +23,8 @@ from pathlib import Path
 
 from service.loader import MAX_RETIRED_SHARE, sha256_of
 from service.mapping.readers import LayoutError
+from service.rdf.store import PROVENANCE_GRAPH, GraphStore
+from service.rdf.terms import GRAPH, ID
 from service.returns.codes import (
     Successions,
     graph_successions,
@@ -31,14 +34,13 @@ from service.returns.codes import (
 )
 from service.returns.context import BatchContext
 from service.returns.graph import batch_triples, provenance_triples
+from service.returns.journal import recover
 from service.returns.numbers import BatchRecord, NumbersStore
 from service.returns.readers import read_return
 from service.returns.releases import release_from_name
 from service.returns.shacl_check import shacl_findings
 from service.returns.spec import ReturnMapping, load_return_mapping, mapping_for
 from service.returns.vectorised import vectorised_findings
-from service.store import PROVENANCE_GRAPH, GraphStore
-from service.terms import GRAPH, ID
 from service.validation.report import Finding, ValidationReport
 
 ENGINES = ("duckdb", "pyshacl")
@@ -102,6 +104,8 @@ def load_return_file(
     replace more than MAX_RETIRED_SHARE of its publication's current values, is rejected unless
     `replace_all`."""
     spec = _mapping(path, mapping)
+    if not dry_run:  # a load killed earlier is finished or undone before this one starts
+        recover(store, numbers)
     released = release_of(spec, path, release)
     sha = sha256_of(path)
     key = publication_key(spec, path)
@@ -307,7 +311,9 @@ def _write(
     known = known_unregistered(store)
     triples = batch_triples(spec, path, key, ctx, known, release)
     provenance = provenance_triples(spec, path, sha, ctx, old_batch, warnings)
-    with numbers.replacing(record, ctx.values, ctx.resolution, spec.regions):
+    # Under the graph's write lock (which discards what a killed write left unfinished); the
+    # numbers commit first, journalled, and the graph's record commits both (journal.py).
+    with store.writing(), numbers.replacing(record, ctx.values, ctx.resolution, spec.regions):
         store.write_graph(
             graph,
             triples,

@@ -2,8 +2,9 @@
 
 `release_value` keeps every value of every batch ever loaded; `reported_value` holds the values
 that answer questions: per reporter, metric and period, the latest release's
-(service/returns/releases.py). A batch is written in one DuckDB transaction, which the loader
-keeps open while it writes the graph, so a failure in either store leaves both as they were. A
+(service/returns/releases.py). A batch is written in one DuckDB transaction with a journal
+row, committed before the loader writes the graph; a failure or a crash in either store leaves
+both old or both new (service/returns/journal.py). A
 re-loaded publication supersedes the earlier batch; the batch table (and the graph's provenance)
 keeps a record of both versions, and `release_value` both sets of values.
 """
@@ -22,6 +23,7 @@ import duckdb
 import numpy as np
 
 from service.cancellation import register_interrupt
+from service.faults import pause_point
 from service.returns.candidate import CandidateValues
 from service.returns.codes import Resolution
 from service.returns.periods import day_array
@@ -50,6 +52,8 @@ CREATE TABLE IF NOT EXISTS reported_value (
 CREATE TABLE IF NOT EXISTS reporter (
     metric VARCHAR NOT NULL, org_code VARCHAR NOT NULL, region_code VARCHAR NOT NULL
 );
+-- The reporting area's type, for values reported by area (NULL: an organisation).
+ALTER TABLE reporter ADD COLUMN IF NOT EXISTS area_type VARCHAR;
 CREATE TABLE IF NOT EXISTS org_area (
     method VARCHAR NOT NULL, area_type VARCHAR NOT NULL, org_code VARCHAR NOT NULL,
     area_code VARCHAR NOT NULL, share DOUBLE NOT NULL, valid_from DATE, valid_to DATE
@@ -70,6 +74,28 @@ ALTER TABLE batch ADD COLUMN IF NOT EXISTS release_date DATE;
 ALTER TABLE batch ADD COLUMN IF NOT EXISTS release_source VARCHAR;
 ALTER TABLE batch ADD COLUMN IF NOT EXISTS changed_at TIMESTAMP;
 ALTER TABLE batch ADD COLUMN IF NOT EXISTS change_note VARCHAR;
+-- Loads whose graph write may not have happened yet (service/returns/journal.py).
+CREATE TABLE IF NOT EXISTS load_journal (
+    batch_id VARCHAR PRIMARY KEY, graph VARCHAR NOT NULL, old_batch VARCHAR,
+    started_at TIMESTAMP NOT NULL
+);
+-- Values reported by area (service/returns/area_load.py): the reporting area's type (LAD, MSOA,
+-- NATION ...; NULL for an organisation's value) is part of a value's identity, and a value the
+-- source suppresses has no number (value NULL) and a marker ('suppressed').
+ALTER TABLE reported_value ADD COLUMN IF NOT EXISTS area_type VARCHAR;
+ALTER TABLE reported_value ADD COLUMN IF NOT EXISTS marker VARCHAR;
+ALTER TABLE release_value ADD COLUMN IF NOT EXISTS area_type VARCHAR;
+ALTER TABLE release_value ADD COLUMN IF NOT EXISTS marker VARCHAR;
+ALTER TABLE reported_value ALTER COLUMN value DROP NOT NULL;
+ALTER TABLE release_value ALTER COLUMN value DROP NOT NULL;
+-- Reporting area -> area of another type, from the graph's dated memberships (shares multiply
+-- along a path): what roll-ups of values reported by area join to, as org_area for
+-- organisations (service/rollup/area_places.py writes it).
+CREATE TABLE IF NOT EXISTS area_area (
+    method VARCHAR NOT NULL, area_type VARCHAR NOT NULL, org_code VARCHAR NOT NULL,
+    area_code VARCHAR NOT NULL, share DOUBLE NOT NULL, valid_from DATE, valid_to DATE,
+    source VARCHAR, unlocated DOUBLE
+);
 """
 
 # Stores made before releases: every value was current; the release date is the file name's.
@@ -142,7 +168,10 @@ class NumbersStore:
             NumbersStore(self.path).close()  # a new store: made once, with its tables
         self.con = _connect(self.path, self.read_only)
         if self.read_only:
-            if not self._has_table("release_value"):  # made before releases: migrate once
+            # made before releases, or before values by area: migrate once
+            if not self._has_table("release_value") or not self._has_column(
+                "release_value", "marker"
+            ):
                 self.con.close()
                 NumbersStore(self.path).close()
                 self.con = _connect(self.path, True)
@@ -182,6 +211,14 @@ class NumbersStore:
         view.known_day, view.shared = day, True
         return view
 
+    def _has_column(self, table: str, column: str) -> bool:
+        row = self.con.execute(
+            "SELECT count(*) FROM information_schema.columns WHERE table_name = ? "
+            "AND column_name = ?",
+            [table, column],
+        ).fetchone()
+        return bool(row and row[0])
+
     def _has_table(self, table: str) -> bool:
         row = self.con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]
@@ -198,7 +235,8 @@ class NumbersStore:
         cost more than the roll-up); batch writes keep it current."""
         self.con.execute("DELETE FROM reporter")
         self.con.execute(
-            "INSERT INTO reporter SELECT DISTINCT metric, org_code, region_code FROM reported_value"
+            "INSERT INTO reporter (metric, org_code, region_code, area_type) "
+            "SELECT DISTINCT metric, org_code, region_code, area_type FROM reported_value"
         )
 
     def current_batch(self, publication: str) -> tuple[str, str] | None:
@@ -267,8 +305,19 @@ class NumbersStore:
         resolution: Resolution,
         regions: dict[str, str],
     ) -> Iterator[None]:
-        """Write a batch and retire the publication's earlier one; commit only if the body (the
-        graph write) succeeds, otherwise roll back and re-raise."""
+        """Write a batch, retire the publication's earlier one and journal both, in one DuckDB
+        transaction committed before the body (the graph write) runs; then close the journal.
+        If the body fails the batch is undone and the error re-raised; if the process dies,
+        `journal.recover` finishes or undoes it by whether the graph was recorded."""
+        with self.replacing_columns(record, _columns(values, resolution, regions)):
+            yield
+
+    @contextmanager
+    def replacing_columns(
+        self, record: BatchRecord, columns: dict[str, np.ndarray]
+    ) -> Iterator[None]:
+        """`replacing` for values already in columns of release_value (by name; the batch id is
+        added): the values reported by area (service/returns/area_load.py) come this way."""
         con = self.con
         con.execute("BEGIN TRANSACTION")
         try:
@@ -297,38 +346,73 @@ class NumbersStore:
                     record.release_source,
                 ],
             )
-            self._insert_values(record.batch_id, values, resolution, regions)
+            self._insert_values(record.batch_id, columns)
             extents.append(batch_extent(con, record.batch_id))
             self._answer(record.batch_id, extents, overlap_checked=not old)
+            con.execute(
+                "INSERT INTO load_journal VALUES (?, ?, ?, ?)",
+                [record.batch_id, record.graph, old[0] if old else None, datetime.now()],
+            )
+            pause_point("numbers-staged")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
+        pause_point("numbers-committed")
+        try:
             yield
+        except BaseException:
+            self.undo_batch(record.batch_id, old[0] if old else None)
+            raise
+        pause_point("graph-recorded")
+        self.close_journal(record.batch_id)
+
+    def journal(self) -> list[tuple[str, str, str | None]]:
+        """(batch, graph, superseded batch) of each load not known to have finished."""
+        if self.read_only and not self._has_table("load_journal"):
+            return []
+        rows = self.con.execute(
+            "SELECT batch_id, graph, old_batch FROM load_journal ORDER BY started_at"
+        ).fetchall()
+        return [(str(r[0]), str(r[1]), None if r[2] is None else str(r[2])) for r in rows]
+
+    def close_journal(self, batch_id: str) -> None:
+        """The load of a batch finished in both stores: its journal row goes."""
+        self.con.execute("DELETE FROM load_journal WHERE batch_id = ?", [batch_id])
+
+    def undo_batch(self, batch_id: str, old_batch: str | None) -> None:
+        """Undo a journalled batch whose graph was never recorded: its values and record go, the
+        batch it superseded is current again, the answering values are chosen again; one
+        transaction, with the journal row's removal. Idempotent."""
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            extents = [batch_extent(con, batch_id)]
+            if old_batch:
+                extents.append(batch_extent(con, old_batch))
+                con.execute(
+                    "UPDATE batch SET status = 'current', superseded_by = NULL "
+                    "WHERE batch_id = ? AND superseded_by = ?",
+                    [old_batch, batch_id],
+                )
+            con.execute("DELETE FROM release_value WHERE batch_id = ?", [batch_id])
+            con.execute("DELETE FROM reported_value WHERE batch_id = ?", [batch_id])
+            con.execute("DELETE FROM batch WHERE batch_id = ?", [batch_id])
+            re_resolve(con, extents)
+            self.refresh_reporters()
+            con.execute("DELETE FROM load_journal WHERE batch_id = ?", [batch_id])
         except BaseException:
             con.execute("ROLLBACK")
             raise
         con.execute("COMMIT")
 
-    def _insert_values(
-        self, batch_id: str, v: CandidateValues, r: Resolution, regions: dict[str, str]
-    ) -> None:
-        n = len(v)
-        region_codes = [regions.get(x, x) for x in v.region]
-        columns = {  # noqa: F841 (read by DuckDB's replacement scan below)
-            "batch_id": np.full(n, batch_id, dtype=object),
-            "org_code": np.array(r.org_code, dtype=object),
-            "org_iri": np.array(r.org_iri, dtype=object),
-            "reported_code": np.array(v.reported_codes(), dtype=object),
-            "stated_region": np.array(v.region, dtype=object),
-            "region_code": np.array(region_codes, dtype=object),
-            "metric": np.array(v.metric, dtype=object),
-            "period_start": day_array(v.period_start),
-            "period_end": day_array(v.period_end),
-            "value": np.array(v.value, dtype=np.float64),
-            "sheet": np.array(v.sheet, dtype=object),
-            "cell": np.array(v.cell, dtype=object),
-        }
+    def _insert_values(self, batch_id: str, columns: dict[str, np.ndarray]) -> None:
+        n = len(next(iter(columns.values()))) if columns else 0
+        frame = {"batch_id": np.full(n, batch_id, dtype=object), **columns}  # noqa: F841
         self.con.execute(
-            "INSERT INTO release_value SELECT * REPLACE ("
+            "INSERT INTO release_value BY NAME SELECT * REPLACE ("
             "CAST(period_start AS DATE) AS period_start, CAST(period_end AS DATE) AS period_end) "
-            "FROM columns"
+            "FROM frame"
         )
 
     def _answer(
@@ -348,9 +432,10 @@ class NumbersStore:
                 [batch_id],
             )
             con.execute(
-                "INSERT INTO reporter SELECT DISTINCT metric, org_code, region_code "
+                "INSERT INTO reporter (metric, org_code, region_code, area_type) "
+                "SELECT DISTINCT metric, org_code, region_code, area_type "
                 "FROM release_value WHERE batch_id = ? "
-                "EXCEPT SELECT metric, org_code, region_code FROM reporter",
+                "EXCEPT SELECT metric, org_code, region_code, area_type FROM reporter",
                 [batch_id],
             )
             return
@@ -384,3 +469,20 @@ class NumbersStore:
     def close(self) -> None:
         if not self.shared:  # a view as known on a day shares its store's connection
             self.con.close()
+
+
+def _columns(v: CandidateValues, r: Resolution, regions: dict[str, str]) -> dict[str, np.ndarray]:
+    """An organisation batch's values as columns of release_value."""
+    return {
+        "org_code": np.array(r.org_code, dtype=object),
+        "org_iri": np.array(r.org_iri, dtype=object),
+        "reported_code": np.array(v.reported_codes(), dtype=object),
+        "stated_region": np.array(v.region, dtype=object),
+        "region_code": np.array([regions.get(x, x) for x in v.region], dtype=object),
+        "metric": np.array(v.metric, dtype=object),
+        "period_start": day_array(v.period_start),
+        "period_end": day_array(v.period_end),
+        "value": np.array(v.value, dtype=np.float64),
+        "sheet": np.array(v.sheet, dtype=object),
+        "cell": np.array(v.cell, dtype=object),
+    }

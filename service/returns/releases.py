@@ -23,11 +23,11 @@ import duckdb
 # The columns of a stored value (release_value and reported_value share them).
 VALUE_COLUMNS = (
     "batch_id, org_code, org_iri, reported_code, stated_region, region_code, metric, "
-    "period_start, period_end, value, sheet, cell"
+    "period_start, period_end, value, sheet, cell, area_type, marker"
 )
 
 # The identity of a value across releases.
-VALUE_KEY = "v.reported_code, v.region_code, v.metric, v.period_start, v.period_end"
+VALUE_KEY = "v.reported_code, v.region_code, v.metric, v.period_start, v.period_end, v.area_type"
 
 DATE_IN_NAME = r"(\d{4}-\d{2}-\d{2})"
 
@@ -67,7 +67,7 @@ def known_at_relation(known_at: date) -> str:
 def reporters_known_at(known_at: date) -> str:
     """SELECT of (metric, org_code, region_code) reported in the current batches out by a day."""
     return f"""
-        SELECT DISTINCT v.metric, v.org_code, v.region_code
+        SELECT DISTINCT v.metric, v.org_code, v.region_code, v.area_type
         FROM release_value v JOIN batch b ON b.batch_id = v.batch_id
         WHERE b.status = 'current' AND b.release_date <= DATE '{known_at.isoformat()}'"""
 

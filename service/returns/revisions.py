@@ -25,13 +25,17 @@ class Revision:
     region_code: str  # the region the later release states
     period_start: date
     period_end: date
-    before: float
-    after: float
+    before: float | None  # None: suppressed (values reported by area)
+    after: float | None
     before_batch: str
     after_batch: str
+    area_type: str | None = None  # the reporting area's type (None: an organisation)
 
     @property
-    def change(self) -> float:
+    def change(self) -> float | None:
+        """None when either value is suppressed (its number is unknown)."""
+        if self.before is None or self.after is None:
+            return None
         return self.after - self.before
 
 
@@ -66,10 +70,11 @@ def revisions(
         WITH b AS (SELECT * FROM {before} WHERE metric = $m AND period_start BETWEEN $s AND $e),
              a AS (SELECT * FROM {after} WHERE metric = $m AND period_start BETWEEN $s AND $e)
         SELECT a.reported_code, a.org_code, a.region_code, a.period_start, a.period_end,
-               b.value, a.value, b.batch_id, a.batch_id
+               b.value, a.value, b.batch_id, a.batch_id, a.area_type
         FROM b JOIN a ON a.reported_code = b.reported_code AND a.period_start = b.period_start
             AND a.period_end = b.period_end AND a.region_code = b.region_code
-        WHERE a.value <> b.value
+            AND a.area_type IS NOT DISTINCT FROM b.area_type
+        WHERE a.value IS DISTINCT FROM b.value
         ORDER BY a.period_start, a.reported_code""",
             {"m": metric, "s": start, "e": end},
         )
@@ -79,13 +84,14 @@ def revisions(
 
 
 def by_area(found: list[Revision]) -> list[AreaRevision]:
-    """Revisions summed per area (the stated region) and period."""
+    """Revisions summed per area (the stated region; for values reported by area, the
+    reporting area) and period; a suppressed value counts as 0 in the sums."""
     sums: dict[tuple[str, date], list[float]] = defaultdict(lambda: [0, 0.0, 0.0])
     for r in found:
-        total = sums[(r.region_code, r.period_start)]
+        total = sums[(r.region_code or r.reporter, r.period_start)]
         total[0] += 1
-        total[1] += r.before
-        total[2] += r.after
+        total[1] += r.before or 0.0
+        total[2] += r.after or 0.0
     return [
         AreaRevision(area, day, int(n), before, after)
         for (area, day), (n, before, after) in sorted(sums.items())
@@ -126,13 +132,14 @@ def revised_releases(numbers: NumbersStore, metrics: list[str]) -> list[RevisedR
             WHERE b.status = 'current' AND list_contains($metrics, v.metric)
         ), pairs AS (
             SELECT n.batch_id, n.file, n.release_date, n.metric, n.period_start,
-                   n.value <> p.value AS changed
+                   n.value IS DISTINCT FROM p.value AS changed
             FROM v n JOIN v p ON p.reported_code = n.reported_code AND p.metric = n.metric
                 AND p.period_start = n.period_start AND p.period_end = n.period_end
                 AND p.region_code = n.region_code AND p.release_date < n.release_date
+                AND p.area_type IS NOT DISTINCT FROM n.area_type
             QUALIFY rank() OVER (
                 PARTITION BY n.batch_id, n.reported_code, n.metric, n.period_start,
-                    n.period_end, n.region_code
+                    n.period_end, n.region_code, n.area_type
                 ORDER BY p.release_date DESC, p.loaded_at DESC, p.batch_id DESC) = 1
         )
         SELECT batch_id, file, release_date, metric, count(*), count(*) FILTER (WHERE changed),

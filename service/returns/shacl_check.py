@@ -14,11 +14,11 @@ import pyoxigraph as ox
 from pyshacl import validate as pyshacl_validate
 from rdflib import RDF, XSD, BNode, Graph, Literal, URIRef
 
+from service.rdf.store import to_ox
+from service.rdf.vocab import NHSKG
 from service.returns.context import BatchContext, return_shapes
-from service.store import to_ox
 from service.validation.report import Finding
 from service.validation.shacl import SH, ontology_graph
-from service.vocab import NHSKG
 
 
 def batch_graph(ctx: BatchContext) -> Graph:

@@ -21,8 +21,8 @@ import yaml
 from rdflib import RDF, URIRef
 
 from service.mapping.spec import MappingError, resolve_term
-from service.terms import MAPPINGS_DIR
-from service.vocab import NHSKG
+from service.rdf.terms import MAPPINGS_DIR
+from service.rdf.vocab import NHSKG
 
 RETURN_MAPPINGS_DIR = MAPPINGS_DIR / "returns"
 LAYOUTS = ("wide-dates", "columns", "long")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from service.store import GraphStore
+from service.rdf.store import GraphStore
 
 QUEUE = """
 SELECT ?org ?code ?name (GROUP_CONCAT(DISTINCT ?region; separator="|") AS ?regions)

@@ -19,11 +19,11 @@ import numpy as np
 from rdflib import RDF, XSD, Graph, URIRef
 from rdflib.term import Node
 
+from service.rdf.vocab import NHSKG
 from service.returns.context import BatchContext, return_shapes
 from service.returns.periods import day_array
 from service.validation.report import Finding
 from service.validation.shacl import SH, ontology_graph
-from service.vocab import NHSKG
 
 # Where each property of a reported value lives in the candidate table.
 COLUMNS = {

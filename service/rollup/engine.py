@@ -24,6 +24,7 @@ from typing import Any
 
 from rdflib import URIRef
 
+from service.rdf.vocab import NHSKG
 from service.returns.codes import Successions, carried_on, unweighted_split_reason
 from service.returns.numbers import NumbersStore
 from service.rollup.model import (
@@ -41,7 +42,6 @@ from service.rollup.model import (
 )
 from service.rollup.ratio import ratio_parts, ratio_rollup
 from service.validation.shacl import ontology_graph
-from service.vocab import NHSKG
 
 
 class RollupError(ValueError):
@@ -68,10 +68,15 @@ def rollup(
     successions: Successions | None = None,
     series: bool = False,
     detail: bool = True,
+    reported_type: str | None = None,
 ) -> RollupResult:
     """`detail=False`: the same figures, coverage and unmapped totals without the contributors
     of each row or the list of unmapped values, summed in DuckDB (a 90-day national series has
     tens of thousands of contributors a client asking for the series alone does not read).
+
+    Values reported by area (method AREA_MEMBERSHIP, service/rollup/areas.py) are the values of
+    the areas of `reported_type` only (a file giving LTLAs and their UTLAs and regions would
+    otherwise count each case three times), placed by the area_area table.
     A ratio metric is the ratio of its parts' sums over the same contributors
     (service/rollup/ratio.py)."""
     parts = ratio_parts(metric)
@@ -84,16 +89,20 @@ def rollup(
     start, end = when if isinstance(when, tuple) else (when, when)
     if method == Method.RETURN_STATED and area_type != "NHS_REGION":
         raise RollupError("RETURN_STATED places organisations in NHS England regions only")
+    if (method == Method.AREA_MEMBERSHIP) != (reported_type is not None):
+        raise RollupError("AREA_MEMBERSHIP rolls up values reported by areas of one type")
     over_time = kind == "Flow" and not series and start != end
     con = numbers.reader()  # a cursor of its own: concurrent requests do not share one
     try:
         reporters = con.execute(
-            f"SELECT org_code, region_code FROM {numbers.reporters} WHERE metric = ?", [metric]
+            f"SELECT org_code, region_code FROM {numbers.reporters} WHERE metric = ? "
+            "AND area_type IS NOT DISTINCT FROM ?",
+            [metric, reported_type],
         ).fetchall()
         restated = _restatement({code for code, _ in reporters}, restate, successions)
         dated = any(d is not None for d in restated[1] + restated[2])
         sql, params = _contributions_query(
-            metric, area_type, start, end, method, restate, scope, over_time, dated
+            metric, area_type, start, end, method, restate, scope, over_time, dated, reported_type
         )
         sql = sql.replace("{values}", numbers.values)  # the latest releases, or as known at
         period = "" if over_time else "period_start, period_end, "
@@ -185,6 +194,7 @@ def _contributions_query(
     scope: Scope,
     over_time: bool,
     dated: bool = False,
+    reported_type: str | None = None,
 ) -> tuple[str, list[Any]]:
     """One aggregate query: per area (per period, or over the whole range for a flow), per
     organisation counted, reporting organisation and shares, the sum of the reported values.
@@ -192,7 +202,12 @@ def _contributions_query(
     restatement rows hold for part of the time only (see _restatement), so values are kept
     per period until they are restated."""
     at = None if restate.at is None else f"DATE '{restate.at.isoformat()}'"
-    params: list[Any] = [metric, start, end, method.value, area_type]
+    params: list[Any] = [metric, start, end]
+    of_type = ""
+    if reported_type is not None:
+        of_type, params = " AND area_type = ?", [*params, reported_type]
+    params += [method.value, area_type]
+    table = _table(method)
     # The method's placements are filtered before the join, so DuckDB joins on the code alone
     # (several times faster than with the filters in the ON clause); at a restatement date their
     # validity is filtered there too, otherwise per period in the join.
@@ -201,7 +216,7 @@ def _contributions_query(
         f"(a.valid_from IS NULL OR {day} >= a.valid_from) "
         f"AND (a.valid_to IS NULL OR {day} <= a.valid_to)"
     )
-    places = "SELECT * FROM org_area a WHERE a.method = ? AND a.area_type = ?"
+    places = f"SELECT * FROM {table} a WHERE a.method = ? AND a.area_type = ?"
     on = "v.reason IS NULL AND a.org_code = v.target"
     if at:
         places += f" AND {valid}"
@@ -230,22 +245,29 @@ def _contributions_query(
                    unnest(?::DATE[]) AS reported_before, unnest(?::VARCHAR[]) AS target,
                    unnest(?::DOUBLE[]) AS rshare, unnest(?::VARCHAR[]) AS reason
         ), r AS (
-            SELECT org_code, region_code, {reported_period}, sum(value) AS value
-            FROM {{values}} WHERE metric = ? AND period_start BETWEEN ? AND ?
+            SELECT org_code, region_code, {reported_period}, coalesce(sum(value), 0.0) AS value,
+                   count(*) FILTER (WHERE value IS NULL) AS suppressed
+            FROM {{values}} WHERE metric = ? AND period_start BETWEEN ? AND ?{of_type}
             GROUP BY ALL
         ), v AS (
             SELECT r.org_code, coalesce(m.target, r.org_code) AS target,
                    coalesce(m.rshare, 1.0) AS rshare, m.reason, r.region_code,
-                   r.period_start, r.period_end, r.value
+                   r.period_start, r.period_end, r.value, r.suppressed
             FROM r LEFT JOIN m ON m.org_code = r.org_code
                 AND (m.reported_from IS NULL OR r.period_start >= m.reported_from)
                 AND (m.reported_before IS NULL OR r.period_start < m.reported_before)
         ), a AS ({places}), placed AS ({placed})
         SELECT area, {period}target, org_code, rshare, pshare, reason, source,
-               CASE WHEN area IS NULL THEN unlocated END AS unlocated, sum(value) AS value
+               CASE WHEN area IS NULL THEN unlocated END AS unlocated, sum(value) AS value,
+               sum(suppressed) AS suppressed
         FROM placed WHERE {where}
         GROUP BY ALL"""
     return sql, params + scope_params
+
+
+def _table(method: Method) -> str:
+    """The placements a method reads: areas' memberships, or organisations' placements."""
+    return "area_area" if method == Method.AREA_MEMBERSHIP else "org_area"
 
 
 def _summary_query(contributions: str, period: str) -> str:
@@ -256,20 +278,24 @@ def _summary_query(contributions: str, period: str) -> str:
     return f"""
         WITH g AS ({contributions})
         SELECT area, {period}sum(value * rshare * pshare) AS value,
-               list(DISTINCT target) AS organisations, count(*) AS n
+               list(DISTINCT target) AS organisations, count(*) AS n,
+               sum(suppressed) AS suppressed
         FROM g WHERE reason IS NULL AND area IS NOT NULL
         GROUP BY ALL
         UNION ALL
         SELECT NULL, {no_period}
                coalesce(sum(CASE WHEN reason IS NULL THEN value * rshare * (1 - pshare)
                                  ELSE value END), 0.0),
-               list(DISTINCT CASE WHEN reason IS NULL THEN target ELSE org_code END), count(*)
+               list(DISTINCT CASE WHEN reason IS NULL THEN target ELSE org_code END), count(*),
+               coalesce(sum(suppressed), 0)
         FROM g WHERE reason IS NOT NULL OR area IS NULL
         ORDER BY area NULLS LAST{", period_start" if period else ""}"""
 
 
 # A reported value (one row of v) is placed once: these columns name it.
-_VALUE = "org_code, target, rshare, reason, region_code, period_start, period_end, value"
+_VALUE = (
+    "org_code, target, rshare, reason, region_code, period_start, period_end, value, suppressed"
+)
 # Below this, a placement's shares are taken to sum to 1 (they are stored rounded to 6 places).
 _WHOLE = 1 - 1e-9
 
@@ -306,7 +332,7 @@ def _scope(scope: Scope, method: Method, day: str) -> tuple[str, list[Any]]:
     if method == Method.RETURN_STATED:
         return "region_code = ?", [scope.code]
     return (
-        "target IN (SELECT r.org_code FROM org_area r WHERE r.method = ? "
+        f"target IN (SELECT r.org_code FROM {_table(method)} r WHERE r.method = ? "
         "AND r.area_type = 'NHS_REGION' AND r.area_code = ? "
         f"AND (r.valid_from IS NULL OR r.valid_from <= {day}) "
         f"AND (r.valid_to IS NULL OR {day} <= r.valid_to))",
@@ -330,7 +356,7 @@ def _expected(
         return out
     codes = {org for org, _ in reporters}
     rows = con.execute(
-        "SELECT area_code, org_code, coalesce(source, '') FROM org_area "
+        f"SELECT area_code, org_code, coalesce(source, '') FROM {_table(method)} "
         "WHERE method = ? AND area_type = ? AND (valid_from IS NULL OR valid_from <= ?) "
         "AND (valid_to IS NULL OR ? <= valid_to)",
         [method.value, area_type, day, day],
@@ -355,15 +381,14 @@ def _shape(
     unmapped: list[Unmapped] = []
     for row in rows:
         if over_time:
-            area, target, org, rshare, pshare, reason, source, unlocated, value = row
-            p_start, p_end = start, end
-        else:
-            area, p_start, p_end, target, org, rshare, pshare, reason, source, unlocated, value = (
-                row
-            )
+            row = (row[0], start, end, *row[1:])
+        area, p_start, p_end, target, org, rshare, pshare, reason, source, unlocated = row[:10]
+        value, hidden = row[10:]
         reported_by = org if org != target else None
         if reason is not None:  # restatement could not say who carries the value on
-            unmapped.append(Unmapped(org, p_start, value, p_end, reason, reported_by))
+            unmapped.append(
+                Unmapped(org, p_start, value, p_end, reason, reported_by, suppressed=hidden)
+            )
             continue
         if area is None:  # pshare is the fraction placed in some area: 0, or a partial placement
             unlocated = unlocated or 0.0
@@ -383,6 +408,7 @@ def _shape(
                     reported_by,
                     pshare,
                     unlocated if pshare else None,
+                    hidden,
                 )
             )
             continue
@@ -393,8 +419,9 @@ def _shape(
             )
         share = rshare * pshare
         result_row.value += value * share
+        result_row.suppressed += hidden
         result_row.contributors.append(
-            Contributor(target, share, value, reported_by, rshare, source or None)
+            Contributor(target, share, value, reported_by, rshare, source or None, hidden)
         )
     for (area, _), result_row in groups.items():
         reported = {c.organisation for c in result_row.contributors}
@@ -421,15 +448,15 @@ def _shape_summary(
     summary = UnmappedSummary(0.0, 0, [])
     for row in rows:
         if over_time:
-            (area, value, organisations, count), p_start, p_end = row, start, end
+            (area, value, organisations, count, hidden), p_start, p_end = row, start, end
         else:
-            area, p_start, p_end, value, organisations, count = row
+            area, p_start, p_end, value, organisations, count, hidden = row
         if area is None:
             summary = UnmappedSummary(value, count, sorted(o for o in organisations or [] if o))
             continue
         reported, want = set(organisations), expected.get(area, set())
         coverage = Coverage(len(reported), len(want | reported), sorted(want - reported))
-        found.append(RollupRow(area, p_start, p_end, value, [], coverage))
+        found.append(RollupRow(area, p_start, p_end, value, [], coverage, suppressed=hidden))
     return found, summary
 
 

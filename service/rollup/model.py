@@ -15,6 +15,8 @@ class Method(StrEnum):
     CATCHMENT = "CATCHMENT"  # by where its patients live (catchment shares)
     ODS_STATED = "ODS_STATED"  # by the region / ICB ODS states for it
     RETURN_STATED = "RETURN_STATED"  # by the NHS England region the return itself states
+    # A value reported by an area (nhskg:reportedByArea), by the graph's dated area memberships
+    AREA_MEMBERSHIP = "AREA_MEMBERSHIP"
 
 
 # The method lookups and roll-ups use when none is named: HEADQUARTERS places the most of the
@@ -78,6 +80,7 @@ class Contributor:
     reported_by: str | None = None
     restatement_share: float = 1.0
     source: str | None = None  # the catchment table that placed it (CATCHMENT)
+    suppressed: int = 0  # of its values, how many the source suppressed (no number; not in value)
     # A ratio metric's contributor (value: its own ratio): the parts it gives the area.
     numerator: float | None = None
     denominator: float | None = None
@@ -101,6 +104,8 @@ class RollupRow:
     # Organisations the method places in the area that are outside the caller's scope: their
     # values are withheld from `value` (0 for a national caller).
     withheld: int = 0
+    # Cells the source suppressed (UKHSA's MSOA counts of 0-2): counted here, not in `value`.
+    suppressed: int = 0
     # A ratio metric (service/rollup/ratio.py): the sums over the same contributors, and the
     # organisations with a value of one part only (left out of both sums).
     numerator: float | None = None
@@ -120,6 +125,7 @@ class Unmapped:
     # and the share at sites with no known location (SITES); None when placed nowhere.
     placed_share: float | None = None
     unlocated_share: float | None = None
+    suppressed: int = 0  # suppressed cells among the unmapped values (not in `value`)
 
 
 @dataclass(frozen=True)
@@ -142,3 +148,5 @@ class RollupResult:
     # False: asked without detail, the rows have no contributors and `unmapped` is empty; the
     # figures, coverage and unmapped_summary are the same as with detail.
     detail: bool = True
+    # Values reported by area (AREA_MEMBERSHIP): the type of the areas summed (LAD, MSOA ...).
+    reported_type: str | None = None

@@ -20,9 +20,9 @@ from typing import Any
 
 from rdflib import URIRef
 
+from service.rdf.vocab import NHSKG
 from service.rollup.model import Contributor, Coverage, RollupResult, RollupRow, Unmapped
 from service.validation.shacl import ontology_graph
-from service.vocab import NHSKG
 
 
 @lru_cache(maxsize=256)

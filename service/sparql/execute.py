@@ -16,12 +16,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import anyio
 import pyoxigraph as ox
 
-from service.store import GraphStore
+from service.rdf.store import PREFIXES, GraphStore
+from service.sparql.hidden import Dataset, HiddenFrontDoor
 
 # The first keyword after the prologue (PREFIX/BASE) and comments says query or update.
 _COMMENT = re.compile(r"#[^\n]*")
@@ -85,31 +87,32 @@ def evaluate(
     graphs: tuple[list[str] | None, list[str] | None],
     limits: Limits,
     deadline: float,
+    hidden: Dataset | None = None,
 ) -> Answer:
     """Run `query` over the (default, named) graphs of `GraphSet.resolve` and collect its
-    answer, stopping past the cap or the deadline."""
+    answer, stopping past the cap or the deadline. `hidden`: the copy without the front door
+    (service/sparql/hidden.py) a caller who is not an approver reads instead."""
     if is_update(query):
         raise QueryRefused(403, read_only_message())
     default, named = graphs
-    outcome = _collect(store, query, default, named, limits, deadline)
+    if hidden is None:
+        run = partial(store.sparql, default_graphs=default, named_graphs=named)
+    else:
+        run = partial(hidden[0].query, prefixes=PREFIXES, **hidden[1])
+    outcome = _collect(run, query, limits, deadline)
     if isinstance(outcome, QueryRefused):
         raise outcome  # raised here, where no Oxigraph iterator is alive (see _collect)
     return outcome
 
 
 def _collect(
-    store: GraphStore,
-    query: str,
-    default: list[str] | None,
-    named: list[str] | None,
-    limits: Limits,
-    deadline: float,
+    run: Callable[[str], Any], query: str, limits: Limits, deadline: float
 ) -> Answer | QueryRefused:
     """The answer, or why it was stopped, returned rather than raised: Oxigraph's results may be
     dropped only on the thread that made them, and a raised exception would carry them (in its
     traceback's frames) to the event loop's thread."""
     try:
-        results = store.sparql(query, default_graphs=default, named_graphs=named)
+        results = run(query)
     except SyntaxError as exc:
         return QueryRefused(400, f"SPARQL syntax error: {exc}")
     if isinstance(results, ox.QueryBoolean):
@@ -173,11 +176,15 @@ class SparqlEndpoint:
 
     def __init__(self, store: GraphStore, limits: Limits | None = None) -> None:
         self.store = store
+        self.hidden = HiddenFrontDoor(store)
         self.limits = limits or Limits()
         self._slots = threading.BoundedSemaphore(self.limits.max_concurrent)
 
-    async def run(self, query: str, graphs: GraphSet, write: Writer) -> Reply:
-        """Evaluate `query` and write its answer with `write`, in a child process."""
+    async def run(
+        self, query: str, graphs: GraphSet, write: Writer, *, front_door: bool = False
+    ) -> Reply:
+        """Evaluate `query` and write its answer with `write`, in a child process.
+        `front_door`: the caller may read the front door's graphs (an approver)."""
         if not self._slots.acquire(blocking=False):
             return _refusal(
                 QueryRefused(
@@ -187,21 +194,24 @@ class SparqlEndpoint:
                 )
             )
         try:
-            return await anyio.to_thread.run_sync(self._run_in_child, query, graphs, write)
+            return await anyio.to_thread.run_sync(
+                self._run_in_child, query, graphs, write, front_door
+            )
         finally:
             self._slots.release()
 
-    def _run_in_child(self, query: str, graphs: GraphSet, write: Writer) -> Reply:
+    def _run_in_child(self, query: str, graphs: GraphSet, write: Writer, front_door: bool) -> Reply:
         resolved = graphs.resolve(self.store)
         # what the query reads in memory, built once here, not in each child
-        if resolved == (None, None) or resolved[0] == resolved[1]:
+        hidden = None if front_door else self.hidden.dataset(resolved)
+        if hidden is None and (resolved == (None, None) or resolved[0] == resolved[1]):
             self.store.prepare_reading(resolved[0])
         deadline = time.monotonic() + self.limits.timeout_s
         context = multiprocessing.get_context("fork")
         receiver, sender = context.Pipe(duplex=False)
         child = context.Process(
             target=_child,
-            args=(sender, self.store, query, resolved, self.limits, deadline, write),
+            args=(sender, self.store, query, resolved, self.limits, deadline, write, hidden),
         )
         child.start()
         sender.close()
@@ -228,10 +238,11 @@ def _child(
     limits: Limits,
     deadline: float,
     write: Writer,
+    hidden: Dataset | None,
 ) -> None:
     store.after_fork()
     try:
-        reply = write(evaluate(store, query, graphs, limits, deadline))
+        reply = write(evaluate(store, query, graphs, limits, deadline, hidden))
     except QueryRefused as exc:
         reply = _refusal(exc)
     sender.send((reply.status, reply.media_type, reply.body))

@@ -24,9 +24,9 @@ from rdflib import OWL, RDF, RDFS, SKOS, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from service.mapping.spec import ORG, resolve_term
-from service.store import GraphStore
-from service.terms import ID
-from service.vocab import NHSKG
+from service.rdf.store import GraphStore
+from service.rdf.terms import ID
+from service.rdf.vocab import NHSKG
 
 Origin = tuple[int, str]  # (change number, field)
 

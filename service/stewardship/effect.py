@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 from service.geography.assign import Placer
+from service.rdf.store import GraphStore
 from service.returns.codes import Successions, graph_successions, successor_on
 from service.returns.numbers import NumbersStore
 from service.rollup.engine import materialise_org_areas, rollup
@@ -27,7 +28,6 @@ from service.rollup.model import (
     RollupResult,
     Scope,
 )
-from service.store import GraphStore
 
 
 @dataclass(frozen=True)

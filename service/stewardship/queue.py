@@ -22,11 +22,11 @@ from datetime import date
 from typing import Any
 
 from service.geography.assign import Placer
+from service.rdf.store import GraphStore
+from service.reference.successions import SuccessionIndex
 from service.returns.codes import reference_organisations
 from service.returns.numbers import NumbersStore
 from service.returns.steward import steward_queue
-from service.store import GraphStore
-from service.succession import SuccessionIndex
 
 KINDS = (
     "unregistered_provider",
@@ -164,7 +164,7 @@ def unregistered_providers(store: GraphStore, numbers: NumbersStore | None) -> l
 def _value_counts(numbers: NumbersStore) -> dict[str, tuple[int, date, date]]:
     rows = numbers.con.execute(
         "SELECT org_code, count(*), min(period_start), max(period_start) "
-        "FROM reported_value GROUP BY org_code"
+        "FROM reported_value WHERE area_type IS NULL GROUP BY org_code"
     ).fetchall()
     return {str(r[0]): (int(r[1]), r[2], r[3]) for r in rows}
 
@@ -178,7 +178,7 @@ GROUP BY ALL ORDER BY 1, 3"""
 BY_CODE = """
 SELECT rv.org_code, b.file, count(*), min(rv.period_start), max(rv.period_start)
 FROM reported_value rv JOIN batch b USING (batch_id)
-WHERE b.status = 'current' GROUP BY ALL"""
+WHERE b.status = 'current' AND rv.area_type IS NULL GROUP BY ALL"""
 
 
 def retired_codes(store: GraphStore, numbers: NumbersStore) -> list[QueueItem]:

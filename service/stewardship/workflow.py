@@ -21,6 +21,9 @@ from service import __version__
 from service.geography.refresh import refresh_org_areas
 from service.loader import validate_candidate
 from service.mapping.spec import PROV
+from service.rdf.store import PROVENANCE_GRAPH, GraphStore
+from service.rdf.terms import GRAPH, ID
+from service.rdf.vocab import NHSKG
 from service.returns.numbers import NumbersStore
 from service.stewardship.changeset import (
     ChangeSet,
@@ -29,10 +32,7 @@ from service.stewardship.changeset import (
     compile_changeset,
 )
 from service.stewardship.effect import FigureEffect, FigureQuestion, figure_effect
-from service.store import PROVENANCE_GRAPH, GraphStore
-from service.terms import GRAPH, ID
 from service.validation.report import Finding, ValidationReport
-from service.vocab import NHSKG
 
 # Given the current store and a scratch store holding the candidate graph too, the effect on a
 # figure (see service.stewardship.effect.figure_effect and effect_hook).

@@ -1,1 +1,1 @@
-"""Strain flags: an area's value (current or forecast) against the threshold its metric names."""
+"""Strain flags: an area's current or forecast figure against the ontology's thresholds."""

@@ -27,7 +27,7 @@ from pyshacl.rdfutil.compare import compare_literal
 from rdflib import RDF, XSD, BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from service.store import to_ox, to_rdflib
+from service.rdf.store import to_ox, to_rdflib
 from service.validation.rulebook import SH, Targets, target_pattern, targets_of
 
 # Parameters of a property shape that do not constrain anything (or that this module handles

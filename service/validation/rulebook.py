@@ -16,8 +16,8 @@ from pathlib import Path
 from rdflib import OWL, RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.term import Node
 
-from service.store import to_ox
-from service.terms import load_ontology, load_shapes, ontology_files
+from service.rdf.store import to_ox
+from service.rdf.terms import load_ontology, load_shapes, ontology_files
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 

@@ -19,7 +19,7 @@ import pyoxigraph as ox
 from rdflib import RDF, BNode, Graph, Literal
 from rdflib.term import Node
 
-from service.store import to_ox, to_rdflib
+from service.rdf.store import to_ox, to_rdflib
 from service.validation.rulebook import SH, SparqlConstraint, target_pattern
 
 # The projection of the query's (only) SELECT, and the brace that opens its WHERE group.

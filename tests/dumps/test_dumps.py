@@ -17,8 +17,8 @@ from typer.testing import CliRunner
 from service.api.app import create_app
 from service.cli import app as cli
 from service.config import Settings
-from service.dumps import context, same_dataset, write_dump
-from service.store import GraphStore
+from service.rdf.dumps import context, same_dataset, write_dump
+from service.rdf.store import GraphStore
 from tests.http_server import serve
 from tests.support.auth import bearer, sign_httpx
 

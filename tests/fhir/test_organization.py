@@ -12,14 +12,14 @@ from rdflib import RDF, RDFS, Literal, URIRef
 from rdflib.namespace import XSD
 
 from service.api.app import create_app
-from service.asof import AsOf
 from service.config import Settings
 from service.fhir.organization import ODS_SITE, PREDECESSOR, SUCCESSOR, organization, validate
+from service.rdf.store import GraphStore
+from service.rdf.terms import GRAPH, ID
+from service.rdf.vocab import NHSKG
 from service.reference import ReferenceData
+from service.reference.asof import AsOf
 from service.reference.organisations import OrganisationIndex
-from service.store import GraphStore
-from service.terms import GRAPH, ID
-from service.vocab import NHSKG
 from tests.http_server import serve
 from tests.support.auth import sign_httpx
 

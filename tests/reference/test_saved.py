@@ -17,10 +17,10 @@ import yaml
 from service.api.app import create_app
 from service.config import Settings
 from service.loader import load_file
+from service.rdf.store import GraphStore
 from service.reference import ReferenceData, saved
 from service.stewardship.changeset import parse_changeset
 from service.stewardship.workflow import apply, check, revert
-from service.store import GraphStore
 from tests.http_server import serve
 from tests.support.auth import bearer
 from tests.support.snapshots import answers, current, differences

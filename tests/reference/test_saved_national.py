@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from service.rdf.store import GraphStore
 from service.reference import ReferenceData, saved
-from service.store import GraphStore
 from tests.support.snapshots import answers, current, differences
 
 # Old and current trusts: merged (RD3 -> R0D), split without weights (RW6), large (RJ1, RXX).

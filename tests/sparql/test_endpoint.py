@@ -19,13 +19,13 @@ from SPARQLWrapper import CSV, JSON, TSV, TURTLE, XML, SPARQLWrapper
 
 from service.api.app import create_app
 from service.config import Settings
-from service.store import GraphStore
+from service.rdf.store import GraphStore
 from tests.http_server import serve
 from tests.support.auth import bearer, sign_httpx
 
 TRUSTS = (
     "SELECT ?code ?name WHERE { ?t a nhskg:NHSTrust ; nhskg:odsCode ?code ; rdfs:label ?name }"
-    " ORDER BY ?code"
+    " ORDER BY ?code ?name"
 )
 PREFIXED = (
     "PREFIX nhskg: <https://w3id.org/nhskg/def#>\n"

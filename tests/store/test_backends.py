@@ -13,10 +13,10 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Literal, URIRef
 
-from service.dumps import same_dataset, write_dump
-from service.remote_store import RemoteQuadStore, RemoteStoreError
-from service.store import PROVENANCE_GRAPH, GraphStore
-from service.terms import ONTOLOGY_GRAPH
+from service.rdf.dumps import same_dataset, write_dump
+from service.rdf.remote_store import RemoteQuadStore, RemoteStoreError
+from service.rdf.store import PROVENANCE_GRAPH, GraphStore
+from service.rdf.terms import ONTOLOGY_GRAPH
 from tests.oxigraph_server import oxigraph_server
 
 EX = "https://example.org/"

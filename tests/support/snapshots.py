@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from service.geography.lookup import LookupFailure
 from service.geography.methods import METHODS
-from service.lookup import LookupFailure
+from service.rdf.store import GraphStore
 from service.reference import ReferenceData, saved
-from service.store import GraphStore
 
 
 def differences(

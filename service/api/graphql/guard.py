@@ -31,6 +31,7 @@ ENGINE_FIELDS = frozenset(
         "observations",
         "stewardQueue",
         "organisations",
+        "practices",  # a scan of every practice (seconds nationally), as organisations
         "checkChangeSet",
         "applyChangeSet",
         "revertChangeSet",

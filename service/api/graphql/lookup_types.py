@@ -9,7 +9,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from service.api.graphql.iris import ORG, iri_field, term
-from service.lookup import LookupAnswer
+from service.geography.lookup import LookupAnswer
 
 
 @strawberry.type(description="A change event on the way from an old code (nhskg:Succession).")
@@ -91,7 +91,7 @@ class LookupResult:
 
 
 def resolved_of(found: list[dict[str, Any]]) -> list[ResolvedOrganisation]:
-    """The lookup's carried-on organisations (service.lookup) as GraphQL objects."""
+    """The lookup's carried-on organisations (service.geography.lookup) as GraphQL objects."""
     return [
         ResolvedOrganisation(
             code=r["code"],

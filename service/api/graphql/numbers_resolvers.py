@@ -15,7 +15,9 @@ from service.api.graphql.resolvers import require_area_type
 from service.api.graphql.rollup_shape import result_of
 from service.api.graphql.rollup_types import RestateInput, RollupMethod, RollupResult
 from service.reference.metrics import MetricTerm
+from service.returns.area_spec import is_area_metric
 from service.returns.numbers import NumbersStore
+from service.rollup.areas import area_rollup
 from service.rollup.engine import RollupError, rollup
 from service.rollup.model import AS_REPORTED, Method, Restate, to_organisations_at
 from service.rollup.model import RollupResult as RollupOutcome
@@ -151,20 +153,34 @@ def run_rollup(
     first, last = _when(date, start, end)
     numbers = require_numbers(context).known_at(as_known_at)
     check_held(numbers, term, first, last)
-    _placed(numbers, method, area_type)
     scope = context.access.rollup_scope()
+    by_area = is_area_metric(term.iri)  # areas' values: by the graph's memberships
+    if not by_area:
+        _placed(numbers, method, area_type)
     try:
-        result = rollup(
-            numbers,
-            term.iri,
-            area_type,
-            (first, last) if first != last else first,
-            method,
-            restate,
-            scope,
-            successions=context.successions,
-            series=series,
-            detail=detail,
+        result = (
+            area_rollup(
+                numbers,
+                term.iri,
+                area_type,
+                (first, last) if first != last else first,
+                scope=scope,
+                series=series,
+                detail=detail,
+            )
+            if by_area
+            else rollup(
+                numbers,
+                term.iri,
+                area_type,
+                (first, last) if first != last else first,
+                method,
+                restate,
+                scope,
+                successions=context.successions,
+                series=series,
+                detail=detail,
+            )
         )
     except RollupError as exc:
         raise UserError(str(exc), "See the method's description in the schema.") from exc
@@ -198,7 +214,7 @@ def rollup_field(
         context, metric, by, date, start, end, _restate(restate), Method(method.value), series,
         detail, as_known_at, names_organisations,
     )  # fmt: skip
-    return result_of(context, result, term, method)
+    return result_of(context, result, term, RollupMethod(result.method.value))
 
 
 def supply_stock(
@@ -240,7 +256,7 @@ def supply_stock(
 OBSERVATIONS = """
 SELECT v.org_code, v.reported_code, v.metric, v.period_start, v.period_end, v.value,
        v.stated_region, v.sheet, v.cell, b.batch_id, b.publication, b.file, b.sha256,
-       b.loaded_at, b.status, b.dataset, b.release_date
+       b.loaded_at, b.status, b.dataset, b.release_date, v.area_type, v.marker
 FROM (SELECT * FROM {values}) v JOIN batch b ON b.batch_id = v.batch_id
 WHERE (v.org_code = $code OR v.reported_code = $code)
   AND ($metric IS NULL OR v.metric = $metric)
@@ -313,6 +329,8 @@ def observations(
                 sheet=r[7],
                 cell=r[8],
                 batch=batch,
+                area_type=r[17],
+                suppressed=r[18] == "suppressed",
             )
         )
     return out

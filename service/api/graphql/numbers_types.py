@@ -31,7 +31,7 @@ class PeriodRange:
     description="The threshold beyond which an area is flagged as under strain "
     "(nhskg:StrainThreshold, stated in the ontology per metric)."
 )
-class StrainThreshold:
+class MetricStrainThreshold:
     iri: str = iri_field(term("StrainThreshold"), "IRI of the threshold.")
     value: float = iri_field(term("thresholdValue"), "The value at which strain starts.")
     direction: str = iri_field(
@@ -60,7 +60,7 @@ class Metric:
         term("denominatorMetric"),
         "A ratio metric: the metric summed below the line over the same contributors.",
     )
-    strain_threshold: StrainThreshold | None = iri_field(
+    strain_threshold: MetricStrainThreshold | None = iri_field(
         term("strainThreshold"), "The threshold strain flags compare with (null: none)."
     )
     open_to_public: bool = iri_field(
@@ -80,7 +80,7 @@ class Metric:
             numerator=m.numerator.rsplit("#", 1)[-1] if m.numerator else None,
             denominator=m.denominator.rsplit("#", 1)[-1] if m.denominator else None,
             strain_threshold=(
-                StrainThreshold(iri=m.strain[0], value=m.strain[1], direction=m.strain[2])
+                MetricStrainThreshold(iri=m.strain[0], value=m.strain[1], direction=m.strain[2])
                 if m.strain
                 else None
             ),
@@ -142,11 +142,21 @@ class Observation:
     metric: Metric = iri_field(term("metric"), "What was measured.")
     period_start: dt.date = iri_field(term("periodStart"), "First day of the period.")
     period_end: dt.date = iri_field(term("periodEnd"), "Last day of the period.")
-    value: float = iri_field(term("reportedValue"), "The value as published.")
+    value: float | None = iri_field(
+        term("reportedValue"), "The value as published (null: suppressed by the source)."
+    )
     stated_region: str = iri_field(term("statedRegion"), "The region the return states.")
     sheet: str | None = strawberry.field(description="Sheet of the source file.")
     cell: str | None = strawberry.field(description="Cell of the source file.")
     batch: Batch = iri_field(term("inBatch"), "The load (and release) it came from.")
+    area_type: str | None = strawberry.field(
+        default=None,
+        description="A value reported by area: the reporting area's type (LAD, MSOA ...).",
+    )
+    suppressed: bool = strawberry.field(
+        default=False,
+        description="The source suppressed the value (UKHSA's -99: a count of 0-2); no number.",
+    )
 
     @strawberry.field(
         description="The organisation, if the reference data knows it.",

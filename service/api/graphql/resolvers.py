@@ -21,7 +21,7 @@ from service.api.graphql.types import (
     PageInfo,
     organisation_of,
 )
-from service.lookup import LookupFailure
+from service.geography.lookup import LookupFailure
 from service.reference.areas import Area
 from service.reference.organisations import Organisation as OrganisationRecord
 

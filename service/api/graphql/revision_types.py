@@ -21,11 +21,19 @@ class RevisedValue:
     area: str = iri_field(term("statedRegion"), "The region the later release states (ODS code).")
     period_start: dt.date
     period_end: dt.date
-    before: float = strawberry.field(description="As published by the first release.")
-    after: float = strawberry.field(description="As published by the second release.")
-    change: float
+    before: float | None = strawberry.field(
+        description="As published by the first release (null: suppressed by the source)."
+    )
+    after: float | None = strawberry.field(
+        description="As published by the second release (null: suppressed by the source)."
+    )
+    change: float | None = strawberry.field(description="Null when either value is suppressed.")
     before_batch: str
     after_batch: str
+    area_type: str | None = strawberry.field(
+        default=None,
+        description="For a value reported by area: the reporting area's type (LAD, MSOA ...).",
+    )
 
     @classmethod
     def of(cls, r: Revision) -> RevisedValue:
@@ -40,6 +48,7 @@ class RevisedValue:
             change=r.change,
             before_batch=r.before_batch,
             after_batch=r.after_batch,
+            area_type=r.area_type,
         )
 
 
@@ -95,7 +104,7 @@ def revisions_field(
         metric=term_.key,
         between=list(between),
         count=len(found),
-        total_change=sum(r.change for r in found),
+        total_change=sum(r.change or 0.0 for r in found),
         values=[RevisedValue.of(r) for r in found[:first]],
         areas=[AreaRevisionTotal.of(a) for a in by_area(found)],
     )

@@ -20,12 +20,12 @@ from service.api.graphql.rollup_types import (
     UnmappedValue,
 )
 from service.api.graphql.types import GeographicArea, GeographyType
+from service.rdf.terms import ID
 from service.reference.areas import Area
 from service.reference.metrics import MetricTerm
 from service.returns.synthetic import synthetic_notice
 from service.rollup import model
 from service.strain.flags import flag_value
-from service.terms import ID
 
 # The fields that read the engine's detail: each contributor, each unmapped value.
 DETAIL_FIELDS = frozenset({"contributors", "unmapped"})
@@ -70,6 +70,7 @@ def result_of(
         method=method,
         restated_to=result.restate.at,
         kind=result.kind,
+        reported_type=result.reported_type,
         build_rows=lambda: _rows(context, result, areas, metric),
         build_notice=lambda: _notice(context, metric),
         build_series=lambda: _series(context, result, areas),
@@ -116,6 +117,7 @@ def _rows(
             denominator=r.denominator,
             one_part=r.one_part,
             strain=strain_of(metric, r.value),
+            suppressed=r.suppressed,
         )
         for r in result.rows
     ]

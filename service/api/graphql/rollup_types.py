@@ -21,6 +21,7 @@ class RollupMethod(Enum):
     CATCHMENT = "CATCHMENT"
     ODS_STATED = "ODS_STATED"
     RETURN_STATED = "RETURN_STATED"
+    AREA_MEMBERSHIP = "AREA_MEMBERSHIP"
 
 
 @strawberry.input(
@@ -105,6 +106,11 @@ class RollupRow:
         description="The value against the metric's strain threshold (null: the metric states "
         "none).",
     )
+    suppressed: int = strawberry.field(
+        default=0,
+        description="Values reported by area: cells the source suppressed (UKHSA's MSOA counts "
+        "of 0-2), not in value (0: none).",
+    )
 
 
 @strawberry.type(description="One point of an area's time series.")
@@ -161,6 +167,11 @@ class RollupResult:
         description="The date of the organisations values were restated to (null: as reported)."
     )
     kind: str = iri_field(term("measureKind"), "Stock: a range is a time series, never a sum.")
+    reported_type: str | None = strawberry.field(
+        default=None,
+        description="A metric reported by area (method AREA_MEMBERSHIP): the type of the areas "
+        "summed (LAD, MSOA ...); null for organisations' values.",
+    )
     # Built only when asked for: a 90-day national answer has tens of thousands of
     # contributors, which a client asking for the series alone should not pay for.
     build_rows: strawberry.Private[Callable[[], list[RollupRow]]]

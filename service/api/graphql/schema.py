@@ -15,14 +15,24 @@ from strawberry.types import ExecutionResult, Info
 from service.access.frontdoor import FrontDoor
 from service.access.log import AccessLog
 from service.access.policy import authenticate
-from service.api.graphql import batch_resolvers, numbers_resolvers, resolvers
+from service.api.graphql import batch_resolvers, numbers_resolvers, practice_resolvers, resolvers
 from service.api.graphql.access import AccessQuery
+from service.api.graphql.area_totals import PublishedTotalsResult, published_totals_field
 from service.api.graphql.context import Context
 from service.api.graphql.errors import should_mask
+from service.api.graphql.forecast_types import (
+    ForecastApproach,
+    ForecastModel,
+    ForecastResult,
+    StrainFlag,
+    forecast_field,
+    strain_field,
+)
 from service.api.graphql.guard import EdgeGuard, GuardedSchema
 from service.api.graphql.lookup_types import LookupResult
 from service.api.graphql.mutations import Mutation
 from service.api.graphql.numbers_types import Batch, Metric, Observation
+from service.api.graphql.practice_types import GPPractice, PracticeInArea
 from service.api.graphql.revision_types import RevisionsResult, revisions_field
 from service.api.graphql.rollup_shape import ORGANISATION_FIELDS, asks_for, needs_detail
 from service.api.graphql.rollup_types import RestateInput, RollupMethod, RollupResult
@@ -107,6 +117,21 @@ class Query(AccessQuery):
     def organisation(self, info: Info, code: str, as_of: dt.date | None = None) -> Organisation:
         return resolvers.organisation(info, code, as_of)
 
+    @strawberry.field(
+        description="The GP practices open on a date that lie in an area (GSS or ODS code; "
+        "`type` when the code names an area of several types), each with its share, placed "
+        "through its commissioner as `GPPractice.geographies` is. Needs an analyst; a scoped "
+        "caller sees the practices in scope."
+    )
+    def practices(
+        self,
+        info: Info,
+        in_: Annotated[str, strawberry.argument(name="in")],
+        as_of: dt.date,
+        type: str | None = None,
+    ) -> list[PracticeInArea]:
+        return practice_resolvers.practices_in(info, in_, as_of, type)
+
     @strawberry.field(description="Organisations matching a filter, a page at a time.")
     def organisations(
         self,
@@ -155,6 +180,22 @@ class Query(AccessQuery):
         first: int | None = None,
     ) -> RevisionsResult:
         return revisions_field(info.context, metric, start, end, between, first)
+
+    @strawberry.field(
+        description="Values reported by area: the totals a publication gives for larger areas "
+        "(its region and England rows) beside the sum of their parts (areas of type parts), "
+        "per area and day, with the difference; national callers."
+    )
+    def published_totals(
+        self,
+        info: Info,
+        metric: str,
+        parts: str,
+        total: str,
+        start: Annotated[dt.date, strawberry.argument(name="from")],
+        end: Annotated[dt.date, strawberry.argument(name="to")],
+    ) -> PublishedTotalsResult:
+        return published_totals_field(info.context, metric, parts, total, start, end)
 
     @strawberry.field(
         description="Return batches loaded, oldest release first, with their release date, "
@@ -211,6 +252,43 @@ class Query(AccessQuery):
             names_organisations=asks_for(info.selected_fields, ORGANISATION_FIELDS),
         )  # fmt: skip
 
+    @strawberry.field(
+        description="A metric's figure for every area of a type forecast 1 to horizon days "
+        "after the last day known (asKnownAt: from the releases out by then; no later value is "
+        "read), with 50/80/90/95% prediction intervals: the AREA's own figure, or its "
+        "CONTRIBUTORS forecast and rolled up. Metrics with nhskg:forecastHorizon only."
+    )
+    def forecast(
+        self,
+        info: Info,
+        metric: str,
+        by: str,
+        method: RollupMethod = DEFAULT_ROLLUP_METHOD,
+        horizon: int = 14,
+        approach: ForecastApproach = ForecastApproach.AREA,
+        model: ForecastModel = ForecastModel.ENSEMBLE,
+        as_known_at: Annotated[dt.date | None, AS_KNOWN_AT] = None,
+    ) -> ForecastResult:
+        return forecast_field(
+            info.context, metric, by, method, horizon, approach, model, as_known_at
+        )
+
+    @strawberry.field(
+        description="Every area of a type judged against the metric's strain thresholds "
+        "(ontology/strain.ttl): flagged when its current figure or its forecast crosses one, "
+        "with the evidence (figure, forecast and interval, capacity where held, coverage)."
+    )
+    def strain(
+        self,
+        info: Info,
+        metric: str,
+        by: str,
+        method: RollupMethod = DEFAULT_ROLLUP_METHOD,
+        as_known_at: Annotated[dt.date | None, AS_KNOWN_AT] = None,
+        flagged_only: bool = False,
+    ) -> list[StrainFlag]:
+        return strain_field(info.context, metric, by, method, as_known_at, flagged_only)
+
 
 # Factories, so each request gets fresh extension state.
 EXTENSIONS: list[Any] = [
@@ -221,7 +299,10 @@ EXTENSIONS: list[Any] = [
     EdgeGuard,
 ]
 schema = GuardedSchema(
-    query=Query, mutation=Mutation, types=[Trust, Site, OtherOrganisation], extensions=EXTENSIONS
+    query=Query,
+    mutation=Mutation,
+    types=[Trust, Site, GPPractice, OtherOrganisation],
+    extensions=EXTENSIONS,
 )
 
 

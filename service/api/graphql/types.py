@@ -173,17 +173,17 @@ class Site(Organisation):
         return resolved_of(info.context.reference.lookup.site_operators(self.code, day))
 
 
-@strawberry.type(description="Any other ODS organisation (GP practice, ICB, provider...).")
+@strawberry.type(description="Any other ODS organisation (ICB, provider...).")
 class OtherOrganisation(Organisation):
     pass
 
 
+# Ontology class -> GraphQL type; other modules add theirs (practice_types: GPPractice).
+KINDS: dict[str, type[Organisation]] = {term("NHSTrust"): Trust, term("Site"): Site}
+
+
 def organisation_of(record: OrganisationRecord, asked_on: dt.date | None = None) -> Organisation:
-    kind: type[Organisation] = OtherOrganisation
-    if record.type_iri == term("NHSTrust"):
-        kind = Trust
-    elif record.type_iri == term("Site"):
-        kind = Site
+    kind: type[Organisation] = KINDS.get(record.type_iri, OtherOrganisation)
     extra = (
         {"postcode": record.postcode, "latitude": record.latitude, "longitude": record.longitude}
         if kind is Site

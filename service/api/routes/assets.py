@@ -13,7 +13,7 @@ from pathlib import Path
 
 from fastapi import APIRouter, HTTPException, Request, Response
 
-from service.terms import ROOT
+from service.rdf.terms import ROOT
 
 router = APIRouter(tags=["assets"], include_in_schema=False)
 
@@ -33,6 +33,7 @@ ASSETS: dict[str, tuple[Path, str]] = {
     "favicon.svg": (STATIC, "favicon.svg"),
     "dashboard.css": (STATIC, "dashboard.css"),
     "graphiql-start.js": (STATIC, "graphiql-start.js"),
+    "signin.js": (STATIC, "signin.js"),
     "swagger-start.js": (STATIC, "swagger-start.js"),
 }
 MEDIA_TYPES = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml"}

@@ -15,8 +15,8 @@ from fastapi.concurrency import run_in_threadpool
 from service.access.policy import AccessDenied, authenticate
 from service.api.errors import error_responses
 from service.api.routes.lookup import parse_day
-from service.lookup_bulk import BulkInputError, check_size, read_csv, run, to_csv, to_json
-from service.lookup_bulk import Request as CodeRequest
+from service.geography.lookup_bulk import BulkInputError, check_size, read_csv, run, to_csv, to_json
+from service.geography.lookup_bulk import Request as CodeRequest
 from service.rollup.model import DEFAULT_METHOD
 
 router = APIRouter(tags=["lookup"])

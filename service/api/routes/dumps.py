@@ -13,7 +13,7 @@ from starlette.background import BackgroundTask
 
 from service.access.policy import AccessDenied, Need, authenticate
 from service.api.errors import error_responses
-from service.dumps import CONTEXT_PATH, FORMATS, context, write_dump
+from service.rdf.dumps import CONTEXT_PATH, FORMATS, context, write_dump
 
 router = APIRouter(tags=["dumps"])
 

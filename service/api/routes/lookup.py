@@ -11,7 +11,7 @@ from service.access.policy import AccessDenied, authenticate, log_answer
 from service.api.errors import error_responses
 from service.api.limits import MAX_CODE, MAX_NAME
 from service.api.workers import Workers
-from service.lookup import Lookup, LookupFailure
+from service.geography.lookup import Lookup, LookupFailure
 from service.rollup.model import DEFAULT_METHOD
 
 router = APIRouter(tags=["lookup"])

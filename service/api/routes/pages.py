@@ -19,8 +19,8 @@ from service.api.graphql.errors import UserError
 from service.api.routes.assets import missing_assets
 from service.dashboards import boundaries, examples, operational, strategic
 from service.dashboards.view import Choices, View, parse_choices, plain
+from service.rdf.terms import ROOT
 from service.reference.releases import releases
-from service.terms import ROOT
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 templates = Jinja2Templates(directory=str(ROOT / "service" / "api" / "templates"))

@@ -17,11 +17,12 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import PlainTextResponse
 
-from service.access.policy import AccessDenied, authenticate
+from service.access.policy import AccessDenied, Need, authenticate
 from service.api.errors import error_responses
+from service.rdf.store import PREFIXES
 from service.sparql import formats
 from service.sparql.execute import Answer, GraphSet, Reply, SparqlEndpoint, read_only_message
-from service.store import PREFIXES
+from service.sparql.hidden import is_front_door
 
 router = APIRouter(tags=["sparql"])
 
@@ -30,15 +31,18 @@ SPARQL_QUERY = "application/sparql-query"
 SPARQL_UPDATE = "application/sparql-update"
 
 
-def check_access(request: Request) -> None:
+def check_access(request: Request) -> bool:
     """The one place the endpoint asks the access policy (service/access/policy.py): a query
     may read any organisation's facts, so it needs a national scope with organisation-level
-    rights."""
+    rights. Returns whether the caller may also read the front door's graphs (requests,
+    decisions, grants: an approver or admin); for anyone else they are not in the dataset
+    (service/sparql/hidden.py)."""
     access = authenticate(request)
     try:
         access.require_national_records()
     except AccessDenied as exc:
         raise exc.http() from exc
+    return access.may(Need.APPROVER)
 
 
 def _param(name: str, description: str, *, required: bool = False) -> dict[str, object]:
@@ -92,7 +96,7 @@ async def sparql_post(request: Request) -> Response:
 
 
 async def _answer(request: Request, params: dict[str, list[str]]) -> Response:
-    check_access(request)
+    front_door = check_access(request)
     if params.get("update"):
         return _error(403, read_only_message())
     queries = params.get("query", [])
@@ -102,10 +106,19 @@ async def _answer(request: Request, params: dict[str, list[str]]) -> Response:
         graphs = _graph_set(params)
     except ValueError as exc:
         return _error(400, str(exc))
+    named = [g for g in (graphs.default or []) + (graphs.named or []) if is_front_door(g)]
+    if named and not front_door:
+        return _error(
+            403,
+            f"{named[0]} is a graph of the front door (access requests, decisions, grants): "
+            "only an approver or admin token reads it; the register of approved grants is "
+            "public at /register",
+        )
     endpoint: SparqlEndpoint = request.app.state.sparql
     accept = request.headers.get("accept")
     wanted = next(iter(params.get("format") or params.get("output") or []), None)
-    reply = await endpoint.run(queries[0], graphs, partial(_write, accept, wanted))
+    write = partial(_write, accept, wanted)
+    reply = await endpoint.run(queries[0], graphs, write, front_door=front_door)
     return Response(
         reply.body,
         status_code=reply.status,

@@ -22,10 +22,21 @@ GRAPHIQL_PAGE = """<!doctype html>
 <title>GraphiQL: NHS knowledge graph</title>
 <link rel="icon" href="/assets/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/assets/graphiql.css">
-<style>body {{ margin: 0; }} #graphiql {{ height: 100vh; }}</style>
+<style>body {{ margin: 0; font-family: Arial, sans-serif; }}
+#graphiql {{ height: calc(100vh - 36px); }}
+#nhskg-signin {{ height: 36px; box-sizing: border-box; padding: 8px 12px; font-size: 14px;
+  background: #005eb8; color: #fff; }}
+#nhskg-signin a, #nhskg-signin button {{ color: #fff; margin-left: 12px; }}
+#nhskg-signin button {{ background: none; border: 1px solid #fff; cursor: pointer; }}</style>
 </head>
 <body>
+<div id="nhskg-signin" role="region" aria-label="Sign-in">
+  <span id="nhskg-signin-state">Not signed in: queries run as the public role.</span>
+  <a id="nhskg-signin-link" href="/signin?next=/graphql">Sign in with a token</a>
+  <button id="nhskg-signout" type="button" hidden>Sign out</button>
+</div>
 <div id="graphiql" data-default-query="{query}">Loading GraphiQL from /assets...</div>
+<script src="/assets/signin.js"></script>
 <script src="/assets/react.js"></script>
 <script src="/assets/react-dom.js"></script>
 <script src="/assets/graphiql.js"></script>

@@ -4,7 +4,11 @@
   var root = document.getElementById("graphiql");
   var params = new URLSearchParams(window.location.search);
   var query = params.get("query") || root.getAttribute("data-default-query");
-  var fetcher = GraphiQL.createFetcher({ url: window.location.pathname });
+  // The token this tab signed in with (/signin keeps it in sessionStorage: signin.js), sent
+  // as the Authorization header of every request GraphiQL makes.
+  var token = window.nhskgToken ? window.nhskgToken() : null;
+  var headers = token ? { Authorization: "Bearer " + token } : {};
+  var fetcher = GraphiQL.createFetcher({ url: window.location.pathname, headers: headers });
   ReactDOM.createRoot(root).render(
     React.createElement(GraphiQL, {
       fetcher: fetcher,

@@ -1,0 +1,5 @@
+"""`python -m service.cli ...` runs the `nhskg` command line."""
+
+from service.cli.main import main
+
+main()

@@ -1,0 +1,65 @@
+"""`nhskg lookup CODE TYPE --date D`: the apps' lookup (GET /lookup/{code}/{type}) from the CLI.
+
+The same `Lookup` over the same reference snapshot as the REST route and GraphQL, so the three
+agree: trusts by a placement method, sites through their operator, GP practices through their
+commissioner. Exit codes: 0 answered (the answer says why when it names no area), 1 the code
+cannot be answered (unknown, not yet open), 2 bad input (date, type, method).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from service.geography.lookup import LookupAnswer, LookupFailure
+from service.rdf.store import GraphStore
+from service.reference import ReferenceData
+from service.rollup.model import DEFAULT_METHOD
+
+console = Console(stderr=True)
+
+
+def lookup_command(
+    ctx: typer.Context,
+    code: Annotated[str, typer.Argument(help="ODS code: trust, site or GP practice.")],
+    geography_type: Annotated[str, typer.Argument(help="Geography type key (LRF, ICB, ...).")],
+    on: Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD (default: today).")] = None,
+    method: Annotated[
+        str, typer.Option(help="SITES, HEADQUARTERS, CATCHMENT or ODS_STATED (trusts).")
+    ] = DEFAULT_METHOD.value,
+    as_json: Annotated[bool, typer.Option("--json", help="The REST body, as JSON.")] = False,
+) -> None:
+    """Which areas of a type an organisation, site or GP practice is in on a date."""
+    try:
+        day = date.fromisoformat(on) if on else date.today()
+    except ValueError:
+        console.print(f"--date {on!r} is not a date; expected YYYY-MM-DD (for example 2025-04-01)")
+        raise typer.Exit(2) from None
+    paths: dict[str, Path] = ctx.find_root().obj
+    reference = ReferenceData.current(GraphStore(paths["store"], read_only=True))
+    try:
+        answer = reference.lookup.lookup(code, geography_type.upper(), day, method)
+    except LookupFailure as exc:
+        near = exc.details.get("near_matches") or exc.details.get("known")
+        console.print(
+            f"{exc.status}: {exc.message}" + (f" (try: {', '.join(near)})" if near else "")
+        )
+        raise typer.Exit(1 if exc.status in ("unknown_code", "not_yet_open") else 2) from exc
+    typer.echo(answer.to_json() if as_json else text(answer))
+
+
+def text(answer: LookupAnswer) -> str:
+    """The answer in a few lines: the message, each area with its share, and why not, if not."""
+    lines = [f"{answer.code} {answer.geography_type} on {answer.as_of} ({answer.method})"]
+    lines.append(answer.message)
+    lines += [f"  {a['code']}  {a['name']}  share {a['share']:g}" for a in answer.areas]
+    for e in answer.evidence[:1]:
+        if e.get("basis"):
+            lines.append(f"  basis: {e['basis']} ({e['source']})")
+    if answer.reason:
+        lines.append(f"  not placed: {answer.reason}")
+    return "\n".join(lines)

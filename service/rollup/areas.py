@@ -1,0 +1,215 @@
+"""Roll-ups of values reported by area: the organisation roll-up engine, placing areas by the
+graph's dated memberships (area_area, service/rollup/area_places.py) instead of organisations.
+
+A metric may be reported at several area types in one file (UKHSA cases: LTLAs, UTLAs, regions
+and England): a roll-up sums the areas of one type only, by default the type with the most areas
+that lies within the type asked for (LAD for cases), so no case is counted twice. Asking for a
+type finer than any the metric is reported at (admissions by NHS region, asked by LAD) is an
+error that says which types can be asked for. An area code the graph does not hold is listed
+unmapped with that reason, never dropped. NATION is England: every area the graph holds.
+
+`published_totals` compares the sum of the parts with the totals the same publication gives for
+the larger areas (its region and England rows), per area and period, with the difference.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from datetime import date
+
+from service.returns.area_spec import NATION, is_area_metric
+from service.returns.numbers import NumbersStore
+from service.rollup.engine import RollupError, rollup
+from service.rollup.model import NATIONAL, Method, RollupResult, Scope
+
+UNKNOWN = "unknown area code: the graph holds no such area (kept as reported, not placed)"
+
+
+@dataclass(frozen=True)
+class ReportedType:
+    area_type: str  # the type of the reporting areas (LAD, MSOA, NHS_REGION, NATION ...)
+    areas: int  # how many areas of it report the metric
+    reaches: tuple[str, ...]  # the types its areas are placed in (area_area)
+
+
+def reported_types(numbers: NumbersStore, metric: str) -> list[ReportedType]:
+    """The area types a metric is reported at, most areas first, and what each reaches."""
+    con = numbers.reader()
+    try:
+        rows = con.execute(
+            f"""SELECT reporter.area_type, count(DISTINCT reporter.org_code),
+                       list(DISTINCT a.area_type ORDER BY a.area_type)
+                FROM {numbers.reporters} LEFT JOIN area_area a ON a.org_code = reporter.org_code
+                WHERE reporter.metric = ? AND reporter.area_type IS NOT NULL
+                GROUP BY reporter.area_type ORDER BY 2 DESC, 1""",
+            [metric],
+        ).fetchall()
+    finally:
+        con.close()
+    return [ReportedType(str(t), int(n), tuple(x for x in reach if x)) for t, n, reach in rows]
+
+
+def choose_type(
+    numbers: NumbersStore, metric: str, area_type: str, reported_type: str | None = None
+) -> str:
+    """The reporting type to roll up from: the one given (checked), or the type with the most
+    areas that reaches `area_type`."""
+    if not is_area_metric(metric):
+        raise RollupError(f"{metric} is reported by organisations: use a placement method")
+    types = reported_types(numbers, metric)
+    if not types:
+        raise RollupError(f"no values of {metric} are loaded")
+    given = [t for t in types if reported_type in (None, t.area_type)]
+    if not given:
+        known = ", ".join(t.area_type for t in types)
+        raise RollupError(f"{metric} is not reported by {reported_type}; it is by {known}")
+    for t in given:
+        if area_type in t.reaches:
+            return t.area_type
+    reachable = sorted({x for t in given for x in t.reaches})
+    stated = ", ".join(t.area_type for t in given)
+    raise RollupError(
+        f"{metric} is reported by {stated}; no such area lies within a {area_type} (the type "
+        f"asked for is finer than the areas reported, or does not nest in them): ask for one "
+        f"of {', '.join(reachable) or 'none'}"
+    )
+
+
+def unknown_areas(numbers: NumbersStore, metric: str, among: set[str]) -> set[str]:
+    """Of the codes `among`, those of areas reporting the metric that the graph did not hold
+    when their values were loaded."""
+    rows = (
+        numbers.reader()
+        .execute(
+            "SELECT DISTINCT org_code FROM release_value WHERE metric = ? AND org_iri = '' "
+            "AND area_type IS NOT NULL AND list_contains(?, org_code)",
+            [metric, sorted(among)],
+        )
+        .fetchall()
+    )
+    return {str(r[0]) for r in rows}
+
+
+def area_rollup(
+    numbers: NumbersStore,
+    metric: str,
+    area_type: str,
+    when: date | tuple[date, date],
+    *,
+    reported_type: str | None = None,
+    scope: Scope = NATIONAL,
+    series: bool = False,
+    detail: bool = True,
+) -> RollupResult:
+    """Values reported by area summed into the areas of `area_type` (method AREA_MEMBERSHIP)."""
+    chosen = choose_type(numbers, metric, area_type, reported_type)
+    result = rollup(
+        numbers,
+        metric,
+        area_type,
+        when,
+        Method.AREA_MEMBERSHIP,
+        scope=scope,
+        series=series,
+        detail=detail,
+        reported_type=chosen,
+    )
+    result.reported_type = chosen
+    if not result.unmapped:  # no reasons to give (or asked without detail)
+        return result
+    unmapped = {u.organisation for u in result.unmapped}
+    unknown = unknown_areas(numbers, metric, unmapped)
+    ended = _ended(numbers, area_type, unmapped - unknown)
+    result.unmapped = [
+        replace(u, reason=UNKNOWN)
+        if u.organisation in unknown
+        else replace(u, reason=_ended_reason(area_type, ended[u.organisation]))
+        if u.organisation in ended and ended[u.organisation] < u.period_start
+        else u
+        for u in result.unmapped
+    ]
+    return result
+
+
+def _ended(numbers: NumbersStore, area_type: str, codes: set[str]) -> dict[str, date]:
+    """The last day the graph places each area in an area of `area_type` (codes placed for a
+    while only: a district abolished in a merger that a file still reports)."""
+    if not codes:
+        return {}
+    rows = (
+        numbers.reader()
+        .execute(
+            "SELECT org_code, max(valid_to) FROM area_area WHERE area_type = ? "
+            "AND list_contains(?, org_code) GROUP BY org_code "
+            "HAVING count(*) FILTER (WHERE valid_to IS NULL) = 0",
+            [area_type, sorted(codes)],
+        )
+        .fetchall()
+    )
+    return {str(code): day for code, day in rows if day is not None}
+
+
+def _ended_reason(area_type: str, day: date) -> str:
+    return (
+        f"the graph places this area in no {area_type} after {day} (abolished or recoded then; "
+        "values reported under its code later are not restated to its successor)"
+    )
+
+
+@dataclass(frozen=True)
+class PublishedTotal:
+    """A total the publication gives for a larger area, beside the sum of its parts."""
+
+    area: str
+    period_start: date
+    published: float | None  # None: the publication gives no total for it
+    parts: float  # the sum of the parts placed in the area
+    parts_suppressed: int
+
+    @property
+    def difference(self) -> float | None:
+        return None if self.published is None else self.published - self.parts
+
+
+def published_totals(
+    numbers: NumbersStore,
+    metric: str,
+    parts_type: str,
+    total_type: str,
+    when: date | tuple[date, date],
+) -> tuple[list[PublishedTotal], dict[date, float]]:
+    """Per area of `total_type` and period: its published value and the sum of its parts (areas
+    of `parts_type`); and per period the parts' unmapped total (unknown or unplaced areas, in no
+    area of `total_type`), which a national total includes."""
+    start, end = when if isinstance(when, tuple) else (when, when)
+    summed = area_rollup(
+        numbers, metric, total_type, (start, end), reported_type=parts_type, series=True
+    )
+    unmapped: dict[date, float] = defaultdict(float)
+    for u in summed.unmapped:
+        unmapped[u.period_start] += u.value
+    con = numbers.reader()
+    try:
+        published = {
+            (str(code), day): value
+            for code, day, value in con.execute(
+                f"SELECT org_code, period_start, value FROM {numbers.values} "
+                "WHERE metric = ? AND area_type = ? AND period_start BETWEEN ? AND ?",
+                [metric, total_type, start, end],
+            ).fetchall()
+        }
+    finally:
+        con.close()
+    out = [
+        PublishedTotal(
+            r.area, r.period_start, published.pop((r.area, r.period_start), None), r.value,
+            r.suppressed,
+        )
+        for r in summed.rows
+    ]  # fmt: skip
+    out += [PublishedTotal(a, d, v, 0.0, 0) for (a, d), v in published.items()]
+    return sorted(out, key=lambda t: (t.period_start, t.area)), dict(unmapped)
+
+
+__all__ = ["NATION", "PublishedTotal", "area_rollup", "published_totals", "reported_types"]
