@@ -265,8 +265,12 @@ class Access:
                 403, str(exc), "The store's operator must fix the disclosure control first."
             ) from exc
 
-    def require_metric(self, metric: str | None) -> None:
-        """A metric (key or IRI) the grant covers; None (every metric) only for a grant of all."""
+    def require_metric(self, metric: str | None, open_to_public: bool = True) -> None:
+        """A metric (key or IRI) the grant covers; None (every metric) only for a grant of all.
+        `open_to_public` False (the ontology's nhskg:openToPublic, e.g. supplies): not even
+        aggregates for the public role."""
+        if not open_to_public:
+            self.require(Need.RECORDS)
         granted = self.principal.metrics
         if not granted or "*" in granted:
             return

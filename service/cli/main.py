@@ -29,6 +29,7 @@ from service.cli.forecast import forecast_app
 from service.cli.lookup import lookup_command
 from service.cli.numbers import ReplaceAllOption, busy_stops, returns_app, rollup_command
 from service.cli.numbers import report as report_return
+from service.cli.supplies import supplies_app
 from service.config import Settings, numbers_beside
 from service.geography.assign import UnknownAreaType
 from service.geography.refresh import numbers_at
@@ -253,6 +254,7 @@ def stats() -> None:
 app.add_typer(returns_app, name="returns")
 app.add_typer(areas_app, name="areas")
 app.add_typer(token_app, name="token")
+app.add_typer(supplies_app, name="supplies")
 app.add_typer(access_app, name="access")
 app.add_typer(disclosure_app, name="disclosure")
 app.add_typer(retention_app, name="retention")

@@ -298,13 +298,22 @@ def _csv(store: GraphStore, result: RollupResult, metric: str) -> None:
 
 
 def _table(result: RollupResult) -> str:
-    lines = [f"{'area':<12} {'from':<10} {'to':<10} {'value':>14} {'reported':>9} {'expected':>9}"]
+    ratio = result.kind == "Ratio"
+    parts = f" {'numerator':>12} {'denominator':>12}" if ratio else ""
+    lines = [
+        f"{'area':<12} {'from':<10} {'to':<10} {'value':>14} {'reported':>9} {'expected':>9}"
+        + parts
+    ]
     for r in sorted(result.rows, key=lambda r: (r.period_start, r.area)):
         lines.append(
-            f"{r.area:<12} {r.period_start} {r.period_end} {r.value:>14,.2f} "
+            f"{r.area:<12} {r.period_start} {r.period_end} {r.value:>14,.4g} "
             f"{r.coverage.reported:>9} {r.coverage.expected:>9}"
+            + (f" {r.numerator or 0:>12,.1f} {r.denominator or 0:>12,.1f}" if ratio else "")
             + (f"  + {r.suppressed} suppressed cell(s)" if r.suppressed else "")
         )
+    if ratio:  # a ratio is never summed; the unmapped parts are in their own units
+        lines.append("(ratio of the sums over the same contributors; never added up)")
+        return "\n".join(lines)
     total = sum(r.value for r in result.rows)
     unmapped = sum(u.value for u in result.unmapped)
     lines.append(f"{'areas':<33} {total:>14,.2f}")

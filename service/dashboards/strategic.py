@@ -13,6 +13,7 @@ from pathlib import Path
 from service.api.graphql.context import Context
 from service.api.graphql.errors import UserError
 from service.dashboards import boundaries, charts
+from service.dashboards.capacity import capacity
 from service.dashboards.early_warning import strain_panel
 from service.dashboards.view import (
     AREA_TYPES,
@@ -66,6 +67,9 @@ def build(context: Context, choices: Choices, data_dir: Path, *, public: bool = 
     view.panels = [
         asked.panel(Panel("headline", "National picture", []), lambda p: _headline(asked, p)),
         asked.panel(Panel("map", "By area", []), lambda p: _map(asked, p, names, data_dir)),
+        asked.panel(
+            Panel("capacity", "Occupancy against capacity", []), lambda p: capacity(asked, p)
+        ),
         asked.panel(Panel("trend", "National trend", []), lambda p: _trend(asked, p)),
         asked.panel(Panel("multiples", "Trend by area", []), lambda p: _multiples(asked, p, names)),
     ]

@@ -27,6 +27,11 @@ class NHSKG(DefinedNamespace):
     AccessRequest: URIRef
     AccessRevocation: URIRef
     Acquisition: URIRef
+    AdultCriticalCareBedOccupancy: URIRef
+    AdultCriticalCareBedsAvailable: URIRef
+    AdultCriticalCareBedsOccupied: URIRef
+    AdultGeneralAcuteBedsAvailable: URIRef
+    AdultGeneralAcuteBedsOccupied: URIRef
     AggregationScheme: URIRef
     AreaMembership: URIRef
     BatchRestoration: URIRef
@@ -43,6 +48,7 @@ class NHSKG(DefinedNamespace):
     ChangeSetReversion: URIRef
     Closure: URIRef
     CodeChange: URIRef
+    Consumable: URIRef
     CovidAdmissions: URIRef
     CovidAdmissionsAged0to5: URIRef
     CovidAdmissionsAged18to64: URIRef
@@ -73,16 +79,41 @@ class NHSKG(DefinedNamespace):
     DecisionToAdmitWaits4To12Hours: URIRef
     DecisionToAdmitWaitsOver12Hours: URIRef
     DecisionToAdmitWaitsOver4Hours: URIRef
+    Delivered: URIRef
     DisclosurePolicy: URIRef
     DisclosurePolicyScheme: URIRef
     DoublingTime: URIRef
     EmergencyAdmissionsViaAEOther: URIRef
     EmergencyAdmissionsViaAEType1: URIRef
     EmergencyAdmissionsViaAEType2: URIRef
+    Equipment: URIRef
+    FFP3Respirators: URIRef
+    FFP3RespiratorsDaysOfStock: URIRef
+    FFP3RespiratorsDelivered: URIRef
+    FFP3RespiratorsHeld: URIRef
+    FFP3RespiratorsStrain: URIRef
+    FFP3RespiratorsUsed: URIRef
     FigureValue: URIRef
     Flow: URIRef
     GPPractice: URIRef
+    GeneralAcuteBedOccupancy: URIRef
+    GeneralAcuteBedsAvailable: URIRef
+    GeneralAcuteBedsOccupied: URIRef
+    GeneralAcuteOccupancyStrain: URIRef
     GeographicArea: URIRef
+    Gloves: URIRef
+    GlovesDaysOfStock: URIRef
+    GlovesDelivered: URIRef
+    GlovesHeld: URIRef
+    GlovesStrain: URIRef
+    GlovesUsed: URIRef
+    Gowns: URIRef
+    GownsDaysOfStock: URIRef
+    GownsDelivered: URIRef
+    GownsHeld: URIRef
+    GownsStrain: URIRef
+    GownsUsed: URIRef
+    InUse: URIRef
     InferredType: URIRef
     IntegratedCareBoard: URIRef
     IntegratedCareSystemArea: URIRef
@@ -100,6 +131,11 @@ class NHSKG(DefinedNamespace):
     MeasureKindScheme: URIRef
     MechanicalVentilationBedsOccupied: URIRef
     MechanicalVentilationBedsOccupiedCovid: URIRef
+    MedicalOxygen: URIRef
+    MedicalOxygenDaysOfStock: URIRef
+    MedicalOxygenDelivered: URIRef
+    MedicalOxygenHeld: URIRef
+    MedicalOxygenUsed: URIRef
     Merger: URIRef
     Metric: URIRef
     MetricScheme: URIRef
@@ -107,6 +143,8 @@ class NHSKG(DefinedNamespace):
     NHSEnglandLocalOffice: URIRef
     NHSEnglandRegion: URIRef
     NHSTrust: URIRef
+    NeonatalIntensiveCareBedsAvailable: URIRef
+    NeonatalIntensiveCareBedsOccupied: URIRef
     NoProtection: URIRef
     ONSRegion: URIRef
     OdsRecord: URIRef
@@ -123,6 +161,12 @@ class NHSKG(DefinedNamespace):
     OvernightBedsOccupiedLearningDisabilities: URIRef
     OvernightBedsOccupiedMaternity: URIRef
     OvernightBedsOccupiedMentalIllness: URIRef
+    OvernightGeneralAcuteBedOccupancy: URIRef
+    OxygenStrain: URIRef
+    PaediatricGeneralAcuteBedsAvailable: URIRef
+    PaediatricGeneralAcuteBedsOccupied: URIRef
+    PaediatricIntensiveCareBedsAvailable: URIRef
+    PaediatricIntensiveCareBedsOccupied: URIRef
     PracticeActive: URIRef
     PracticeClosed: URIRef
     PracticeCommissioning: URIRef
@@ -157,6 +201,9 @@ class NHSKG(DefinedNamespace):
     PrimarySuppression: URIRef
     ProtectionMethodScheme: URIRef
     Publication: URIRef
+    Ratio: URIRef
+    RatioMetric: URIRef
+    RatioOfSums: URIRef
     Rename: URIRef
     ReportedValue: URIRef
     RetentionPurge: URIRef
@@ -173,6 +220,8 @@ class NHSKG(DefinedNamespace):
     StatedType: URIRef
     StatisticalDataset: URIRef
     Stock: URIRef
+    StockFlowRoleScheme: URIRef
+    StockHeld: URIRef
     StrainAbove: URIRef
     StrainBelow: URIRef
     StrainDirectionScheme: URIRef
@@ -186,11 +235,20 @@ class NHSKG(DefinedNamespace):
     SumOverAreas: URIRef
     SumOverOrganisations: URIRef
     SumOverTime: URIRef
+    SupplyItem: URIRef
+    SupplyItemScheme: URIRef
+    SurgicalMasks: URIRef
+    SurgicalMasksDaysOfStock: URIRef
+    SurgicalMasksDelivered: URIRef
+    SurgicalMasksHeld: URIRef
+    SurgicalMasksStrain: URIRef
+    SurgicalMasksUsed: URIRef
     TypeBasisScheme: URIRef
     UKGDPR_6_1_e_9_2_h: URIRef
     UKGDPR_6_1_e_9_2_i: URIRef
     UnregisteredProvider: URIRef
     UpperTierLocalAuthority: URIRef
+    Used: URIRef
     VaccinationsFirstDoseAged55to59: URIRef
     VaccinationsFirstDoseAged60to64: URIRef
     VaccinationsFirstDoseAged65to69: URIRef
@@ -205,6 +263,12 @@ class NHSKG(DefinedNamespace):
     VaccinationsSecondDoseAged75to79: URIRef
     VaccinationsSecondDoseAged80Plus: URIRef
     VaccinationsSecondDoseAgedUnder55: URIRef
+    Ventilator: URIRef
+    VentilatorUtilisation: URIRef
+    VentilatorUtilisationStrain: URIRef
+    VentilatorsDelivered: URIRef
+    VentilatorsHeld: URIRef
+    VentilatorsInUse: URIRef
     accessId: URIRef
     affects: URIRef
     alsoDatedOn: URIRef
@@ -225,6 +289,7 @@ class NHSKG(DefinedNamespace):
     conditions: URIRef
     corrects: URIRef
     countsWholeUnits: URIRef
+    denominatorMetric: URIRef
     disclosive: URIRef
     disclosurePolicy: URIRef
     effectiveDate: URIRef
@@ -248,8 +313,10 @@ class NHSKG(DefinedNamespace):
     measureKind: URIRef
     memberArea: URIRef
     metric: URIRef
+    numeratorMetric: URIRef
     odsCode: URIRef
     openDate: URIRef
+    openToPublic: URIRef
     operatedSite: URIRef
     operator: URIRef
     outcome: URIRef
@@ -298,11 +365,13 @@ class NHSKG(DefinedNamespace):
     statedParentCode: URIRef
     statedRegion: URIRef
     statedRegionCode: URIRef
+    stockFlowRole: URIRef
     strainDirection: URIRef
     strainThreshold: URIRef
     subsetOf: URIRef
     successor: URIRef
     supersedes: URIRef
+    supplyItem: URIRef
     suppressedValue: URIRef
     tabularEquivalent: URIRef
     thresholdQuantity: URIRef

@@ -43,6 +43,7 @@ from service.rollup.model import (
     Unmapped,
     UnmappedSummary,
 )
+from service.rollup.ratio import ratio_parts, ratio_rollup
 from service.rollup.source import NumbersSource
 from service.validation.shacl import ontology_graph
 
@@ -88,7 +89,16 @@ def rollup(
     otherwise count each case three times), placed by the area_area table.
 
     `protection` (service/access/disclosure.py): every value is read perturbed, so every figure,
-    contributor and unmapped total is summed from perturbed values, and each row says so."""
+    contributor and unmapped total is summed from perturbed values, and each row says so.
+
+    A ratio metric is the ratio of its parts' sums over the same contributors
+    (service/rollup/ratio.py)."""
+    parts = ratio_parts(metric)
+    if parts is not None:
+        return ratio_rollup(
+            rollup, numbers, metric, parts, area_type, when, method, restate, scope,
+            successions=successions, series=series, detail=detail,
+        )  # fmt: skip
     kind = metric_kind(metric)
     start, end = when if isinstance(when, tuple) else (when, when)
     if method == Method.RETURN_STATED and area_type != "NHS_REGION":

@@ -81,6 +81,9 @@ class Contributor:
     restatement_share: float = 1.0
     source: str | None = None  # the catchment table that placed it (CATCHMENT)
     suppressed: int = 0  # of its values, how many the source suppressed (no number; not in value)
+    # A ratio metric's contributor (value: its own ratio): the parts it gives the area.
+    numerator: float | None = None
+    denominator: float | None = None
 
 
 @dataclass
@@ -105,6 +108,11 @@ class RollupRow:
     protection: str | None = None
     # Cells the source suppressed (UKHSA's MSOA counts of 0-2): counted here, not in `value`.
     suppressed: int = 0
+    # A ratio metric (service/rollup/ratio.py): the sums over the same contributors, and the
+    # organisations with a value of one part only (left out of both sums).
+    numerator: float | None = None
+    denominator: float | None = None
+    one_part: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -135,7 +143,7 @@ class RollupResult:
     area_type: str
     method: Method
     restate: Restate
-    kind: str  # Stock | Flow
+    kind: str  # Stock | Flow | Ratio
     rows: list[RollupRow]
     unmapped: list[Unmapped]  # contributors in scope that no area of this type takes
     unmapped_summary: UnmappedSummary

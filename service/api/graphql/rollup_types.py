@@ -80,6 +80,17 @@ class Coverage:
     missing: list[str] = strawberry.field(description="ODS codes expected but without a value.")
 
 
+@strawberry.type(
+    description="An area's value against its metric's strain threshold (service/strain/flags.py)."
+)
+class Strain:
+    flagged: bool = strawberry.field(description="Whether the value is on the strained side.")
+    threshold: str = iri_field(term("strainThreshold"), "IRI of the threshold.")
+    threshold_value: float = iri_field(term("thresholdValue"), "The value strain starts at.")
+    direction: str = iri_field(term("strainDirection"), "StrainAbove or StrainBelow.")
+    reason: str = strawberry.field(description="The comparison in words.")
+
+
 @strawberry.type(description="A metric summed into one area for one period (or a whole range).")
 class RollupRow:
     area: GeographicArea = iri_field(term("GeographicArea"), "The area.")
@@ -97,6 +108,24 @@ class RollupRow:
     )
     protection: FigureProtection | None = strawberry.field(
         default=None, description=PROTECTION_TEXT
+    )
+    numerator: float | None = strawberry.field(
+        default=None,
+        description="A ratio metric: the numerator summed over the contributors with both parts.",
+    )
+    denominator: float | None = strawberry.field(
+        default=None,
+        description="A ratio metric: the denominator summed over the same contributors.",
+    )
+    one_part: list[str] = strawberry.field(
+        default_factory=list,
+        description="A ratio metric: organisations with a value of one part only, left out of "
+        "both sums.",
+    )
+    strain: Strain | None = strawberry.field(
+        default=None,
+        description="The value against the metric's strain threshold (null: the metric states "
+        "none).",
     )
     suppressed: int = strawberry.field(
         default=0,
@@ -176,6 +205,18 @@ class RollupResult:
     build_rows: strawberry.Private[Callable[[], list[RollupRow]]]
     build_series: strawberry.Private[Callable[[], list[AreaSeries]]]
     build_unmapped: strawberry.Private[Callable[[], list[UnmappedValue]]]
+    build_notice: strawberry.Private[Callable[[], str | None]]
+
+    @strawberry.field(
+        description="Set when the figures rest on synthetic values (the Supply Chain 360 return "
+        "is generated, not real): the notice naming the datasets and files. Null: real data."
+    )
+    def synthetic_notice(self) -> str | None:
+        return self.build_notice()
+
+    @strawberry.field(description="Whether the figures rest on synthetic (generated) values.")
+    def synthetic(self) -> bool:
+        return self.build_notice() is not None
 
     @strawberry.field(
         description="One row per area and period (a flow over a range: one row per area)."
