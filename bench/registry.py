@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bench import (
     dashboards_bench,
+    disclosure_bench,
     dumps_bench,
     forecast_bench,
     graphql_bench,
@@ -16,6 +17,7 @@ from bench import (
     releases_bench,
     returns_bench,
     rollups,
+    scale,
     startup,
     synthetic,
     validation,
@@ -25,6 +27,7 @@ from bench.core import REGISTRY
 __all__ = [
     "REGISTRY",
     "dashboards_bench",
+    "disclosure_bench",
     "dumps_bench",
     "forecast_bench",
     "graphql_bench",
@@ -36,6 +39,7 @@ __all__ = [
     "releases_bench",
     "returns_bench",
     "rollups",
+    "scale",
     "startup",
     "synthetic",
     "validation",
@@ -55,6 +59,8 @@ ORDER = [
     "releases",
     "forecast",
     "rollups",
+    "disclosure",
+    "scale",
     "startup",
     "validation",
     "validation-synthetic-sites",

@@ -144,3 +144,15 @@ def figures_env(  # type: ignore[no-untyped-def]
     )
     numbers.refresh_reporters()
     return {"store": store, "numbers": numbers, "lookup": lookup, "organisations": organisations}
+
+
+@pytest.fixture(scope="session")
+def spark():  # type: ignore[no-untyped-def]
+    """One local SparkSession (2 cores) for the whole test session, with Java installed first."""
+    from service.rollup.spark import spark_session
+    from tests.spark_support import ensure_java
+
+    ensure_java()
+    session = spark_session("local[2]")
+    yield session
+    session.stop()

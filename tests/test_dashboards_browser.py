@@ -24,6 +24,7 @@ from service.api.app import create_app
 from service.config import Settings
 from service.dashboards.view import plain
 from service.rdf.store import GraphStore
+from service.returns.load import load_return_file
 from service.returns.numbers import NumbersStore
 from tests.browser_support import browser, screenshot, serious_violations
 from tests.http_server import serve
@@ -37,6 +38,13 @@ ROLLUP = """query($metric: String!, $by: String!, $date: Date!, $method: RollupM
   rollup(metric: $metric, by: $by, date: $date, method: $method, restate: $restate) {
     rows { area { code name } value coverage { reported expected missing }
            contributors { code share value } } } }"""
+KH03 = ("returns/kh03-beds-2020-04-to-06.xlsx", "returns/kh03-beds-2020-07-to-09.xlsx")
+CAPACITY = """query($metric: String!, $by: String!, $date: Date!, $method: RollupMethod!,
+                  $restate: RestateInput) {
+  rollup(metric: $metric, by: $by, date: $date, method: $method, restate: $restate) {
+    metric { label }
+    rows { area { code name } value numerator denominator coverage { reported expected }
+           strain { flagged } } } }"""
 SERIES = """query($metric: String!, $by: String!, $from: Date!, $to: Date!, $method: RollupMethod!,
                   $restate: RestateInput) {
   rollup(metric: $metric, by: $by, from: $from, to: $to, method: $method, restate: $restate) {
@@ -56,6 +64,8 @@ def url(request: pytest.FixtureRequest, shared_data: Path) -> Iterator[str]:
     else:  # the session's national roll-up world (conftest.py figures_env), shared
         env = request.getfixturevalue("figures_env")
         store, numbers = env["store"], env["numbers"]
+        for name in KH03:  # capacity for 2020 (the occupancy panel); unchanged when loaded
+            assert load_return_file(store, numbers, shared_data / name).ok
     app = create_app(settings, store=store, numbers=numbers)
     with serve(app) as base:
         yield base
@@ -155,6 +165,10 @@ def test_front_page_graphiql_and_docs_work_offline(visit: Visit) -> None:
     links = visit.page.eval_on_selector_all("a[href]", "as => as.map(a => a.href)")
     assert all(urlsplit(h).netloc == urlsplit(visit.base).netloc for h in links), links
     screenshot(visit.page, "front-page")
+    examples = visit.page.eval_on_selector_all(
+        "a[href*='/graphql?']", "as => as.map(a => a.getAttribute('href'))"
+    )
+    assert examples, "the front page links no GraphiQL example"
     visit.open("/graphql")
     visit.page.wait_for_selector(".graphiql-container", timeout=30_000)
     visit.page.click(".graphiql-execute-button")
@@ -163,6 +177,14 @@ def test_front_page_graphiql_and_docs_work_offline(visit: Visit) -> None:
         timeout=30_000,
     )
     screenshot(visit.page, "graphiql")
+    visit.open(examples[0])  # a front-page example opens in GraphiQL (not as JSON) and runs
+    visit.page.wait_for_selector(".graphiql-container", timeout=30_000)
+    visit.page.click(".graphiql-execute-button")
+    visit.page.wait_for_function(
+        "() => document.querySelector('.result-window')?.textContent.includes('\"data\"')",
+        timeout=30_000,
+    )
+    assert '"errors"' not in visit.page.inner_text(".result-window")
     visit.open("/docs")
     visit.page.wait_for_function(
         "() => document.querySelector('#swagger-ui')?.innerText.includes('/api/v1/data')",
@@ -221,6 +243,35 @@ def test_changing_date_and_geography_in_the_page(visit: Visit) -> None:
         visit.base, "NHS_REGION", "2020-04-15", "ODS_STATED", {"toOrganisationsAt": TODAY}
     )
     assert visit.page.eval_on_selector_all("#chart-map path[data-area]", "ps => ps.length") == 7
+
+
+def test_strategic_shows_occupancy_against_capacity_where_held(visit: Visit) -> None:
+    """KH03 holds the April-June 2020 quarter: the panel's rows are the GraphQL answer for G&A
+    overnight occupancy (occupied over available, summed over the same trusts) on the quarter's
+    first day, with the strain flag; before the quarter it says no capacity is held."""
+    visit.open("/dashboards/strategic?by=NHS_REGION&date=2020-04-15&method=ODS_STATED")
+    shown = visit.table("capacity")
+    answer = graphql(visit.base, CAPACITY, metric="OvernightGeneralAcuteBedOccupancy",
+                     by="NHS_REGION", date="2020-04-01", method="ODS_STATED",
+                     restate={"toOrganisationsAt": TODAY})  # fmt: skip
+    assert "errors" not in answer, answer
+    label = answer["data"]["rollup"]["metric"]["label"]
+    expected = [
+        [plain(v) for v in (label, "2020-04-01 to 2020-06-30", r["area"]["code"],
+                            r["area"]["name"], round(r["value"], 4), r["numerator"],
+                            r["denominator"], r["coverage"]["reported"],
+                            r["coverage"]["expected"], "yes" if r["strain"]["flagged"] else "no")]
+        for r in sorted(answer["data"]["rollup"]["rows"], key=lambda r: r["area"]["code"])
+    ]  # fmt: skip
+    assert len(shown) == 7 and shown == expected
+    for row in answer["data"]["rollup"]["rows"]:
+        assert row["value"] == row["numerator"] / row["denominator"]
+    assert visit.download("capacity")[1:] == shown
+    screenshot(visit.page, "strategic-capacity")
+    visit.open("/dashboards/strategic?by=NHS_REGION&date=2020-03-25&method=ODS_STATED")
+    assert "No capacity is held for 2020-03-25" in visit.page.inner_text("#panel-capacity")
+    assert visit.table("capacity") == []
+    assert visit.errors == []
 
 
 def test_a_failed_data_request_is_an_error_in_words(visit: Visit) -> None:

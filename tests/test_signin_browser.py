@@ -20,7 +20,7 @@ from service.manifest import load_returns_all, materialise_for_returns
 from service.rdf.store import GraphStore
 from service.rdf.terms import SAMPLE_DATA_DIR
 from service.returns.numbers import NumbersStore
-from tests.browser_support import browser, screenshot
+from tests.browser_support import browser, screenshot, serious_violations
 from tests.http_server import serve
 from tests.support.auth import token
 
@@ -182,3 +182,15 @@ def test_sign_in_returns_only_to_this_service(url: str, target: str) -> None:
         f"{url}/signin", data={"token": token(), "next": OPERATIONAL}, follow_redirects=False
     )
     assert kept.headers["location"] == OPERATIONAL
+
+
+def test_the_sign_in_page_and_a_signed_in_header_are_accessible(chromium: Any, url: str) -> None:
+    context = chromium.new_context()
+    page = context.new_page()
+    page.goto(f"{url}/signin")
+    assert serious_violations(page) == []
+    _sign_in(page, token())
+    page.goto(url + "/")
+    assert "Signed in as" in page.inner_text("#nav-signin")
+    assert serious_violations(page) == []
+    context.close()

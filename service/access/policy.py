@@ -21,10 +21,12 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 from fastapi import HTTPException, Request
 
+from service.access.disclosure import DisclosureError, Protection, protection_for
 from service.access.frontdoor import FrontDoor
 from service.access.principal import PUBLIC, Principal, Role, ScopeItem
 from service.access.retention import Retention
@@ -252,8 +254,23 @@ class Access:
         )
         return Access(principal, self.index)
 
-    def require_metric(self, metric: str | None) -> None:
-        """A metric (key or IRI) the grant covers; None (every metric) only for a grant of all."""
+    def protection(self, metric_iri: str, numbers_path: Path | None) -> Protection | None:
+        """The disclosure control this caller's figures of a metric get (the metric's policy in
+        the ontology, service/access/disclosure.py), None for open data or a national grant the
+        policy does not list. A protected metric that cannot be protected is refused (403)."""
+        try:
+            return protection_for(self.principal, metric_iri, numbers_path)
+        except DisclosureError as exc:
+            raise AccessDenied(
+                403, str(exc), "The store's operator must fix the disclosure control first."
+            ) from exc
+
+    def require_metric(self, metric: str | None, open_to_public: bool = True) -> None:
+        """A metric (key or IRI) the grant covers; None (every metric) only for a grant of all.
+        `open_to_public` False (the ontology's nhskg:openToPublic, e.g. supplies): not even
+        aggregates for the public role."""
+        if not open_to_public:
+            self.require(Need.RECORDS)
         granted = self.principal.metrics
         if not granted or "*" in granted:
             return

@@ -21,6 +21,7 @@ import service.cli.batches  # noqa: F401 (registers returns batches|retire|resto
 from service.cli.access import access_app, retention_app, token_app, use_store
 from service.cli.areas import areas_app
 from service.cli.coverage import coverage_command
+from service.cli.disclosure import disclosure_app
 from service.cli.dumps import dump_command, restore_command
 from service.cli.errors import check_date, explain, missing, quiet_libraries
 from service.cli.errors import run as run_app
@@ -28,6 +29,7 @@ from service.cli.forecast import forecast_app
 from service.cli.lookup import lookup_command
 from service.cli.numbers import ReplaceAllOption, busy_stops, returns_app, rollup_command
 from service.cli.numbers import report as report_return
+from service.cli.supplies import supplies_app
 from service.config import Settings, numbers_beside
 from service.geography.assign import UnknownAreaType
 from service.geography.refresh import numbers_at
@@ -254,7 +256,9 @@ def stats() -> None:
 app.add_typer(returns_app, name="returns")
 app.add_typer(areas_app, name="areas")
 app.add_typer(token_app, name="token")
+app.add_typer(supplies_app, name="supplies")
 app.add_typer(access_app, name="access")
+app.add_typer(disclosure_app, name="disclosure")
 app.add_typer(retention_app, name="retention")
 app.add_typer(forecast_app, name="forecast")
 use_store(lambda: _store(), lambda: NumbersStore(_state["numbers"]))

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -217,6 +217,16 @@ def rollup_command(
             "--csv", help="One row per area and period, with area names: /api/v1/data's columns."
         ),
     ] = False,
+    engine: Annotated[
+        str,
+        typer.Option(
+            help="duckdb (the numbers store itself) or spark: the same roll-up on Apache Spark "
+            "(--spark-master, else $NHSKG_SPARK_MASTER, else local[2]; needs Java 17)."
+        ),
+    ] = "duckdb",
+    spark_master: Annotated[
+        str | None, typer.Option(help="spark.master, e.g. spark://host:7077 or yarn.")
+    ] = None,
 ) -> None:
     """Sum METRIC into areas of a type on a date (or over --to), with coverage and unmapped.
     A metric reported by area (UKHSA cases ...) rolls up area to area by the graph's
@@ -233,17 +243,22 @@ def rollup_command(
         end = date.fromisoformat(until) if until else start
         restate = to_organisations_at(date.fromisoformat(restate_to)) if restate_to else None
         known = date.fromisoformat(as_known_at) if as_known_at else None
+        if engine not in ("duckdb", "spark"):
+            raise ValueError(f"--engine is duckdb or spark, not {engine!r}")
     except (MappingError, ValueError) as exc:
         console.print(f"{exc} (dates are YYYY-MM-DD; metrics are names in ontology/metrics.ttl)")
         raise typer.Exit(2) from exc
     store, numbers = stores(ctx, read_only=True)
     try:
+        source: Any = numbers
+        if engine == "spark":
+            source = _on_spark(numbers, spark_master)
         result = (
             area_rollup(numbers.known_at(known), iri, by, (start, end), reported_type=from_type)
             if is_area_metric(iri)
             else None
         ) or rollup(
-            numbers.known_at(known),
+            source.known_at(known),
             iri,
             by,
             (start, end),
@@ -262,6 +277,17 @@ def rollup_command(
     typer.echo(_json(result) if as_json else _table(result))
 
 
+def _on_spark(numbers: NumbersStore, master: str | None) -> Any:
+    """The numbers store's tables on Spark, through Parquet files in a temporary folder (local
+    master; on a cluster, point SparkNumbers.from_parquet at storage every executor reads)."""
+    import tempfile
+
+    from service.rollup.spark import SparkNumbers, spark_session
+
+    folder = Path(tempfile.mkdtemp(prefix="nhskg-spark-"))
+    return SparkNumbers.from_numbers(spark_session(master), numbers, folder)
+
+
 def _csv(store: GraphStore, result: RollupResult, metric: str) -> None:
     from service.reference.areas import AreaIndex
     from service.rollup.records import area_of, csv_lines, records
@@ -272,13 +298,22 @@ def _csv(store: GraphStore, result: RollupResult, metric: str) -> None:
 
 
 def _table(result: RollupResult) -> str:
-    lines = [f"{'area':<12} {'from':<10} {'to':<10} {'value':>14} {'reported':>9} {'expected':>9}"]
+    ratio = result.kind == "Ratio"
+    parts = f" {'numerator':>12} {'denominator':>12}" if ratio else ""
+    lines = [
+        f"{'area':<12} {'from':<10} {'to':<10} {'value':>14} {'reported':>9} {'expected':>9}"
+        + parts
+    ]
     for r in sorted(result.rows, key=lambda r: (r.period_start, r.area)):
         lines.append(
-            f"{r.area:<12} {r.period_start} {r.period_end} {r.value:>14,.2f} "
+            f"{r.area:<12} {r.period_start} {r.period_end} {r.value:>14,.4g} "
             f"{r.coverage.reported:>9} {r.coverage.expected:>9}"
+            + (f" {r.numerator or 0:>12,.1f} {r.denominator or 0:>12,.1f}" if ratio else "")
             + (f"  + {r.suppressed} suppressed cell(s)" if r.suppressed else "")
         )
+    if ratio:  # a ratio is never summed; the unmapped parts are in their own units
+        lines.append("(ratio of the sums over the same contributors; never added up)")
+        return "\n".join(lines)
     total = sum(r.value for r in result.rows)
     unmapped = sum(u.value for u in result.unmapped)
     lines.append(f"{'areas':<33} {total:>14,.2f}")

@@ -77,7 +77,7 @@ def graphql_examples(context: Context, held: list[dict[str, Any]]) -> list[tuple
                 "periodStarts values reported expected } } }",
             )
         )
-    return [(title, q, "/graphql?" + urlencode({"query": q})) for title, q in queries]
+    return [(title, q, "/graphql?" + urlencode({"example": q})) for title, q in queries]
 
 
 def data_example(context: Context, held: list[dict[str, Any]]) -> str:

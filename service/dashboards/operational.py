@@ -70,6 +70,8 @@ def build(context: Context, choices: Choices) -> View:
         ),
         guarded(Panel("strain", "Early warning", []), lambda p: _strain(context, choices, p)),
     ]
+    for panel in view.panels:
+        panel.protection = result.protection or ""
     return view
 
 

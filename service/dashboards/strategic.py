@@ -13,6 +13,7 @@ from pathlib import Path
 from service.api.graphql.context import Context
 from service.api.graphql.errors import UserError
 from service.dashboards import boundaries, charts
+from service.dashboards.capacity import capacity
 from service.dashboards.early_warning import strain_panel
 from service.dashboards.view import (
     AREA_TYPES,
@@ -64,10 +65,13 @@ def build(context: Context, choices: Choices, data_dir: Path, *, public: bool = 
     names = area_names(context)
     asked = Rollups(context, choices)
     view.panels = [
-        guarded(Panel("headline", "National picture", []), lambda p: _headline(asked, p)),
-        guarded(Panel("map", "By area", []), lambda p: _map(asked, p, names, data_dir)),
-        guarded(Panel("trend", "National trend", []), lambda p: _trend(asked, p)),
-        guarded(Panel("multiples", "Trend by area", []), lambda p: _multiples(asked, p, names)),
+        asked.panel(Panel("headline", "National picture", []), lambda p: _headline(asked, p)),
+        asked.panel(Panel("map", "By area", []), lambda p: _map(asked, p, names, data_dir)),
+        asked.panel(
+            Panel("capacity", "Occupancy against capacity", []), lambda p: capacity(asked, p)
+        ),
+        asked.panel(Panel("trend", "National trend", []), lambda p: _trend(asked, p)),
+        asked.panel(Panel("multiples", "Trend by area", []), lambda p: _multiples(asked, p, names)),
     ]
     if not public:
         view.panels.append(

@@ -129,12 +129,16 @@ class Panel:
     data_link: str = ""  # the same figures from /api/v1/data, when the panel is one roll-up
     error: str = ""
     show_rows: bool = True
+    # PERTURBED when the panel's figures are protected against disclosing small numbers (the
+    # metric's disclosure policy): the page says so, and the CSV has a protection column.
+    protection: str = ""
 
     def csv(self) -> str:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow(self.columns)
-        writer.writerows([[plain(v) for v in row] for row in self.rows])
+        extra = [self.protection] if self.protection else []
+        writer.writerow(self.columns + (["protection"] if extra else []))
+        writer.writerows([[plain(v) for v in row] + extra for row in self.rows])
         return buffer.getvalue()
 
 
@@ -193,6 +197,7 @@ class Rollups:
     def __init__(self, context: Context, choices: Choices) -> None:
         self.context, self.choices = context, choices
         self._done: dict[tuple[Any, ...], RollupResult | UserError] = {}
+        self.protection: set[str] = set()  # of the answers given since the last panel began
 
     def __call__(
         self,
@@ -213,7 +218,16 @@ class Rollups:
         found = self._done[key]
         if isinstance(found, UserError):
             raise found
+        if found.protection:
+            self.protection.add(found.protection)
         return found
+
+    def panel(self, panel: Panel, build: Callable[[Panel], None]) -> Panel:
+        """guarded(panel, build), the panel marked with how the figures it drew are protected."""
+        self.protection = set()
+        guarded(panel, build)
+        panel.protection = ", ".join(sorted(self.protection))
+        return panel
 
 
 def data_link(choices: Choices, by: str, **when: str) -> str:

@@ -27,6 +27,11 @@ class NHSKG(DefinedNamespace):
     AccessRequest: URIRef
     AccessRevocation: URIRef
     Acquisition: URIRef
+    AdultCriticalCareBedOccupancy: URIRef
+    AdultCriticalCareBedsAvailable: URIRef
+    AdultCriticalCareBedsOccupied: URIRef
+    AdultGeneralAcuteBedsAvailable: URIRef
+    AdultGeneralAcuteBedsOccupied: URIRef
     AggregationScheme: URIRef
     AreaMembership: URIRef
     AreaMembershipPlacement: URIRef
@@ -38,12 +43,14 @@ class NHSKG(DefinedNamespace):
     CatchmentPlacement: URIRef
     CatchmentShare: URIRef
     CatchmentTable: URIRef
+    CellKeyPerturbation: URIRef
     ChangeSet: URIRef
     ChangeSetApplication: URIRef
     ChangeSetCheck: URIRef
     ChangeSetReversion: URIRef
     Closure: URIRef
     CodeChange: URIRef
+    Consumable: URIRef
     CovidAdmissions: URIRef
     CovidAdmissionsAged0to5: URIRef
     CovidAdmissionsAged18to64: URIRef
@@ -74,15 +81,42 @@ class NHSKG(DefinedNamespace):
     DecisionToAdmitWaits4To12Hours: URIRef
     DecisionToAdmitWaitsOver12Hours: URIRef
     DecisionToAdmitWaitsOver4Hours: URIRef
+    Delivered: URIRef
+    DisclosurePolicy: URIRef
+    DisclosurePolicyScheme: URIRef
     DoublingTime: URIRef
     EmergencyAdmissionsViaAEOther: URIRef
     EmergencyAdmissionsViaAEType1: URIRef
     EmergencyAdmissionsViaAEType2: URIRef
+    Equipment: URIRef
+    FFP3Respirators: URIRef
+    FFP3RespiratorsDaysOfStock: URIRef
+    FFP3RespiratorsDelivered: URIRef
+    FFP3RespiratorsHeld: URIRef
+    FFP3RespiratorsStrain: URIRef
+    FFP3RespiratorsUsed: URIRef
     FigureValue: URIRef
     Flow: URIRef
     GPPractice: URIRef
+    GeneralAcuteBedOccupancy: URIRef
+    GeneralAcuteBedsAvailable: URIRef
+    GeneralAcuteBedsOccupied: URIRef
+    GeneralAcuteOccupancyStrain: URIRef
     GeographicArea: URIRef
+    Gloves: URIRef
+    GlovesDaysOfStock: URIRef
+    GlovesDelivered: URIRef
+    GlovesHeld: URIRef
+    GlovesStrain: URIRef
+    GlovesUsed: URIRef
+    Gowns: URIRef
+    GownsDaysOfStock: URIRef
+    GownsDelivered: URIRef
+    GownsHeld: URIRef
+    GownsStrain: URIRef
+    GownsUsed: URIRef
     HeadquartersPlacement: URIRef
+    InUse: URIRef
     InferredType: URIRef
     IntegratedCareBoard: URIRef
     IntegratedCareSystemArea: URIRef
@@ -100,6 +134,11 @@ class NHSKG(DefinedNamespace):
     MeasureKindScheme: URIRef
     MechanicalVentilationBedsOccupied: URIRef
     MechanicalVentilationBedsOccupiedCovid: URIRef
+    MedicalOxygen: URIRef
+    MedicalOxygenDaysOfStock: URIRef
+    MedicalOxygenDelivered: URIRef
+    MedicalOxygenHeld: URIRef
+    MedicalOxygenUsed: URIRef
     Merger: URIRef
     Metric: URIRef
     MetricScheme: URIRef
@@ -107,9 +146,13 @@ class NHSKG(DefinedNamespace):
     NHSEnglandLocalOffice: URIRef
     NHSEnglandRegion: URIRef
     NHSTrust: URIRef
+    NeonatalIntensiveCareBedsAvailable: URIRef
+    NeonatalIntensiveCareBedsOccupied: URIRef
+    NoProtection: URIRef
     ONSRegion: URIRef
     OdsRecord: URIRef
     OdsStatedPlacement: URIRef
+    OpenDataPolicy: URIRef
     Organisation: URIRef
     OtherEmergencyAdmissions: URIRef
     OvernightBedsAvailable: URIRef
@@ -122,6 +165,12 @@ class NHSKG(DefinedNamespace):
     OvernightBedsOccupiedLearningDisabilities: URIRef
     OvernightBedsOccupiedMaternity: URIRef
     OvernightBedsOccupiedMentalIllness: URIRef
+    OvernightGeneralAcuteBedOccupancy: URIRef
+    OxygenStrain: URIRef
+    PaediatricGeneralAcuteBedsAvailable: URIRef
+    PaediatricGeneralAcuteBedsOccupied: URIRef
+    PaediatricIntensiveCareBedsAvailable: URIRef
+    PaediatricIntensiveCareBedsOccupied: URIRef
     PlacementMethod: URIRef
     PlacementMethods: URIRef
     PracticeActive: URIRef
@@ -155,7 +204,12 @@ class NHSKG(DefinedNamespace):
     PrescribingSettingWalkInCentre: URIRef
     PrescribingSettingWalkInCentreAndOutOfHours: URIRef
     PrescribingSettingYoungOffenderInstitution: URIRef
+    PrimarySuppression: URIRef
+    ProtectionMethodScheme: URIRef
     Publication: URIRef
+    Ratio: URIRef
+    RatioMetric: URIRef
+    RatioOfSums: URIRef
     Rename: URIRef
     ReportedValue: URIRef
     RetentionPurge: URIRef
@@ -166,6 +220,7 @@ class NHSKG(DefinedNamespace):
     SiteOperation: URIRef
     SiteRecord: URIRef
     SitesPlacement: URIRef
+    SmallCountPolicy: URIRef
     SourceFile: URIRef
     Split: URIRef
     StaffAbsences: URIRef
@@ -173,6 +228,8 @@ class NHSKG(DefinedNamespace):
     StatedType: URIRef
     StatisticalDataset: URIRef
     Stock: URIRef
+    StockFlowRoleScheme: URIRef
+    StockHeld: URIRef
     StrainAbove: URIRef
     StrainBelow: URIRef
     StrainDirectionScheme: URIRef
@@ -186,11 +243,20 @@ class NHSKG(DefinedNamespace):
     SumOverAreas: URIRef
     SumOverOrganisations: URIRef
     SumOverTime: URIRef
+    SupplyItem: URIRef
+    SupplyItemScheme: URIRef
+    SurgicalMasks: URIRef
+    SurgicalMasksDaysOfStock: URIRef
+    SurgicalMasksDelivered: URIRef
+    SurgicalMasksHeld: URIRef
+    SurgicalMasksStrain: URIRef
+    SurgicalMasksUsed: URIRef
     TypeBasisScheme: URIRef
     UKGDPR_6_1_e_9_2_h: URIRef
     UKGDPR_6_1_e_9_2_i: URIRef
     UnregisteredProvider: URIRef
     UpperTierLocalAuthority: URIRef
+    Used: URIRef
     VaccinationsFirstDoseAged55to59: URIRef
     VaccinationsFirstDoseAged60to64: URIRef
     VaccinationsFirstDoseAged65to69: URIRef
@@ -205,6 +271,12 @@ class NHSKG(DefinedNamespace):
     VaccinationsSecondDoseAged75to79: URIRef
     VaccinationsSecondDoseAged80Plus: URIRef
     VaccinationsSecondDoseAgedUnder55: URIRef
+    Ventilator: URIRef
+    VentilatorUtilisation: URIRef
+    VentilatorUtilisationStrain: URIRef
+    VentilatorsDelivered: URIRef
+    VentilatorsHeld: URIRef
+    VentilatorsInUse: URIRef
     accessId: URIRef
     affects: URIRef
     alsoDatedOn: URIRef
@@ -215,6 +287,7 @@ class NHSKG(DefinedNamespace):
     catchmentArea: URIRef
     catchmentOf: URIRef
     catchmentTable: URIRef
+    cellKeyModulus: URIRef
     changeSetId: URIRef
     checkOutcome: URIRef
     closeDate: URIRef
@@ -224,6 +297,9 @@ class NHSKG(DefinedNamespace):
     conditions: URIRef
     corrects: URIRef
     countsWholeUnits: URIRef
+    denominatorMetric: URIRef
+    disclosive: URIRef
+    disclosurePolicy: URIRef
     displayOrder: URIRef
     effectiveDate: URIRef
     endOfUse: URIRef
@@ -236,29 +312,39 @@ class NHSKG(DefinedNamespace):
     gssCode: URIRef
     headquartersLocatedIn: URIRef
     inBatch: URIRef
+    informationLossBound: URIRef
     isDefault: URIRef
     lastPeriod: URIRef
     latitude: URIRef
     locatedIn: URIRef
     longitude: URIRef
     mapping: URIRef
+    maximumPerturbation: URIRef
     measureKind: URIRef
     memberArea: URIRef
     metric: URIRef
+    numeratorMetric: URIRef
     odsCode: URIRef
     openDate: URIRef
+    openToPublic: URIRef
     operatedSite: URIRef
     operator: URIRef
     outcome: URIRef
     parentArea: URIRef
     periodEnd: URIRef
     periodStart: URIRef
+    perturbationTable: URIRef
     plausibleMaximum: URIRef
     postcode: URIRef
     practiceStatusCode: URIRef
     prescribingSettingCode: URIRef
     primaryCareNetworkCode: URIRef
+    protectionMethod: URIRef
+    protectionWidth: URIRef
+    protectsRole: URIRef
+    protectsScopedGrants: URIRef
     publicationOf: URIRef
+    publishedDecimals: URIRef
     purposeText: URIRef
     reason: URIRef
     recordOf: URIRef
@@ -283,17 +369,20 @@ class NHSKG(DefinedNamespace):
     shareOfEvent: URIRef
     siteRecordOf: URIRef
     skipNote: URIRef
+    smallCountThreshold: URIRef
     softwareVersion: URIRef
     statedHealthGeographyCode: URIRef
     statedOn: URIRef
     statedParentCode: URIRef
     statedRegion: URIRef
     statedRegionCode: URIRef
+    stockFlowRole: URIRef
     strainDirection: URIRef
     strainThreshold: URIRef
     subsetOf: URIRef
     successor: URIRef
     supersedes: URIRef
+    supplyItem: URIRef
     suppressedValue: URIRef
     tabularEquivalent: URIRef
     thresholdQuantity: URIRef

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from service.rdf.store import GraphStore
 
 METRICS = """
-SELECT ?metric ?label ?definition ?unit ?kind ?kindLabel ?threshold ?datatype WHERE {
+SELECT ?metric ?label ?definition ?unit ?kind ?kindLabel ?threshold ?datatype ?numerator
+       ?denominator ?open ?strain ?strainValue ?strainDirection ?item WHERE {
     ?metric a nhskg:Metric ; skos:inScheme nhskg:MetricScheme ; skos:prefLabel ?label ;
             nhskg:measureKind ?kind .
     ?kind skos:prefLabel ?kindLabel .
@@ -17,6 +18,17 @@ SELECT ?metric ?label ?definition ?unit ?kind ?kindLabel ?threshold ?datatype WH
     OPTIONAL { ?metric nhskg:unitOfMeasure ?unit }
     OPTIONAL { ?metric nhskg:revisionThreshold ?threshold }
     OPTIONAL { ?metric nhskg:valueDatatype ?datatype }
+    OPTIONAL { ?metric nhskg:numeratorMetric ?numerator ; nhskg:denominatorMetric ?denominator }
+    OPTIONAL { ?metric nhskg:openToPublic ?open }
+    OPTIONAL { ?metric nhskg:supplyItem ?item }
+    OPTIONAL {
+        ?metric nhskg:strainThreshold ?strain .
+        ?strain nhskg:thresholdValue ?strainValue ; nhskg:strainDirection ?strainDirection .
+        # A threshold on the figure itself (doubling times are the early warning's)
+        FILTER NOT EXISTS {
+            ?strain nhskg:thresholdQuantity ?quantity . FILTER (?quantity != nhskg:FigureValue)
+        }
+    }
 }"""
 
 AGGREGATIONS = """
@@ -40,6 +52,18 @@ class MetricTerm:
     revision_threshold: float | None = None
     # nhskg:valueDatatype: how values are written in RDF (xsd:integer for counts)
     value_datatype: str = "http://www.w3.org/2001/XMLSchema#decimal"
+    # A ratio metric (kind Ratio): the two metrics summed over the same contributors.
+    numerator: str | None = None
+    denominator: str | None = None
+    # nhskg:openToPublic false: the public role may not see it in any form (supplies)
+    open_to_public: bool = True
+    # nhskg:strainThreshold: (threshold IRI, value, direction local name StrainAbove|StrainBelow)
+    strain: tuple[str, float, str] | None = None
+    supply_item: str | None = None  # nhskg:supplyItem (local name), for supplies metrics
+
+    @property
+    def is_ratio(self) -> bool:
+        return self.numerator is not None and self.denominator is not None
 
 
 def local_name(iri: str) -> str:
@@ -74,6 +98,15 @@ class MetricIndex:
                         float(r["threshold"]) if r["threshold"] is not None else None
                     ),
                     value_datatype=r["datatype"] or MetricTerm.value_datatype,
+                    numerator=r["numerator"],
+                    denominator=r["denominator"],
+                    open_to_public=str(r["open"]).lower() not in ("false", "0"),
+                    strain=(
+                        (r["strain"], float(r["strainValue"]), local_name(r["strainDirection"]))
+                        if r["strain"] is not None
+                        else None
+                    ),
+                    supply_item=local_name(r["item"]) if r["item"] is not None else None,
                 ),
             )
         return cls(list(metrics.values()))

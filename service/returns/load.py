@@ -124,7 +124,7 @@ def load_return_file(
     chosen = engine or "duckdb"
     if chosen not in ENGINES:
         raise ValueError(f"validation engine {chosen!r}: one of {', '.join(ENGINES)}")
-    findings = _code_findings(ctx, strict)
+    findings = _code_findings(ctx, strict) + _unknown_code_findings(ctx, spec)
     findings += shacl_findings(ctx) if chosen == "pyshacl" else vectorised_findings(ctx)
     if not any(f.severity == "Violation" for f in findings):  # rules first, then the share
         findings += _replacement_findings(numbers, path, current, len(values), replace_all)
@@ -254,6 +254,28 @@ def _code_findings(ctx: BatchContext, strict: bool) -> list[Finding]:
         )
         out.append(ctx.finding(i, rule, shape, "Violation"))
     return out
+
+
+def _unknown_code_findings(ctx: BatchContext, spec: ReturnMapping) -> list[Finding]:
+    """A mapping with unknown_codes: reject admits only codes the reference data knows: one
+    error per unknown code, at its first value (the steward report names each)."""
+    if spec.unknown_codes != "reject" or not ctx.resolution.unregistered:
+        return []
+    first: dict[str, int] = {}
+    for i, code in enumerate(ctx.values.code):
+        if code.upper() in ctx.resolution.unregistered:
+            first.setdefault(code.upper(), i)
+    shape = "https://w3id.org/nhskg/shapes#ReturnBatchShape"
+    return [
+        ctx.finding(
+            i,
+            f"{code} is not a trust or site the reference data knows; return mapping {spec.id} "
+            "accepts known codes only (correct the code, or register the organisation first)",
+            shape,
+            "Violation",
+        )
+        for code, i in sorted(first.items())
+    ]
 
 
 def _write(

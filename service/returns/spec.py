@@ -78,6 +78,12 @@ class ReturnMapping:
     # first YYYY-MM-DD), or a fixed date for a file name that has none.
     release_pattern: str | None = None
     release_date: date | None = None
+    # What a code the reference data does not know becomes: "register" (an unregistered
+    # provider for the steward) or "reject" (the whole batch is rejected: a return whose
+    # reporters must all be known, such as the supplies return).
+    unknown_codes: str = "register"
+    # The dataset's values are generated, not real: every answer and page that shows them says so.
+    synthetic: bool = False
     path: Path | None = None
 
     @property
@@ -88,13 +94,20 @@ class ReturnMapping:
         return re.fullmatch(self.files, file_name) is not None
 
 
-def metric_term(name: str) -> URIRef:
-    """A metric of the scheme by local name; the closed namespace rejects unknown names."""
+def metric_term(name: str, *, loadable: bool = False) -> URIRef:
+    """A metric of the scheme by local name; the closed namespace rejects unknown names.
+    `loadable`: a metric a return may carry (not a ratio metric, which is derived)."""
     from service.validation.shacl import ontology_graph
 
     term = resolve_term(name)
-    if (term, RDF.type, NHSKG.Metric) not in ontology_graph():
+    graph = ontology_graph()
+    if (term, RDF.type, NHSKG.Metric) not in graph:
         raise MappingError(f"{name!r} is not a metric of the metric scheme")
+    if loadable and (term, RDF.type, NHSKG.RatioMetric) in graph:
+        raise MappingError(
+            f"{name!r} is a ratio metric: it is derived from its numerator and denominator "
+            "metrics, never loaded; map those instead"
+        )
     return term
 
 
@@ -102,14 +115,17 @@ def _metrics(data: dict[str, Any]) -> tuple[MetricColumn, ...]:
     if data["source"]["layout"] in ("wide-dates", "long"):
         # wide-dates: sheet name -> metric; long: text of the metric column -> metric
         return tuple(
-            MetricColumn(metric_term(metric), (sheet,)) for sheet, metric in data["sheets"].items()
+            MetricColumn(metric_term(metric, loadable=True), (sheet,))
+            for sheet, metric in data["sheets"].items()
         )
     out = []
     for entry in data["metrics"]:
         headings = entry["column"]
         headings = (headings,) if isinstance(headings, str) else tuple(headings)
         out.append(
-            MetricColumn(metric_term(entry["metric"]), headings, bool(entry.get("optional")))
+            MetricColumn(
+                metric_term(entry["metric"], loadable=True), headings, bool(entry.get("optional"))
+            )
         )
     return tuple(out)
 
@@ -144,7 +160,7 @@ def parse_return_mapping(data: dict[str, Any], path: Path | None = None) -> Retu
             header_contains=tuple(src["header_contains"]),
             group_row=bool(src.get("group_row", False)),
             code=cols["code"],
-            name=cols["name"],
+            name=cols.get("name", cols["code"]),  # a file with no name column: the code
             region=cols.get("region"),
             first_value_column=src.get("first_value_column"),
             metrics=_metrics(data),
@@ -163,10 +179,18 @@ def parse_return_mapping(data: dict[str, Any], path: Path | None = None) -> Retu
             skip_series=tuple(str(x) for x in src.get("skip_series", ())),
             release_pattern=(data.get("release") or {}).get("pattern"),
             release_date=_release_date(where, (data.get("release") or {}).get("date")),
+            unknown_codes=_unknown_codes(where, src.get("unknown_codes", "register")),
+            synthetic=bool(data["dataset"].get("synthetic", False)),
             path=path,
         )
     except KeyError as exc:
         raise MappingError(f"{where}: missing required key {exc.args[0]!r}") from exc
+
+
+def _unknown_codes(where: str, value: Any) -> str:
+    if value not in ("register", "reject"):
+        raise MappingError(f"{where}: unknown_codes must be register or reject, not {value!r}")
+    return str(value)
 
 
 def _release_date(where: str, value: Any) -> date | None:

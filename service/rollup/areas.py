@@ -17,11 +17,15 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import TYPE_CHECKING
 
 from service.returns.area_spec import NATION, is_area_metric
 from service.returns.numbers import NumbersStore
 from service.rollup.engine import RollupError, rollup
 from service.rollup.model import AREA_MEMBERSHIP, NATIONAL, RollupResult, Scope
+
+if TYPE_CHECKING:
+    from service.access.disclosure import Protection
 
 UNKNOWN = "unknown area code: the graph holds no such area (kept as reported, not placed)"
 
@@ -101,8 +105,10 @@ def area_rollup(
     scope: Scope = NATIONAL,
     series: bool = False,
     detail: bool = True,
+    protection: Protection | None = None,
 ) -> RollupResult:
-    """Values reported by area summed into the areas of `area_type` (method AREA_MEMBERSHIP)."""
+    """Values reported by area summed into the areas of `area_type` (method AREA_MEMBERSHIP);
+    `protection`: each area's value perturbed first (service/access/disclosure.py)."""
     chosen = choose_type(numbers, metric, area_type, reported_type)
     result = rollup(
         numbers,
@@ -114,6 +120,7 @@ def area_rollup(
         series=series,
         detail=detail,
         reported_type=chosen,
+        protection=protection,
     )
     result.reported_type = chosen
     if not result.unmapped:  # no reasons to give (or asked without detail)
@@ -178,14 +185,18 @@ def published_totals(
     parts_type: str,
     total_type: str,
     when: date | tuple[date, date],
+    *,
+    protection: Protection | None = None,
 ) -> tuple[list[PublishedTotal], dict[date, float]]:
     """Per area of `total_type` and period: its published value and the sum of its parts (areas
     of `parts_type`); and per period the parts' unmapped total (unknown or unplaced areas, in no
     area of `total_type`), which a national total includes."""
     start, end = when if isinstance(when, tuple) else (when, when)
     summed = area_rollup(
-        numbers, metric, total_type, (start, end), reported_type=parts_type, series=True
-    )
+        numbers, metric, total_type, (start, end), reported_type=parts_type, series=True,
+        protection=protection,
+    )  # fmt: skip
+    values = protection.relation(numbers.values) if protection else numbers.values
     unmapped: dict[date, float] = defaultdict(float)
     for u in summed.unmapped:
         unmapped[u.period_start] += u.value
@@ -194,7 +205,7 @@ def published_totals(
         published = {
             (str(code), day): value
             for code, day, value in con.execute(
-                f"SELECT org_code, period_start, value FROM {numbers.values} "
+                f"SELECT org_code, period_start, value FROM {values} "
                 "WHERE metric = ? AND area_type = ? AND period_start BETWEEN ? AND ?",
                 [metric, total_type, start, end],
             ).fetchall()

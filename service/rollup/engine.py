@@ -10,8 +10,11 @@ for RETURN_STATED, by the NHS England region the return itself states (no graph 
 Restated to the organisations of a date, a value counts for each organisation that carries its
 reporter on, with that organisation's share (a split's stated weights, chains multiplied); a split
 without weights is listed as unmapped with the reason, never guessed. The summing happens in
-DuckDB (values summed per organisation first, then restated and placed); Python only shapes the
-few aggregated rows (per area, per organisation counted and per reporter) into the result.
+the engine, DuckDB or Spark (values summed per organisation first, then restated and placed);
+Python only shapes the few aggregated rows (per area, per organisation counted and per reporter)
+into the result. The SQL is written once, in DuckDB's dialect, using only what SQLGlot writes as
+Spark SQL (no UNION BY NAME; only the small restatement table is bound differently, as lists
+on DuckDB and a VALUES list on Spark, _restatement_relation): service/rollup/spark.py.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from collections import defaultdict
 from datetime import date
 from functools import lru_cache
 from itertools import pairwise
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rdflib import URIRef
 
@@ -42,7 +45,12 @@ from service.rollup.model import (
     Unmapped,
     UnmappedSummary,
 )
+from service.rollup.ratio import ratio_parts, ratio_rollup
+from service.rollup.source import NumbersSource
 from service.validation.shacl import ontology_graph
+
+if TYPE_CHECKING:
+    from service.access.disclosure import Protection
 
 
 class RollupError(ValueError):
@@ -58,7 +66,7 @@ def metric_kind(metric: str) -> str:
 
 
 def rollup(
-    numbers: NumbersStore,
+    numbers: NumbersSource,
     metric: str,
     area_type: str,
     when: date | tuple[date, date],
@@ -69,15 +77,30 @@ def rollup(
     successions: Successions | None = None,
     series: bool = False,
     detail: bool = True,
+    protection: Protection | None = None,
     reported_type: str | None = None,
 ) -> RollupResult:
     """`detail=False`: the same figures, coverage and unmapped totals without the contributors
-    of each row or the list of unmapped values, summed in DuckDB (a 90-day national series has
-    tens of thousands of contributors a client asking for the series alone does not read).
+    of each row or the list of unmapped values, summed by the engine (a 90-day national series
+    has tens of thousands of contributors a client asking for the series alone does not read).
+    `numbers`: the numbers store (DuckDB) or the same tables on Spark (service/rollup/spark.py);
+    the SQL below is written once, in DuckDB's dialect, and transpiled for Spark.
 
     Values reported by area (method AREA_MEMBERSHIP, service/rollup/areas.py) are the values of
     the areas of `reported_type` only (a file giving LTLAs and their UTLAs and regions would
-    otherwise count each case three times), placed by the area_area table."""
+    otherwise count each case three times), placed by the area_area table.
+
+    `protection` (service/access/disclosure.py): every value is read perturbed, so every figure,
+    contributor and unmapped total is summed from perturbed values, and each row says so.
+
+    A ratio metric is the ratio of its parts' sums over the same contributors
+    (service/rollup/ratio.py)."""
+    parts = ratio_parts(metric)
+    if parts is not None:
+        return ratio_rollup(
+            rollup, numbers, metric, parts, area_type, when, method, restate, scope,
+            successions=successions, series=series, detail=detail,
+        )  # fmt: skip
     kind = metric_kind(metric)
     start, end = when if isinstance(when, tuple) else (when, when)
     if method == RETURN_STATED and area_type != "NHS_REGION":
@@ -93,32 +116,43 @@ def rollup(
             [metric, reported_type],
         ).fetchall()
         restated = _restatement({code for code, _ in reporters}, restate, successions)
-        dated = any(d is not None for d in restated[1] + restated[2])
+        dated = any(r[1] is not None or r[2] is not None for r in restated)
         sql, params = _contributions_query(
             metric, area_type, start, end, method, restate, scope, over_time, dated, reported_type
         )
-        sql = sql.replace("{values}", numbers.values)  # the latest releases, or as known at
+        portable = getattr(numbers, "portable", False)  # True: Spark (service/rollup/spark.py)
+        relation, restated_params = _restatement_relation(restated, portable)
+        sql = sql.replace("{restatement}", relation)
+        values = numbers.values  # the latest releases, or as known at
+        sql = sql.replace("{values}", protection.relation(values) if protection else values)
         period = "" if over_time else "period_start, period_end, "
         if detail:
             sql += f" ORDER BY area NULLS LAST, {period}target, org_code"
         else:
             sql = _summary_query(sql, period)
-        rows = con.execute(sql, [*restated, *params]).fetchall()
+        rows = con.execute(sql, [*restated_params, *params]).fetchall()
         expected = _expected(con, reporters, area_type, method, restate.at or end)
     finally:
         con.close()
     withheld = _withhold(expected, scope)
     head = (metric, area_type, method, restate, kind)
+    label = protection.label if protection else None
     if not detail:
         found, summary = _shape_summary(rows, expected, over_time, start, end)
-        return RollupResult(*head, _mark(found, withheld), [], summary, detail=False)
+        if protection:
+            found, summary = _published(found, summary, protection)
+        return RollupResult(
+            *head, _mark(found, withheld, label), [], summary, detail=False, protection=label
+        )
     found, unmapped = _shape(
         rows, expected, over_time, start, end, f"{area_type} by {method.value}"
     )
     summary = UnmappedSummary(
         sum(u.value for u in unmapped), len(unmapped), sorted({u.organisation for u in unmapped})
     )
-    return RollupResult(*head, _mark(found, withheld), unmapped, summary)
+    if protection:
+        found, summary = _published(found, summary, protection)
+    return RollupResult(*head, _mark(found, withheld, label), unmapped, summary, protection=label)
 
 
 def _withhold(expected: dict[str, set[str]], scope: Scope) -> dict[str, int]:
@@ -134,17 +168,29 @@ def _withhold(expected: dict[str, set[str]], scope: Scope) -> dict[str, int]:
     return withheld
 
 
-def _mark(rows: list[RollupRow], withheld: dict[str, int]) -> list[RollupRow]:
+def _published(
+    rows: list[RollupRow], summary: UnmappedSummary, protection: Protection
+) -> tuple[list[RollupRow], UnmappedSummary]:
+    for row in rows:
+        row.value = protection.published(row.value)
+    total = protection.published(summary.total)
+    return rows, UnmappedSummary(total, summary.count, summary.organisations)
+
+
+def _mark(
+    rows: list[RollupRow], withheld: dict[str, int], protection: str | None
+) -> list[RollupRow]:
     for row in rows:
         row.withheld = withheld.get(row.area, 0)
+        row.protection = protection
     return rows
 
 
 def _restatement(
     codes: set[str], restate: Restate, successions: Successions | None
-) -> list[list[Any]]:
-    """The restatement relation of the reporting codes as six parallel lists (org_code,
-    reported_from, reported_before, target, share, reason): several rows for a split by
+) -> list[tuple[Any, ...]]:
+    """The restatement relation of the reporting codes as rows (org_code, reported_from,
+    reported_before, target, share, reason): several rows for a split by
     weights, one row with no target and a reason for a split without weights. Only codes that
     some succession moves are listed; every other code stands for itself.
 
@@ -152,9 +198,9 @@ def _restatement(
     after it: its values are cut at those dates (reported_from inclusive, reported_before
     exclusive, NULL for open). Any other code's values move the same way whatever their date
     (values under a code after it closed are late returns under the old code)."""
-    columns: list[list[Any]] = [[], [], [], [], [], []]
+    out: list[tuple[Any, ...]] = []
     if restate.kind == "AS_REPORTED" or restate.at is None or successions is None:
-        return columns
+        return out
     for code in sorted(codes):
         steps = successions(code)
         if not steps:
@@ -170,11 +216,38 @@ def _restatement(
                 continue
             else:
                 rows = [(target, share, None) for target, share in shares]
-            for row in rows:
-                values = (code, reported_from, reported_before, *row)
-                for column, value in zip(columns, values, strict=True):
-                    column.append(value)
-    return columns
+            out += [(code, reported_from, reported_before, *row) for row in rows]
+    return out
+
+
+# The restatement relation's columns and types, in the order of _restatement's rows.
+_RESTATEMENT = (
+    ("org_code", "VARCHAR"),
+    ("reported_from", "DATE"),
+    ("reported_before", "DATE"),
+    ("target", "VARCHAR"),
+    ("rshare", "DOUBLE"),
+    ("reason", "VARCHAR"),
+)
+
+
+def _restatement_relation(rows: list[tuple[Any, ...]], portable: bool) -> tuple[str, list[Any]]:
+    """The restatement rows as a relation of bound parameters: the one place the SQL differs by
+    engine, in how a small table is bound, never in what the roll-up computes. DuckDB (not
+    `portable`): six list parameters unnested side by side (binding 50 rows this way costs DuckDB
+    about 1 ms of CPU, a VALUES list of 300 parameters about 12). Spark (`portable`): a VALUES
+    list, each parameter cast to its column's type (an empty relation of those columns when
+    nothing is restated), which SQLGlot writes as Spark SQL (service/rollup/spark.py)."""
+    if not portable:
+        unnested = ", ".join(f"unnest(?::{kind}[]) AS {name}" for name, kind in _RESTATEMENT)
+        return f"SELECT {unnested}", [list(c) for c in zip(*rows, strict=True)] or [[]] * 6
+    typed = ", ".join(f"CAST(? AS {kind})" for _, kind in _RESTATEMENT)
+    if not rows:
+        nulls = ", ".join(f"CAST(NULL AS {kind}) AS {name}" for name, kind in _RESTATEMENT)
+        return f"SELECT {nulls} WHERE FALSE", []
+    names = ", ".join(name for name, _ in _RESTATEMENT)
+    values = ", ".join(f"({typed})" for _ in rows)
+    return f"SELECT * FROM (VALUES {values}) AS m({names})", [v for row in rows for v in row]
 
 
 def _contributions_query(
@@ -217,7 +290,7 @@ def _contributions_query(
         on += f" AND {valid}"
     if method == RETURN_STATED:
         placed = (
-            "SELECT v.*, v.region_code AS area, CAST(1.0 AS DOUBLE) AS pshare, "
+            f"SELECT {_VALUE}, v.region_code AS area, CAST(1.0 AS DOUBLE) AS pshare, "
             "CAST(NULL AS VARCHAR) AS source, CAST(NULL AS DOUBLE) AS unlocated FROM v"
         )
     else:
@@ -233,11 +306,7 @@ def _contributions_query(
         else ("min(period_start) AS period_start, max(period_end) AS period_end")
     )
     sql = f"""
-        WITH m AS (
-            SELECT unnest(?::VARCHAR[]) AS org_code, unnest(?::DATE[]) AS reported_from,
-                   unnest(?::DATE[]) AS reported_before, unnest(?::VARCHAR[]) AS target,
-                   unnest(?::DOUBLE[]) AS rshare, unnest(?::VARCHAR[]) AS reason
-        ), r AS (
+        WITH m AS ({{restatement}}), r AS (
             SELECT org_code, region_code, {reported_period}, coalesce(sum(value), 0.0) AS value,
                    count(*) FILTER (WHERE value IS NULL) AS suppressed
             FROM {{values}} WHERE metric = ? AND period_start BETWEEN ? AND ?{of_type}
@@ -304,9 +373,10 @@ def _placed(on: str) -> str:
                    a.source, a.unlocated
             FROM v LEFT JOIN a ON {on}
         )
-        SELECT * FROM joined
-        UNION ALL BY NAME
-        SELECT {_VALUE}, NULL AS area, sum(pshare) AS pshare, source, max(unlocated) AS unlocated
+        SELECT {_VALUE}, area, pshare, source, unlocated FROM joined
+        UNION ALL
+        SELECT {_VALUE}, CAST(NULL AS VARCHAR) AS area, sum(pshare) AS pshare, source,
+               max(unlocated) AS unlocated
         FROM joined WHERE area IS NOT NULL
         GROUP BY {_VALUE}, source HAVING sum(pshare) < {_WHOLE}"""
 
@@ -317,10 +387,11 @@ def _scope(scope: Scope, method: Method, day: str) -> tuple[str, list[Any]]:
     if scope.kind == "organisation":
         return "target = ?", [scope.code]
     if scope.kind == "organisations":
+        codes, stated, regions = sorted(scope.codes), sorted(scope.stated), sorted(scope.regions)
         return (
-            "(list_contains(?::VARCHAR[], target) OR (list_contains(?::VARCHAR[], target) "
-            "AND list_contains(?::VARCHAR[], region_code)))",
-            [sorted(scope.codes), sorted(scope.stated), sorted(scope.regions)],
+            f"({_among('target', codes)} OR ({_among('target', stated)} "
+            f"AND {_among('region_code', regions)}))",
+            [*codes, *stated, *regions],
         )
     if method == RETURN_STATED:
         return "region_code = ?", [scope.code]
@@ -331,6 +402,11 @@ def _scope(scope: Scope, method: Method, day: str) -> tuple[str, list[Any]]:
         f"AND (r.valid_to IS NULL OR {day} <= r.valid_to))",
         [method.value, scope.code],
     )
+
+
+def _among(column: str, values: list[str]) -> str:
+    """`column IN (?, ...)` with one bound parameter per value (FALSE for none)."""
+    return f"{column} IN ({', '.join('?' for _ in values)})" if values else "FALSE"
 
 
 def _expected(

@@ -86,6 +86,9 @@ class Contributor:
     restatement_share: float = 1.0
     source: str | None = None  # the catchment table that placed it (CATCHMENT)
     suppressed: int = 0  # of its values, how many the source suppressed (no number; not in value)
+    # A ratio metric's contributor (value: its own ratio): the parts it gives the area.
+    numerator: float | None = None
+    denominator: float | None = None
 
 
 @dataclass
@@ -106,8 +109,15 @@ class RollupRow:
     # Organisations the method places in the area that are outside the caller's scope: their
     # values are withheld from `value` (0 for a national caller).
     withheld: int = 0
+    # PERTURBED when the figure is summed from perturbed values (service/access/disclosure.py).
+    protection: str | None = None
     # Cells the source suppressed (UKHSA's MSOA counts of 0-2): counted here, not in `value`.
     suppressed: int = 0
+    # A ratio metric (service/rollup/ratio.py): the sums over the same contributors, and the
+    # organisations with a value of one part only (left out of both sums).
+    numerator: float | None = None
+    denominator: float | None = None
+    one_part: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -138,12 +148,13 @@ class RollupResult:
     area_type: str
     method: Method
     restate: Restate
-    kind: str  # Stock | Flow
+    kind: str  # Stock | Flow | Ratio
     rows: list[RollupRow]
     unmapped: list[Unmapped]  # contributors in scope that no area of this type takes
     unmapped_summary: UnmappedSummary
     # False: asked without detail, the rows have no contributors and `unmapped` is empty; the
     # figures, coverage and unmapped_summary are the same as with detail.
     detail: bool = True
+    protection: str | None = None  # PERTURBED: every figure of the result is (disclosure control)
     # Values reported by area (AREA_MEMBERSHIP): the type of the areas summed (LAD, MSOA ...).
     reported_type: str | None = None

@@ -26,6 +26,7 @@ COLUMNS = (
     "missing",
     "method",
     "restatedTo",
+    "protection",
 )
 FORMATS = {"csv": "text/csv", "json": "application/json", "jsonl": "application/x-ndjson"}
 
@@ -40,7 +41,8 @@ def records(
     (code, name), as GraphQL gives them (a region the return states by its ODS code Y58 is
     E40000006, South West). `missing` lists the ODS codes expected but without a value,
     separated by spaces (empty unless `name_organisations`: the caller may see organisation-level
-    facts); `restatedTo` is empty when values stay as reported."""
+    facts); `restatedTo` is empty when values stay as reported; `protection` says how the value
+    is protected against disclosing small numbers (PERTURBED), empty when it is not."""
     restated = result.restate.at.isoformat() if result.restate.at else ""
     named = sorted(
         ((area_of(r.area), r) for r in result.rows), key=lambda p: (p[0], p[1].period_start)
@@ -59,6 +61,7 @@ def records(
             "missing": " ".join(row.coverage.missing) if name_organisations else "",
             "method": result.method.value,
             "restatedTo": restated,
+            "protection": row.protection or "",
         }
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from service.forecast.run import AreaForecast, ForecastPoint, doubling_days
+from service.reference.metrics import MetricTerm
 from service.reference.strain import Threshold
 
 # The interval given as evidence (alpha of service/forecast/models.ALPHAS): 90%.
@@ -143,3 +144,33 @@ def _reason(
         f"{threshold.label}: {verdict}; {what} now {now}, by the forecast {ahead} "
         f"(strain {side} {threshold.value:g})"
     )
+
+
+@dataclass(frozen=True)
+class ValueFlag:
+    """A figure (a roll-up row's value) against its metric's threshold on the figure itself."""
+
+    metric: str  # the metric's key
+    threshold: Threshold
+    quantity: float
+    flagged: bool
+
+    @property
+    def reason(self) -> str:
+        side = "above" if self.threshold.direction == "StrainAbove" else "below"
+        verdict = "strain" if self.flagged else "no strain"
+        return f"{verdict}: {self.quantity:.4g} against strain {side} {self.threshold.value:g}"
+
+
+def flag_value(metric: MetricTerm, value: float | None) -> ValueFlag | None:
+    """The strain flag of one figure of a metric (occupancy, days of stock) against the
+    threshold the ontology states on the figure itself (MetricTerm.strain; doubling-time
+    thresholds are the early-warning evaluation's above); None when there is none or no value."""
+    if metric.strain is None or value is None:
+        return None
+    iri, threshold_value, direction = metric.strain
+    threshold = Threshold(
+        iri=iri, key=iri.rsplit("#", 1)[-1], metric=metric.iri, label="", definition="",
+        value=threshold_value, direction=direction,
+    )  # fmt: skip
+    return ValueFlag(metric.key, threshold, value, crosses(value, threshold))

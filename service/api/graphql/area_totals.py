@@ -51,8 +51,12 @@ def published_totals_field(
     context: Context, metric: str, parts: str, total: str, start: dt.date, end: dt.date
 ) -> PublishedTotalsResult:
     term_ = require_metric(context, metric)
+    numbers = require_numbers(context)
     try:
         context.access.require_metric(term_.key)
+        # Disclosure control as on every roll-up: both the published totals and their parts
+        # are read from the perturbed values (service/access/disclosure.py).
+        protection = context.access.protection(term_.iri, numbers.path)
         if context.access.rollup_scope() != NATIONAL:
             raise AccessDenied(
                 403,
@@ -66,7 +70,7 @@ def published_totals_field(
         raise UserError(f"from ({start}) is after to ({end})", "Swap them.")
     try:
         found, unplaced = published_totals(
-            require_numbers(context), term_.iri, parts, total, (start, end)
+            numbers, term_.iri, parts, total, (start, end), protection=protection
         )
     except RollupError as exc:
         raise UserError(str(exc), "See the metric's reported area types.") from exc

@@ -27,6 +27,7 @@ ROOT_TYPES = frozenset({"Query", "Mutation"})
 ENGINE_FIELDS = frozenset(
     {
         "rollup",
+        "supplyStock",
         "observations",
         "stewardQueue",
         "organisations",

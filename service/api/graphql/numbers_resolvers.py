@@ -54,7 +54,7 @@ def held_range(numbers: NumbersStore, metric: MetricTerm) -> tuple[dt.date, dt.d
         numbers.reader()
         .execute(
             f"SELECT min(period_start), max(period_start) FROM {numbers.values} WHERE metric = ?",
-            [metric.iri],
+            [metric.denominator or metric.iri],  # a ratio: where its capacity is held
         )
         .fetchone()
     )
@@ -149,15 +149,16 @@ def run_rollup(
     caller's access (service/access/policy.py: metric granted, scope; `names_organisations`:
     the query reads fields naming organisations, which the public role may not)."""
     term = require_metric(context, metric)
+    numbers = require_numbers(context).known_at(as_known_at)
     try:
-        context.access.require_metric(term.key)
+        context.access.require_metric(term.key, term.open_to_public)
         if names_organisations:
             context.access.require_organisation_level()
+        protection = context.access.protection(term.iri, numbers.path)
     except AccessDenied as exc:
         raise denied(exc) from exc
     area_type = require_area_type(context, by)
     first, last = _when(date, start, end)
-    numbers = require_numbers(context).known_at(as_known_at)
     check_held(numbers, term, first, last)
     scope = context.access.rollup_scope()
     by_area = is_area_metric(term.iri)  # areas' values: by the graph's memberships
@@ -173,6 +174,7 @@ def run_rollup(
                 scope=scope,
                 series=series,
                 detail=detail,
+                protection=protection,
             )
             if by_area
             else rollup(
@@ -186,6 +188,7 @@ def run_rollup(
                 successions=context.successions,
                 series=series,
                 detail=detail,
+                protection=protection,
             )
         )
     except RollupError as exc:
@@ -221,6 +224,42 @@ def rollup_field(
         detail, as_known_at, names_organisations,
     )  # fmt: skip
     return result_of(context, result, term, RollupMethod(result.method.value))
+
+
+def supply_stock(
+    context: Context,
+    by: str,
+    date: dt.date,
+    restate: RestateInput | None,
+    method: RollupMethod,
+    detail: bool,
+    names_organisations: bool,
+) -> list[RollupResult]:
+    """Supply Chain 360 on a date: each supplies ratio metric of the ontology (days of stock per
+    item, ventilator utilisation), rolled up by the one engine under the caller's access (the
+    policy refuses supplies to the public role); each answer carries its synthetic notice."""
+    known = context.reference.metrics
+    terms = [
+        m
+        for m in known.by_key.values()
+        if m.denominator and (part := known.by_iri(m.denominator)) and part.supply_item
+    ]
+    return [
+        rollup_field(
+            context,
+            m.key,
+            by,
+            date,
+            None,
+            None,
+            restate,
+            method,
+            False,
+            detail,
+            names_organisations=names_organisations,
+        )
+        for m in terms
+    ]
 
 
 OBSERVATIONS = """

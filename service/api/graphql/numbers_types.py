@@ -27,6 +27,18 @@ class PeriodRange:
     value_count: int = iri_field(term("valueCount"), "Values held.")
 
 
+@strawberry.type(
+    description="The threshold beyond which an area is flagged as under strain "
+    "(nhskg:StrainThreshold, stated in the ontology per metric)."
+)
+class MetricStrainThreshold:
+    iri: str = iri_field(term("StrainThreshold"), "IRI of the threshold.")
+    value: float = iri_field(term("thresholdValue"), "The value at which strain starts.")
+    direction: str = iri_field(
+        term("strainDirection"), "StrainAbove (occupancy) or StrainBelow (days of stock)."
+    )
+
+
 @strawberry.type(description="A metric of the ontology's metric scheme (nhskg:Metric).")
 class Metric:
     key: str = iri_field(term("metric"), "Local name of the term: the `metric` argument.")
@@ -40,6 +52,20 @@ class Metric:
     aggregations: list[Aggregation] = iri_field(
         term("validAggregation"), "The aggregations that give a meaningful number."
     )
+    numerator: str | None = iri_field(
+        term("numeratorMetric"),
+        "A ratio metric (kind Ratio): the metric summed above the line (its key).",
+    )
+    denominator: str | None = iri_field(
+        term("denominatorMetric"),
+        "A ratio metric: the metric summed below the line over the same contributors.",
+    )
+    strain_threshold: MetricStrainThreshold | None = iri_field(
+        term("strainThreshold"), "The threshold strain flags compare with (null: none)."
+    )
+    open_to_public: bool = iri_field(
+        term("openToPublic"), "False: the public role may not see this metric at all."
+    )
 
     @classmethod
     def of(cls, m: MetricTerm) -> Metric:
@@ -51,6 +77,14 @@ class Metric:
             unit=m.unit,
             kind=m.kind,
             aggregations=[Aggregation(key=k, label=label) for k, label in m.aggregations],
+            numerator=m.numerator.rsplit("#", 1)[-1] if m.numerator else None,
+            denominator=m.denominator.rsplit("#", 1)[-1] if m.denominator else None,
+            strain_threshold=(
+                MetricStrainThreshold(iri=m.strain[0], value=m.strain[1], direction=m.strain[2])
+                if m.strain
+                else None
+            ),
+            open_to_public=m.open_to_public,
         )
 
     @strawberry.field(

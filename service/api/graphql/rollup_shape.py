@@ -12,17 +12,21 @@ from service.api.graphql.rollup_types import (
     AreaSeries,
     Contributor,
     Coverage,
+    FigureProtection,
     RollupMethod,
     RollupResult,
     RollupRow,
     SeriesPoint,
+    Strain,
     UnmappedValue,
 )
 from service.api.graphql.types import GeographicArea, GeographyType
 from service.rdf.terms import ID
 from service.reference.areas import Area
 from service.reference.metrics import MetricTerm
+from service.returns.synthetic import synthetic_notice
 from service.rollup import model
+from service.strain.flags import flag_value
 
 # The fields that read the engine's detail: each contributor, each unmapped value.
 DETAIL_FIELDS = frozenset({"contributors", "unmapped"})
@@ -67,8 +71,10 @@ def result_of(
         method=method,
         restated_to=result.restate.at,
         kind=result.kind,
+        protection=_protection(result.protection),
         reported_type=result.reported_type,
-        build_rows=lambda: _rows(context, result, areas),
+        build_rows=lambda: _rows(context, result, areas, metric),
+        build_notice=lambda: _notice(context, metric),
         build_series=lambda: _series(context, result, areas),
         build_unmapped=lambda: [
             UnmappedValue(
@@ -87,12 +93,19 @@ def result_of(
     )
 
 
+def _protection(label: str | None) -> FigureProtection | None:
+    return None if label is None else FigureProtection(label)
+
+
 def _coverage(c: model.Coverage) -> Coverage:
     return Coverage(reported=c.reported, expected=c.expected, missing=c.missing)
 
 
 def _rows(
-    context: Context, result: model.RollupResult, areas: dict[str, GeographicArea]
+    context: Context,
+    result: model.RollupResult,
+    areas: dict[str, GeographicArea],
+    metric: MetricTerm,
 ) -> list[RollupRow]:
     return [
         RollupRow(
@@ -106,10 +119,35 @@ def _rows(
             ],
             coverage=_coverage(r.coverage),
             withheld=r.withheld,
+            protection=_protection(r.protection),
+            numerator=r.numerator,
+            denominator=r.denominator,
+            one_part=r.one_part,
+            strain=strain_of(metric, r.value),
             suppressed=r.suppressed,
         )
         for r in result.rows
     ]
+
+
+def _notice(context: Context, metric: MetricTerm) -> str | None:
+    if context.numbers is None:
+        return None
+    parts = [p for p in (metric.numerator, metric.denominator) if p] or [metric.iri]
+    return synthetic_notice(context.numbers, parts)
+
+
+def strain_of(metric: MetricTerm, value: float) -> Strain | None:
+    flag = flag_value(metric, value)
+    if flag is None:
+        return None
+    return Strain(
+        flagged=flag.flagged,
+        threshold=flag.threshold.iri,
+        threshold_value=flag.threshold.value,
+        direction=flag.threshold.direction,
+        reason=flag.reason,
+    )
 
 
 def _series(
@@ -137,6 +175,7 @@ def _series(
                 period_end=r.period_end,
                 value=r.value,
                 coverage=_coverage(r.coverage),
+                protection=_protection(r.protection),
             )
         )
     return [series[k] for k in sorted(series)]

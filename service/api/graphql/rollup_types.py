@@ -34,6 +34,24 @@ else:  # one value per nhskg:PlacementMethod, in the ontology's order
     )
 
 
+@strawberry.enum(
+    description="How a published figure is protected against disclosing small numbers (the "
+    "metric's disclosure policy in the ontology); null: published as summed."
+)
+class FigureProtection(Enum):
+    PERTURBED = strawberry.enum_value(
+        "PERTURBED",
+        description="Summed from values each perturbed by the cell-key method (noise fixed per "
+        "organisation, metric and period): never a small number exactly, and the same figure "
+        "whichever query asks.",
+    )
+
+
+PROTECTION_TEXT = (
+    "How this figure is protected against disclosing small numbers (null: not protected)."
+)
+
+
 @strawberry.input(
     one_of=True,
     description="Give exactly one: asReported: true (each value stays with the organisation "
@@ -72,6 +90,17 @@ class Coverage:
     missing: list[str] = strawberry.field(description="ODS codes expected but without a value.")
 
 
+@strawberry.type(
+    description="An area's value against its metric's strain threshold (service/strain/flags.py)."
+)
+class Strain:
+    flagged: bool = strawberry.field(description="Whether the value is on the strained side.")
+    threshold: str = iri_field(term("strainThreshold"), "IRI of the threshold.")
+    threshold_value: float = iri_field(term("thresholdValue"), "The value strain starts at.")
+    direction: str = iri_field(term("strainDirection"), "StrainAbove or StrainBelow.")
+    reason: str = strawberry.field(description="The comparison in words.")
+
+
 @strawberry.type(description="A metric summed into one area for one period (or a whole range).")
 class RollupRow:
     area: GeographicArea = iri_field(term("GeographicArea"), "The area.")
@@ -87,6 +116,27 @@ class RollupRow:
         description="Organisations the method places in the area that are outside your "
         "scope: their values are left out of value (0: the figure is whole).",
     )
+    protection: FigureProtection | None = strawberry.field(
+        default=None, description=PROTECTION_TEXT
+    )
+    numerator: float | None = strawberry.field(
+        default=None,
+        description="A ratio metric: the numerator summed over the contributors with both parts.",
+    )
+    denominator: float | None = strawberry.field(
+        default=None,
+        description="A ratio metric: the denominator summed over the same contributors.",
+    )
+    one_part: list[str] = strawberry.field(
+        default_factory=list,
+        description="A ratio metric: organisations with a value of one part only, left out of "
+        "both sums.",
+    )
+    strain: Strain | None = strawberry.field(
+        default=None,
+        description="The value against the metric's strain threshold (null: the metric states "
+        "none).",
+    )
     suppressed: int = strawberry.field(
         default=0,
         description="Values reported by area: cells the source suppressed (UKHSA's MSOA counts "
@@ -100,6 +150,9 @@ class SeriesPoint:
     period_end: dt.date = iri_field(term("periodEnd"), "Last day covered.")
     value: float = iri_field(term("reportedValue"), "The area's figure.")
     coverage: Coverage
+    protection: FigureProtection | None = strawberry.field(
+        default=None, description=PROTECTION_TEXT
+    )
 
 
 @strawberry.type(
@@ -148,6 +201,10 @@ class RollupResult:
         description="The date of the organisations values were restated to (null: as reported)."
     )
     kind: str = iri_field(term("measureKind"), "Stock: a range is a time series, never a sum.")
+    protection: FigureProtection | None = strawberry.field(
+        description="How every figure of this answer (rows, series, unmapped values) is "
+        "protected against disclosing small numbers (null: published as summed)."
+    )
     reported_type: str | None = strawberry.field(
         default=None,
         description="A metric reported by area (method AREA_MEMBERSHIP): the type of the areas "
@@ -158,6 +215,18 @@ class RollupResult:
     build_rows: strawberry.Private[Callable[[], list[RollupRow]]]
     build_series: strawberry.Private[Callable[[], list[AreaSeries]]]
     build_unmapped: strawberry.Private[Callable[[], list[UnmappedValue]]]
+    build_notice: strawberry.Private[Callable[[], str | None]]
+
+    @strawberry.field(
+        description="Set when the figures rest on synthetic values (the Supply Chain 360 return "
+        "is generated, not real): the notice naming the datasets and files. Null: real data."
+    )
+    def synthetic_notice(self) -> str | None:
+        return self.build_notice()
+
+    @strawberry.field(description="Whether the figures rest on synthetic (generated) values.")
+    def synthetic(self) -> bool:
+        return self.build_notice() is not None
 
     @strawberry.field(
         description="One row per area and period (a flow over a range: one row per area)."

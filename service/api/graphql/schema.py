@@ -234,6 +234,26 @@ class Query(AccessQuery):
         )  # fmt: skip
 
     @strawberry.field(
+        description="Supply Chain 360 (SYNTHETIC: no public supplies data exists; see "
+        "syntheticNotice): days of stock of each consumable (stock held over the day's use, "
+        "summed over the same trusts) and ventilator utilisation, by a geography type on a "
+        "date, with strain flags from the ontology's thresholds. Not open to the public role."
+    )
+    def supply_stock(
+        self,
+        info: Info,
+        by: str,
+        date: dt.date,
+        restate: RestateInput | None = None,
+        method: RollupMethod = DEFAULT_ROLLUP_METHOD,
+    ) -> list[RollupResult]:
+        return numbers_resolvers.supply_stock(
+            info.context, by, date, restate, method,
+            detail=needs_detail(info.selected_fields),
+            names_organisations=asks_for(info.selected_fields, ORGANISATION_FIELDS),
+        )  # fmt: skip
+
+    @strawberry.field(
         description="A metric's figure for every area of a type forecast 1 to horizon days "
         "after the last day known (asKnownAt: from the releases out by then; no later value is "
         "read), with 50/80/90/95% prediction intervals: the AREA's own figure, or its "

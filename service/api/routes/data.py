@@ -18,8 +18,10 @@ from fastapi.responses import StreamingResponse
 
 from service.access.policy import Need
 from service.api.deps import request_context
-from service.api.graphql.errors import UserError
+from service.api.errors import error_responses
+from service.api.graphql.errors import Denied, UserError
 from service.api.graphql.numbers_resolvers import run_rollup
+from service.returns.synthetic import synthetic_notice
 from service.rollup.model import (
     AS_REPORTED,
     DEFAULT_METHOD,
@@ -64,6 +66,10 @@ def parse_method(value: str) -> Method:
 
 
 def bad_request(exc: UserError) -> HTTPException:
+    """400 with the GraphQL field's message; a refusal by the access policy keeps its 401/403."""
+    if isinstance(exc, Denied):
+        status = "unauthorised" if exc.status == 401 else "forbidden"
+        return HTTPException(exc.status, detail={"status": status, "message": str(exc)})
     return HTTPException(400, detail={"status": "bad_request", "message": str(exc)})
 
 
@@ -78,6 +84,7 @@ def head_of(
         "kind": result.kind,
         "restatedTo": result.restate.at.isoformat() if result.restate.at else None,
         "count": count,
+        "protection": result.protection,
         "unmapped": {
             "total": summary.total,
             "count": summary.count,
@@ -86,7 +93,7 @@ def head_of(
     }
 
 
-@router.get("/api/v1/data")
+@router.get("/api/v1/data", responses=error_responses(401, 403))
 def data(
     request: Request,
     area_type: Annotated[str, Query(alias="areaType", description="LRF, ICB, NHS_REGION...")],
@@ -127,10 +134,16 @@ def data(
     # Who did not report, or is not placed, names organisations: not for the public role.
     named = context.access.may(Need.RECORDS)
     rows = records(result, term.key, area_of(context.reference.areas), name_organisations=named)
+    head = head_of(result, term.key, len(result.rows), named)
     headers = {}
+    parts = [p for p in (term.numerator, term.denominator) if p] or [term.iri]
+    notice = synthetic_notice(context.numbers, parts) if context.numbers is not None else None
+    if notice:  # generated values (Supply Chain 360): said in the head and in a header
+        head["syntheticNotice"] = notice
+        headers["X-NHSKG-Synthetic"] = "true"
     if fmt == "csv":
         span = f"{day}" if day else f"{first}_{last}"
-        filename = f"{term.key}_{result.area_type}_{span}.csv"
+        filename = f"{'SYNTHETIC_' if notice else ''}{term.key}_{result.area_type}_{span}.csv"
         headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    body = encode(fmt, rows, head_of(result, term.key, len(result.rows), named))
+    body = encode(fmt, rows, head)
     return StreamingResponse(body, media_type=FORMATS[fmt], headers=headers)

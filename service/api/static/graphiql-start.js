@@ -1,9 +1,10 @@
-// Starts GraphiQL against this service's /graphql; ?query=... opens that query (the front page's
-// examples link here). Everything it loads comes from /assets.
+// Starts GraphiQL against this service's /graphql; ?example=... opens that query (the front page's
+// examples link here; not ?query=, which strawberry runs and answers with JSON). Everything it
+// loads comes from /assets.
 (function () {
   var root = document.getElementById("graphiql");
   var params = new URLSearchParams(window.location.search);
-  var query = params.get("query") || root.getAttribute("data-default-query");
+  var query = params.get("example") || root.getAttribute("data-default-query");
   // The token this tab signed in with (/signin keeps it in sessionStorage: signin.js), sent
   // as the Authorization header of every request GraphiQL makes.
   var token = window.nhskgToken ? window.nhskgToken() : null;

@@ -1,0 +1,349 @@
+"""Supply Chain 360 on the embedded sample (its real week of the COVID return, South West and North
+West trusts): the SYNTHETIC stock-and-flow return generated for those trusts, loaded through its
+declarative mapping, rolled up by LRF and NHS region through GraphQL as a signed-in analyst.
+
+Days of stock by LRF equal a plain pandas computation over the generated file (sum of stock over
+sum of daily use, over the trusts placed in the LRF that reported both); the generator is
+deterministic with a seed and uses the real mechanical-ventilation beds as ventilator demand;
+a return with a negative stock or an unknown code is rejected whole, with the finding, and
+changes neither store; supplies are closed to the public role and labelled synthetic."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pandas as pd
+import pytest
+
+from service.access.policy import Access, AccessDenied
+from service.access.principal import PUBLIC
+from service.api.graphql.context import Context
+from service.api.graphql.schema import schema
+from service.manifest import load_returns_all, materialise_for_returns
+from service.rdf.store import GraphStore
+from service.rdf.terms import SAMPLE_DATA_DIR
+from service.rdf.vocab import NHSKG
+from service.reference import ReferenceData
+from service.reference.organisations import reference_organisations
+from service.reference.unregistered import steward_queue
+from service.returns.load import load_return_file
+from service.returns.numbers import NumbersStore
+from service.supplies.generate import SYNTHETIC, generate
+from tests.returns_support import snapshot
+from tests.support.auth import access
+
+NAME = "supplies-synthetic-stock-and-flow-2020-04-12.csv"
+
+
+@pytest.fixture(scope="module")
+def env(sample_store: GraphStore, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    folder = tmp_path_factory.mktemp("supplies")
+    sample_store._store.backup(str(folder / "store"))
+    store = GraphStore(folder / "store")
+    numbers = NumbersStore(folder / "numbers.duckdb")
+    assert all(r.ok for r in load_returns_all(store, numbers, SAMPLE_DATA_DIR))
+    known = set(reference_organisations(store))
+    generated = folder / "generated" / NAME
+    generated.parent.mkdir()
+    rows = generate(numbers, generated, 7, known)
+    assert rows > 0
+    result = load_return_file(store, numbers, generated)
+    assert result.status == "loaded", result.report.text()
+    numbers.close()
+    materialise_for_returns(store, folder / "numbers.duckdb")
+    return {
+        "folder": folder,
+        "store": store,
+        "numbers": NumbersStore(folder / "numbers.duckdb"),
+        "file": generated,
+        "known": known,
+        "reference": ReferenceData.build(store),
+    }
+
+
+def run(env: dict[str, Any], query: str, role: str = "analyst") -> tuple[Any, list[str]]:
+    """As a signed-in `role`; "public": with no token (the public role has none)."""
+    who = (
+        Access(PUBLIC)
+        if role == "public"
+        else access(role, ("national",), env["reference"], env["numbers"])
+    )
+    context = Context(reference=env["reference"], access=who, numbers=env["numbers"])
+    result = asyncio.run(schema.execute(query, context_value=context))
+    return result.data, [e.message for e in result.errors or []]
+
+
+# The placements the sample materialises: catchment shares by LRF (fractions), ODS regions.
+METHODS = {"LRF": "CATCHMENT", "NHS_REGION": "ODS_STATED"}
+
+
+def placements(numbers: NumbersStore, area_type: str, day: str) -> pd.DataFrame:
+    return numbers.con.execute(
+        "SELECT org_code, area_code, share FROM org_area WHERE method = ? "
+        "AND area_type = ? AND (valid_from IS NULL OR valid_from <= CAST(? AS DATE)) "
+        "AND (valid_to IS NULL OR CAST(? AS DATE) <= valid_to)",
+        [METHODS[area_type], area_type, day, day],
+    ).df()
+
+
+def pandas_days_of_stock(file: Path, places: pd.DataFrame, item: str, day: str) -> pd.Series:
+    """Plain pandas: per area, sum of stock held over sum of the day's use, over the trusts
+    placed there that reported both."""
+    frame = pd.read_csv(file)
+    frame = frame[frame["date"] == day]
+    wide = frame.pivot_table(index="org_code", columns="series", values="value", aggfunc="sum")
+    both = wide[[f"{item} held", f"{item} used"]].dropna().reset_index()
+    placed = both.merge(places, on="org_code")
+    placed["held"] = placed[f"{item} held"] * placed["share"]
+    placed["used"] = placed[f"{item} used"] * placed["share"]
+    sums = placed.groupby("area_code")[["held", "used"]].sum()
+    sums = sums[sums["used"] > 0]
+    return (sums["held"] / sums["used"]).sort_index()
+
+
+QUERY = """{ rollup(metric: "%s", by: "%s", date: "%s", method: %s) {
+    kind synthetic syntheticNotice
+    metric { key numerator denominator openToPublic strainThreshold { value direction } }
+    rows { area { code } value numerator denominator onePart coverage { reported expected }
+           strain { flagged thresholdValue direction reason } } } }"""
+
+
+@pytest.mark.parametrize(
+    ("metric", "item"),
+    [
+        ("FFP3RespiratorsDaysOfStock", "FFP3 respirators"),
+        ("GlovesDaysOfStock", "gloves"),
+        ("MedicalOxygenDaysOfStock", "medical oxygen"),
+    ],
+)
+@pytest.mark.parametrize("area_type", ["LRF", "NHS_REGION"])
+def test_days_of_stock_by_area_equal_a_plain_pandas_computation(
+    env: dict[str, Any], metric: str, item: str, area_type: str
+) -> None:
+    day = "2020-04-09"
+    data, errors = run(env, QUERY % (metric, area_type, day, METHODS[area_type]))
+    assert not errors, errors
+    answer = data["rollup"]
+    got = pd.Series({r["area"]["code"]: r["value"] for r in answer["rows"]}).sort_index()
+    expected = pandas_days_of_stock(
+        env["file"], placements(env["numbers"], area_type, day), item, day
+    )
+    assert len(expected) >= 2
+    pd.testing.assert_series_equal(got, expected, check_names=False, rtol=1e-12)
+    assert answer["kind"] == "Ratio"
+    assert answer["metric"]["numerator"] == metric.replace("DaysOfStock", "Held")
+    assert answer["metric"]["denominator"] == metric.replace("DaysOfStock", "Used")
+    for row in answer["rows"]:
+        assert row["value"] == pytest.approx(row["numerator"] / row["denominator"])
+        threshold = answer["metric"]["strainThreshold"]
+        assert threshold["direction"] == "StrainBelow"
+        assert row["strain"]["flagged"] == (row["value"] < threshold["value"])
+        assert row["coverage"]["reported"] <= row["coverage"]["expected"]
+
+
+def test_days_of_stock_is_not_a_mean_of_the_trusts_days(env: dict[str, Any]) -> None:
+    """The ratio of the sums differs from the mean of each trust's own days of stock wherever a
+    region has trusts of different sizes: the answer is the former."""
+    day = "2020-04-09"
+    data, _ = run(env, QUERY % ("FFP3RespiratorsDaysOfStock", "NHS_REGION", day, "ODS_STATED"))
+    frame = pd.read_csv(env["file"])
+    frame = frame[frame["date"] == day].pivot_table(
+        index="org_code", columns="series", values="value"
+    )
+    own = (frame["FFP3 respirators held"] / frame["FFP3 respirators used"]).rename("own")
+    places = placements(env["numbers"], "NHS_REGION", day).set_index("org_code")
+    means = places.join(own, how="inner").groupby("area_code")["own"].mean()
+    differs = [
+        r for r in data["rollup"]["rows"] if abs(r["value"] - means[r["area"]["code"]]) > 1e-6
+    ]
+    assert len(differs) == len(data["rollup"]["rows"]) >= 2
+
+
+def test_supplies_answers_are_labelled_synthetic(env: dict[str, Any]) -> None:
+    data, errors = run(
+        env, QUERY % ("VentilatorUtilisation", "NHS_REGION", "2020-04-09", "ODS_STATED")
+    )
+    assert not errors, errors
+    assert data["rollup"]["synthetic"] is True
+    assert "SYNTHETIC" in data["rollup"]["syntheticNotice"]
+    assert NAME in data["rollup"]["syntheticNotice"]
+    # A real metric's answer carries no notice.
+    real = QUERY % ("BedsOccupiedCovid", "NHS_REGION", "2020-04-09", "ODS_STATED")
+    data, errors = run(env, real.replace("metric { key numerator", "metric { key"))
+    assert not errors, errors
+    assert data["rollup"]["synthetic"] is False and data["rollup"]["syntheticNotice"] is None
+    batches = (
+        env["numbers"]
+        .con.execute("SELECT dataset, file FROM batch WHERE mapping = 'supplies-stock-and-flow'")
+        .fetchall()
+    )
+    assert batches == [("supply-chain-360-synthetic", NAME)]
+    with env["file"].open() as handle:
+        assert {row["data_status"] for row in csv.DictReader(handle)} == {SYNTHETIC}
+
+
+def test_supplies_are_not_open_to_the_public(env: dict[str, Any]) -> None:
+    data, errors = run(
+        env, QUERY % ("FFP3RespiratorsDaysOfStock", "LRF", "2020-04-09", "CATCHMENT"), "public"
+    )
+    assert data is None or data.get("rollup") is None
+    assert errors and "token" in errors[0]
+    # A real aggregate stays open to the public role.
+    data, errors = run(
+        env,
+        '{ rollup(metric: "BedsOccupiedCovid", by: "NHS_REGION", date: "2020-04-09", '
+        "method: ODS_STATED) { rows { value } } }",
+        "public",
+    )
+    assert not errors and data["rollup"]["rows"]
+    # The policy itself, for any other read path.
+    with pytest.raises(AccessDenied):
+        Access(PUBLIC).require_metric("GownsHeld", open_to_public=False)
+    access("analyst").require_metric("GownsHeld", open_to_public=False)
+
+
+def test_ventilators_in_use_are_the_real_mechanical_ventilation_beds(env: dict[str, Any]) -> None:
+    numbers = env["numbers"]
+    real = dict(
+        numbers.con.execute(
+            "SELECT org_code || ' ' || CAST(period_start AS VARCHAR), value FROM reported_value "
+            "WHERE metric = ?",
+            [str(NHSKG.MechanicalVentilationBedsOccupied)],
+        ).fetchall()
+    )
+    used = dict(
+        numbers.con.execute(
+            "SELECT org_code || ' ' || CAST(period_start AS VARCHAR), value FROM reported_value "
+            "WHERE metric = ?",
+            [str(NHSKG.VentilatorsInUse)],
+        ).fetchall()
+    )
+    common = set(real) & set(used)
+    assert len(common) >= 0.9 * len(used) > 0
+    assert all(used[k] == real[k] for k in common)
+
+
+def test_the_generator_is_deterministic_with_a_seed(env: dict[str, Any], tmp_path: Path) -> None:
+    def digest(seed: int, name: str) -> str:
+        path = tmp_path / name
+        generate(env["numbers"], path, seed, env["known"])
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+
+    assert digest(7, "a.csv") == digest(7, "b.csv")
+    assert digest(7, "a.csv") == hashlib.sha256(env["file"].read_bytes()).hexdigest()
+    assert digest(8, "c.csv") != digest(7, "a.csv")
+
+
+def _broken(env: dict[str, Any], tmp_path: Path, edit: Any) -> Path:
+    rows = list(csv.reader(env["file"].open()))
+    rows = edit(rows)
+    path = tmp_path / NAME.replace("2020-04-12", "2020-04-13")
+    with path.open("w", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(rows)
+    return path
+
+
+def test_a_negative_stock_rejects_the_whole_return(env: dict[str, Any], tmp_path: Path) -> None:
+    def negative(rows: list[list[str]]) -> list[list[str]]:
+        i = next(i for i, r in enumerate(rows) if r[3] == "gowns held")
+        rows[i][4] = "-40"
+        return rows
+
+    path = _broken(env, tmp_path, negative)
+    before = snapshot(env["store"], env["numbers"])
+    result = load_return_file(env["store"], env["numbers"], path)
+    assert result.status == "rejected"
+    assert any(
+        "cannot be negative" in f.rule and f.value == "-40" for f in result.report.findings
+    ), result.report.text()
+    assert snapshot(env["store"], env["numbers"]) == before
+
+
+def test_an_unknown_site_rejects_the_whole_return_and_queues_nothing(
+    env: dict[str, Any], tmp_path: Path
+) -> None:
+    def unknown(rows: list[list[str]]) -> list[list[str]]:
+        first = rows[1][0]
+        return [[("RZZ99" if r[0] == first else r[0]), *r[1:]] for r in rows]
+
+    path = _broken(env, tmp_path, unknown)
+    before = snapshot(env["store"], env["numbers"])
+    queued = steward_queue(env["store"])
+    result = load_return_file(env["store"], env["numbers"], path)
+    assert result.status == "rejected"
+    unknown_findings = [f for f in result.report.findings if "RZZ99" in f.rule]
+    assert len(unknown_findings) == 1, result.report.text()
+    assert "accepts known codes only" in unknown_findings[0].rule
+    assert unknown_findings[0].row == 2
+    assert snapshot(env["store"], env["numbers"]) == before
+    assert steward_queue(env["store"]) == queued
+
+
+def test_a_ratio_metric_cannot_be_mapped(tmp_path: Path) -> None:
+    from service.mapping.spec import MappingError
+    from service.returns.spec import metric_term
+
+    with pytest.raises(MappingError, match="ratio metric"):
+        metric_term("FFP3RespiratorsDaysOfStock", loadable=True)
+    assert metric_term("FFP3RespiratorsDaysOfStock") == NHSKG.FFP3RespiratorsDaysOfStock
+
+
+def test_the_data_api_labels_supplies_synthetic_and_refuses_the_public(
+    env: dict[str, Any],
+) -> None:
+    from service.api.app import create_app
+    from service.config import Settings
+    from tests.http_server import serve
+    from tests.support.auth import bearer
+
+    app = create_app(
+        Settings(store_path=None, numbers_path=None), store=env["store"], numbers=env["numbers"]
+    )
+    query = "areaType=NHS_REGION&metric=GownsDaysOfStock&date=2020-04-09&method=ODS_STATED"
+    with serve(app) as base:
+        answer = httpx.get(f"{base}/api/v1/data?{query}&format=json", headers=bearer("analyst"))
+        assert answer.status_code == 200, answer.text
+        assert answer.headers["X-NHSKG-Synthetic"] == "true"
+        body = answer.json()
+        assert "SYNTHETIC" in json.dumps(body)
+        as_csv = httpx.get(f"{base}/api/v1/data?{query}&format=csv", headers=bearer("analyst"))
+        assert "SYNTHETIC_GownsDaysOfStock" in as_csv.headers["Content-Disposition"]
+        assert httpx.get(f"{base}/api/v1/data?{query}&format=json").status_code == 401
+        real = "areaType=NHS_REGION&metric=BedsOccupiedCovid&date=2020-04-09&method=ODS_STATED"
+        plain = httpx.get(f"{base}/api/v1/data?{real}&format=json")
+        assert plain.status_code == 200 and "X-NHSKG-Synthetic" not in plain.headers
+
+
+def test_supply_stock_gives_every_item_by_area_with_strain_and_the_synthetic_notice(
+    env: dict[str, Any],
+) -> None:
+    query = """{ supplyStock(by: "LRF", date: "2020-04-09", method: CATCHMENT) {
+        metric { key denominator strainThreshold { value direction } } synthetic syntheticNotice
+        rows { area { code } value strain { flagged } } } }"""
+    data, errors = run(env, query)
+    assert not errors, errors
+    answers = {a["metric"]["key"]: a for a in data["supplyStock"]}
+    assert set(answers) == {
+        "VentilatorUtilisation",
+        "MedicalOxygenDaysOfStock",
+        "FFP3RespiratorsDaysOfStock",
+        "SurgicalMasksDaysOfStock",
+        "GownsDaysOfStock",
+        "GlovesDaysOfStock",
+    }
+    for answer in answers.values():
+        assert answer["synthetic"] and "SYNTHETIC" in answer["syntheticNotice"]
+        assert answer["rows"]
+    # The same figures as the rollup field for the same question.
+    single, _ = run(env, QUERY % ("GlovesDaysOfStock", "LRF", "2020-04-09", "CATCHMENT"))
+    assert [r["value"] for r in single["rollup"]["rows"]] == [
+        r["value"] for r in answers["GlovesDaysOfStock"]["rows"]
+    ]
+    data, errors = run(env, query, "public")
+    assert errors and "token" in errors[0]
