@@ -46,7 +46,8 @@ def engine_load(system: SyntheticSystem, path: Path | None) -> Any:
         "cell": np.full(n, None, dtype=object),
     }
     numbers.con.execute(
-        "INSERT INTO reported_value SELECT * REPLACE (CAST(period_start AS DATE) AS period_start, "
+        "INSERT INTO reported_value BY NAME SELECT * REPLACE (CAST(period_start AS DATE) AS "
+        "period_start, "
         "CAST(period_end AS DATE) AS period_end) FROM columns"
     )
     numbers.refresh_reporters()
