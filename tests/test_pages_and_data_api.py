@@ -291,11 +291,11 @@ def test_cli_rollup_csv_equals_the_data_api(url: str, sample_env: dict, tmp_path
 
 @pytest.mark.parametrize("name", ["strategic", "public"])
 def test_first_view_on_the_sample_shows_figures_not_a_placement_error(url: str, name: str) -> None:
-    """The sample has no headquarters locations: a first view (no method in the URL) uses a
-    method the store has placements by for the type, never the default that cannot answer."""
+    """The sample has no site locations: a first view (no method in the URL) uses a method the
+    store has placements by for the type, never one that cannot answer."""
     page = httpx.get(f"{url}/dashboards/{name}", headers=bearer())
     assert page.status_code == 200
     assert "could not be shown" not in page.text, page.text[:2000]
-    chosen = httpx.get(f"{url}/dashboards/{name}?method=HEADQUARTERS&by=LRF", headers=bearer())
+    chosen = httpx.get(f"{url}/dashboards/{name}?method=SITES&by=LRF", headers=bearer())
     if name == "strategic":  # a method asked for by name is kept, and its error said in words
-        assert "no placements by HEADQUARTERS in LRF areas" in chosen.text
+        assert "no placements by SITES in LRF areas" in chosen.text
