@@ -59,8 +59,10 @@ def own_figures(data: Path, release: str, series: str) -> dict[tuple[str, date],
     also gave, August's values of providers the release does not list (plain SQL on the files)."""
     regions = load_return_mapping("weekly-covid-admissions-beds-long").regions
     weekly = data / WEEKLY_DIR / weekly_name(release)
-    rows = duckdb.sql(
-        f"""
+    rows = (
+        duckdb.connect()
+        .sql(  # own connection: the default one may hold another test's result
+            f"""
         WITH w AS (
             SELECT nhs_region AS region, org_code, date, value FROM read_csv('{weekly}')
             WHERE data = $series AND value IS NOT NULL
@@ -72,8 +74,10 @@ def own_figures(data: Path, release: str, series: str) -> dict[tuple[str, date],
         )
         SELECT region, date, sum(value) FROM (SELECT * FROM w UNION ALL SELECT * FROM a)
         GROUP BY ALL""",
-        params={"series": series, "sheet": SERIES[series][1]},
-    ).fetchall()
+            params={"series": series, "sheet": SERIES[series][1]},
+        )
+        .fetchall()
+    )
     return {(regions[r], d): float(v) for r, d, v in rows}
 
 
@@ -116,11 +120,15 @@ def test_the_sample_slice_on_top_of_the_publication_doubles_nothing(
     store, numbers = weekly_env["store"], weekly_env["numbers"]
     args = (str(NHSKG.BedsOccupied), "NHS_REGION", date(2020, 4, 8), Method.RETURN_STATED)
     before = {r.area: r.value for r in rollup(numbers, *args).rows}
-    [(own,)] = duckdb.sql(
-        f"SELECT sum(value) FROM read_csv('{weekly_env['data'] / AUGUST_LONG}') WHERE "
-        "sheet = 'Total Beds Occ' AND date = DATE '2020-04-08' AND "
-        "nhs_england_region = 'South West'"
-    ).fetchall()
+    [(own,)] = (
+        duckdb.connect()
+        .sql(  # own connection: the default one may hold another test's result
+            f"SELECT sum(value) FROM read_csv('{weekly_env['data'] / AUGUST_LONG}') WHERE "
+            "sheet = 'Total Beds Occ' AND date = DATE '2020-04-08' AND "
+            "nhs_england_region = 'South West'"
+        )
+        .fetchall()
+    )
     assert before["Y58"] == own
     result = load_return_file(store, numbers, SAMPLE)
     assert result.status == "loaded" and result.history == 0
