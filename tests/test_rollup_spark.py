@@ -27,6 +27,7 @@ from service.rollup.model import (
     to_organisations_at,
 )
 from service.rollup.spark import SparkNumbers, to_spark
+from tests.spark_support import assert_same
 
 pytestmark = pytest.mark.spark
 
@@ -34,41 +35,6 @@ SCALE = Scale(1.0, days=30)  # 240 organisations, ten metrics, 30 days: 72,000-o
 BEDS = str(NHSKG.BedsOccupiedCovid)  # a stock
 ADMISSIONS = str(NHSKG.CovidAdmissions)  # a flow
 NO_METRIC = "https://w3id.org/nhskg/def#NoSuchMetric"
-
-
-def close(a: float, b: float) -> bool:
-    return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
-
-
-def assert_same(duck: RollupResult, spark: RollupResult) -> None:
-    """Same rows, values (to 1e-9), contributors, coverage, unmapped values and summary."""
-    assert (spark.kind, spark.detail) == (duck.kind, duck.detail)
-    assert len(duck.rows) == len(spark.rows)
-    for d, s in zip(duck.rows, spark.rows, strict=True):
-        assert (s.area, s.period_start, s.period_end) == (d.area, d.period_start, d.period_end)
-        assert close(s.value, d.value), (d.area, d.period_start, d.value, s.value)
-        assert (s.coverage, s.withheld) == (d.coverage, d.withheld), d.area
-
-        def key(c: Any) -> tuple[Any, ...]:
-            return (c.organisation, c.reported_by or "", c.source or "", c.share, c.value)
-
-        dc, sc = sorted(d.contributors, key=key), sorted(s.contributors, key=key)
-        assert [key(c)[:3] for c in dc] == [key(c)[:3] for c in sc], d.area
-        for a, b in zip(dc, sc, strict=True):
-            assert close(a.share, b.share) and close(a.value, b.value), (d.area, a, b)
-
-    def unmapped_key(u: Any) -> tuple[Any, ...]:
-        return (u.organisation, u.period_start, u.reason, u.reported_by or "", u.value)
-
-    du, su = sorted(duck.unmapped, key=unmapped_key), sorted(spark.unmapped, key=unmapped_key)
-    assert [unmapped_key(u)[:4] for u in du] == [unmapped_key(u)[:4] for u in su]
-    for a, b in zip(du, su, strict=True):
-        assert close(a.value, b.value) and a.period_end == b.period_end, (a, b)
-        for x, y in ((a.placed_share, b.placed_share), (a.unlocated_share, b.unlocated_share)):
-            assert (x is None) == (y is None) and (x is None or close(x, y)), (a, b)
-    want, got = duck.unmapped_summary, spark.unmapped_summary
-    assert (got.count, got.organisations) == (want.count, want.organisations)
-    assert close(got.total, want.total)
 
 
 # ------------------------------------------------------------------------- synthetic data

@@ -20,9 +20,9 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from service.returns.area_spec import NATION, is_area_metric
-from service.returns.numbers import NumbersStore
 from service.rollup.engine import RollupError, rollup
 from service.rollup.model import AREA_MEMBERSHIP, NATIONAL, RollupResult, Scope
+from service.rollup.source import NumbersSource
 
 if TYPE_CHECKING:
     from service.access.disclosure import Protection
@@ -37,13 +37,13 @@ class ReportedType:
     reaches: tuple[str, ...]  # the types its areas are placed in (area_area)
 
 
-def reported_types(numbers: NumbersStore, metric: str) -> list[ReportedType]:
+def reported_types(numbers: NumbersSource, metric: str) -> list[ReportedType]:
     """The area types a metric is reported at, most areas first, and what each reaches."""
     con = numbers.reader()
     try:
         rows = con.execute(
             f"""SELECT reporter.area_type, count(DISTINCT reporter.org_code),
-                       list(DISTINCT a.area_type ORDER BY a.area_type)
+                       list(DISTINCT a.area_type)
                 FROM {numbers.reporters} LEFT JOIN area_area a ON a.org_code = reporter.org_code
                 WHERE reporter.metric = ? AND reporter.area_type IS NOT NULL
                 GROUP BY reporter.area_type ORDER BY 2 DESC, 1""",
@@ -51,11 +51,14 @@ def reported_types(numbers: NumbersStore, metric: str) -> list[ReportedType]:
         ).fetchall()
     finally:
         con.close()
-    return [ReportedType(str(t), int(n), tuple(x for x in reach if x)) for t, n, reach in rows]
+    # Sorted here: SQLGlot drops an ORDER BY inside list() when it writes Spark SQL.
+    return [
+        ReportedType(str(t), int(n), tuple(sorted(x for x in reach if x))) for t, n, reach in rows
+    ]
 
 
 def choose_type(
-    numbers: NumbersStore, metric: str, area_type: str, reported_type: str | None = None
+    numbers: NumbersSource, metric: str, area_type: str, reported_type: str | None = None
 ) -> str:
     """The reporting type to roll up from: the one given (checked), or the type with the most
     areas that reaches `area_type`."""
@@ -80,7 +83,7 @@ def choose_type(
     )
 
 
-def unknown_areas(numbers: NumbersStore, metric: str, among: set[str]) -> set[str]:
+def unknown_areas(numbers: NumbersSource, metric: str, among: set[str]) -> set[str]:
     """Of the codes `among`, those of areas reporting the metric that the graph did not hold
     when their values were loaded."""
     rows = (
@@ -96,7 +99,7 @@ def unknown_areas(numbers: NumbersStore, metric: str, among: set[str]) -> set[st
 
 
 def area_rollup(
-    numbers: NumbersStore,
+    numbers: NumbersSource,
     metric: str,
     area_type: str,
     when: date | tuple[date, date],
@@ -139,7 +142,7 @@ def area_rollup(
     return result
 
 
-def _ended(numbers: NumbersStore, area_type: str, codes: set[str]) -> dict[str, date]:
+def _ended(numbers: NumbersSource, area_type: str, codes: set[str]) -> dict[str, date]:
     """The last day the graph places each area in an area of `area_type` (codes placed for a
     while only: a district abolished in a merger that a file still reports)."""
     if not codes:
@@ -180,7 +183,7 @@ class PublishedTotal:
 
 
 def published_totals(
-    numbers: NumbersStore,
+    numbers: NumbersSource,
     metric: str,
     parts_type: str,
     total_type: str,

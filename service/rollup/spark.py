@@ -5,6 +5,7 @@ SQLGlot, with the same `?` parameters bound by Spark (never pasted into the text
     spark = spark_session()                     # local[2], or NHSKG_SPARK_MASTER / master=...
     numbers = SparkNumbers.from_numbers(spark, NumbersStore(path), folder)
     rollup(numbers, metric, "LRF", day, Method.SITES)   # the same call as on DuckDB
+    area_rollup(numbers, cases, "LRF", day)             # values reported by area, the same
 
 `from_numbers` writes the DuckDB tables as Parquet into `folder` and reads them into Spark; on a
 cluster the folder must be storage every executor reads (HDFS, S3 through s3a://, a shared
@@ -26,8 +27,9 @@ from sqlglot import exp
 from service.returns.numbers import NumbersStore
 from service.returns.releases import known_at_relation, reporters_known_at
 
-# The tables the roll-up and its release resolution read.
-TABLES = ("reported_value", "reporter", "org_area", "release_value", "batch")
+# The tables the roll-up and its release resolution read (area_area: values reported by area,
+# method AREA_MEMBERSHIP, service/rollup/areas.py).
+TABLES = ("reported_value", "reporter", "org_area", "area_area", "release_value", "batch")
 MASTER_ENV = "NHSKG_SPARK_MASTER"
 LOCAL_MASTER = "local[2]"
 
@@ -62,6 +64,8 @@ def to_spark(sql: str, views: tuple[tuple[str, str], ...]) -> str:
 
     def rename(node: exp.Expression) -> exp.Expression:
         if isinstance(node, exp.Table) and not node.args.get("db") and node.name in names:
+            if not node.alias:  # `reporter.org_code` still names the table by its own name
+                node.set("alias", exp.TableAlias(this=exp.to_identifier(node.name)))
             node.set("this", exp.to_identifier(names[node.name]))
         return node
 
