@@ -17,7 +17,15 @@ from pathlib import Path
 from typing import Any
 
 from bench.core import memory_mb
-from bench.scale_data import LAST_DAY, METRICS, Scale, Synthetic, load_duckdb, successions_of
+from bench.scale_data import (
+    LAST_DAY,
+    METRICS,
+    Scale,
+    Synthetic,
+    load_duckdb,
+    paths_in,
+    successions_of,
+)
 
 # Spark caches the values in memory up to this many (its driver has SPARK_MEMORY); past it, each
 # query reads the Parquet files (as a cluster reads its storage).
@@ -58,7 +66,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
     scale = Scale(args.factor)
-    paths = {t: str(args.data / f"{t}.parquet") for t in ("reported_value", "reporter", "org_area")}
+    paths = paths_in(args.data)
     synthetic = Synthetic(scale, paths, args.values, successions_of(scale))
     out: dict[str, Any] = {}
     started = time.perf_counter()
