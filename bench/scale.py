@@ -3,7 +3,11 @@ synthetic numbers at 1x, 10x and 100x national scale (bench/scale_data.py), on D
 Spark in local mode side by side: load time, one-date and 365-day roll-up (median of 3 after a
 warm-up), peak memory of the process and its children (the JVM). Both engines' answers are
 compared before their times are reported. $NHSKG_BENCH_SCALES picks the factors (default
-"1,10,100"); each engine runs in its own process (bench/scale_child.py).
+"1,10,100"), $NHSKG_BENCH_SCALE_ENGINES the engines (default "duckdb,spark"),
+$NHSKG_BENCH_SCALE_REPEAT the timed runs per query (default 3); each engine runs in its own
+process (bench/scale_child.py). $NHSKG_BENCH_SCALE_DIR keeps the generated Parquet (one folder
+per factor) and reuses it on the next run: a 100x data set is written once, and its generation
+is timed once.
 
 The crossover is the smallest factor at which Spark's 365-day roll-up is faster than DuckDB's
 on this machine; when there is none, the note says so and extrapolates the two measured trends.
@@ -21,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.core import ROOT, Context, Row, benchmark, row
-from bench.scale_data import Scale, generate
+from bench.scale_data import Scale, Synthetic, generate, paths_in, successions_of
 
 ENGINES = ("duckdb", "spark")
 QUERY_NAMES = ("one date", "365 days")
@@ -29,6 +33,27 @@ QUERY_NAMES = ("one date", "365 days")
 
 def factors() -> list[float]:
     return [float(f) for f in os.environ.get("NHSKG_BENCH_SCALES", "1,10,100").split(",") if f]
+
+
+def engines() -> list[str]:
+    chosen = os.environ.get("NHSKG_BENCH_SCALE_ENGINES", ",".join(ENGINES)).split(",")
+    return [e for e in ENGINES if e in chosen]
+
+
+def generated(folder: Path, factor: float) -> tuple[Synthetic, float | None]:
+    """The data of a factor: read back when a previous run wrote it completely (its seconds then
+    None), else generated now."""
+    marker = folder / "generated.json"
+    if marker.exists():
+        done = json.loads(marker.read_text())
+        if done["factor"] == factor:
+            scale = Scale(factor)
+            return Synthetic(scale, paths_in(folder), done["values"], successions_of(scale)), None
+    t0 = time.perf_counter()
+    data = generate(folder, Scale(factor))
+    seconds = time.perf_counter() - t0
+    marker.write_text(json.dumps({"factor": factor, "values": data.values, "seconds": seconds}))
+    return data, seconds
 
 
 def run_engine(engine: str, folder: Path, factor: float, values: int, timeout: float) -> Any:
@@ -59,14 +84,15 @@ def scale(ctx: Context) -> list[Row]:
     load = os.getloadavg()[0]
     timeout = max(ctx.timeout, 3600.0)
     measured: dict[float, dict[str, Any]] = {}
+    kept = os.environ.get("NHSKG_BENCH_SCALE_DIR")
     for factor in factors():
-        folder = ctx.scratch / f"scale-{factor:g}"
-        t0 = time.perf_counter()
-        data = generate(folder, Scale(factor))
+        folder = (Path(kept) if kept else ctx.scratch) / f"scale-{factor:g}"
+        data, seconds = generated(folder, factor)
         label = f"{factor:g}x ({data.values / 1e6:.1f} M values)"
-        rows.append(row(f"scale {label}: generate Parquet", time.perf_counter() - t0, "s"))
+        note = "" if seconds is not None else f"written by an earlier run, kept in {folder}"
+        rows.append(row(f"scale {label}: generate Parquet", seconds, "s", note=note))
         results = {}
-        for engine in ENGINES:
+        for engine in engines():
             before = os.getloadavg()[0]
             results[engine] = run_engine(engine, folder, factor, data.values, timeout)
             results[engine]["load_avg"] = (before + os.getloadavg()[0]) / 2
@@ -76,7 +102,8 @@ def scale(ctx: Context) -> list[Row]:
                      if q in results[engine]}  # fmt: skip
             print(f"[scale {factor:g}x {engine}: {brief} {times}]", flush=True)
         measured[factor] = results
-        duck, spark = results["duckdb"], results["spark"]
+        none = {"error": "not run ($NHSKG_BENCH_SCALE_ENGINES)"}
+        duck, spark = results.get("duckdb", none), results.get("spark", none)
         for engine, result in results.items():
             name = f"scale {label}: {engine}"
             if "error" in result:
@@ -94,9 +121,10 @@ def scale(ctx: Context) -> list[Row]:
                     ok = agree(duck[query]["answer"], spark[query]["answer"])
                     same = "same answer as the other engine" if ok else "ANSWERS DIFFER"
                 rows.append(row(f"{name}: {query} by LRF", result[query]["median_ms"], "ms",
-                                note=f"{same}; {avg}"))  # fmt: skip
+                                note="; ".join(x for x in (same, avg) if x)))  # fmt: skip
             rows.append(row(f"{name}: peak memory", result["peak_rss_mb"], "MB",
-                            note="process and children (JVM)"))  # fmt: skip
+                            note="process and children" + (" (the JVM)" if engine == "spark"
+                                                               else "")))  # fmt: skip
     value, unit, note = crossover(measured)
     note += f"; load avg at start {load:.1f}"
     rows.append(row("spark overtakes duckdb (365-day roll-up) at", value, unit, note=note))
@@ -108,7 +136,7 @@ def crossover(measured: dict[float, dict[str, Any]]) -> tuple[float | None, str,
     DuckDB's, or a linear extrapolation of the two largest measured factors."""
     points = []
     for factor, results in sorted(measured.items()):
-        if any("error" in results[e] for e in ENGINES):
+        if any("error" in results.get(e, {"error": ""}) for e in ENGINES):
             continue
         duck, spark = (results[e]["365 days"]["median_ms"] for e in ENGINES)
         if spark < duck:

@@ -31,7 +31,7 @@ from bench.scale_data import (
 # query reads the Parquet files (as a cluster reads its storage).
 CACHE_UP_TO = 40_000_000
 SPARK_MEMORY = os.environ.get("NHSKG_BENCH_SPARK_MEMORY", "6g")
-REPEAT = 3
+REPEAT = int(os.environ.get("NHSKG_BENCH_SCALE_REPEAT", "3"))
 QUERIES = {
     "one date": (LAST_DAY - timedelta(days=180), LAST_DAY - timedelta(days=180)),
     "365 days": (LAST_DAY - timedelta(days=364), LAST_DAY),
@@ -72,7 +72,10 @@ def main() -> None:
     started = time.perf_counter()
     numbers: Any
     if args.engine == "duckdb":
-        numbers = load_duckdb(synthetic, args.data / "numbers.duckdb")
+        store = args.data / "numbers.duckdb"
+        for old in (store, store.with_name(store.name + ".wal")):  # a kept folder's last run
+            old.unlink(missing_ok=True)
+        numbers = load_duckdb(synthetic, store)
         out["load_s"] = time.perf_counter() - started
     else:
         from service.rollup.spark import SparkNumbers, spark_session
