@@ -4,7 +4,8 @@ Spark in local mode side by side: load time, one-date and 365-day roll-up (media
 warm-up), peak memory of the process and its children (the JVM). Both engines' answers are
 compared before their times are reported. $NHSKG_BENCH_SCALES picks the factors (default
 "1,10,100"), $NHSKG_BENCH_SCALE_ENGINES the engines (default "duckdb,spark"),
-$NHSKG_BENCH_SCALE_REPEAT the timed runs per query (default 3); each engine runs in its own
+$NHSKG_BENCH_SCALE_REPEAT the timed runs per query (default 3), $NHSKG_BENCH_SCALE_QUERIES
+the queries ("one date,365 days"); each engine runs in its own
 process (bench/scale_child.py). $NHSKG_BENCH_SCALE_DIR keeps the generated Parquet (one folder
 per factor) and reuses it on the next run: a 100x data set is written once, and its generation
 is timed once.
@@ -115,9 +116,11 @@ def scale(ctx: Context) -> list[Row]:
                 cached = "values cached" if result["cached"] else "values read from Parquet"
                 extra = f"; session start {result['session_s']:.1f} s; {cached}"
             rows.append(row(f"{name}: load", result["load_s"], "s", note=avg + extra))
-            for query in ("one date", "365 days"):
+            for query in QUERY_NAMES:
+                if query not in result:  # not asked for ($NHSKG_BENCH_SCALE_QUERIES)
+                    continue
                 same = ""
-                if "error" not in duck and "error" not in spark:
+                if query in duck and query in spark:
                     ok = agree(duck[query]["answer"], spark[query]["answer"])
                     same = "same answer as the other engine" if ok else "ANSWERS DIFFER"
                 rows.append(row(f"{name}: {query} by LRF", result[query]["median_ms"], "ms",
@@ -137,6 +140,8 @@ def crossover(measured: dict[float, dict[str, Any]]) -> tuple[float | None, str,
     points = []
     for factor, results in sorted(measured.items()):
         if any("error" in results.get(e, {"error": ""}) for e in ENGINES):
+            continue
+        if any("365 days" not in results[e] for e in ENGINES):
             continue
         duck, spark = (results[e]["365 days"]["median_ms"] for e in ENGINES)
         if spark < duck:
