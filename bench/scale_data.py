@@ -97,6 +97,7 @@ def generate(folder: Path, scale: Scale, seed: int = 19) -> Synthetic:
     closing = sorted(int(c[1:]) for c in steps)
     con = duckdb.connect(":memory:")
     con.execute("SET preserve_insertion_order = false")
+    con.execute("SET enable_progress_bar = false")
     con.execute("CREATE TABLE closes AS SELECT unnest(?::INTEGER[]) AS i", [closing])
     con.execute("CREATE TABLE metrics AS SELECT unnest(?::VARCHAR[]) AS metric", [
         list(METRICS[: scale.metrics])
