@@ -19,7 +19,7 @@ import numpy as np
 from service.geography.rollup import RollUp
 from service.reference.placement import AREA, Reference
 from service.returns.area_spec import NATION
-from service.returns.numbers import NumbersStore
+from service.returns.numbers import NumbersStore, replace_rows
 from service.rollup.model import AREA_MEMBERSHIP
 
 DAY = timedelta(days=1)
@@ -95,24 +95,21 @@ def place_areas(
     """Replace the area_area rows of the codes given (one transaction); the rows written."""
     wanted = sorted(set(codes))
     rows = placement_rows(reference, rollup or RollUp(reference), value_ranges(numbers, wanted))
-    con = numbers.con
-    con.execute("BEGIN TRANSACTION")
-    try:
-        con.execute("DELETE FROM area_area WHERE list_contains(?, org_code)", [wanted])
-        if rows:
-            frame = {  # noqa: F841 (read by DuckDB's replacement scan below)
-                name: np.array([r[i] for r in rows], dtype=np.float64 if i == 4 else object)
-                for i, name in enumerate(COLUMNS)
-            }
-            con.execute(
-                f"INSERT INTO area_area ({', '.join(COLUMNS)}) SELECT * REPLACE ("
-                "CAST(valid_from AS DATE) AS valid_from, CAST(valid_to AS DATE) AS valid_to) "
-                "FROM frame"
-            )
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    con.execute("COMMIT")
+
+    def insert() -> None:
+        if not rows:
+            return
+        frame = {  # noqa: F841 (read by DuckDB's replacement scan below)
+            name: np.array([r[i] for r in rows], dtype=np.float64 if i == 4 else object)
+            for i, name in enumerate(COLUMNS)
+        }
+        numbers.con.execute(
+            f"INSERT INTO area_area ({', '.join(COLUMNS)}) SELECT * REPLACE ("
+            "CAST(valid_from AS DATE) AS valid_from, CAST(valid_to AS DATE) AS valid_to) "
+            "FROM frame"
+        )
+
+    replace_rows(numbers.con, "area_area", wanted, insert)
     return len(rows)
 
 
