@@ -96,6 +96,13 @@ CREATE TABLE IF NOT EXISTS area_area (
     area_code VARCHAR NOT NULL, share DOUBLE NOT NULL, valid_from DATE, valid_to DATE,
     source VARCHAR, unlocated DOUBLE
 );
+-- An area the graph stops placing (a district abolished in a merger), and the areas of its type
+-- that hold its building blocks from the next day, with the share of them each holds: how values
+-- reported under its code are restated to the areas of a later date (area_places.py writes it).
+CREATE TABLE IF NOT EXISTS area_succession (
+    org_code VARCHAR NOT NULL, day DATE NOT NULL, successor VARCHAR NOT NULL,
+    share DOUBLE NOT NULL
+);
 """
 
 # Stores made before releases: every value was current; the release date is the file name's.
