@@ -279,12 +279,20 @@ def test_a_store_from_before_values_by_area_is_migrated_when_opened_to_read(
         reader.close()
 
 
+def _merged_district_reported(
+    folder: Path, ref: Reference, numbers: NumbersStore, store: GraphStore
+) -> None:
+    """E07000003 (merged into E06000001 on 2020-04-01) reports 1 case on its last day and 6 on
+    DAY, after the merger, beside the other districts."""
+    rows = [*_rows(DAY, 3, 4, 5, 12), ("E07000003", "ltla", DAY.isoformat(), "6")]
+    rows.append(("E07000003", "ltla", "2020-03-31", "1"))
+    assert load_area_file(store, numbers, cases_file(folder, "2020-08-14", rows), ref).ok
+
+
 def test_an_abolished_area_still_reported_is_unmapped_with_the_day_its_memberships_end(
     tmp_path: Path, ref: Reference, numbers: NumbersStore, memory_store: GraphStore
 ) -> None:
-    rows = [*_rows(DAY, 3, 4, 5, 12), ("E07000003", "ltla", DAY.isoformat(), "6")]
-    rows.append(("E07000003", "ltla", "2020-03-31", "1"))
-    assert load_area_file(memory_store, numbers, cases_file(tmp_path, "2020-08-14", rows), ref).ok
+    _merged_district_reported(tmp_path, ref, numbers, memory_store)
     after = area_rollup(numbers, CASES, "LRF", DAY)
     assert [(u.organisation, u.value) for u in after.unmapped] == [("E07000003", 6.0)]
     assert "in no LRF after 2020-03-31" in after.unmapped[0].reason
@@ -315,9 +323,7 @@ def test_an_abolished_area_is_succeeded_by_the_area_holding_its_building_blocks(
 def test_values_restated_to_the_areas_of_a_date_move_to_the_successor(
     tmp_path: Path, ref: Reference, numbers: NumbersStore, memory_store: GraphStore
 ) -> None:
-    rows = [*_rows(DAY, 3, 4, 5, 12), ("E07000003", "ltla", DAY.isoformat(), "6")]
-    rows.append(("E07000003", "ltla", "2020-03-31", "1"))
-    assert load_area_file(memory_store, numbers, cases_file(tmp_path, "2020-08-14", rows), ref).ok
+    _merged_district_reported(tmp_path, ref, numbers, memory_store)
     at = to_organisations_at(date(2021, 4, 1))
     restated = area_rollup(numbers, CASES, "LRF", DAY, restate=at)
     assert restated.restate == at  # the answer says to which date it is restated

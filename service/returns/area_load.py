@@ -32,7 +32,7 @@ from service.rdf.vocab import NHSKG
 from service.reference.placement import AREA, Reference
 from service.returns.area_readers import SUPPRESSED, AreaValues, parse_number, read_area_file
 from service.returns.area_spec import NATION, AreaMapping, area_mapping_for, load_area_mapping
-from service.returns.batch_write import commit_batch, open_batch, outcome, release_of
+from service.returns.batch_write import commit_batch, open_batch, outcome
 from service.returns.graph import provenance_triples, publication_triples
 from service.returns.numbers import NumbersStore
 from service.returns.periods import day_array
@@ -161,10 +161,7 @@ def load_area_file(
         if isinstance(mapping, AreaMapping)
         else (load_area_mapping(mapping) if mapping else area_mapping_for(path.name))
     )
-    opened = open_batch(
-        store, numbers, path, f"{spec.id}/{path.stem}", release_of(spec, path, release),
-        dry_run=dry_run,
-    )  # fmt: skip
+    opened = open_batch(store, numbers, path, spec, release, dry_run=dry_run)
     batch = opened.batch
     if opened.unchanged:
         return AreaLoadResult(**outcome(opened, path, spec.id))

@@ -28,7 +28,10 @@ from service.validation.report import Finding, ValidationReport
 
 
 class Released(Protocol):
-    """What a mapping says of its files' release date."""
+    """What a mapping says of itself and its files' release date."""
+
+    @property
+    def id(self) -> str: ...
 
     @property
     def release_date(self) -> date | None: ...
@@ -96,17 +99,23 @@ def outcome(
     return base | {"status": status, "batch": opened.batch, "report": report, "warnings": warnings}
 
 
+def publication_key(spec: Released, path: Path) -> str:
+    """A file's publication: its mapping and its name without the extension."""
+    return f"{spec.id}/{path.stem}"
+
+
 def open_batch(
     store: GraphStore,
     numbers: NumbersStore,
     path: Path,
-    key: str,
-    released: tuple[date, str],
-    *,
+    spec: Released,
+    release: date | None = None,
     dry_run: bool = False,
 ) -> OpenBatch:
+    """`release`: the release date the caller states (else the mapping's, the file name's)."""
     if not dry_run:  # a load killed earlier is finished or undone before this one starts
         recover(store, numbers)
+    key, released = publication_key(spec, path), release_of(spec, path, release)
     sha = sha256_of(path)
     tag = batch_tag(numbers, key, sha)
     current = numbers.current_batch(key)

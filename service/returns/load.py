@@ -32,7 +32,6 @@ from service.returns.batch_write import (
     commit_batch,
     open_batch,
     outcome,
-    release_of,
 )
 from service.returns.codes import Successions, graph_successions, resolve_codes
 from service.returns.context import BatchContext
@@ -73,10 +72,6 @@ class ReturnLoadResult:
         return self.values - self.answering if self.status == "loaded" else 0
 
 
-def publication_key(mapping: ReturnMapping, path: Path) -> str:
-    return f"{mapping.id}/{path.stem}"
-
-
 def load_return_file(
     store: GraphStore,
     numbers: NumbersStore,
@@ -94,10 +89,7 @@ def load_return_file(
     replace more than MAX_RETIRED_SHARE of its publication's current values, is rejected unless
     `replace_all`."""
     spec = _mapping(path, mapping)
-    opened = open_batch(
-        store, numbers, path, publication_key(spec, path), release_of(spec, path, release),
-        dry_run=dry_run,
-    )  # fmt: skip
+    opened = open_batch(store, numbers, path, spec, release, dry_run=dry_run)
     batch = opened.batch
     if opened.unchanged:
         return ReturnLoadResult(**outcome(opened, path, spec.id))
