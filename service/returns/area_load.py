@@ -32,7 +32,7 @@ from service.rdf.vocab import NHSKG
 from service.reference.placement import AREA, Reference
 from service.returns.area_readers import SUPPRESSED, AreaValues, parse_number, read_area_file
 from service.returns.area_spec import NATION, AreaMapping, area_mapping_for, load_area_mapping
-from service.returns.batch_write import commit_batch, open_batch, outcome
+from service.returns.batch_write import LoadResult, commit_batch, open_batch, outcome
 from service.returns.graph import provenance_triples, publication_triples
 from service.returns.numbers import NumbersStore
 from service.returns.periods import day_array
@@ -44,24 +44,10 @@ MAX_FINDINGS = 50  # findings listed per rule; the count says how many more ther
 
 
 @dataclass
-class AreaLoadResult:
-    status: str  # loaded | unchanged | rejected | valid (dry run)
-    file: str
-    mapping: str
-    batch: str
-    report: ValidationReport
-    warnings: list[Finding] = field(default_factory=list)
-    values: int = 0
+class AreaLoadResult(LoadResult):
     suppressed: int = 0
     unknown_areas: list[str] = field(default_factory=list)  # codes the graph does not hold
-    release: date | None = None
-    release_source: str = ""
-    answering: int = 0
     placements: int = 0
-
-    @property
-    def ok(self) -> bool:
-        return self.status != "rejected"
 
 
 @dataclass

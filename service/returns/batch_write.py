@@ -12,7 +12,7 @@ to be.
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
@@ -25,6 +25,26 @@ from service.returns.journal import recover
 from service.returns.numbers import BatchRecord, NumbersStore
 from service.returns.releases import release_from_name
 from service.validation.report import Finding, ValidationReport
+
+
+@dataclass
+class LoadResult:
+    """What a load of one file says, whatever the file reports by (the loaders add theirs)."""
+
+    status: str  # loaded | unchanged | rejected | valid (dry run)
+    file: str
+    mapping: str
+    batch: str
+    report: ValidationReport
+    warnings: list[Finding] = field(default_factory=list)
+    values: int = 0
+    release: date | None = None
+    release_source: str = ""
+    answering: int = 0  # values that answer questions now; the rest are history
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "rejected"
 
 
 class Released(Protocol):

@@ -28,6 +28,7 @@ from service.rdf.terms import GRAPH
 from service.reference.organisations import reference_organisations
 from service.reference.unregistered import known_unregistered
 from service.returns.batch_write import (
+    LoadResult,
     OpenBatch,
     commit_batch,
     open_batch,
@@ -47,24 +48,10 @@ ENGINES = ("duckdb", "pyshacl")
 
 
 @dataclass
-class ReturnLoadResult:
-    status: str  # loaded | unchanged | rejected | valid (dry run)
-    file: str
-    mapping: str
-    batch: str
-    report: ValidationReport
-    warnings: list[Finding] = field(default_factory=list)
-    values: int = 0
+class ReturnLoadResult(LoadResult):
     engine: str = ""  # pyshacl | duckdb
     unregistered: list[str] = field(default_factory=list)
-    release: date | None = None
-    release_source: str = ""
-    answering: int = 0  # values that answer questions now; the rest are history
     later_releases: list[str] = field(default_factory=list)  # "file (release date)"
-
-    @property
-    def ok(self) -> bool:
-        return self.status != "rejected"
 
     @property
     def history(self) -> int:
