@@ -196,7 +196,7 @@ def _ended(numbers: NumbersStore, area_type: str, codes: set[str]) -> dict[str, 
 def _ended_reason(area_type: str, day: date) -> str:
     return (
         f"the graph places this area in no {area_type} after {day} (abolished or recoded then; "
-        "values reported under its code later are not restated to its successor)"
+        "restate the roll-up to a later date to count its values in its successor)"
     )
 
 
