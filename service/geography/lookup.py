@@ -63,12 +63,15 @@ class LookupAnswer:
     evidence: list[dict[str, Any]] = field(default_factory=list)
     conflicts: dict[str, str] | None = None
     reason: str | None = None  # why there are no areas, when there are none
+    # The date the reference was read as known at (asKnownAt); None: as known now.
+    known_at: date | None = None
 
     def to_json(self) -> str:
         """The answer as JSON (the REST body): a shallow walk, its parts are plain already
         (dataclasses.asdict would deep-copy every evidence entry first)."""
         body = {f.name: getattr(self, f.name) for f in fields(self)}
         body["as_of"] = self.as_of.isoformat()
+        body["known_at"] = self.known_at.isoformat() if self.known_at else None
         return json.dumps(body, default=str)
 
 

@@ -50,6 +50,13 @@ DAY = timedelta(days=1)
 TABLE_VERSION = "2"
 
 
+TABLE_COLUMNS = (
+    "method VARCHAR, source VARCHAR, area_type VARCHAR, org_code VARCHAR, area_code VARCHAR, "
+    "share DOUBLE, valid_from DATE, valid_to DATE, coverage DOUBLE, evidence VARCHAR, "
+    "unlocated DOUBLE"
+)
+
+
 @dataclass
 class OrgAreaRow:
     method: str
@@ -135,12 +142,7 @@ def write_duckdb(rows: list[OrgAreaRow], path: Path, *, fingerprint: str = "") -
     con = duckdb.connect(str(path))
     try:
         con.execute("BEGIN")
-        con.execute(
-            """CREATE OR REPLACE TABLE org_area (method VARCHAR, source VARCHAR,
-               area_type VARCHAR, org_code VARCHAR, area_code VARCHAR, share DOUBLE,
-               valid_from DATE, valid_to DATE, coverage DOUBLE, evidence VARCHAR,
-               unlocated DOUBLE)"""
-        )
+        con.execute(f"CREATE OR REPLACE TABLE org_area ({TABLE_COLUMNS})")
         if rows:
             bulk_insert(con, rows, path.parent)
         con.execute("CREATE OR REPLACE TABLE org_area_meta (fingerprint VARCHAR)")
@@ -153,9 +155,12 @@ def write_duckdb(rows: list[OrgAreaRow], path: Path, *, fingerprint: str = "") -
 NULL = "\\N"
 
 
-def bulk_insert(con: duckdb.DuckDBPyConnection, rows: list[OrgAreaRow], scratch: Path) -> None:
-    """Insert through a CSV file DuckDB reads natively: row-by-row `executemany` takes about a
-    millisecond a row, minutes for the national table."""
+def bulk_insert(
+    con: duckdb.DuckDBPyConnection, rows: list[OrgAreaRow], scratch: Path, table: str = "org_area"
+) -> None:
+    """Insert into org_area (or `table`, of its columns) through a CSV file DuckDB reads
+    natively: row-by-row `executemany` takes about a millisecond a row, minutes for the national
+    table."""
     with tempfile.NamedTemporaryFile(
         "w", suffix=".csv", dir=scratch, newline="", encoding="utf-8", delete=False
     ) as fh:
@@ -165,7 +170,7 @@ def bulk_insert(con: duckdb.DuckDBPyConnection, rows: list[OrgAreaRow], scratch:
         name = fh.name
     try:
         con.execute(
-            f"INSERT INTO org_area BY NAME SELECT * FROM read_csv('{_sql_text(name)}', "
+            f"INSERT INTO {table} BY NAME SELECT * FROM read_csv('{_sql_text(name)}', "
             "header = false, "
             f"nullstr = '{NULL}', quote = '\"', escape = '\"', columns = {_CSV_COLUMNS})"
         )

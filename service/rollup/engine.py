@@ -125,13 +125,16 @@ def rollup(
         sql = sql.replace("{restatement}", relation)
         values = numbers.values  # the latest releases, or as known at
         sql = sql.replace("{values}", protection.relation(values) if protection else values)
+        # The placements: org_area, or as the reference was known at a date (known_places.py)
+        placements = getattr(numbers, "placement_table", "org_area")
+        sql = sql.replace("{placements}", placements)
         period = "" if over_time else "period_start, period_end, "
         if detail:
             sql += f" ORDER BY area NULLS LAST, {period}target, org_code"
         else:
             sql = _summary_query(sql, period)
         rows = con.execute(sql, [*restated_params, *params]).fetchall()
-        expected = _expected(con, reporters, area_type, method, restate.at or end)
+        expected = _expected(con, reporters, area_type, method, restate.at or end, placements)
     finally:
         con.close()
     withheld = _withhold(expected, scope)
@@ -328,8 +331,9 @@ def _contributions_query(
 
 
 def _table(method: Method) -> str:
-    """The placements a method reads: areas' memberships, or organisations' placements."""
-    return "area_area" if method == AREA_MEMBERSHIP else "org_area"
+    """The placements a method reads: areas' memberships, or organisations' placements (the
+    numbers store's `placement_table`, put in for the placeholder)."""
+    return "area_area" if method == AREA_MEMBERSHIP else "{placements}"
 
 
 def _summary_query(contributions: str, period: str) -> str:
@@ -410,7 +414,12 @@ def _among(column: str, values: list[str]) -> str:
 
 
 def _expected(
-    con: Any, reporters: list[tuple[str, str]], area_type: str, method: Method, day: date
+    con: Any,
+    reporters: list[tuple[str, str]],
+    area_type: str,
+    method: Method,
+    day: date,
+    placements: str = "org_area",
 ) -> dict[str, set[str]]:
     """Area -> organisations that report this metric at all (`reporters`: the (org_code,
     region_code) rows of the reporter table the numbers store keeps, any loaded period) and that
@@ -425,7 +434,8 @@ def _expected(
         return out
     codes = {org for org, _ in reporters}
     rows = con.execute(
-        f"SELECT area_code, org_code, coalesce(source, '') FROM {_table(method)} "
+        f"SELECT area_code, org_code, coalesce(source, '') "
+        f"FROM {_table(method).replace('{placements}', placements)} "
         "WHERE method = ? AND area_type = ? AND (valid_from IS NULL OR valid_from <= ?) "
         "AND (valid_to IS NULL OR ? <= valid_to)",
         [method.value, area_type, day, day],
