@@ -9,7 +9,9 @@ one way to hold a history spanning days in a test (the store is otherwise the re
 from __future__ import annotations
 
 import io
+import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -79,7 +81,10 @@ def history(sample_store: GraphStore, tmp_path_factory: pytest.TempPathFactory) 
     store.clock = lambda: datetime.combine(changed, time(12), tzinfo=UTC)
     assert apply(store, parse_changeset(CORRECTION), numbers).status == "applied"
     now = ReferenceData.current(store)  # saved with the store: the CLI reads it back
-    return {"store": store, "numbers": numbers, "loaded": loaded, "changed": changed, "now": now}
+    return {
+        "store": store, "numbers": numbers, "loaded": loaded, "changed": changed, "now": now,
+        "numbers_path": base / "numbers.duckdb",
+    }  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -241,3 +246,23 @@ def test_cli_lookup_as_known_at(history: dict[str, Any]) -> None:
     malformed = nhskg(path, *ask, "--as-known-at", "2026-13-01")
     assert malformed.returncode == 2 and "is not a date" in malformed.stderr
     assert "Traceback" not in refused.stderr + malformed.stderr
+
+
+def test_cli_rollup_as_known_at(history: dict[str, Any], tmp_path: Path) -> None:
+    history["numbers"].con.execute("CHECKPOINT")  # a copy: this process holds the file open
+    copy = tmp_path / "numbers.duckdb"
+    shutil.copy(history["numbers_path"], copy)
+    ask = ["--numbers", str(copy), "rollup", "BedsOccupiedCovid", "--by", "LRF", "--date", ON]
+    ask += ["--method", "HEADQUARTERS", "--json"]
+
+    def totals(*extra: str) -> dict[str, float]:
+        done = nhskg(history["store"].path, *ask, *extra)
+        assert done.returncode == 0, done.stderr
+        return {r["area"]: r["value"] for r in json.loads(done.stdout)["rows"]}
+
+    before, after = totals("--as-known-at", history["loaded"].isoformat()), totals()
+    assert OTHER_LRF not in before and after[OTHER_LRF] > 0
+    assert after[OTHER_LRF] + after[DORSET] == pytest.approx(before[DORSET])
+    early = (history["loaded"] - timedelta(days=1)).isoformat()
+    refused = nhskg(history["store"].path, *ask, "--as-known-at", early)
+    assert refused.returncode == 1 and "nothing had been loaded by" in refused.stderr
