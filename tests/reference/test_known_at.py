@@ -266,3 +266,15 @@ def test_cli_rollup_as_known_at(history: dict[str, Any], tmp_path: Path) -> None
     early = (history["loaded"] - timedelta(days=1)).isoformat()
     refused = nhskg(history["store"].path, *ask, "--as-known-at", early)
     assert refused.returncode == 1 and "nothing had been loaded by" in refused.stderr
+
+
+def test_the_access_policy_applies_as_known_at_too(history: dict[str, Any], server: str) -> None:
+    loaded = history["loaded"].isoformat()
+    body = {"query": LOOKUP, "variables": {"k": loaded}}
+    public = httpx.post(f"{server}/graphql", json=body, timeout=60).json()
+    assert public["data"] is None
+    assert public["errors"][0]["message"].startswith(("not signed in", "forbidden"))
+    elsewhere = httpx.post(
+        f"{server}/graphql", json=body, headers=bearer("analyst", ["region:Y62"]), timeout=60
+    ).json()  # North West: RD3 (South West) is outside the scope
+    assert "RD3 is outside your scope" in elsewhere["errors"][0]["message"]

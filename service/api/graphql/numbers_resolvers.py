@@ -151,7 +151,6 @@ def run_rollup(
     the query reads fields naming organisations, which the public role may not)."""
     term = require_metric(context, metric)
     numbers = require_numbers(context).known_at(as_known_at)
-    reference = known_reference(context, as_known_at)  # the placements as known then too
     try:
         context.access.require_metric(term.key, term.open_to_public)
         if names_organisations:
@@ -160,6 +159,7 @@ def run_rollup(
     except AccessDenied as exc:
         raise denied(exc) from exc
     area_type = require_area_type(context, by)
+    reference = known_reference(context, as_known_at)  # the placements as known then too
     first, last = _when(date, start, end)
     check_held(numbers, term, first, last)
     scope = context.access.rollup_scope()

@@ -80,12 +80,12 @@ def organisation(
     info: Info, code: str, as_of: dt.date | None = None, as_known_at: dt.date | None = None
 ) -> Organisation:
     context = _context(info)
-    reference = known_reference(context, as_known_at)
-    orgs = reference.organisations
     try:
         context.access.require_organisation(code)
     except AccessDenied as exc:
         raise denied(exc) from exc
+    reference = known_reference(context, as_known_at)  # after the policy: it may build one
+    orgs = reference.organisations
     record = orgs.find(code)
     if record is None:
         near = orgs.near_matches(code)
