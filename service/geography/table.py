@@ -48,7 +48,7 @@ COLUMNS = (
 DAY = timedelta(days=1)
 # Part of the table's fingerprint: raise it when what a row means changes (a new column, a new
 # placement policy), so a table built by older code is built again rather than read.
-TABLE_VERSION = "2"
+TABLE_VERSION = "3"  # 3: shares in whole millionths (millionths.py)
 
 
 @dataclass
