@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from service.geography.assign import Placer
 from service.geography.carrying_on import IndexCarryingOn
 from service.geography.methods import METHODS
+from service.geography.millionths import rounded
 from service.geography.sites import is_site, operations_of, operator_on, site_areas
 from service.geography.timeline import Timelines
 from service.rdf.store import GraphStore
@@ -303,7 +304,7 @@ class Lookup:
                 continue
             if not p.shares and p.reason:
                 reasons.append(f"{resolved['code']}: {p.reason}")
-            for area, share in p.shares.items():
+            for area, share in rounded(p.shares).items():  # as org_area holds them
                 shares[area] = shares.get(area, 0.0) + weight * share
             answer.coverage += weight * p.coverage
             answer.unlocated_share += weight * p.unlocated

@@ -28,6 +28,7 @@ import duckdb
 from service.geography.assign import Placer, label
 from service.geography.carrying_on import CarryingOn
 from service.geography.methods import Placement
+from service.geography.millionths import rounded
 from service.geography.timeline import Timeline, Timelines, shares_key
 from service.rdf.store import GraphStore
 
@@ -47,7 +48,7 @@ COLUMNS = (
 DAY = timedelta(days=1)
 # Part of the table's fingerprint: raise it when what a row means changes (a new column, a new
 # placement policy), so a table built by older code is built again rather than read.
-TABLE_VERSION = "2"
+TABLE_VERSION = "3"  # 3: shares in whole millionths (millionths.py)
 
 
 TABLE_COLUMNS = (
@@ -116,14 +117,14 @@ def _runs(timeline: Timeline) -> Iterator[OrgAreaRow]:
 
 def _rows(p: Placement, start: date, end: date | None) -> Iterator[OrgAreaRow]:
     evidence = json.dumps(p.evidence, default=str)
-    for area, share in sorted(p.shares.items()):
+    for area, share in sorted(rounded(p.shares).items()):
         yield OrgAreaRow(
             p.method,
             p.source or "",
             p.area_type,
             p.org_code,
             area,
-            share,  # unrounded: an organisation's shares sum to its coverage exactly
+            share,  # in whole millionths (millionths.py): their sum is exact
             start,
             end,
             p.coverage,

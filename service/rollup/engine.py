@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from rdflib import URIRef
 
+from service.geography.millionths import ONE, rounded
 from service.rdf.vocab import NHSKG
 from service.returns.codes import Successions, carried_on, unweighted_split_reason
 from service.returns.numbers import NumbersStore
@@ -362,8 +363,10 @@ def _summary_query(contributions: str, period: str) -> str:
 _VALUE = (
     "org_code, target, rshare, reason, region_code, period_start, period_end, value, suppressed"
 )
-# Below this, a placement's shares are taken to sum to 1 (they are stored rounded to 6 places).
-_WHOLE = 1 - 1e-9
+# A placement is whole when its shares, each a whole number of millionths (every writer of the
+# tables rounds them so: service/geography/millionths.py), add up to ONE: summed as integers, the
+# comparison is exact and the same on every engine and in any order.
+_MILLIONTHS = f"CAST(round(pshare * {ONE}) AS BIGINT)"
 
 
 def _placed(on: str) -> str:
@@ -382,7 +385,7 @@ def _placed(on: str) -> str:
         SELECT {_VALUE}, CAST(NULL AS VARCHAR) AS area, sum(pshare) AS pshare, source,
                max(unlocated) AS unlocated
         FROM joined WHERE area IS NOT NULL
-        GROUP BY {_VALUE}, source HAVING sum(pshare) < {_WHOLE}"""
+        GROUP BY {_VALUE}, source HAVING sum({_MILLIONTHS}) < {ONE}"""
 
 
 def _scope(scope: Scope, method: Method, day: str) -> tuple[str, list[Any]]:
@@ -539,6 +542,21 @@ def _shape_summary(
     return found, summary
 
 
+def _in_millionths(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """The rows (area_type, org_code, area_code, share, valid_from, valid_to[, source]) with
+    each placement's shares (one organisation, type, validity and source) in whole millionths."""
+    placements: dict[tuple[Any, ...], dict[str, float]] = defaultdict(dict)
+    for r in rows:
+        r = tuple(r[:7])
+        key = (r[0], r[1], *r[4:])
+        placements[key][r[2]] = placements[key].get(r[2], 0.0) + r[3]
+    return [
+        (key[0], key[1], area, share, *key[2:])
+        for key, shares in placements.items()
+        for area, share in rounded(shares).items()
+    ]
+
+
 def materialise_org_areas(
     numbers: NumbersStore, rows: list[tuple[Any, ...]], method: Method
 ) -> int:
@@ -553,7 +571,7 @@ def materialise_org_areas(
         con.executemany(
             "INSERT INTO org_area (method, area_type, org_code, area_code, share, valid_from, "
             "valid_to, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [(method.value, *r[:7], *([None] * (7 - len(r[:7])))) for r in rows],
+            [(method.value, *r, *([None] * (7 - len(r)))) for r in _in_millionths(rows)],
         )
     except BaseException:
         con.execute("ROLLBACK")
