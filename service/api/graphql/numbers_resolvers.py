@@ -159,7 +159,8 @@ def run_rollup(
     except AccessDenied as exc:
         raise denied(exc) from exc
     area_type = require_area_type(context, by)
-    reference = known_reference(context, as_known_at)  # the placements as known then too
+    # the placements as known then too (as first loaded, for a release date before that)
+    reference = known_reference(context, as_known_at, earliest_held=True)
     first, last = _when(date, start, end)
     check_held(numbers, term, first, last)
     scope = context.access.rollup_scope()
