@@ -345,6 +345,7 @@ class NHSKG(DefinedNamespace):
     protectsScopedGrants: URIRef
     publicationOf: URIRef
     publishedDecimals: URIRef
+    publishedWithProtection: URIRef
     purposeText: URIRef
     reason: URIRef
     recordOf: URIRef
@@ -383,6 +384,7 @@ class NHSKG(DefinedNamespace):
     successor: URIRef
     supersedes: URIRef
     supplyItem: URIRef
+    suppressedAtSourceUpTo: URIRef
     suppressedValue: URIRef
     tabularEquivalent: URIRef
     thresholdQuantity: URIRef

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from enum import Enum
 
 import strawberry
 from strawberry.types import Info
@@ -12,6 +13,19 @@ from service.api.graphql.types import Organisation, organisation_of
 from service.reference.metrics import MetricTerm
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
+
+
+@strawberry.enum(
+    description="How a published figure is protected against disclosing small numbers (the "
+    "metric's disclosure policy in the ontology); null: published as summed."
+)
+class FigureProtection(Enum):
+    PERTURBED = strawberry.enum_value(
+        "PERTURBED",
+        description="Summed from values each perturbed by the cell-key method (noise fixed per "
+        "organisation, metric and period): never a small number exactly, and the same figure "
+        "whichever query asks.",
+    )
 
 
 @strawberry.type(description="A way of combining a metric's values (nhskg:AggregationScheme).")
@@ -156,6 +170,12 @@ class Observation:
     suppressed: bool = strawberry.field(
         default=False,
         description="The source suppressed the value (UKHSA's -99: a count of 0-2); no number.",
+    )
+    protection: FigureProtection | None = strawberry.field(
+        default=None,
+        description="How the value is protected against disclosing small numbers (the metric's "
+        "disclosure policy protects this caller: PERTURBED, the value as every roll-up sums it, "
+        "not as reported); null: the value as reported.",
     )
 
     @strawberry.field(

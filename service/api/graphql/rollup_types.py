@@ -11,7 +11,7 @@ import strawberry
 from strawberry.types import Info
 
 from service.api.graphql.iris import iri_field, term
-from service.api.graphql.numbers_types import Metric
+from service.api.graphql.numbers_types import FigureProtection, Metric
 from service.api.graphql.types import GeographicArea, GeographyType, Organisation, organisation_of
 from service.reference.vocabulary import placement_methods
 
@@ -31,19 +31,6 @@ else:  # one value per nhskg:PlacementMethod, in the ontology's order
             module=__name__,
         ),
         description="How an organisation is placed in areas.",
-    )
-
-
-@strawberry.enum(
-    description="How a published figure is protected against disclosing small numbers (the "
-    "metric's disclosure policy in the ontology); null: published as summed."
-)
-class FigureProtection(Enum):
-    PERTURBED = strawberry.enum_value(
-        "PERTURBED",
-        description="Summed from values each perturbed by the cell-key method (noise fixed per "
-        "organisation, metric and period): never a small number exactly, and the same figure "
-        "whichever query asks.",
     )
 
 
