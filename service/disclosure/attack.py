@@ -61,7 +61,7 @@ def targets(space: Space, threshold: int) -> list[Target]:
     """Records and figures whose true value is small, each combination once."""
     found: dict[tuple[tuple[int, float], ...], Target] = {}
     for n, record in enumerate(space.records):
-        if small(record.value, threshold):
+        if small(record.value, threshold) and not record.suppressed:
             label = f"{record.org_code} {record.region_code} {record.day}"
             found[((n, 1.0),)] = Target("record", label, {n: 1.0}, record.value)
     for cell in space.cells:
@@ -94,6 +94,9 @@ class Attacker:
         rows, published, withheld = self._figures(space, mode, threshold)
         n = self.n
         a = _matrix(rows, n)
+        known = _matrix(space.identities, n)  # sums the reader knows hold (true values)
+        self.tied = {k for identity in space.identities for k in identity}
+        lower = space.lower or [0.0] * n
         y = np.array(published)
         slack = SLACK * np.maximum(1.0, np.abs(y))
         if mode == PERTURBED:  # published rounded to `decimals` places: the attacker knows
@@ -101,17 +104,22 @@ class Attacker:
             # variables: v (n), e (n); each figure: A (v + e) = published (to within the
             # rounding of the engine's sums, as every equality here); v + e >= 0
             both = hstack([a, a])
-            self.a_ub = vstack([both, -both, hstack([-identity(n), -identity(n)])]).tocsr()
-            self.b_ub = np.concatenate([y + slack, slack - y, np.zeros(n)])
-            self.bounds = [(0.0, None)] * n + [(-maximum_noise, maximum_noise)] * n
+            sums = hstack([known, csr_matrix(known.shape)])
+            self.a_ub = vstack(
+                [both, -both, hstack([-identity(n), -identity(n)]), sums, -sums]
+            ).tocsr()
+            tiny = np.full(known.shape[0], SLACK)
+            self.b_ub = np.concatenate([y + slack, slack - y, np.zeros(n), tiny, tiny])
+            self.bounds = [(v, None) for v in lower] + [(-maximum_noise, maximum_noise)] * n
         else:
             # variables: v (n); each figure: A v = published, or withheld: 0 <= A v <= threshold
             hidden = np.array(withheld, dtype=bool)
             high = np.where(hidden, threshold, y + slack)
             low = np.where(hidden, 0.0, y - slack)
-            self.a_ub = vstack([a, -a]).tocsr()
-            self.b_ub = np.concatenate([high, -low])
-            self.bounds = [(0.0, None)] * n
+            self.a_ub = vstack([a, -a, known, -known]).tocsr()
+            tiny = np.full(known.shape[0], SLACK)
+            self.b_ub = np.concatenate([high, -low, tiny, tiny])
+            self.bounds = [(v, None) for v in lower]
         self.figures = len(rows)
 
     @staticmethod
@@ -148,10 +156,13 @@ class Attacker:
         narrow the cell further, and none need be solved."""
         if self.mode != PERTURBED or any(k < 0 for k in target.coefficients.values()):
             return None
+        if any(n in self.tied for n in target.coefficients):  # moving it breaks an identity
+            return None
         low = high = 0.0
+        lower = space.lower or [0.0] * len(space.records)
         for n, k in target.coefficients.items():
             w = space.records[n].value + space.noise[n]
-            low += k * max(0.0, w - maximum_noise)
+            low += k * max(lower[n], w - maximum_noise)
             high += k * (w + maximum_noise)
         return Interval(target, low, high, witnessed=True)
 
