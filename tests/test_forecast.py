@@ -397,3 +397,81 @@ def test_strain_flags_forecast_with_the_ontologys_model(env: dict[str, Any]) -> 
     for flag in judged:
         assert flag.forecast is not None
         assert flag.forecast.value == pytest.approx(ends[flag.area])
+
+
+# ---------------------------------------------------------------- where each threshold comes from
+BASES = """
+SELECT ?threshold ?basis ?source ?comment WHERE {
+    ?threshold a nhskg:StrainThreshold .
+    OPTIONAL { ?threshold nhskg:thresholdBasis ?basis }
+    OPTIONAL { ?threshold <http://purl.org/dc/terms/source> ?source }
+    OPTIONAL { ?threshold rdfs:comment ?comment }
+}"""
+
+
+def test_every_threshold_states_its_source_or_that_it_is_assumed() -> None:
+    rows = GraphStore(None).select(BASES)
+    assert len(rows) >= 10
+    bases = {}
+    for r in rows:
+        basis = str(r["basis"] or "").rsplit("#", 1)[-1]
+        assert basis in ("PublishedStandard", "ServiceAssumption"), r
+        said = r["source"] if basis == "PublishedStandard" else r["comment"]
+        assert said and len(str(said)) > 40, r  # a publication named, or why it is assumed
+        bases[str(r["threshold"]).rsplit("#", 1)[-1]] = basis
+    assert bases["GeneralAcuteOccupancyStrain"] == "PublishedStandard"
+    assumed = {k for k, v in bases.items() if v == "ServiceAssumption"}
+    assert {"OxygenStrain", "VentilatorUtilisationStrain", "GlovesStrain"} <= assumed
+
+
+def test_every_answer_using_an_assumed_threshold_says_so() -> None:
+    from service.reference.metrics import ASSUMPTION, MetricIndex
+    from service.strain.flags import flag_value
+
+    store = GraphStore(None)
+    metrics = MetricIndex.build(store)
+    cases = [
+        ("GeneralAcuteBedOccupancy", True),
+        ("MedicalOxygenDaysOfStock", False),
+        ("VentilatorUtilisation", False),
+        ("GlovesDaysOfStock", False),
+    ]
+    for key, published in cases:
+        term = metrics.find(key)
+        assert term is not None and term.strain is not None, key
+        for value in (0.5, 50.0):
+            flag = flag_value(term, value)
+            assert flag is not None
+            assert (ASSUMPTION in flag.reason) is not published, (key, flag.reason)
+            assert ("source: NHS England" in flag.reason) is published, (key, flag.reason)
+    index = EarlyWarningIndex.build(store)
+    for threshold in index.thresholds:  # the doubling times: assumed, said in every reason
+        day = date(2020, 11, 1)
+        history = [(day + timedelta(days=n), 10.0 * 1.2**n) for n in range(8)]
+        flag = evaluate(threshold, "E40000010", history, None, None, None)
+        assert (ASSUMPTION in flag.reason) is threshold.basis.assumed, flag.reason
+        assert threshold.basis.assumed or "source:" in flag.reason
+
+
+def test_graphql_says_which_thresholds_are_assumed(server: str) -> None:
+    answer = _post(
+        server,
+        "{ metrics { key strainThreshold { assumption source } } }",
+        bearer(),
+    )
+    assert "errors" not in answer, answer
+    found = {m["key"]: m["strainThreshold"] for m in answer["data"]["metrics"]}
+    assert found["GeneralAcuteBedOccupancy"]["assumption"] is False
+    assert "92%" in found["GeneralAcuteBedOccupancy"]["source"]
+    assert found["MedicalOxygenDaysOfStock"]["assumption"] is True
+    strain = _post(
+        server,
+        '{ strain(metric: "BedsOccupiedCovid", by: "NHS_REGION", method: RETURN_STATED, '
+        'asKnownAt: "2020-11-19") { reason threshold { assumption source } } }',
+        bearer(),
+    )
+    assert "errors" not in strain, strain
+    assert strain["data"]["strain"]
+    for flag in strain["data"]["strain"]:
+        assert flag["threshold"]["assumption"] is True and flag["threshold"]["source"]
+        assert "an assumption of this service" in flag["reason"]

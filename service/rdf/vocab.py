@@ -216,6 +216,7 @@ class NHSKG(DefinedNamespace):
     PrimarySuppression: URIRef
     ProtectionMethodScheme: URIRef
     Publication: URIRef
+    PublishedStandard: URIRef
     Ratio: URIRef
     RatioMetric: URIRef
     RatioOfSums: URIRef
@@ -225,6 +226,7 @@ class NHSKG(DefinedNamespace):
     ReturnBatch: URIRef
     ReturnLoad: URIRef
     ReturnStatedPlacement: URIRef
+    ServiceAssumption: URIRef
     Site: URIRef
     SiteOperation: URIRef
     SiteRecord: URIRef
@@ -260,6 +262,7 @@ class NHSKG(DefinedNamespace):
     SurgicalMasksHeld: URIRef
     SurgicalMasksStrain: URIRef
     SurgicalMasksUsed: URIRef
+    ThresholdBasisScheme: URIRef
     TypeBasisScheme: URIRef
     UKGDPR_6_1_e_9_2_h: URIRef
     UKGDPR_6_1_e_9_2_i: URIRef
@@ -398,6 +401,7 @@ class NHSKG(DefinedNamespace):
     suppressedAtSourceUpTo: URIRef
     suppressedValue: URIRef
     tabularEquivalent: URIRef
+    thresholdBasis: URIRef
     thresholdQuantity: URIRef
     thresholdValue: URIRef
     tripleCount: URIRef

@@ -7,15 +7,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from service.rdf.store import GraphStore
-from service.reference.metrics import local_name
+from service.reference.metrics import ThresholdBasis, local_name
 
 THRESHOLDS = """
-SELECT ?metric ?threshold ?label ?definition ?value ?direction ?quantity ?capacity WHERE {
+SELECT ?metric ?threshold ?label ?definition ?value ?direction ?quantity ?capacity ?basis ?source
+       ?comment WHERE {
     ?metric nhskg:strainThreshold ?threshold .
     ?threshold rdfs:label ?label ; nhskg:thresholdValue ?value ; nhskg:strainDirection ?direction .
     OPTIONAL { ?threshold skos:definition ?definition }
     OPTIONAL { ?threshold nhskg:thresholdQuantity ?quantity }
     OPTIONAL { ?threshold nhskg:capacityMetric ?capacity }
+    OPTIONAL { ?threshold nhskg:thresholdBasis ?basis }
+    OPTIONAL { ?threshold <http://purl.org/dc/terms/source> ?source }
+    OPTIONAL { ?threshold rdfs:comment ?comment }
 }"""
 
 HORIZONS = "SELECT ?metric ?horizon WHERE { ?metric nhskg:forecastHorizon ?horizon }"
@@ -27,6 +31,7 @@ SELECT ?metric ?horizon ?model ?approach WHERE {
 }"""
 
 FIGURE = "FigureValue"  # the quantity compared when a threshold states none
+UNSTATED = ThresholdBasis(True, "the ontology states no source for it")
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,7 @@ class Threshold:
     direction: str  # StrainAbove | StrainBelow
     quantity: str = FIGURE  # FigureValue | DoublingTime
     capacity_metric: str | None = None  # IRI
+    basis: ThresholdBasis = UNSTATED
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,7 @@ class EarlyWarningIndex:
                 direction=local_name(r["direction"]),
                 quantity=local_name(r["quantity"]) if r["quantity"] else FIGURE,
                 capacity_metric=r["capacity"],
+                basis=ThresholdBasis.of(r["basis"], r["source"], r["comment"]),
             )
             for r in store.select(THRESHOLDS)
         }

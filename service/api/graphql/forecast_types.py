@@ -100,6 +100,16 @@ class StrainThreshold:
     value: float
     direction: str = strawberry.field(description="StrainAbove or StrainBelow.")
     quantity: str = strawberry.field(description="FigureValue or DoublingTime.")
+    assumption: bool = strawberry.field(
+        default=True,
+        description="True: the threshold is an assumption of this service, not a published "
+        "standard (nhskg:thresholdBasis nhskg:ServiceAssumption, or no basis stated).",
+    )
+    source: str = strawberry.field(
+        default="",
+        description="The publication that states the threshold (dct:source), or, for an "
+        "assumption, why it is assumed (rdfs:comment).",
+    )
 
 
 @strawberry.type(description="Capacity the figure is set against, where held.")
@@ -279,6 +289,8 @@ def _flag(
             value=t.value,
             direction=t.direction,
             quantity=t.quantity,
+            assumption=t.basis.assumed,
+            source=t.basis.source,
         ),
         flagged=f.flagged,
         basis=f.basis,

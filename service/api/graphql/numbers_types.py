@@ -51,6 +51,16 @@ class MetricStrainThreshold:
     direction: str = iri_field(
         term("strainDirection"), "StrainAbove (occupancy) or StrainBelow (days of stock)."
     )
+    assumption: bool = strawberry.field(
+        default=True,
+        description="True: the threshold is an assumption of this service, not a published "
+        "standard (nhskg:thresholdBasis nhskg:ServiceAssumption, or no basis stated).",
+    )
+    source: str = strawberry.field(
+        default="",
+        description="The publication that states the threshold (dct:source), or, for an "
+        "assumption, why it is assumed (rdfs:comment).",
+    )
 
 
 @strawberry.type(description="A metric of the ontology's metric scheme (nhskg:Metric).")
@@ -94,7 +104,13 @@ class Metric:
             numerator=m.numerator.rsplit("#", 1)[-1] if m.numerator else None,
             denominator=m.denominator.rsplit("#", 1)[-1] if m.denominator else None,
             strain_threshold=(
-                MetricStrainThreshold(iri=m.strain[0], value=m.strain[1], direction=m.strain[2])
+                MetricStrainThreshold(
+                    iri=m.strain[0],
+                    value=m.strain[1],
+                    direction=m.strain[2],
+                    assumption=m.strain_basis.assumed if m.strain_basis else True,
+                    source=m.strain_basis.source if m.strain_basis else "",
+                )
                 if m.strain
                 else None
             ),

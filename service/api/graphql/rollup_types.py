@@ -85,7 +85,19 @@ class Strain:
     threshold: str = iri_field(term("strainThreshold"), "IRI of the threshold.")
     threshold_value: float = iri_field(term("thresholdValue"), "The value strain starts at.")
     direction: str = iri_field(term("strainDirection"), "StrainAbove or StrainBelow.")
-    reason: str = strawberry.field(description="The comparison in words.")
+    reason: str = strawberry.field(
+        description="The comparison in words, and where the threshold comes from."
+    )
+    assumption: bool = strawberry.field(
+        default=True,
+        description="True: the threshold is an assumption of this service, not a published "
+        "standard (nhskg:thresholdBasis nhskg:ServiceAssumption, or no basis stated).",
+    )
+    source: str = strawberry.field(
+        default="",
+        description="The publication that states the threshold (dct:source), or, for an "
+        "assumption, why it is assumed (rdfs:comment).",
+    )
 
 
 @strawberry.type(description="A metric summed into one area for one period (or a whole range).")
