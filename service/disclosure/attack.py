@@ -101,8 +101,8 @@ class Attacker:
         y = np.array(published, dtype=float)
         slack = SLACK * np.maximum(1.0, np.abs(y))
         tiny = np.full(known.shape[0], SLACK)
-        # One ranged row per figure (low <= row . x <= high: HiGHS holds it as one row, where
-        # two opposite inequalities doubled the rows and made near-parallel pairs).
+        # One ranged row per figure (low <= row . x <= high), built sparse once; each connected
+        # part's programme (_Programme) takes its rows and columns from it.
         if mode == PERTURBED:  # published rounded to `decimals` places: the attacker knows
             slack = np.maximum(slack, 0.5 * 10.0**-decimals)
             # variables: v (n), e (n); each figure: A (v + e) = published (to within the
