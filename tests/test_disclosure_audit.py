@@ -25,7 +25,7 @@ from service.rdf.terms import SAMPLE_DATA_DIR
 from service.rdf.vocab import NHSKG
 from service.returns.codes import graph_successions
 from service.returns.numbers import NumbersStore
-from tests.support.stores import backup_store
+from tests.support.stores import backup_store, copy_store
 
 ADMISSIONS = str(NHSKG.CovidAdmissions)
 FIRST, LAST = date(2020, 4, 6), date(2020, 4, 12)
@@ -148,8 +148,7 @@ def msoa_numbers(
     from service.returns.area_load import load_area_file
 
     folder = tmp_path_factory.mktemp("disclosure-areas")
-    national_store._store.backup(str(folder / "store"))
-    store = GraphStore(folder / "store")
+    store = copy_store(national_store, folder / "store")
     numbers = NumbersStore(folder / "numbers.duckdb")
     reference, rollup = geo_placer.reference, geo_placer.ctx.rollup
     loaded = load_area_file(store, numbers, shared_data / MSOA_FILE, reference, rollup=rollup)
