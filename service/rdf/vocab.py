@@ -204,6 +204,7 @@ class NHSKG(DefinedNamespace):
     PrescribingSettingWalkInCentre: URIRef
     PrescribingSettingWalkInCentreAndOutOfHours: URIRef
     PrescribingSettingYoungOffenderInstitution: URIRef
+    PrimaryCareNetworkArea: URIRef
     PrimarySuppression: URIRef
     ProtectionMethodScheme: URIRef
     Publication: URIRef
@@ -284,6 +285,8 @@ class NHSKG(DefinedNamespace):
     atMost: URIRef
     batchOf: URIRef
     capacityMetric: URIRef
+    carriedToCommissionerCode: URIRef
+    carriedToDate: URIRef
     catchmentArea: URIRef
     catchmentOf: URIRef
     catchmentTable: URIRef
