@@ -28,7 +28,7 @@ def _csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-def test_districts_created_since_2019_are_in_their_predecessors_lrf_from_creation(
+def test_districts_created_since_2019_are_in_their_predecessors_lrf_from_april_2019(
     national_store: GraphStore, shared_data: Path
 ) -> None:
     history = read_history(shared_data / "ons/lookup_ltla_ltla.csv")
@@ -46,8 +46,10 @@ def test_districts_created_since_2019_are_in_their_predecessors_lrf_from_creatio
         # The README's claim: every post-2019 merger stayed inside one LRF.
         assert len({lrf19[p] for p in predecessors}) == 1, (code, predecessors)
         rows = national_store.select(LRF_OF, code=code)
+        # From the lookup's first day, not the district's creation (backcast): sites are
+        # located with 2024 boundaries, and the district's ground lay in that LRF all along.
         assert [(r["lrf"], r["from"], r["to"]) for r in rows] == [
-            (lrf19[next(iter(predecessors))], start, None)
+            (lrf19[next(iter(predecessors))], date(2019, 4, 1), None)
         ]
 
 
