@@ -41,7 +41,7 @@ def test_districts_created_since_2019_are_in_their_predecessors_lrf_from_april_2
         if start and start > date(2019, 4, 1) and code.startswith("E")
     }
     assert {"E06000060", "E06000061", "E06000063", "E06000065", "E06000066"} <= set(created)
-    for code, start in created.items():
+    for code in created:
         predecessors = {p for p in lrf19 if code in history.descendants(p)}
         # The README's claim: every post-2019 merger stayed inside one LRF.
         assert len({lrf19[p] for p in predecessors}) == 1, (code, predecessors)
