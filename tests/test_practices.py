@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from service.geography.assign import Placer
+from service.geography.lookup import Lookup
 from service.geography.practices import PracticePlacer
 from service.rdf.store import GraphStore
 from service.rdf.terms import ID
@@ -238,3 +239,18 @@ def test_practices_per_lrf_through_exact_commissioners_only(practices: PracticeP
     ]
     placed = sum(counts.values())
     assert placed > 0 and spanning  # both kinds exist nationally; the README gives the figures
+
+
+def test_the_lookup_states_the_carried_commissioner_and_the_pcn(national_lookup: Lookup) -> None:
+    """Through the lookup the CLI, REST and GraphQL share: B85001 (North Kirklees 03J on the
+    map, X2C4Y from 2021-04-01) on 2021-01-01, and A81001's PCN on the map's day only."""
+    carried = national_lookup.lookup("B85001", "SUB_ICB", date(2021, 1, 1), "HEADQUARTERS")
+    assert (carried.status, carried.method) == ("practice", "COMMISSIONER")
+    [evidence] = carried.evidence
+    assert (evidence["commissioner"], evidence["source"]) == ("03J", "ods-practice-map-carried")
+    assert "03J merged into X2C4Y on 2021-04-01" in evidence["statement"]
+    assert [a["code"] for a in carried.areas] == ["E38000121"]  # the map's ONS code for 03J
+    pcn = national_lookup.lookup("A81001", "PCN", DAY, "HEADQUARTERS")
+    assert [(a["code"], a["share"]) for a in pcn.areas] == [("U89141", 1.0)]
+    later = national_lookup.lookup("A81001", "PCN", date(2021, 1, 1), "HEADQUARTERS")
+    assert later.areas == [] and "only the September 2020 GP practice map" in str(later.reason)
