@@ -213,6 +213,7 @@ class NHSKG(DefinedNamespace):
     PrescribingSettingWalkInCentre: URIRef
     PrescribingSettingWalkInCentreAndOutOfHours: URIRef
     PrescribingSettingYoungOffenderInstitution: URIRef
+    PrimaryCareNetworkArea: URIRef
     PrimarySuppression: URIRef
     ProtectionMethodScheme: URIRef
     Publication: URIRef
@@ -296,6 +297,8 @@ class NHSKG(DefinedNamespace):
     atMost: URIRef
     batchOf: URIRef
     capacityMetric: URIRef
+    carriedToCommissionerCode: URIRef
+    carriedToDate: URIRef
     catchmentArea: URIRef
     catchmentOf: URIRef
     catchmentTable: URIRef
