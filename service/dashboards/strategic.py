@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import replace
 from html import escape
 from pathlib import Path
@@ -21,6 +22,7 @@ from service.dashboards.view import (
     Panel,
     Rollups,
     View,
+    assemble,
     data_link,
     guarded,
     with_held_dates,
@@ -46,7 +48,16 @@ def area_names(context: Context) -> dict[str, str]:
     }
 
 
-def build(context: Context, choices: Choices, data_dir: Path, *, public: bool = False) -> View:
+def build(
+    context: Context,
+    choices: Choices,
+    data_dir: Path,
+    *,
+    public: bool = False,
+    only: str | None = None,
+    defer: frozenset[str] = frozenset(),
+) -> View:
+    """The view's panels (view.assemble: `only` one of them; those in `defer` drawn later)."""
     if public:  # fixed: only the metric and dates are chosen
         fixed = PUBLIC_DEFAULTS
         choices = replace(choices, by=fixed.by, method=fixed.method, restate=fixed.restate)
@@ -64,22 +75,27 @@ def build(context: Context, choices: Choices, data_dir: Path, *, public: bool = 
         return view
     names = area_names(context)
     asked = Rollups(context, choices)
-    view.panels = [
-        asked.panel(Panel("headline", "National picture", []), lambda p: _headline(asked, p)),
-        asked.panel(Panel("map", "By area", []), lambda p: _map(asked, p, names, data_dir)),
-        asked.panel(
-            Panel("capacity", "Occupancy against capacity", []), lambda p: capacity(asked, p)
-        ),
-        asked.panel(Panel("trend", "National trend", []), lambda p: _trend(asked, p)),
-        asked.panel(Panel("multiples", "Trend by area", []), lambda p: _multiples(asked, p, names)),
+
+    def rolled(build: Callable[[Panel], None]) -> Callable[[Panel], Panel]:
+        return lambda p: asked.panel(p, build)
+
+    specs: list[tuple[Panel, Callable[[Panel], Panel]]] = [
+        (Panel("headline", "National picture", []), rolled(lambda p: _headline(asked, p))),
+        (Panel("map", "By area", []), rolled(lambda p: _map(asked, p, names, data_dir))),
+        (Panel("capacity", "Occupancy against capacity", []), rolled(lambda p: capacity(asked, p))),
+        (Panel("trend", "National trend", []), rolled(lambda p: _trend(asked, p))),
+        (Panel("multiples", "Trend by area", []), rolled(lambda p: _multiples(asked, p, names))),
     ]
     if not public:
-        view.panels.append(
-            guarded(
+        specs.append(
+            (
                 Panel("strain", "Early warning", []),
-                lambda p: strain_panel(context, choices, choices.by, p, names),
+                lambda p: guarded(
+                    p, lambda q: strain_panel(context, choices, choices.by, q, names)
+                ),
             )
         )
+    view.panels = assemble(specs, only=only, defer=defer)
     return view
 
 

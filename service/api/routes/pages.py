@@ -18,7 +18,7 @@ from service.api.graphql.context import Context
 from service.api.graphql.errors import UserError
 from service.api.routes.assets import missing_assets
 from service.dashboards import boundaries, examples, operational, strategic
-from service.dashboards.view import Choices, View, parse_choices, plain
+from service.dashboards.view import DEFERRED, Choices, Panel, View, parse_choices, plain
 from service.rdf.terms import ROOT
 from service.reference.releases import releases
 
@@ -73,8 +73,15 @@ def placed_default(defaults: Choices, placed: list[tuple[str, str, int]]) -> Cho
     return replace(defaults, method=methods[0])
 
 
-def _view(request: Request, name: str) -> tuple[View, Context]:
-    """The dashboard's view for the request's URL parameters; bad ones are the view's error."""
+def _view(
+    request: Request,
+    name: str,
+    *,
+    only: str | None = None,
+    defer: frozenset[str] = frozenset(),
+) -> tuple[View, Context]:
+    """The dashboard's view for the request's URL parameters; bad ones are the view's error.
+    `only`: one panel (its CSV, or its own request); `defer`: panels the page draws later."""
     public = name == "public"
     context = request_context(request, public=public)
     defaults = {
@@ -90,15 +97,16 @@ def _view(request: Request, name: str) -> tuple[View, Context]:
         return View(name, f"{name.title()} dashboard", "", defaults, error=str(exc)), context
     data_dir = request.app.state.settings.data_dir
     if name == "operational":
-        return operational.build(context, choices), context
-    return strategic.build(context, choices, data_dir, public=public), context
+        return operational.build(context, choices, only=only, defer=defer), context
+    built = strategic.build(context, choices, data_dir, public=public, only=only, defer=defer)
+    return built, context
 
 
 @router.get("/dashboards/{name}", response_class=HTMLResponse)
 def dashboard(request: Request, name: str) -> HTMLResponse:
     if name not in ("strategic", "operational", "public"):
         raise HTTPException(404, detail={"status": "unknown_dashboard", "message": name})
-    view, context = _view(request, name)
+    view, context = _view(request, name, defer=DEFERRED)
     page = {
         "title": view.title,
         "view": view,
@@ -119,7 +127,7 @@ def panel_csv(request: Request, name: str, panel: str) -> Response:
     """Exactly the figures of one panel of the view these parameters give."""
     if name not in ("strategic", "operational", "public"):
         raise HTTPException(404, detail={"status": "unknown_dashboard", "message": name})
-    view, _ = _view(request, name)
+    view, _ = _view(request, name, only=panel)
     if view.error:
         raise HTTPException(400, detail={"status": "bad_request", "message": view.error})
     found = next((p for p in view.panels if p.id == panel), None)
@@ -133,6 +141,22 @@ def panel_csv(request: Request, name: str, panel: str) -> Response:
         media_type="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+@router.get("/dashboards/{name}/{panel}.html", response_class=HTMLResponse)
+def panel_html(request: Request, name: str, panel: str) -> HTMLResponse:
+    """One panel the page draws after the rest (view.DEFERRED), as the HTML of its section, for
+    the view these parameters give; an error is the panel's message, in words."""
+    if name not in ("strategic", "operational", "public") or panel not in DEFERRED:
+        raise HTTPException(404, detail={"status": "unknown_panel", "message": panel})
+    view, _ = _view(request, name, only=panel)
+    found = next((p for p in view.panels if p.id == panel), None)
+    if found is None and not view.error:  # a dashboard without the panel (the public one)
+        raise HTTPException(404, detail={"status": "unknown_panel", "message": panel})
+    if found is None:  # the view's error (bad parameters, no sign-in), said in the panel
+        found = Panel(panel, "Early warning", [], error=view.error)
+    page = {"view": view, "panel": found, "query": _query(view.choices)}
+    return templates.TemplateResponse(request, "panel.html", page)
 
 
 @router.get("/api/v1/boundaries/{area_type}.geojson")
