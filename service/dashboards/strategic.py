@@ -11,6 +11,7 @@ from dataclasses import replace
 from html import escape
 from pathlib import Path
 
+from service.access.policy import Need
 from service.api.graphql.context import Context
 from service.api.graphql.errors import UserError
 from service.dashboards import boundaries, charts
@@ -132,18 +133,36 @@ def _headline(asked: Rollups, panel: Panel) -> None:
 
 
 def _map(asked: Rollups, panel: Panel, names: dict[str, str], data_dir: Path) -> None:
+    # Who has not reported names organisations: organisation-level detail the public role may
+    # not see (service/access/policy.py, as GraphQL's coverage.missing); it sees the counts.
+    names_organisations = asked.context.access.may(Need.RECORDS)
+    _drawn_map(asked, panel, names, data_dir, names_organisations)
+    if not names_organisations:
+        panel.caption += " Which organisations have not reported is shown to signed-in analysts."
+
+
+def _drawn_map(
+    asked: Rollups,
+    panel: Panel,
+    names: dict[str, str],
+    data_dir: Path,
+    names_organisations: bool,
+) -> None:
     context, choices = asked.context, asked.choices
     assert choices.date is not None
     result = asked(choices.by, choices.date)
     panel.title = f"{choices.metric} by {choices.by} on {choices.date}"
-    panel.columns = ["Area code", "Area", "Value", "Reported", "Expected", "Missing"]
+    panel.columns = ["Area code", "Area", "Value", "Reported", "Expected"] + (
+        ["Missing"] if names_organisations else []
+    )
     areas = context.reference.areas
     named = area_of(areas)  # codes and names as GraphQL and the data API give them
     values: dict[str, float] = {}
     labels: dict[str, str] = {}
     for (code, name), row in sorted(((named(r.area), r) for r in result.rows), key=lambda p: p[0]):
         c = row.coverage
-        panel.rows.append([code, name, row.value, c.reported, c.expected, " ".join(c.missing)])
+        who = [" ".join(c.missing)] if names_organisations else []
+        panel.rows.append([code, name, row.value, c.reported, c.expected, *who])
         values[code] = row.value
         labels[code] = f"{name}: {charts.number(row.value)} ({c.reported} of {c.expected} reported)"
     panel.data_link = data_link(choices, choices.by, date=choices.date.isoformat())

@@ -8,11 +8,13 @@ import datetime as dt
 import json
 from dataclasses import replace
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from service.access.policy import SESSION_COOKIE
 from service.api.deps import request_context
 from service.api.graphql.context import Context
 from service.api.graphql.errors import UserError
@@ -36,6 +38,48 @@ DASHBOARDS = (
 )  # fmt: skip
 # Links shown when another part of the service provides them.
 OPTIONAL_LINKS = (("/sparql", "SPARQL endpoint"), ("/access", "Register of who has access"))
+
+
+class PageRefused(Exception):
+    """A page asked with a token the policy refuses (401: revoked or ended grant, expired or
+    invalid token): answered as an HTML page with a link to sign in again, not the API's JSON."""
+
+    def __init__(self, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.message, self.hint = message, hint
+
+
+def page_context(request: Request, *, public: bool = False) -> Context:
+    """request_context for a page: a refused token is PageRefused (an HTML answer)."""
+    try:
+        return request_context(request, public=public)
+    except HTTPException as exc:
+        detail: dict[str, Any] = exc.detail if isinstance(exc.detail, dict) else {}
+        if exc.status_code != 401:
+            raise
+        raise PageRefused(
+            str(detail.get("message", exc.detail)), str(detail.get("hint", ""))
+        ) from exc
+
+
+async def refused_page(request: Request, exc: Exception) -> Response:
+    """The page a refused token gets: what ended and why, and a link to sign in again (back to
+    the same page). The browser's sign-in cookie, if that is what carried the token, is cleared:
+    the next page is the public view, not the same refusal."""
+    assert isinstance(exc, PageRefused)
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    ended = any(word in exc.message for word in ("revoked", "expired", "ended"))
+    page = {
+        "title": "Your access has ended" if ended else "Your token was not accepted",
+        "message": exc.message,
+        "hint": exc.hint,
+        "signin": "/signin?" + urlencode({"next": here}),
+        "missing_assets": missing_assets(),
+    }
+    response = templates.TemplateResponse(request, "refused.html", page, status_code=401)
+    if "authorization" not in request.headers and SESSION_COOKIE in request.cookies:
+        response.delete_cookie(SESSION_COOKIE, path="/", samesite="strict", httponly=True)
+    return response
 
 
 def _routes(request: Request) -> set[str]:
@@ -83,7 +127,7 @@ def _view(
     """The dashboard's view for the request's URL parameters; bad ones are the view's error.
     `only`: one panel (its CSV, or its own request); `defer`: panels the page draws later."""
     public = name == "public"
-    context = request_context(request, public=public)
+    context = page_context(request, public=public)
     defaults = {
         "strategic": strategic.DEFAULTS,
         "public": strategic.PUBLIC_DEFAULTS,
