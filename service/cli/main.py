@@ -41,7 +41,7 @@ from service.manifest import (
 )
 from service.rdf.store import GraphStore, open_store
 from service.reference import ReferenceData
-from service.reference.saved import has_saved
+from service.reference.saved import has_saved, saved_is_current
 from service.reference.vocabulary import rollup_area_types
 from service.returns.numbers import NumbersStore
 from service.returns.spec import metric_term
@@ -128,7 +128,7 @@ def load(
     store = _store()
     result = load_file(store, file, mapping, vintage=vintage, replace_all=replace_all)
     _report(result, as_json)
-    if result.status == "loaded":
+    if result.status in ("loaded", "unchanged"):  # unchanged: a load killed before its save
         _keep_snapshot_current(store)
     raise typer.Exit(0 if result.ok else 1)
 
@@ -207,7 +207,7 @@ def _save_snapshot(store: GraphStore) -> ReferenceData:
 def _keep_snapshot_current(store: GraphStore) -> None:
     """After a write through the CLI: rebuild the saved snapshot when the store has one (a server
     uses this store), so the next start does not have to."""
-    if has_saved(store):
+    if has_saved(store) and not saved_is_current(store):
         _save_snapshot(store)
 
 
