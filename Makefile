@@ -6,6 +6,8 @@ DATA_DIR ?=
 STORE_DIR ?= var/store
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# make test runs on this many pytest-xdist workers (the machines have 2 cores)
+TEST_WORKERS ?= 2
 
 .PHONY: setup run test lint bench load clean
 
@@ -33,7 +35,7 @@ lint: setup
 	$(BIN)/mypy service
 
 test: lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadgroup
 
 bench: setup
 	$(BIN)/python -m bench

@@ -12,6 +12,7 @@ import pytest
 
 from service.rdf.store import GraphStore
 from service.rdf.terms import ROOT, SAMPLE_DATA_DIR
+from tests.support.stores import backup_store
 
 SHARED_DATA = ROOT.parent / "shared" / "data"
 
@@ -22,6 +23,26 @@ os.environ["NHSKG_AUTH_DIR"] = str(_AUTH)
 os.environ["NHSKG_ACCESS_LOG"] = str(_AUTH / "access-log.jsonl")
 for _name in ("NHSKG_AUTH_JWKS", "NHSKG_AUTH_ISSUER", "NHSKG_AUTH_AUDIENCE", "NHSKG_AUTH"):
     os.environ.pop(_name, None)
+
+
+# Tests that read the national data share the session's national stores (minutes to build), so
+# under `make test` (pytest-xdist, --dist loadgroup) they all run on one worker; Spark tests share
+# one JVM on one worker; every other file is one group, so its module fixtures are built once.
+_NATIONAL_FIXTURES = {"shared_data", "national_store"}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.get_closest_marker("xdist_group"):
+            continue
+        if _NATIONAL_FIXTURES & set(getattr(item, "fixturenames", ())):
+            group = "national"
+        elif item.get_closest_marker("spark"):
+            group = "spark"
+        else:
+            group = item.nodeid.split("::", 1)[0]
+        item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture
@@ -63,11 +84,19 @@ def national_store(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) 
 
 
 @pytest.fixture(scope="session")
-def geo_placer(national_store: GraphStore):  # type: ignore[no-untyped-def]
-    """One reference snapshot of the national store for the geography tests (takes seconds)."""
-    from service.geography.assign import Placer
+def national_reference(national_store: GraphStore):  # type: ignore[no-untyped-def]
+    """The read model of the national store (service/reference/), built once per session (about
+    a minute) and saved with the store, as `nhskg load-all` does: every test that reads the
+    national reference shares it."""
+    from service.reference import ReferenceData
 
-    return Placer.from_store(national_store)
+    return ReferenceData.current(national_store)
+
+
+@pytest.fixture(scope="session")
+def geo_placer(national_reference):  # type: ignore[no-untyped-def]
+    """The placer of the session's national reference snapshot."""
+    return national_reference.lookup.placer
 
 
 @pytest.fixture(scope="session")
@@ -78,11 +107,12 @@ def returns_env(
     publication (about a million values) loaded once per session."""
     import time
 
+    from service.reference import ReferenceData
     from service.returns.load import load_return_file
     from service.returns.numbers import NumbersStore
 
     target = tmp_path_factory.mktemp("returns") / "store"
-    national_store._store.backup(str(target))  # a consistent copy; the national store stays as is
+    backup_store(national_store, target)  # a consistent copy; the national store stays as is
     store = GraphStore(target)
     numbers = NumbersStore(target.parent / "numbers.duckdb")
     started = time.perf_counter()
@@ -91,15 +121,14 @@ def returns_env(
     )
     seconds = time.perf_counter() - started
     assert result.status == "loaded", result.report.text()
+    ReferenceData.current(store)  # saved with the store, so its copies (backup_store) read it
     return {"store": store, "numbers": numbers, "covid": result, "covid_seconds": seconds}
 
 
 @pytest.fixture(scope="session")
-def national_lookup(national_store: GraphStore):  # type: ignore[no-untyped-def]
-    """The lookup over the national reference, built once per session (tens of seconds)."""
-    from service.geography.lookup import Lookup
-
-    return Lookup.from_store(national_store)
+def national_lookup(national_reference):  # type: ignore[no-untyped-def]
+    """The lookup of the session's national reference snapshot."""
+    return national_reference.lookup
 
 
 @pytest.fixture(scope="session")
@@ -119,7 +148,7 @@ def figures_env(  # type: ignore[no-untyped-def]
     from service.returns.numbers import NumbersStore
 
     base = tmp_path_factory.mktemp("figures")
-    returns_env["store"]._store.backup(str(base / "store"))
+    backup_store(returns_env["store"], base / "store")
     store = GraphStore(base / "store")
     lookup = national_lookup
     source = returns_env["numbers"]

@@ -21,6 +21,7 @@ from service.returns.numbers import NumbersStore
 from service.returns.revisions import revisions
 from service.rollup.areas import UNKNOWN, area_rollup, published_totals
 from service.rollup.engine import RollupError
+from tests.support.stores import backup_store
 
 pytestmark = pytest.mark.national
 
@@ -53,7 +54,7 @@ def area_env(
     """A copy of the national store and a numbers store with every UKHSA file loaded, later
     releases first for the cases (an older release loaded after is history, never summed)."""
     target = tmp_path_factory.mktemp("areas") / "store"
-    national_store._store.backup(str(target))
+    backup_store(national_store, target)
     store = GraphStore(target)
     numbers = NumbersStore(target.parent / "numbers.duckdb")
     reference, rollup = geo_placer.reference, geo_placer.ctx.rollup

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from service.cli import app
 from service.rdf.store import GraphStore
 from tests.support.areas import cases_file
+from tests.support.stores import backup_store
 
 DAY = "2020-08-01"
 
@@ -33,7 +34,7 @@ def _rows(ashford: int) -> list[tuple[str, str, str, str]]:
 @pytest.fixture(scope="module")
 def store_dir(sample_store: GraphStore, tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("areas-cli")
-    sample_store._store.backup(str(root / "store"))
+    backup_store(sample_store, root / "store")
     for release, ashford in (("2020-08-14", 4), ("2020-08-28", 6)):
         loaded = cli(
             root / "store", "areas", "load", str(cases_file(root, release, _rows(ashford)))

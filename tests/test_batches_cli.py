@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from service.cli import app
 from service.rdf.store import GraphStore
 from tests.returns_support import WEEKLY_DIR, weekly_name, write_weekly_cut
+from tests.support.stores import backup_store
 
 CODES = {"RA7", "RBD", "RK9"}
 EARLIER, LATER = "2020-11-19", "2020-11-26"
@@ -36,7 +37,7 @@ def store_dir(
     sample_store: GraphStore, shared_data: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Path:
     root = tmp_path_factory.mktemp("batches-cli")
-    sample_store._store.backup(str(root / "store"))
+    backup_store(sample_store, root / "store")
     source = shared_data / WEEKLY_DIR
     later = write_weekly_cut(source / weekly_name(LATER), root, CODES, {"All beds COVID"}, _revise)
     earlier = write_weekly_cut(source / weekly_name(EARLIER), root, CODES, {"All beds COVID"})

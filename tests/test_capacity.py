@@ -26,6 +26,7 @@ from service.returns.numbers import NumbersStore
 from service.rollup.engine import materialise_org_areas, rollup
 from service.rollup.model import Method
 from tests.support.auth import access
+from tests.support.stores import backup_store
 
 SITREP = "returns/sitrep/uec-sitrep-beds-monthly-trust-2022-04-to-2025-08.csv"
 KH03 = ("returns/kh03-beds-2020-04-to-06.xlsx", "returns/kh03-beds-2020-07-to-09.xlsx")
@@ -36,7 +37,7 @@ def env(
     national_store: GraphStore, shared_data: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, Any]:
     target = tmp_path_factory.mktemp("capacity") / "store"
-    national_store._store.backup(str(target))  # a copy: the session's store stays as it is
+    backup_store(national_store, target)  # a copy: the session's store stays as it is
     store = GraphStore(target)
     numbers = NumbersStore(None)
     for name in (SITREP, *KH03):

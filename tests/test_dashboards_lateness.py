@@ -27,6 +27,7 @@ from service.returns.load import load_return_file
 from service.returns.numbers import NumbersStore
 from tests.http_server import serve
 from tests.support.auth import bearer
+from tests.support.stores import backup_store
 
 SAMPLE = SAMPLE_DATA_DIR / "returns/covid-hospital-activity-2020-08-13-long-sw-nw.csv"
 SHEET = "Total Beds OccCov"  # BedsOccupiedCovid
@@ -67,7 +68,7 @@ def expected_late() -> dict[tuple[str, str], int]:
 @pytest.fixture(scope="module")
 def env(sample_store: GraphStore, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     folder = tmp_path_factory.mktemp("lateness")
-    sample_store._store.backup(str(folder / "store"))
+    backup_store(sample_store, folder / "store")
     store, numbers = GraphStore(folder / "store"), NumbersStore(folder / "numbers.duckdb")
     for release, left_out in sorted(RELEASES.items()):
         name = f"covid-hospital-activity-{release}-long-sw-nw.csv"

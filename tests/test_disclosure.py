@@ -31,6 +31,7 @@ from service.rdf.vocab import NHSKG
 from service.returns.numbers import NumbersStore
 from service.rollup.engine import rollup
 from service.rollup.model import Method
+from tests.support.stores import backup_store
 
 ADMISSIONS = str(NHSKG.CovidAdmissions)
 FIRST, LAST = date(2020, 4, 6), date(2020, 4, 12)
@@ -40,7 +41,7 @@ FIRST, LAST = date(2020, 4, 6), date(2020, 4, 12)
 def sample_numbers(sample_store: GraphStore, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample week's returns and placements, in a numbers store on disk (its salt beside)."""
     folder = tmp_path_factory.mktemp("disclosure-sample")
-    sample_store._store.backup(str(folder / "store"))
+    backup_store(sample_store, folder / "store")
     store = GraphStore(folder / "store")
     numbers = NumbersStore(folder / "numbers.duckdb")
     assert all(r.ok for r in load_returns_all(store, numbers, SAMPLE_DATA_DIR))

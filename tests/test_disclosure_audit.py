@@ -25,6 +25,7 @@ from service.rdf.terms import SAMPLE_DATA_DIR
 from service.rdf.vocab import NHSKG
 from service.returns.codes import graph_successions
 from service.returns.numbers import NumbersStore
+from tests.support.stores import backup_store
 
 ADMISSIONS = str(NHSKG.CovidAdmissions)
 FIRST, LAST = date(2020, 4, 6), date(2020, 4, 12)
@@ -33,7 +34,7 @@ FIRST, LAST = date(2020, 4, 6), date(2020, 4, 12)
 @pytest.fixture(scope="module")
 def sample(sample_store: GraphStore, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     folder = tmp_path_factory.mktemp("disclosure-audit")
-    sample_store._store.backup(str(folder / "store"))
+    backup_store(sample_store, folder / "store")
     store = GraphStore(folder / "store")
     numbers = NumbersStore(folder / "numbers.duckdb")
     assert all(r.ok for r in load_returns_all(store, numbers, SAMPLE_DATA_DIR))

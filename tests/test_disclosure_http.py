@@ -26,6 +26,7 @@ from service.rdf.vocab import NHSKG
 from service.returns.numbers import NumbersStore
 from tests.http_server import serve
 from tests.support.auth import bearer
+from tests.support.stores import backup_store
 
 FIRST, LAST = "2020-04-06", "2020-04-12"
 ROWS = """query($by: String!, $method: RollupMethod!, $date: Date, $from: Date, $to: Date,
@@ -45,7 +46,7 @@ PLACEMENTS = [("LRF", "CATCHMENT"), ("ICB", "ODS_STATED"), ("NHS_REGION", "ODS_S
 @pytest.fixture(scope="module")
 def folder(sample_store: GraphStore, tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("disclosure-http")
-    sample_store._store.backup(str(folder / "store"))
+    backup_store(sample_store, folder / "store")
     store = GraphStore(folder / "store")
     numbers = NumbersStore(folder / "numbers.duckdb")
     assert all(r.ok for r in load_returns_all(store, numbers, SAMPLE_DATA_DIR))

@@ -23,6 +23,7 @@ from service.geography.lookup import near_matches
 from service.rdf.store import GraphStore
 from tests.http_server import serve
 from tests.support.auth import bearer
+from tests.support.stores import backup_store
 
 ERROR_KEYS = {"status", "message"}
 
@@ -165,7 +166,7 @@ def test_the_server_stops_on_sigterm_while_requests_run(
 
     from service.rdf.terms import ROOT
 
-    sample_store._store.backup(str(tmp_path / "store"))
+    backup_store(sample_store, tmp_path / "store")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

@@ -23,6 +23,7 @@ from service.rdf.terms import ROOT, SAMPLE_DATA_DIR
 from service.returns.journal import recover
 from service.returns.load import load_return_file
 from service.returns.numbers import NumbersStore
+from tests.support.stores import backup_store
 
 RETURN = SAMPLE_DATA_DIR / "returns/covid-hospital-activity-2020-08-13-long-sw-nw.csv"
 NHSKG = [sys.executable, "-m", "service.cli"]
@@ -74,7 +75,7 @@ def scene(sample_store: GraphStore, tmp_path_factory: pytest.TempPathFactory) ->
     root = tmp_path_factory.mktemp("crash")
     template = root / "template"
     template.mkdir()
-    sample_store._store.backup(str(template / "store"))
+    backup_store(sample_store, template / "store")
     store, numbers = GraphStore(template / "store"), NumbersStore(template / "numbers.duckdb")
     assert load_return_file(store, numbers, RETURN).status == "loaded"
     store.close()

@@ -28,6 +28,7 @@ from service.rdf.terms import SAMPLE_DATA_DIR
 from service.returns.numbers import NumbersStore
 from tests.http_server import serve
 from tests.support.auth import bearer
+from tests.support.stores import backup_store
 
 ROLLUP = """query($metric: String!, $by: String!, $date: Date, $from: Date, $to: Date,
                   $method: RollupMethod!, $restate: RestateInput) {
@@ -41,7 +42,7 @@ ROLLUP = """query($metric: String!, $by: String!, $date: Date, $from: Date, $to:
 def sample_env(sample_store: GraphStore, tmp_path_factory: pytest.TempPathFactory) -> dict:
     """The sample graph (a copy on disk), its returns, and org_area for the reporting trusts."""
     folder = tmp_path_factory.mktemp("pages-sample")
-    sample_store._store.backup(str(folder / "store"))
+    backup_store(sample_store, folder / "store")
     store = GraphStore(folder / "store")
     numbers = NumbersStore(folder / "numbers.duckdb")
     assert all(r.ok for r in load_returns_all(store, numbers, SAMPLE_DATA_DIR))
@@ -275,7 +276,7 @@ def test_cli_rollup_csv_equals_the_data_api(url: str, sample_env: dict, tmp_path
     # A copy: this process's server holds the numbers store read-write, and DuckDB refuses a
     # second, read-only connection to the same file in one process.
     folder = tmp_path
-    sample_env["store"]._store.backup(str(folder / "store"))
+    backup_store(sample_env["store"], folder / "store")
     sample_env["numbers"].con.execute("CHECKPOINT")
     shutil.copy(sample_env["folder"] / "numbers.duckdb", folder / "numbers.duckdb")
     result = CliRunner().invoke(

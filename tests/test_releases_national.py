@@ -25,6 +25,7 @@ from service.returns.spec import load_return_mapping
 from service.rollup.engine import rollup
 from service.rollup.model import Method
 from tests.returns_support import WEEKLY_DIR, WEEKLY_RELEASES, weekly_name
+from tests.support.stores import backup_store
 
 ORDER = ("2020-12-03", "2020-11-19", "2020-12-10", "2020-11-26")
 AUGUST_LONG = "returns/covid-hospital-activity-2020-08-13-long.csv.gz"
@@ -40,7 +41,7 @@ def weekly_env(
     returns_env: dict[str, Any], shared_data: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, Any]:
     root = tmp_path_factory.mktemp("weekly")
-    returns_env["store"]._store.backup(str(root / "store"))
+    backup_store(returns_env["store"], root / "store")
     returns_env["numbers"].con.execute("CHECKPOINT")
     shutil.copy(returns_env["numbers"].path, root / "numbers.duckdb")
     store, numbers = GraphStore(root / "store"), NumbersStore(root / "numbers.duckdb")

@@ -22,6 +22,7 @@ from service.returns.shacl_check import shacl_findings
 from service.returns.spec import load_return_mapping
 from service.returns.vectorised import vectorised_findings
 from tests.returns_support import COVID_FILE, snapshot, write_covid_extract
+from tests.support.stores import backup_store
 
 DAY = date(2020, 5, 1)
 NAME = "covid-sitrep-daily-2020-05-01.xlsx"  # a daily batch in the publication layout
@@ -285,7 +286,7 @@ def test_reloaded_batch_replaces_the_earlier_one_and_provenance_keeps_both(
 ) -> None:
     # A copy of the stores: the batches written here would add a second 2020-05-01 to the
     # session's COVID publication, which the region-total tests compare with NHS England's.
-    returns_env["store"]._store.backup(str(tmp_path / "store"))
+    backup_store(returns_env["store"], tmp_path / "store")
     store, numbers = GraphStore(tmp_path / "store"), NumbersStore(tmp_path / "numbers.duckdb")
     (tmp_path / "a").mkdir()
     first = write_covid_extract(shared_data / COVID_FILE, tmp_path / "a" / NAME, (DAY,))

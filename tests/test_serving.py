@@ -23,6 +23,7 @@ from service.rdf.store import GraphStore
 from service.rdf.terms import SAMPLE_DATA_DIR
 from service.returns.numbers import NumbersStore
 from tests.support.auth import bearer
+from tests.support.stores import backup_store
 
 SAMPLE = SAMPLE_DATA_DIR / "returns/covid-hospital-activity-2020-08-13-long-sw-nw.csv"
 ROLLUP = (
@@ -55,7 +56,7 @@ def _post(url: str, query: str) -> dict[str, Any]:
 def store_dir(sample_store: GraphStore, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample reference on disk under a name other than `store`, with the sample return."""
     store = tmp_path_factory.mktemp("serving") / "a"
-    sample_store._store.backup(str(store))
+    backup_store(sample_store, store)
     loaded = cli(store, "returns", "load", str(SAMPLE))
     assert loaded.exit_code == 0, loaded.output
     return store

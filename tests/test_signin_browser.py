@@ -27,6 +27,7 @@ from service.returns.numbers import NumbersStore
 from tests.browser_support import browser, screenshot, serious_violations
 from tests.http_server import serve
 from tests.support.auth import token
+from tests.support.stores import backup_store
 
 OPERATIONAL = "/dashboards/operational?" + urlencode(
     {"area": "E40000006", "from": "2020-04-06", "to": "2020-04-12", "method": "RETURN_STATED"}
@@ -37,7 +38,7 @@ ME = "{ me { subject role } }"
 @pytest.fixture(scope="module")
 def url(sample_store: GraphStore, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("signin")
-    sample_store._store.backup(str(folder / "store"))
+    backup_store(sample_store, folder / "store")
     store = GraphStore(folder / "store")
     numbers = NumbersStore(folder / "numbers.duckdb")
     assert all(r.ok for r in load_returns_all(store, numbers, SAMPLE_DATA_DIR))

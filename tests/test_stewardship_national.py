@@ -36,6 +36,7 @@ from service.stewardship.changeset import read_changeset
 from service.stewardship.effect import FigureQuestion, canonical, figures_on
 from service.stewardship.queue import queue
 from service.stewardship.workflow import apply, check, effect_hook, history, revert
+from tests.support.stores import backup_store
 
 CHANGE_SET = ROOT / "mappings/changes/dorset-rd3-sites-to-r0d.yaml"
 COVID_DAY = date(2020, 4, 15)
@@ -53,7 +54,7 @@ DORSET_LRF = "E48000009"
 def env(returns_env: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """A copy of the national store with the COVID publication, for this module to change."""
     target = tmp_path_factory.mktemp("steward-national") / "store"
-    returns_env["store"]._store.backup(str(target))
+    backup_store(returns_env["store"], target)
     return {**returns_env, "store": GraphStore(target)}
 
 

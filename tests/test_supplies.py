@@ -37,6 +37,7 @@ from service.returns.numbers import NumbersStore
 from service.supplies.generate import SYNTHETIC, generate
 from tests.returns_support import snapshot
 from tests.support.auth import access
+from tests.support.stores import backup_store
 
 NAME = "supplies-synthetic-stock-and-flow-2020-04-12.csv"
 
@@ -44,7 +45,7 @@ NAME = "supplies-synthetic-stock-and-flow-2020-04-12.csv"
 @pytest.fixture(scope="module")
 def env(sample_store: GraphStore, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     folder = tmp_path_factory.mktemp("supplies")
-    sample_store._store.backup(str(folder / "store"))
+    backup_store(sample_store, folder / "store")
     store = GraphStore(folder / "store")
     numbers = NumbersStore(folder / "numbers.duckdb")
     assert all(r.ok for r in load_returns_all(store, numbers, SAMPLE_DATA_DIR))

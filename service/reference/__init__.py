@@ -46,14 +46,15 @@ class ReferenceData:
     def build(cls, store: GraphStore) -> ReferenceData:
         from service.geography.lookup import Lookup
 
-        return cls(
-            store,
-            OrganisationIndex.build(store),
-            AreaIndex.build(store),
-            Lookup.from_store(store),
-            MetricIndex.build(store),
-            EarlyWarningIndex.build(store),
-        )
+        with store.reading_in_memory():
+            return cls(
+                store,
+                OrganisationIndex.build(store),
+                AreaIndex.build(store),
+                Lookup.from_store(store),
+                MetricIndex.build(store),
+                EarlyWarningIndex.build(store),
+            )
 
     @classmethod
     def current(cls, store: GraphStore) -> ReferenceData:

@@ -153,6 +153,11 @@ def _current(store: GraphStore, query: str) -> list[dict[str, str | None]]:
 
 
 def read_reference(store: GraphStore) -> Reference:
+    with store.reading_in_memory():
+        return _read_reference(store)
+
+
+def _read_reference(store: GraphStore) -> Reference:
     ref = Reference()
     ref.area_types = {str(r["cls"]): str(r["name"]) for r in store.lexical_select(_TYPES)}
     _read_areas(store, ref)

@@ -21,6 +21,7 @@ from service.rdf.dumps import context, same_dataset, write_dump
 from service.rdf.store import GraphStore
 from tests.http_server import serve
 from tests.support.auth import bearer, sign_httpx
+from tests.support.stores import backup_store
 
 
 def nquads(store: GraphStore, *, current_only: bool = False) -> bytes:
@@ -118,7 +119,7 @@ def test_cli_dump_and_restore(tmp_path: Path, sample_store: GraphStore) -> None:
     runner = CliRunner()
     source = tmp_path / "source"
     out = tmp_path / "whole.nq"
-    sample_store._store.backup(str(source))  # the CLI opens a store directory
+    backup_store(sample_store, source)  # the CLI opens a store directory
     result = runner.invoke(cli, ["--store", str(source), "dump", str(out)])
     assert result.exit_code == 0, result.output
     target = tmp_path / "target"
