@@ -29,6 +29,7 @@ from service.rdf.store import GraphStore
 from service.rdf.terms import ROOT, SAMPLE_DATA_DIR
 from service.reference.organisations import OrganisationIndex
 from service.reference.saved import SnapshotUnusable, fingerprint, load
+from tests.support.stores import backup_store
 
 ETR = SAMPLE_DATA_DIR / "ods/etr-2026-07.csv"
 NHSKG = [sys.executable, "-m", "service.cli"]
@@ -99,7 +100,7 @@ def scene(sample_store: GraphStore, tmp_path_factory: pytest.TempPathFactory) ->
     root = tmp_path_factory.mktemp("reference-crash")
     template = root / "template"
     template.mkdir()
-    sample_store._store.backup(str(template / "store"))
+    backup_store(sample_store, template / "store")
     saved = _nhskg(template, "snapshot")  # a served store keeps its snapshot current
     assert saved.returncode == 0, saved.stderr
     assert saved_snapshot_is_current(template / "store")
