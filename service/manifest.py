@@ -11,15 +11,14 @@ import duckdb
 import yaml
 
 from service.geography.assign import Placer
-from service.geography.carrying_on import successions_from_store
-from service.geography.refresh import later_carriers
+from service.geography.carrying_on import IndexCarryingOn
 from service.geography.table import materialise
 from service.loader import LoadResult, load_file
 from service.rdf.store import GraphStore
 from service.rdf.terms import MAPPINGS_DIR
 from service.reference.placement import Reference
+from service.reference.successions import SuccessionIndex
 from service.reference.vocabulary import rollup_area_types
-from service.returns.codes import graph_successions
 from service.returns.load import ReturnLoadResult, load_return_file
 from service.returns.numbers import NumbersStore
 
@@ -99,8 +98,9 @@ def materialise_for_returns(
         ).fetchall()
     finally:
         con.close()
-    organisations = sorted(later_carriers([str(r[0]) for r in rows], graph_successions(store)))
-    placer = None if reference is None else Placer(reference, successions_from_store(store))
+    successions = SuccessionIndex.from_store(store)
+    organisations = sorted(successions.later_carriers(str(r[0]) for r in rows))
+    placer = None if reference is None else Placer(reference, IndexCarryingOn(successions))
     written = materialise(
         store,
         numbers_path,

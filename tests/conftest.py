@@ -141,9 +141,9 @@ def figures_env(  # type: ignore[no-untyped-def]
     method in every geography type, for the organisations that report and their successors,
     written from the lookup's own timelines (as `nhskg load-all` writes it from a placer of the
     same graphs)."""
-    from service.geography.refresh import later_carriers
     from service.geography.table import org_area_rows, write_duckdb
     from service.rdf.vocab import NHSKG
+    from service.reference.successions import later_carriers
     from service.returns.codes import graph_successions
     from service.returns.numbers import NumbersStore
 

@@ -165,7 +165,7 @@ def ae_april_2019(returns_env: dict[str, Any], shared_data: Path, geo_placer: An
     trusts on this shared machine, about 18 minutes for these 170; the roll-up restated to one
     date reads that date's rows only.) Returns the batch, the successions and the table's
     coverage per organisation."""
-    from service.geography.refresh import later_carriers
+    from service.reference.successions import later_carriers
     from service.returns.codes import graph_successions
     from service.rollup.engine import materialise_org_areas
 

@@ -105,3 +105,35 @@ def test_a_stock_on_one_day_and_coverage_use_one_table(numbers: NumbersStore) ->
     assert (l1.coverage.reported, l1.coverage.expected) == (2, 2)  # P (older table) and N
     l3 = next(r for r in result.rows if r.area == "L3")
     assert (l3.coverage.reported, l3.coverage.expected) == (1, 1)  # W only: N left on CHANGE
+
+
+# A catchment whose source rounded its proportions (RBT's sum to 0.999999997), and one of many
+# small shares whose float sum depends on the order it is taken in: both wholly placed, on the
+# millionths their rows hold, whatever the order (tests/test_rollup_spark.py: on Spark too).
+NEAR_WHOLE = {
+    "R": {"L1": 0.333333332, "L2": 0.333333333, "L3": 0.333333332},
+    "T": {f"L{i}": 0.1 for i in range(1, 11)},
+}
+
+
+def test_shares_that_sum_to_a_whole_in_millionths_leave_nothing_unmapped() -> None:
+    store = NumbersStore(None)
+    store.con.executemany(
+        "INSERT INTO reported_value VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
+        [("b1", c, c, c, "", "Y62", FLOW, FIRST, FIRST, 1000.0, None, None) for c in NEAR_WHOLE],
+    )
+    store.refresh_reporters()
+    rows = [
+        ("LRF", org, area, share, None, None, OLD)
+        for org, shares in NEAR_WHOLE.items()
+        for area, share in shares.items()
+    ]
+    materialise_org_areas(store, rows, Method.CATCHMENT)
+    stored = store.con.execute(
+        "SELECT org_code, sum(CAST(round(share * 1000000) AS BIGINT)), "
+        "bool_and(share * 1000000 = round(share * 1000000)) FROM org_area GROUP BY 1 ORDER BY 1"
+    ).fetchall()
+    assert stored == [("R", 1_000_000, True), ("T", 1_000_000, True)]
+    result = rollup(store, FLOW, "LRF", FIRST, Method.CATCHMENT, AS_REPORTED)
+    assert result.unmapped == []
+    assert sum(r.value for r in result.rows) == pytest.approx(2000.0)

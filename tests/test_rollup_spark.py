@@ -176,13 +176,10 @@ NATIONAL_CASES = [
     (BEDS, "NHS_REGION", date(2020, 4, 15), "RETURN_STATED", AS_REPORTED, True, None),
     (BEDS, "LRF", date(2020, 4, 15), "HEADQUARTERS", AS_REPORTED, True, None),
     (BEDS, "ICB", date(2020, 7, 1), "SITES", to_organisations_at(date(2022, 1, 1)), True, None),
-    # Known difference: a catchment whose shares (stored rounded to 6 places) sum to 1 within
-    # a few 1e-9 is partly placed or not depending on the order the engine sums them in
-    # (engine.py's _WHOLE = 1 - 1e-9 is below the rounding of the stored shares): RBN and RBT.
-    pytest.param(
-        BEDS, "LRF", date(2020, 4, 15), "CATCHMENT", to_organisations_at(date(2026, 4, 1)), True,
-        None, marks=pytest.mark.xfail(reason="float sums at the _WHOLE threshold", strict=False),
-    ),
+    # A catchment whose shares sum to 1 within float noise (RBN, RBT) is whole on both engines:
+    # shares are whole millionths, summed as integers (service/geography/millionths.py).
+    (BEDS, "LRF", date(2020, 4, 15), "CATCHMENT", to_organisations_at(date(2026, 4, 1)), True,
+     None),
     (ADMISSIONS, "ICB", (date(2020, 4, 1), date(2020, 6, 29)), "HEADQUARTERS",
      to_organisations_at(date(2022, 1, 1)), True, None),
     (ADMISSIONS, "NHS_REGION", (date(2020, 4, 1), date(2020, 4, 30)), "ODS_STATED", AS_REPORTED,

@@ -251,6 +251,9 @@ def rollup_command(
     store, numbers = stores(ctx, read_only=True)
     try:
         source: Any = numbers
+        successions = graph_successions(store) if restate else None
+        if known is not None and not is_area_metric(iri) and engine == "duckdb":
+            source, successions = _known_placements(store, numbers, known, by, successions)
         if engine == "spark":
             source = _on_spark(numbers, spark_master)
         result = (
@@ -264,7 +267,7 @@ def rollup_command(
             (start, end),
             method,
             restate or AS_REPORTED,
-            successions=graph_successions(store) if restate else None,
+            successions=successions,
         )
     except RollupError as exc:
         console.print(str(exc))
@@ -275,6 +278,25 @@ def rollup_command(
         _csv(store, result, metric)
         return
     typer.echo(_json(result) if as_json else _table(result))
+
+
+def _known_placements(
+    store: GraphStore, numbers: NumbersStore, day: date, by: str, successions: Any
+) -> tuple[NumbersStore, Any]:
+    """The numbers placing organisations as the reference graph was known at the end of `day`
+    (and its successions, for a restatement): nothing loaded by then is an error (exit 1)."""
+    from service.geography.known_places import placements_known
+    from service.reference import KnownAtError, ReferenceData
+
+    try:
+        reference = ReferenceData.current(store).known_at(day)
+    except KnownAtError as exc:
+        console.print(f"--as-known-at: {exc}")
+        raise typer.Exit(1) from exc
+    if reference.serial == 0:  # nothing written since: today's placements
+        return numbers, successions
+    placed = numbers.placed_by(placements_known(numbers, reference, by.upper()))
+    return placed, reference.successions if successions is not None else None
 
 
 def _on_spark(numbers: NumbersStore, master: str | None) -> Any:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from service.geography.assign import Placer
 from service.geography.carrying_on import IndexCarryingOn
 from service.geography.methods import METHODS
+from service.geography.millionths import rounded
 from service.geography.sites import is_site, operations_of, operator_on, site_areas
 from service.geography.timeline import Timelines
 from service.rdf.store import GraphStore
@@ -63,12 +64,15 @@ class LookupAnswer:
     evidence: list[dict[str, Any]] = field(default_factory=list)
     conflicts: dict[str, str] | None = None
     reason: str | None = None  # why there are no areas, when there are none
+    # The date the reference was read as known at (asKnownAt); None: as known now.
+    known_at: date | None = None
 
     def to_json(self) -> str:
         """The answer as JSON (the REST body): a shallow walk, its parts are plain already
         (dataclasses.asdict would deep-copy every evidence entry first)."""
         body = {f.name: getattr(self, f.name) for f in fields(self)}
         body["as_of"] = self.as_of.isoformat()
+        body["known_at"] = self.known_at.isoformat() if self.known_at else None
         return json.dumps(body, default=str)
 
 
@@ -300,7 +304,7 @@ class Lookup:
                 continue
             if not p.shares and p.reason:
                 reasons.append(f"{resolved['code']}: {p.reason}")
-            for area, share in p.shares.items():
+            for area, share in rounded(p.shares).items():  # as org_area holds them
                 shares[area] = shares.get(area, 0.0) + weight * share
             answer.coverage += weight * p.coverage
             answer.unlocated_share += weight * p.unlocated

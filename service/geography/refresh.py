@@ -25,7 +25,7 @@ from service.geography.table import (
 )
 from service.rdf.store import GraphStore
 from service.rdf.terms import ID
-from service.returns.codes import Successions, graph_successions
+from service.reference.successions import SuccessionIndex
 from service.returns.numbers import NumbersStore
 from service.rollup.area_places import place_areas, reporting_codes
 
@@ -47,18 +47,6 @@ def touched_organisations(placer: Placer, affects: Iterable[str]) -> set[str] | 
     return codes | operators
 
 
-def later_carriers(codes: Iterable[str], successions: Successions) -> set[str]:
-    """The codes and every organisation that carries one of them on, at any later date."""
-    out, todo = set(codes), list(codes)
-    while todo:
-        for step in successions(todo.pop()):
-            for successor in step.successors:
-                if successor not in out:
-                    out.add(successor)
-                    todo.append(successor)
-    return out
-
-
 def refresh_org_areas(store: GraphStore, numbers: NumbersStore, affects: Iterable[str]) -> int:
     """Place the touched organisations again (by every method, in every area type the table
     holds) and replace their rows; the number of rows written. A table that holds no rows
@@ -68,14 +56,14 @@ def refresh_org_areas(store: GraphStore, numbers: NumbersStore, affects: Iterabl
     if not types:
         return 0
     placer = Placer.from_store(store)
-    successions = graph_successions(store)
+    successions = SuccessionIndex.from_store(store)
     touched = touched_organisations(placer, [str(a) for a in affects])
     if touched is None:
         held = {str(r[0]) for r in con.execute("SELECT DISTINCT org_code FROM org_area").fetchall()}
         touched = held | _reporters(numbers)
         # An area or a geography type changed: the areas reporting values are placed again too.
         place_areas(numbers, placer.reference, reporting_codes(numbers), placer.ctx.rollup)
-    organisations = sorted(later_carriers(touched, successions))
+    organisations = sorted(successions.later_carriers(touched))
     rows = org_area_rows(placer, area_types=types, organisations=organisations)
     con.execute("BEGIN TRANSACTION")
     try:

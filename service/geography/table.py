@@ -28,6 +28,7 @@ import duckdb
 from service.geography.assign import Placer, label
 from service.geography.carrying_on import CarryingOn
 from service.geography.methods import Placement
+from service.geography.millionths import rounded
 from service.geography.timeline import Timeline, Timelines, shares_key
 from service.rdf.store import GraphStore
 
@@ -47,7 +48,14 @@ COLUMNS = (
 DAY = timedelta(days=1)
 # Part of the table's fingerprint: raise it when what a row means changes (a new column, a new
 # placement policy), so a table built by older code is built again rather than read.
-TABLE_VERSION = "2"
+TABLE_VERSION = "3"  # 3: shares in whole millionths (millionths.py)
+
+
+TABLE_COLUMNS = (
+    "method VARCHAR, source VARCHAR, area_type VARCHAR, org_code VARCHAR, area_code VARCHAR, "
+    "share DOUBLE, valid_from DATE, valid_to DATE, coverage DOUBLE, evidence VARCHAR, "
+    "unlocated DOUBLE"
+)
 
 
 @dataclass
@@ -109,14 +117,14 @@ def _runs(timeline: Timeline) -> Iterator[OrgAreaRow]:
 
 def _rows(p: Placement, start: date, end: date | None) -> Iterator[OrgAreaRow]:
     evidence = json.dumps(p.evidence, default=str)
-    for area, share in sorted(p.shares.items()):
+    for area, share in sorted(rounded(p.shares).items()):
         yield OrgAreaRow(
             p.method,
             p.source or "",
             p.area_type,
             p.org_code,
             area,
-            share,  # unrounded: an organisation's shares sum to its coverage exactly
+            share,  # in whole millionths (millionths.py): their sum is exact
             start,
             end,
             p.coverage,
@@ -135,12 +143,7 @@ def write_duckdb(rows: list[OrgAreaRow], path: Path, *, fingerprint: str = "") -
     con = duckdb.connect(str(path))
     try:
         con.execute("BEGIN")
-        con.execute(
-            """CREATE OR REPLACE TABLE org_area (method VARCHAR, source VARCHAR,
-               area_type VARCHAR, org_code VARCHAR, area_code VARCHAR, share DOUBLE,
-               valid_from DATE, valid_to DATE, coverage DOUBLE, evidence VARCHAR,
-               unlocated DOUBLE)"""
-        )
+        con.execute(f"CREATE OR REPLACE TABLE org_area ({TABLE_COLUMNS})")
         if rows:
             bulk_insert(con, rows, path.parent)
         con.execute("CREATE OR REPLACE TABLE org_area_meta (fingerprint VARCHAR)")
@@ -153,9 +156,12 @@ def write_duckdb(rows: list[OrgAreaRow], path: Path, *, fingerprint: str = "") -
 NULL = "\\N"
 
 
-def bulk_insert(con: duckdb.DuckDBPyConnection, rows: list[OrgAreaRow], scratch: Path) -> None:
-    """Insert through a CSV file DuckDB reads natively: row-by-row `executemany` takes about a
-    millisecond a row, minutes for the national table."""
+def bulk_insert(
+    con: duckdb.DuckDBPyConnection, rows: list[OrgAreaRow], scratch: Path, table: str = "org_area"
+) -> None:
+    """Insert into org_area (or `table`, of its columns) through a CSV file DuckDB reads
+    natively: row-by-row `executemany` takes about a millisecond a row, minutes for the national
+    table."""
     with tempfile.NamedTemporaryFile(
         "w", suffix=".csv", dir=scratch, newline="", encoding="utf-8", delete=False
     ) as fh:
@@ -165,7 +171,7 @@ def bulk_insert(con: duckdb.DuckDBPyConnection, rows: list[OrgAreaRow], scratch:
         name = fh.name
     try:
         con.execute(
-            f"INSERT INTO org_area BY NAME SELECT * FROM read_csv('{_sql_text(name)}', "
+            f"INSERT INTO {table} BY NAME SELECT * FROM read_csv('{_sql_text(name)}', "
             "header = false, "
             f"nullstr = '{NULL}', quote = '\"', escape = '\"', columns = {_CSV_COLUMNS})"
         )

@@ -79,7 +79,7 @@ class Timelines:
             for records in ref.ods_records.values():
                 dates.update(r.vintage for r in records)
             if isinstance(ctx.carrying_on, SuccessionTable):
-                dates.update(d for after in ctx.carrying_on.after.values() for d, _ in after)
+                dates.update(step.effective for step in ctx.carrying_on.index.steps)
             elif isinstance(ctx.carrying_on, Lineages):
                 dates.update(ctx.carrying_on.dates_of(ref.organisations))
             self._every = sorted(dates)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import fcntl
 import re
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -138,6 +138,9 @@ class GraphStore:
         # One earlier graph set (a SPARQL known_at), in memory: see prepare_reading
         self._snapshot: tuple[tuple[str, ...], ox.Store] | None = None
         self._quads: int | None = None  # quad_count, until the next write
+        # The time a write is recorded at (its prov:generatedAtTime or invalidatedAtTime): now.
+        # A store given another clock records history on chosen days (tests of asKnownAt).
+        self.clock: Callable[[], datetime] = _now
         self.generation = 0  # counts writes (service/sparql/hidden.py keeps copies by it)
         if not read_only:
             self._load_ontology()
@@ -206,6 +209,29 @@ class GraphStore:
             g for g, t in written.items() if t <= stamp and (g not in retired or retired[g] > stamp)
         }
         return sorted(known | {str(ONTOLOGY_GRAPH), PROVENANCE_GRAPH})
+
+    def first_written(self) -> datetime | None:
+        """When the first graph still held was written (None: nothing loaded yet)."""
+        return min(self._graph_times(_GENERATED).values(), default=None)
+
+    def copy_known_at(self, when: datetime) -> GraphStore:
+        """An in-memory store of the graphs known at `when` (`known_at`), whose current graphs
+        are exactly those: their provenance comes with them, less the retirements recorded
+        after `when` (as known then, those graphs were current)."""
+        stamp = when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
+        copy = GraphStore(None)
+        copy._store.clear()
+        prov = ox.NamedNode(PROVENANCE_GRAPH)
+        for graph in self.known_at(stamp):
+            named = ox.NamedNode(graph)
+            quads = self._store.quads_for_pattern(None, None, None, named)
+            if named == prov:
+                quads = (
+                    q for q in quads if q.predicate != _INVALIDATED or _time(q.object) <= stamp
+                )
+            copy._store.bulk_extend(quads)
+        copy._refresh_current()
+        return copy
 
     def _refresh_current(self) -> None:
         self.generation += 1  # readers that keep copies of graph sets rebuild them
@@ -494,7 +520,7 @@ class GraphStore:
         `prov:generatedAtTime`, retirements) lands after them in one transaction. Until then
         the graph is unfinished: not current for any reader, and discarded by the next writer
         if the process died half-way (`_discard_unfinished`)."""
-        now = datetime.now(UTC)
+        now = self.clock()
         stamp = ox.Literal(now.isoformat(), datatype=_XSD_DATETIME)
         prov = ox.NamedNode(PROVENANCE_GRAPH)
         g = ox.NamedNode(graph)
@@ -526,7 +552,7 @@ class GraphStore:
         self, graph: str, extra: Iterable[tuple[Node, Node, Node, str]] = ()
     ) -> datetime:
         """Retire a graph (e.g. revert a change set), recording why, in one transaction."""
-        now = datetime.now(UTC)
+        now = self.clock()
         stamp = ox.Literal(now.isoformat(), datatype=_XSD_DATETIME)
         quads = [ox.Quad(ox.NamedNode(graph), _INVALIDATED, stamp, ox.NamedNode(PROVENANCE_GRAPH))]
         quads += [ox.Quad(to_ox(s), to_ox(p), to_ox(o), ox.NamedNode(gr)) for s, p, o, gr in extra]
@@ -638,6 +664,10 @@ def lexical_date(value: str | None) -> date | None:
         return date.fromisoformat(value) if value else None
     except ValueError:
         return None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 def _time(term: Any) -> datetime:

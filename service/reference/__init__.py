@@ -3,15 +3,21 @@
 Requests never scan the graph: they read these indexes (a few thousand organisations and areas).
 `ReferenceData.current(store)` reads the snapshot saved with the store when it was built from the
 store's current graphs (service/reference/saved.py), else builds it and saves it.
+`reference.known_at(day)` is the same read model as known at a past date
+(service/reference/known.py).
 """
 
 from __future__ import annotations
 
+__all__ = ["KnownAtError", "ReferenceData"]
+
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING
 
 from service.rdf.store import GraphStore
 from service.reference.areas import AreaIndex
+from service.reference.known import KnownAtError, KnownAtSnapshots
 from service.reference.metrics import MetricIndex
 from service.reference.organisations import OrganisationIndex
 from service.reference.saved import load_or_build
@@ -33,6 +39,10 @@ class ReferenceData:
     metrics: MetricIndex = field(default_factory=lambda: MetricIndex([]))
     # Forecast horizons and strain thresholds (ontology/strain.ttl)
     early_warning: EarlyWarningIndex = field(default_factory=EarlyWarningIndex)
+    # 0: built from the current graphs; else which snapshot as known at a date (known.py)
+    serial: int = 0
+    # Snapshots of this store as known at past dates (bounded LRU), kept across refreshes
+    history: KnownAtSnapshots = field(default_factory=KnownAtSnapshots, repr=False)
 
     @property
     def successions(self) -> Successions:
@@ -61,6 +71,13 @@ class ReferenceData:
         """The snapshot of the store's current graphs: the saved one when it is (fingerprint
         checked), else built now and saved with the store for the next start."""
         return load_or_build(store, cls.build)
+
+    def known_at(self, day: date | None) -> ReferenceData:
+        """The reference as known at the end of `day` (UTC): the graphs written by then and
+        not yet retired (None: this snapshot). KnownAtError for a day before the first load."""
+        if day is None:
+            return self
+        return self.history.get(self, day, ReferenceData.build)
 
     def refresh(self) -> None:
         """Rebuild after a load or a steward change altered the reference graph (and save it

@@ -188,11 +188,7 @@ class AsOf:
         found = []
         resolved: dict[str, tuple[str, ...]] = {}  # operator -> who carries it on at `day`
         # Only sites stated under the trust or under an organisation it (transitively) carries on.
-        lineage, frontier = {trust}, [trust]
-        while frontier:
-            for step in self.successions.predecessors(frontier.pop()):
-                frontier += [c for c in step.originals if c not in lineage]
-                lineage.update(step.originals)
+        lineage = self.successions.lineage(trust)
         candidates = set().union(*(self.sites_by_operator.get(c, set()) for c in lineage))
         for site in candidates:
             on = self.site_on(site, day, resolved)

@@ -112,10 +112,15 @@ _AREAS = """SELECT DISTINCT ?area ?cls ?label ?ods ?listed WHERE {
   ?area a ?cls . ?cls rdfs:subClassOf+ nhskg:GeographicArea .
   OPTIONAL { ?area rdfs:label ?label } OPTIONAL { ?area nhskg:odsCode ?ods }
   OPTIONAL { ?area nhskg:codeListedOn ?listed } }"""
-_MEMBERSHIPS = """SELECT DISTINCT ?m ?member ?parent ?from ?to ?share ?g WHERE { GRAPH ?g {
-  ?m a nhskg:AreaMembership ; nhskg:memberArea ?member ; nhskg:parentArea ?parent ;
-     nhskg:validFrom ?from .
-  OPTIONAL { ?m nhskg:validTo ?to } OPTIONAL { ?m nhskg:share ?share } } }"""
+# The end of a membership may be stated in another graph than the membership (a steward's
+# end_area_membership): read from any current graph, the earliest stated.
+_MEMBERSHIPS = """SELECT ?m ?member ?parent ?from ?share ?g (MIN(?end) AS ?to) WHERE {
+  GRAPH ?g {
+    ?m a nhskg:AreaMembership ; nhskg:memberArea ?member ; nhskg:parentArea ?parent ;
+       nhskg:validFrom ?from .
+    OPTIONAL { ?m nhskg:share ?share } }
+  OPTIONAL { ?m nhskg:validTo ?end } }
+GROUP BY ?m ?member ?parent ?from ?share ?g"""
 _LOCATED = """SELECT DISTINCT ?site ?lad ?g WHERE { GRAPH ?g { ?site nhskg:locatedIn ?lad } }"""
 _HQ = (
     """SELECT DISTINCT ?org ?lad ?g WHERE { GRAPH ?g { ?org nhskg:headquartersLocatedIn ?lad } }"""

@@ -2,6 +2,12 @@
 
 The change events are few (a few hundred), so they are read from the store once into plain
 dictionaries; a lookup is then a short walk over them (microseconds), never a SPARQL query.
+
+This module holds the one walker of the succession chains (`walk`, `later_carriers`,
+`SuccessionIndex.lineage`): the lookup, the as-of answers, the org_area table, the roll-up's
+restatement and the returns loader all ask it, through `SuccessionIndex` or through the
+`Hops` interface (code -> the hops it is a predecessor in) that hand-written successions in
+tests and benchmarks also offer.
 `refresh()` re-reads them after reference data changed; `refresh_if_changed()` does so only when
 the store's set of loaded graphs differs from the one the index was built from.
 
@@ -13,6 +19,7 @@ the store's set of loaded graphs differs from the one the index was built from.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -54,6 +61,31 @@ class Step:
 
 
 @dataclass(frozen=True)
+class Hop:
+    """A succession that took a code over: from `day`, the code's work is carried on by these
+    successors (the code itself among them when it carries on in its own split, A -> A + B)."""
+
+    day: date
+    successors: tuple[str, ...]
+    # The share of the code's work each successor takes (a split's stated weights); None when not
+    # known. A single successor takes all of it whether or not this is given.
+    weights: tuple[float | None, ...] | None = None
+    step: Step | None = None  # the change event, when read from the graph
+
+    def weight(self, i: int) -> float | None:
+        if len(self.successors) == 1:
+            return 1.0
+        return self.weights[i] if self.weights is not None else None
+
+
+# The interface to the walker: code -> the hops it is a predecessor in, in date order.
+Hops = Callable[[str], Sequence[Hop]]
+
+# A route longer than this stops where it is (a guard; the longest national chain is 4 events).
+MAX_CHAIN = 20
+
+
+@dataclass(frozen=True)
 class Successor:
     code: str
     weight: float | None  # share of the original carried on here; None for an unweighted split
@@ -65,6 +97,9 @@ class Resolution:
     code: str
     on: date
     successors: tuple[Successor, ...]
+    # The successors of each split without weights met on the way with a known weight, in the
+    # order the walk met them: what a roll-up says when it cannot divide a code's values.
+    unweighted_splits: tuple[str, ...] = ()
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -104,6 +139,11 @@ class SuccessionIndex:
                 self.by_original[code].append(step)
             for code in step.resultings:
                 self.by_resulting[code].append(step)
+        self._hops = {
+            code: tuple(_hop(step, shares) for step in steps)
+            for code, steps in self.by_original.items()
+        }
+        self._lineages: dict[str, frozenset[str]] = {}
         self._store: GraphStore | None = None
         self._graphs: tuple[str, ...] = ()
 
@@ -126,58 +166,32 @@ class SuccessionIndex:
         self.refresh()
         return True
 
-    def resolve(self, code: str, on: date) -> Resolution:
+    def resolve(self, code: str, on: date, after: date | None = None) -> Resolution:
         """The organisation(s) that carry `code` on at `on`, transitively, with their chains."""
-        code = code.strip().upper()
-        found: dict[str, Successor] = {}
-        self._walk(code, on, 1.0, (), found, after=None)
-        return Resolution(code, on, tuple(sorted(found.values(), key=lambda s: s.code)))
+        return walk(code.strip().upper(), on, self.hops, after)
 
-    def _walk(
-        self,
-        code: str,
-        on: date,
-        weight: float | None,
-        chain: tuple[Step, ...],
-        found: dict[str, Successor],
-        after: date | None,
-    ) -> None:
-        step = self._next_step(code, on, after, chain)
-        if step is None:
-            earlier = found[code].weight if code in found else None
-            if earlier is not None and weight is not None:
-                weight += earlier  # two routes into one successor add up
-            found[code] = Successor(code, weight, chain)
-            return
-        for successor in step.resultings:
-            self._walk(
-                successor,
-                on,
-                self._weight(step, successor, weight),
-                (*chain, step),
-                found,
-                after=step.effective,
-            )
+    def hops(self, code: str) -> Sequence[Hop]:
+        """The hops `code` is a predecessor in, in date order (the `Hops` interface)."""
+        return self._hops.get(code, ())
 
-    def _next_step(
-        self, code: str, on: date, after: date | None, chain: tuple[Step, ...]
-    ) -> Step | None:
-        """The first event that carries `code` on, no later than `on` and not before the event
-        that led to it (a code reused later starts a new life); never an event already taken."""
-        for step in self.by_original.get(code, ()):
-            if step.effective > on:
-                return None
-            if (after is None or step.effective >= after) and step not in chain:
-                return step
-        return None
+    def later_carriers(self, codes: Iterable[str]) -> set[str]:
+        """The codes and every organisation that carries one of them on, at any later date."""
+        return later_carriers(codes, self.hops)
 
-    def _weight(self, step: Step, successor: str, weight: float | None) -> float | None:
-        if weight is None:
-            return None
-        if len(step.resultings) == 1:
-            return weight
-        share = self.shares.get((step.event, successor))
-        return weight * share if share is not None else None
+    def lineage(self, code: str) -> frozenset[str]:
+        """The code and every code whose work passed to it, transitively, whatever the date."""
+        if code not in self._lineages:
+            out, todo = {code}, [code]
+            while todo:
+                for step in self.by_resulting.get(todo.pop(), ()):
+                    todo += [c for c in step.originals if c not in out]
+                    out.update(step.originals)
+            self._lineages[code] = frozenset(out)
+        return self._lineages[code]
+
+    def dates_of(self, codes: Iterable[str]) -> set[date]:
+        """The dates the events `codes` are predecessors in take effect."""
+        return {s.effective for c in codes for s in self.by_original.get(c, ())}
 
     def predecessors(self, code: str) -> list[Step]:
         """The events in which `code` is a successor, in date order."""
@@ -186,6 +200,74 @@ class SuccessionIndex:
     def successor_events(self, code: str) -> list[Step]:
         """The events in which `code` is a predecessor, in date order."""
         return list(self.by_original.get(code.strip().upper(), ()))
+
+
+def _hop(step: Step, shares: dict[tuple[str, str], float]) -> Hop:
+    weights = tuple(shares.get((step.event, r)) for r in step.resultings)
+    return Hop(
+        step.effective,
+        step.resultings,
+        None if all(w is None for w in weights) else weights,
+        step,
+    )
+
+
+def walk(code: str, on: date, hops: Hops, after: date | None = None) -> Resolution:
+    """Who carries `code` on at `on`: each code on the way is moved by its first hop no later
+    than `on` and not before the hop that brought the work to it (a code reused later starts a
+    new life), never by a hop already taken on the same route (A -> A + B meets its split
+    again). Chains multiply the shares, two routes into one code add up; past a split without
+    weights the share is unknown (None) and the split is listed in `unweighted_splits`.
+    `after`: only hops from that date move the code itself (a value the smaller A reports after
+    A -> A + B moves only with A's later hops)."""
+    found: dict[str, Successor] = {}
+    unweighted: list[str] = []
+
+    def go(
+        current: str,
+        weight: float | None,
+        route: tuple[Hop, ...],
+        chain: tuple[Step, ...],
+        since: date | None,
+    ) -> None:
+        candidates = [
+            h
+            for h in hops(current)
+            if h.day <= on and (since is None or h.day >= since) and h not in route
+        ]
+        nxt = (
+            min(candidates, key=lambda h: h.day) if candidates and len(route) <= MAX_CHAIN else None
+        )
+        if nxt is None:
+            earlier = found[current].weight if current in found else None
+            if earlier is not None and weight is not None:
+                weight += earlier  # two routes into one successor add up
+            found[current] = Successor(current, weight, chain)
+            return
+        weights = [nxt.weight(i) for i in range(len(nxt.successors))]
+        if weight is not None and any(w is None for w in weights):
+            unweighted.extend(s for s in nxt.successors if s not in unweighted)
+        link = nxt.step or Step("", "Succession", nxt.day, "unknown", (current,), nxt.successors)
+        for successor, share in zip(nxt.successors, weights, strict=True):
+            carried = None if weight is None or share is None else weight * share
+            go(successor, carried, (*route, nxt), (*chain, link), nxt.day)
+
+    go(code, 1.0, (), (), after)
+    carriers = tuple(sorted(found.values(), key=lambda s: s.code))
+    return Resolution(code, on, carriers, tuple(unweighted))
+
+
+def later_carriers(codes: Iterable[str], hops: Hops) -> set[str]:
+    """The codes and every organisation that carries one of them on, at any later date."""
+    out = set(codes)
+    todo = list(out)
+    while todo:
+        for hop in hops(todo.pop()):
+            for successor in hop.successors:
+                if successor not in out:
+                    out.add(successor)
+                    todo.append(successor)
+    return out
 
 
 def stated_over_inferred(steps: list[Step]) -> list[Step]:

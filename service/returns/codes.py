@@ -11,42 +11,25 @@ states: neither dropped nor a failure, it waits in the steward queue.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from service.rdf.store import GraphStore
 from service.rdf.terms import ID
 from service.reference.organisations import Registered
+from service.reference.successions import Hop, Hops, SuccessionIndex, walk
 from service.returns.candidate import CandidateValues
 
-
-@dataclass(frozen=True)
-class Step:
-    """A succession that took a code over: from `day`, the code's work is carried on by these."""
-
-    day: date
-    successors: tuple[str, ...]
-    # The share of the code's work each successor takes (a split's stated weights); None when not
-    # known. A single successor takes all of it whether or not this is given.
-    weights: tuple[float, ...] | None = None
-
-    def weight(self, i: int) -> float | None:
-        if len(self.successors) == 1:
-            return 1.0
-        return self.weights[i] if self.weights is not None else None
-
-
-# The interface to the succession resolver: code -> the successions it is a predecessor in.
-Successions = Callable[[str], list[Step]]
+# The interface to the succession walker (service/reference/successions.py): code -> the hops it
+# is a predecessor in. `Step` is the name the roll-up, the tests and the benchmarks know a hop by.
+Step = Hop
+Successions = Hops
 
 
 def graph_successions(store: GraphStore) -> Successions:
     """Successions read from the event graph through the one succession index
     (service/reference/successions.py: stated events win over inferred ones for the same change)."""
-    from service.reference.successions import SuccessionIndex
-
-    return successions_from_index(SuccessionIndex.from_store(store))
+    return SuccessionIndex.from_store(store).hops
 
 
 @dataclass
@@ -62,21 +45,9 @@ class Resolution:
     )  # code -> name, regions
 
 
-def successor_on(code: str, day: date, successions: Successions, depth: int = 0) -> tuple[str, ...]:
+def successor_on(code: str, day: date, successions: Successions) -> tuple[str, ...]:
     """The code(s) that carry `code` on at `day`, following chains (RQ6 -> REM -> ...)."""
-    steps = [s for s in successions(code) if s.day <= day]
-    if not steps or depth > 20:
-        return (code,)
-    last = steps[-1]
-    if len(last.successors) != 1:
-        return last.successors
-    return successor_on(last.successors[0], day, successions, depth + 1)
-
-
-def _weights(weights: list[float | None]) -> tuple[float, ...] | None:
-    """All successors' weights, or None when any is unknown (a split is weighted whole or not)."""
-    known = [w for w in weights if w is not None]
-    return tuple(known) if len(known) == len(weights) else None
+    return walk(code, day, successions).codes
 
 
 def unweighted_split_reason(successors: tuple[str, ...] | list[str]) -> str:
@@ -104,34 +75,11 @@ def carried_on(
     the date of the value being carried on, for a code that carries on in its own split
     (A -> A + B): a value A reports after the split is the smaller A's, and only A's later
     steps move it. None: the work as it was before the code's first step."""
-    shares: dict[str, float] = {}
-    unweighted: list[str] = []
-
-    def walk(
-        current: str, share: float, after: date | None, taken: frozenset[Step], depth: int
-    ) -> None:
-        # `taken`: the steps already followed on this route; A -> A + B meets its split again.
-        steps = [
-            s
-            for s in successions(current)
-            if s.day <= day and (after is None or s.day >= after) and s not in taken
-        ]
-        if not steps or depth > 20:
-            shares[current] = shares.get(current, 0.0) + share
-            return
-        first = min(steps, key=lambda s: s.day)
-        for i, successor in enumerate(first.successors):
-            weight = first.weight(i)
-            if weight is None:
-                unweighted.extend(s for s in first.successors if s not in unweighted)
-                return
-            walk(successor, share * weight, first.day, taken | {first}, depth + 1)
-
     start = None if reported is None else reported + timedelta(days=1)
-    walk(code, 1.0, start, frozenset(), 0)
-    if unweighted:
-        return (), tuple(unweighted)
-    return tuple(sorted(shares.items())), ()
+    carried = walk(code, day, successions, start)
+    if carried.unweighted_splits:
+        return (), carried.unweighted_splits
+    return tuple((s.code, s.weight or 0.0) for s in carried.successors), ()
 
 
 def resolve_codes(
@@ -165,19 +113,7 @@ def resolve_codes(
     return out
 
 
-def successions_from_index(index: object) -> Successions:
-    """Adapt service.reference.successions.SuccessionIndex (its successor_events(code) steps) to the
-    Successions interface used here, with the index's split weights."""
-    shares: dict[tuple[str, str], float] = index.shares  # type: ignore[attr-defined]
-
-    def steps(code: str) -> list[Step]:
-        out = []
-        for e in index.successor_events(code):  # type: ignore[attr-defined]
-            others = tuple(r for r in e.resultings if r != code)
-            if others:
-                out.append(
-                    Step(e.effective, others, _weights([shares.get((e.event, r)) for r in others]))
-                )
-        return sorted(out, key=lambda s: s.day)
-
-    return steps
+def successions_from_index(index: SuccessionIndex) -> Successions:
+    """The succession index as the Successions interface used here (its hops, with the split
+    weights)."""
+    return index.hops

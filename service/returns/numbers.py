@@ -157,6 +157,9 @@ class NumbersStore:
     expression readers put where they would name reported_value."""
 
     known_day: date | None = None
+    # The organisations' placements roll-ups read: org_area, or a table of them as the reference
+    # was known at a date (service/geography/known_places.py)
+    placement_table = "org_area"
     shared = False  # a view (known_at) of another store's connection: closing it closes nothing
 
     def __init__(self, path: Path | str | None = None, *, read_only: bool = False) -> None:
@@ -209,6 +212,15 @@ class NumbersStore:
             return self
         view = copy(self)
         view.known_day, view.shared = day, True
+        return view
+
+    def placed_by(self, table: str) -> NumbersStore:
+        """This store with roll-ups placing organisations by another table of org_area's
+        columns (shares the connection)."""
+        if table == self.placement_table:
+            return self
+        view = copy(self)
+        view.placement_table, view.shared = table, True
         return view
 
     def _has_column(self, table: str, column: str) -> bool:

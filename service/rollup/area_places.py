@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from service.geography.rollup import RollUp
+from service.geography.millionths import rounded
+from service.geography.rollup import Reached, RollUp
 from service.reference.placement import AREA, Reference
 from service.returns.area_spec import NATION
 from service.returns.numbers import NumbersStore
@@ -48,11 +49,7 @@ def placement_rows(
         for target in types:
             runs: list[tuple[date, date | None, tuple[tuple[str, float], ...]]] = []
             for i, day in enumerate(days):
-                reached = tuple(
-                    (reference.areas[r.area].code, r.share)
-                    for r in rollup.resolve(iri, target, day)
-                    if r.area in reference.areas
-                )
+                reached = _reached(reference, rollup.resolve(iri, target, day))
                 until = days[i + 1] - DAY if i + 1 < len(days) else None
                 if runs and runs[-1][2] == reached:
                     runs[-1] = (runs[-1][0], until, reached)
@@ -67,6 +64,16 @@ def placement_rows(
                     for area, share in reached
                 ]
     return rows + _nation_rows(reference, ranges)
+
+
+def _reached(reference: Reference, found: Iterable[Reached]) -> tuple[tuple[str, float], ...]:
+    """The areas reached, by code, with their shares in whole millionths (as org_area's)."""
+    shares: dict[str, float] = {}
+    for r in found:
+        if r.area in reference.areas:
+            code = reference.areas[r.area].code
+            shares[code] = shares.get(code, 0.0) + r.share
+    return tuple(rounded(shares).items())
 
 
 def _nation_rows(reference: Reference, ranges: dict[str, tuple[date, date]]) -> list[Row]:

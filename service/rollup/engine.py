@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from rdflib import URIRef
 
+from service.geography.millionths import ONE, rounded
 from service.rdf.vocab import NHSKG
 from service.returns.codes import Successions, carried_on, unweighted_split_reason
 from service.returns.numbers import NumbersStore
@@ -125,13 +126,16 @@ def rollup(
         sql = sql.replace("{restatement}", relation)
         values = numbers.values  # the latest releases, or as known at
         sql = sql.replace("{values}", protection.relation(values) if protection else values)
+        # The placements: org_area, or as the reference was known at a date (known_places.py)
+        placements = getattr(numbers, "placement_table", "org_area")
+        sql = sql.replace("{placements}", placements)
         period = "" if over_time else "period_start, period_end, "
         if detail:
             sql += f" ORDER BY area NULLS LAST, {period}target, org_code"
         else:
             sql = _summary_query(sql, period)
         rows = con.execute(sql, [*restated_params, *params]).fetchall()
-        expected = _expected(con, reporters, area_type, method, restate.at or end)
+        expected = _expected(con, reporters, area_type, method, restate.at or end, placements)
     finally:
         con.close()
     withheld = _withhold(expected, scope)
@@ -328,8 +332,9 @@ def _contributions_query(
 
 
 def _table(method: Method) -> str:
-    """The placements a method reads: areas' memberships, or organisations' placements."""
-    return "area_area" if method == AREA_MEMBERSHIP else "org_area"
+    """The placements a method reads: areas' memberships, or organisations' placements (the
+    numbers store's `placement_table`, put in for the placeholder)."""
+    return "area_area" if method == AREA_MEMBERSHIP else "{placements}"
 
 
 def _summary_query(contributions: str, period: str) -> str:
@@ -358,8 +363,10 @@ def _summary_query(contributions: str, period: str) -> str:
 _VALUE = (
     "org_code, target, rshare, reason, region_code, period_start, period_end, value, suppressed"
 )
-# Below this, a placement's shares are taken to sum to 1 (they are stored rounded to 6 places).
-_WHOLE = 1 - 1e-9
+# A placement is whole when its shares, each a whole number of millionths (every writer of the
+# tables rounds them so: service/geography/millionths.py), add up to ONE: summed as integers, the
+# comparison is exact and the same on every engine and in any order.
+_MILLIONTHS = f"CAST(round(pshare * {ONE}) AS BIGINT)"
 
 
 def _placed(on: str) -> str:
@@ -378,7 +385,7 @@ def _placed(on: str) -> str:
         SELECT {_VALUE}, CAST(NULL AS VARCHAR) AS area, sum(pshare) AS pshare, source,
                max(unlocated) AS unlocated
         FROM joined WHERE area IS NOT NULL
-        GROUP BY {_VALUE}, source HAVING sum(pshare) < {_WHOLE}"""
+        GROUP BY {_VALUE}, source HAVING sum({_MILLIONTHS}) < {ONE}"""
 
 
 def _scope(scope: Scope, method: Method, day: str) -> tuple[str, list[Any]]:
@@ -410,7 +417,12 @@ def _among(column: str, values: list[str]) -> str:
 
 
 def _expected(
-    con: Any, reporters: list[tuple[str, str]], area_type: str, method: Method, day: date
+    con: Any,
+    reporters: list[tuple[str, str]],
+    area_type: str,
+    method: Method,
+    day: date,
+    placements: str = "org_area",
 ) -> dict[str, set[str]]:
     """Area -> organisations that report this metric at all (`reporters`: the (org_code,
     region_code) rows of the reporter table the numbers store keeps, any loaded period) and that
@@ -425,7 +437,8 @@ def _expected(
         return out
     codes = {org for org, _ in reporters}
     rows = con.execute(
-        f"SELECT area_code, org_code, coalesce(source, '') FROM {_table(method)} "
+        f"SELECT area_code, org_code, coalesce(source, '') "
+        f"FROM {_table(method).replace('{placements}', placements)} "
         "WHERE method = ? AND area_type = ? AND (valid_from IS NULL OR valid_from <= ?) "
         "AND (valid_to IS NULL OR ? <= valid_to)",
         [method.value, area_type, day, day],
@@ -529,6 +542,21 @@ def _shape_summary(
     return found, summary
 
 
+def _in_millionths(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """The rows (area_type, org_code, area_code, share, valid_from, valid_to[, source]) with
+    each placement's shares (one organisation, type, validity and source) in whole millionths."""
+    placements: dict[tuple[Any, ...], dict[str, float]] = defaultdict(dict)
+    for r in rows:
+        r = tuple(r[:7])
+        key = (r[0], r[1], *r[4:])
+        placements[key][r[2]] = placements[key].get(r[2], 0.0) + r[3]
+    return [
+        (key[0], key[1], area, share, *key[2:])
+        for key, shares in placements.items()
+        for area, share in rounded(shares).items()
+    ]
+
+
 def materialise_org_areas(
     numbers: NumbersStore, rows: list[tuple[Any, ...]], method: Method
 ) -> int:
@@ -543,7 +571,7 @@ def materialise_org_areas(
         con.executemany(
             "INSERT INTO org_area (method, area_type, org_code, area_code, share, valid_from, "
             "valid_to, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [(method.value, *r[:7], *([None] * (7 - len(r[:7])))) for r in rows],
+            [(method.value, *r, *([None] * (7 - len(r)))) for r in _in_millionths(rows)],
         )
     except BaseException:
         con.execute("ROLLBACK")

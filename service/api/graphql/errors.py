@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.types import ExecutionContext
 from strawberry.utils.logging import StrawberryLogger
 
@@ -38,8 +39,11 @@ def denied(exc: AccessDenied) -> Denied:
 
 def should_mask(error: GraphQLError) -> bool:
     """Mask exceptions raised inside resolvers unless they are user errors; errors of the query
-    itself (syntax, validation, depth and cost limits) are shown as they are."""
+    itself (syntax, validation, depth and cost limits, a variable that is not of its type, such
+    as a Date that is not a date) are shown as they are."""
     original = error.original_error
+    if isinstance(original, StrawberryInputCoercionError):
+        return False
     return original is not None and not isinstance(original, UserError)
 
 

@@ -62,9 +62,14 @@ class LookupResult:
     conflicts: JSON | None
     evidence: JSON
     reason: str | None
+    known_at: dt.date | None = strawberry.field(
+        default=None,
+        description="The date the reference was read as known at (asKnownAt: the graphs "
+        "written by the end of that day); null: as known now.",
+    )
 
     @classmethod
-    def of(cls, a: LookupAnswer) -> LookupResult:
+    def of(cls, a: LookupAnswer, known_at: dt.date | None = None) -> LookupResult:
         def area(d: dict[str, Any]) -> AreaShare:
             return AreaShare(code=d["code"], name=d["name"], share=d["share"])
 
@@ -87,6 +92,7 @@ class LookupResult:
             conflicts=cast(JSON, a.conflicts),
             evidence=cast(JSON, a.evidence),
             reason=a.reason,
+            known_at=known_at,
         )
 
 

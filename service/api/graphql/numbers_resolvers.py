@@ -11,9 +11,10 @@ from service.access.policy import AccessDenied
 from service.api.graphql.context import Context
 from service.api.graphql.errors import UserError, denied
 from service.api.graphql.numbers_types import Batch, Metric, Observation
-from service.api.graphql.resolvers import require_area_type
+from service.api.graphql.resolvers import known_reference, require_area_type
 from service.api.graphql.rollup_shape import result_of
 from service.api.graphql.rollup_types import RestateInput, RollupMethod, RollupResult
+from service.geography.known_places import placements_known
 from service.reference.metrics import MetricTerm
 from service.returns.area_spec import is_area_metric
 from service.returns.numbers import NumbersStore
@@ -112,7 +113,7 @@ def _placed(numbers: NumbersStore, method: Method, area_type: str) -> None:
     found = (
         numbers.reader()
         .execute(
-            "SELECT count(*) FROM org_area WHERE method = ? AND area_type = ?",
+            f"SELECT count(*) FROM {numbers.placement_table} WHERE method = ? AND area_type = ?",
             [method.value, area_type],
         )
         .fetchone()
@@ -158,12 +159,16 @@ def run_rollup(
     except AccessDenied as exc:
         raise denied(exc) from exc
     area_type = require_area_type(context, by)
+    reference = known_reference(context, as_known_at)  # the placements as known then too
     first, last = _when(date, start, end)
     check_held(numbers, term, first, last)
     scope = context.access.rollup_scope()
     by_area = is_area_metric(term.iri)  # areas' values: by the graph's memberships
+    if not by_area and method != RETURN_STATED:
+        numbers = numbers.placed_by(placements_known(numbers, reference, area_type))
     if not by_area:
         _placed(numbers, method, area_type)
+    successions = reference.successions if reference.serial else context.successions
     try:
         result = (
             area_rollup(
@@ -185,7 +190,7 @@ def run_rollup(
                 method,
                 restate,
                 scope,
-                successions=context.successions,
+                successions=successions,
                 series=series,
                 detail=detail,
                 protection=protection,
@@ -223,7 +228,7 @@ def rollup_field(
         context, metric, by, date, start, end, _restate(restate), Method(method.value), series,
         detail, as_known_at, names_organisations,
     )  # fmt: skip
-    return result_of(context, result, term, RollupMethod(result.method.value))
+    return result_of(context, result, term, RollupMethod(result.method.value), as_known_at)
 
 
 def supply_stock(

@@ -74,13 +74,18 @@ class PracticeGeography:
         )
 
 
-def placer_of(info: Info) -> PracticePlacer:
-    placer: PracticePlacer = info.context.reference.lookup.practices
+def placer_of(info: Info, practice: Organisation | None = None) -> PracticePlacer:
+    """The practices' placer of the reference the practice was read from (as known at a date),
+    else of the request's."""
+    reference = practice.reference(info) if practice is not None else info.context.reference
+    placer: PracticePlacer = reference.lookup.practices
     return placer
 
 
-def geography_of(info: Info, code: str, area_type: str, day: dt.date) -> PracticeGeography:
-    placer = placer_of(info)
+def geography_of(
+    info: Info, code: str, area_type: str, day: dt.date, practice: Organisation | None = None
+) -> PracticeGeography:
+    placer = placer_of(info, practice)
     try:
         placed = placer.areas(code, area_type, day)
     except UnknownAreaType as exc:
@@ -95,7 +100,7 @@ class GPPractice(Organisation):
         description="Postcode its newest ODS record states.", metadata={"iri": term("postcode")}
     )
     def postcode(self, info: Info) -> str | None:
-        practice = placer_of(info).practices.get(self.code)
+        practice = placer_of(info, self).practices.get(self.code)
         return practice.postcode if practice else None
 
     @strawberry.field(
@@ -103,14 +108,14 @@ class GPPractice(Organisation):
         metadata={"iri": term("practiceStatusCode")},
     )
     def status(self, info: Info) -> str | None:
-        practice = placer_of(info).practices.get(self.code)
+        practice = placer_of(info, self).practices.get(self.code)
         return practice.status if practice else None
 
     @strawberry.field(
         description="The status in words (the ontology's label).", metadata={"iri": RDFS_LABEL}
     )
     def status_label(self, info: Info) -> str | None:
-        index = placer_of(info).practices
+        index = placer_of(info, self).practices
         practice = index.get(self.code)
         return index.status_label(practice) if practice and practice.status else None
 
@@ -119,7 +124,7 @@ class GPPractice(Organisation):
         metadata={"iri": term("prescribingSettingCode")},
     )
     def prescribing_setting(self, info: Info) -> int | None:
-        practice = placer_of(info).practices.get(self.code)
+        practice = placer_of(info, self).practices.get(self.code)
         return practice.setting if practice else None
 
     @strawberry.field(
@@ -127,7 +132,7 @@ class GPPractice(Organisation):
         metadata={"iri": RDFS_LABEL},
     )
     def prescribing_setting_label(self, info: Info) -> str | None:
-        index = placer_of(info).practices
+        index = placer_of(info, self).practices
         practice = index.get(self.code)
         return index.setting_label(practice) if practice else None
 
@@ -137,7 +142,7 @@ class GPPractice(Organisation):
         metadata={"iri": term("PracticeCommissioning")},
     )
     def commissionings(self, info: Info) -> list[PracticeCommissioningValue]:
-        practice = placer_of(info).practices.get(self.code)
+        practice = placer_of(info, self).practices.get(self.code)
         found = practice.commissionings if practice else []
         return [PracticeCommissioningValue.of(c) for c in found]
 
@@ -149,7 +154,7 @@ class GPPractice(Organisation):
     def commissioner(
         self, info: Info, as_of: dt.date | None = None
     ) -> PracticeCommissioningValue | None:
-        practice = placer_of(info).practices.get(self.code)
+        practice = placer_of(info, self).practices.get(self.code)
         held = (
             practice.commissioning_on(as_of or self.asked_on or dt.date.today())
             if practice
@@ -168,7 +173,7 @@ class GPPractice(Organisation):
     ) -> list[PracticeGeography]:
         day = as_of or self.asked_on or dt.date.today()
         wanted = types or ["SUB_ICB", "ICB", "NHS_REGION", "LRF"]
-        return [geography_of(info, self.code, t, day) for t in wanted]
+        return [geography_of(info, self.code, t, day, self) for t in wanted]
 
 
 KINDS[term("GPPractice")] = GPPractice  # organisation_of answers practices as GPPractice

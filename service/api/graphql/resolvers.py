@@ -22,6 +22,7 @@ from service.api.graphql.types import (
     organisation_of,
 )
 from service.geography.lookup import LookupFailure
+from service.reference import KnownAtError, ReferenceData
 from service.reference.areas import Area
 from service.reference.organisations import Organisation as OrganisationRecord
 
@@ -67,23 +68,34 @@ def geographies(info: Info, type: str, as_of: dt.date | None = None) -> list[Geo
     return [_area_value(context, a) for a in context.reference.areas.of_type(key, as_of)]
 
 
-def organisation(info: Info, code: str, as_of: dt.date | None = None) -> Organisation:
+def known_reference(context: Context, as_known_at: dt.date | None) -> ReferenceData:
+    """The reference as known at the end of a date (None: the current one)."""
+    try:
+        return context.reference.known_at(as_known_at)
+    except KnownAtError as exc:
+        raise UserError(str(exc), "Ask as known at a date on or after the first load.") from exc
+
+
+def organisation(
+    info: Info, code: str, as_of: dt.date | None = None, as_known_at: dt.date | None = None
+) -> Organisation:
     context = _context(info)
-    orgs = context.reference.organisations
     try:
         context.access.require_organisation(code)
     except AccessDenied as exc:
         raise denied(exc) from exc
+    reference = known_reference(context, as_known_at)  # after the policy: it may build one
+    orgs = reference.organisations
     record = orgs.find(code)
     if record is None:
         near = orgs.near_matches(code)
         hint = f"Near matches: {', '.join(near)}." if near else "Check the ODS code."
         raise UserError(f"unknown organisation code {code!r}", hint)
     if as_of is not None:
-        status, message, _ = context.reference.lookup.carried_on_by(record.code, as_of)
+        status, message, _ = reference.lookup.carried_on_by(record.code, as_of)
         if status == "not_yet_open":
             raise UserError(message, "Ask for a date on or after the organisation opened.")
-    return organisation_of(record, as_of)
+    return organisation_of(record, as_of, reference, as_known_at)
 
 
 def _matches(record: OrganisationRecord, f: OrganisationFilter | None) -> bool:
@@ -116,7 +128,11 @@ def _after(cursor: str) -> str:
 
 
 def organisations(
-    info: Info, filter: OrganisationFilter | None = None, first: int = 50, after: str | None = None
+    info: Info,
+    filter: OrganisationFilter | None = None,
+    first: int = 50,
+    after: str | None = None,
+    as_known_at: dt.date | None = None,
 ) -> OrganisationConnection:
     context = _context(info)
     try:
@@ -128,7 +144,8 @@ def organisations(
             f"first must be between 1 and {context.max_page_size}, not {first}",
             "Page through larger sets with `after`.",
         )
-    index = context.reference.organisations
+    reference = known_reference(context, as_known_at)
+    index = reference.organisations
     start = _after(after) if after else ""
     selected = [
         index.by_code[c]
@@ -137,7 +154,10 @@ def organisations(
     ]
     page = [r for r in selected if r.code > start][: first + 1]
     edges = [
-        OrganisationEdge(cursor=_cursor(r.code), node=organisation_of(r)) for r in page[:first]
+        OrganisationEdge(
+            cursor=_cursor(r.code), node=organisation_of(r, None, reference, as_known_at)
+        )
+        for r in page[:first]
     ]
     return OrganisationConnection(
         edges=edges,
@@ -145,23 +165,30 @@ def organisations(
             has_next_page=len(page) > first, end_cursor=edges[-1].cursor if edges else None
         ),
         total_count=len(selected),
+        known_at=as_known_at,
     )
 
 
 def lookup(
-    info: Info, code: str, geography_type: str, as_of: dt.date | None, method: str
+    info: Info,
+    code: str,
+    geography_type: str,
+    as_of: dt.date | None,
+    method: str,
+    as_known_at: dt.date | None = None,
 ) -> LookupResult:
     context = _context(info)
     try:
         context.access.require_organisation(code)
     except AccessDenied as exc:
         raise denied(exc) from exc
+    reference = known_reference(context, as_known_at)
     try:
-        answer = context.reference.lookup.lookup(
+        answer = reference.lookup.lookup(
             code, geography_type.upper(), as_of or dt.date.today(), method
         )
     except LookupFailure as exc:
         known = exc.details.get("known") or exc.details.get("near_matches")
         hint = f"Known or near: {', '.join(known)}." if known else ""
         raise UserError(exc.message, hint) from exc
-    return LookupResult.of(answer)
+    return LookupResult.of(answer, as_known_at)

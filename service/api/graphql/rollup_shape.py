@@ -3,6 +3,7 @@ into a series per area."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
@@ -61,7 +62,11 @@ def _area(context: Context, code: str, cache: dict[str, GeographicArea]) -> Geog
 
 
 def result_of(
-    context: Context, result: model.RollupResult, metric: MetricTerm, method: RollupMethod
+    context: Context,
+    result: model.RollupResult,
+    metric: MetricTerm,
+    method: RollupMethod,
+    known_at: dt.date | None = None,
 ) -> RollupResult:
     """The result with its rows, series and unmapped values built only if a query asks."""
     areas: dict[str, GeographicArea] = {}
@@ -73,6 +78,7 @@ def result_of(
         kind=result.kind,
         protection=_protection(result.protection),
         reported_type=result.reported_type,
+        known_at=known_at,
         build_rows=lambda: _rows(context, result, areas, metric),
         build_notice=lambda: _notice(context, metric),
         build_series=lambda: _series(context, result, areas),

@@ -210,6 +210,11 @@ class RollupResult:
         description="A metric reported by area (method AREA_MEMBERSHIP): the type of the areas "
         "summed (LAD, MSOA ...); null for organisations' values.",
     )
+    known_at: dt.date | None = strawberry.field(
+        default=None,
+        description="The date the answer is known at (asKnownAt): the releases out by then and "
+        "the reference graph as it stood at the end of that day; null: as known now.",
+    )
     # Built only when asked for: a 90-day national answer has tens of thousands of
     # contributors, which a client asking for the series alone should not pay for.
     build_rows: strawberry.Private[Callable[[], list[RollupRow]]]

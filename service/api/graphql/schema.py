@@ -64,6 +64,15 @@ AS_KNOWN_AT = strawberry.argument(
     description="Answer as published on this date: of each value, the latest release out by "
     "then (default: the latest release loaded)."
 )
+ROLLUP_KNOWN_AT = strawberry.argument(
+    description="Answer as known on this date: of each value, the latest release out by then, "
+    "and organisations placed as the reference graph stood at the end of that day (a later "
+    "steward correction does not change the answer); default: as known now."
+)
+REFERENCE_KNOWN_AT = strawberry.argument(
+    description="Read the reference graph as known at the end of this day (UTC): the loads "
+    "and steward changes recorded by then, none after (default: as known now)."
+)
 
 
 @strawberry.type
@@ -93,8 +102,9 @@ class Query(AccessQuery):
         geography_type: str,
         as_of: dt.date | None = None,
         method: str = DEFAULT_METHOD.value,
+        as_known_at: Annotated[dt.date | None, REFERENCE_KNOWN_AT] = None,
     ) -> LookupResult:
-        return resolvers.lookup(info, code, geography_type, as_of, method)
+        return resolvers.lookup(info, code, geography_type, as_of, method, as_known_at)
 
     @strawberry.field(
         description="What needs a steward's decision: unregistered providers, retired codes "
@@ -115,8 +125,14 @@ class Query(AccessQuery):
         "carriedOnBy answers for that date (its successors if it had closed); a date before "
         "it opened is an error that says so."
     )
-    def organisation(self, info: Info, code: str, as_of: dt.date | None = None) -> Organisation:
-        return resolvers.organisation(info, code, as_of)
+    def organisation(
+        self,
+        info: Info,
+        code: str,
+        as_of: dt.date | None = None,
+        as_known_at: Annotated[dt.date | None, REFERENCE_KNOWN_AT] = None,
+    ) -> Organisation:
+        return resolvers.organisation(info, code, as_of, as_known_at)
 
     @strawberry.field(
         description="The GP practices open on a date that lie in an area (GSS or ODS code; "
@@ -140,8 +156,9 @@ class Query(AccessQuery):
         filter: OrganisationFilter | None = None,
         first: int = 50,
         after: str | None = None,
+        as_known_at: Annotated[dt.date | None, REFERENCE_KNOWN_AT] = None,
     ) -> OrganisationConnection:
-        return resolvers.organisations(info, filter, first, after)
+        return resolvers.organisations(info, filter, first, after, as_known_at)
 
     @strawberry.field(description="Metrics of the ontology's metric scheme.")
     def metrics(self, info: Info) -> list[Metric]:
@@ -225,7 +242,7 @@ class Query(AccessQuery):
         restate: RestateInput | None = None,
         method: RollupMethod = DEFAULT_ROLLUP_METHOD,
         series: bool = False,
-        as_known_at: Annotated[dt.date | None, AS_KNOWN_AT] = None,
+        as_known_at: Annotated[dt.date | None, ROLLUP_KNOWN_AT] = None,
     ) -> RollupResult:
         return numbers_resolvers.rollup_field(
             info.context, metric, by, date, start, end, restate, method, series,

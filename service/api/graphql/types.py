@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.types import Info
@@ -13,6 +13,14 @@ from service.api.graphql.lookup_types import ResolvedOrganisation, resolved_of
 from service.reference.areas import Area, AreaIndex, AreaMembership, AreaType
 from service.reference.organisations import OdsRecord as OdsRecordData
 from service.reference.organisations import Organisation as OrganisationRecord
+
+if TYPE_CHECKING:
+    from service.reference import ReferenceData
+
+KNOWN_AT = (
+    "The date the reference was read as known at (asKnownAt: the graphs written by the end of "
+    "that day); null: as known now."
+)
 
 
 @strawberry.type(
@@ -121,8 +129,15 @@ class Organisation:
     open_date: dt.date | None = iri_field(term("openDate"), "First day open.")
     close_date: dt.date | None = iri_field(term("closeDate"), "Last day open, if closed.")
     ods_records: list[OdsRecord] = iri_field(term("OdsRecord"), "What each ODS vintage says.")
+    known_at: dt.date | None = strawberry.field(default=None, description=KNOWN_AT)
     # The date the query asked about (organisation(code, asOf)); carriedOnBy defaults to it.
     asked_on: strawberry.Private[dt.date | None] = None
+    # The reference it was read from (as known at a date), else the request's current one.
+    source: strawberry.Private[Any] = None
+
+    def reference(self, info: Info) -> ReferenceData:
+        found: ReferenceData = self.source or info.context.reference
+        return found
 
     @strawberry.field(
         description="The organisations carrying this one on at a date (default: the asOf the "
@@ -132,7 +147,7 @@ class Organisation:
     )
     def carried_on_by(self, info: Info, as_of: dt.date | None = None) -> list[ResolvedOrganisation]:
         day = as_of or self.asked_on or dt.date.today()
-        _, _, found = info.context.reference.lookup.carried_on_by(self.code, day)
+        _, _, found = self.reference(info).lookup.carried_on_by(self.code, day)
         return resolved_of(found)
 
 
@@ -160,7 +175,7 @@ class Site(Organisation):
         metadata={"iri": term("SiteOperation")},
     )
     def operations(self, info: Info) -> list[SiteOperation]:
-        found = info.context.reference.lookup.site_operations(self.code)
+        found = self.reference(info).lookup.site_operations(self.code)
         return [SiteOperation(operator=o, valid_from=f, valid_to=t) for o, f, t in found]
 
     @strawberry.field(
@@ -170,7 +185,7 @@ class Site(Organisation):
     )
     def operators(self, info: Info, as_of: dt.date | None = None) -> list[ResolvedOrganisation]:
         day = as_of or self.asked_on or dt.date.today()
-        return resolved_of(info.context.reference.lookup.site_operators(self.code, day))
+        return resolved_of(self.reference(info).lookup.site_operators(self.code, day))
 
 
 @strawberry.type(description="Any other ODS organisation (ICB, provider...).")
@@ -182,7 +197,12 @@ class OtherOrganisation(Organisation):
 KINDS: dict[str, type[Organisation]] = {term("NHSTrust"): Trust, term("Site"): Site}
 
 
-def organisation_of(record: OrganisationRecord, asked_on: dt.date | None = None) -> Organisation:
+def organisation_of(
+    record: OrganisationRecord,
+    asked_on: dt.date | None = None,
+    source: ReferenceData | None = None,
+    known_at: dt.date | None = None,
+) -> Organisation:
     kind: type[Organisation] = KINDS.get(record.type_iri, OtherOrganisation)
     extra = (
         {"postcode": record.postcode, "latitude": record.latitude, "longitude": record.longitude}
@@ -199,6 +219,8 @@ def organisation_of(record: OrganisationRecord, asked_on: dt.date | None = None)
         close_date=record.close_date,
         ods_records=[OdsRecord.of(r) for r in record.records],
         asked_on=asked_on,
+        source=source,
+        known_at=known_at,
     )
 
 
@@ -219,6 +241,7 @@ class OrganisationConnection:
     edges: list[OrganisationEdge]
     page_info: PageInfo
     total_count: int
+    known_at: dt.date | None = strawberry.field(default=None, description=KNOWN_AT)
 
 
 @strawberry.input(description="Filters for `organisations`; all given filters must hold.")

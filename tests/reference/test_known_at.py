@@ -1,0 +1,280 @@
+"""The reference graph as known at a date (`asKnownAt`), on every surface, with real stores: the
+embedded sample loaded on one day and a steward's correction recorded through the steward path
+two days later (Bournemouth, Christchurch and Poole moved from Dorset LRF to another from
+2020-04-01, and University Hospitals Dorset renamed). Asked as known before the correction, the
+lookup, the organisation and a roll-up give the old answer; after it, the new one; each answer
+states the date it is known at. The store records its writes at the time its clock gives: the
+one way to hold a history spanning days in a test (the store is otherwise the real one)."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pyoxigraph as ox
+import pytest
+
+from service.api.app import create_app
+from service.config import Settings
+from service.geography.table import org_area_rows, write_duckdb
+from service.rdf.store import GraphStore
+from service.rdf.terms import ROOT, SAMPLE_DATA_DIR
+from service.reference import KnownAtError, ReferenceData
+from service.reference.known import KnownAtSnapshots
+from service.returns.load import load_return_file
+from service.returns.numbers import NumbersStore
+from service.stewardship.changeset import parse_changeset
+from service.stewardship.workflow import apply
+from tests.http_server import serve
+from tests.support.auth import bearer
+
+BCP, DORSET, OTHER_LRF = "E06000058", "E48000009", "E48000010"
+SAMPLE_RETURN = SAMPLE_DATA_DIR / "returns/covid-hospital-activity-2020-08-13-long-sw-nw.csv"
+ON = "2020-04-06"  # a day the sample return reports (RD3 and RDZ, headquartered in BCP)
+NEW_NAME = "Dorset Hospitals (renamed by a steward)"
+CORRECTION = {
+    "id": "bcp-to-another-lrf",
+    "author": "a.steward@example.nhs.uk",
+    "reason": "test correction",
+    "changes": [
+        {"end_area_membership": {"member": BCP, "parent": DORSET, "last_day": "2020-03-31"}},
+        {"area_membership": {"member": BCP, "parent": OTHER_LRF, "from": "2020-04-01"}},
+        {"rename": {"code": "R0D", "name": NEW_NAME, "from": "2026-08-01"}},
+    ],
+}
+
+
+def nquads(store: GraphStore) -> bytes:
+    out = io.BytesIO()
+    store.dump(out, ox.RdfFormat.N_QUADS)
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def history(sample_store: GraphStore, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """An on-disk store holding the sample as loaded (its load times kept) and the correction
+    recorded two days after the load, with a numbers store whose org_area was placed before the
+    correction and kept in step by it (as `apply` keeps it)."""
+    base = tmp_path_factory.mktemp("known-at")
+    store = GraphStore(base / "store")
+    store.restore(nquads(sample_store), ox.RdfFormat.N_QUADS)
+    first = store.first_written()
+    assert first is not None
+    loaded = first.date()
+    changed = loaded + timedelta(days=2)
+    before = ReferenceData.build(store)
+    write_duckdb(
+        org_area_rows(before.lookup.placer, area_types=["LRF"], timelines=before.lookup.timelines),
+        base / "numbers.duckdb",
+    )
+    numbers = NumbersStore(base / "numbers.duckdb")
+    assert load_return_file(store, numbers, SAMPLE_RETURN).status == "loaded"
+    store.clock = lambda: datetime.combine(changed, time(12), tzinfo=UTC)
+    assert apply(store, parse_changeset(CORRECTION), numbers).status == "applied"
+    now = ReferenceData.current(store)  # saved with the store: the CLI reads it back
+    return {
+        "store": store, "numbers": numbers, "loaded": loaded, "changed": changed, "now": now,
+        "numbers_path": base / "numbers.duckdb",
+    }  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def server(history: dict[str, Any]) -> Iterator[str]:
+    settings = Settings(store_path=None, numbers_path=None, access_log_path=None)
+    app = create_app(settings, store=history["store"], numbers=history["numbers"])
+    with serve(app) as url:
+        yield url
+
+
+def graphql(url: str, query: str, **variables: Any) -> dict[str, Any]:
+    response = httpx.post(
+        f"{url}/graphql",
+        json={"query": query, "variables": variables},
+        headers=bearer("analyst", ["national"]),
+        timeout=120,
+    )
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def nhskg(store: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "service.cli", "--store", str(store), *args],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"},
+    )  # fmt: skip
+
+
+def test_the_reference_as_known_before_the_correction_is_the_old_one(
+    history: dict[str, Any],
+) -> None:
+    now = history["now"]
+    then = now.known_at(history["loaded"])
+    assert then is not now and then.serial
+    assert now.known_at(history["changed"]) is now  # nothing written since: the current one
+    day = date.fromisoformat(ON)
+    assert then.lookup.lookup("RD3", "LRF", day, "HEADQUARTERS").areas[0]["code"] == DORSET
+    assert now.lookup.lookup("RD3", "LRF", day, "HEADQUARTERS").areas[0]["code"] == OTHER_LRF
+    assert then.organisations.find("R0D").name != NEW_NAME  # type: ignore[union-attr]
+    assert now.organisations.find("R0D").name == NEW_NAME  # type: ignore[union-attr]
+
+
+def test_a_snapshot_is_built_once_and_the_cache_is_bounded(history: dict[str, Any]) -> None:
+    now = ReferenceData.current(history["store"])  # the saved snapshot: a cache of its own
+    now.history = KnownAtSnapshots()
+    loaded = history["loaded"]
+    first = now.known_at(loaded)
+    # Asked again, or at the next day (the same graphs known): the same snapshot, not rebuilt.
+    assert now.known_at(loaded) is first
+    assert now.known_at(loaded + timedelta(days=1)) is first
+    assert (now.history.builds, now.history.hits) == (1, 2)
+    now.history.capacity = 1
+    with pytest.raises(KnownAtError, match="nothing had been loaded"):
+        now.known_at(loaded - timedelta(days=1))
+    assert len(now.history) == 1
+
+
+def test_a_date_before_the_first_load_says_when_that_was(history: dict[str, Any]) -> None:
+    reference = history["now"]
+    with pytest.raises(KnownAtError) as caught:
+        reference.known_at(history["loaded"] - timedelta(days=1))
+    assert f"recorded on {history['loaded'].isoformat()}" in str(caught.value)
+
+
+LOOKUP = """query($k: Date) { lookup(code: "RD3", geographyType: "LRF", asOf: "2020-04-06",
+    method: "HEADQUARTERS", asKnownAt: $k) { knownAt areas { code } } }"""
+ORGANISATION = """query($k: Date) { organisation(code: "R0D", asKnownAt: $k) { name knownAt }
+    organisations(filter: {nameContains: "renamed"}, asKnownAt: $k) { totalCount knownAt } }"""
+ROLLUP = """query($k: Date) { rollup(metric: "BedsOccupiedCovid", by: "LRF", date: "2020-04-06",
+    method: HEADQUARTERS, asKnownAt: $k) { knownAt rows { area { code } value } } }"""
+
+
+def lrf_totals(body: dict[str, Any]) -> dict[str, float]:
+    return {r["area"]["code"]: r["value"] for r in body["data"]["rollup"]["rows"]}
+
+
+def test_graphql_answers_as_known_before_and_after_the_correction(
+    history: dict[str, Any], server: str
+) -> None:
+    loaded, changed = history["loaded"].isoformat(), history["changed"].isoformat()
+    before, after = graphql(server, LOOKUP, k=loaded), graphql(server, LOOKUP, k=changed)
+    assert before["data"]["lookup"] == {"knownAt": loaded, "areas": [{"code": DORSET}]}
+    assert after["data"]["lookup"] == {"knownAt": changed, "areas": [{"code": OTHER_LRF}]}
+    assert graphql(server, LOOKUP)["data"]["lookup"]["knownAt"] is None  # as known now
+    old, new = graphql(server, ORGANISATION, k=loaded), graphql(server, ORGANISATION)
+    assert old["data"]["organisation"]["name"] != NEW_NAME
+    assert old["data"]["organisation"]["knownAt"] == loaded
+    assert old["data"]["organisations"] == {"totalCount": 0, "knownAt": loaded}
+    assert new["data"]["organisation"]["name"] == NEW_NAME
+    assert new["data"]["organisations"]["totalCount"] == 1
+
+
+def test_a_rollup_as_known_before_the_correction_places_by_the_old_lrf(
+    history: dict[str, Any], server: str
+) -> None:
+    loaded = history["loaded"].isoformat()
+    old, new = graphql(server, ROLLUP, k=loaded), graphql(server, ROLLUP)
+    assert old["data"]["rollup"]["knownAt"] == loaded
+    before, after = lrf_totals(old), lrf_totals(new)
+    assert OTHER_LRF not in before and before[DORSET] > 0
+    # Poole's and Bournemouth's trusts moved with BCP; Dorset County Hospital stayed.
+    assert after[OTHER_LRF] > 0
+    assert after[OTHER_LRF] + after[DORSET] == pytest.approx(before[DORSET])
+    assert sum(after.values()) == pytest.approx(sum(before.values()))
+    # Asked again: the same answer, from the placements built for the first asking.
+    assert lrf_totals(graphql(server, ROLLUP, k=loaded)) == before
+
+
+def test_graphql_refuses_a_date_before_any_load_or_not_a_date(
+    history: dict[str, Any], server: str
+) -> None:
+    early = (history["loaded"] - timedelta(days=1)).isoformat()
+    for query in (LOOKUP, ORGANISATION, ROLLUP):
+        errors = graphql(server, query, k=early)["errors"]
+        assert "nothing had been loaded by " + early in errors[0]["message"]
+    malformed = graphql(server, LOOKUP, k="2026-02-30")["errors"]
+    assert "cannot represent a Date" in malformed[0]["message"]
+    assert "2026-02-30" in malformed[0]["message"]
+
+
+def test_rest_lookup_as_known_at(history: dict[str, Any], server: str) -> None:
+    url = f"{server}/lookup/RD3/LRF"
+    params = {"asOf": ON, "method": "HEADQUARTERS"}
+    headers = bearer("analyst", ["national"])
+
+    def get(**extra: str) -> httpx.Response:
+        return httpx.get(url, params={**params, **extra}, headers=headers, timeout=120)
+
+    loaded, changed = history["loaded"].isoformat(), history["changed"].isoformat()
+    before, after = get(asKnownAt=loaded).json(), get(asKnownAt=changed).json()
+    assert ([a["code"] for a in before["areas"]], before["known_at"]) == ([DORSET], loaded)
+    assert ([a["code"] for a in after["areas"]], after["known_at"]) == ([OTHER_LRF], changed)
+    assert get().json()["known_at"] is None
+    early = get(asKnownAt=(history["loaded"] - timedelta(days=1)).isoformat())
+    assert early.status_code == 422 and early.json()["detail"]["status"] == "before_first_load"
+    malformed = get(asKnownAt="last week")
+    assert malformed.status_code == 422
+    assert "asKnownAt 'last week' is not a date" in malformed.json()["detail"]["message"]
+    unsigned = httpx.get(url, params={**params, "asKnownAt": loaded}, timeout=60)
+    assert unsigned.status_code == 401
+
+
+def test_cli_lookup_as_known_at(history: dict[str, Any]) -> None:
+    path = history["store"].path
+    ask = ["lookup", "RD3", "LRF", "--date", ON, "--method", "HEADQUARTERS"]
+    loaded, changed = history["loaded"].isoformat(), history["changed"].isoformat()
+    before = nhskg(path, *ask, "--as-known-at", loaded)
+    assert before.returncode == 0, before.stderr
+    assert f"as known at {loaded}" in before.stdout and DORSET in before.stdout
+    assert OTHER_LRF not in before.stdout
+    after = nhskg(path, *ask, "--as-known-at", changed, "--json")
+    assert after.returncode == 0, after.stderr
+    assert f'"known_at": "{changed}"' in after.stdout and OTHER_LRF in after.stdout
+    early = (history["loaded"] - timedelta(days=1)).isoformat()
+    refused = nhskg(path, *ask, "--as-known-at", early)
+    assert refused.returncode == 1 and f"nothing had been loaded by {early}" in refused.stderr
+    malformed = nhskg(path, *ask, "--as-known-at", "2026-13-01")
+    assert malformed.returncode == 2 and "is not a date" in malformed.stderr
+    assert "Traceback" not in refused.stderr + malformed.stderr
+
+
+def test_cli_rollup_as_known_at(history: dict[str, Any], tmp_path: Path) -> None:
+    history["numbers"].con.execute("CHECKPOINT")  # a copy: this process holds the file open
+    copy = tmp_path / "numbers.duckdb"
+    shutil.copy(history["numbers_path"], copy)
+    ask = ["--numbers", str(copy), "rollup", "BedsOccupiedCovid", "--by", "LRF", "--date", ON]
+    ask += ["--method", "HEADQUARTERS", "--json"]
+
+    def totals(*extra: str) -> dict[str, float]:
+        done = nhskg(history["store"].path, *ask, *extra)
+        assert done.returncode == 0, done.stderr
+        return {r["area"]: r["value"] for r in json.loads(done.stdout)["rows"]}
+
+    before, after = totals("--as-known-at", history["loaded"].isoformat()), totals()
+    assert OTHER_LRF not in before and after[OTHER_LRF] > 0
+    assert after[OTHER_LRF] + after[DORSET] == pytest.approx(before[DORSET])
+    early = (history["loaded"] - timedelta(days=1)).isoformat()
+    refused = nhskg(history["store"].path, *ask, "--as-known-at", early)
+    assert refused.returncode == 1 and "nothing had been loaded by" in refused.stderr
+
+
+def test_the_access_policy_applies_as_known_at_too(history: dict[str, Any], server: str) -> None:
+    loaded = history["loaded"].isoformat()
+    body = {"query": LOOKUP, "variables": {"k": loaded}}
+    public = httpx.post(f"{server}/graphql", json=body, timeout=60).json()
+    assert public["data"] is None
+    assert public["errors"][0]["message"].startswith(("not signed in", "forbidden"))
+    elsewhere = httpx.post(
+        f"{server}/graphql", json=body, headers=bearer("analyst", ["region:Y62"]), timeout=60
+    ).json()  # North West: RD3 (South West) is outside the scope
+    assert "RD3 is outside your scope" in elsewhere["errors"][0]["message"]
