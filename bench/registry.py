@@ -4,6 +4,7 @@ A new benchmark is a module here and a name in ORDER."""
 from __future__ import annotations
 
 from bench import (
+    areas_bench,
     dashboards_bench,
     disclosure_bench,
     dumps_bench,
@@ -27,6 +28,7 @@ from bench.core import REGISTRY
 
 __all__ = [
     "REGISTRY",
+    "areas_bench",
     "dashboards_bench",
     "disclosure_bench",
     "dumps_bench",
@@ -60,6 +62,7 @@ ORDER = [
     "dashboards",
     "returns",
     "releases",
+    "areas",
     "forecast",
     "rollups",
     "disclosure",

@@ -16,8 +16,10 @@ from service.returns.area_load import load_area_file
 from service.returns.area_spec import all_area_mappings, parse_area_mapping
 from service.returns.numbers import NumbersStore
 from service.returns.revisions import revisions
+from service.rollup.area_places import successions
 from service.rollup.areas import UNKNOWN, area_rollup, published_totals
 from service.rollup.engine import RollupError
+from service.rollup.model import to_organisations_at
 from tests.support.areas import cases_file, msoa_file, small_reference
 
 CASES = str(NHSKG.LabConfirmedCases)
@@ -277,12 +279,20 @@ def test_a_store_from_before_values_by_area_is_migrated_when_opened_to_read(
         reader.close()
 
 
+def _merged_district_reported(
+    folder: Path, ref: Reference, numbers: NumbersStore, store: GraphStore
+) -> None:
+    """E07000003 (merged into E06000001 on 2020-04-01) reports 1 case on its last day and 6 on
+    DAY, after the merger, beside the other districts."""
+    rows = [*_rows(DAY, 3, 4, 5, 12), ("E07000003", "ltla", DAY.isoformat(), "6")]
+    rows.append(("E07000003", "ltla", "2020-03-31", "1"))
+    assert load_area_file(store, numbers, cases_file(folder, "2020-08-14", rows), ref).ok
+
+
 def test_an_abolished_area_still_reported_is_unmapped_with_the_day_its_memberships_end(
     tmp_path: Path, ref: Reference, numbers: NumbersStore, memory_store: GraphStore
 ) -> None:
-    rows = [*_rows(DAY, 3, 4, 5, 12), ("E07000003", "ltla", DAY.isoformat(), "6")]
-    rows.append(("E07000003", "ltla", "2020-03-31", "1"))
-    assert load_area_file(memory_store, numbers, cases_file(tmp_path, "2020-08-14", rows), ref).ok
+    _merged_district_reported(tmp_path, ref, numbers, memory_store)
     after = area_rollup(numbers, CASES, "LRF", DAY)
     assert [(u.organisation, u.value) for u in after.unmapped] == [("E07000003", 6.0)]
     assert "in no LRF after 2020-03-31" in after.unmapped[0].reason
@@ -300,3 +310,37 @@ def test_an_area_of_another_type_than_the_file_states_rejects_the_file(
         "area E48000001 is not a LAD in the graph (it is LRF): check the type column"
     ]
     assert _batches(numbers) == 0
+
+
+def test_an_abolished_area_is_succeeded_by_the_area_holding_its_building_blocks(
+    ref: Reference,
+) -> None:
+    assert successions(ref, ["E07000003", "E07000001", "E02000003", "E07000999"]) == [
+        ("E07000003", date(2020, 4, 1), "E06000001", 1.0)
+    ]
+
+
+def test_values_restated_to_the_areas_of_a_date_move_to_the_successor(
+    tmp_path: Path, ref: Reference, numbers: NumbersStore, memory_store: GraphStore
+) -> None:
+    _merged_district_reported(tmp_path, ref, numbers, memory_store)
+    at = to_organisations_at(date(2021, 4, 1))
+    restated = area_rollup(numbers, CASES, "LRF", DAY, restate=at)
+    assert restated.restate == at  # the answer says to which date it is restated
+    assert restated.unmapped == []
+    assert {r.area: r.value for r in restated.rows if r.value} == {
+        "E48000001": 3 + 4,
+        "E48000002": 5 + 6,  # E06000001's own and E07000003's, restated to it
+    }
+    # A value of the abolished district's last day moves as well; as reported it stays its own.
+    before = area_rollup(numbers, CASES, "LRF", date(2020, 3, 31), restate=at)
+    assert {r.area: r.value for r in before.rows if r.value} == {"E48000002": 1.0}
+    assert [(c.organisation, c.reported_by) for r in before.rows for c in r.contributors] == [
+        ("E06000001", "E07000003")
+    ]
+    reported = area_rollup(numbers, CASES, "LRF", date(2020, 3, 31))
+    assert [c.organisation for r in reported.rows for c in r.contributors] == ["E07000003"]
+    # Restated to a date before the merger, the district is its own area still.
+    early = area_rollup(numbers, CASES, "LRF", DAY, restate=to_organisations_at(date(2020, 3, 1)))
+    assert {r.area: r.value for r in early.rows if r.value} == {"E48000001": 7.0, "E48000002": 11.0}
+    assert "E07000003" in {c.organisation for r in early.rows for c in r.contributors}

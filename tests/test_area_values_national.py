@@ -21,6 +21,7 @@ from service.returns.numbers import NumbersStore
 from service.returns.revisions import revisions
 from service.rollup.areas import UNKNOWN, area_rollup, published_totals
 from service.rollup.engine import RollupError
+from service.rollup.model import to_organisations_at
 from tests.support.stores import backup_store
 
 pytestmark = pytest.mark.national
@@ -291,3 +292,32 @@ def load_mapping_metrics(mapping_id: str) -> dict[str, str]:
     """Column -> metric key of an area mapping (mappings/areas/ID.yaml), as the loader reads it."""
     spec = yaml.safe_load((MAPPINGS_DIR / "areas" / f"{mapping_id}.yaml").read_text())
     return dict(spec["source"]["metrics"])
+
+
+BUCKINGHAMSHIRE = ("E07000004", "E07000005", "E07000006", "E07000007")  # merged 1 April 2020
+
+
+def test_cases_restated_to_the_districts_of_a_date_move_to_the_merged_district(
+    area_env: dict[str, Any], ukhsa: Path
+) -> None:
+    """The four Buckinghamshire districts the file still reports after their merger are unmapped
+    as reported; restated to the districts of 2021 they are Buckinghamshire's (E06000060, which
+    holds their MSOAs from 1 April 2020), in its LRF, and nothing is lost or counted twice."""
+    numbers, july = area_env["numbers"], (date(2020, 7, 1), date(2020, 7, 31))
+    answering = _answering(ukhsa)
+    old = sum(
+        v for (code, kind, d), v in answering.items()
+        if code in BUCKINGHAMSHIRE and kind == "ltla" and "2020-07-01" <= d <= "2020-07-31"
+    )  # fmt: skip
+    assert old > 0
+    reported = area_rollup(numbers, CASES, "LRF", july)
+    assert {u.organisation for u in reported.unmapped} >= set(BUCKINGHAMSHIRE)
+    at = to_organisations_at(date(2021, 4, 1))
+    restated = area_rollup(numbers, CASES, "LRF", july, restate=at)
+    assert restated.restate == at
+    assert not {u.organisation for u in restated.unmapped} & set(BUCKINGHAMSHIRE)
+    placed = sum(r.value for r in restated.rows) + restated.unmapped_summary.total
+    assert placed == sum(r.value for r in reported.rows) + reported.unmapped_summary.total
+    moved = [c for r in restated.rows for c in r.contributors if c.reported_by in BUCKINGHAMSHIRE]
+    assert {c.organisation for c in moved} == {"E06000060"}
+    assert sum(c.value * c.share for c in moved) == pytest.approx(old)

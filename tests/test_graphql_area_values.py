@@ -157,3 +157,19 @@ def test_published_totals_are_refused_to_a_scope_of_organisations(env: dict[str,
     data, errors = run(env, TOTALS, scope=("org:RJ1",))
     assert data is None
     assert any("national figures" in e for e in errors)
+
+
+def test_restated_to_the_areas_of_a_date_the_answer_says_so(env: dict[str, Any]) -> None:
+    """The Kent districts were not merged: restated to a later date, the same figures, and the
+    answer names the date (a merged district's values move: tests/test_area_values.py)."""
+    data, errors = run(
+        env,
+        """{ rollup(metric: "LabConfirmedCases", by: "LRF", date: "2020-08-01",
+               restate: {toOrganisationsAt: "2021-04-01"}) {
+               restatedTo rows { area { code } value } } }""",
+    )
+    assert not errors, errors
+    assert data and data["rollup"] == {
+        "restatedTo": "2021-04-01",
+        "rows": [{"area": {"code": KENT}, "value": 3 + 7 + 5}],
+    }

@@ -12,7 +12,11 @@
 Scope: an organisation is in region Yxx when any of its ODS records states that region or its
 returns state it (for providers the ODS files do not hold); in icb:Qxx when an ODS record
 states that ICB (health geography); org:CODE covers the code and its sites (codes that start
-with it). A national scope, or the admin role, covers everything."""
+with it). A national scope, or the admin role, covers everything.
+
+Values reported by area follow the same scope: a region or ICB scope covers the areas the graph
+places in that region or ICB (the area placements, area_area: an LTLA, an ICS/STP, the region
+itself), never the nation's or another region's; an organisation scope covers no area."""
 
 from __future__ import annotations
 
@@ -100,8 +104,34 @@ class ScopeIndex:
         self.stated_regions: dict[str, set[str]] = {}
         self.codes: list[str] = []
         self._resolved: dict[tuple[ScopeItem, ...], ResolvedScope] = {}
+        self._placements: int | None = None
+
+    def _placed_areas(self) -> int | None:
+        """How many area placements the numbers store holds (a load of values by area changes
+        it, and with it which areas a scope covers)."""
+        if self.numbers is None:
+            return None
+        row = self.numbers.con.cursor().execute("SELECT count(*) FROM area_area").fetchone()
+        return int(row[0]) if row else 0
+
+    def areas_in(self, code: str) -> set[str]:
+        """The codes of the areas reporting values that the graph places in the area whose ODS
+        (or GSS) code is `code` (a region Yxx, an ICB Qxx), by the area's own geography types."""
+        area = self.reference.areas.find(code)
+        if area is None or self.numbers is None:
+            return set()
+        rows = self.numbers.con.cursor().execute(
+            "SELECT DISTINCT org_code FROM area_area WHERE area_code = ? "
+            "AND list_contains(?, area_type)",
+            [area.code, self.reference.areas.type_keys(area)],
+        )
+        return {str(r[0]) for r in rows.fetchall()}
 
     def _current(self) -> None:
+        placements = self._placed_areas()
+        if placements != self._placements:
+            with self._lock:
+                self._resolved, self._placements = {}, placements
         organisations = self.reference.organisations
         if self._built_for is organisations:
             return
@@ -143,9 +173,9 @@ class ScopeIndex:
         for item in scopes:
             code = item.code or ""
             if item.kind == "region":
-                codes |= self.by_region.get(code, set())
+                codes |= self.by_region.get(code, set()) | self.areas_in(code)
             elif item.kind == "icb":
-                codes |= self.by_icb.get(code, set())
+                codes |= self.by_icb.get(code, set()) | self.areas_in(code)
             elif item.kind == "organisation":
                 codes |= {c for c in self.codes if c.startswith(code)} | {code}
         # Sites of an organisation in scope are in scope with it.

@@ -257,7 +257,14 @@ def rollup_command(
         if engine == "spark":
             source = _on_spark(numbers, spark_master)
         result = (
-            area_rollup(numbers.known_at(known), iri, by, (start, end), reported_type=from_type)
+            area_rollup(
+                numbers.known_at(known),
+                iri,
+                by,
+                (start, end),
+                reported_type=from_type,
+                restate=restate or AS_REPORTED,
+            )
             if is_area_metric(iri)
             else None
         ) or rollup(

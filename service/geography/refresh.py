@@ -26,7 +26,7 @@ from service.geography.table import (
 from service.rdf.store import GraphStore
 from service.rdf.terms import ID
 from service.reference.successions import SuccessionIndex
-from service.returns.numbers import NumbersStore
+from service.returns.numbers import NumbersStore, replace_rows
 from service.rollup.area_places import place_areas, reporting_codes
 
 ORG = str(ID["org/"])
@@ -65,16 +65,13 @@ def refresh_org_areas(store: GraphStore, numbers: NumbersStore, affects: Iterabl
         place_areas(numbers, placer.reference, reporting_codes(numbers), placer.ctx.rollup)
     organisations = sorted(successions.later_carriers(touched))
     rows = org_area_rows(placer, area_types=types, organisations=organisations)
-    con.execute("BEGIN TRANSACTION")
-    try:
-        con.execute("DELETE FROM org_area WHERE list_contains(?, org_code)", [organisations])
+
+    def insert() -> None:
         if rows:
             bulk_insert(con, rows, Path(tempfile.gettempdir()))
         _refresh_fingerprint(numbers, store)
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    con.execute("COMMIT")
+
+    replace_rows(con, "org_area", organisations, insert)
     return len(rows)
 
 

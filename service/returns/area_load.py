@@ -18,29 +18,24 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 import numpy as np
-from rdflib import RDF, RDFS, Literal, URIRef
+from rdflib import Literal, URIRef
 
-from service import __version__
 from service.geography.rollup import RollUp
-from service.loader import sha256_of
 from service.mapping.readers import LayoutError
-from service.mapping.spec import PROV
-from service.rdf.store import PROVENANCE_GRAPH, GraphStore
+from service.rdf.store import GraphStore
 from service.rdf.terms import GRAPH, ID
 from service.rdf.vocab import NHSKG
 from service.reference.placement import AREA, Reference
 from service.returns.area_readers import SUPPRESSED, AreaValues, parse_number, read_area_file
 from service.returns.area_spec import NATION, AreaMapping, area_mapping_for, load_area_mapping
-from service.returns.graph import Triple
-from service.returns.journal import recover
-from service.returns.load import _batch_tag
-from service.returns.numbers import BatchRecord, NumbersStore
+from service.returns.batch_write import LoadResult, commit_batch, open_batch, outcome
+from service.returns.graph import provenance_triples, publication_triples
+from service.returns.numbers import NumbersStore
 from service.returns.periods import day_array
-from service.returns.releases import release_from_name
 from service.rollup.area_places import place_areas
 from service.validation.report import Finding, ValidationReport
 from service.validation.shacl import ontology_graph
@@ -49,24 +44,10 @@ MAX_FINDINGS = 50  # findings listed per rule; the count says how many more ther
 
 
 @dataclass
-class AreaLoadResult:
-    status: str  # loaded | unchanged | rejected | valid (dry run)
-    file: str
-    mapping: str
-    batch: str
-    report: ValidationReport
-    warnings: list[Finding] = field(default_factory=list)
-    values: int = 0
+class AreaLoadResult(LoadResult):
     suppressed: int = 0
     unknown_areas: list[str] = field(default_factory=list)  # codes the graph does not hold
-    release: date | None = None
-    release_source: str = ""
-    answering: int = 0
     placements: int = 0
-
-    @property
-    def ok(self) -> bool:
-        return self.status != "rejected"
 
 
 @dataclass
@@ -149,15 +130,6 @@ def type_findings(values: AreaValues, judged: Judged, reference: Reference) -> l
     return out
 
 
-def release_of(mapping: AreaMapping, path: Path, stated: date | None) -> tuple[date, str]:
-    if stated is not None:
-        return stated, "stated"
-    if mapping.release_date is not None:
-        return mapping.release_date, "mapping"
-    found = release_from_name(path.name, mapping.release_pattern)
-    return (found, "file name") if found else (date.today(), "load date")
-
-
 def load_area_file(
     store: GraphStore,
     numbers: NumbersStore,
@@ -175,19 +147,10 @@ def load_area_file(
         if isinstance(mapping, AreaMapping)
         else (load_area_mapping(mapping) if mapping else area_mapping_for(path.name))
     )
-    if not dry_run:  # a load killed earlier is finished or undone first (journal.py)
-        recover(store, numbers)
-    released = release_of(spec, path, release)
-    sha = sha256_of(path)
-    key = f"{spec.id}/{path.stem}"
-    current = numbers.current_batch(key)
-    tag = _batch_tag(numbers, key, sha)
-    batch = str(ID[f"batch/{key}/{tag}"])
-    if current and current[1] == sha:
-        return AreaLoadResult(
-            "unchanged", path.name, spec.id, current[0], ValidationReport(True), [], 0, 0, [],
-            *released,
-        )  # fmt: skip
+    opened = open_batch(store, numbers, path, spec, release, dry_run=dry_run)
+    batch = opened.batch
+    if opened.unchanged:
+        return AreaLoadResult(**outcome(opened, path, spec.id))
     try:
         values = read_area_file(path, spec)
     except LayoutError as exc:
@@ -214,34 +177,23 @@ def load_area_file(
         for code in unknown
     ]
     result = AreaLoadResult(
-        "rejected" if errors else ("valid" if dry_run else "loaded"),
-        path.name,
-        spec.id,
-        batch,
-        ValidationReport(not errors, errors),
-        warnings,
-        len(values),
-        sum(1 for m in judged.marker if m == SUPPRESSED),
-        unknown,
-        *released,
+        **outcome(opened, path, spec.id, (errors, warnings), len(values), dry_run),
+        suppressed=sum(1 for m in judged.marker if m == SUPPRESSED),
+        unknown_areas=unknown,
     )
     if errors or dry_run:
         return result
-    record = BatchRecord(
-        batch, key, spec.dataset, spec.id, path.name, sha,
-        str(GRAPH[f"areas/{key}/{tag}"]), len(values), *released,
+    graph = str(GRAPH[f"areas/{opened.key}/{opened.tag}"])
+    record = opened.record(spec.dataset, spec.id, path, graph, len(values))
+    provenance = provenance_triples(
+        record, (values.period_start, values.period_end), values.metric, opened.current_batch,
+        len(warnings),
     )  # fmt: skip
-    old_graph = _graph_of(numbers, current[0] if current else None)
-    with store.writing(), numbers.replacing_columns(record, _columns(values, judged, set(unknown))):
-        store.write_graph(
-            record.graph,
-            _publication_triples(spec, path, key, released[0]),
-            extra=[
-                (s, p, o, PROVENANCE_GRAPH)
-                for s, p, o in _provenance(spec, path, sha, batch, values, current, len(warnings))
-            ],
-            retires=[old_graph] if old_graph else [],
-        )
+    columns = _columns(values, judged, set(unknown))
+    commit_batch(
+        store, numbers, record, publication_triples(record, spec.dataset_title), provenance,
+        numbers.replacing_columns(record, columns), opened.current_batch,
+    )  # fmt: skip
     result.answering = numbers.answering_count(batch)
     result.placements = place_areas(numbers, reference, set(values.code) - set(unknown), rollup)
     return result
@@ -258,8 +210,8 @@ def _columns(values: AreaValues, judged: Judged, unknown: set[str]) -> dict[str,
         "stated_region": np.array(values.region, dtype=object),
         "region_code": np.full(n, "", dtype=object),
         "metric": np.array(values.metric, dtype=object),
-        "period_start": day_array(values.start),
-        "period_end": day_array(values.end),
+        "period_start": day_array(values.period_start),
+        "period_end": day_array(values.period_end),
         # None (suppressed) stays NULL: an object column (a float NaN would be stored as NaN)
         "value": np.array(judged.value, dtype=object),
         "sheet": np.full(n, values.file, dtype=object),
@@ -267,59 +219,3 @@ def _columns(values: AreaValues, judged: Judged, unknown: set[str]) -> dict[str,
         "area_type": np.array(judged.area_type, dtype=object),
         "marker": np.array(judged.marker, dtype=object),
     }
-
-
-def _graph_of(numbers: NumbersStore, batch: str | None) -> str | None:
-    if batch is None:
-        return None
-    row = numbers.con.execute("SELECT graph FROM batch WHERE batch_id = ?", [batch]).fetchone()
-    return str(row[0]) if row else None
-
-
-def _publication_triples(spec: AreaMapping, path: Path, key: str, release: date) -> list[Triple]:
-    dataset, publication = ID[f"dataset/{spec.dataset}"], ID[f"publication/{key}"]
-    return [
-        (dataset, RDF.type, NHSKG.StatisticalDataset),
-        (dataset, RDFS.label, Literal(spec.dataset_title)),
-        (publication, RDF.type, NHSKG.Publication),
-        (publication, NHSKG.publicationOf, dataset),
-        (publication, RDFS.label, Literal(f"{spec.dataset_title}: {path.name}")),
-        (publication, NHSKG.releaseDate, Literal(release)),
-    ]
-
-
-def _provenance(
-    spec: AreaMapping,
-    path: Path,
-    sha: str,
-    batch_iri: str,
-    values: AreaValues,
-    old: tuple[str, str] | None,
-    warnings: int,
-) -> list[Triple]:
-    batch, activity = URIRef(batch_iri), URIRef(batch_iri + "#load")
-    source = ID[f"source-file/{sha}"]
-    now = Literal(datetime.now(UTC).replace(microsecond=0))
-    triples: list[Triple] = [
-        (batch, RDF.type, NHSKG.ReturnBatch),
-        (batch, NHSKG.batchOf, ID[f"publication/{spec.id}/{path.stem}"]),
-        (batch, PROV.wasGeneratedBy, activity),
-        (batch, PROV.wasDerivedFrom, source),
-        (batch, NHSKG.valueCount, Literal(len(values))),
-        (batch, NHSKG.warningCount, Literal(warnings)),
-        (activity, RDF.type, NHSKG.ReturnLoad),
-        (activity, PROV.used, source),
-        (activity, PROV.startedAtTime, now),
-        (activity, NHSKG.mapping, Literal(spec.id)),
-        (activity, NHSKG.softwareVersion, Literal(__version__)),
-        (source, RDF.type, NHSKG.SourceFile),
-        (source, NHSKG.fileName, Literal(path.name)),
-        (source, NHSKG.sha256, Literal(sha)),
-        (batch, NHSKG.firstPeriod, Literal(min(values.start))),
-        (batch, NHSKG.lastPeriod, Literal(max(values.end))),
-    ]
-    triples += [(batch, NHSKG.reportsMetric, URIRef(m)) for m in sorted(set(values.metric))]
-    if old:
-        earlier = URIRef(old[0])
-        triples += [(batch, PROV.wasRevisionOf, earlier), (earlier, PROV.invalidatedAtTime, now)]
-    return triples

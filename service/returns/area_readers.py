@@ -20,48 +20,34 @@ from typing import Any
 
 from service.mapping.readers import LayoutError
 from service.returns.area_spec import AreaMapping
+from service.returns.candidate import ReportedCells
+from service.returns.grid import column_letter
 
 SUPPRESSED = "suppressed"
 
 
+Area = tuple[str, str, str, str]  # code, name, type text, region (as the file gives them)
+
+
 @dataclass
-class AreaValues:
-    """Parallel lists, one entry per value; `text` is the cell as the file gives it."""
+class AreaValues(ReportedCells):
+    """The cells of candidate.ReportedCells, with each row's type text and `text`, the cell as
+    the file gives it."""
 
-    file: str
-    code: list[str] = field(default_factory=list)
-    name: list[str] = field(default_factory=list)
     type_text: list[str] = field(default_factory=list)
-    region: list[str] = field(default_factory=list)
-    metric: list[str] = field(default_factory=list)
-    start: list[date] = field(default_factory=list)
-    end: list[date] = field(default_factory=list)
     text: list[str] = field(default_factory=list)
-    cell: list[str] = field(default_factory=list)
 
-    def add(
-        self,
-        code: str,
-        name: str,
-        type_text: str,
-        region: str,
-        metric: str,
-        period: tuple[date, date],
-        text: Any,
-        cell: str,
-    ) -> None:
-        self.code.append(code.strip())
-        self.name.append(name.strip())
-        self.type_text.append(type_text.strip())
-        self.region.append(region.strip())
+    def add(self, area: Area, metric: str, period: tuple[date, date], text: Any, cell: str) -> None:
+        code, name, type_text, region = (t.strip() for t in area)
+        self.code.append(code)
+        self.name.append(name)
+        self.type_text.append(type_text)
+        self.region.append(region)
         self.metric.append(metric)
-        self.start.append(period[0])
-        self.end.append(period[1])
+        self.period_start.append(period[0])
+        self.period_end.append(period[1])
         self.text.append("" if text is None else str(text))
         self.cell.append(cell)
-
-    def __len__(self) -> int:
-        return len(self.code)
 
 
 def parse_number(text: str, suppressed: tuple[str, ...]) -> tuple[float | None, str | None]:
@@ -89,8 +75,7 @@ def read_area_file(path: Path, mapping: AreaMapping) -> AreaValues:
     if len(grid) <= mapping.header_row:
         raise LayoutError(path.name, None, "the file has no heading row")
     heads = {h.strip(): j for j, h in enumerate(grid[mapping.header_row]) if h.strip()}
-    read = {"rows": _read_rows, "weeks": _read_weeks, "columns": _read_columns}[mapping.layout]
-    read(path.name, grid, heads, mapping, out)
+    _read_grid(path.name, grid, heads, mapping, out)
     return out
 
 
@@ -100,15 +85,6 @@ def _column(file: str, heads: dict[str, int], name: str | None) -> int | None:
     if name not in heads:
         raise LayoutError(file, 1, f"no column {name!r}; found {sorted(heads)}")
     return heads[name]
-
-
-def _letter(j: int) -> str:
-    out = ""
-    j += 1
-    while j:
-        j, r = divmod(j - 1, 26)
-        out = chr(65 + r) + out
-    return out
 
 
 def _area_columns(
@@ -143,85 +119,79 @@ def _code(row: list[str], code: int | None, name: int, mapping: AreaMapping) -> 
     return mapping.areas_by_name.get(row[name].strip(), "")
 
 
-def _read_rows(
-    file: str, grid: list[list[str]], heads: dict[str, int], m: AreaMapping, out: AreaValues
-) -> None:
-    code, name, kind, region = _area_columns(file, heads, m)
+Cells = list[tuple[int, str, tuple[date, date] | None]]  # column, metric, period (None: the row's)
+
+
+def _read_rows(file: str, heads: dict[str, int], m: AreaMapping) -> tuple[Cells, int | None]:
+    """One row per area and day (the period column), one column per metric."""
     day = _column(file, heads, m.period_column)
     if day is None:
         raise LayoutError(file, None, "a rows layout names its period column")
-    metrics = [(_column(file, heads, h), str(metric)) for h, metric in m.metrics.items()]
-    width = max([j for j, _ in metrics if j is not None] + [day, name])
-    for i, row in _rows(grid, m.header_row + 1, width, file):
-        try:
-            d = date.fromisoformat(row[day].strip())
-        except ValueError as exc:
-            raise LayoutError(file, i + 1, f"{row[day]!r} is not a date (YYYY-MM-DD)") from exc
-        for j, metric in metrics:
-            assert j is not None
-            out.add(
-                _code(row, code, name, m),
-                row[name],
-                row[kind] if kind is not None else "",
-                row[region] if region is not None else "",
-                metric,
-                (d, d),
-                row[j],
-                f"{_letter(j)}{i + 1}",
-            )
+    return _metric_cells(file, heads, m, None), day
 
 
-def _read_weeks(
-    file: str, grid: list[list[str]], heads: dict[str, int], m: AreaMapping, out: AreaValues
-) -> None:
-    code, name, kind, region = _area_columns(file, heads, m)
+def _read_weeks(file: str, heads: dict[str, int], m: AreaMapping) -> tuple[Cells, int | None]:
+    """One row per area, one column per ISO week, of the mapping's one metric."""
     if m.week_year is None:
         raise LayoutError(file, None, "a weeks layout names the year of its weeks")
-    weeks = []
+    metric = str(next(iter(m.metrics.values())))
+    cells: Cells = []
     for heading, j in heads.items():
         found = re.fullmatch(m.week_pattern, heading)
         if found:
             monday = date.fromisocalendar(m.week_year, int(found.group(1)), 1)
-            weeks.append((j, (monday, monday + timedelta(days=6))))
-    if not weeks:
+            cells.append((j, metric, (monday, monday + timedelta(days=6))))
+    if not cells:
         raise LayoutError(file, 1, f"no week columns matching {m.week_pattern!r}")
-    metric = str(next(iter(m.metrics.values())))
-    width = max([j for j, _ in weeks] + [name])
-    for i, row in _rows(grid, m.header_row + 1, width, file):
-        for j, period in weeks:
-            out.add(
-                _code(row, code, name, m),
-                row[name],
-                row[kind] if kind is not None else "",
-                row[region] if region is not None else "",
-                metric,
-                period,
-                row[j],
-                f"{_letter(j)}{i + 1}",
-            )
+    return cells, None
 
 
-def _read_columns(
-    file: str, grid: list[list[str]], heads: dict[str, int], m: AreaMapping, out: AreaValues
-) -> None:
-    code, name, kind, region = _area_columns(file, heads, m)
+def _read_columns(file: str, heads: dict[str, int], m: AreaMapping) -> tuple[Cells, int | None]:
+    """One row per area, one column per metric, one period for the whole file."""
     if m.period is None:
         raise LayoutError(file, None, "a columns layout states its period (from, to)")
-    metrics = [(_column(file, heads, h), str(metric)) for h, metric in m.metrics.items()]
-    width = max([j for j, _ in metrics if j is not None] + [name])
+    return _metric_cells(file, heads, m, m.period), None
+
+
+def _metric_cells(
+    file: str, heads: dict[str, int], m: AreaMapping, period: tuple[date, date] | None
+) -> Cells:
+    cells: Cells = []
+    for heading, metric in m.metrics.items():
+        j = _column(file, heads, heading)
+        assert j is not None
+        cells.append((j, str(metric), period))
+    return cells
+
+
+def _read_grid(
+    file: str, grid: list[list[str]], heads: dict[str, int], m: AreaMapping, out: AreaValues
+) -> None:
+    layouts = {"rows": _read_rows, "weeks": _read_weeks, "columns": _read_columns}
+    code, name, kind, region = _area_columns(file, heads, m)
+    cells, day = layouts[m.layout](file, heads, m)
+    width = max([j for j, _, _ in cells] + [name] + ([day] if day is not None else []))
     for i, row in _rows(grid, m.header_row + 1, width, file):
-        for j, metric in metrics:
-            assert j is not None
-            out.add(
-                _code(row, code, name, m),
-                row[name],
-                row[kind] if kind is not None else "",
-                row[region] if region is not None else "",
-                metric,
-                m.period,
-                row[j],
-                f"{_letter(j)}{i + 1}",
-            )
+        period = _day(file, i, row, day)
+        area = (
+            _code(row, code, name, m),
+            row[name],
+            row[kind] if kind is not None else "",
+            row[region] if region is not None else "",
+        )
+        for j, metric, fixed in cells:
+            out.add(area, metric, fixed or period, row[j], f"{column_letter(j)}{i + 1}")
+
+
+def _day(file: str, i: int, row: list[str], day: int | None) -> tuple[date, date]:
+    """The row's day (rows layout); other layouts' cells carry their period."""
+    if day is None:
+        return (date.min, date.min)
+    try:
+        d = date.fromisoformat(row[day].strip())
+    except ValueError as exc:
+        raise LayoutError(file, i + 1, f"{row[day]!r} is not a date (YYYY-MM-DD)") from exc
+    return (d, d)
 
 
 def _read_json(path: Path, m: AreaMapping, out: AreaValues) -> None:
@@ -248,4 +218,4 @@ def _read_json(path: Path, m: AreaMapping, out: AreaValues) -> None:
                     path.name, i + 1, f"{key} {band!r} is not one of {sorted(m.metrics)}"
                 )
             cell = f"{m.records}[{i}].{listed}[{key}={band}].{value}"
-            out.add(code, name, kind, "", str(m.metrics[band]), (day, day), item.get(value), cell)
+            out.add((code, name, kind, ""), str(m.metrics[band]), (day, day), item.get(value), cell)

@@ -24,9 +24,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
 from rdflib import Literal, URIRef
 
+from service.mapping.files import MappingFiles, mapping_head, required_keys, source_of
 from service.mapping.spec import MappingError
 from service.rdf.terms import MAPPINGS_DIR
 from service.rdf.vocab import NHSKG
@@ -100,10 +100,9 @@ def _date(where: str, value: Any) -> date:
 
 def parse_area_mapping(data: dict[str, Any], path: Path | None = None) -> AreaMapping:
     where = path.name if path else "area mapping"
-    try:
-        src, cols = data["source"], data["source"]["columns"]
-        if src["layout"] not in LAYOUTS:
-            raise MappingError(f"{where}: layout must be one of {', '.join(LAYOUTS)}")
+    with required_keys(where):
+        src = source_of(data, where, LAYOUTS)
+        cols = src["columns"]
         if ("type" in cols) == ("area_type" in data):
             raise MappingError(f"{where}: give either a type column or one area_type")
         if "code" not in cols and not data.get("areas_by_name"):
@@ -113,15 +112,8 @@ def parse_area_mapping(data: dict[str, Any], path: Path | None = None) -> AreaMa
             metrics = {"": metrics}
         period = src.get("period") or {}
         nested = src.get("nested")
-        release = data.get("release") or {}
         return AreaMapping(
-            id=data["id"],
-            title=data["title"],
-            dataset=data["dataset"]["id"],
-            dataset_title=data["dataset"]["title"],
-            format=src["format"],
-            layout=src["layout"],
-            files=data["files"],
+            **mapping_head(data, src, where),
             code=cols.get("code"),
             name=cols["name"],
             type_column=cols.get("type"),
@@ -142,35 +134,21 @@ def parse_area_mapping(data: dict[str, Any], path: Path | None = None) -> AreaMa
             records=str(src.get("records", "data")),
             nested=(nested["list"], nested["key"], nested["value"]) if nested else None,
             header_row=int(src.get("header_row", 0)),
-            release_date=_date(where, release["date"]) if "date" in release else None,
-            release_pattern=release.get("pattern"),
             path=path,
         )
-    except KeyError as exc:
-        raise MappingError(f"{where}: missing required key {exc.args[0]!r}") from exc
+
+
+AREA_FILES = MappingFiles(AREA_MAPPINGS_DIR, parse_area_mapping, "area mapping")
 
 
 def all_area_mappings() -> list[AreaMapping]:
-    return [
-        parse_area_mapping(yaml.safe_load(p.read_text()), p)
-        for p in sorted(AREA_MAPPINGS_DIR.glob("*.yaml"))
-    ]
+    return AREA_FILES.all()
 
 
 def area_mapping_for(file_name: str) -> AreaMapping:
     """The area mapping whose `files` pattern matches a file name (exactly one must)."""
-    found = [m for m in all_area_mappings() if m.matches(file_name)]
-    if len(found) != 1:
-        names = ", ".join(m.id for m in found) or "none"
-        raise MappingError(f"{file_name}: {len(found)} area mappings match ({names})")
-    return found[0]
+    return AREA_FILES.matching(file_name)
 
 
 def load_area_mapping(name_or_path: str | Path) -> AreaMapping:
-    path = Path(name_or_path)
-    if not path.suffix:
-        path = AREA_MAPPINGS_DIR / f"{name_or_path}.yaml"
-    if not path.exists():
-        known = ", ".join(m.id for m in all_area_mappings())
-        raise MappingError(f"no area mapping {name_or_path!r}; known: {known}")
-    return parse_area_mapping(yaml.safe_load(path.read_text()), path)
+    return AREA_FILES.named(name_or_path)

@@ -17,23 +17,30 @@ from service.returns.periods import Period
 
 
 @dataclass
-class CandidateValues:
+class ReportedCells:
+    """What each value is of and where it came from: parallel lists, one entry per value (the
+    values reported by organisations here, those reported by area in area_readers.py)."""
+
     file: str
-    missing: frozenset[str] = frozenset()  # texts the mapping declares mean "not reported"
     code: list[str] = field(default_factory=list)
     name: list[str] = field(default_factory=list)
     region: list[str] = field(default_factory=list)
     metric: list[str] = field(default_factory=list)
     period_start: list[date] = field(default_factory=list)
     period_end: list[date] = field(default_factory=list)
-    value: list[float | None] = field(default_factory=list)
-    raw: list[str | None] = field(default_factory=list)  # the text of a cell that is not a number
-    sheet: list[str] = field(default_factory=list)
     cell: list[str] = field(default_factory=list)
-    row: list[int] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.code)
+
+
+@dataclass
+class CandidateValues(ReportedCells):
+    missing: frozenset[str] = frozenset()  # texts the mapping declares mean "not reported"
+    value: list[float | None] = field(default_factory=list)
+    raw: list[str | None] = field(default_factory=list)  # the text of a cell that is not a number
+    sheet: list[str] = field(default_factory=list)
+    row: list[int] = field(default_factory=list)
 
     def add(
         self,

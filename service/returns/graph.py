@@ -1,10 +1,11 @@
-"""What a return batch says in the graph: its dataset and publication, the unregistered providers
-it introduced (batch graph), and the PROV-O record of the batch and its load (provenance graph)."""
+"""What a batch says in the graph: its dataset and publication, the unregistered providers it
+introduced (batch graph), and the PROV-O record of the batch and its load (provenance graph).
+One writer for every batch: returns reported by organisations and values reported by area."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 from rdflib import RDF, RDFS, Literal, URIRef
 from rdflib.term import Node
@@ -14,38 +15,36 @@ from service.mapping.spec import PROV
 from service.rdf.terms import ID
 from service.rdf.vocab import NHSKG
 from service.returns.context import BatchContext
-from service.returns.spec import ReturnMapping
+from service.returns.numbers import BatchRecord
 
 Triple = tuple[Node, Node, Node]
 
 
-def dataset_iri(spec: ReturnMapping) -> URIRef:
-    return ID[f"dataset/{spec.dataset}"]
+def dataset_iri(dataset: str) -> URIRef:
+    return ID[f"dataset/{dataset}"]
 
 
 def publication_iri(key: str) -> URIRef:
     return ID[f"publication/{key}"]
 
 
-def batch_triples(
-    spec: ReturnMapping,
-    path: Path,
-    key: str,
-    ctx: BatchContext,
-    known: set[str],
-    release: date | None = None,
-) -> list[Triple]:
-    dataset, publication = dataset_iri(spec), publication_iri(key)
-    triples: list[Triple] = [
+def publication_triples(record: BatchRecord, dataset_title: str) -> list[Triple]:
+    """The batch's dataset and publication (with its release date)."""
+    dataset, publication = dataset_iri(record.dataset), publication_iri(record.publication)
+    return [
         (dataset, RDF.type, NHSKG.StatisticalDataset),
-        (dataset, RDFS.label, Literal(spec.dataset_title)),
+        (dataset, RDFS.label, Literal(dataset_title)),
         (publication, RDF.type, NHSKG.Publication),
         (publication, NHSKG.publicationOf, dataset),
-        (publication, RDFS.label, Literal(f"{spec.dataset_title}: {path.name}")),
+        (publication, RDFS.label, Literal(f"{dataset_title}: {record.file}")),
+        (publication, NHSKG.releaseDate, Literal(record.release_date)),
     ]
-    if release is not None:
-        triples.append((publication, NHSKG.releaseDate, Literal(release)))
+
+
+def unregistered_triples(ctx: BatchContext, known: set[str]) -> list[Triple]:
+    """The providers a return names that the reference data does not hold."""
     batch = URIRef(ctx.batch_iri)
+    triples: list[Triple] = []
     for code, (name, regions) in sorted(ctx.resolution.unregistered.items()):
         org = ID[f"org/{code}"]
         triples += [
@@ -60,40 +59,41 @@ def batch_triples(
 
 
 def provenance_triples(
-    spec: ReturnMapping,
-    path: Path,
-    sha: str,
-    ctx: BatchContext,
+    record: BatchRecord,
+    periods: tuple[Iterable[date], Iterable[date]],
+    metrics: Iterable[str],
     old_batch: str | None,
     warnings: int,
 ) -> list[Triple]:
-    batch = URIRef(ctx.batch_iri)
-    activity = URIRef(ctx.batch_iri + "#load")
-    source = ID[f"source-file/{sha}"]
+    """The PROV-O record of the batch, its load and its source file; `periods`: the values'
+    first and last days (starts, ends)."""
+    batch = URIRef(record.batch_id)
+    activity = URIRef(record.batch_id + "#load")
+    source = ID[f"source-file/{record.sha256}"]
     now = Literal(datetime.now(UTC).replace(microsecond=0))
-    v = ctx.values
     triples: list[Triple] = [
         (batch, RDF.type, NHSKG.ReturnBatch),
-        (batch, NHSKG.batchOf, publication_iri(f"{spec.id}/{path.stem}")),
+        (batch, NHSKG.batchOf, publication_iri(record.publication)),
         (batch, PROV.wasGeneratedBy, activity),
         (batch, PROV.wasDerivedFrom, source),
-        (batch, NHSKG.valueCount, Literal(len(v))),
+        (batch, NHSKG.valueCount, Literal(record.value_count)),
         (batch, NHSKG.warningCount, Literal(warnings)),
         (activity, RDF.type, NHSKG.ReturnLoad),
         (activity, PROV.used, source),
         (activity, PROV.startedAtTime, now),
-        (activity, NHSKG.mapping, Literal(spec.id)),
+        (activity, NHSKG.mapping, Literal(record.mapping)),
         (activity, NHSKG.softwareVersion, Literal(__version__)),
         (source, RDF.type, NHSKG.SourceFile),
-        (source, NHSKG.fileName, Literal(path.name)),
-        (source, NHSKG.sha256, Literal(sha)),
+        (source, NHSKG.fileName, Literal(record.file)),
+        (source, NHSKG.sha256, Literal(record.sha256)),
     ]
-    if len(v):
+    starts, ends = list(periods[0]), list(periods[1])
+    if starts:
         triples += [
-            (batch, NHSKG.firstPeriod, Literal(min(v.period_start))),
-            (batch, NHSKG.lastPeriod, Literal(max(v.period_end))),
+            (batch, NHSKG.firstPeriod, Literal(min(starts))),
+            (batch, NHSKG.lastPeriod, Literal(max(ends))),
         ]
-    triples += [(batch, NHSKG.reportsMetric, URIRef(m)) for m in sorted(set(v.metric))]
+    triples += [(batch, NHSKG.reportsMetric, URIRef(m)) for m in sorted(set(metrics))]
     if old_batch:
         old = URIRef(old_batch)
         triples += [(batch, PROV.wasRevisionOf, old), (old, PROV.invalidatedAtTime, now)]

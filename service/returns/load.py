@@ -21,19 +21,24 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from service.loader import MAX_RETIRED_SHARE, sha256_of
+from service.loader import MAX_RETIRED_SHARE
 from service.mapping.readers import LayoutError
-from service.rdf.store import PROVENANCE_GRAPH, GraphStore
-from service.rdf.terms import GRAPH, ID
+from service.rdf.store import GraphStore
+from service.rdf.terms import GRAPH
 from service.reference.organisations import reference_organisations
 from service.reference.unregistered import known_unregistered
+from service.returns.batch_write import (
+    LoadResult,
+    OpenBatch,
+    commit_batch,
+    open_batch,
+    outcome,
+)
 from service.returns.codes import Successions, graph_successions, resolve_codes
 from service.returns.context import BatchContext
-from service.returns.graph import batch_triples, provenance_triples
-from service.returns.journal import recover
-from service.returns.numbers import BatchRecord, NumbersStore
+from service.returns.graph import provenance_triples, publication_triples, unregistered_triples
+from service.returns.numbers import NumbersStore
 from service.returns.readers import read_return
-from service.returns.releases import release_from_name
 from service.returns.shacl_check import shacl_findings
 from service.returns.spec import ReturnMapping, load_return_mapping, mapping_for
 from service.returns.vectorised import vectorised_findings
@@ -43,44 +48,15 @@ ENGINES = ("duckdb", "pyshacl")
 
 
 @dataclass
-class ReturnLoadResult:
-    status: str  # loaded | unchanged | rejected | valid (dry run)
-    file: str
-    mapping: str
-    batch: str
-    report: ValidationReport
-    warnings: list[Finding] = field(default_factory=list)
-    values: int = 0
+class ReturnLoadResult(LoadResult):
     engine: str = ""  # pyshacl | duckdb
     unregistered: list[str] = field(default_factory=list)
-    release: date | None = None
-    release_source: str = ""
-    answering: int = 0  # values that answer questions now; the rest are history
     later_releases: list[str] = field(default_factory=list)  # "file (release date)"
-
-    @property
-    def ok(self) -> bool:
-        return self.status != "rejected"
 
     @property
     def history(self) -> int:
         """Values kept as history: a later release already loaded answers for them."""
         return self.values - self.answering if self.status == "loaded" else 0
-
-
-def release_of(spec: ReturnMapping, path: Path, stated: date | None) -> tuple[date, str]:
-    """The batch's release date and where it came from: stated by the caller, the mapping's
-    fixed date, the file name, or (none of these) the load day."""
-    if stated is not None:
-        return stated, "stated"
-    if spec.release_date is not None:
-        return spec.release_date, "mapping"
-    found = release_from_name(path.name, spec.release_pattern)
-    return (found, "file name") if found else (date.today(), "load date")
-
-
-def publication_key(mapping: ReturnMapping, path: Path) -> str:
-    return f"{mapping.id}/{path.stem}"
 
 
 def load_return_file(
@@ -100,20 +76,10 @@ def load_return_file(
     replace more than MAX_RETIRED_SHARE of its publication's current values, is rejected unless
     `replace_all`."""
     spec = _mapping(path, mapping)
-    if not dry_run:  # a load killed earlier is finished or undone before this one starts
-        recover(store, numbers)
-    released = release_of(spec, path, release)
-    sha = sha256_of(path)
-    key = publication_key(spec, path)
-    current = numbers.current_batch(key)
-    if current and current[1] == sha:
-        unchanged = ReturnLoadResult(
-            "unchanged", path.name, spec.id, current[0], ValidationReport(True)
-        )
-        unchanged.release, unchanged.release_source = released
-        return unchanged
-    tag = _batch_tag(numbers, key, sha)
-    batch = str(ID[f"batch/{key}/{tag}"])
+    opened = open_batch(store, numbers, path, spec, release, dry_run=dry_run)
+    batch = opened.batch
+    if opened.unchanged:
+        return ReturnLoadResult(**outcome(opened, path, spec.id))
     try:
         values = read_return(path, spec)
     except LayoutError as exc:
@@ -127,34 +93,17 @@ def load_return_file(
     findings = _code_findings(ctx, strict) + _unknown_code_findings(ctx, spec)
     findings += shacl_findings(ctx) if chosen == "pyshacl" else vectorised_findings(ctx)
     if not any(f.severity == "Violation" for f in findings):  # rules first, then the share
-        findings += _replacement_findings(numbers, path, current, len(values), replace_all)
+        findings += _replacement_findings(numbers, path, opened.current, len(values), replace_all)
     errors = sorted((f for f in findings if f.severity == "Violation"), key=_order)
     warnings = sorted((f for f in findings if f.severity != "Violation"), key=_order)
     result = ReturnLoadResult(
-        "rejected" if errors else ("valid" if dry_run else "loaded"),
-        path.name,
-        spec.id,
-        batch,
-        ValidationReport(not errors, errors),
-        warnings,
-        len(values),
-        chosen,
-        sorted(resolution.unregistered),
-        *released,
+        **outcome(opened, path, spec.id, (errors, warnings), len(values), dry_run),
+        engine=chosen,
+        unregistered=sorted(resolution.unregistered),
     )
     if errors or dry_run:
         return result
-    _write(
-        store,
-        numbers,
-        path,
-        spec,
-        (sha, tag, *released),
-        key,
-        ctx,
-        current[0] if current else None,
-        len(warnings),
-    )
+    _write(store, numbers, path, spec, opened, ctx, len(warnings))
     result.answering = numbers.answering_count(batch)
     if result.history:
         result.later_releases = _later_releases(numbers, batch)
@@ -201,16 +150,6 @@ def _replacement_findings(
         )
         return [Finding(path.name, None, None, None, rule)]
     return []
-
-
-def _batch_tag(numbers: NumbersStore, key: str, sha: str) -> str:
-    """The file's digest names its batch; a version loaded again after a newer one (A, B, A) is
-    a new batch of its own, so every load keeps its record."""
-    row = numbers.con.execute(
-        "SELECT count(*) FROM batch WHERE publication = ? AND sha256 = ?", [key, sha]
-    ).fetchone()
-    earlier = int(row[0]) if row else 0
-    return sha[:16] + (f"-{earlier + 1}" if earlier else "")
 
 
 def _mapping(path: Path, mapping: str | ReturnMapping | None) -> ReturnMapping:
@@ -283,43 +222,17 @@ def _write(
     numbers: NumbersStore,
     path: Path,
     spec: ReturnMapping,
-    digest: tuple[str, str, date, str],
-    key: str,
+    opened: OpenBatch,
     ctx: BatchContext,
-    old_batch: str | None,
     warnings: int,
 ) -> None:
-    sha, tag, release, release_source = digest
-    graph = str(GRAPH[f"returns/{key}/{tag}"])
-    old_graph = _graph_of(numbers, old_batch)
-    record = BatchRecord(
-        ctx.batch_iri,
-        key,
-        spec.dataset,
-        spec.id,
-        path.name,
-        sha,
-        graph,
-        len(ctx.values),
-        release,
-        release_source,
+    graph = str(GRAPH[f"returns/{opened.key}/{opened.tag}"])
+    record = opened.record(spec.dataset, spec.id, path, graph, len(ctx.values))
+    triples = publication_triples(record, spec.dataset_title)
+    triples += unregistered_triples(ctx, known_unregistered(store))
+    v = ctx.values
+    provenance = provenance_triples(
+        record, (v.period_start, v.period_end), v.metric, opened.current_batch, warnings
     )
-    known = known_unregistered(store)
-    triples = batch_triples(spec, path, key, ctx, known, release)
-    provenance = provenance_triples(spec, path, sha, ctx, old_batch, warnings)
-    # Under the graph's write lock (which discards what a killed write left unfinished); the
-    # numbers commit first, journalled, and the graph's record commits both (journal.py).
-    with store.writing(), numbers.replacing(record, ctx.values, ctx.resolution, spec.regions):
-        store.write_graph(
-            graph,
-            triples,
-            extra=[(s, p, o, PROVENANCE_GRAPH) for s, p, o in provenance],
-            retires=[old_graph] if old_graph else [],
-        )
-
-
-def _graph_of(numbers: NumbersStore, batch: str | None) -> str | None:
-    if batch is None:
-        return None
-    row = numbers.con.execute("SELECT graph FROM batch WHERE batch_id = ?", [batch]).fetchone()
-    return str(row[0]) if row else None
+    replacing = numbers.replacing(record, ctx.values, ctx.resolution, spec.regions)
+    commit_batch(store, numbers, record, triples, provenance, replacing, opened.current_batch)

@@ -12,7 +12,7 @@ keeps a record of both versions, and `release_value` both sets of values.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from copy import copy
 from dataclasses import dataclass
@@ -96,6 +96,13 @@ CREATE TABLE IF NOT EXISTS area_area (
     area_code VARCHAR NOT NULL, share DOUBLE NOT NULL, valid_from DATE, valid_to DATE,
     source VARCHAR, unlocated DOUBLE
 );
+-- An area the graph stops placing (a district abolished in a merger), and the areas of its type
+-- that hold its building blocks from the next day, with the share of them each holds: how values
+-- reported under its code are restated to the areas of a later date (area_places.py writes it).
+CREATE TABLE IF NOT EXISTS area_succession (
+    org_code VARCHAR NOT NULL, day DATE NOT NULL, successor VARCHAR NOT NULL,
+    share DOUBLE NOT NULL
+);
 """
 
 # Stores made before releases: every value was current; the release date is the file name's.
@@ -128,6 +135,21 @@ class BatchRecord:
 class StoreBusy(RuntimeError):
     """A store another process holds (a running `nhskg serve`, a load): the message says which
     and what to do instead."""
+
+
+def replace_rows(
+    con: duckdb.DuckDBPyConnection, table: str, codes: list[str], insert: Callable[[], None]
+) -> None:
+    """Delete the rows of `table` (org_area, area_area: a name of ours, never user input) whose
+    org_code is one of `codes` and run `insert`, in one transaction."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(f"DELETE FROM {table} WHERE list_contains(?, org_code)", [codes])
+        insert()
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
 
 
 def _connect(path: Path | None, read_only: bool) -> duckdb.DuckDBPyConnection:

@@ -13,13 +13,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from rdflib import RDF, URIRef
 
+from service.mapping.files import MappingFiles, mapping_head, required_keys, source_of
 from service.mapping.spec import MappingError, resolve_term
 from service.rdf.terms import MAPPINGS_DIR
 from service.rdf.vocab import NHSKG
@@ -139,23 +138,15 @@ def _column_ref(value: Any) -> str:
 
 def parse_return_mapping(data: dict[str, Any], path: Path | None = None) -> ReturnMapping:
     where = path.name if path else "return mapping"
-    try:
-        src = data["source"]
-        if src["layout"] not in LAYOUTS:
-            raise MappingError(f"{where}: layout must be one of {', '.join(LAYOUTS)}")
+    with required_keys(where):
+        src = source_of(data, where, LAYOUTS)
         if src["layout"] == "long" and not (src.get("metric_column") and src.get("value_column")):
             raise MappingError(f"{where}: a long layout names its metric_column and value_column")
         sheets = src.get("sheet", [])
         period = data["period"]
         cols = {k: _column_ref(v) for k, v in src["columns"].items()}
         return ReturnMapping(
-            id=data["id"],
-            title=data["title"],
-            dataset=data["dataset"]["id"],
-            dataset_title=data["dataset"]["title"],
-            format=src["format"],
-            layout=src["layout"],
-            files=data["files"],
+            **mapping_head(data, src, where),
             sheets=(sheets,) if isinstance(sheets, str) else tuple(sheets),
             header_contains=tuple(src["header_contains"]),
             group_row=bool(src.get("group_row", False)),
@@ -177,14 +168,10 @@ def parse_return_mapping(data: dict[str, Any], path: Path | None = None) -> Retu
             metric_column=src.get("metric_column"),
             value_column=src.get("value_column"),
             skip_series=tuple(str(x) for x in src.get("skip_series", ())),
-            release_pattern=(data.get("release") or {}).get("pattern"),
-            release_date=_release_date(where, (data.get("release") or {}).get("date")),
             unknown_codes=_unknown_codes(where, src.get("unknown_codes", "register")),
             synthetic=bool(data["dataset"].get("synthetic", False)),
             path=path,
         )
-    except KeyError as exc:
-        raise MappingError(f"{where}: missing required key {exc.args[0]!r}") from exc
 
 
 def _unknown_codes(where: str, value: Any) -> str:
@@ -193,41 +180,17 @@ def _unknown_codes(where: str, value: Any) -> str:
     return str(value)
 
 
-def _release_date(where: str, value: Any) -> date | None:
-    if value is None or isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError as exc:
-        raise MappingError(f"{where}: release date {value!r} is not YYYY-MM-DD") from exc
+RETURN_FILES = MappingFiles(RETURN_MAPPINGS_DIR, parse_return_mapping, "return mapping")
 
 
 def load_return_mapping(name_or_path: str | Path) -> ReturnMapping:
-    path = Path(name_or_path)
-    if not path.suffix:
-        path = RETURN_MAPPINGS_DIR / f"{name_or_path}.yaml"
-    if not path.exists():
-        known = ", ".join(m.id for m in all_return_mappings())
-        raise MappingError(f"no return mapping {name_or_path!r}; known: {known}")
-    return parse_return_mapping(yaml.safe_load(path.read_text()), path)
+    return RETURN_FILES.named(name_or_path)
 
 
 def all_return_mappings() -> list[ReturnMapping]:
-    paths = sorted(RETURN_MAPPINGS_DIR.glob("*.yaml"))
-    return list(_parsed(tuple((p, p.stat().st_mtime_ns) for p in paths)))
-
-
-@lru_cache(maxsize=4)
-def _parsed(files: tuple[tuple[Path, int], ...]) -> tuple[ReturnMapping, ...]:
-    """Parsed once per set of files and modification times (parsing every YAML file took a
-    tenth of a daily batch's load)."""
-    return tuple(parse_return_mapping(yaml.safe_load(p.read_text()), p) for p, _ in files)
+    return RETURN_FILES.all()
 
 
 def mapping_for(file_name: str) -> ReturnMapping:
     """The return mapping whose `files` pattern matches a file name (exactly one must)."""
-    found = [m for m in all_return_mappings() if m.matches(file_name)]
-    if len(found) != 1:
-        names = ", ".join(m.id for m in found) or "none"
-        raise MappingError(f"{file_name}: {len(found)} return mappings match ({names})")
-    return found[0]
+    return RETURN_FILES.matching(file_name)

@@ -1,6 +1,12 @@
 """The reporting area -> area table (area_area): where each area that reports values lies, in every
 geography type its memberships reach, over the days its values cover.
 
+An area the graph stops placing (a district abolished in a merger) is succeeded by the areas of
+its type that hold its building blocks (its members on its last day: MSOAs of a district) from
+the next day, each with the share of the blocks it holds (area_succession): a roll-up restated
+to the areas of a later date moves its values there (service/rollup/areas.py). Its successors
+are placed too, whether or not they report.
+
 Areas are placed by the graph's dated memberships through the geography roll-up
 (service/geography/rollup.py: MSOA -> LAD -> LRF, LAD -> UTLA, LAD -> ICB -> NHS region ...,
 shares multiplying along a path); an area is in its own type with share 1. One row per (area,
@@ -10,6 +16,7 @@ placements, so the roll-up engine joins the one or the other (method AREA_MEMBER
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
@@ -18,9 +25,9 @@ import numpy as np
 
 from service.geography.millionths import rounded
 from service.geography.rollup import Reached, RollUp
-from service.reference.placement import AREA, Reference
+from service.reference.placement import AREA, Membership, Reference
 from service.returns.area_spec import NATION
-from service.returns.numbers import NumbersStore
+from service.returns.numbers import NumbersStore, replace_rows
 from service.rollup.model import AREA_MEMBERSHIP
 
 DAY = timedelta(days=1)
@@ -96,30 +103,69 @@ def value_ranges(numbers: NumbersStore, codes: Iterable[str]) -> dict[str, tuple
     return {str(code): (first, last) for code, first, last in found}
 
 
+Succession = tuple[str, date, str, float]  # code, first day of its successors, successor, share
+
+
+def successions(reference: Reference, codes: Iterable[str]) -> list[Succession]:
+    """For each area code given that the graph stops placing (every membership of it ends): the
+    areas of its type holding its members (building blocks) the day after, with their shares."""
+    children: dict[str, list[Membership]] = defaultdict(list)
+    for held in reference.memberships.values():
+        for m in held:
+            children[m.parent].append(m)
+    out: list[Succession] = []
+    for code in sorted(set(codes)):
+        area = reference.areas.get(AREA + code)
+        ups = reference.memberships.get(AREA + code, [])
+        if area is None or not area.types or not ups or any(m.end is None for m in ups):
+            continue
+        last = max(m.end for m in ups if m.end is not None)
+        day = last + DAY
+        blocks: Counter[str] = Counter()
+        for child in children.get(area.iri, []):
+            if not child.holds_on(last):
+                continue
+            for m in reference.memberships.get(child.member, []):
+                parent = reference.areas.get(m.parent)
+                if m.holds_on(day) and parent is not None and parent.types & area.types:
+                    blocks[parent.code] += 1
+        total = sum(blocks.values())
+        out += [(code, day, successor, n / total) for successor, n in sorted(blocks.items())]
+    return out
+
+
 def place_areas(
     numbers: NumbersStore, reference: Reference, codes: Iterable[str], rollup: RollUp | None = None
 ) -> int:
-    """Replace the area_area rows of the codes given (one transaction); the rows written."""
+    """Replace the area_area and area_succession rows of the codes given (and the area_area rows
+    of their successors), in one transaction each; the area_area rows written."""
     wanted = sorted(set(codes))
-    rows = placement_rows(reference, rollup or RollUp(reference), value_ranges(numbers, wanted))
-    con = numbers.con
-    con.execute("BEGIN TRANSACTION")
-    try:
-        con.execute("DELETE FROM area_area WHERE list_contains(?, org_code)", [wanted])
-        if rows:
-            frame = {  # noqa: F841 (read by DuckDB's replacement scan below)
-                name: np.array([r[i] for r in rows], dtype=np.float64 if i == 4 else object)
-                for i, name in enumerate(COLUMNS)
-            }
-            con.execute(
-                f"INSERT INTO area_area ({', '.join(COLUMNS)}) SELECT * REPLACE ("
-                "CAST(valid_from AS DATE) AS valid_from, CAST(valid_to AS DATE) AS valid_to) "
-                "FROM frame"
-            )
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    con.execute("COMMIT")
+    succeeded = successions(reference, wanted)
+    ranges = value_ranges(numbers, wanted)
+    for _, day, successor, _ in succeeded:  # placed from the day it takes over, if not already
+        ranges.setdefault(successor, (day, day))
+    placed = sorted(set(wanted) | set(ranges))
+    rows = placement_rows(reference, rollup or RollUp(reference), ranges)
+
+    def insert() -> None:
+        if not rows:
+            return
+        frame = {  # noqa: F841 (read by DuckDB's replacement scan below)
+            name: np.array([r[i] for r in rows], dtype=np.float64 if i == 4 else object)
+            for i, name in enumerate(COLUMNS)
+        }
+        numbers.con.execute(
+            f"INSERT INTO area_area ({', '.join(COLUMNS)}) SELECT * REPLACE ("
+            "CAST(valid_from AS DATE) AS valid_from, CAST(valid_to AS DATE) AS valid_to) "
+            "FROM frame"
+        )
+
+    def insert_successions() -> None:
+        if succeeded:
+            numbers.con.executemany("INSERT INTO area_succession VALUES (?, ?, ?, ?)", succeeded)
+
+    replace_rows(numbers.con, "area_area", placed, insert)
+    replace_rows(numbers.con, "area_succession", wanted, insert_successions)
     return len(rows)
 
 

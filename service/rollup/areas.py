@@ -8,6 +8,11 @@ type finer than any the metric is reported at (admissions by NHS region, asked b
 error that says which types can be asked for. An area code the graph does not hold is listed
 unmapped with that reason, never dropped. NATION is England: every area the graph holds.
 
+Restated to the areas of a date (`restate`, as organisations' roll-ups are), each value is placed
+by the memberships of that date, and a value of an area the graph no longer places then (a
+district abolished in a merger) moves to the areas holding its building blocks
+(area_succession, service/rollup/area_places.py), with their shares; the answer says the date.
+
 `published_totals` compares the sum of the parts with the totals the same publication gives for
 the larger areas (its region and England rows), per area and period, with the difference.
 """
@@ -19,10 +24,20 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING
 
+import duckdb
+
 from service.returns.area_spec import NATION, is_area_metric
+from service.returns.codes import Step, Successions
 from service.returns.numbers import NumbersStore
 from service.rollup.engine import RollupError, rollup
-from service.rollup.model import AREA_MEMBERSHIP, NATIONAL, RollupResult, Scope
+from service.rollup.model import (
+    AREA_MEMBERSHIP,
+    AS_REPORTED,
+    NATIONAL,
+    Restate,
+    RollupResult,
+    Scope,
+)
 
 if TYPE_CHECKING:
     from service.access.disclosure import Protection
@@ -106,9 +121,11 @@ def area_rollup(
     series: bool = False,
     detail: bool = True,
     protection: Protection | None = None,
+    restate: Restate = AS_REPORTED,
 ) -> RollupResult:
     """Values reported by area summed into the areas of `area_type` (method AREA_MEMBERSHIP);
-    `protection`: each area's value perturbed first (service/access/disclosure.py)."""
+    `protection`: each area's value perturbed first (service/access/disclosure.py); `restate`:
+    to the areas of a date."""
     chosen = choose_type(numbers, metric, area_type, reported_type)
     result = rollup(
         numbers,
@@ -116,7 +133,9 @@ def area_rollup(
         area_type,
         when,
         AREA_MEMBERSHIP,
+        restate,
         scope=scope,
+        successions=area_successions(numbers) if restate.at else None,
         series=series,
         detail=detail,
         reported_type=chosen,
@@ -137,6 +156,23 @@ def area_rollup(
         for u in result.unmapped
     ]
     return result
+
+
+def area_successions(numbers: NumbersStore) -> Successions:
+    """The successions of areas the graph stops placing, as the roll-up engine restates
+    organisations' values by (one step per area: the day its successors take over)."""
+    con = numbers.reader()
+    try:
+        rows = con.execute(
+            "SELECT org_code, day, list(successor ORDER BY successor), "
+            "list(share ORDER BY successor) FROM area_succession GROUP BY org_code, day"
+        ).fetchall()
+    except duckdb.CatalogException:  # a store written before area successions: none
+        rows = []
+    finally:
+        con.close()
+    steps = {str(code): [Step(day, tuple(to), tuple(shares))] for code, day, to, shares in rows}
+    return lambda code: steps.get(code, [])
 
 
 def _ended(numbers: NumbersStore, area_type: str, codes: set[str]) -> dict[str, date]:
@@ -160,7 +196,7 @@ def _ended(numbers: NumbersStore, area_type: str, codes: set[str]) -> dict[str, 
 def _ended_reason(area_type: str, day: date) -> str:
     return (
         f"the graph places this area in no {area_type} after {day} (abolished or recoded then; "
-        "values reported under its code later are not restated to its successor)"
+        "restate the roll-up to a later date to count its values in its successor)"
     )
 
 

@@ -1,6 +1,7 @@
 """A small geography for tests of values reported by area: two LADs in one LRF and one ONS
-region, a third LAD in another LRF that joined a new LAD on 2020-04-01 (a merger), two MSOAs in
-the first LAD and one NHS region; and helpers writing slices of the UKHSA files."""
+region, a third LAD in another LRF that joined a new LAD on 2020-04-01 (a merger: its one MSOA
+moves to the new LAD), two MSOAs in the first LAD and one NHS region; and helpers writing slices
+of the UKHSA files."""
 
 from __future__ import annotations
 
@@ -40,6 +41,7 @@ def small_reference() -> Reference:
         _area("E40000001", "NHS_REGION"),
         _area("E02000001"),  # MSOAs: no API name
         _area("E02000002"),
+        _area("E02000003"),  # in E07000003, then (the merger) in E06000001
     ]
     memberships = [
         _member("E07000001", "E48000001", start),
@@ -56,6 +58,8 @@ def small_reference() -> Reference:
         _member("E06000001", "E40000001", start),
         _member("E02000001", "E07000001", start),
         _member("E02000002", "E07000001", start),
+        _member("E02000003", "E07000003", start, date(2020, 3, 31)),
+        _member("E02000003", "E06000001", date(2020, 4, 1)),
     ]
     ref = Reference()
     ref.area_types = dict(TYPES)

@@ -180,6 +180,7 @@ def run_rollup(
                 series=series,
                 detail=detail,
                 protection=protection,
+                restate=restate,
             )
             if by_area
             else rollup(
