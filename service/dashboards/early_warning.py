@@ -12,7 +12,7 @@ from service.dashboards.view import Choices, Panel
 from service.forecast.run import ForecastError
 from service.rollup.engine import RollupError
 from service.rollup.model import RETURN_STATED, Method
-from service.strain.areas import strain_flags
+from service.strain.cache import cached_strain_flags
 from service.strain.flags import EVIDENCE_ALPHA, StrainFlag
 
 
@@ -42,7 +42,7 @@ def strain_panel(
     if context.numbers is None:
         raise UserError("no numbers store is configured", "Load a return first.")
     try:
-        flags = strain_flags(context.numbers, index, term.iri, by, method,
+        flags = cached_strain_flags(context.numbers, index, term.iri, by, method,
                              scope=context.access.rollup_scope(), origin=choices.date)  # fmt: skip
     except (ForecastError, RollupError, LookupError) as exc:
         raise UserError(str(exc), "Choose another metric or area type.") from exc
