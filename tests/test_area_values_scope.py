@@ -116,7 +116,7 @@ def test_a_grant_of_a_region_with_no_area_values_sees_none(url: str) -> None:
     assert _rollup(url, "region:Y59") == {}  # South East: the file slice holds none of it
 
 
-OBSERVATIONS = '{ observations(org: "%s", metric: "' + METRIC + '") { code value } }'
+OBSERVATIONS = '{ observations(org: "%s", metric: "' + METRIC + '") { code value protection } }'
 
 
 def _observations(url: str, code: str, scope: str) -> dict[str, Any]:
@@ -129,9 +129,15 @@ def _observations(url: str, code: str, scope: str) -> dict[str, Any]:
 
 
 def test_observations_of_an_area_in_the_region(url: str, expected: dict[str, float]) -> None:
+    """A regional grant is protected by the disclosure policy (nhskg:protectsScopedGrants): the
+    area's value is read perturbed, as the region's roll-up sums it (the same record, the same
+    noise), within the policy's largest noise of the value reported."""
     body = _observations(url, NORTH_WEST, "region:Y62")
     assert not body.get("errors"), body
-    assert body["data"]["observations"] == [{"code": NORTH_WEST, "value": expected[NORTH_WEST]}]
+    [found] = body["data"]["observations"]
+    assert found["code"] == NORTH_WEST and found["protection"] == "PERTURBED"
+    assert found["value"] == _rollup(url, "region:Y62")[NORTH_WEST]
+    assert _near({NORTH_WEST: found["value"]}, {NORTH_WEST: expected[NORTH_WEST]})
 
 
 def test_observations_of_an_area_of_another_region_are_refused(url: str) -> None:

@@ -25,7 +25,7 @@ from service.rdf.terms import SAMPLE_DATA_DIR
 from service.rdf.vocab import NHSKG
 from service.returns.codes import graph_successions
 from service.returns.numbers import NumbersStore
-from tests.support.stores import backup_store
+from tests.support.stores import backup_store, copy_store
 
 ADMISSIONS = str(NHSKG.CovidAdmissions)
 FIRST, LAST = date(2020, 4, 6), date(2020, 4, 12)
@@ -133,3 +133,52 @@ def test_a_week_of_national_admissions_discloses_nothing(figures_env: Any) -> No
     leak = audit(numbers, ADMISSIONS, first, last, policy, salt, mode=PRIMARY, max_targets=20,
                  methods=("HEADQUARTERS", "ODS_STATED", "RETURN_STATED"), **kw)  # fmt: skip
     assert leak.exact > 0, leak.text()
+
+
+WEEKLY = str(NHSKG.LabConfirmedCasesWeekly)
+MSOA_FILE = "areas/ukhsa/cases-msoa-weekly-release-2020-10-19.csv"
+
+
+@pytest.fixture(scope="module")
+def msoa_numbers(
+    national_store: GraphStore, geo_placer: Any, shared_data: Path, tmp_path_factory: Any
+) -> NumbersStore:
+    """A copy of the national store with UKHSA's MSOA weekly cases loaded (the -99 cells kept
+    as suppressed), and a fixed salt."""
+    from service.returns.area_load import load_area_file
+
+    folder = tmp_path_factory.mktemp("disclosure-areas")
+    store = copy_store(national_store, folder / "store")
+    numbers = NumbersStore(folder / "numbers.duckdb")
+    reference, rollup = geo_placer.reference, geo_placer.ctx.rollup
+    loaded = load_area_file(store, numbers, shared_data / MSOA_FILE, reference, rollup=rollup)
+    assert loaded.status == "loaded" and loaded.suppressed > 0, loaded.report.findings[:3]
+    (folder / SALT_FILE).write_text("5a17" * 16 + "\n")
+    return numbers
+
+
+@pytest.mark.national
+def test_msoa_cases_disclose_nothing_and_suppressed_cells_stay_hidden(
+    msoa_numbers: NumbersStore,
+) -> None:
+    """Two weeks of MSOA cases asked in every area type the MSOAs reach (MSOA, LAD, UTLA, LRF,
+    ICB, regions, England), by week and over both weeks: no protected cell recovered or
+    narrowed, though the attacker knows that every unsuppressed value is at least 3 (UKHSA's
+    -99 is 0-2); no suppressed cell is in any figure. Perturbed as if the source suppressed
+    nothing, values published below 3 give the attacker intervals narrower than the width that
+    two feasible points cannot widen, and programmes must be solved (on the national store's
+    salt, 1 of 40 such cells was narrowed to [3, 6]: README)."""
+    policy = policy_of(WEEKLY)
+    assert policy is not None
+    salt = salt_for(Path(msoa_numbers.path) if msoa_numbers.path else None)
+    first, last = date(2020, 9, 21), date(2020, 10, 4)
+    report = audit(msoa_numbers, WEEKLY, first, last, policy, salt, mode=PERTURBED)
+    assert report.source_floor == 3 and report.suppressed > 1000, report.text()
+    assert report.suppressed_in_figures == 0 and report.skipped == 0, report.text()
+    assert report.questions >= 10 and report.tried > 1000, report.text()
+    assert (report.exact, report.narrowed, report.undecided) == (0, 0, 0), report.text()
+    assert report.solved == 0, report.text()  # every cell as wide as the width at its witness
+    assert report.loss_within_bound, report.text()
+    naive = audit(msoa_numbers, WEEKLY, first, last, policy, salt, mode=PERTURBED, floor=0,
+                  max_targets=40)  # fmt: skip
+    assert naive.solved > 0 and naive.undecided == 0, naive.text()

@@ -225,3 +225,114 @@ def _pairs_differ_by_noise(url: str, analyst: dict[str, str], noise: int, thresh
                 tried += 1
                 assert difference != pytest.approx(true)
     return tried
+
+
+OBSERVATIONS = """query($org: String!, $from: Date, $to: Date) {
+  observations(org: $org, metric: "CovidAdmissions", from: $from, to: $to) {
+    code periodStart value protection } }"""
+REGIONAL = ["region:Y62"]  # the sample's North West
+NORTH_WEST = "E40000010"
+
+
+def _observations(url: str, headers: dict[str, str], org: str) -> list[dict[str, Any]]:
+    response = httpx.post(
+        f"{url}/graphql",
+        json={"query": OBSERVATIONS, "variables": {"org": org, "from": FIRST, "to": LAST}},
+        headers=headers,
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert not body.get("errors"), body["errors"]
+    return list(body["data"]["observations"])
+
+
+def _small_trust(url: str) -> str:
+    """A North West trust whose admissions hold a small count in the week (from a national
+    analyst's contributors: the truth)."""
+    analyst = bearer("analyst", ["national"])
+    for n in range(7):
+        day = (date.fromisoformat(FIRST) + timedelta(days=n)).isoformat()
+        found = ask(url, CONTRIBUTORS, analyst, by="NHS_REGION", method="RETURN_STATED", date=day)
+        for row in found["rows"]:
+            if row["area"]["code"] != NORTH_WEST:
+                continue
+            for c in row["contributors"]:
+                if 1 <= c["value"] <= 7 and c["share"] == 1.0:
+                    return str(c["code"])
+    raise AssertionError(f"no small North West count in the week: {found}")
+
+
+def test_a_regional_analyst_reads_perturbed_records_on_every_path(url: str, folder: Path) -> None:
+    """A grant scoped to a region is protected by the policy (nhskg:protectsScopedGrants): its
+    reads of records (GraphQL observations, the Data Cube Turtle, roll-up contributors) and its
+    roll-ups (/api/v1/data CSV) carry the same perturbed values, each the true value plus the
+    table's noise for the record's key; a national analyst reads the true values."""
+    from rdflib import Graph
+
+    from service.access.disclosure import Protection, source_floor
+
+    policy = policy_of(str(NHSKG.CovidAdmissions))
+    assert policy is not None
+    protection = Protection(
+        policy, _file_salt(folder / SALT_FILE), source_floor(str(NHSKG.CovidAdmissions))
+    )
+    org = _small_trust(url)
+    regional, national = bearer("analyst", REGIONAL), bearer("analyst", ["national"])
+    truth = {o["periodStart"]: o["value"] for o in _observations(url, national, org)}
+    seen = _observations(url, regional, org)
+    assert truth and {o["periodStart"] for o in seen} == set(truth)
+    moved = 0
+    for o in seen:
+        true = truth[o["periodStart"]]
+        key = protection.record_key(o["code"], str(NHSKG.CovidAdmissions), o["periodStart"])
+        assert o["value"] == true + protection.noise(true, key), o
+        assert o["protection"] == "PERTURBED"
+        moved += 1 <= true <= policy.threshold
+        if 1 <= true <= policy.threshold:
+            assert o["value"] != true  # a small count is never read exactly
+    assert moved > 0
+    assert all(o["protection"] is None for o in _observations(url, national, org))
+    # The Data Cube Turtle: the same perturbed values, each saying so.
+    metric = str(NHSKG.CovidAdmissions)
+    turtle = httpx.get(
+        f"{url}/observations/{org}.ttl",
+        params={"metric": metric, "from": FIRST, "to": LAST},
+        headers=regional,
+    )
+    assert turtle.status_code == 200, turtle.text
+    graph = Graph().parse(data=turtle.text, format="turtle")
+    cube = {
+        str(graph.value(node, NHSKG.periodStart)): float(graph.value(node, NHSKG.reportedValue))
+        for node in graph.subjects(NHSKG.metric, NHSKG.CovidAdmissions)
+    }
+    assert cube == {o["periodStart"]: o["value"] for o in seen}
+    marked = set(graph.subjects(NHSKG.publishedWithProtection, NHSKG.CellKeyPerturbation))
+    assert len(marked) == len(cube)
+    plain = httpx.get(
+        f"{url}/observations/{org}.ttl",
+        params={"metric": metric, "from": FIRST, "to": LAST},
+        headers=national,
+    )
+    assert "publishedWithProtection" not in plain.text
+    # Roll-up contributors: the same perturbed value of the trust, never the true one.
+    day = next(o["periodStart"] for o in seen if 1 <= truth[o["periodStart"]] <= 7)
+    found = ask(url, CONTRIBUTORS, regional, by="NHS_REGION", method="RETURN_STATED", date=day)
+    values = {c["code"]: c["value"] for r in found["rows"] for c in r["contributors"]}
+    assert values[org] == next(o["value"] for o in seen if o["periodStart"] == day)
+    # /api/v1/data as CSV: the regional analyst's region figure is the perturbed one.
+    params = {"areaType": "NHS_REGION", "method": "RETURN_STATED", "date": day,
+              "metric": "CovidAdmissions", "format": "csv"}  # fmt: skip
+    csv_rows = {
+        r["areaCode"]: r
+        for r in csv.DictReader(
+            io.StringIO(httpx.get(f"{url}/api/v1/data", params=params, headers=regional).text)
+        )
+    }
+    shown = ask(url, ROWS, regional, by="NHS_REGION", method="RETURN_STATED", date=day)
+    true = ask(url, ROWS, national, by="NHS_REGION", method="RETURN_STATED", date=day)
+    region = next(r for r in shown["rows"] if r["area"]["code"] == NORTH_WEST)
+    assert float(csv_rows[NORTH_WEST]["value"]) == region["value"]
+    assert {r["protection"] for r in csv_rows.values()} == {"PERTURBED"}
+    assert (
+        region["value"] != next(r for r in true["rows"] if r["area"]["code"] == NORTH_WEST)["value"]
+    )

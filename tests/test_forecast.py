@@ -239,7 +239,8 @@ def _post(url: str, query: str, headers: dict[str, str] | None = None) -> dict[s
 
 
 FORECAST = """{ forecast(metric: "BedsOccupiedCovid", by: "NHS_REGION", method: RETURN_STATED,
-  horizon: 7, asKnownAt: "2020-11-19") { lastDay horizon areas { area { odsCode } lastValue
+  horizon: 7, asKnownAt: "2020-11-19") { lastDay horizon model approach
+  areas { area { odsCode } lastValue
   points { day daysAhead value intervals { level lower upper } } } } }"""
 
 
@@ -248,6 +249,8 @@ def test_graphql_forecast_over_http(server: str, env: dict[str, Any]) -> None:
     assert "errors" not in answer, answer
     got = answer["data"]["forecast"]
     assert got["lastDay"] == "2020-11-17" and got["horizon"] == 7
+    stated = EarlyWarningIndex.build(env["store"]).default_for(BEDS)  # none named: the ontology's
+    assert (got["model"], got["approach"]) == (stated.model, stated.approach)
     expected = forecast(env["numbers"], BEDS, "NHS_REGION", Method.RETURN_STATED,
                         known_at=EARLY, horizon=7)  # fmt: skip
     for area, want in zip(got["areas"], expected.areas, strict=True):
@@ -328,3 +331,147 @@ def test_dashboards_show_the_early_warning_panel(server: str, env: dict[str, Any
     with urllib.request.urlopen(page) as response:
         html = response.read().decode()
     assert "Early warning" in html and 'id="early-warning-chart"' in html
+
+
+# ---------------------------------------------------------------- the model per metric: ontology
+def test_each_forecast_metric_states_its_model_in_the_ontology() -> None:
+    index = EarlyWarningIndex.build(GraphStore(None))
+    assert set(index.defaults) == set(index.horizons) and index.horizons
+    for metric in index.horizons:
+        stated = index.default_for(metric)
+        assert Model(stated.model) and Approach(stated.approach), stated
+        assert stated.horizon == index.horizons[metric]
+    assert index.default_for(BEDS).model == "ENSEMBLE"
+    with pytest.raises(LookupError, match="not forecast"):
+        index.default_for(str(NHSKG.BedsOccupied))
+
+
+def test_a_model_added_in_turtle_changes_the_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A deployment's Turtle file (NHSKG_ONTOLOGY_EXTRA) that forecasts another metric with
+    another model: the default follows it, with no change to the code; a second model for a
+    metric that already states one leaves it with none (refused, never guessed)."""
+    from service.rdf.terms import ONTOLOGY_EXTRA_ENV
+
+    extra = tmp_path / "local-forecasts.ttl"
+    extra.write_text(
+        "@prefix nhskg: <https://w3id.org/nhskg/def#> .\n"
+        "nhskg:BedsOccupied nhskg:forecastHorizon 7 ;\n"
+        "    nhskg:forecastModel nhskg:PersistenceForecast ;\n"
+        "    nhskg:forecastApproach nhskg:ContributorsForecast .\n"
+        "nhskg:CovidAdmissions nhskg:forecastModel nhskg:LinearTrendForecast .\n"
+    )
+    monkeypatch.setenv(ONTOLOGY_EXTRA_ENV, str(extra))
+    index = EarlyWarningIndex.build(GraphStore(None))
+    stated = index.default_for(str(NHSKG.BedsOccupied))
+    assert (stated.model, stated.approach, stated.horizon) == ("PERSISTENCE", "CONTRIBUTORS", 7)
+    with pytest.raises(LookupError, match="no single nhskg:forecastModel"):
+        index.default_for(str(NHSKG.CovidAdmissions))
+    assert index.default_for(BEDS).model == "ENSEMBLE"  # the others as they were
+    bad = tmp_path / "bad.ttl"
+    bad.write_text(
+        "@prefix nhskg: <https://w3id.org/nhskg/def#> .\n"
+        "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
+        'nhskg:NoSuchForecast skos:notation "CRYSTAL_BALL" .\n'
+        "nhskg:BedsOccupied nhskg:forecastHorizon 7 ; nhskg:forecastModel nhskg:NoSuchForecast ;\n"
+        "    nhskg:forecastApproach nhskg:AreaForecast .\n"
+    )
+    monkeypatch.setenv(ONTOLOGY_EXTRA_ENV, str(bad))
+    stated = EarlyWarningIndex.build(GraphStore(None)).default_for(str(NHSKG.BedsOccupied))
+    with pytest.raises(ValueError):  # a notation no forecaster has: refused where it is used
+        Model(stated.model)
+
+
+def test_strain_flags_forecast_with_the_ontologys_model(env: dict[str, Any]) -> None:
+    index = EarlyWarningIndex.build(env["store"])
+    stated = index.default_for(BEDS)
+    flags = strain_flags(env["numbers"], index, BEDS, "NHS_REGION", Method.RETURN_STATED,
+                         known_at=EARLY)  # fmt: skip
+    expected = forecast(env["numbers"], BEDS, "NHS_REGION", Method.RETURN_STATED, known_at=EARLY,
+                        horizon=index.horizons[BEDS], approach=Approach(stated.approach),
+                        model=Model(stated.model))  # fmt: skip
+    ends = {a.area: a.points[-1].value for a in expected.areas}
+    judged = [f for f in flags if f.forecast is not None]
+    assert judged
+    for flag in judged:
+        assert flag.forecast is not None
+        assert flag.forecast.value == pytest.approx(ends[flag.area])
+
+
+# ---------------------------------------------------------------- where each threshold comes from
+BASES = """
+SELECT ?threshold ?basis ?source ?comment WHERE {
+    ?threshold a nhskg:StrainThreshold .
+    OPTIONAL { ?threshold nhskg:thresholdBasis ?basis }
+    OPTIONAL { ?threshold <http://purl.org/dc/terms/source> ?source }
+    OPTIONAL { ?threshold rdfs:comment ?comment }
+}"""
+
+
+def test_every_threshold_states_its_source_or_that_it_is_assumed() -> None:
+    rows = GraphStore(None).select(BASES)
+    assert len(rows) >= 10
+    bases = {}
+    for r in rows:
+        basis = str(r["basis"] or "").rsplit("#", 1)[-1]
+        assert basis in ("PublishedStandard", "ServiceAssumption"), r
+        said = r["source"] if basis == "PublishedStandard" else r["comment"]
+        assert said and len(str(said)) > 40, r  # a publication named, or why it is assumed
+        bases[str(r["threshold"]).rsplit("#", 1)[-1]] = basis
+    assert bases["GeneralAcuteOccupancyStrain"] == "PublishedStandard"
+    assumed = {k for k, v in bases.items() if v == "ServiceAssumption"}
+    assert {"OxygenStrain", "VentilatorUtilisationStrain", "GlovesStrain"} <= assumed
+
+
+def test_every_answer_using_an_assumed_threshold_says_so() -> None:
+    from service.reference.metrics import ASSUMPTION, MetricIndex
+    from service.strain.flags import flag_value
+
+    store = GraphStore(None)
+    metrics = MetricIndex.build(store)
+    cases = [
+        ("GeneralAcuteBedOccupancy", True),
+        ("MedicalOxygenDaysOfStock", False),
+        ("VentilatorUtilisation", False),
+        ("GlovesDaysOfStock", False),
+    ]
+    for key, published in cases:
+        term = metrics.find(key)
+        assert term is not None and term.strain is not None, key
+        for value in (0.5, 50.0):
+            flag = flag_value(term, value)
+            assert flag is not None
+            assert (ASSUMPTION in flag.reason) is not published, (key, flag.reason)
+            assert ("source: NHS England" in flag.reason) is published, (key, flag.reason)
+    index = EarlyWarningIndex.build(store)
+    for threshold in index.thresholds:  # the doubling times: assumed, said in every reason
+        day = date(2020, 11, 1)
+        history = [(day + timedelta(days=n), 10.0 * 1.2**n) for n in range(8)]
+        flag = evaluate(threshold, "E40000010", history, None, None, None)
+        assert (ASSUMPTION in flag.reason) is threshold.basis.assumed, flag.reason
+        assert threshold.basis.assumed or "source:" in flag.reason
+
+
+def test_graphql_says_which_thresholds_are_assumed(server: str) -> None:
+    answer = _post(
+        server,
+        "{ metrics { key strainThreshold { assumption source } } }",
+        bearer(),
+    )
+    assert "errors" not in answer, answer
+    found = {m["key"]: m["strainThreshold"] for m in answer["data"]["metrics"]}
+    assert found["GeneralAcuteBedOccupancy"]["assumption"] is False
+    assert "92%" in found["GeneralAcuteBedOccupancy"]["source"]
+    assert found["MedicalOxygenDaysOfStock"]["assumption"] is True
+    strain = _post(
+        server,
+        '{ strain(metric: "BedsOccupiedCovid", by: "NHS_REGION", method: RETURN_STATED, '
+        'asKnownAt: "2020-11-19") { reason threshold { assumption source } } }',
+        bearer(),
+    )
+    assert "errors" not in strain, strain
+    assert strain["data"]["strain"]
+    for flag in strain["data"]["strain"]:
+        assert flag["threshold"]["assumption"] is True and flag["threshold"]["source"]
+        assert "an assumption of this service" in flag["reason"]

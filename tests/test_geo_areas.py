@@ -28,7 +28,7 @@ def _csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-def test_districts_created_since_2019_are_in_their_predecessors_lrf_from_creation(
+def test_districts_created_since_2019_are_in_their_predecessors_lrf_from_april_2019(
     national_store: GraphStore, shared_data: Path
 ) -> None:
     history = read_history(shared_data / "ons/lookup_ltla_ltla.csv")
@@ -41,13 +41,15 @@ def test_districts_created_since_2019_are_in_their_predecessors_lrf_from_creatio
         if start and start > date(2019, 4, 1) and code.startswith("E")
     }
     assert {"E06000060", "E06000061", "E06000063", "E06000065", "E06000066"} <= set(created)
-    for code, start in created.items():
+    for code in created:
         predecessors = {p for p in lrf19 if code in history.descendants(p)}
         # The README's claim: every post-2019 merger stayed inside one LRF.
         assert len({lrf19[p] for p in predecessors}) == 1, (code, predecessors)
         rows = national_store.select(LRF_OF, code=code)
+        # From the lookup's first day, not the district's creation (backcast): sites are
+        # located with 2024 boundaries, and the district's ground lay in that LRF all along.
         assert [(r["lrf"], r["from"], r["to"]) for r in rows] == [
-            (lrf19[next(iter(predecessors))], start, None)
+            (lrf19[next(iter(predecessors))], date(2019, 4, 1), None)
         ]
 
 

@@ -63,6 +63,33 @@ def test_snapshot_membership_clips_old_codes_and_carries_to_successors(tmp_path:
     }
 
 
+def test_snapshot_membership_backcasts_a_later_district_over_the_window(tmp_path: Path) -> None:
+    """Sites are located with 2024 boundaries: Buckinghamshire (2020) must reach its
+    predecessors' LRF on 2019-04-01 too, while the predecessors keep their own clipped lives."""
+    history = _history_file(tmp_path)
+    rows = [
+        Row(2, {"LAD": "E07000004", "NM": "Aylesbury Vale", "LRF": "E48000030"}),
+        Row(3, {"LAD": "E07000005", "NM": "Chiltern", "LRF": "E48000030"}),
+    ]
+    options = {
+        "member_code": "LAD",
+        "member_name": "NM",
+        "parent_code": "LRF",
+        "parent_name": "NM",
+        "valid_from": "2019-04-01",
+        "valid_to": None,
+        "history": history.name,
+        "backcast": True,
+    }
+    out = list(derive.apply("snapshot_membership", rows, options, tmp_path))
+    got = {(r.values["member_code"], r.values["valid_from"], r.values["valid_to"]) for r in out}
+    assert got == {
+        ("E07000004", "2019-04-01", "2020-03-31"),
+        ("E07000005", "2019-04-01", "2020-03-31"),
+        ("E06000060", "2019-04-01", ""),  # once, from the window's start
+    }
+
+
 def test_area_shares_pool_predecessors_and_sum_to_one(tmp_path: Path) -> None:
     history = _history_file(tmp_path)
     rows = [

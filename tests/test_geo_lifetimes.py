@@ -26,6 +26,7 @@ FIRST_DAY = {
     "NHS_LOCAL_OFFICE": date(2017, 4, 1),
     "SUB_ICB": date(2018, 4, 1),  # CCG18 -> local office
     "ICB": date(2019, 4, 1),  # CCG19 -> STP19
+    "PCN": date(2020, 9, 1),  # the GP practice map, its one day
 }
 
 
@@ -39,6 +40,7 @@ def test_every_geography_type_has_memberships_on_every_day_of_its_life(
         if key in FIRST_DAY:
             assert life.first == FIRST_DAY[key], key
     assert lives["NHS_LOCAL_OFFICE"].last == date(2019, 3, 31)
+    assert lives["PCN"].last == date(2020, 9, 1)  # no other file states PCNs
     for key in ("LAD", "LRF", "NHS_REGION", "ICB", "SUB_ICB"):
         assert lives[key].last is None, key  # still in use
 

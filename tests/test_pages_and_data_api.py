@@ -300,3 +300,93 @@ def test_first_view_on_the_sample_shows_figures_not_a_placement_error(url: str, 
     chosen = httpx.get(f"{url}/dashboards/{name}?method=SITES&by=LRF", headers=bearer())
     if name == "strategic":  # a method asked for by name is kept, and its error said in words
         assert "no placements by SITES in LRF areas" in chosen.text
+
+
+class Deferred(HTMLParser):
+    """The deferred panels a page names (data-panel-src) and the sections it draws."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sources: list[str] = []
+        self.sections: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if found.get("data-panel-src"):
+            self.sources.append(str(found["data-panel-src"]))
+        if tag == "section" and found.get("id"):
+            self.sections.append(str(found["id"]))
+
+
+def _csv_rows(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text)))
+
+
+def _table_rows(html: str) -> list[list[str]]:
+    """The cells of the first table in `html`, row by row (the header included)."""
+    rows: list[list[str]] = []
+
+    class Cells(HTMLParser):
+        cell: list[str] | None = None
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag == "tr":
+                rows.append([])
+            if tag in ("td", "th"):
+                self.cell = []
+
+        def handle_data(self, data: str) -> None:
+            if self.cell is not None:
+                self.cell.append(data)
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag in ("td", "th") and self.cell is not None:
+                rows[-1].append("".join(self.cell).strip())
+                self.cell = None
+
+    Cells().feed(html)
+    return rows
+
+
+@pytest.mark.parametrize("name", ["strategic", "operational"])
+def test_the_early_warning_panel_is_drawn_by_its_own_request(url: str, name: str) -> None:
+    """The page names the panel's own URL and draws the rest; that URL answers the panel (the
+    same figures as its CSV), for the same view (the page's parameters)."""
+    query = "metric=BedsOccupiedCovid&by=NHS_REGION&method=RETURN_STATED"
+    if name == "operational":
+        query = "metric=BedsOccupiedCovid&area=E40000006&method=RETURN_STATED"
+    page = httpx.get(f"{url}/dashboards/{name}?{query}", headers=bearer())
+    assert page.status_code == 200
+    found = Deferred()
+    found.feed(page.text)
+    assert "panel-strain" in found.sections and "title-strain" in page.text
+    assert len(found.sources) == 1 and found.sources[0].startswith(
+        f"/dashboards/{name}/strain.html?"
+    )
+    assert "/assets/deferred.js" in page.text
+    assert "Forecast (quantity)" not in page.text  # the panel's table is not in the page
+    panel = httpx.get(url + found.sources[0], headers=bearer())
+    assert panel.status_code == 200 and panel.headers["content-type"].startswith("text/html")
+    assert 'id="title-strain"' in panel.text and "<html" not in panel.text
+    assert "could not be shown" not in panel.text, panel.text[:2000]
+    link = links(panel.text).urls
+    csv_link = next(u for u in link if u.startswith(f"/dashboards/{name}/strain.csv?"))
+    figures = httpx.get(url + csv_link, headers=bearer())
+    assert figures.status_code == 200
+    table = _table_rows(panel.text)
+    assert table and table[0][0] == "Area" and len(table) > 1
+    assert table == _csv_rows(figures.text)
+
+
+def test_a_deferred_panel_says_what_is_wrong_in_words(url: str) -> None:
+    bad = httpx.get(f"{url}/dashboards/strategic/strain.html?date=yesterday", headers=bearer())
+    assert bad.status_code == 200
+    assert "could not be shown" in bad.text and "date &#39;yesterday&#39; is not a date" in bad.text
+    no_threshold = httpx.get(
+        f"{url}/dashboards/strategic/strain.html?metric=BedsOccupied&by=NHS_REGION&method=RETURN_STATED",
+        headers=bearer(),
+    )
+    assert "no strain threshold is stated for BedsOccupied" in no_threshold.text
+    for path in ("/dashboards/public/strain.html", "/dashboards/strategic/map.html",
+                 "/dashboards/nowhere/strain.html"):  # fmt: skip
+        assert httpx.get(url + path).status_code == 404, path

@@ -6,9 +6,13 @@ this service's pages only. On the embedded sample (its week of the COVID return)
 
 from __future__ import annotations
 
+import csv
+import html
+import io
+import re
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import httpx
 import pytest
@@ -195,3 +199,156 @@ def test_the_sign_in_page_and_a_signed_in_header_are_accessible(chromium: Any, u
     assert "Signed in as" in page.inner_text("#nav-signin")
     assert serious_violations(page) == []
     context.close()
+
+
+# ------------------------------------------------- the strategic page, signed out and signed in
+STRATEGIC = "/dashboards/strategic?" + urlencode(
+    {"by": "NHS_REGION", "method": "RETURN_STATED", "date": "2020-04-06"}
+)
+
+
+def _missing_codes(url: str, headers: dict[str, str]) -> set[str]:
+    """The codes the map panel's CSV lists as missing (its Missing column), for a caller."""
+    answer = httpx.get(f"{url}/dashboards/strategic/map.csv?{STRATEGIC.split('?')[1]}",
+                       headers=headers)  # fmt: skip
+    assert answer.status_code == 200, answer.text
+    rows = list(csv.DictReader(io.StringIO(answer.text)))
+    assert rows, answer.text
+    return {code for r in rows for code in (r.get("Missing") or "").split()}
+
+
+def _strain_drawn(page: Any) -> str:
+    """Wait for the early-warning panel, drawn by its own request after the page; its state."""
+    page.wait_for_selector("#panel-strain[data-loaded]", timeout=60_000)
+    return str(page.get_attribute("#panel-strain", "data-loaded"))
+
+
+def test_signed_out_the_strategic_page_names_no_organisation_that_did_not_report(
+    chromium: Any, url: str
+) -> None:
+    """Which organisations did not report is organisation-level detail (policy: RECORDS); the
+    public role sees how many reported of how many expected, never who is missing."""
+    analyst = {"Authorization": f"Bearer {token('analyst', ['national'])}"}
+    missing = _missing_codes(url, analyst)
+    assert missing, "the view must have organisations missing for the test to mean anything"
+    context = chromium.new_context()
+    page = context.new_page()
+    page.goto(url + STRATEGIC)
+    assert _strain_drawn(page) == "true"
+    shown = page.inner_text("main")
+    named = sorted(c for c in missing if re.search(rf"\b{re.escape(c)}\b", shown))
+    assert named == [], f"signed out, the page names {named}"
+    headers = page.eval_on_selector_all("#panel-map th", "hs => hs.map(h => h.textContent)")
+    assert headers == ["Area code", "Area", "Value", "Reported", "Expected"]
+    assert "shown to signed-in analysts" in page.inner_text("#panel-map")
+    assert _missing_codes(url, {}) == set()  # nor its CSV download
+    screenshot(page, "strategic-signed-out")
+    # Signed in as an analyst, the same view names them.
+    page.goto(f"{url}/signin?next={quote(STRATEGIC)}")
+    _sign_in(page, analyst["Authorization"].removeprefix("Bearer "))
+    assert page.url == url + STRATEGIC
+    shown = page.inner_text("#panel-map")
+    assert all(re.search(rf"\b{re.escape(c)}\b", shown) for c in missing)
+    context.close()
+
+
+def test_a_deferred_panel_whose_request_fails_says_so_in_words(chromium: Any, url: str) -> None:
+    context = chromium.new_context()
+    page = context.new_page()
+    page.route("**/strain.html*", lambda route: route.abort("connectionrefused"))
+    page.goto(url + STRATEGIC)
+    assert _strain_drawn(page) == "error"
+    said = page.inner_text("#panel-strain")
+    assert "This panel could not be shown" in said and "The service did not answer" in said
+    assert page.inner_text("#panel-map")  # the rest of the page is drawn
+    context.close()
+
+
+# ------------------------------------------------------------------ a revoked grant on a page
+REQUEST = """mutation($r: AccessRequestInput!) { requestAccess(request: $r) { id } }"""
+DECIDE = """mutation($id: String!) { decideAccessRequest(id: $id, approve: true,
+    conditions: "No onward sharing") { grant } }"""
+
+
+def _post(url: str, query: str, headers: dict[str, str], **variables: Any) -> dict[str, Any]:
+    answer = httpx.post(
+        f"{url}/graphql", json={"query": query, "variables": variables}, headers=headers
+    )
+    assert answer.status_code == 200 and "errors" not in answer.json(), answer.text
+    return dict(answer.json()["data"])
+
+
+def _granted_token(url: str) -> tuple[str, str, dict[str, str]]:
+    """Through the front door: a request, an approval, a token. (grant, token, approver)."""
+    request = {
+        "requestedBy": "ann.analyst@nhs.net", "organisation": "NHS England South West",
+        "purpose": "COVID-19 bed capacity planning for the South West",
+        "legalBasis": "UKGDPR_6_1_E_9_2_I", "metrics": ["BedsOccupiedCovid"],
+        "scope": ["region:Y58"], "endDate": "2099-03-31",
+    }  # fmt: skip
+    asked = _post(url, REQUEST, {}, r=request)["requestAccess"]["id"]
+    approver = {"Authorization": f"Bearer {token('approver', ['national'])}"}
+    grant = _post(url, DECIDE, approver, id=asked)["decideAccessRequest"]["grant"]
+    issued = f'mutation {{ issueGrantToken(grant: "{grant}", days: 7) }}'
+    return grant, _post(url, issued, approver)["issueGrantToken"], approver
+
+
+def test_a_revoked_grant_on_a_page_is_a_page_with_a_way_to_sign_in_again(
+    chromium: Any, url: str
+) -> None:
+    grant, credential, approver = _granted_token(url)
+    context = chromium.new_context()
+    page = context.new_page()
+    page.goto(f"{url}/signin?next={quote(STRATEGIC)}")
+    _sign_in(page, credential)
+    assert page.url == url + STRATEGIC and _strain_drawn(page) == "true"
+    revoke = f'mutation {{ revokeGrant(grant: "{grant}", reason: "Left the post") }}'
+    assert _post(url, revoke, approver)["revokeGrant"] == "revoked"
+    response = page.reload()
+    assert response is not None and response.status == 401
+    assert page.inner_text("#refused-title") == "Your access has ended"
+    assert page.inner_text("[data-error-message]") == (
+        f"Your access was refused: the token's grant {grant} is revoked. Ask for a new grant."
+    )
+    assert serious_violations(page) == []
+    screenshot(page, "revoked-grant-page")
+    # The cookie carrying the revoked token is gone; the link signs in and returns here.
+    assert [c for c in context.cookies() if c["name"] == SESSION_COOKIE] == []
+    with page.expect_navigation():
+        page.click("#signin-again")
+    assert page.url == f"{url}/signin?next={quote(STRATEGIC, safe='')}"
+    _sign_in(page, token("analyst", ["national"]))
+    assert page.url == url + STRATEGIC and _strain_drawn(page) == "true"
+    context.close()
+
+    # Over HTTP: every page path answers HTML, every API path keeps its JSON.
+    revoked = {"Authorization": f"Bearer {credential}"}
+    message = f"the token's grant {grant} is revoked"
+    query = STRATEGIC.split("?")[1]
+    for path in (STRATEGIC, f"/dashboards/strategic/strain.html?{query}",
+                 f"/dashboards/strategic/map.csv?{query}",
+                 "/dashboards/operational?area=E40000006"):  # fmt: skip
+        for sent in ({"headers": revoked}, {"cookies": {SESSION_COOKIE: credential}}):
+            answer = httpx.get(url + path, **sent)  # type: ignore[arg-type]
+            assert answer.status_code == 401, (path, answer.text)
+            assert answer.headers["content-type"].startswith("text/html"), path
+            said = html.unescape(answer.text)
+            assert message in said and 'href="/signin?next=' in said, path
+            cleared = "cookies" in sent
+            assert (f'{SESSION_COOKIE}=""' in answer.headers.get("set-cookie", "")) == cleared
+    api = {
+        "/api/v1/data?areaType=NHS_REGION&metric=BedsOccupiedCovid&date=2020-04-06"
+        "&method=RETURN_STATED": "get",
+        "/lookup/RA7/NHS_REGION": "get",
+    }
+    for path in api:
+        answer = httpx.get(url + path, headers=revoked)
+        assert answer.status_code == 401 and answer.json()["detail"] == {
+            "status": "unauthorised", "message": message, "hint": "Ask for a new grant."
+        }, path  # fmt: skip
+    expired = {"Authorization": f"Bearer {token('analyst', ['national'], days=-1)}"}
+    page_answer = httpx.get(url + STRATEGIC, headers=expired)
+    assert page_answer.status_code == 401 and "Your access has ended" in page_answer.text
+    assert "the token has expired" in html.unescape(page_answer.text)
+    garbage = httpx.get(url + STRATEGIC, headers={"Authorization": "Bearer not-a-token"})
+    assert garbage.status_code == 401 and "Your token was not accepted" in garbage.text

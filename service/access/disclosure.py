@@ -188,13 +188,34 @@ def _file_salt(path: Path) -> str:
     return salt
 
 
+@lru_cache(maxsize=64)
+def source_floor(metric_iri: str) -> int:
+    """The smallest value of the metric its source publishes as a number (0 for most): a source
+    that suppresses 0 to k itself (UKHSA's -99 on MSOA cases, nhskg:suppressedAtSourceUpTo k)
+    publishes nothing below k + 1, which any reader knows. The perturbation then treats k + 1 as
+    zero (a value v >= k + 1 gets the table's noise for v - k - 1), so no published value falls
+    below k + 1 and tells the reader more than the table allows."""
+    found = ontology_graph().value(URIRef(metric_iri), NHSKG.suppressedAtSourceUpTo)
+    return 0 if found is None else int(str(found)) + 1
+
+
+@lru_cache(maxsize=1)
+def protected_metrics() -> tuple[str, ...]:
+    """Every metric the ontology gives a disclosive policy."""
+    graph = ontology_graph()
+    found = {str(m) for m in graph.subjects(NHSKG.disclosurePolicy, None)}
+    return tuple(sorted(m for m in found if (p := policy_of(m)) is not None and p.disclosive))
+
+
 @dataclass(frozen=True)
 class Protection:
-    """One roll-up's protection: the policy and the store's salt. `relation(values)` is the
-    reported values as the engine reads them, perturbed."""
+    """One roll-up's protection: the policy, the store's salt and the metric's source floor
+    (source_floor). `relation(values)` is the reported values as the engine reads them,
+    perturbed."""
 
     policy: DisclosurePolicy
     salt: str
+    floor: int = 0
 
     @property
     def label(self) -> str:
@@ -216,19 +237,30 @@ class Protection:
     def relation(self, values: str) -> str:
         """`values` (a table expression named reported_value) with each value perturbed. The
         salt is checked hex and the table whole numbers, so both are written as literals."""
+        return f"({self.select(values)}) AS reported_value"
+
+    def select(self, values: str) -> str:
+        """The SELECT of `relation` (values at or above the floor move by the table's noise for
+        value - floor; a suppressed value, NULL, stays NULL)."""
         assert _HEX.match(self.salt)
         table = ", ".join(
             f"({r.value}, {r.noise}, {r.key_from}, {r.key_to})" for r in self.policy.table
         )
         last = self.policy.table[-1].value
-        return f"""(
+        base = int(self.floor)
+        return f"""
             SELECT pv.* REPLACE (pv.value + coalesce(pt.noise, 0) AS value)
             FROM (SELECT * FROM {values}) pv
             LEFT JOIN (VALUES {table}) pt(row_value, noise, key_from, key_to)
-              ON pv.value >= 0 AND pv.value = floor(pv.value)
-             AND pt.row_value = least(CAST(pv.value AS BIGINT), {last})
-             AND {self.key_sql("pv")} BETWEEN pt.key_from AND pt.key_to
-        ) AS reported_value"""
+              ON pv.value >= {base} AND pv.value = floor(pv.value)
+             AND pt.row_value = least(CAST(pv.value AS BIGINT) - {base}, {last})
+             AND {self.key_sql("pv")} BETWEEN pt.key_from AND pt.key_to"""
+
+    def noise(self, value: float, key: int) -> int:
+        """The noise the relation adds to one value with one key (for the audit and tests)."""
+        if value != int(value) or value < self.floor:
+            return 0
+        return self.policy.noise(value - self.floor, key)
 
     def record_key(self, org_code: str, metric: str, period_start: str) -> int:
         """The same key in Python (the audit and the tests), by DuckDB's md5_number."""
@@ -253,4 +285,54 @@ def protection_for(
     policy = policy_of(metric_iri)
     if policy is None or not policy.applies_to(principal):
         return None
-    return Protection(policy, salt_for(numbers_path))
+    return Protection(policy, salt_for(numbers_path), source_floor(metric_iri))
+
+
+_SAFE_IRI = re.compile(r"^https?://[A-Za-z0-9._~:/#-]+$")
+
+
+@dataclass(frozen=True)
+class RecordsProtection:
+    """The protection of reads of records themselves (an organisation's or an area's values of
+    any metric: GraphQL `observations`, GET /observations/{code}.ttl): each value of a metric
+    whose policy applies to the caller is perturbed exactly as the roll-ups perturb it (the same
+    key, table and floor: the same value published whichever path reads it); other metrics'
+    values are read as stored."""
+
+    by_metric: dict[str, Protection]
+
+    def protects(self, metric_iri: str) -> bool:
+        return metric_iri in self.by_metric
+
+    def relation(self, values: str) -> str:
+        """`values` with each protected metric's values perturbed (metric IRIs come from the
+        ontology, checked, and are written as literals; nothing the caller sent is)."""
+        if not self.by_metric:
+            return values
+        groups: dict[Protection, list[str]] = {}
+        for metric, protection in sorted(self.by_metric.items()):
+            if not _SAFE_IRI.match(metric):
+                raise DisclosureError(f"the metric IRI {metric!r} cannot be written safely")
+            groups.setdefault(protection, []).append(metric)
+
+        def listed(metrics: list[str]) -> str:
+            return "[" + ", ".join(f"'{m}'" for m in metrics) + "]"
+
+        parts = [
+            protection.select(f"(SELECT * FROM {values} WHERE list_contains({listed(ms)}, metric))")
+            for protection, ms in groups.items()
+        ]
+        every = listed(sorted(self.by_metric))
+        parts.append(f"SELECT * FROM {values} WHERE NOT list_contains({every}, metric)")
+        return "(" + " UNION ALL ".join(f"({p})" for p in parts) + ") AS reported_value"
+
+
+def records_protection(principal: Principal, numbers_path: Path | None) -> RecordsProtection:
+    """What one caller's reads of records get: every disclosive metric's protection that
+    applies to the caller (none for a national grant the policies do not list)."""
+    found = {}
+    for metric in protected_metrics():
+        protection = protection_for(principal, metric, numbers_path)
+        if protection is not None:
+            found[metric] = protection
+    return RecordsProtection(found)

@@ -30,7 +30,13 @@ from typing import Any
 
 from fastapi import HTTPException, Request
 
-from service.access.disclosure import DisclosureError, Protection, protection_for
+from service.access.disclosure import (
+    DisclosureError,
+    Protection,
+    RecordsProtection,
+    protection_for,
+    records_protection,
+)
 from service.access.frontdoor import FrontDoor
 from service.access.principal import PUBLIC, Principal, Role, ScopeItem
 from service.access.retention import Retention
@@ -290,6 +296,17 @@ class Access:
         policy does not list. A protected metric that cannot be protected is refused (403)."""
         try:
             return protection_for(self.principal, metric_iri, numbers_path)
+        except DisclosureError as exc:
+            raise AccessDenied(
+                403, str(exc), "The store's operator must fix the disclosure control first."
+            ) from exc
+
+    def records_protection(self, numbers_path: Path | None) -> RecordsProtection:
+        """The disclosure control this caller's reads of records (observations, one by one)
+        get: the same perturbation as the roll-ups, for every metric whose policy protects the
+        caller (service/access/disclosure.py). Refused (403) when it cannot be applied."""
+        try:
+            return records_protection(self.principal, numbers_path)
         except DisclosureError as exc:
             raise AccessDenied(
                 403, str(exc), "The store's operator must fix the disclosure control first."

@@ -56,6 +56,7 @@ def create_app(
     app.state.settings = settings
     app.state.workers = Workers.create(settings.request_budget_seconds, settings.engine_threads)
     install_error_handlers(app)
+    app.add_exception_handler(pages.PageRefused, pages.refused_page)  # pages: HTML, not JSON
     app.state.store = store or open_store(settings)
     # The snapshot saved with the store when it is current (a start then takes seconds, not a
     # minute), else built and saved; refreshed in place after a steward change.

@@ -49,6 +49,13 @@ def audit_command(
         typer.Option(help="Tell the attacker only these methods' figures (comma-separated)."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="The report as JSON.")] = False,
+    ignore_source_floor: Annotated[
+        bool,
+        typer.Option(
+            help="Negative control: perturb as if the source suppressed nothing (the attacker "
+            "still knows it did)."
+        ),
+    ] = False,
 ) -> None:
     """Every geography type, method, day and 7-day range of METRIC from --from to --to, as
     reported and restated, asked of the roll-up engine as the public role; then, for each
@@ -74,6 +81,7 @@ def audit_command(
             numbers, iri, start, end, policy, salt_for(numbers.path),
             mode=mode, successions=graph_successions(store), max_targets=max_cells,
             solve_all=solve_all, methods=tuple(methods.split(",")) if methods else None,
+            floor=0 if ignore_source_floor else None,
         )  # fmt: skip
     except DisclosureError as exc:
         console.print(str(exc))
@@ -86,5 +94,10 @@ def audit_command(
         print(json.dumps(body, default=str, indent=2))
     else:
         print(report.text())
-    ok = report.narrowed == 0 and report.loss_within_bound and report.undecided == 0
+    ok = (
+        report.narrowed == 0
+        and report.loss_within_bound
+        and report.undecided == 0
+        and report.suppressed_in_figures == 0
+    )
     raise typer.Exit(0 if ok else 1)

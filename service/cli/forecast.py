@@ -59,16 +59,34 @@ def run_command(
     as_known_at: KnownAtOption = None,
     horizon: Annotated[int, typer.Option(help="Days ahead (1 to 14).")] = 14,
     approach: Annotated[
-        Approach, typer.Option(help="Forecast the AREA, or CONTRIBUTORS and roll up.")
-    ] = Approach.AREA,
+        Approach | None,
+        typer.Option(
+            help="Forecast the AREA, or CONTRIBUTORS and roll up (default: the metric's "
+            "nhskg:forecastApproach in the ontology)."
+        ),
+    ] = None,
     model: Annotated[
-        Model, typer.Option(help="ENSEMBLE, ARIMA, ETS, PERSISTENCE, LINEAR_TREND.")
-    ] = Model.ENSEMBLE,
+        Model | None,
+        typer.Option(
+            help="ENSEMBLE, ARIMA, ETS, PERSISTENCE, LINEAR_TREND (default: the metric's "
+            "nhskg:forecastModel in the ontology)."
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Forecast METRIC for every area of a type, 1..horizon days after the last day known."""
+    from service.reference.strain import EarlyWarningIndex
+
     iri, known = _metric(metric), _day(as_known_at)
-    _, numbers = stores(ctx, read_only=True)
+    store, numbers = stores(ctx, read_only=True)
+    try:
+        stated = EarlyWarningIndex.build(store).default_for(iri)
+        approach = approach or Approach(stated.approach)
+        model = model or Model(stated.model)
+    except (LookupError, ValueError) as exc:
+        numbers.close()
+        console.print(f"{exc}; name --model and --approach")
+        raise typer.Exit(2) from exc
     started = time.perf_counter()
     try:
         result = forecast(

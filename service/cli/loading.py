@@ -20,7 +20,7 @@ from service.loader import LoadResult, load_file
 from service.manifest import load_all, load_returns_all, materialise_for_returns
 from service.rdf.store import GraphStore
 from service.reference import ReferenceData
-from service.reference.saved import has_saved
+from service.reference.saved import has_saved, saved_is_current
 from service.reference.vocabulary import rollup_area_types
 from service.returns.numbers import NumbersStore
 
@@ -52,7 +52,7 @@ def load(
     store = graph_store()
     result = load_file(store, file, mapping, vintage=vintage, replace_all=replace_all)
     report(result, as_json)
-    if result.status == "loaded":
+    if result.status in ("loaded", "unchanged"):  # unchanged: a load killed before its save
         keep_snapshot_current(store)
     raise typer.Exit(0 if result.ok else 1)
 
@@ -129,7 +129,7 @@ def save_snapshot(store: GraphStore) -> ReferenceData:
 def keep_snapshot_current(store: GraphStore) -> None:
     """After a write through the CLI: rebuild the saved snapshot when the store has one (a server
     uses this store), so the next start does not have to."""
-    if has_saved(store):
+    if has_saved(store) and not saved_is_current(store):
         save_snapshot(store)
 
 

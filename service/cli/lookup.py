@@ -85,6 +85,8 @@ def text(answer: LookupAnswer) -> str:
     for e in answer.evidence[:1]:
         if e.get("basis"):
             lines.append(f"  basis: {e['basis']} ({e['source']})")
+        if e.get("statement") and e.get("statement") != e.get("source"):
+            lines.append(f"  statement: {e['statement']}")
     if answer.reason:
         lines.append(f"  not placed: {answer.reason}")
     return "\n".join(lines)

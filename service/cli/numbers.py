@@ -296,7 +296,7 @@ def _known_placements(
     from service.reference import KnownAtError, ReferenceData
 
     try:
-        reference = ReferenceData.current(store).known_at(day)
+        reference = ReferenceData.current(store).known_at(day, earliest_held=True)
     except KnownAtError as exc:
         console.print(f"--as-known-at: {exc}")
         raise typer.Exit(1) from exc

@@ -82,7 +82,8 @@ def capacity(asked: Rollups, panel: Panel) -> None:
                     over,
                 ]
             )
-        shown.append(f"{term.label} ({period[0]} to {period[1]})")
+        basis = term.strain_basis.note if term.strain_basis else "no threshold"
+        shown.append(f"{term.label} ({period[0]} to {period[1]}; strain threshold: {basis})")
     if not shown:
         panel.caption = (
             f"No capacity is held for {day}: bed capacity comes from KH03 (quarters of 2020) "

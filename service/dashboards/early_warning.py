@@ -12,7 +12,7 @@ from service.dashboards.view import Choices, Panel
 from service.forecast.run import ForecastError
 from service.rollup.engine import RollupError
 from service.rollup.model import RETURN_STATED, Method
-from service.strain.areas import strain_flags
+from service.strain.cache import cached_strain_flags
 from service.strain.flags import EVIDENCE_ALPHA, StrainFlag
 
 
@@ -42,9 +42,9 @@ def strain_panel(
     if context.numbers is None:
         raise UserError("no numbers store is configured", "Load a return first.")
     try:
-        flags = strain_flags(context.numbers, index, term.iri, by, method,
+        flags = cached_strain_flags(context.numbers, index, term.iri, by, method,
                              scope=context.access.rollup_scope(), origin=choices.date)  # fmt: skip
-    except (ForecastError, RollupError) as exc:
+    except (ForecastError, RollupError, LookupError) as exc:
         raise UserError(str(exc), "Choose another metric or area type.") from exc
     if only is not None:
         flags = [f for f in flags if f.area in only]
@@ -69,10 +69,13 @@ def strain_panel(
     if flags:
         panel.chart = _chart(flags[0], names)
     flagged = sum(f.flagged for f in flags)
+    stated = index.defaults.get(term.iri)
+    model = f"{stated.model} ({stated.approach})" if stated else "no model (not forecast)"
+    bases = "; ".join(sorted({f"{t.label}: {t.basis.note}" for t in index.for_metric(term.iri)}))
     panel.caption = (
-        f"{flagged} of {len(flags)} areas flagged. Forecast by ENSEMBLE (statsmodels ARIMA and a "
-        "7-day trend) from the values up to the page's date (the last day held when none is "
-        "chosen); thresholds from the ontology. The chart: "
+        f"{flagged} of {len(flags)} areas flagged. Forecast by {model}, the metric's model in "
+        "the ontology, from the values up to the page's date (the last day held when none is "
+        f"chosen); thresholds from the ontology ({bases}). The chart: "
         "the first area listed, its last weeks and its forecast."
     )
 

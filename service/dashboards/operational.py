@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import replace
 from html import escape
 
@@ -23,6 +24,7 @@ from service.dashboards.view import (
     Choices,
     Panel,
     View,
+    assemble,
     guarded,
     rollup_of,
     with_held_dates,
@@ -34,7 +36,14 @@ RECENT_DAYS = 28
 DEFAULTS = Choices(area="E40000006", method=DEFAULT_METHOD.value)  # South West
 
 
-def build(context: Context, choices: Choices) -> View:
+def build(
+    context: Context,
+    choices: Choices,
+    *,
+    only: str | None = None,
+    defer: frozenset[str] = frozenset(),
+) -> View:
+    """The view's panels (view.assemble: `only` one of them; those in `defer` drawn later)."""
     view = View(
         "operational",
         "Operational dashboard",
@@ -56,20 +65,30 @@ def build(context: Context, choices: Choices) -> View:
         return view
     view.title = f"Operational dashboard: {label}"
     names = _organisation_names(context, rows)
-    view.panels = [
-        guarded(Panel("trusts", "Trusts", []), lambda p: _trusts(rows, names, p)),
-        guarded(
+    specs: list[tuple[Panel, Callable[[Panel], Panel]]] = [
+        (Panel("trusts", "Trusts", []), lambda p: guarded(p, lambda q: _trusts(rows, names, q))),
+        (
             Panel("lateness", "Late and missing returns, by trust", []),
-            lambda p: _lateness(context, choices, rows, names, p),
+            lambda p: guarded(p, lambda q: _lateness(context, choices, rows, names, q)),
         ),
-        guarded(Panel("missing", "Missing returns", []), lambda p: _missing(rows, names, p)),
-        guarded(Panel("restated", "Restated values", []), lambda p: _restated(rows, names, p)),
-        guarded(
+        (
+            Panel("missing", "Missing returns", []),
+            lambda p: guarded(p, lambda q: _missing(rows, names, q)),
+        ),
+        (
+            Panel("restated", "Restated values", []),
+            lambda p: guarded(p, lambda q: _restated(rows, names, q)),
+        ),
+        (
             Panel("unmapped", "Values not placed", []),
-            lambda p: _unmapped(result, rows, names, p),
+            lambda p: guarded(p, lambda q: _unmapped(result, rows, names, q)),
         ),
-        guarded(Panel("strain", "Early warning", []), lambda p: _strain(context, choices, p)),
+        (
+            Panel("strain", "Early warning", []),
+            lambda p: guarded(p, lambda q: _strain(context, choices, q)),
+        ),
     ]
+    view.panels = assemble(specs, only=only, defer=defer)
     for panel in view.panels:
         panel.protection = result.protection or ""
     return view

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import replace
 from html import escape
 from pathlib import Path
 
+from service.access.policy import Need
 from service.api.graphql.context import Context
 from service.api.graphql.errors import UserError
 from service.dashboards import boundaries, charts
@@ -21,6 +23,7 @@ from service.dashboards.view import (
     Panel,
     Rollups,
     View,
+    assemble,
     data_link,
     guarded,
     with_held_dates,
@@ -46,7 +49,16 @@ def area_names(context: Context) -> dict[str, str]:
     }
 
 
-def build(context: Context, choices: Choices, data_dir: Path, *, public: bool = False) -> View:
+def build(
+    context: Context,
+    choices: Choices,
+    data_dir: Path,
+    *,
+    public: bool = False,
+    only: str | None = None,
+    defer: frozenset[str] = frozenset(),
+) -> View:
+    """The view's panels (view.assemble: `only` one of them; those in `defer` drawn later)."""
     if public:  # fixed: only the metric and dates are chosen
         fixed = PUBLIC_DEFAULTS
         choices = replace(choices, by=fixed.by, method=fixed.method, restate=fixed.restate)
@@ -64,22 +76,27 @@ def build(context: Context, choices: Choices, data_dir: Path, *, public: bool = 
         return view
     names = area_names(context)
     asked = Rollups(context, choices)
-    view.panels = [
-        asked.panel(Panel("headline", "National picture", []), lambda p: _headline(asked, p)),
-        asked.panel(Panel("map", "By area", []), lambda p: _map(asked, p, names, data_dir)),
-        asked.panel(
-            Panel("capacity", "Occupancy against capacity", []), lambda p: capacity(asked, p)
-        ),
-        asked.panel(Panel("trend", "National trend", []), lambda p: _trend(asked, p)),
-        asked.panel(Panel("multiples", "Trend by area", []), lambda p: _multiples(asked, p, names)),
+
+    def rolled(build: Callable[[Panel], None]) -> Callable[[Panel], Panel]:
+        return lambda p: asked.panel(p, build)
+
+    specs: list[tuple[Panel, Callable[[Panel], Panel]]] = [
+        (Panel("headline", "National picture", []), rolled(lambda p: _headline(asked, p))),
+        (Panel("map", "By area", []), rolled(lambda p: _map(asked, p, names, data_dir))),
+        (Panel("capacity", "Occupancy against capacity", []), rolled(lambda p: capacity(asked, p))),
+        (Panel("trend", "National trend", []), rolled(lambda p: _trend(asked, p))),
+        (Panel("multiples", "Trend by area", []), rolled(lambda p: _multiples(asked, p, names))),
     ]
     if not public:
-        view.panels.append(
-            guarded(
+        specs.append(
+            (
                 Panel("strain", "Early warning", []),
-                lambda p: strain_panel(context, choices, choices.by, p, names),
+                lambda p: guarded(
+                    p, lambda q: strain_panel(context, choices, choices.by, q, names)
+                ),
             )
         )
+    view.panels = assemble(specs, only=only, defer=defer)
     return view
 
 
@@ -116,18 +133,36 @@ def _headline(asked: Rollups, panel: Panel) -> None:
 
 
 def _map(asked: Rollups, panel: Panel, names: dict[str, str], data_dir: Path) -> None:
+    # Who has not reported names organisations: organisation-level detail the public role may
+    # not see (service/access/policy.py, as GraphQL's coverage.missing); it sees the counts.
+    names_organisations = asked.context.access.may(Need.RECORDS)
+    _drawn_map(asked, panel, names, data_dir, names_organisations)
+    if not names_organisations:
+        panel.caption += " Which organisations have not reported is shown to signed-in analysts."
+
+
+def _drawn_map(
+    asked: Rollups,
+    panel: Panel,
+    names: dict[str, str],
+    data_dir: Path,
+    names_organisations: bool,
+) -> None:
     context, choices = asked.context, asked.choices
     assert choices.date is not None
     result = asked(choices.by, choices.date)
     panel.title = f"{choices.metric} by {choices.by} on {choices.date}"
-    panel.columns = ["Area code", "Area", "Value", "Reported", "Expected", "Missing"]
+    panel.columns = ["Area code", "Area", "Value", "Reported", "Expected"] + (
+        ["Missing"] if names_organisations else []
+    )
     areas = context.reference.areas
     named = area_of(areas)  # codes and names as GraphQL and the data API give them
     values: dict[str, float] = {}
     labels: dict[str, str] = {}
     for (code, name), row in sorted(((named(r.area), r) for r in result.rows), key=lambda p: p[0]):
         c = row.coverage
-        panel.rows.append([code, name, row.value, c.reported, c.expected, " ".join(c.missing)])
+        who = [" ".join(c.missing)] if names_organisations else []
+        panel.rows.append([code, name, row.value, c.reported, c.expected, *who])
         values[code] = row.value
         labels[code] = f"{name}: {charts.number(row.value)} ({c.reported} of {c.expected} reported)"
     panel.data_link = data_link(choices, choices.by, date=choices.date.isoformat())

@@ -132,6 +132,9 @@ class Panel:
     # PERTURBED when the panel's figures are protected against disclosing small numbers (the
     # metric's disclosure policy): the page says so, and the CSV has a protection column.
     protection: str = ""
+    # Drawn by its own request after the page (/dashboards/{name}/{id}.html): a slow panel (the
+    # early-warning forecasts) never holds up the first view of the others.
+    deferred: bool = False
 
     def csv(self) -> str:
         buffer = io.StringIO()
@@ -169,6 +172,31 @@ def guarded(panel: Panel, build: Callable[[Panel], None]) -> Panel:
     except UserError as exc:
         panel.error = str(exc)
     return panel
+
+
+# Panels each dashboard draws by their own request after the page: the forecasts behind the
+# early warning take 0.5 to 1.5 s on the national data the first time a question is asked.
+DEFERRED = frozenset({"strain"})
+
+
+def assemble(
+    specs: list[tuple[Panel, Callable[[Panel], Panel]]],
+    *,
+    only: str | None = None,
+    defer: frozenset[str] = frozenset(),
+) -> list[Panel]:
+    """The panels of a view, each built by its function: `only` one panel (its own request, or
+    its CSV), else every panel, those in `defer` left to be drawn after the page."""
+    panels = []
+    for panel, build in specs:
+        if only is not None and panel.id != only:
+            continue
+        if only is None and panel.id in defer:
+            panel.deferred = True
+            panels.append(panel)
+            continue
+        panels.append(build(panel))
+    return panels
 
 
 def rollup_of(

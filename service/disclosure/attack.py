@@ -18,11 +18,12 @@ catchment-share estimate) whose true value is from 1 to the threshold.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.optimize import linprog
 from scipy.sparse import csr_matrix, hstack, identity, vstack
+from scipy.sparse.csgraph import connected_components
 
 from service.disclosure.space import Space
 
@@ -61,7 +62,7 @@ def targets(space: Space, threshold: int) -> list[Target]:
     """Records and figures whose true value is small, each combination once."""
     found: dict[tuple[tuple[int, float], ...], Target] = {}
     for n, record in enumerate(space.records):
-        if small(record.value, threshold):
+        if small(record.value, threshold) and not record.suppressed:
             label = f"{record.org_code} {record.region_code} {record.day}"
             found[((n, 1.0),)] = Target("record", label, {n: 1.0}, record.value)
     for cell in space.cells:
@@ -94,24 +95,37 @@ class Attacker:
         rows, published, withheld = self._figures(space, mode, threshold)
         n = self.n
         a = _matrix(rows, n)
-        y = np.array(published)
+        known = _matrix(space.identities, n)  # sums the reader knows hold (true values)
+        self.tied = {k for identity in space.identities for k in identity}
+        lower = np.array(space.lower or [0.0] * n, dtype=float)
+        y = np.array(published, dtype=float)
         slack = SLACK * np.maximum(1.0, np.abs(y))
+        tiny = np.full(known.shape[0], SLACK)
+        # One ranged row per figure (low <= row . x <= high), built sparse once; each connected
+        # part's programme (_Programme) takes its rows and columns from it.
         if mode == PERTURBED:  # published rounded to `decimals` places: the attacker knows
             slack = np.maximum(slack, 0.5 * 10.0**-decimals)
             # variables: v (n), e (n); each figure: A (v + e) = published (to within the
             # rounding of the engine's sums, as every equality here); v + e >= 0
-            both = hstack([a, a])
-            self.a_ub = vstack([both, -both, hstack([-identity(n), -identity(n)])]).tocsr()
-            self.b_ub = np.concatenate([y + slack, slack - y, np.zeros(n)])
-            self.bounds = [(0.0, None)] * n + [(-maximum_noise, maximum_noise)] * n
+            matrix = vstack(
+                [hstack([a, a]), hstack([identity(n), identity(n)]),
+                 hstack([known, csr_matrix(known.shape)])]
+            )  # fmt: skip
+            low = np.concatenate([y - slack, np.zeros(n), -tiny])
+            high = np.concatenate([y + slack, np.full(n, np.inf), tiny])
+            self.var_low = np.concatenate([lower, np.full(n, -float(maximum_noise))])
+            self.var_high = np.concatenate([np.full(n, np.inf), np.full(n, float(maximum_noise))])
         else:
             # variables: v (n); each figure: A v = published, or withheld: 0 <= A v <= threshold
             hidden = np.array(withheld, dtype=bool)
-            high = np.where(hidden, threshold, y + slack)
-            low = np.where(hidden, 0.0, y - slack)
-            self.a_ub = vstack([a, -a]).tocsr()
-            self.b_ub = np.concatenate([high, -low])
-            self.bounds = [(0.0, None)] * n
+            matrix = vstack([a, known])
+            low = np.concatenate([np.where(hidden, 0.0, y - slack), -tiny])
+            high = np.concatenate([np.where(hidden, float(threshold), y + slack), tiny])
+            self.var_low, self.var_high = lower, np.full(n, np.inf)
+        self.matrix: csr_matrix = csr_matrix(matrix)
+        self.row_low, self.row_high = low, high
+        self.components = _components(self.matrix, n, mode == PERTURBED)
+        self._programmes: dict[int, _Programme] = {}
         self.figures = len(rows)
 
     @staticmethod
@@ -148,37 +162,109 @@ class Attacker:
         narrow the cell further, and none need be solved."""
         if self.mode != PERTURBED or any(k < 0 for k in target.coefficients.values()):
             return None
+        if any(n in self.tied for n in target.coefficients):  # moving it breaks an identity
+            return None
         low = high = 0.0
+        lower = space.lower or [0.0] * len(space.records)
         for n, k in target.coefficients.items():
             w = space.records[n].value + space.noise[n]
-            low += k * max(0.0, w - maximum_noise)
+            low += k * max(lower[n], w - maximum_noise)
             high += k * (w + maximum_noise)
         return Interval(target, low, high, witnessed=True)
 
     def interval(self, target: Target) -> Interval:
-        c = np.zeros(2 * self.n if self.mode == PERTURBED else self.n)
+        """The tightest interval of the target, by two programmes over the connected part of
+        the published figures its records are in (figures of other records cannot move it)."""
+        parts = {int(self.components[n]) for n in target.coefficients}
+        programme = self._programme(parts)
+        c = np.zeros(len(programme.columns))
         for n, k in target.coefficients.items():
-            c[n] = k
-        low = self._solve(c)
-        high = -self._solve(-c)
+            c[programme.position[n]] = k
+        low = programme.solve(c, self.time_limit)
+        high = -programme.solve(-c, self.time_limit)
         return Interval(target, low, high)
 
-    def _solve(self, c: np.ndarray) -> float:
+    def _programme(self, parts: set[int]) -> _Programme:
+        key = min(parts) if len(parts) == 1 else -1 - len(self._programmes)
+        if key not in self._programmes:
+            wanted = np.isin(self.components, sorted(parts))
+            columns = np.flatnonzero(wanted)
+            rows = np.flatnonzero(np.asarray(abs(self.matrix[:, columns]).sum(axis=1)).ravel())
+            self._programmes[key] = _Programme(
+                self.matrix[rows][:, columns], self.row_low[rows], self.row_high[rows],
+                self.var_low[columns], self.var_high[columns], columns,
+            )  # fmt: skip
+        return self._programmes[key]
+
+    @property
+    def parts(self) -> int:
+        """How many independent programmes the published figures fall into."""
+        return int(self.components[: self.n].max()) + 1 if self.n else 0
+
+
+@dataclass
+class _Programme:
+    """One connected part of the attacker's programme: its rows (ranged) and columns."""
+
+    matrix: csr_matrix
+    row_low: np.ndarray
+    row_high: np.ndarray
+    var_low: np.ndarray
+    var_high: np.ndarray
+    columns: np.ndarray
+    position: dict[int, int] = field(default_factory=dict)
+    a_ub: csr_matrix = field(init=False)
+    b_ub: np.ndarray = field(init=False)
+    bounds: list[tuple[float, float | None]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.position = {int(c): i for i, c in enumerate(self.columns)}
+        # The ranged rows as HiGHS's interior point takes them (A_ub x <= b_ub): the finite
+        # sides only. Interior point, not simplex: the figures of overlapping geographies with
+        # catchment and site shares are near-parallel rows, on which dual simplex stalls (one
+        # national programme out of time at 30 s) and the interior point does not.
+        finite_high, finite_low = np.isfinite(self.row_high), np.isfinite(self.row_low)
+        self.a_ub = vstack([self.matrix[finite_high], -self.matrix[finite_low]]).tocsr()
+        self.b_ub = np.concatenate([self.row_high[finite_high], -self.row_low[finite_low]])
+        self.bounds = [
+            (low, high if np.isfinite(high) else None)
+            for low, high in zip(self.var_low, self.var_high, strict=True)
+        ]
+
+    def solve(self, c: np.ndarray, time_limit: float) -> float:
         found = linprog(
             c,
-            A_ub=self.a_ub,
-            b_ub=self.b_ub,
+            A_ub=self.a_ub if self.a_ub.shape[0] else None,
+            b_ub=self.b_ub if self.a_ub.shape[0] else None,
             bounds=self.bounds,
-            method="highs",
-            options={"time_limit": self.time_limit},
+            method="highs-ipm",
+            options={"time_limit": time_limit},
         )
         if found.status == 3:  # unbounded: the attacker learns nothing on that side
             return -np.inf
         if found.status == 1:  # out of time: undecided, the caller counts it
             raise TimeoutError(found.message)
-        if found.status != 0:
+        if found.status != 0 or found.fun is None:
             raise RuntimeError(f"the attacker's programme failed: {found.message}")
         return float(found.fun)
+
+
+def _components(matrix: csr_matrix, n: int, paired: bool) -> np.ndarray:
+    """The connected part of each variable (records joined by a figure they are both in; a
+    record's noise, `paired`, in its record's part): columns of `matrix`, labelled 0.."""
+    rows, columns = matrix.shape
+    coo = matrix.tocoo()
+    # A graph of columns and rows (a column joined to each row it is in), and each record's
+    # noise joined to its record: linear in the non-zeros, where columns x columns was not.
+    first = np.concatenate([coo.col, np.arange(n)]) if paired else coo.col
+    second = np.concatenate([columns + coo.row, np.arange(n) + n]) if paired else columns + coo.row
+    size = columns + rows
+    graph = csr_matrix((np.ones(len(first)), (first, second)), shape=(size, size))
+    _, labels = connected_components(graph, directed=False)
+    labels = np.asarray(labels)[:columns]
+    _, compact = np.unique(labels, return_inverse=True)
+    labels = compact
+    return np.asarray(labels)
 
 
 def _matrix(rows: list[dict[int, float]], n: int) -> csr_matrix:

@@ -15,9 +15,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from service.access.disclosure import DisclosurePolicy, Protection
+from service.access.disclosure import DisclosurePolicy, Protection, source_floor
+from service.disclosure.area_space import build_area_space
 from service.disclosure.attack import PERTURBED, Attacker, Interval, targets
 from service.disclosure.space import Space, build_space
+from service.returns.area_spec import is_area_metric
 from service.returns.codes import Successions
 from service.returns.numbers import NumbersStore
 
@@ -64,6 +66,10 @@ class Report:
     loss_bound: float = 0.0
     worst: list[Interval] = field(default_factory=list)
     seconds: float = 0.0
+    suppressed: int = 0  # values the source suppressed (each in [0, k], in no figure)
+    suppressed_in_figures: int = 0  # must be 0: a suppressed value summed into a figure
+    identities: int = 0  # sums the attacker knows hold (a larger area = its parts)
+    source_floor: int = 0  # what the attacker knows of an unsuppressed value: at least this
 
     @property
     def loss_within_bound(self) -> bool:
@@ -80,6 +86,16 @@ class Report:
             f"  {self.questions} questions, {self.figures} published figures "
             f"({self.distinct_figures} distinct), {self.records} records, "
             f"{self.skipped} figures not modelled",
+            *(
+                [
+                    f"  suppressed at source: {self.suppressed} cells (each in [0, "
+                    f"{max(self.source_floor - 1, 0)}]), {self.suppressed_in_figures} of them in a "
+                    f"published figure; every other value known to be >= {self.source_floor}; "
+                    f"{self.identities} sums of parts the attacker uses"
+                ]
+                if self.suppressed or self.identities or self.source_floor
+                else []
+            ),
             f"  protected cells tried: {self.tried} ({self.solved} by linear programme, "
             f"{self.witnessed} by two feasible points; {self.undecided} out of time)",
             f"  recovered exactly: {self.exact}",
@@ -133,12 +149,20 @@ def audit(
     solve_all: bool = False,
     methods: tuple[str, ...] | None = None,
     time_limit: float = 120.0,
+    floor: int | None = None,
 ) -> Report:
     """The audit of one mode: `perturbed` (what the service publishes), `primary` or `exact`
-    (the negative controls: the same figures primary-suppressed, or unprotected)."""
+    (the negative controls: the same figures primary-suppressed, or unprotected). A metric
+    reported by area is asked by area (service/disclosure/area_space.py). `floor`: the
+    perturbation's source floor (default the ontology's, as the service applies it; 0, a
+    negative control: perturbed as if the source suppressed nothing)."""
     began = time.perf_counter()
-    protection = Protection(policy, salt) if mode == PERTURBED else None
-    space = build_space(numbers, metric, start, end, protection, successions)
+    shift = source_floor(metric) if floor is None else floor
+    protection = Protection(policy, salt, shift) if mode == PERTURBED else None
+    if is_area_metric(metric):
+        space = build_area_space(numbers, metric, start, end, protection)
+    else:
+        space = build_space(numbers, metric, start, end, protection, successions)
     if methods:  # the attacker told only these methods' figures (a smaller programme)
         space.cells = [c for c in space.cells if c.question.method.value in methods]
     attacker = Attacker(space, mode, policy.threshold, policy.maximum, time_limit, policy.decimals)
@@ -149,6 +173,8 @@ def audit(
     report = Report(
         metric, start, end, mode, len(space.records), len(space.cells), attacker.figures,
         space.questions, space.skipped, width=policy.width, loss_bound=policy.loss_bound,
+        suppressed=len(space.suppressed), suppressed_in_figures=space.suppressed_in_figures,
+        identities=len(space.identities), source_floor=source_floor(metric),
     )  # fmt: skip
     disclosed = []
     for target in found:

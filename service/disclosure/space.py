@@ -34,10 +34,12 @@ TOLERANCE = 1e-6
 
 @dataclass(frozen=True)
 class Record:
-    org_code: str
-    region_code: str
+    org_code: str  # the reporting organisation's, or area's, code
+    region_code: str  # the region the return states (an area's value: its area type)
     day: date
-    value: float
+    value: float  # a suppressed value (no number): 0
+    area_type: str = ""  # a value reported by area: the reporting area's type
+    suppressed: bool = False
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,10 @@ class Space:
     cells: list[Cell] = field(default_factory=list)
     skipped: int = 0  # figures whose combination could not be written exactly
     questions: int = 0
+    lower: list[float] = field(default_factory=list)  # what the reader knows: v >= lower
+    suppressed: list[int] = field(default_factory=list)  # records the source suppressed
+    suppressed_in_figures: int = 0  # coefficients of suppressed records in figures (must be 0)
+    identities: list[dict[int, float]] = field(default_factory=list)  # true sums = 0
 
 
 def read_records(
@@ -137,6 +143,7 @@ def build_space(
     """Every published figure of the metric in [start, end], true and as published."""
     space = Space(read_records(numbers, metric, start, end))
     space.noise = [0.0] * len(space.records)
+    space.lower = [0.0] * len(space.records)
     if protection is not None:
         perturbed = read_records(numbers, metric, start, end, protection.relation(numbers.values))
         space.noise = [p.value - r.value for p, r in zip(perturbed, space.records, strict=True)]
@@ -153,17 +160,22 @@ def build_space(
             protection=protection,
         )  # fmt: skip
         space.questions += 1
-        _add_cells(space, index, question, truth, shown)
+        add_cells(space, index, question, truth, shown)
     return space
 
 
-def _add_cells(
+def add_cells(
     space: Space,
     index: dict[tuple[str, date], list[int]],
     question: Question,
     truth: RollupResult,
     shown: RollupResult,
-) -> None:
+    members: set[int] | None = None,
+) -> list[int]:
+    """The figures of one answer as cells (the areas', then the unmapped total's); `members`:
+    the records the answer is made of (default: every record of the range). The cells of the
+    areas added, by index."""
+    added: list[int] = []
     published = {(r.area, r.period_start): r.value for r in shown.rows}
     taken: dict[int, float] = defaultdict(float)  # record -> the share the areas took
     for row in truth.rows:
@@ -179,6 +191,7 @@ def _add_cells(
         if not _matches(space, coefficients, row.value):
             space.skipped += 1
             continue
+        added.append(len(space.cells))
         cell = Cell(question, row.area, row.period_start, row.period_end, dict(coefficients),
                     row.value, published[(row.area, row.period_start)])  # fmt: skip
         space.cells.append(cell)
@@ -190,14 +203,17 @@ def _add_cells(
     rest = {
         n: 1.0 - taken.get(n, 0.0)
         for n, record in enumerate(space.records)
-        if first <= record.day <= last and abs(1.0 - taken.get(n, 0.0)) > 1e-12
+        if first <= record.day <= last
+        and (members is None or n in members)
+        and abs(1.0 - taken.get(n, 0.0)) > 1e-12
     }
     if not _matches(space, rest, truth.unmapped_summary.total):
         space.skipped += 1
-        return
+        return added
     cell = Cell(question, None, first, last, rest, truth.unmapped_summary.total,
                 shown.unmapped_summary.total)  # fmt: skip
     space.cells.append(cell)
+    return added
 
 
 def _matches(space: Space, coefficients: dict[int, float], value: float) -> bool:

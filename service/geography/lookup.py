@@ -222,6 +222,7 @@ class Lookup:
                     "commissioner_area": placed.commissioner_area,
                     "pcn": placed.pcn,
                     "source": placed.source,
+                    "statement": placed.statement,
                     "basis": placed.basis,
                     "districts": placed.districts,
                 }

@@ -12,7 +12,11 @@ the area listed most recently on or before the date (a CCG, later a sub-ICB loca
   nothing, and the answer names the areas and their districts: the practice's own location is
   not held (epraccur gives a postcode, and no postcode lookup is loaded).
 
-Every answer without areas says why. Nothing here extends a statement past its dates.
+A type the practice's primary care network is an area of (PCN): the PCN its commissioning
+names (only the September 2020 practice map names one, for that day): basis `practice map PCN`.
+
+Every answer without areas says why. Nothing here extends a statement past its dates; a
+commissioning carried from the 2020 map to a CCG merger states what it rests on (`statement`).
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ class PracticeAreas:
     commissioner_area: str | None = None  # the area code it resolves to on the date
     pcn: str | None = None
     source: str | None = None  # the graph stating the commissioning
+    statement: str | None = None  # what the commissioning rests on (for a carried one, in words)
     basis: str | None = None  # commissioner | commissioner's districts
     districts: list[str] = field(default_factory=list)  # basis "commissioner's districts"
     reason: str | None = None
@@ -53,6 +58,7 @@ class PracticePlacer:
         self.practices = practices
         self.placer = placer
         self._children: dict[str, list[Membership]] | None = None
+        self._pcn_types: frozenset[str] | None = None
 
     def areas(self, code: str, area_type: str, on: date) -> PracticeAreas:
         """The areas of `area_type` a practice is in on a date, with the reason when none."""
@@ -68,6 +74,10 @@ class PracticePlacer:
             answer.reason_kind = "no commissioning held on that date"
             return answer
         answer.commissioner, answer.pcn, answer.source = held.commissioner, held.pcn, held.source
+        answer.statement = held.basis()
+        if area_type in self.pcn_types():
+            self._through_pcn(answer, on)
+            return answer
         area = area_for_ods_code(self.placer.reference, held.commissioner, on)
         if area is None:
             answer.reason = unknown_commissioner_reason(practice, held.commissioner)
@@ -82,6 +92,30 @@ class PracticePlacer:
             return answer
         self._through_districts(answer, area.iri, on)
         return answer
+
+    def _through_pcn(self, answer: PracticeAreas, on: date) -> None:
+        pcn = area_for_ods_code(self.placer.reference, answer.pcn, on) if answer.pcn else None
+        if pcn is None or answer.area_type not in pcn.types:
+            answer.reason = (
+                f"no {answer.area_type} of {answer.practice} held on {on}: only the September 2020 "
+                f"GP practice map names practices' primary care networks (on 2020-09-01)"
+                + (f"; it names {answer.pcn}, which is no area held" if answer.pcn else "")
+            )
+            answer.reason_kind = f"no {answer.area_type} held on that date"
+            return
+        answer.shares, answer.basis = {pcn.code: 1.0}, "practice map PCN"
+
+    def pcn_types(self) -> frozenset[str]:
+        """The geography types of the areas practices' commissionings name as their PCN."""
+        if self._pcn_types is None:
+            codes = {
+                c.pcn for p in self.practices.by_code.values() for c in p.commissionings if c.pcn
+            }
+            by_ods = self.placer.reference.areas_by_ods
+            self._pcn_types = frozenset(
+                t for code in codes for area in by_ods.get(code, []) for t in area.types
+            )
+        return self._pcn_types
 
     def _through_districts(self, answer: PracticeAreas, area: str, on: date) -> None:
         rollup = self.placer.ctx.rollup

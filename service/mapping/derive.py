@@ -56,3 +56,6 @@ from service.mapping import derive_geo as _derive_geo  # noqa: E402,F401
 
 # The ODS derivations (etrust sites, hospital lists, successions) register themselves on import.
 from service.mapping import derive_ods  # noqa: E402, F401
+
+# GP practice commissionings carried from the 2020 practice map (register on import).
+from service.mapping import derive_practices as _derive_practices  # noqa: E402,F401

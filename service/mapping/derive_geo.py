@@ -64,8 +64,11 @@ def snapshot_membership(rows: Iterable[Row], options: dict[str, Any], base: Path
     (a district merged after the snapshot inherits its predecessors' parent from its creation).
 
     Options: member_code, member_name, parent_code, parent_name (columns), valid_from, valid_to
-    (the window), history (file), history_of (member | parent: which side's codes changed) and
-    carry (false: only clip, for parents that do not pass to a successor, such as a county).
+    (the window), history (file), history_of (member | parent: which side's codes changed),
+    carry (false: only clip, for parents that do not pass to a successor, such as a county) and
+    backcast (true: a code carried to is not clipped to its creation but gets the whole window,
+    so a point located with later boundaries finds the parent its ground was in; only where the
+    predecessors share one parent, else the overlapping memberships are refused by SHACL).
     """
     cols = {k: options[k] for k in ("member_code", "member_name", "parent_code", "parent_name")}
     window, history = _window(options), _history(options, base)
@@ -79,6 +82,8 @@ def snapshot_membership(rows: Iterable[Row], options: dict[str, Any], base: Path
         for values in _carried(base_values, side, carry, members):
             code = values[f"{side}_code"]
             first, last = history.in_use(code) if history else (None, None)
+            if options.get("backcast") and code != base_values[f"{side}_code"]:
+                first = None  # a district created later: its ground, in its predecessors' parent
             clipped = _clip(window, first, last)
             key = (
                 values["member_code"],

@@ -33,8 +33,10 @@ class NHSKG(DefinedNamespace):
     AdultGeneralAcuteBedsAvailable: URIRef
     AdultGeneralAcuteBedsOccupied: URIRef
     AggregationScheme: URIRef
+    AreaForecast: URIRef
     AreaMembership: URIRef
     AreaMembershipPlacement: URIRef
+    ArimaForecast: URIRef
     BatchRestoration: URIRef
     BatchRetirement: URIRef
     BedsOccupied: URIRef
@@ -51,6 +53,7 @@ class NHSKG(DefinedNamespace):
     Closure: URIRef
     CodeChange: URIRef
     Consumable: URIRef
+    ContributorsForecast: URIRef
     CovidAdmissions: URIRef
     CovidAdmissionsAged0to5: URIRef
     CovidAdmissionsAged18to64: URIRef
@@ -88,7 +91,9 @@ class NHSKG(DefinedNamespace):
     EmergencyAdmissionsViaAEOther: URIRef
     EmergencyAdmissionsViaAEType1: URIRef
     EmergencyAdmissionsViaAEType2: URIRef
+    EnsembleForecast: URIRef
     Equipment: URIRef
+    EtsForecast: URIRef
     FFP3Respirators: URIRef
     FFP3RespiratorsDaysOfStock: URIRef
     FFP3RespiratorsDelivered: URIRef
@@ -97,6 +102,8 @@ class NHSKG(DefinedNamespace):
     FFP3RespiratorsUsed: URIRef
     FigureValue: URIRef
     Flow: URIRef
+    ForecastApproachScheme: URIRef
+    ForecastModelScheme: URIRef
     GPPractice: URIRef
     GeneralAcuteBedOccupancy: URIRef
     GeneralAcuteBedsAvailable: URIRef
@@ -125,6 +132,7 @@ class NHSKG(DefinedNamespace):
     LabConfirmedCasesWeekly: URIRef
     LegalBases: URIRef
     LegalBasis: URIRef
+    LinearTrendForecast: URIRef
     Load: URIRef
     LoadedGraph: URIRef
     LocalAuthorityDistrict: URIRef
@@ -171,6 +179,7 @@ class NHSKG(DefinedNamespace):
     PaediatricGeneralAcuteBedsOccupied: URIRef
     PaediatricIntensiveCareBedsAvailable: URIRef
     PaediatricIntensiveCareBedsOccupied: URIRef
+    PersistenceForecast: URIRef
     PlacementMethod: URIRef
     PlacementMethods: URIRef
     PracticeActive: URIRef
@@ -204,9 +213,11 @@ class NHSKG(DefinedNamespace):
     PrescribingSettingWalkInCentre: URIRef
     PrescribingSettingWalkInCentreAndOutOfHours: URIRef
     PrescribingSettingYoungOffenderInstitution: URIRef
+    PrimaryCareNetworkArea: URIRef
     PrimarySuppression: URIRef
     ProtectionMethodScheme: URIRef
     Publication: URIRef
+    PublishedStandard: URIRef
     Ratio: URIRef
     RatioMetric: URIRef
     RatioOfSums: URIRef
@@ -216,6 +227,7 @@ class NHSKG(DefinedNamespace):
     ReturnBatch: URIRef
     ReturnLoad: URIRef
     ReturnStatedPlacement: URIRef
+    ServiceAssumption: URIRef
     Site: URIRef
     SiteOperation: URIRef
     SiteRecord: URIRef
@@ -251,6 +263,7 @@ class NHSKG(DefinedNamespace):
     SurgicalMasksHeld: URIRef
     SurgicalMasksStrain: URIRef
     SurgicalMasksUsed: URIRef
+    ThresholdBasisScheme: URIRef
     TypeBasisScheme: URIRef
     UKGDPR_6_1_e_9_2_h: URIRef
     UKGDPR_6_1_e_9_2_i: URIRef
@@ -284,6 +297,8 @@ class NHSKG(DefinedNamespace):
     atMost: URIRef
     batchOf: URIRef
     capacityMetric: URIRef
+    carriedToCommissionerCode: URIRef
+    carriedToDate: URIRef
     catchmentArea: URIRef
     catchmentOf: URIRef
     catchmentTable: URIRef
@@ -307,7 +322,9 @@ class NHSKG(DefinedNamespace):
     firstPeriod: URIRef
     firstReportedIn: URIRef
     forRequest: URIRef
+    forecastApproach: URIRef
     forecastHorizon: URIRef
+    forecastModel: URIRef
     geographyScope: URIRef
     gssCode: URIRef
     headquartersLocatedIn: URIRef
@@ -345,6 +362,7 @@ class NHSKG(DefinedNamespace):
     protectsScopedGrants: URIRef
     publicationOf: URIRef
     publishedDecimals: URIRef
+    publishedWithProtection: URIRef
     purposeText: URIRef
     reason: URIRef
     recordOf: URIRef
@@ -383,8 +401,10 @@ class NHSKG(DefinedNamespace):
     successor: URIRef
     supersedes: URIRef
     supplyItem: URIRef
+    suppressedAtSourceUpTo: URIRef
     suppressedValue: URIRef
     tabularEquivalent: URIRef
+    thresholdBasis: URIRef
     thresholdQuantity: URIRef
     thresholdValue: URIRef
     tripleCount: URIRef

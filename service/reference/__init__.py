@@ -72,12 +72,13 @@ class ReferenceData:
         checked), else built now and saved with the store for the next start."""
         return load_or_build(store, cls.build)
 
-    def known_at(self, day: date | None) -> ReferenceData:
+    def known_at(self, day: date | None, *, earliest_held: bool = False) -> ReferenceData:
         """The reference as known at the end of `day` (UTC): the graphs written by then and
-        not yet retired (None: this snapshot). KnownAtError for a day before the first load."""
+        not yet retired (None: this snapshot). KnownAtError for a day before the first load,
+        unless `earliest_held` (roll-ups): then the reference as first loaded."""
         if day is None:
             return self
-        return self.history.get(self, day, ReferenceData.build)
+        return self.history.get(self, day, ReferenceData.build, earliest_held)
 
     def refresh(self) -> None:
         """Rebuild after a load or a steward change altered the reference graph (and save it

@@ -46,11 +46,17 @@ def end_of_day(day: date) -> datetime:
     return datetime.combine(day, time.max, tzinfo=UTC)
 
 
-def graphs_known(store: GraphStore, day: date) -> tuple[str, ...]:
-    """The graphs known at the end of `day`; KnownAtError when nothing had been loaded."""
+def graphs_known(store: GraphStore, day: date, earliest_held: bool = False) -> tuple[str, ...]:
+    """The graphs known at the end of `day`; KnownAtError when nothing had been loaded, unless
+    `earliest_held`: then, for a day before the first load, the graphs of that first load's day
+    (a roll-up as published on a day of 2020 reads the releases out then, and places their
+    values by the oldest reference the store holds, the nearest it has to what was known)."""
     graphs = tuple(store.known_at(end_of_day(day)))
+    first = store.first_written()
+    if not set(graphs) - _BOOKKEEPING and earliest_held and first is not None:
+        graphs = tuple(store.known_at(end_of_day(first.date())))
+        day = first.date()
     if not set(graphs) - _BOOKKEEPING:
-        first = store.first_written()
         since = (
             f"the first load held was recorded on {first.date().isoformat()}"
             if first
@@ -79,11 +85,16 @@ class KnownAtSnapshots:
     def __len__(self) -> int:
         return len(self._cache)
 
-    def get(self, current: S, day: date, build: Callable[[GraphStore], S]) -> S:
+    def get(
+        self, current: S, day: date, build: Callable[[GraphStore], S], earliest_held: bool = False
+    ) -> S:
         """`current` as known at the end of `day`: itself when nothing was written since, else
         the snapshot built by `build` over the graphs known then (cached)."""
         store = current.store
-        graphs = graphs_known(store, day)
+        graphs = graphs_known(store, day, earliest_held)
+        first = store.first_written()
+        if earliest_held and first is not None and day < first.date():
+            day = first.date()
         if set(graphs) == set(store.current_graphs()):
             return current
         with self._lock:  # one build at a time: a second caller for the same date waits for it

@@ -8,9 +8,35 @@ from dataclasses import dataclass
 
 from service.rdf.store import GraphStore
 
+ASSUMPTION = "an assumption of this service, not a published standard"
+
+
+@dataclass(frozen=True)
+class ThresholdBasis:
+    """Where a strain threshold's value comes from (nhskg:thresholdBasis): a publication
+    (dct:source names it) or an assumption of this service (rdfs:comment says why). A threshold
+    the ontology gives no basis is taken as an assumption: never presented as a standard."""
+
+    assumed: bool
+    source: str  # the publication (dct:source), or why it is assumed (rdfs:comment)
+
+    @classmethod
+    def of(cls, basis: object, source: object, comment: object) -> ThresholdBasis:
+        published = basis is not None and str(basis).endswith("#PublishedStandard") and source
+        if published:
+            return cls(False, str(source))
+        return cls(True, str(comment or "the ontology states no source for it"))
+
+    @property
+    def note(self) -> str:
+        """What every answer using the threshold says of it."""
+        return ASSUMPTION if self.assumed else f"source: {self.source}"
+
+
 METRICS = """
 SELECT ?metric ?label ?definition ?unit ?kind ?kindLabel ?threshold ?datatype ?numerator
-       ?denominator ?open ?strain ?strainValue ?strainDirection ?item WHERE {
+       ?denominator ?open ?strain ?strainValue ?strainDirection ?item ?strainBasis
+       ?strainSource ?strainComment WHERE {
     ?metric a nhskg:Metric ; skos:inScheme nhskg:MetricScheme ; skos:prefLabel ?label ;
             nhskg:measureKind ?kind .
     ?kind skos:prefLabel ?kindLabel .
@@ -24,6 +50,9 @@ SELECT ?metric ?label ?definition ?unit ?kind ?kindLabel ?threshold ?datatype ?n
     OPTIONAL {
         ?metric nhskg:strainThreshold ?strain .
         ?strain nhskg:thresholdValue ?strainValue ; nhskg:strainDirection ?strainDirection .
+        OPTIONAL { ?strain nhskg:thresholdBasis ?strainBasis }
+        OPTIONAL { ?strain <http://purl.org/dc/terms/source> ?strainSource }
+        OPTIONAL { ?strain rdfs:comment ?strainComment }
         # A threshold on the figure itself (doubling times are the early warning's)
         FILTER NOT EXISTS {
             ?strain nhskg:thresholdQuantity ?quantity . FILTER (?quantity != nhskg:FigureValue)
@@ -59,6 +88,7 @@ class MetricTerm:
     open_to_public: bool = True
     # nhskg:strainThreshold: (threshold IRI, value, direction local name StrainAbove|StrainBelow)
     strain: tuple[str, float, str] | None = None
+    strain_basis: ThresholdBasis | None = None  # where the threshold's value comes from
     supply_item: str | None = None  # nhskg:supplyItem (local name), for supplies metrics
 
     @property
@@ -103,6 +133,11 @@ class MetricIndex:
                     open_to_public=str(r["open"]).lower() not in ("false", "0"),
                     strain=(
                         (r["strain"], float(r["strainValue"]), local_name(r["strainDirection"]))
+                        if r["strain"] is not None
+                        else None
+                    ),
+                    strain_basis=(
+                        ThresholdBasis.of(r["strainBasis"], r["strainSource"], r["strainComment"])
                         if r["strain"] is not None
                         else None
                     ),

@@ -40,11 +40,13 @@ SELECT DISTINCT ?code ?vintage ?label ?postcode ?region ?icb WHERE {
     OPTIONAL { ?record nhskg:statedHealthGeographyCode ?icb }
 }"""
 COMMISSIONINGS = """
-SELECT DISTINCT ?code ?commissioner ?pcn ?from ?to ?g WHERE {
+SELECT DISTINCT ?code ?commissioner ?pcn ?from ?to ?g ?carriedTo ?carriedOn WHERE {
     GRAPH ?g { ?c nhskg:commissionedPractice ?practice ; nhskg:commissionerCode ?commissioner ;
                   nhskg:validFrom ?from .
                OPTIONAL { ?c nhskg:validTo ?to }
-               OPTIONAL { ?c nhskg:primaryCareNetworkCode ?pcn } }
+               OPTIONAL { ?c nhskg:primaryCareNetworkCode ?pcn }
+               OPTIONAL { ?c nhskg:carriedToCommissionerCode ?carriedTo ;
+                             nhskg:carriedToDate ?carriedOn } }
     ?practice nhskg:odsCode ?code .
 }"""
 LABELS = """
@@ -61,12 +63,26 @@ class Commissioning:
     start: date
     end: date | None
     source: str = ""  # the named graph that states it
+    # A commissioning carried from the 2020 practice map (ods-practice-map-carried): the
+    # commissioner the map's CCG merged into, and the day of that ODS succession.
+    carried_to: str | None = None
+    carried_on: date | None = None
 
     def holds_on(self, day: date) -> bool:
         return self.start <= day and (self.end is None or day <= self.end)
 
     def span(self) -> str:
         return f"{self.start} to {self.end or 'open'}"
+
+    def basis(self) -> str:
+        """What the statement rests on, in words (the source; for a carried one, the merger)."""
+        if self.carried_to is None:
+            return self.source
+        return (
+            f"{self.source}: in {self.commissioner} on the September 2020 practice map; "
+            f"{self.commissioner} merged into {self.carried_to} on {self.carried_on} (ODS "
+            f"successions, eccg close date), which epraccur states the practice joined that day"
+        )
 
 
 @dataclass(frozen=True)
@@ -149,7 +165,15 @@ class PracticeIndex:
         for r in store.select(COMMISSIONINGS):
             if str(r["g"]) not in current:
                 continue  # a replaced load's graph, kept as history
-            c = Commissioning(r["commissioner"], r["pcn"], r["from"], r["to"], graph_name(r["g"]))
+            c = Commissioning(
+                r["commissioner"],
+                r["pcn"],
+                r["from"],
+                r["to"],
+                graph_name(r["g"]),
+                r["carriedTo"],
+                r["carriedOn"],
+            )
             practice = found.get(r["code"])
             if practice is not None and c not in practice.commissionings:
                 practice.commissionings.append(c)

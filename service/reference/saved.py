@@ -34,6 +34,7 @@ from typing import Any, TypeVar, cast
 
 import pyoxigraph as ox
 
+from service.faults import pause_point
 from service.rdf.store import GraphStore
 from service.rdf.terms import ONTOLOGY_GRAPH, ROOT
 
@@ -85,6 +86,21 @@ def fingerprint(store: GraphStore) -> str:
 def snapshot_path(store: GraphStore) -> Path | None:
     """Where the store's snapshot is saved; None for an in-memory store."""
     return store.path / FILE_NAME if store.path is not None else None
+
+
+def saved_is_current(store: GraphStore) -> bool:
+    """Whether the saved snapshot's header names the store's current fingerprint (the header
+    only is read; `load` checks the content's digest too)."""
+    path = snapshot_path(store)
+    if path is None or not path.is_file():
+        return False
+    with path.open("rb") as handle:
+        if handle.read(len(MAGIC)) != MAGIC:
+            return False
+        try:
+            return bool(json.loads(handle.readline())["fingerprint"] == fingerprint(store))
+        except (ValueError, KeyError, TypeError):
+            return False
 
 
 def has_saved(store: GraphStore) -> bool:
@@ -149,6 +165,7 @@ def write(store: GraphStore, payload: bytes, key: str) -> Path:
             out.flush()
             os.fsync(out.fileno())
         os.chmod(scratch, 0o644)  # as the store's own files (mkstemp makes it private)
+        pause_point("snapshot-staged")  # crash tests: written in full, not yet in place
         os.replace(scratch, path)
     except BaseException:
         Path(scratch).unlink(missing_ok=True)

@@ -17,6 +17,7 @@ from urllib.parse import quote
 from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.term import Node
 
+from service.access.disclosure import RecordsProtection
 from service.rdf.terms import ID, ONTOLOGY_DIR
 from service.rdf.vocab import NHSKG
 from service.reference.metrics import MetricIndex
@@ -45,14 +46,17 @@ def datacube_slice(
     regions: list[str] | None = None,
     *,
     metrics: MetricIndex | None = None,
+    protection: RecordsProtection | None = None,
 ) -> Graph:
     """The current values reported by (or restated to) `code` as Data Cube observations (as
     known on a day for `numbers.known_at(day)`; only those whose return states one of `regions`,
-    if given: the caller's scope)."""
+    if given: the caller's scope). `protection`: the caller's disclosure control (each value of a
+    protected metric perturbed as every roll-up perturbs it, and said so)."""
+    values = protection.relation(numbers.values) if protection else numbers.values
     rows = (
         numbers.reader()
         .execute(
-            SLICE.replace("{values}", numbers.values),
+            SLICE.replace("{values}", values),
             {
                 "code": code.strip().upper(),
                 "metric": metric,
@@ -98,6 +102,8 @@ def datacube_slice(
             graph.add((node, NHSKG.suppressedValue, Literal(True)))
         else:
             graph.add((node, NHSKG.reportedValue, typed_value(value, metric_iri, metrics)))
+            if protection is not None and protection.protects(metric_iri):
+                graph.add((node, NHSKG.publishedWithProtection, NHSKG.CellKeyPerturbation))
     return graph
 
 

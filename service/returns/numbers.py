@@ -290,6 +290,23 @@ class NumbersStore:
             ).fetchone()
         return int(row[0]) if row else 0
 
+    def release_key(self) -> tuple[object, ...]:
+        """What the answers depend on, in a few numbers: the batches (each id with its status:
+        a load, a supersession, a retirement, a withdrawal or an undo changes it) and the
+        placements (org_area). Readers that keep answers (service/strain/cache.py) key them by
+        it, so a new release is never answered from before it."""
+        row = (
+            self.con.cursor()
+            .execute(
+                "SELECT count(*), max(loaded_at), bit_xor(hash(batch_id || ':' || status)), "
+                "(SELECT count(*) FROM org_area), "
+                "(SELECT bit_xor(hash(method || area_type || org_code || area_code || share)) "
+                "FROM org_area) FROM batch"
+            )
+            .fetchone()
+        )
+        return tuple(row) if row else ()
+
     def reported_metrics(self) -> set[str]:
         """IRIs of the metrics some organisation reports (the reporter table)."""
         rows = self.con.cursor().execute("SELECT DISTINCT metric FROM reporter").fetchall()

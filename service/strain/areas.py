@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from service.forecast.run import AreaForecast, ForecastError, forecast
+from service.forecast.models import Model
+from service.forecast.run import Approach, AreaForecast, ForecastError, forecast
 from service.forecast.series import area_series, last_day_held
 from service.reference.strain import EarlyWarningIndex
 from service.returns.numbers import NumbersStore
@@ -46,8 +47,10 @@ def strain_flags(
     forecasts: dict[str, AreaForecast] = {}
     histories: dict[str, list[tuple[date, float]]] = {}
     if horizon:
+        default = index.default_for(metric)  # the ontology's model and approach for the metric
         run = forecast(numbers, metric, area_type, method, known_at=known_at, horizon=horizon,
-                       scope=scope, origin=last)  # fmt: skip
+                       scope=scope, origin=last, approach=Approach(default.approach),
+                       model=Model(default.model))  # fmt: skip
         for f in run.areas:
             forecasts[f.area], histories[f.area] = f, f.history
     else:

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 from service.forecast.run import AreaForecast, ForecastPoint, doubling_days
 from service.reference.metrics import MetricTerm
-from service.reference.strain import Threshold
+from service.reference.strain import UNSTATED, Threshold
 
 # The interval given as evidence (alpha of service/forecast/models.ALPHAS): 90%.
 EVIDENCE_ALPHA = 0.1
@@ -142,7 +142,7 @@ def _reason(
     }[basis]
     return (
         f"{threshold.label}: {verdict}; {what} now {now}, by the forecast {ahead} "
-        f"(strain {side} {threshold.value:g})"
+        f"(strain {side} {threshold.value:g}; {threshold.basis.note})"
     )
 
 
@@ -159,7 +159,10 @@ class ValueFlag:
     def reason(self) -> str:
         side = "above" if self.threshold.direction == "StrainAbove" else "below"
         verdict = "strain" if self.flagged else "no strain"
-        return f"{verdict}: {self.quantity:.4g} against strain {side} {self.threshold.value:g}"
+        return (
+            f"{verdict}: {self.quantity:.4g} against strain {side} {self.threshold.value:g} "
+            f"({self.threshold.basis.note})"
+        )
 
 
 def flag_value(metric: MetricTerm, value: float | None) -> ValueFlag | None:
@@ -172,5 +175,6 @@ def flag_value(metric: MetricTerm, value: float | None) -> ValueFlag | None:
     threshold = Threshold(
         iri=iri, key=iri.rsplit("#", 1)[-1], metric=metric.iri, label="", definition="",
         value=threshold_value, direction=direction,
+        basis=metric.strain_basis or UNSTATED,
     )  # fmt: skip
     return ValueFlag(metric.key, threshold, value, crosses(value, threshold))

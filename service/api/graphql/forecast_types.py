@@ -35,7 +35,8 @@ class ForecastApproach(Enum):
 
 
 @strawberry.enum(
-    description="ENSEMBLE (default: mean of ARIMA and LINEAR_TREND), ARIMA (statsmodels "
+    description="ENSEMBLE (mean of ARIMA and LINEAR_TREND; the default of every metric the "
+    "ontology forecasts, nhskg:forecastModel), ARIMA (statsmodels "
     "ARIMA(1,1,0)), ETS (statsmodels ETSModel, damped trend, log scale), PERSISTENCE and "
     "LINEAR_TREND (the 7-day line): the backtest's scores are in the README."
 )
@@ -99,6 +100,16 @@ class StrainThreshold:
     value: float
     direction: str = strawberry.field(description="StrainAbove or StrainBelow.")
     quantity: str = strawberry.field(description="FigureValue or DoublingTime.")
+    assumption: bool = strawberry.field(
+        default=True,
+        description="True: the threshold is an assumption of this service, not a published "
+        "standard (nhskg:thresholdBasis nhskg:ServiceAssumption, or no basis stated).",
+    )
+    source: str = strawberry.field(
+        default="",
+        description="The publication that states the threshold (dct:source), or, for an "
+        "assumption, why it is assumed (rdfs:comment).",
+    )
 
 
 @strawberry.type(description="Capacity the figure is set against, where held.")
@@ -164,8 +175,8 @@ def forecast_field(
     by: str,
     method: RollupMethod,
     horizon: int,
-    approach: ForecastApproach,
-    model: ForecastModel,
+    approach: ForecastApproach | None,
+    model: ForecastModel | None,
     as_known_at: dt.date | None,
 ) -> ForecastResult:
     placed = Method(method.value)
@@ -179,6 +190,12 @@ def forecast_field(
             f"{term.key} is not forecast",
             f"Metrics with a forecast horizon: {', '.join(forecast_metrics)}.",
         )
+    try:  # what the question does not name: the metric's default in the ontology
+        stated = context.reference.early_warning.default_for(term.iri)
+        approach = approach or ForecastApproach(stated.approach)
+        model = model or ForecastModel(stated.model)
+    except (LookupError, ValueError) as exc:
+        raise UserError(str(exc), "Name the model and approach in the question.") from exc
     if not 1 <= horizon <= limit:
         raise UserError(f"horizon must be 1 to {limit} days, not {horizon}", "Ask 1 to 14.")
     try:
@@ -272,6 +289,8 @@ def _flag(
             value=t.value,
             direction=t.direction,
             quantity=t.quantity,
+            assumption=t.basis.assumed,
+            source=t.basis.source,
         ),
         flagged=f.flagged,
         basis=f.basis,

@@ -10,7 +10,7 @@ from typing import Any
 from service.access.policy import AccessDenied
 from service.api.graphql.context import Context
 from service.api.graphql.errors import UserError, denied
-from service.api.graphql.numbers_types import Batch, Metric, Observation
+from service.api.graphql.numbers_types import Batch, FigureProtection, Metric, Observation
 from service.api.graphql.resolvers import known_reference, require_area_type
 from service.api.graphql.rollup_shape import result_of
 from service.api.graphql.rollup_types import RestateInput, RollupMethod, RollupResult
@@ -159,7 +159,8 @@ def run_rollup(
     except AccessDenied as exc:
         raise denied(exc) from exc
     area_type = require_area_type(context, by)
-    reference = known_reference(context, as_known_at)  # the placements as known then too
+    # the placements as known then too (as first loaded, for a release date before that)
+    reference = known_reference(context, as_known_at, earliest_held=True)
     first, last = _when(date, start, end)
     check_held(numbers, term, first, last)
     scope = context.access.rollup_scope()
@@ -305,6 +306,10 @@ def observations(
         raise denied(exc) from exc
     term = require_metric(context, metric) if metric is not None else None
     numbers = require_numbers(context).known_at(as_known_at)
+    try:  # values of a metric the policy protects for this caller: perturbed, as in roll-ups
+        protection = context.access.records_protection(numbers.path)
+    except AccessDenied as exc:
+        raise denied(exc) from exc
     code = _organisation_code(context, numbers, org, start, end)
     params: dict[str, Any] = {
         "code": code,
@@ -314,7 +319,7 @@ def observations(
         "limit": first,
         "regions": context.access.value_regions(code),
     }
-    query = OBSERVATIONS.replace("{values}", numbers.values)
+    query = OBSERVATIONS.replace("{values}", protection.relation(numbers.values))
     rows = numbers.reader().execute(query, params).fetchall()
     metrics = context.reference.metrics
     out = []
@@ -346,6 +351,9 @@ def observations(
                 batch=batch,
                 area_type=r[17],
                 suppressed=r[18] == "suppressed",
+                protection=FigureProtection.PERTURBED
+                if protection.protects(r[2]) and r[5] is not None
+                else None,
             )
         )
     return out

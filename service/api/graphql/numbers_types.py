@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from enum import Enum
 
 import strawberry
 from strawberry.types import Info
@@ -12,6 +13,19 @@ from service.api.graphql.types import Organisation, organisation_of
 from service.reference.metrics import MetricTerm
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
+
+
+@strawberry.enum(
+    description="How a published figure is protected against disclosing small numbers (the "
+    "metric's disclosure policy in the ontology); null: published as summed."
+)
+class FigureProtection(Enum):
+    PERTURBED = strawberry.enum_value(
+        "PERTURBED",
+        description="Summed from values each perturbed by the cell-key method (noise fixed per "
+        "organisation, metric and period): never a small number exactly, and the same figure "
+        "whichever query asks.",
+    )
 
 
 @strawberry.type(description="A way of combining a metric's values (nhskg:AggregationScheme).")
@@ -36,6 +50,16 @@ class MetricStrainThreshold:
     value: float = iri_field(term("thresholdValue"), "The value at which strain starts.")
     direction: str = iri_field(
         term("strainDirection"), "StrainAbove (occupancy) or StrainBelow (days of stock)."
+    )
+    assumption: bool = strawberry.field(
+        default=True,
+        description="True: the threshold is an assumption of this service, not a published "
+        "standard (nhskg:thresholdBasis nhskg:ServiceAssumption, or no basis stated).",
+    )
+    source: str = strawberry.field(
+        default="",
+        description="The publication that states the threshold (dct:source), or, for an "
+        "assumption, why it is assumed (rdfs:comment).",
     )
 
 
@@ -80,7 +104,13 @@ class Metric:
             numerator=m.numerator.rsplit("#", 1)[-1] if m.numerator else None,
             denominator=m.denominator.rsplit("#", 1)[-1] if m.denominator else None,
             strain_threshold=(
-                MetricStrainThreshold(iri=m.strain[0], value=m.strain[1], direction=m.strain[2])
+                MetricStrainThreshold(
+                    iri=m.strain[0],
+                    value=m.strain[1],
+                    direction=m.strain[2],
+                    assumption=m.strain_basis.assumed if m.strain_basis else True,
+                    source=m.strain_basis.source if m.strain_basis else "",
+                )
                 if m.strain
                 else None
             ),
@@ -156,6 +186,12 @@ class Observation:
     suppressed: bool = strawberry.field(
         default=False,
         description="The source suppressed the value (UKHSA's -99: a count of 0-2); no number.",
+    )
+    protection: FigureProtection | None = strawberry.field(
+        default=None,
+        description="How the value is protected against disclosing small numbers (the metric's "
+        "disclosure policy protects this caller: PERTURBED, the value as every roll-up sums it, "
+        "not as reported); null: the value as reported.",
     )
 
     @strawberry.field(

@@ -68,10 +68,13 @@ def geographies(info: Info, type: str, as_of: dt.date | None = None) -> list[Geo
     return [_area_value(context, a) for a in context.reference.areas.of_type(key, as_of)]
 
 
-def known_reference(context: Context, as_known_at: dt.date | None) -> ReferenceData:
-    """The reference as known at the end of a date (None: the current one)."""
+def known_reference(
+    context: Context, as_known_at: dt.date | None, *, earliest_held: bool = False
+) -> ReferenceData:
+    """The reference as known at the end of a date (None: the current one); `earliest_held`
+    (roll-ups, whose asKnownAt is a release date): as first loaded, for a date before that."""
     try:
-        return context.reference.known_at(as_known_at)
+        return context.reference.known_at(as_known_at, earliest_held=earliest_held)
     except KnownAtError as exc:
         raise UserError(str(exc), "Ask as known at a date on or after the first load.") from exc
 

@@ -153,6 +153,8 @@ def strain_of(metric: MetricTerm, value: float) -> Strain | None:
         threshold_value=flag.threshold.value,
         direction=flag.threshold.direction,
         reason=flag.reason,
+        assumption=flag.threshold.basis.assumed,
+        source=flag.threshold.basis.source,
     )
 
 

@@ -11,7 +11,7 @@ import strawberry
 from strawberry.types import Info
 
 from service.api.graphql.iris import iri_field, term
-from service.api.graphql.numbers_types import Metric
+from service.api.graphql.numbers_types import FigureProtection, Metric
 from service.api.graphql.types import GeographicArea, GeographyType, Organisation, organisation_of
 from service.reference.vocabulary import placement_methods
 
@@ -31,19 +31,6 @@ else:  # one value per nhskg:PlacementMethod, in the ontology's order
             module=__name__,
         ),
         description="How an organisation is placed in areas.",
-    )
-
-
-@strawberry.enum(
-    description="How a published figure is protected against disclosing small numbers (the "
-    "metric's disclosure policy in the ontology); null: published as summed."
-)
-class FigureProtection(Enum):
-    PERTURBED = strawberry.enum_value(
-        "PERTURBED",
-        description="Summed from values each perturbed by the cell-key method (noise fixed per "
-        "organisation, metric and period): never a small number exactly, and the same figure "
-        "whichever query asks.",
     )
 
 
@@ -98,7 +85,19 @@ class Strain:
     threshold: str = iri_field(term("strainThreshold"), "IRI of the threshold.")
     threshold_value: float = iri_field(term("thresholdValue"), "The value strain starts at.")
     direction: str = iri_field(term("strainDirection"), "StrainAbove or StrainBelow.")
-    reason: str = strawberry.field(description="The comparison in words.")
+    reason: str = strawberry.field(
+        description="The comparison in words, and where the threshold comes from."
+    )
+    assumption: bool = strawberry.field(
+        default=True,
+        description="True: the threshold is an assumption of this service, not a published "
+        "standard (nhskg:thresholdBasis nhskg:ServiceAssumption, or no basis stated).",
+    )
+    source: str = strawberry.field(
+        default="",
+        description="The publication that states the threshold (dct:source), or, for an "
+        "assumption, why it is assumed (rdfs:comment).",
+    )
 
 
 @strawberry.type(description="A metric summed into one area for one period (or a whole range).")

@@ -274,7 +274,9 @@ class Query(AccessQuery):
         description="A metric's figure for every area of a type forecast 1 to horizon days "
         "after the last day known (asKnownAt: from the releases out by then; no later value is "
         "read), with 50/80/90/95% prediction intervals: the AREA's own figure, or its "
-        "CONTRIBUTORS forecast and rolled up. Metrics with nhskg:forecastHorizon only."
+        "CONTRIBUTORS forecast and rolled up. Metrics with nhskg:forecastHorizon only; model "
+        "and approach default to the metric's nhskg:forecastModel and nhskg:forecastApproach "
+        "(ontology/strain.ttl)."
     )
     def forecast(
         self,
@@ -283,8 +285,8 @@ class Query(AccessQuery):
         by: str,
         method: RollupMethod = DEFAULT_ROLLUP_METHOD,
         horizon: int = 14,
-        approach: ForecastApproach = ForecastApproach.AREA,
-        model: ForecastModel = ForecastModel.ENSEMBLE,
+        approach: ForecastApproach | None = None,
+        model: ForecastModel | None = None,
         as_known_at: Annotated[dt.date | None, AS_KNOWN_AT] = None,
     ) -> ForecastResult:
         return forecast_field(

@@ -32,6 +32,7 @@ ASSETS: dict[str, tuple[Path, str]] = {
     "swagger-ui-bundle.js": (NODE_MODULES, "swagger-ui-dist/swagger-ui-bundle.js"),
     "favicon.svg": (STATIC, "favicon.svg"),
     "dashboard.css": (STATIC, "dashboard.css"),
+    "deferred.js": (STATIC, "deferred.js"),
     "graphiql-start.js": (STATIC, "graphiql-start.js"),
     "signin.js": (STATIC, "signin.js"),
     "swagger-start.js": (STATIC, "swagger-start.js"),

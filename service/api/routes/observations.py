@@ -65,6 +65,7 @@ async def observations_turtle(
     try:
         access.require_organisation(code)
         access.require_metric(metric)
+        protection = access.records_protection(numbers.path)
     except AccessDenied as exc:
         raise exc.http() from exc
     regions = access.value_regions(code)
@@ -79,6 +80,7 @@ async def observations_turtle(
         end,
         regions,
         metrics=reference.metrics,
+        protection=protection,
     )
     log_answer(request, access, f"observations {code}.ttl {metric} {start} {end}", len(graph))
     return Response(graph.serialize(format="turtle"), media_type="text/turtle")

@@ -8,17 +8,19 @@ import datetime as dt
 import json
 from dataclasses import replace
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from service.access.policy import SESSION_COOKIE
 from service.api.deps import request_context
 from service.api.graphql.context import Context
 from service.api.graphql.errors import UserError
 from service.api.routes.assets import missing_assets
 from service.dashboards import boundaries, examples, operational, strategic
-from service.dashboards.view import Choices, View, parse_choices, plain
+from service.dashboards.view import DEFERRED, Choices, Panel, View, parse_choices, plain
 from service.rdf.terms import ROOT
 from service.reference.releases import releases
 
@@ -36,6 +38,48 @@ DASHBOARDS = (
 )  # fmt: skip
 # Links shown when another part of the service provides them.
 OPTIONAL_LINKS = (("/sparql", "SPARQL endpoint"), ("/access", "Register of who has access"))
+
+
+class PageRefused(Exception):
+    """A page asked with a token the policy refuses (401: revoked or ended grant, expired or
+    invalid token): answered as an HTML page with a link to sign in again, not the API's JSON."""
+
+    def __init__(self, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.message, self.hint = message, hint
+
+
+def page_context(request: Request, *, public: bool = False) -> Context:
+    """request_context for a page: a refused token is PageRefused (an HTML answer)."""
+    try:
+        return request_context(request, public=public)
+    except HTTPException as exc:
+        detail: dict[str, Any] = exc.detail if isinstance(exc.detail, dict) else {}
+        if exc.status_code != 401:
+            raise
+        raise PageRefused(
+            str(detail.get("message", exc.detail)), str(detail.get("hint", ""))
+        ) from exc
+
+
+async def refused_page(request: Request, exc: Exception) -> Response:
+    """The page a refused token gets: what ended and why, and a link to sign in again (back to
+    the same page). The browser's sign-in cookie, if that is what carried the token, is cleared:
+    the next page is the public view, not the same refusal."""
+    assert isinstance(exc, PageRefused)
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    ended = any(word in exc.message for word in ("revoked", "expired", "ended"))
+    page = {
+        "title": "Your access has ended" if ended else "Your token was not accepted",
+        "message": exc.message,
+        "hint": exc.hint,
+        "signin": "/signin?" + urlencode({"next": here}),
+        "missing_assets": missing_assets(),
+    }
+    response = templates.TemplateResponse(request, "refused.html", page, status_code=401)
+    if "authorization" not in request.headers and SESSION_COOKIE in request.cookies:
+        response.delete_cookie(SESSION_COOKIE, path="/", samesite="strict", httponly=True)
+    return response
 
 
 def _routes(request: Request) -> set[str]:
@@ -73,10 +117,17 @@ def placed_default(defaults: Choices, placed: list[tuple[str, str, int]]) -> Cho
     return replace(defaults, method=methods[0])
 
 
-def _view(request: Request, name: str) -> tuple[View, Context]:
-    """The dashboard's view for the request's URL parameters; bad ones are the view's error."""
+def _view(
+    request: Request,
+    name: str,
+    *,
+    only: str | None = None,
+    defer: frozenset[str] = frozenset(),
+) -> tuple[View, Context]:
+    """The dashboard's view for the request's URL parameters; bad ones are the view's error.
+    `only`: one panel (its CSV, or its own request); `defer`: panels the page draws later."""
     public = name == "public"
-    context = request_context(request, public=public)
+    context = page_context(request, public=public)
     defaults = {
         "strategic": strategic.DEFAULTS,
         "public": strategic.PUBLIC_DEFAULTS,
@@ -90,15 +141,16 @@ def _view(request: Request, name: str) -> tuple[View, Context]:
         return View(name, f"{name.title()} dashboard", "", defaults, error=str(exc)), context
     data_dir = request.app.state.settings.data_dir
     if name == "operational":
-        return operational.build(context, choices), context
-    return strategic.build(context, choices, data_dir, public=public), context
+        return operational.build(context, choices, only=only, defer=defer), context
+    built = strategic.build(context, choices, data_dir, public=public, only=only, defer=defer)
+    return built, context
 
 
 @router.get("/dashboards/{name}", response_class=HTMLResponse)
 def dashboard(request: Request, name: str) -> HTMLResponse:
     if name not in ("strategic", "operational", "public"):
         raise HTTPException(404, detail={"status": "unknown_dashboard", "message": name})
-    view, context = _view(request, name)
+    view, context = _view(request, name, defer=DEFERRED)
     page = {
         "title": view.title,
         "view": view,
@@ -119,7 +171,7 @@ def panel_csv(request: Request, name: str, panel: str) -> Response:
     """Exactly the figures of one panel of the view these parameters give."""
     if name not in ("strategic", "operational", "public"):
         raise HTTPException(404, detail={"status": "unknown_dashboard", "message": name})
-    view, _ = _view(request, name)
+    view, _ = _view(request, name, only=panel)
     if view.error:
         raise HTTPException(400, detail={"status": "bad_request", "message": view.error})
     found = next((p for p in view.panels if p.id == panel), None)
@@ -133,6 +185,22 @@ def panel_csv(request: Request, name: str, panel: str) -> Response:
         media_type="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+@router.get("/dashboards/{name}/{panel}.html", response_class=HTMLResponse)
+def panel_html(request: Request, name: str, panel: str) -> HTMLResponse:
+    """One panel the page draws after the rest (view.DEFERRED), as the HTML of its section, for
+    the view these parameters give; an error is the panel's message, in words."""
+    if name not in ("strategic", "operational", "public") or panel not in DEFERRED:
+        raise HTTPException(404, detail={"status": "unknown_panel", "message": panel})
+    view, _ = _view(request, name, only=panel)
+    found = next((p for p in view.panels if p.id == panel), None)
+    if found is None and not view.error:  # a dashboard without the panel (the public one)
+        raise HTTPException(404, detail={"status": "unknown_panel", "message": panel})
+    if found is None:  # the view's error (bad parameters, no sign-in), said in the panel
+        found = Panel(panel, "Early warning", [], error=view.error)
+    page = {"view": view, "panel": found, "query": _query(view.choices)}
+    return templates.TemplateResponse(request, "panel.html", page)
 
 
 @router.get("/api/v1/boundaries/{area_type}.geojson")
