@@ -25,7 +25,7 @@ from service.returns.area_load import load_area_file
 from service.returns.numbers import NumbersStore
 from service.rollup.areas import UNKNOWN, area_rollup, published_totals
 from service.rollup.engine import RollupError
-from service.rollup.model import RollupResult, region
+from service.rollup.model import RollupResult, region, to_organisations_at
 from service.rollup.spark import SparkNumbers
 from tests.spark_support import assert_same, close
 from tests.support.areas import cases_file, msoa_file, small_reference
@@ -144,6 +144,18 @@ def test_area_rollups_agree(
     if detail:  # each way a value goes unmapped is on both sides
         who = {u.organisation: u.reason for u in duck.unmapped}
         assert who.get(UNKNOWN_MSOA if metric == WEEKLY else UNKNOWN_LAD) == UNKNOWN, who
+
+
+def test_values_restated_to_the_areas_of_a_date_agree(engines: dict[str, Any]) -> None:
+    """E07000003, abolished on 2020-03-31 and still reported, restated to the areas of 2021:
+    its cases move to E06000001 on both engines (area_succession read on Spark too)."""
+    at = to_organisations_at(date(2021, 4, 1))
+    duck, spark = both(engines, CASES, "LRF", date(2020, 4, 10), detail=True, restate=at)
+    assert duck.restate == at and spark.restate == at
+    assert not [u for u in duck.unmapped if u.organisation == "E07000003"], duck.unmapped
+    moved = [c for r in duck.rows for c in r.contributors if c.reported_by == "E07000003"]
+    assert moved, "nothing restated: the comparison would prove nothing"
+    assert_same(duck, spark)
 
 
 def test_suppressed_cells_and_unknown_areas_are_counted_the_same(engines: dict[str, Any]) -> None:

@@ -27,9 +27,12 @@ from sqlglot import exp
 from service.returns.numbers import NumbersStore
 from service.returns.releases import known_at_relation, reporters_known_at
 
-# The tables the roll-up and its release resolution read (area_area: values reported by area,
-# method AREA_MEMBERSHIP, service/rollup/areas.py).
-TABLES = ("reported_value", "reporter", "org_area", "area_area", "release_value", "batch")
+# The tables the roll-up and its release resolution read (area_area and area_succession: values
+# reported by area, method AREA_MEMBERSHIP, and their restatement, service/rollup/areas.py).
+TABLES = (
+    "reported_value", "reporter", "org_area", "area_area", "area_succession", "release_value",
+    "batch",
+)  # fmt: skip
 MASTER_ENV = "NHSKG_SPARK_MASTER"
 LOCAL_MASTER = "local[2]"
 
