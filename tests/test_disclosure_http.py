@@ -336,3 +336,40 @@ def test_a_regional_analyst_reads_perturbed_records_on_every_path(url: str, fold
     assert (
         region["value"] != next(r for r in true["rows"] if r["area"]["code"] == NORTH_WEST)["value"]
     )
+
+
+FORECAST = """query($by: String!, $method: RollupMethod!) {
+  forecast(metric: "CovidAdmissions", by: $by, method: $method, horizon: 3) {
+    areas { area { code } history { day value } } } }"""
+
+
+def _forecast(url: str, headers: dict[str, str] | None = None) -> dict[tuple[str, str], float]:
+    response = httpx.post(
+        f"{url}/graphql",
+        json={"query": FORECAST, "variables": {"by": "NHS_REGION", "method": "ODS_STATED"}},
+        headers=headers or {},
+        timeout=120,
+    )
+    body = response.json()
+    assert not body.get("errors"), body["errors"]
+    return {
+        (a["area"]["code"], h["day"]): h["value"]
+        for a in body["data"]["forecast"]["areas"]
+        for h in a["history"]
+    }
+
+
+def test_a_forecast_is_trained_on_the_figures_the_caller_may_see(url: str) -> None:
+    """A forecast's history is figures too: a caller the disclosure rule protects (a regional
+    analyst) gets it from the perturbed series their roll-ups give, never the true values a
+    national analyst sees."""
+    series = {"by": "NHS_REGION", "method": "ODS_STATED", "from": FIRST, "to": LAST,
+              "series": True}  # fmt: skip
+    for token in (bearer("analyst", ["region:Y62"]), bearer("analyst", ["national"])):
+        rows = ask(url, ROWS, token, **series)["rows"]
+        seen = {(r["area"]["code"], r["periodStart"]): r["value"] for r in rows}
+        history = _forecast(url, token)
+        assert history and history.items() <= seen.items()
+    regional = _forecast(url, bearer("analyst", ["region:Y62"]))
+    national = _forecast(url, bearer("analyst", ["national"]))
+    assert any(regional[k] != national.get(k) for k in regional), "nothing perturbed"

@@ -327,10 +327,17 @@ def test_dashboards_show_the_early_warning_panel(server: str, env: dict[str, Any
     )
     operational = _csv(server, f"/dashboards/operational/strain.csv?area=E40000006&{query}")
     assert len(operational) == 2 and operational[1][0] == "South West"
+    # The page leaves the panel for its own request (service/api/static/deferred.js draws it).
     page = urllib.request.Request(f"{server}/dashboards/strategic?{query}", headers=bearer())
     with urllib.request.urlopen(page) as response:
         html = response.read().decode()
-    assert "Early warning" in html and 'id="early-warning-chart"' in html
+    assert 'data-panel-src="/dashboards/strategic/strain.html?' in html
+    panel = urllib.request.Request(
+        f"{server}/dashboards/strategic/strain.html?{query}", headers=bearer()
+    )
+    with urllib.request.urlopen(panel) as response:
+        fragment = response.read().decode()
+    assert "Early warning" in fragment and 'id="early-warning-chart"' in fragment
 
 
 # ---------------------------------------------------------------- the model per metric: ontology

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from service.api.graphql.context import Context
 from service.api.graphql.errors import UserError
-from service.api.graphql.forecast_types import _checked
+from service.api.graphql.forecast_types import _checked, protection_of
 from service.dashboards import charts
 from service.dashboards.view import Choices, Panel
 from service.forecast.run import ForecastError
@@ -43,7 +43,8 @@ def strain_panel(
         raise UserError("no numbers store is configured", "Load a return first.")
     try:
         flags = cached_strain_flags(context.numbers, index, term.iri, by, method,
-                             scope=context.access.rollup_scope(), origin=choices.date)  # fmt: skip
+                                    scope=context.access.rollup_scope(), origin=choices.date,
+                                    protection=protection_of(context, term))  # fmt: skip
     except (ForecastError, RollupError, LookupError) as exc:
         raise UserError(str(exc), "Choose another metric or area type.") from exc
     if only is not None:

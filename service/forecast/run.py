@@ -15,6 +15,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -28,6 +29,9 @@ from service.forecast.series import (
 )
 from service.returns.numbers import NumbersStore
 from service.rollup.model import NATIONAL, Method, Scope
+
+if TYPE_CHECKING:  # the disclosure rule (service/access/disclosure.py) the caller's figures get
+    from service.access.disclosure import Protection
 
 MAX_HORIZON = 14
 
@@ -89,9 +93,11 @@ def forecast(
     model: Model = Model.ENSEMBLE,
     scope: Scope = NATIONAL,
     origin: date | None = None,
+    protection: Protection | None = None,
 ) -> ForecastRun:
     """Forecast every area of `area_type` from the values known at `known_at` (default: the
-    latest releases), starting after `origin` (default: the last day held then)."""
+    latest releases), starting after `origin` (default: the last day held then); with
+    `protection`, from the figures the caller may see (history and forecast alike)."""
     if not 1 <= horizon <= MAX_HORIZON:
         raise ForecastError(f"horizon must be 1 to {MAX_HORIZON} days, not {horizon}")
     view = numbers.known_at(known_at)
@@ -105,10 +111,12 @@ def forecast(
         last = origin
     start, end = training_range(last)
     if approach == Approach.AREA:
-        series = area_series(view, metric, area_type, start, end, method, scope)
+        series = area_series(view, metric, area_type, start, end, method, scope, protection)
         found = [forecast_area(a, s, end, horizon, model) for a, s in sorted(series.items())]
     else:
-        contributions = contributor_series(view, metric, area_type, start, end, method, scope)
+        contributions = contributor_series(
+            view, metric, area_type, start, end, method, scope, protection
+        )
         found = roll_up_forecasts(contributions, end, horizon, model)
     areas = [a for a in found if a is not None]
     return ForecastRun(metric, area_type, method, approach, model, known_at, last, horizon, areas)

@@ -7,12 +7,16 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from service.returns.numbers import NumbersStore
 from service.rollup.engine import rollup
 from service.rollup.model import AS_REPORTED, NATIONAL, Method, Scope
+
+if TYPE_CHECKING:  # the disclosure rule (service/access/disclosure.py) the caller's figures get
+    from service.access.disclosure import Protection
 
 
 @dataclass
@@ -83,11 +87,13 @@ def area_series(
     end: date,
     method: Method,
     scope: Scope = NATIONAL,
+    protection: Protection | None = None,
 ) -> dict[str, Series]:
-    """Area -> its daily figure from start to end (the roll-up engine's, without detail)."""
+    """Area -> its daily figure from start to end (the roll-up engine's, without detail; with
+    `protection`, the figures the caller may see: perturbed as every roll-up of theirs)."""
     result = rollup(
         numbers, metric, area_type, (start, end), method, AS_REPORTED, scope,
-        series=True, detail=False,
+        series=True, detail=False, protection=protection,
     )  # fmt: skip
     days = (end - start).days + 1
     out: dict[str, Series] = {}
@@ -116,11 +122,14 @@ def contributor_series(
     end: date,
     method: Method,
     scope: Scope = NATIONAL,
+    protection: Protection | None = None,
 ) -> Contributions:
-    """The organisations contributing to each area, from the engine's contributors."""
+    """The organisations contributing to each area, from the engine's contributors (perturbed
+    records with `protection`)."""
     result = rollup(
-        numbers, metric, area_type, (start, end), method, AS_REPORTED, scope, series=True
-    )
+        numbers, metric, area_type, (start, end), method, AS_REPORTED, scope, series=True,
+        protection=protection,
+    )  # fmt: skip
     days = (end - start).days + 1
     organisations: dict[str, Series] = {}
     shares: dict[str, dict[str, float]] = defaultdict(dict)

@@ -5,6 +5,7 @@ date, then judged by service/strain/flags.py."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from service.forecast.models import Model
 from service.forecast.run import Approach, AreaForecast, ForecastError, forecast
@@ -14,6 +15,9 @@ from service.returns.numbers import NumbersStore
 from service.rollup.engine import rollup
 from service.rollup.model import AS_REPORTED, NATIONAL, Method, Scope
 from service.strain.flags import GROWTH_DAYS, Capacity, FigureCoverage, StrainFlag, evaluate
+
+if TYPE_CHECKING:  # the disclosure rule (service/access/disclosure.py) the caller's figures get
+    from service.access.disclosure import Protection
 
 
 def strain_flags(
@@ -26,8 +30,10 @@ def strain_flags(
     known_at: date | None = None,
     scope: Scope = NATIONAL,
     origin: date | None = None,
+    protection: Protection | None = None,
 ) -> list[StrainFlag]:
-    """`origin`: judge the figures up to that day (default: the last day known)."""
+    """`origin`: judge the figures up to that day (default: the last day known); `protection`:
+    judge the figures the caller may see (the metric's disclosure rule for them)."""
     thresholds = index.for_metric(metric)
     if not thresholds:
         stated = sorted({t.metric.rsplit("#", 1)[-1] for t in index.thresholds})
@@ -50,13 +56,13 @@ def strain_flags(
         default = index.default_for(metric)  # the ontology's model and approach for the metric
         run = forecast(numbers, metric, area_type, method, known_at=known_at, horizon=horizon,
                        scope=scope, origin=last, approach=Approach(default.approach),
-                       model=Model(default.model))  # fmt: skip
+                       model=Model(default.model), protection=protection)  # fmt: skip
         for f in run.areas:
             forecasts[f.area], histories[f.area] = f, f.history
     else:
         start = last - timedelta(days=GROWTH_DAYS)
         for area, series in area_series(
-            view, metric, area_type, start, last, method, scope
+            view, metric, area_type, start, last, method, scope, protection
         ).items():
             values = series.until(last)
             first = last - timedelta(days=len(values) - 1)

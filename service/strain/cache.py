@@ -10,12 +10,16 @@ import threading
 import weakref
 from collections import OrderedDict
 from datetime import date
+from typing import TYPE_CHECKING
 
 from service.reference.strain import EarlyWarningIndex
 from service.returns.numbers import NumbersStore
 from service.rollup.model import NATIONAL, Method, Scope
 from service.strain.areas import strain_flags
 from service.strain.flags import StrainFlag
+
+if TYPE_CHECKING:  # the disclosure rule (service/access/disclosure.py) the caller's figures get
+    from service.access.disclosure import Protection
 
 KEPT = 64  # questions per numbers store (a page's questions: metric x type x method x date)
 
@@ -34,17 +38,21 @@ def cached_strain_flags(
     *,
     scope: Scope = NATIONAL,
     origin: date | None = None,
+    protection: Protection | None = None,
 ) -> list[StrainFlag]:
     """strain_flags(...) as of now (known_at None), from the kept answer when the question and
     the release key are the same; a new list each call (callers sort and filter it)."""
-    key: Key = (metric, area_type, method, origin, scope, id(index), numbers.release_key())
+    key: Key = (
+        metric, area_type, method, origin, scope, protection, id(index), numbers.release_key()
+    )  # fmt: skip
     with _lock:
         kept = _kept.setdefault(numbers, OrderedDict())
         found = kept.get(key)
         if found is not None:
             kept.move_to_end(key)
             return list(found[1])
-    flags = strain_flags(numbers, index, metric, area_type, method, scope=scope, origin=origin)
+    flags = strain_flags(numbers, index, metric, area_type, method, scope=scope, origin=origin,
+                         protection=protection)  # fmt: skip
     with _lock:
         kept[key] = (index, flags)  # the index held: its id in the key is never reused
         while len(kept) > KEPT:

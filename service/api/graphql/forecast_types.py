@@ -10,6 +10,7 @@ from enum import Enum
 
 import strawberry
 
+from service.access.disclosure import Protection
 from service.access.policy import AccessDenied, Need
 from service.api.graphql.context import Context
 from service.api.graphql.errors import UserError, denied
@@ -155,6 +156,15 @@ def _checked(context: Context, metric: str, by: str, method: Method) -> MetricTe
     return term
 
 
+def protection_of(context: Context, term: MetricTerm) -> Protection | None:
+    """The disclosure rule the caller's figures of the metric get (the one rule every roll-up
+    reads, service/access/policy.py): forecasts and strain flags are figures too."""
+    try:
+        return context.access.protection(term.iri, require_numbers(context).path)
+    except AccessDenied as exc:
+        raise denied(exc) from exc
+
+
 def _point(p: forecasting.ForecastPoint) -> ForecastPoint:
     return ForecastPoint(
         day=p.day,
@@ -209,6 +219,7 @@ def forecast_field(
             approach=forecasting.Approach(approach.value),
             model=models.Model(model.value),
             scope=context.access.rollup_scope(),
+            protection=protection_of(context, term),
         )
     except (forecasting.ForecastError, RollupError) as exc:
         raise UserError(str(exc), "Ask as known at a later date, or for another metric.") from exc
@@ -255,6 +266,7 @@ def strain_field(
             placed,
             known_at=as_known_at,
             scope=context.access.rollup_scope(),
+            protection=protection_of(context, term),
         )
     except (forecasting.ForecastError, RollupError) as exc:
         raise UserError(str(exc), "See ontology/strain.ttl for the thresholds stated.") from exc
