@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -26,23 +28,33 @@ for _name in ("NHSKG_AUTH_JWKS", "NHSKG_AUTH_ISSUER", "NHSKG_AUTH_AUDIENCE", "NH
 
 
 # Tests that read the national data share the session's national stores (minutes to build), so
-# under `make test` (pytest-xdist, --dist loadgroup) they all run on one worker; Spark tests share
-# one JVM on one worker; every other file is one group, so its module fixtures are built once.
-_NATIONAL_FIXTURES = {"shared_data", "national_store"}
+# under `make test` (pytest-xdist) every file that uses them runs on one worker, and every other
+# file on whichever worker is free, its module fixtures built once. pytest 9 keeps a node's id in
+# `_id`, so xdist's own `--dist loadgroup` (which renames `_nodeid`) groups nothing: the groups
+# are made here, by file, in the scheduler xdist asks this hook for.
+_NATIONAL_FIXTURES = re.compile(
+    r"\b(shared_data|national_store|national_reference|national_lookup|geo_placer|returns_env|"
+    r"figures_env)\b"
+)
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    for item in items:
-        if item.get_closest_marker("xdist_group"):
-            continue
-        if _NATIONAL_FIXTURES & set(getattr(item, "fixturenames", ())):
-            group = "national"
-        elif item.get_closest_marker("spark"):
-            group = "spark"
-        else:
-            group = item.nodeid.split("::", 1)[0]
-        item.add_marker(pytest.mark.xdist_group(group))
+@cache
+def test_file_group(path: str) -> str:
+    """ "national" for a test file that uses the national fixtures, else the file itself."""
+    source = Path(__file__).parent.parent / path
+    uses = source.is_file() and _NATIONAL_FIXTURES.search(source.read_text(encoding="utf-8"))
+    return "national" if uses else path
+
+
+@pytest.hookimpl(optionalhook=True)  # only when pytest-xdist runs the session
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByTestGroup(LoadScopeScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            return test_file_group(nodeid.split("::", 1)[0])
+
+    return ByTestGroup(config, log)
 
 
 @pytest.fixture
