@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from service.geography.millionths import ONE, millionths
 from service.rdf.vocab import NHSKG
 from service.reference.unregistered import steward_queue
 from service.returns.load import load_return_file
@@ -185,7 +186,7 @@ def ae_april_2019(returns_env: dict[str, Any], shared_data: Path, geo_placer: An
             continue  # unregistered providers: no placement, so unmapped
         for p in geo_placer.place_by("CATCHMENT", org, "LRF", RESTATED_TO):
             if p.shares:  # the one table the catchment policy chose for the trust
-                coverage[org] = sum(p.shares.values())
+                coverage[org] = sum(millionths(p.shares).values()) / ONE  # as the engine sums
                 rows += [
                     ("LRF", org, a, s, RESTATED_TO, RESTATED_TO, p.source)
                     for a, s in p.shares.items()
@@ -222,7 +223,7 @@ def test_ae_april_2019_by_lrf_restated_to_2026_accounts_for_the_national_total(
     returns_env: dict[str, Any], shared_data: Path, ae_april_2019: Any, heading: str
 ) -> None:
     """Every attendance is in an LRF or reported unmapped, the part of a trust's catchment that
-    lies in no LRF on the date (coverage below 1: LAD19 codes since abolished, Wales) included."""
+    lies in no LRF on the date (coverage below 1 in whole millionths) included."""
     _, successions, coverage = ae_april_2019
     total = _providers_total(shared_data / AE_APRIL_2019, heading)
     april = _april_by_lrf(returns_env["numbers"], str(AE_TYPES[heading]), successions)
@@ -235,9 +236,9 @@ def test_ae_april_2019_by_lrf_restated_to_2026_accounts_for_the_national_total(
             placed[c.organisation] = placed.get(c.organisation, 0.0) + c.value * c.share
     uncovered = sum(amount * (1 / coverage[org] - 1) for org, amount in placed.items())
     reported_uncovered = sum(u.value for u in april.unmapped if "coverage" in u.reason)
-    # A few hundredths of an attendance in all: the engine leaves a coverage within float noise
-    # of 1 unreported, so compare on the scale of the total; the sum below is the invariant.
-    assert uncovered > 0 and reported_uncovered == pytest.approx(uncovered, abs=1e-9 * total)
+    # Catchments restated to 2026 follow abolished LAD19 codes to their successors, so in whole
+    # millionths every trust here is wholly covered; whatever is not must be reported unmapped.
+    assert reported_uncovered == pytest.approx(uncovered, rel=1e-9, abs=1e-9)
     assert areas + unmapped == pytest.approx(total, rel=1e-9)
     assert areas > 0.5 * total  # most attendances are placed in an LRF
     restated = set(placed) - {
