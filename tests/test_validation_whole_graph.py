@@ -182,3 +182,38 @@ def test_validation_leaves_the_data_graph_as_it_was() -> None:
     before = set(data)
     default_validate(data, nowhere)
     assert set(data) == before
+
+
+# What a shape left to pySHACL targets, and data that does or does not hold such a focus node.
+WITHOUT_FOCUS = {
+    "class": "ex:d a ex:Ward .",
+    "node": "ex:a ex:name 'A' .",
+    "subjects-of": "ex:a ex:name 'A' .",
+    "objects-of": "ex:a ex:name 'A' .",
+}
+
+
+@pytest.mark.parametrize("kind", TARGETS)
+def test_pyshacl_is_skipped_exactly_when_the_data_holds_no_focus_node(kind: str) -> None:
+    """Shapes left to pySHACL run only if the data has a focus node for them (the national
+    reference files have none): the ASK that decides agrees with pySHACL's own targeting, and
+    the report is the same either way."""
+    from service.validation.whole_graph import data_store
+
+    graph = shapes(sparql_shape(TARGETS[kind], "SELECT $this WHERE { $this ex:next ?v } LIMIT 1"))
+    rules = Rulebook.from_shapes(graph)
+    assert rules.core is not None and rules.core_focus is not None
+    for body, found in ((DATA, True), (PREFIXES + WITHOUT_FOCUS[kind], False)):
+        data = Graph().parse(data=body, format="turtle")
+        # A target node is a focus node whether or not the data mentions it.
+        assert bool(data_store([data]).query(rules.core_focus)) is (found or kind == "node")
+        report = assert_same(graph, data)
+        assert bool(set(report.subjects(RDF.type, SH.ValidationResult))) is found
+
+
+def test_a_shape_with_an_advanced_target_always_runs_in_pyshacl() -> None:
+    graph = shapes(
+        sparql_shape(TARGETS["class"], "SELECT $this WHERE { $this ex:next ?v } LIMIT 1")
+        + "\nex:Shape sh:target [ a sh:SPARQLTarget ; sh:select 'SELECT ?this WHERE { }' ] ."
+    )
+    assert Rulebook.from_shapes(graph).core_focus is None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 
 from rdflib import OWL, RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
@@ -217,6 +217,19 @@ def has_targets(shapes: Graph) -> bool:
         isinstance(s, URIRef) and (s, RDF.type, RDFS.Class) in shapes
         for s in shapes.subjects(RDF.type, SH.NodeShape)
     )
+
+
+def focus_query(shapes: Graph) -> str | None:
+    """An ASK query true when the data holds a focus node of some shape in `shapes` (None when a
+    shape has an sh:target, whose focus nodes only pySHACL can find). With no focus node pySHACL
+    reports nothing, so it need not run (nor the data be copied into an rdflib graph for it)."""
+    if (None, SH.target, None) in shapes:
+        return None
+    targeted = {s for kind in _TARGET_KINDS for s in shapes.subjects(kind, None)}
+    targeted |= {s for s in shapes.subjects(RDF.type, SH.NodeShape) if isinstance(s, URIRef)}
+    patterns = [target_pattern(t) for t in map(partial(_targets, shapes), targeted)]
+    patterns = sorted({p for p in patterns if p})
+    return f"ASK {{ {' UNION '.join(patterns)} }}" if patterns else "ASK { FILTER(false) }"
 
 
 def target_pattern(targets: Targets) -> str:

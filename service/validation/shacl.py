@@ -44,6 +44,7 @@ class Rulebook:
     core: Graph | None
     fast: tuple[rulebook.SparqlConstraint, ...]
     checks: tuple[core_queries.CoreCheck, ...] = ()
+    core_focus: str | None = None  # ASK: does the data hold a focus node of `core`?
 
     @classmethod
     def from_shapes(cls, shapes: Graph, *, compile_core: bool = True) -> Rulebook:
@@ -55,6 +56,7 @@ class Rulebook:
             core=core if rulebook.has_targets(core) else None,
             fast=fast,
             checks=tuple(checks),
+            core_focus=rulebook.focus_query(core),
         )
 
 
@@ -89,7 +91,7 @@ def validate_store(
     `core_queries.typed_literals`). With `judged`, results on other focus nodes may be left
     out (the compiled checks do not look at them)."""
     rules = rules or default_rulebook()
-    if rules.core is not None:
+    if rules.core is not None and _has_core_focus(store, rules):
         if data is None:
             data = whole_graph.rdflib_graph(store)
         with _ontology_added(data):
@@ -101,6 +103,12 @@ def validate_store(
     found = [r for c in rules.fast for r in whole_graph.run_constraint(store, c)]
     whole_graph.add_to_report(results, rules.shapes, found)
     return report_from_results(results, locate, rules.shapes)
+
+
+def _has_core_focus(store: ox.Store, rules: Rulebook) -> bool:
+    """Whether pySHACL has anything to visit: reference files hold no access request, so their
+    loads skip copying the national slice into rdflib (about half the national load's time)."""
+    return rules.core_focus is None or bool(store.query(rules.core_focus))
 
 
 def validate_graph_pyshacl(

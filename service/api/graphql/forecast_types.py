@@ -15,7 +15,7 @@ from service.access.policy import AccessDenied, Need
 from service.api.graphql.context import Context
 from service.api.graphql.errors import UserError, denied
 from service.api.graphql.numbers_resolvers import _placed, require_metric, require_numbers
-from service.api.graphql.numbers_types import Metric
+from service.api.graphql.numbers_types import Metric, ThresholdBasis
 from service.api.graphql.resolvers import require_area_type
 from service.api.graphql.rollup_shape import _area
 from service.api.graphql.rollup_types import Coverage, RollupMethod
@@ -94,23 +94,13 @@ class ForecastResult:
 
 
 @strawberry.type(description="A strain threshold of the ontology (ontology/strain.ttl).")
-class StrainThreshold:
+class StrainThreshold(ThresholdBasis):
     iri: str
     label: str
     definition: str
     value: float
     direction: str = strawberry.field(description="StrainAbove or StrainBelow.")
     quantity: str = strawberry.field(description="FigureValue or DoublingTime.")
-    assumption: bool = strawberry.field(
-        default=True,
-        description="True: the threshold is an assumption of this service, not a published "
-        "standard (nhskg:thresholdBasis nhskg:ServiceAssumption, or no basis stated).",
-    )
-    source: str = strawberry.field(
-        default="",
-        description="The publication that states the threshold (dct:source), or, for an "
-        "assumption, why it is assumed (rdfs:comment).",
-    )
 
 
 @strawberry.type(description="Capacity the figure is set against, where held.")

@@ -41,16 +41,10 @@ class PeriodRange:
     value_count: int = iri_field(term("valueCount"), "Values held.")
 
 
-@strawberry.type(
-    description="The threshold beyond which an area is flagged as under strain "
-    "(nhskg:StrainThreshold, stated in the ontology per metric)."
-)
-class MetricStrainThreshold:
-    iri: str = iri_field(term("StrainThreshold"), "IRI of the threshold.")
-    value: float = iri_field(term("thresholdValue"), "The value at which strain starts.")
-    direction: str = iri_field(
-        term("strainDirection"), "StrainAbove (occupancy) or StrainBelow (days of stock)."
-    )
+@strawberry.type(description="Where a strain threshold comes from (nhskg:thresholdBasis).")
+class ThresholdBasis:
+    """The basis fields every type that shows a strain threshold carries."""
+
     assumption: bool = strawberry.field(
         default=True,
         description="True: the threshold is an assumption of this service, not a published "
@@ -60,6 +54,18 @@ class MetricStrainThreshold:
         default="",
         description="The publication that states the threshold (dct:source), or, for an "
         "assumption, why it is assumed (rdfs:comment).",
+    )
+
+
+@strawberry.type(
+    description="The threshold beyond which an area is flagged as under strain "
+    "(nhskg:StrainThreshold, stated in the ontology per metric)."
+)
+class MetricStrainThreshold(ThresholdBasis):
+    iri: str = iri_field(term("StrainThreshold"), "IRI of the threshold.")
+    value: float = iri_field(term("thresholdValue"), "The value at which strain starts.")
+    direction: str = iri_field(
+        term("strainDirection"), "StrainAbove (occupancy) or StrainBelow (days of stock)."
     )
 
 

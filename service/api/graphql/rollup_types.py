@@ -11,7 +11,7 @@ import strawberry
 from strawberry.types import Info
 
 from service.api.graphql.iris import iri_field, term
-from service.api.graphql.numbers_types import FigureProtection, Metric
+from service.api.graphql.numbers_types import FigureProtection, Metric, ThresholdBasis
 from service.api.graphql.types import GeographicArea, GeographyType, Organisation, organisation_of
 from service.reference.vocabulary import placement_methods
 
@@ -80,23 +80,13 @@ class Coverage:
 @strawberry.type(
     description="An area's value against its metric's strain threshold (service/strain/flags.py)."
 )
-class Strain:
+class Strain(ThresholdBasis):
     flagged: bool = strawberry.field(description="Whether the value is on the strained side.")
     threshold: str = iri_field(term("strainThreshold"), "IRI of the threshold.")
     threshold_value: float = iri_field(term("thresholdValue"), "The value strain starts at.")
     direction: str = iri_field(term("strainDirection"), "StrainAbove or StrainBelow.")
     reason: str = strawberry.field(
         description="The comparison in words, and where the threshold comes from."
-    )
-    assumption: bool = strawberry.field(
-        default=True,
-        description="True: the threshold is an assumption of this service, not a published "
-        "standard (nhskg:thresholdBasis nhskg:ServiceAssumption, or no basis stated).",
-    )
-    source: str = strawberry.field(
-        default="",
-        description="The publication that states the threshold (dct:source), or, for an "
-        "assumption, why it is assumed (rdfs:comment).",
     )
 
 
