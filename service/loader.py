@@ -74,6 +74,15 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+def content_digest(file_sha: str, mapping: Mapping) -> str:
+    """What a reference graph is made from: the file and the mapping that read it. A file
+    loaded again through a changed mapping is new content (its graph is replaced), not
+    "unchanged"."""
+    mapping_text = mapping.path.read_bytes() if mapping.path is not None else mapping.id.encode()
+    mapping_sha = hashlib.sha256(mapping_text).hexdigest()
+    return hashlib.sha256(f"{file_sha}\n{mapping_sha}".encode()).hexdigest()
+
+
 def graph_key(mapping: Mapping, path: Path, vintage: str | None) -> str:
     """One logical slot per mapping and vintage (or file name): a newer file for the same slot
     replaces the graph of the older one."""
@@ -86,8 +95,9 @@ def current_graphs(store: GraphStore, key: str) -> list[str]:
 
 
 def new_graph_name(store: GraphStore, key: str, sha: str) -> str:
-    """The graph IRI names the content; content loaded again after being replaced gets a fresh
-    IRI, because a retired graph stays retired (history is never rewritten)."""
+    """The graph IRI names the content (`content_digest`); content loaded again after being
+    replaced gets a fresh IRI, because a retired graph stays retired (history is never
+    rewritten)."""
     graph = str(GRAPH[f"{key}/{sha[:16]}"])
     n = 1
     while store.contains_graph(graph):
@@ -152,12 +162,13 @@ def load_file(
             f"{path.name}: mapping {mapping.id} needs a vintage (--vintage YYYY-MM-DD)"
         )
     sha = sha256_of(path)
+    digest = content_digest(sha, mapping)
     key = graph_key(mapping, path, vintage)
     with store.writing():
         old = current_graphs(store, key)
-        if str(GRAPH[f"{key}/{sha[:16]}"]) in old:
+        if str(GRAPH[f"{key}/{digest[:16]}"]) in old:
             return LoadResult("unchanged", path.name, mapping.id, old[0], ValidationReport(True))
-        graph = new_graph_name(store, key, sha)
+        graph = new_graph_name(store, key, digest)
         batch = map_file(path, mapping, vintage, reference=store)
         if isinstance(batch, Finding):
             return LoadResult(

@@ -29,6 +29,25 @@ def test_reloading_the_same_file_changes_nothing(lrf_store: GraphStore, sample_d
     assert quads(lrf_store) == before
 
 
+def test_the_same_file_through_a_changed_mapping_is_loaded_again(
+    lrf_store: GraphStore, sample_dir: Path, tmp_path: Path
+) -> None:
+    """"unchanged" means the same file read by the same mapping: after a mapping changes, the
+    file's graph is replaced (history kept), not skipped."""
+    from service.loader import current_graphs, graph_key
+    from service.mapping.spec import MAPPINGS_DIR, load_mapping
+
+    changed = tmp_path / "ons-lrf-names.yaml"
+    changed.write_text((MAPPINGS_DIR / "ons-lrf-names.yaml").read_text() + "\n# revised\n")
+    source = sample_dir / "ons/256_LRF19_EW_NC.csv"
+    key = graph_key(load_mapping("ons-lrf-names"), source, None)
+    [before] = current_graphs(lrf_store, key)
+    result = load_file(lrf_store, source, str(changed))
+    assert result.status == "loaded", result.report.text()
+    assert current_graphs(lrf_store, key) == [result.graph] != [before]
+    assert load_file(lrf_store, source, str(changed)).status == "unchanged"
+
+
 def test_load_records_provenance(lrf_store: GraphStore) -> None:
     rows = lrf_store.select("""
         SELECT ?file ?sha ?rows ?mapping WHERE {
