@@ -32,7 +32,7 @@ def test_reloading_the_same_file_changes_nothing(lrf_store: GraphStore, sample_d
 def test_the_same_file_through_a_changed_mapping_is_loaded_again(
     lrf_store: GraphStore, sample_dir: Path, tmp_path: Path
 ) -> None:
-    """"unchanged" means the same file read by the same mapping: after a mapping changes, the
+    """ "unchanged" means the same file read by the same mapping: after a mapping changes, the
     file's graph is replaced (history kept), not skipped."""
     from service.loader import current_graphs, graph_key
     from service.mapping.spec import MAPPINGS_DIR, load_mapping
