@@ -12,7 +12,6 @@ from datetime import date
 import pytest
 
 from service.geography.lookup import Lookup
-from service.rdf.store import GraphStore
 
 pytestmark = pytest.mark.national
 
@@ -21,8 +20,8 @@ AT_LEAST = 0.95
 
 
 @pytest.fixture(scope="module")
-def lookup(national_store: GraphStore) -> Lookup:
-    return Lookup.from_store(national_store)
+def lookup(national_lookup: Lookup) -> Lookup:
+    return national_lookup
 
 
 def _population(lookup: Lookup, method: str) -> list[str]:

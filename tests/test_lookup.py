@@ -12,6 +12,7 @@ from service.api.app import create_app
 from service.config import Settings
 from service.geography.lookup import Lookup, LookupFailure
 from service.rdf.store import GraphStore
+from service.reference import ReferenceData
 from service.returns.codes import unweighted_split_reason
 from service.rollup.model import DEFAULT_METHOD
 from tests.http_server import serve
@@ -79,14 +80,13 @@ def test_rest_lookup_and_its_errors(base_url: str) -> None:
     assert bad_type.status_code == 422 and "LRF" in bad_type.json()["detail"]["known"]
 
 
-def test_graphql_lookup_matches_rest(national_store: GraphStore, lookup: Lookup) -> None:
+def test_graphql_lookup_matches_rest(national_reference: ReferenceData, lookup: Lookup) -> None:
     import asyncio
 
     from service.api.graphql.context import Context
     from service.api.graphql.schema import schema
-    from service.reference import ReferenceData
 
-    reference = ReferenceData.build(national_store)
+    reference = national_reference
     query = """{ lookup(code: "RD3", geographyType: "LRF", asOf: "2021-01-01") {
         method status primaryArea { name } resolved { code events { type date } } } }"""
     result = asyncio.run(
