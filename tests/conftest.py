@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
+import json
 import os
+import pickle
 import re
+import shutil
 import tempfile
 from collections.abc import Iterator
 from functools import cache
@@ -14,7 +18,8 @@ import pytest
 
 from service.rdf.store import GraphStore
 from service.rdf.terms import ROOT, SAMPLE_DATA_DIR
-from tests.support.stores import backup_store
+from tests.support.built_once import built_once
+from tests.support.stores import backup_store, copy_store
 
 SHARED_DATA = ROOT.parent / "shared" / "data"
 
@@ -27,34 +32,41 @@ for _name in ("NHSKG_AUTH_JWKS", "NHSKG_AUTH_ISSUER", "NHSKG_AUTH_AUDIENCE", "NH
     os.environ.pop(_name, None)
 
 
-# Tests that read the national data share the session's national stores (minutes to build), so
-# under `make test` (pytest-xdist) every file that uses them runs on one worker, and every other
-# file on whichever worker is free, its module fixtures built once. pytest 9 keeps a node's id in
-# `_id`, so xdist's own `--dist loadgroup` (which renames `_nodeid`) groups nothing: the groups
-# are made here, by file, in the scheduler xdist asks this hook for.
+# Tests that read the national data share the session's national stores (minutes to build; one
+# build for all workers, tests/support/built_once.py). `make test` runs each test file whole on
+# one pytest-xdist worker (`--dist loadfile`), handed out in collection order, so the files are
+# collected in an order that keeps both workers busy: the first national file (its worker
+# builds the national stores), half of the other files (the other worker's work meanwhile), then
+# national and other files in turn, the slowest of each first.
 _NATIONAL_FIXTURES = re.compile(
     r"\b(shared_data|national_store|national_reference|national_lookup|geo_placer|returns_env|"
     r"figures_env)\b"
 )
+# National files measured at a minute or more, started first for a shorter tail.
+_SLOW_NATIONAL = ("tests/test_figures_national.py", "tests/test_dashboards_browser.py")
 
 
 @cache
-def test_file_group(path: str) -> str:
-    """ "national" for a test file that uses the national fixtures, else the file itself."""
+def uses_national_data(path: str) -> bool:
     source = Path(__file__).parent.parent / path
-    uses = source.is_file() and _NATIONAL_FIXTURES.search(source.read_text(encoding="utf-8"))
-    return "national" if uses else path
+    return source.is_file() and bool(_NATIONAL_FIXTURES.search(source.read_text(encoding="utf-8")))
 
 
-@pytest.hookimpl(optionalhook=True)  # only when pytest-xdist runs the session
-def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    from xdist.scheduler import LoadScopeScheduling
-
-    class ByTestGroup(LoadScopeScheduling):  # type: ignore[misc]
-        def _split_scope(self, nodeid: str) -> str:
-            return test_file_group(nodeid.split("::", 1)[0])
-
-    return ByTestGroup(config, log)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:
+        return  # one process: collection order
+    by_file: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        by_file.setdefault(item.nodeid.split("::", 1)[0], []).append(item)
+    national = [f for f in _SLOW_NATIONAL if f in by_file]
+    national += [f for f in by_file if uses_national_data(f) and f not in national]
+    others = sorted(
+        (f for f in by_file if not uses_national_data(f)), key=lambda f: -len(by_file[f])
+    )
+    half = len(others) // 2
+    order = national[:1] + others[:half]
+    order += [f for pair in itertools.zip_longest(national[1:], others[half:]) for f in pair if f]
+    items[:] = [item for f in order for item in by_file[f]]
 
 
 @pytest.fixture
@@ -86,13 +98,21 @@ def sample_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GraphStor
 
 @pytest.fixture(scope="session")
 def national_store(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> GraphStore:
-    """Every manifest file from ../shared/data, loaded once per test session (on disk)."""
-    from service.manifest import load_all
+    """Every manifest file from ../shared/data, loaded once per test session (on disk), with its
+    reference snapshot saved beside it (tests/support/built_once.py: one build for all
+    workers, a copy each)."""
 
-    store = GraphStore(tmp_path_factory.mktemp("national-store"))
-    results = load_all(store, shared_data)
-    assert all(r.ok for r in results), [r.report.text() for r in results if not r.ok]
-    return store
+    def build(target: Path) -> None:
+        from service.manifest import load_all
+        from service.reference import ReferenceData
+
+        store = GraphStore(tmp_path_factory.mktemp("national-build") / "store")
+        results = load_all(store, shared_data)
+        assert all(r.ok for r in results), [r.report.text() for r in results if not r.ok]
+        ReferenceData.current(store)  # saved with the store: every copy reads it
+        backup_store(store, target)
+
+    return GraphStore(built_once(tmp_path_factory, "national-store", build))
 
 
 @pytest.fixture(scope="session")
@@ -116,25 +136,32 @@ def returns_env(
     national_store: GraphStore, shared_data: Path, tmp_path_factory: pytest.TempPathFactory
 ):
     """A copy of the national store plus a numbers store, with the COVID-19 Hospital Activity
-    publication (about a million values) loaded once per session."""
-    import time
-
-    from service.reference import ReferenceData
-    from service.returns.load import load_return_file
+    publication (about a million values) loaded once per session (one build for all workers)."""
     from service.returns.numbers import NumbersStore
 
-    target = tmp_path_factory.mktemp("returns") / "store"
-    backup_store(national_store, target)  # a consistent copy; the national store stays as is
-    store = GraphStore(target)
-    numbers = NumbersStore(target.parent / "numbers.duckdb")
-    started = time.perf_counter()
-    result = load_return_file(
-        store, numbers, shared_data / "returns/covid-hospital-activity-2020-08-13.xlsx"
-    )
-    seconds = time.perf_counter() - started
-    assert result.status == "loaded", result.report.text()
-    ReferenceData.current(store)  # saved with the store, so its copies (backup_store) read it
-    return {"store": store, "numbers": numbers, "covid": result, "covid_seconds": seconds}
+    def build(target: Path) -> None:
+        from service.reference import ReferenceData
+        from service.returns.load import load_return_file
+
+        store = copy_store(national_store, tmp_path_factory.mktemp("returns-build") / "store")
+        numbers = NumbersStore(store.path.parent / "numbers.duckdb")  # type: ignore[union-attr]
+        result = load_return_file(
+            store, numbers, shared_data / "returns/covid-hospital-activity-2020-08-13.xlsx"
+        )
+        assert result.status == "loaded", result.report.text()
+        ReferenceData.current(store)  # saved with the store, so its copies read it
+        target.mkdir()
+        backup_store(store, target / "store")
+        numbers.close()
+        shutil.copyfile(numbers.path, target / "numbers.duckdb")  # type: ignore[arg-type]
+        (target / "covid.pickle").write_bytes(pickle.dumps(result))
+
+    built = built_once(tmp_path_factory, "returns", build)
+    return {
+        "store": GraphStore(built / "store"),
+        "numbers": NumbersStore(built / "numbers.duckdb"),
+        "covid": pickle.loads((built / "covid.pickle").read_bytes()),
+    }
 
 
 @pytest.fixture(scope="session")
@@ -159,32 +186,40 @@ def figures_env(  # type: ignore[no-untyped-def]
     from service.returns.codes import graph_successions
     from service.returns.numbers import NumbersStore
 
-    base = tmp_path_factory.mktemp("figures")
-    backup_store(returns_env["store"], base / "store")
-    store = GraphStore(base / "store")
-    lookup = national_lookup
-    source = returns_env["numbers"]
-    metrics = [str(NHSKG.BedsOccupiedCovid), str(NHSKG.CovidAdmissions)]
-    reporters = [
-        str(r[0])
-        for r in source.con.execute(
-            "SELECT DISTINCT org_code FROM reporter WHERE list_contains(?, metric)", [metrics]
-        ).fetchall()
-    ]
-    organisations = sorted(later_carriers(reporters, graph_successions(store)))
-    rows = org_area_rows(lookup.placer, organisations=organisations, timelines=lookup.timelines)
-    path = base / "numbers.duckdb"
-    write_duckdb(rows, path)
-    numbers = NumbersStore(path)
-    frame = source.con.execute(  # noqa: F841 (read by DuckDB's replacement scan below)
-        "SELECT * FROM reported_value WHERE list_contains(?, metric)", [metrics]
-    ).fetchnumpy()
-    numbers.con.execute(
-        "INSERT INTO reported_value SELECT * REPLACE (CAST(period_start AS DATE) AS "
-        "period_start, CAST(period_end AS DATE) AS period_end) FROM frame"
-    )
-    numbers.refresh_reporters()
-    return {"store": store, "numbers": numbers, "lookup": lookup, "organisations": organisations}
+    def build(target: Path) -> None:
+        source = returns_env["numbers"]
+        metrics = [str(NHSKG.BedsOccupiedCovid), str(NHSKG.CovidAdmissions)]
+        reporters = [
+            str(r[0])
+            for r in source.con.execute(
+                "SELECT DISTINCT org_code FROM reporter WHERE list_contains(?, metric)", [metrics]
+            ).fetchall()
+        ]
+        organisations = sorted(later_carriers(reporters, graph_successions(returns_env["store"])))
+        lookup = national_lookup
+        rows = org_area_rows(lookup.placer, organisations=organisations, timelines=lookup.timelines)
+        target.mkdir()
+        backup_store(returns_env["store"], target / "store")
+        write_duckdb(rows, target / "numbers.duckdb")
+        numbers = NumbersStore(target / "numbers.duckdb")
+        frame = source.con.execute(  # noqa: F841 (read by DuckDB's replacement scan below)
+            "SELECT * FROM reported_value WHERE list_contains(?, metric)", [metrics]
+        ).fetchnumpy()
+        numbers.con.execute(
+            "INSERT INTO reported_value SELECT * REPLACE (CAST(period_start AS DATE) AS "
+            "period_start, CAST(period_end AS DATE) AS period_end) FROM frame"
+        )
+        numbers.refresh_reporters()
+        numbers.close()
+        (target / "organisations.json").write_text(json.dumps(organisations))
+
+    built = built_once(tmp_path_factory, "figures", build)
+    return {
+        "store": GraphStore(built / "store"),
+        "numbers": NumbersStore(built / "numbers.duckdb"),
+        "lookup": national_lookup,
+        "organisations": json.loads((built / "organisations.json").read_text()),
+    }
 
 
 @pytest.fixture(scope="session")
