@@ -89,6 +89,12 @@ def release_rule(where: str, data: dict[str, Any]) -> tuple[str | None, date | N
         raise MappingError(f"{where}: release date {value!r} is not YYYY-MM-DD") from exc
 
 
+def release_labels(data: dict[str, Any]) -> tuple[str, ...]:
+    """The mapping's `release: {labels: [...]}`: metadata cells that state the file's own
+    release ("Revised:", then "Published:"), the first one that gives a date winning."""
+    return tuple(str(label) for label in (data.get("release") or {}).get("labels", ()))
+
+
 def mapping_head(data: dict[str, Any], src: dict[str, Any], where: str) -> dict[str, Any]:
     """The fields every return and area mapping has: what it is, its dataset, its files and
     their release."""
@@ -103,4 +109,5 @@ def mapping_head(data: dict[str, Any], src: dict[str, Any], where: str) -> dict[
         "files": data["files"],
         "release_pattern": release_pattern,
         "release_date": release_date,
+        "release_labels": release_labels(data),
     }

@@ -66,6 +66,7 @@ class AreaMapping:
     header_row: int = 0  # columns: the row holding the headings (0-based)
     release_date: date | None = None
     release_pattern: str | None = None
+    release_labels: tuple[str, ...] = ()  # not read for area files (no layout states one yet)
     path: Path | None = None
 
     def matches(self, file_name: str) -> bool:

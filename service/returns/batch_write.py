@@ -60,11 +60,15 @@ class Released(Protocol):
     def release_pattern(self) -> str | None: ...
 
 
-def release_of(spec: Released, path: Path, stated: date | None) -> tuple[date, str]:
-    """The batch's release date and where it came from: stated by the caller, the mapping's
-    fixed date, the file name, or (none of these) the load day."""
+def release_of(
+    spec: Released, path: Path, stated: date | None, in_file: date | None = None
+) -> tuple[date, str]:
+    """The batch's release date and where it came from: stated by the caller, by the file's own
+    metadata cells, the mapping's fixed date, the file name, or (none of these) the load day."""
     if stated is not None:
         return stated, "stated"
+    if in_file is not None:
+        return in_file, "file"
     if spec.release_date is not None:
         return spec.release_date, "mapping"
     found = release_from_name(path.name, spec.release_pattern)
@@ -131,11 +135,13 @@ def open_batch(
     spec: Released,
     release: date | None = None,
     dry_run: bool = False,
+    in_file: date | None = None,
 ) -> OpenBatch:
-    """`release`: the release date the caller states (else the mapping's, the file name's)."""
+    """`release`: the release date the caller states (else the file's, the mapping's, the file
+    name's)."""
     if not dry_run:  # a load killed earlier is finished or undone before this one starts
         recover(store, numbers)
-    key, released = publication_key(spec, path), release_of(spec, path, release)
+    key, released = publication_key(spec, path), release_of(spec, path, release, in_file)
     sha = sha256_of(path)
     tag = batch_tag(numbers, key, sha)
     current = numbers.current_batch(key)

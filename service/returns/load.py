@@ -38,7 +38,7 @@ from service.returns.codes import Successions, graph_successions, resolve_codes
 from service.returns.context import BatchContext
 from service.returns.graph import provenance_triples, publication_triples, unregistered_triples
 from service.returns.numbers import NumbersStore
-from service.returns.readers import read_return
+from service.returns.readers import read_return, release_in_file
 from service.returns.shacl_check import shacl_findings
 from service.returns.spec import ReturnMapping, load_return_mapping, mapping_for
 from service.returns.vectorised import vectorised_findings
@@ -76,7 +76,11 @@ def load_return_file(
     replace more than MAX_RETIRED_SHARE of its publication's current values, is rejected unless
     `replace_all`."""
     spec = _mapping(path, mapping)
-    opened = open_batch(store, numbers, path, spec, release, dry_run=dry_run)
+    try:
+        in_file = release_in_file(path, spec) if release is None else None
+    except LayoutError as exc:
+        return _rejected(path, spec, "", [_layout_finding(spec, exc)])
+    opened = open_batch(store, numbers, path, spec, release, dry_run=dry_run, in_file=in_file)
     batch = opened.batch
     if opened.unchanged:
         return ReturnLoadResult(**outcome(opened, path, spec.id))

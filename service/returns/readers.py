@@ -58,6 +58,47 @@ def read_return(path: Path, mapping: ReturnMapping) -> CandidateValues:
     return out
 
 
+def release_in_file(path: Path, mapping: ReturnMapping) -> date | None:
+    """The release the file states in its metadata cells (`release: {labels: [...]}` of the
+    mapping; KH03: "Revised: 19th November 2020", else "Published: 20th August 2020"), read from
+    the sheet the values come from; None when the mapping names no labels or the file fills none.
+    A labelled cell that is not a date is a LayoutError."""
+    if not mapping.release_labels:
+        return None
+    sheets = _open(path, mapping)
+    found = [s for s in mapping.sheets if s in sheets] or list(sheets)[:1]
+    grid = sheets[found[0]]()[:HEADER_SEARCH_ROWS] if found else []
+    stated: dict[str, tuple[int, str]] = {}
+    for i, row in enumerate(grid):
+        texts = [cell_text(c) for c in row]
+        for label in mapping.release_labels:
+            if label in texts and label not in stated:
+                rest = [t for t in texts[texts.index(label) + 1 :] if t]
+                stated[label] = (i + 1, rest[0] if rest else "")
+    for label in mapping.release_labels:
+        row, text = stated.get(label, (0, ""))
+        if text:
+            day = day_from_text(text)
+            if day is None:
+                raise LayoutError(
+                    path.name, row, f"{label} {text!r} is not a date (20th August 2020)"
+                )
+            return day
+    return None
+
+
+def day_from_text(text: str) -> date | None:
+    """A day written out as in NHS England's metadata cells: "20th August 2020", "1 July 2021",
+    or an ISO date."""
+    cleaned = re.sub(r"\b(\d{1,2})(st|nd|rd|th)\b", r"\1", text.strip())
+    for fmt in ("%d %B %Y", "%d %b %Y", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(cleaned, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
 # ---------------------------------------------------------------- file formats -> grids
 def _open(path: Path, mapping: ReturnMapping) -> dict[str, Callable[[], Grid]]:
     """Sheet name -> a function reading that sheet's cells (sheets are read only when needed)."""

@@ -77,6 +77,7 @@ class ReturnMapping:
     # first YYYY-MM-DD), or a fixed date for a file name that has none.
     release_pattern: str | None = None
     release_date: date | None = None
+    release_labels: tuple[str, ...] = ()  # cells stating the release ("Revised:", "Published:")
     # What a code the reference data does not know becomes: "register" (an unregistered
     # provider for the steward) or "reject" (the whole batch is rejected: a return whose
     # reporters must all be known, such as the supplies return).
