@@ -27,6 +27,7 @@ import os
 import pickle
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -42,6 +43,8 @@ from service.rdf.terms import ONTOLOGY_GRAPH, ROOT
 FORMAT = 1
 FILE_NAME = "nhskg-reference.snapshot"
 MAGIC = b"nhskg-reference-snapshot\n"
+# A scratch file this old is a save that was killed, not one in progress (a save takes seconds).
+STALE_SCRATCH_SECONDS = 600.0
 _STORE_ID = "nhskg-live-store"  # a pickle persistent id, not an ontology term
 
 log = logging.getLogger(__name__)
@@ -157,6 +160,7 @@ def write(store: GraphStore, payload: bytes, key: str) -> Path:
         "sha256": hashlib.sha256(payload).hexdigest(),
         "bytes": len(payload),
     }
+    remove_stale_scratch(path)
     handle, scratch = tempfile.mkstemp(prefix=FILE_NAME + ".", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as out:
@@ -171,6 +175,18 @@ def write(store: GraphStore, payload: bytes, key: str) -> Path:
         Path(scratch).unlink(missing_ok=True)
         raise
     return path
+
+
+def remove_stale_scratch(path: Path, older_than: float = STALE_SCRATCH_SECONDS) -> list[Path]:
+    """Remove the scratch files of saves killed before they finished (a save takes seconds, so
+    one untouched for `older_than` seconds is no other process's save in progress)."""
+    now = time.time()
+    stale = [
+        p for p in path.parent.glob(f"{FILE_NAME}.*.tmp") if now - p.stat().st_mtime > older_than
+    ]
+    for scratch in stale:
+        scratch.unlink(missing_ok=True)
+    return stale
 
 
 def load(store: GraphStore, key: str) -> Any:

@@ -211,3 +211,19 @@ def test_a_failed_save_never_fails_a_start(
     ref, built = current(store)
     assert built == 1 and not saved.has_saved(store)
     assert ref.organisations.find("R0D") is not None
+
+
+def test_a_save_removes_the_scratch_files_of_killed_saves_only(store: GraphStore) -> None:
+    """A save killed mid-write leaves its scratch file; the next save removes it, but not one
+    young enough to be another process's save in progress."""
+    folder = saved.snapshot_path(store)
+    assert folder is not None
+    killed = folder.parent / f"{saved.FILE_NAME}.killed.tmp"
+    running = folder.parent / f"{saved.FILE_NAME}.running.tmp"
+    for scratch in (killed, running):
+        scratch.write_bytes(b"half a snapshot")
+    old = killed.stat().st_mtime - 2 * saved.STALE_SCRATCH_SECONDS
+    os.utime(killed, (old, old))
+    ReferenceData.current(store)
+    assert not killed.exists() and running.exists()
+    assert saved.has_saved(store)
