@@ -272,3 +272,26 @@ def test_a_long_mapping_skips_the_series_it_lists(shared_data: Path, tmp_path: P
     assert set(values.metric) == {str(NHSKG.BedsOccupiedCovid)} and len(values) > 100
     with pytest.raises(LayoutError, match=r"'New hosp cases' is not one of.*skip_series"):
         read_return(path, dataclasses.replace(spec, skip_series=()))
+
+
+def test_the_same_file_through_a_changed_mapping_is_a_new_batch(
+    sample_store: GraphStore, tmp_path: Path
+) -> None:
+    """ "unchanged" means the same file read by the same mapping: after the mapping changes (a
+    corrected column, a stated release), loading the file again replaces its batch, kept as
+    history, instead of keeping values the old mapping read."""
+    from service.returns.spec import RETURN_MAPPINGS_DIR, load_return_mapping
+
+    store, numbers = sample_store.copy_in_memory(), NumbersStore(None)
+    assert load_return_file(store, numbers, AUGUST).status == "loaded"
+    assert load_return_file(store, numbers, AUGUST).status == "unchanged"
+    changed = tmp_path / "covid-hospital-activity-long.yaml"
+    source = RETURN_MAPPINGS_DIR / "covid-hospital-activity-long.yaml"
+    changed.write_text(source.read_text() + "\n# revised\n")
+    again = load_return_file(store, numbers, AUGUST, load_return_mapping(changed))
+    assert again.status == "loaded", again.report.text()
+    batches = list_batches(numbers)
+    assert [b.status for b in batches] == ["superseded", "current"]
+    assert load_return_file(store, numbers, AUGUST, load_return_mapping(changed)).status == (
+        "unchanged"
+    )

@@ -83,12 +83,15 @@ class OpenBatch:
     sha: str
     tag: str
     batch: str
-    current: tuple[str, str] | None  # the publication's current batch and its file's digest
+    # The publication's current batch, its file's digest and its mapping's.
+    current: tuple[str, str, str] | None
     released: tuple[date, str]
+    mapping_sha: str = ""
 
     @property
     def unchanged(self) -> bool:
-        return self.current is not None and self.current[1] == self.sha
+        """The same file, read by the same mapping, is the current batch already."""
+        return self.current is not None and self.current[1:] == (self.sha, self.mapping_sha)
 
     @property
     def current_batch(self) -> str | None:
@@ -97,7 +100,7 @@ class OpenBatch:
     def record(self, dataset: str, mapping: str, path: Path, graph: str, count: int) -> BatchRecord:
         return BatchRecord(
             self.batch, self.key, dataset, mapping, path.name, self.sha, graph, count,
-            *self.released,
+            *self.released, self.mapping_sha,
         )  # fmt: skip
 
 
@@ -145,7 +148,10 @@ def open_batch(
     sha = sha256_of(path)
     tag = batch_tag(numbers, key, sha)
     current = numbers.current_batch(key)
-    return OpenBatch(key, sha, tag, str(ID[f"batch/{key}/{tag}"]), current, released)
+    mapping = getattr(spec, "path", None)
+    mapping_sha = sha256_of(mapping) if mapping is not None else ""
+    batch = str(ID[f"batch/{key}/{tag}"])
+    return OpenBatch(key, sha, tag, batch, current, released, mapping_sha)
 
 
 def batch_tag(numbers: NumbersStore, key: str, sha: str) -> str:

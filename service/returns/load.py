@@ -131,7 +131,7 @@ def _later_releases(numbers: NumbersStore, batch: str) -> list[str]:
 def _replacement_findings(
     numbers: NumbersStore,
     path: Path,
-    current: tuple[str, str] | None,
+    current: tuple[str, str, str] | None,
     count: int,
     replace_all: bool,
 ) -> list[Finding]:

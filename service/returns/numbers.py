@@ -74,6 +74,9 @@ ALTER TABLE batch ADD COLUMN IF NOT EXISTS release_date DATE;
 ALTER TABLE batch ADD COLUMN IF NOT EXISTS release_source VARCHAR;
 ALTER TABLE batch ADD COLUMN IF NOT EXISTS changed_at TIMESTAMP;
 ALTER TABLE batch ADD COLUMN IF NOT EXISTS change_note VARCHAR;
+-- The digest of the mapping file that read the batch: the same file read by a changed mapping
+-- is new content, not "unchanged" (NULL in stores made before the column: read again).
+ALTER TABLE batch ADD COLUMN IF NOT EXISTS mapping_sha256 VARCHAR;
 -- Loads whose graph write may not have happened yet (service/returns/journal.py).
 CREATE TABLE IF NOT EXISTS load_journal (
     batch_id VARCHAR PRIMARY KEY, graph VARCHAR NOT NULL, old_batch VARCHAR,
@@ -129,7 +132,8 @@ class BatchRecord:
     graph: str
     value_count: int
     release_date: date
-    release_source: str = "file name"  # file name | mapping | stated | load date
+    release_source: str = "file name"  # stated | file | mapping | file name | load date
+    mapping_sha256: str = ""
 
 
 class StoreBusy(RuntimeError):
@@ -273,13 +277,14 @@ class NumbersStore:
             "SELECT DISTINCT metric, org_code, region_code, area_type FROM reported_value"
         )
 
-    def current_batch(self, publication: str) -> tuple[str, str] | None:
-        """(batch id, sha256) of the publication's current batch, if any."""
+    def current_batch(self, publication: str) -> tuple[str, str, str] | None:
+        """(batch id, file sha256, mapping sha256) of the publication's current batch, if any."""
         row = self.con.execute(
-            "SELECT batch_id, sha256 FROM batch WHERE publication = ? AND status = 'current'",
+            "SELECT batch_id, sha256, coalesce(mapping_sha256, '') FROM batch "
+            "WHERE publication = ? AND status = 'current'",
             [publication],
         ).fetchone()
-        return (row[0], row[1]) if row else None
+        return (row[0], row[1], row[2]) if row else None
 
     def value_count(self, batch_id: str | None = None) -> int:
         if batch_id is None:
@@ -381,8 +386,8 @@ class NumbersStore:
                 )
             con.execute(
                 "INSERT INTO batch (batch_id, publication, dataset, mapping, file, sha256, graph, "
-                "loaded_at, value_count, status, release_date, release_source) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'current', ?, ?)",
+                "loaded_at, value_count, status, release_date, release_source, mapping_sha256) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'current', ?, ?, ?)",
                 [
                     record.batch_id,
                     record.publication,
@@ -395,6 +400,7 @@ class NumbersStore:
                     record.value_count,
                     record.release_date,
                     record.release_source,
+                    record.mapping_sha256,
                 ],
             )
             self._insert_values(record.batch_id, columns)

@@ -76,12 +76,12 @@ def release_in_file(path: Path, mapping: ReturnMapping) -> date | None:
                 rest = [t for t in texts[texts.index(label) + 1 :] if t]
                 stated[label] = (i + 1, rest[0] if rest else "")
     for label in mapping.release_labels:
-        row, text = stated.get(label, (0, ""))
+        line, text = stated.get(label, (0, ""))
         if text:
             day = day_from_text(text)
             if day is None:
                 raise LayoutError(
-                    path.name, row, f"{label} {text!r} is not a date (20th August 2020)"
+                    path.name, line, f"{label} {text!r} is not a date (20th August 2020)"
                 )
             return day
     return None
