@@ -5,7 +5,6 @@ load; the load journal (service/returns/journal.py) then finishes or undoes it."
 
 from __future__ import annotations
 
-import os
 import random
 import shutil
 import signal
@@ -17,12 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from service.faults import PAUSE_VARIABLE
 from service.rdf.store import GraphStore
 from service.rdf.terms import ROOT, SAMPLE_DATA_DIR
 from service.returns.journal import recover
 from service.returns.load import load_return_file
 from service.returns.numbers import NumbersStore
+from tests.support.kill import child_env, kill_at
 from tests.support.stores import backup_store
 
 RETURN = SAMPLE_DATA_DIR / "returns/covid-hospital-activity-2020-08-13-long-sw-nw.csv"
@@ -103,31 +102,15 @@ def _command(work: Path, changed: Path) -> list[str]:
             "returns", "load", str(changed)]  # fmt: skip
 
 
-def _env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != PAUSE_VARIABLE}
-    return {**env, "PYTHONPATH": str(ROOT), **extra}
-
-
 def _nhskg(work: Path, changed: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        _command(work, changed), cwd=ROOT, capture_output=True, text=True, timeout=300, env=_env()
+        _command(work, changed),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=child_env(),
     )
-
-
-def _kill_at(work: Path, changed: Path, point: str) -> None:
-    """Run the load until it pauses at `point`, then SIGKILL it."""
-    child = subprocess.Popen(
-        _command(work, changed), cwd=ROOT, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
-        text=True, env=_env(**{PAUSE_VARIABLE: point}),
-    )  # fmt: skip
-    assert child.stderr is not None
-    seen = []
-    for line in child.stderr:  # blocks until the pause (or the end: then the point was missed)
-        seen.append(line)
-        if line.strip() == f"paused at {point}":
-            break
-    child.kill()
-    assert child.wait(timeout=60) == -signal.SIGKILL, "".join(seen)[-2000:]
 
 
 def _recovered(work: Path) -> State:
@@ -157,7 +140,7 @@ def test_a_load_killed_at_each_point_is_finished_or_undone(
     scene: Scene, tmp_path: Path, point: str
 ) -> None:
     work = _copy(scene.template, tmp_path / "work")
-    _kill_at(work, scene.changed, point)
+    kill_at(_command(work, scene.changed), point)
     if point != "numbers-staged":  # the window exists: the two stores disagree until recovery
         assert not state_of(work / "store", work / "numbers.duckdb").in_step or point == (
             "graph-recorded"
@@ -173,7 +156,7 @@ def test_a_load_killed_at_each_point_is_finished_or_undone(
 def test_the_next_load_recovers_on_its_own(scene: Scene, tmp_path: Path) -> None:
     """No separate step: the steward's next `nhskg returns load` undoes the killed one first."""
     work = _copy(scene.template, tmp_path / "work")
-    _kill_at(work, scene.changed, "numbers-committed")
+    kill_at(_command(work, scene.changed), "numbers-committed")
     again = _nhskg(work, scene.changed)
     assert again.returncode == 0, again.stderr
     assert "was rolled back" in again.stderr
@@ -197,7 +180,7 @@ def test_loads_killed_at_random_moments_leave_both_stores_old_or_new(
         delay = rng.uniform(0.3 * whole, 1.0 * whole)  # imports come first: skip most of them
         child = subprocess.Popen(
             _command(work, scene.changed), cwd=ROOT, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, env=_env(),
+            stderr=subprocess.DEVNULL, env=child_env(),
         )  # fmt: skip
         time.sleep(delay)
         child.send_signal(signal.SIGKILL)

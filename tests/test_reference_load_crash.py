@@ -12,7 +12,6 @@ which write DuckDB and the graph)."""
 
 from __future__ import annotations
 
-import os
 import random
 import shutil
 import signal
@@ -24,11 +23,11 @@ from pathlib import Path
 
 import pytest
 
-from service.faults import PAUSE_VARIABLE
 from service.rdf.store import GraphStore
 from service.rdf.terms import ROOT, SAMPLE_DATA_DIR
 from service.reference.organisations import OrganisationIndex
 from service.reference.saved import SnapshotUnusable, fingerprint, load
+from tests.support.kill import child_env, kill_at
 from tests.support.stores import backup_store
 
 ETR = SAMPLE_DATA_DIR / "ods/etr-2026-07.csv"
@@ -80,15 +79,10 @@ def _command(work: Path, changed: Path) -> list[str]:
     return [*NHSKG, "--store", str(work / "store"), "load", str(changed), "--mapping", "ods-etr"]
 
 
-def _env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != PAUSE_VARIABLE}
-    return {**env, "PYTHONPATH": str(ROOT), **extra}
-
-
 def _nhskg(work: Path, *args: str) -> subprocess.CompletedProcess[str]:
     command = [*NHSKG, "--store", str(work / "store"), *args]
     return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300,
-                          env=_env())  # fmt: skip
+                          env=child_env())  # fmt: skip
 
 
 def _load(work: Path, changed: Path) -> subprocess.CompletedProcess[str]:
@@ -127,22 +121,6 @@ def _copy(scene: Scene, target: Path) -> Path:
     return target
 
 
-def _kill_at(work: Path, changed: Path, point: str) -> None:
-    """Run the load until it pauses at `point`, then SIGKILL it."""
-    child = subprocess.Popen(
-        _command(work, changed), cwd=ROOT, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
-        text=True, env=_env(**{PAUSE_VARIABLE: point}),
-    )  # fmt: skip
-    assert child.stderr is not None
-    seen = []
-    for line in child.stderr:  # blocks until the pause (or the end: then the point was missed)
-        seen.append(line)
-        if line.strip() == f"paused at {point}":
-            break
-    child.kill()
-    assert child.wait(timeout=60) == -signal.SIGKILL, "".join(seen)[-2000:]
-
-
 def _unfinished(work: Path) -> list[str]:
     store = GraphStore(work / "store", read_only=True)
     try:
@@ -177,7 +155,7 @@ def test_a_reference_load_killed_at_each_point_is_old_or_new(
     scene: Scene, tmp_path: Path, point: str
 ) -> None:
     work = _copy(scene, tmp_path / "work")
-    _kill_at(work, scene.changed, point)
+    kill_at(_command(work, scene.changed), point)
     expected = scene.old if POINTS[point] == "old" else scene.new
     # Readers see old or new at once, before any recovery: an unfinished graph is not current.
     assert state_of(work / "store") == expected
@@ -199,7 +177,7 @@ def test_the_next_load_discards_the_killed_ones_unfinished_graph(
 ) -> None:
     """No separate step: the steward's next `nhskg load` finds the half-written graph gone."""
     work = _copy(scene, tmp_path / "work")
-    _kill_at(work, scene.changed, "graph-content")
+    kill_at(_command(work, scene.changed), "graph-content")
     unfinished = _unfinished(work)
     assert unfinished
     again = _load(work, scene.changed)
@@ -227,7 +205,7 @@ def test_reference_loads_killed_at_random_moments_leave_the_store_old_or_new(
         delay = rng.uniform(0.3 * whole, 1.0 * whole)  # imports come first: skip most of them
         child = subprocess.Popen(
             _command(work, scene.changed), cwd=ROOT, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, env=_env(),
+            stderr=subprocess.DEVNULL, env=child_env(),
         )  # fmt: skip
         time.sleep(delay)
         child.send_signal(signal.SIGKILL)
