@@ -14,18 +14,12 @@ from typer.testing import CliRunner
 
 from service.cli import app
 from service.rdf.store import GraphStore
-from tests.returns_support import WEEKLY_DIR, weekly_name, write_weekly_cut
+from tests.returns_support import WEEKLY_DIR, revising, weekly_name, write_weekly_cut
 from tests.support.stores import backup_store
 
 CODES = {"RA7", "RBD", "RK9"}
 EARLIER, LATER = "2020-11-19", "2020-11-26"
 DAY = "2020-10-05"
-
-
-def _revise(row: dict[str, str]) -> dict[str, str]:
-    if row["org_code"] == "RA7" and row["date"] == DAY and row["value"]:
-        return {**row, "value": str(float(row["value"]) + 3)}
-    return row
 
 
 def cli(store: Path, *args: str) -> Any:
@@ -39,7 +33,9 @@ def store_dir(
     root = tmp_path_factory.mktemp("batches-cli")
     backup_store(sample_store, root / "store")
     source = shared_data / WEEKLY_DIR
-    later = write_weekly_cut(source / weekly_name(LATER), root, CODES, {"All beds COVID"}, _revise)
+    later = write_weekly_cut(
+        source / weekly_name(LATER), root, CODES, {"All beds COVID"}, revising("RA7", DAY, 3)
+    )
     earlier = write_weekly_cut(source / weekly_name(EARLIER), root, CODES, {"All beds COVID"})
     assert cli(root / "store", "returns", "load", str(later)).exit_code == 0
     loaded = cli(root / "store", "returns", "load", str(earlier))

@@ -28,7 +28,13 @@ from service.returns.numbers import NumbersStore
 from service.rollup.model import Method
 from service.strain.areas import strain_flags
 from service.strain.flags import evaluate
-from tests.returns_support import WEEKLY_DIR, WEEKLY_RELEASES, weekly_name, write_weekly_cut
+from tests.returns_support import (
+    WEEKLY_DIR,
+    WEEKLY_RELEASES,
+    revising,
+    weekly_name,
+    write_weekly_cut,
+)
 from tests.support.auth import bearer
 
 BEDS = str(NHSKG.BedsOccupiedCovid)
@@ -112,12 +118,6 @@ def test_models_keep_to_the_ground_and_nest_their_intervals() -> None:
 
 
 # ---------------------------------------------------------------- as known at a date
-def _revise(row: dict[str, str]) -> dict[str, str]:
-    if (row["org_code"], row["date"]) == REVISED and row["value"]:
-        row = {**row, "value": str(float(row["value"]) + 60)}
-    return row
-
-
 @pytest.fixture(scope="module")
 def env(shared_data: Path, sample_store: GraphStore, tmp_path_factory: Any) -> dict[str, Any]:
     folder = tmp_path_factory.mktemp("forecast-weekly")
@@ -127,7 +127,7 @@ def env(shared_data: Path, sample_store: GraphStore, tmp_path_factory: Any) -> d
             folder,
             CODES,
             {"All beds COVID", "MV beds COVID", "Hosp ads & diag"},
-            _revise if r == "2020-12-03" else None,
+            revising(*REVISED, 60) if r == "2020-12-03" else None,
         )
         for r in WEEKLY_RELEASES
     }

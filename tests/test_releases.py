@@ -26,6 +26,7 @@ from service.rollup.model import Method
 from tests.returns_support import (
     WEEKLY_DIR,
     WEEKLY_RELEASES,
+    revising,
     snapshot,
     weekly_name,
     write_weekly_cut,
@@ -44,12 +45,6 @@ ORDERS = {
 }
 
 
-def _revise(row: dict[str, str]) -> dict[str, str]:
-    if (row["org_code"], row["date"]) == EDITED and row["value"]:
-        row = {**row, "value": str(float(row["value"]) + 5)}
-    return row
-
-
 @pytest.fixture(scope="module")
 def cuts(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("weekly-cuts")
@@ -59,7 +54,7 @@ def cuts(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[st
             folder,
             CODES,
             set(SERIES),
-            _revise if r == "2020-12-03" else None,
+            revising(*EDITED, 5) if r == "2020-12-03" else None,
         )
         for r in WEEKLY_RELEASES
     }

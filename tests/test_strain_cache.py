@@ -22,18 +22,18 @@ from service.rollup.model import Method, region
 from service.strain.areas import strain_flags
 from service.strain.cache import cached_strain_flags, kept_questions
 from service.strain.flags import StrainFlag
-from tests.returns_support import WEEKLY_DIR, WEEKLY_RELEASES, weekly_name, write_weekly_cut
+from tests.returns_support import (
+    WEEKLY_DIR,
+    WEEKLY_RELEASES,
+    revising,
+    weekly_name,
+    write_weekly_cut,
+)
 
 BEDS = str(NHSKG.BedsOccupiedCovid)
 CODES = {"RA7", "RBD", "RK9", "RH8", "RBL", "RXN", "RM3", "REF"}
 REVISED = ("RA7", "2020-11-10")
 ORIGIN = date(2020, 11, 17)  # the last day the first release holds
-
-
-def _revise(row: dict[str, str]) -> dict[str, str]:
-    if (row["org_code"], row["date"]) == REVISED and row["value"]:
-        row = {**row, "value": str(float(row["value"]) + 60)}
-    return row
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +45,7 @@ def env(shared_data: Path, sample_store: GraphStore, tmp_path_factory: Any) -> d
             folder,
             CODES,
             {"All beds COVID"},
-            _revise if r == "2020-12-03" else None,
+            revising(*REVISED, 60) if r == "2020-12-03" else None,
         )
         for r in WEEKLY_RELEASES[:3]
     }
