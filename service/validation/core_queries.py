@@ -28,6 +28,7 @@ from rdflib import RDF, XSD, BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from service.rdf.store import to_ox, to_rdflib
+from service.validation.report import result_triples as validation_result
 from service.validation.rulebook import SH, Targets, target_pattern, targets_of
 
 # Parameters of a property shape that do not constrain anything (or that this module handles
@@ -231,17 +232,10 @@ def run_check(
 
 def result_triples(node: BNode, result: CoreResult) -> Iterator[tuple[Node, Node, Node]]:
     c = result.check
-    yield node, RDF.type, SH.ValidationResult
-    yield node, SH.sourceConstraintComponent, c.component
-    yield node, SH.sourceShape, c.shape
-    yield node, SH.resultSeverity, c.severity
-    yield node, SH.focusNode, result.focus
-    if result.value is not None:
-        yield node, SH.value, result.value
-    if c.path is not None:
-        yield node, SH.resultPath, c.path
-    for message in c.messages:
-        yield node, SH.resultMessage, message
+    return validation_result(
+        node, component=c.component, shape=c.shape, severity=c.severity, focus=result.focus,
+        value=result.value, path=c.path, messages=c.messages,
+    )  # fmt: skip
 
 
 # ---------------------------------------------------------------------------- which shapes

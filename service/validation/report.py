@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 
-from rdflib import Graph
+from rdflib import RDF, Graph, Namespace
+from rdflib.term import Node
+
+SH = Namespace("http://www.w3.org/ns/shacl#")
 
 
 @dataclass(frozen=True)
@@ -54,3 +58,32 @@ class ValidationReport:
 
     def results_turtle(self) -> str:
         return self.results_graph.serialize(format="turtle") if self.results_graph else ""
+
+
+def result_triples(
+    node: Node,
+    *,
+    component: Node,
+    shape: Node,
+    severity: Node,
+    focus: Node,
+    value: Node | None,
+    path: Node | None,
+    messages: Iterable[Node],
+    constraint: Node | None = None,
+) -> Iterator[tuple[Node, Node, Node]]:
+    """The triples of one sh:ValidationResult as pySHACL writes them (the compiled checks and the
+    whole-graph SPARQL constraints report in the same standard results graph)."""
+    yield node, RDF.type, SH.ValidationResult
+    yield node, SH.sourceConstraintComponent, component
+    yield node, SH.sourceShape, shape
+    if constraint is not None:
+        yield node, SH.sourceConstraint, constraint
+    yield node, SH.resultSeverity, severity
+    yield node, SH.focusNode, focus
+    if value is not None:
+        yield node, SH.value, value
+    if path is not None:
+        yield node, SH.resultPath, path
+    for message in messages:
+        yield node, SH.resultMessage, message

@@ -13,13 +13,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from pathlib import Path
 
-from rdflib import OWL, RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
+from rdflib import OWL, RDF, RDFS, XSD, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from service.rdf.store import to_ox
 from service.rdf.terms import load_ontology, load_shapes, ontology_files
-
-SH = Namespace("http://www.w3.org/ns/shacl#")
+from service.validation.report import SH
 
 # Shape-expecting parameters: a shape named by one of these is also validated on nodes reached
 # from another shape, not only on its own targets, so its SPARQL constraints stay with pySHACL.

@@ -20,6 +20,7 @@ from rdflib import RDF, BNode, Graph, Literal
 from rdflib.term import Node
 
 from service.rdf.store import to_ox, to_rdflib
+from service.validation.report import result_triples as validation_result
 from service.validation.rulebook import SH, SparqlConstraint, target_pattern
 
 # The projection of the query's (only) SELECT, and the brace that opens its WHERE group.
@@ -153,18 +154,11 @@ def add_to_report(results_graph: Graph, shapes: Graph, results: list[SparqlResul
 
 def _result_triples(node: BNode, result: SparqlResult) -> Iterator[tuple[Node, Node, Node]]:
     c = result.constraint
-    yield node, RDF.type, SH.ValidationResult
-    yield node, SH.sourceConstraintComponent, SH.SPARQLConstraintComponent
-    yield node, SH.sourceShape, c.shape
-    yield node, SH.sourceConstraint, c.node
-    yield node, SH.resultSeverity, c.severity
-    yield node, SH.focusNode, result.focus
-    if result.value is not None:
-        yield node, SH.value, result.value
-    if result.path is not None:
-        yield node, SH.resultPath, result.path
-    for message in result.messages:
-        yield node, SH.resultMessage, Literal(message)
+    return validation_result(
+        node, component=SH.SPARQLConstraintComponent, shape=c.shape, severity=c.severity,
+        focus=result.focus, value=result.value, path=result.path,
+        messages=[Literal(m) for m in result.messages], constraint=c.node,
+    )  # fmt: skip
 
 
 def _description(shapes: Graph, node: Node) -> Iterator[tuple[Node, Node, Node]]:
