@@ -25,7 +25,7 @@ SHEET = "Total Beds OccCov"
 @pytest.fixture(scope="module")
 def national_url(returns_env: dict[str, Any]) -> Iterator[str]:
     app = create_app(
-        Settings(store_path=None, numbers_path=None),
+        Settings(store_path=None, numbers_path=None, request_budget_seconds=120),
         store=returns_env["store"],
         numbers=returns_env["numbers"],
     )
