@@ -78,8 +78,7 @@ def content_digest(file_sha: str, mapping: Mapping) -> str:
     """What a reference graph is made from: the file and the mapping that read it. A file
     loaded again through a changed mapping is new content (its graph is replaced), not
     "unchanged"."""
-    mapping_text = mapping.path.read_bytes() if mapping.path is not None else mapping.id.encode()
-    mapping_sha = hashlib.sha256(mapping_text).hexdigest()
+    mapping_sha = sha256_of(mapping.path) if mapping.path is not None else mapping.id
     return hashlib.sha256(f"{file_sha}\n{mapping_sha}".encode()).hexdigest()
 
 

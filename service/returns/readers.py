@@ -67,16 +67,9 @@ def release_in_file(path: Path, mapping: ReturnMapping) -> date | None:
         return None
     sheets = _open(path, mapping)
     found = [s for s in mapping.sheets if s in sheets] or list(sheets)[:1]
-    grid = sheets[found[0]]()[:HEADER_SEARCH_ROWS] if found else []
-    stated: dict[str, tuple[int, str]] = {}
-    for i, row in enumerate(grid):
-        texts = [cell_text(c) for c in row]
-        for label in mapping.release_labels:
-            if label in texts and label not in stated:
-                rest = [t for t in texts[texts.index(label) + 1 :] if t]
-                stated[label] = (i + 1, rest[0] if rest else "")
+    grid = sheets[found[0]]() if found else []
     for label in mapping.release_labels:
-        line, text = stated.get(label, (0, ""))
+        line, text = labelled(grid, label) or (0, "")
         if text:
             day = day_from_text(text)
             if day is None:
@@ -287,21 +280,31 @@ def _memo(
     return period
 
 
+def labelled(grid: Grid, label: str | None) -> tuple[int, str] | None:
+    """(1-based row, text) of the first non-empty cell after the cell `label` ("Period:",
+    "Published:") in the metadata rows above a table ("" when the label has nothing after it);
+    None when no cell says `label`."""
+    for i, row in enumerate(grid[:HEADER_SEARCH_ROWS]):
+        texts = [cell_text(c) for c in row]
+        if label in texts:
+            rest = [t for t in texts[texts.index(label) + 1 :] if t]
+            return i + 1, rest[0] if rest else ""
+    return None
+
+
 def _fixed_period(file: str, grid: Grid, mapping: ReturnMapping) -> Period | None:
     rule = mapping.period
     if rule.source != "label":
         return None
-    for i, row in enumerate(grid[:HEADER_SEARCH_ROWS]):
-        texts = [cell_text(c) for c in row]
-        if rule.label in texts:
-            rest = [t for t in texts[texts.index(rule.label) + 1 :] if t]
-            period = period_from_text(rest[0] if rest else "", rule.pattern or "")
-            if period is None:
-                raise LayoutError(
-                    file, i + 1, f"period {rest[:1]!r} does not match {rule.pattern!r}"
-                )
-            return period
-    raise LayoutError(file, None, f"no cell labelled {rule.label!r} giving the period")
+    found = labelled(grid, rule.label)
+    if found is None:
+        raise LayoutError(file, None, f"no cell labelled {rule.label!r} giving the period")
+    line, text = found
+    period = period_from_text(text, rule.pattern or "")
+    if period is None:
+        shown = [text] if text else []
+        raise LayoutError(file, line, f"period {shown!r} does not match {rule.pattern!r}")
+    return period
 
 
 def _row_period(
