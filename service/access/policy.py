@@ -113,12 +113,9 @@ class ScopeIndex:
         self._placements: int | None = None
 
     def _placed_areas(self) -> int | None:
-        """How many area placements the numbers store holds (a load of values by area changes
-        it, and with it which areas a scope covers)."""
-        if self.numbers is None:
-            return None
-        row = self.numbers.con.cursor().execute("SELECT count(*) FROM area_area").fetchone()
-        return int(row[0]) if row else 0
+        """A count that moves whenever the area placements are written (a load of values by
+        area changes them, and with them which areas a scope covers): no query per request."""
+        return None if self.numbers is None else self.numbers.placement_writes()
 
     def areas_in(self, code: str) -> set[str]:
         """The codes of the areas reporting values that the graph places in the area whose ODS

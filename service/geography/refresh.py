@@ -26,7 +26,7 @@ from service.geography.table import (
 from service.rdf.store import GraphStore
 from service.rdf.terms import ID
 from service.reference.successions import SuccessionIndex
-from service.returns.numbers import NumbersStore, replace_rows
+from service.returns.numbers import NumbersStore
 from service.rollup.area_places import place_areas, reporting_codes
 
 ORG = str(ID["org/"])
@@ -71,7 +71,7 @@ def refresh_org_areas(store: GraphStore, numbers: NumbersStore, affects: Iterabl
             bulk_insert(con, rows, Path(tempfile.gettempdir()))
         _refresh_fingerprint(numbers, store)
 
-    replace_rows(con, "org_area", organisations, insert)
+    numbers.replace_rows("org_area", organisations, insert)
     return len(rows)
 
 

@@ -141,19 +141,12 @@ class StoreBusy(RuntimeError):
     and what to do instead."""
 
 
-def replace_rows(
-    con: duckdb.DuckDBPyConnection, table: str, codes: list[str], insert: Callable[[], None]
-) -> None:
-    """Delete the rows of `table` (org_area, area_area: a name of ours, never user input) whose
-    org_code is one of `codes` and run `insert`, in one transaction."""
-    con.execute("BEGIN TRANSACTION")
-    try:
-        con.execute(f"DELETE FROM {table} WHERE list_contains(?, org_code)", [codes])
-        insert()
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    con.execute("COMMIT")
+# Writes through NumbersStore.replace_rows per database, in this process: readers that keep what
+# the area placements imply (the scope index, service/access/policy.py) compare a store's count
+# instead of asking the database on every request. Exact: area_area and area_succession are
+# written only through replace_rows, and a store open read-only cannot change while it is open
+# (DuckDB holds the file shared; no process may write it).
+_PLACEMENT_WRITES: dict[str, int] = {}
 
 
 def _connect(path: Path | None, read_only: bool) -> duckdb.DuckDBPyConnection:
@@ -248,6 +241,32 @@ class NumbersStore:
         view = copy(self)
         view.placement_table, view.shared = table, True
         return view
+
+    @property
+    def _database(self) -> str:
+        """The database's identity in this process: its file, or the connection in memory."""
+        return str(self.path.resolve()) if self.path else f"memory:{id(self.con)}"
+
+    def placement_writes(self) -> int:
+        """How many times this process has replaced rows of the placement tables of this
+        store's database (any NumbersStore on the same file counts)."""
+        return _PLACEMENT_WRITES.get(self._database, 0)
+
+    def replace_rows(self, table: str, codes: list[str], insert: Callable[[], None]) -> None:
+        """Delete the rows of `table` (org_area, area_area, area_succession: a name of ours,
+        never user input) whose org_code is one of `codes` and run `insert`, in one
+        transaction; then count the write (placement_writes)."""
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(f"DELETE FROM {table} WHERE list_contains(?, org_code)", [codes])
+            insert()
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
+        key = self._database
+        _PLACEMENT_WRITES[key] = _PLACEMENT_WRITES.get(key, 0) + 1
 
     def _has_column(self, table: str, column: str) -> bool:
         row = self.con.execute(

@@ -27,7 +27,7 @@ from service.geography.millionths import rounded
 from service.geography.rollup import Reached, RollUp
 from service.reference.placement import AREA, Membership, Reference
 from service.returns.area_spec import NATION
-from service.returns.numbers import NumbersStore, replace_rows
+from service.returns.numbers import NumbersStore
 from service.rollup.model import AREA_MEMBERSHIP
 
 DAY = timedelta(days=1)
@@ -164,8 +164,8 @@ def place_areas(
         if succeeded:
             numbers.con.executemany("INSERT INTO area_succession VALUES (?, ?, ?, ?)", succeeded)
 
-    replace_rows(numbers.con, "area_area", placed, insert)
-    replace_rows(numbers.con, "area_succession", wanted, insert_successions)
+    numbers.replace_rows("area_area", placed, insert)
+    numbers.replace_rows("area_succession", wanted, insert_successions)
     return len(rows)
 
 
