@@ -132,8 +132,9 @@ def typed_literals(triples: Iterable[tuple[Node, Node, Node]]) -> Originals:
     per value ("1.0"^^xsd:decimal comes back as "1"); pySHACL sees, and reports, the form the
     data has, so results and lexical checks use that form."""
     found: Originals = {}
+    plain = (None, XSD.string)  # looked up once: a namespace attribute costs 2 us a literal
     for s, p, o in triples:
-        if isinstance(o, Literal) and o.datatype is not None and o.datatype != XSD.string:
+        if isinstance(o, Literal) and o.datatype not in plain:
             found.setdefault((s, p), []).append(o)
     return found
 
