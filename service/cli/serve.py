@@ -52,9 +52,9 @@ def serve(
         writable = NumbersStore(settings.numbers_path)
         withdraw_expired(writable, date.today())
         writable.close()
-    config = uvicorn.Config(
-        create_app(settings), host=host, port=port, timeout_graceful_shutdown=GRACE_SECONDS
-    )
+    app = create_app(settings)
+    app.state.reference.lookup.warm_in_background()
+    config = uvicorn.Config(app, host=host, port=port, timeout_graceful_shutdown=GRACE_SECONDS)
     uvicorn.Server(config).run()
     stray = [t for t in threading.enumerate() if t is not threading.main_thread() and t.is_alive()]
     if stray:  # worker threads (idle, or abandoned past a time budget) must not hold the exit

@@ -12,6 +12,7 @@ asked about (or all at once by `warm()`); later lookups are a dictionary look-up
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -106,6 +107,19 @@ class Lookup:
         segments = self.timelines.warm(types)
         self.warmed.update(types)
         return segments
+
+    def warm_in_background(self) -> threading.Thread:
+        """`warm` every area type, one at a time, on a daemon thread (a server's start-up: it
+        answers meanwhile, and a type's lookups run on the event loop once it is warm). Under
+        load, a national type's first lookups otherwise each build timelines in a worker."""
+
+        def run() -> None:
+            for area_type in self.area_types():
+                self.warm([area_type])
+
+        thread = threading.Thread(target=run, name="warm-lookups", daemon=True)
+        thread.start()
+        return thread
 
     def is_quick(self, geography_type: str) -> bool:
         """True when a lookup in this area type reads built timelines only (microseconds), so

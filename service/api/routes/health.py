@@ -12,4 +12,12 @@ router = APIRouter(tags=["health"])
 @router.get("/health")
 def health(request: Request) -> dict[str, object]:
     store = request.app.state.store
-    return {"status": "ok", "version": __version__, "quads": store.quad_count()}
+    lookup = request.app.state.reference.lookup
+    return {
+        "status": "ok",
+        "version": __version__,
+        "quads": store.quad_count(),
+        # The geography types whose lookups are worked out in advance (nhskg serve warms
+        # them all after it starts, one by one).
+        "warmLookups": sorted(lookup.warmed),
+    }
