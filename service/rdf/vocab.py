@@ -154,7 +154,6 @@ class NHSKG(DefinedNamespace):
     NHSEnglandLocalOffice: URIRef
     NHSEnglandRegion: URIRef
     NHSTrust: URIRef
-    Nation: URIRef
     NeonatalIntensiveCareBedsAvailable: URIRef
     NeonatalIntensiveCareBedsOccupied: URIRef
     NoProtection: URIRef
