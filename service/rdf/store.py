@@ -10,6 +10,7 @@ graphs as they were known at an earlier time.
 from __future__ import annotations
 
 import fcntl
+import gc
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -123,7 +124,7 @@ class GraphStore:
         else:
             self.path.mkdir(parents=True, exist_ok=True)
             try:
-                self._store = ox.Store(str(self.path))
+                self._store = _open_writable(self.path)
             except OSError as exc:
                 if "lock" not in str(exc).lower():
                     raise
@@ -645,6 +646,19 @@ class GraphStore:
         if not self.read_only:  # a read-only instance has nothing to flush
             self._store.flush()
         del self._store
+
+
+def _open_writable(path: Path) -> ox.Store:
+    """The on-disk store at `path` for writing. Its lock may be held by an earlier GraphStore of
+    this process that only a reference cycle keeps (in-process CLI runs, tests): collected, it
+    lets go, so a lock error is retried once after a collection before it is reported."""
+    try:
+        return ox.Store(str(path))
+    except OSError as exc:
+        if "lock" not in str(exc).lower():
+            raise
+        gc.collect()
+        return ox.Store(str(path))
 
 
 def open_store(settings: Any) -> GraphStore:
