@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from copy import copy
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property
 from pathlib import Path
 
 import duckdb
@@ -242,9 +243,10 @@ class NumbersStore:
         view.placement_table, view.shared = table, True
         return view
 
-    @property
+    @cached_property
     def _database(self) -> str:
-        """The database's identity in this process: its file, or the connection in memory."""
+        """The database's identity in this process: its file, or the connection in memory
+        (worked out once: a scoped request reads it)."""
         return str(self.path.resolve()) if self.path else f"memory:{id(self.con)}"
 
     def placement_writes(self) -> int:
