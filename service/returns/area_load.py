@@ -31,7 +31,7 @@ from service.rdf.terms import GRAPH, ID
 from service.rdf.vocab import NHSKG
 from service.reference.placement import AREA, Reference
 from service.returns.area_readers import SUPPRESSED, AreaValues, parse_number, read_area_file
-from service.returns.area_spec import NATION, AreaMapping, area_mapping_for, load_area_mapping
+from service.returns.area_spec import AreaMapping, area_mapping_for, load_area_mapping
 from service.returns.batch_write import LoadResult, commit_batch, open_batch, outcome
 from service.returns.graph import provenance_triples, publication_triples
 from service.returns.numbers import NumbersStore
@@ -106,16 +106,14 @@ def judge(values: AreaValues, mapping: AreaMapping) -> Judged:
     return out
 
 
-def unknown_codes(values: AreaValues, judged: Judged, reference: Reference) -> list[str]:
-    """Area codes the graph does not hold (the nation is no graph area: never unknown)."""
-    codes = {c for c, kind in zip(values.code, judged.area_type, strict=True) if kind != NATION}
-    return sorted(c for c in codes if AREA + c not in reference.areas)
+def unknown_codes(values: AreaValues, reference: Reference) -> list[str]:
+    """Area codes the graph does not hold."""
+    return sorted(c for c in set(values.code) if AREA + c not in reference.areas)
 
 
 def type_findings(values: AreaValues, judged: Judged, reference: Reference) -> list[Finding]:
     """Areas the graph holds under other geography types than the file states (an LRF's code in
-    a row of LTLAs): once per code. Areas with no API type (MSOAs) and the nation are not
-    checked."""
+    a row of LTLAs): once per code. Areas with no API type (MSOAs) are not checked."""
     api = set(reference.api_names())
     seen: set[str] = set()
     out = []
@@ -159,16 +157,16 @@ def load_area_file(
             "rejected", path.name, spec.id, batch, ValidationReport(False, [finding])
         )
     judged = judge(values, spec)
-    unknown = unknown_codes(values, judged, reference)
+    unknown = unknown_codes(values, reference)
     errors = list(judged.errors) + type_findings(values, judged, reference)
-    graph_codes = {c for c, k in zip(values.code, judged.area_type, strict=True) if k != NATION}
+    codes = set(values.code)
     if not len(values):
         errors.append(Finding(path.name, None, None, None, "the file has no values"))
-    elif graph_codes and set(unknown) >= graph_codes:
+    elif codes and set(unknown) >= codes:
         errors.append(
             Finding(
                 path.name, None, None, None,
-                f"none of the file's {len(graph_codes)} area codes is known to the graph "
+                f"none of the file's {len(codes)} area codes is known to the graph "
                 f"(first: {', '.join(unknown[:5])}): load the geography first, or check the file",
             )
         )  # fmt: skip

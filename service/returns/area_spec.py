@@ -35,8 +35,6 @@ from service.validation.shacl import ontology_graph
 
 AREA_MAPPINGS_DIR = MAPPINGS_DIR / "areas"
 LAYOUTS = ("rows", "weeks", "dashboard-json", "columns")
-# The whole country: no graph area, the sum of every other area.
-NATION = "NATION"
 
 
 @dataclass(frozen=True)
@@ -52,7 +50,7 @@ class AreaMapping:
     name: str
     type_column: str | None  # the column of the area type (None: `area_type` for every row)
     area_type: str | None
-    area_types: dict[str, str]  # a text of type_column -> geography type API name (or NATION)
+    area_types: dict[str, str]  # a text of type_column -> geography type API name
     metrics: dict[str, URIRef]  # a column heading / nested key -> metric
     period_column: str | None = None  # rows, dashboard-json: the day's column
     period: tuple[date, date] | None = None  # columns: one period for the whole file

@@ -26,12 +26,10 @@ import numpy as np
 from service.geography.millionths import rounded
 from service.geography.rollup import Reached, RollUp
 from service.reference.placement import AREA, Membership, Reference
-from service.returns.area_spec import NATION
 from service.returns.numbers import NumbersStore
 from service.rollup.model import AREA_MEMBERSHIP
 
 DAY = timedelta(days=1)
-ENGLAND = "E92000001"  # the ONS code of England, the one area of type NATION
 COLUMNS = ("method", "area_type", "org_code", "area_code", "share", "valid_from", "valid_to")
 Row = tuple[Any, ...]  # method, area_type, org_code, area_code, share, valid_from, valid_to
 
@@ -70,7 +68,7 @@ def placement_rows(
                     (AREA_MEMBERSHIP.value, target, code, area, share, since, end)
                     for area, share in reached
                 ]
-    return rows + _nation_rows(reference, ranges)
+    return rows
 
 
 def _reached(reference: Reference, found: Iterable[Reached]) -> tuple[tuple[str, float], ...]:
@@ -81,16 +79,6 @@ def _reached(reference: Reference, found: Iterable[Reached]) -> tuple[tuple[str,
             code = reference.areas[r.area].code
             shares[code] = shares.get(code, 0.0) + r.share
     return tuple(rounded(shares).items())
-
-
-def _nation_rows(reference: Reference, ranges: dict[str, tuple[date, date]]) -> list[Row]:
-    """NATION (England): every English area the graph holds, and England itself."""
-    method = AREA_MEMBERSHIP.value
-    return [
-        (method, NATION, code, ENGLAND, 1.0, None, None)
-        for code in sorted(ranges)
-        if code == ENGLAND or (code.startswith("E") and AREA + code in reference.areas)
-    ]
 
 
 def value_ranges(numbers: NumbersStore, codes: Iterable[str]) -> dict[str, tuple[date, date]]:

@@ -6,7 +6,8 @@ and England): a roll-up sums the areas of one type only, by default the type wit
 that lies within the type asked for (LAD for cases), so no case is counted twice. Asking for a
 type finer than any the metric is reported at (admissions by NHS region, asked by LAD) is an
 error that says which types can be asked for. An area code the graph does not hold is listed
-unmapped with that reason, never dropped. NATION is England: every area the graph holds.
+unmapped with that reason, never dropped. NATION is England (nhskg:Nation), reached through the
+memberships of its regions, local resilience forums and upper-tier authorities.
 
 Restated to the areas of a date (`restate`, as organisations' roll-ups are), each value is placed
 by the memberships of that date, and a value of an area the graph no longer places then (a
@@ -26,7 +27,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from service.returns.area_spec import NATION, is_area_metric
+from service.returns.area_spec import is_area_metric
 from service.returns.codes import Step, Successions
 from service.rollup.engine import RollupError, rollup
 from service.rollup.model import (
@@ -262,4 +263,4 @@ def published_totals(
     return sorted(out, key=lambda t: (t.period_start, t.area)), dict(unmapped)
 
 
-__all__ = ["NATION", "PublishedTotal", "area_rollup", "published_totals", "reported_types"]
+__all__ = ["PublishedTotal", "area_rollup", "published_totals", "reported_types"]

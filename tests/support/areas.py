@@ -16,6 +16,7 @@ TYPES = {
     "c:ONS_REGION": "ONS_REGION",
     "c:NHS_REGION": "NHS_REGION",
     "c:UTLA": "UTLA",
+    "c:NATION": "NATION",
 }
 
 
@@ -42,6 +43,7 @@ def small_reference() -> Reference:
         _area("E02000001"),  # MSOAs: no API name
         _area("E02000002"),
         _area("E02000003"),  # in E07000003, then (the merger) in E06000001
+        _area("E92000001", "NATION"),
     ]
     memberships = [
         _member("E07000001", "E48000001", start),
@@ -60,6 +62,9 @@ def small_reference() -> Reference:
         _member("E02000002", "E07000001", start),
         _member("E02000003", "E07000003", start, date(2020, 3, 31)),
         _member("E02000003", "E06000001", date(2020, 4, 1)),
+        # England holds the regions, LRFs and UTLAs (as the ONS names mappings state).
+        *(_member(c, "E92000001", start) for c in ("E12000001", "E40000001", "E48000001")),
+        *(_member(c, "E92000001", start) for c in ("E48000002", "E10000001", "E06000001")),
     ]
     ref = Reference()
     ref.area_types = dict(TYPES)
