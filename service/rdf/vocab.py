@@ -154,6 +154,7 @@ class NHSKG(DefinedNamespace):
     NHSEnglandLocalOffice: URIRef
     NHSEnglandRegion: URIRef
     NHSTrust: URIRef
+    Nation: URIRef
     NeonatalIntensiveCareBedsAvailable: URIRef
     NeonatalIntensiveCareBedsOccupied: URIRef
     NoProtection: URIRef

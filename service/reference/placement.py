@@ -166,7 +166,12 @@ def _read_reference(store: GraphStore) -> Reference:
     ref = Reference()
     ref.area_types = {str(r["cls"]): str(r["name"]) for r in store.lexical_select(_TYPES)}
     _read_areas(store, ref)
-    for r in _current(store, _MEMBERSHIPS):
+    # One membership per node: two files may state the same one (England's regions are in the
+    # 2019 and the 2022 NHS region files), and counting it twice would double its share.
+    stated: dict[str, Membership] = {}
+    for r in sorted(_current(store, _MEMBERSHIPS), key=lambda r: str(r["g"])):
+        if str(r["m"]) in stated:
+            continue
         start = lexical_date(r["from"])
         if start is None:
             continue  # the shapes require a valid start date
@@ -180,6 +185,7 @@ def _read_reference(store: GraphStore) -> Reference:
             share,
             str(r["g"]),
         )
+        stated[m.iri] = m
         ref.memberships.setdefault(m.member, []).append(m)
     for r in _current(store, _LOCATED):
         ref.located_in.setdefault(str(r["site"]), []).append((str(r["lad"]), str(r["g"])))

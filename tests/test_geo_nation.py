@@ -1,0 +1,44 @@
+"""NATION is a geography type of the graph (nhskg:Nation): the ONS names mappings state England
+and the memberships of the English LRFs, NHS England regions (and ONS regions, UTLAs) in it, so
+every English area of the sample reaches England exactly once (share 1) and a Welsh one does
+not. A membership that two files state (an NHS region in the 2019 and the 2022 files) is one
+membership, never counted twice."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+
+from service.geography.rollup import RollUp
+from service.rdf.store import GraphStore
+from service.reference.placement import AREA, read_reference
+
+ENGLAND = AREA + "E92000001"
+
+
+def test_every_english_area_of_the_sample_reaches_england_once(sample_store: GraphStore) -> None:
+    ref = read_reference(sample_store)
+    assert ref.areas[ENGLAND].types == frozenset({"NATION"})
+    rollup = RollUp(ref)
+    kinds = ("LRF", "NHS_REGION", "LAD")
+    areas = [a for a in ref.areas.values() if a.types & set(kinds)]
+    assert {k for a in areas for k in a.types} >= set(kinds)
+    for day in (date(2019, 6, 1), date(2020, 8, 1), date(2023, 1, 1)):
+        for area in areas:
+            reached = [(r.area, r.share) for r in rollup.resolve(area.iri, "NATION", day)]
+            if not area.code.startswith("E"):
+                assert reached == [], area.code
+                continue
+            if "LAD" in area.types and not any(
+                m.holds_on(day) for m in ref.memberships.get(area.iri, [])
+            ):
+                continue  # a district the sample's LRF lookup does not hold on that day
+            assert reached == [(ENGLAND, 1.0)], (area.code, day, reached)
+
+
+def test_a_membership_two_files_state_is_one_membership(sample_store: GraphStore) -> None:
+    ref = read_reference(sample_store)
+    north_west = ref.memberships[AREA + "E40000010"]  # in the 2019 and the 2022 region files
+    held = Counter(m.iri for m in north_west)
+    assert held and max(held.values()) == 1
+    assert [m.parent for m in north_west if m.parent == ENGLAND] == [ENGLAND]
