@@ -27,6 +27,7 @@ FIRST_DAY = {
     "SUB_ICB": date(2018, 4, 1),  # CCG18 -> local office
     "ICB": date(2019, 4, 1),  # CCG19 -> STP19
     "PCN": date(2020, 9, 1),  # the GP practice map, its one day
+    "NATION": date(2016, 4, 1),  # England holds the LRFs from their first lookup (LAD16 -> LRF16)
 }
 
 
@@ -41,7 +42,7 @@ def test_every_geography_type_has_memberships_on_every_day_of_its_life(
             assert life.first == FIRST_DAY[key], key
     assert lives["NHS_LOCAL_OFFICE"].last == date(2019, 3, 31)
     assert lives["PCN"].last == date(2020, 9, 1)  # no other file states PCNs
-    for key in ("LAD", "LRF", "NHS_REGION", "ICB", "SUB_ICB"):
+    for key in ("LAD", "LRF", "NHS_REGION", "ICB", "SUB_ICB", "NATION"):
         assert lives[key].last is None, key  # still in use
 
 
