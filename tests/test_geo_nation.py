@@ -11,6 +11,8 @@ from datetime import date
 
 from service.geography.rollup import RollUp
 from service.rdf.store import GraphStore
+from service.reference import ReferenceData
+from service.reference.areas import AreaIndex
 from service.reference.placement import AREA, read_reference
 
 ENGLAND = AREA + "E92000001"
@@ -42,3 +44,30 @@ def test_a_membership_two_files_state_is_one_membership(sample_store: GraphStore
     held = Counter(m.iri for m in north_west)
     assert held and max(held.values()) == 1
     assert [m.parent for m in north_west if m.parent == ENGLAND] == [ENGLAND]
+
+
+def test_england_changes_no_geography_types_areas_on_any_date(
+    national_reference: ReferenceData,
+) -> None:
+    """England holds every English region it ever had, with no end: that must not list a
+    retired region (or LRF, UTLA) as in use. Each type's areas on each quarter day from 2016 are
+    those of the same index without England's memberships."""
+    areas = national_reference.areas
+    assert areas.types["NATION"].contains_by_code
+    held = areas.memberships()
+    into_england = [m for m in held if m.parent == ENGLAND]
+    assert len({m.member for m in into_england}) > 100  # regions, LRFs, UTLAs
+    without = AreaIndex(
+        list(areas.types.values()),
+        [a for a in areas.by_iri.values() if a.iri != ENGLAND],
+        [m for m in held if m.parent != ENGLAND],
+    )
+    days = [date(year, month, 1) for year in range(2016, 2027) for month in (1, 4, 7, 10)]
+    for key in areas.types:
+        if key == "NATION":
+            continue
+        for day in days:
+            listed = [a.code for a in areas.of_type(key, day)]
+            assert listed == [a.code for a in without.of_type(key, day)], (key, day)
+    assert [a.code for a in areas.of_type("NATION", date(2020, 4, 1))] == ["E92000001"]
+    assert areas.of_type("NATION", date(2015, 1, 1)) == []

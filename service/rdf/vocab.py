@@ -311,6 +311,7 @@ class NHSKG(DefinedNamespace):
     commissionedPractice: URIRef
     commissionerCode: URIRef
     conditions: URIRef
+    containsByCode: URIRef
     corrects: URIRef
     countsWholeUnits: URIRef
     denominatorMetric: URIRef

@@ -10,9 +10,10 @@ from typing import Any
 from service.rdf.store import GraphStore
 
 AREA_TYPES = """
-SELECT ?type ?apiName ?label ?definition WHERE {
+SELECT ?type ?apiName ?label ?definition ?byCode WHERE {
     ?type rdfs:subClassOf+ nhskg:GeographicArea ; nhskg:apiName ?apiName ;
           rdfs:label ?label ; skos:definition ?definition .
+    OPTIONAL { ?type nhskg:containsByCode ?byCode }
 }"""
 
 AREAS = """
@@ -38,6 +39,8 @@ class AreaType:
     iri: str
     label: str
     definition: str
+    # nhskg:containsByCode: its areas hold members by code, whether or not they are in use
+    contains_by_code: bool = False
 
 
 @dataclass(frozen=True)
@@ -79,11 +82,23 @@ class AreaIndex:
         for m in memberships:
             self._parents[m.member].append(m)
             self._children[m.parent].append(m)
+        by_code = {t.iri for t in types if t.contains_by_code}
+        # Memberships that show an area in use: all but those into an area that holds its
+        # members by code (England holds every E-coded region, retired or not)
+        self._in_use_links: dict[str, list[AreaMembership]] = {
+            iri: [
+                m
+                for m in self._parents[iri]
+                if not (m.parent in self.by_iri and self.by_iri[m.parent].type_iris & by_code)
+            ]
+            + self._children[iri]
+            for iri in set(self._parents) | set(self._children)
+        }
 
     @classmethod
     def build(cls, store: GraphStore) -> AreaIndex:
         types = [
-            AreaType(r["apiName"], r["type"], r["label"], r["definition"])
+            AreaType(r["apiName"], r["type"], r["label"], r["definition"], r["byCode"] is True)
             for r in store.select(AREA_TYPES)
         ]
         rows: dict[str, dict[str, Any]] = {}
@@ -114,6 +129,9 @@ class AreaIndex:
         ]
         return cls(types, areas, memberships)
 
+    def memberships(self) -> list[AreaMembership]:
+        return [m for held in self._parents.values() for m in held]
+
     def type_keys(self, area: Area) -> list[str]:
         return sorted(self._type_by_iri[t].key for t in area.type_iris if t in self._type_by_iri)
 
@@ -122,7 +140,8 @@ class AreaIndex:
 
     def of_type(self, key: str, on: date | None = None) -> list[Area]:
         """Areas of a type; with a date, those that take part in a membership on that date (an
-        area type without memberships is listed whole)."""
+        area type without memberships is listed whole). Belonging to an area that holds its
+        members by code (nhskg:containsByCode: England) does not count."""
         iri = self.types[key].iri
         found = [a for a in self.by_iri.values() if iri in a.type_iris]
         if on is None:
@@ -132,8 +151,7 @@ class AreaIndex:
         return sorted(found if undated else dated, key=lambda a: a.code)
 
     def _in_use(self, iri: str, on: date) -> bool:
-        links = self._parents[iri] + self._children[iri]
-        return any(m.holds_on(on) for m in links)
+        return any(m.holds_on(on) for m in self._in_use_links.get(iri, ()))
 
     def parents(self, area: Area, on: date) -> list[tuple[Area, AreaMembership]]:
         return [
