@@ -15,9 +15,12 @@ from typing import Any
 
 import pytest
 
+from service.geography.assign import Placer
 from service.geography.lookup import Lookup
 from service.geography.methods import METHODS
+from service.geography.table import COLUMNS, org_area_rows
 from service.rdf.vocab import NHSKG
+from service.reference.successions import SuccessionIndex
 from service.returns.codes import carried_on, graph_successions, unweighted_split_reason
 from service.returns.numbers import NumbersStore
 from service.rollup.engine import rollup
@@ -314,6 +317,7 @@ def test_check_predicts_apply_and_revert_restores_every_figure(
     try:
         after = _figures(figures_env)
         _check_applied(predicted, before, after)
+        _assert_refreshed_as_placed_afresh(store, numbers, ["RW6", "AXG"])
     finally:
         revert(store, changeset.id, author="tests", reason="round trip", numbers=numbers)
     _assert_same_grid(_grid(figures_env), grid_before)
@@ -323,6 +327,29 @@ def test_check_predicts_apply_and_revert_restores_every_figure(
             old.unmapped_summary.total, rel=1e-9, abs=1e-9
         )
         assert restored.unmapped_summary.organisations == old.unmapped_summary.organisations
+
+
+def _assert_refreshed_as_placed_afresh(store: Any, numbers: NumbersStore, codes: list[str]) -> None:
+    """The org_area rows apply wrote for the organisations it touched (placed each epoch on
+    its own) are those of placing them afresh as a whole-table build does (catchment states
+    shared between epochs), to 6 places, evidence aside."""
+    organisations = sorted(SuccessionIndex.from_store(store).later_carriers(codes))
+    assert set(codes) <= set(organisations)
+    compared = [c for c in COLUMNS if c != "evidence"]
+    types = [
+        str(r[0]) for r in numbers.con.execute("SELECT DISTINCT area_type FROM org_area").fetchall()
+    ]
+    table = numbers.con.execute(
+        f"SELECT {', '.join(compared)} FROM org_area WHERE list_contains(?, org_code)",
+        [organisations],
+    ).fetchall()
+    afresh = org_area_rows(Placer.from_store(store), area_types=types, organisations=organisations)
+
+    def rounded(rows: Any) -> list[tuple[Any, ...]]:
+        return sorted(tuple(round(v, 6) if isinstance(v, float) else v for v in r) for r in rows)
+
+    want = rounded(tuple(getattr(r, c) for c in compared) for r in afresh)
+    assert len(want) > 10 and rounded(table) == want
 
 
 def _assert_same_grid(got: dict[Any, Any], want: dict[Any, Any]) -> None:

@@ -79,3 +79,40 @@ def test_a_copy_of_the_current_graphs_reads_as_one_union() -> None:
     assert {f"{EX}a2/{i}" for i in range(4)} <= subjects and f"{EX}a1/0" not in subjects
     assert current._view is None and everything._view is not None
     assert current.retired_graphs() == store.retired_graphs()  # provenance came along
+
+
+def test_a_writable_store_keeps_the_copy_a_reference_read_made(tmp_path: Path) -> None:
+    """A writable store keeps the in-memory copy `reading_in_memory` makes, even with nothing
+    retired (a steward's check, apply and revert then read the reference without copying the
+    store three times), and every later write reaches it; a scratch copy of the current
+    graphs taken from it is the one taken from disk; a read-only store drops its copy."""
+    store = GraphStore(tmp_path / "store")
+    store.write_graph(f"{EX}graph/a", triples("a", 5))
+    with store.reading_in_memory():
+        same_as_listed_graphs(store)
+    assert store._view is not None and not store.retired_graphs()
+
+    store.write_graph(f"{EX}graph/b", triples("b", 3))
+    store.record_provenance([(URIRef(f"{EX}check/1"), URIRef(f"{EX}value"), Literal(99))])
+    same_as_listed_graphs(store)
+    from_view = store.copy_in_memory(current_only=True)
+    from_disk = GraphStore(tmp_path / "store", read_only=True)
+    assert from_disk.select(NAMED) == store.select(NAMED)
+    mine = (
+        f"SELECT ?g ?s ?p ?o WHERE {{ GRAPH ?g {{ ?s ?p ?o FILTER(STRSTARTS(STR(?s), '{EX}')) }} }}"
+    )
+    assert len(from_view.select(mine)) == 5 + 3 + 1 + 2  # and when each graph was written
+    assert from_view.select(mine + " ORDER BY ?g ?s ?p ?o") == from_disk.copy_in_memory(
+        current_only=True
+    ).select(mine + " ORDER BY ?g ?s ?p ?o")
+    assert from_view.current_graphs() == store.current_graphs()
+
+    store.retire_graph(f"{EX}graph/a")
+    same_as_listed_graphs(store)
+    subjects = {str(r["s"]) for r in store.select(COUNT)}
+    assert f"{EX}b/2" in subjects and f"{EX}check/1" in subjects
+    assert not any(s.startswith(f"{EX}a/") for s in subjects)
+
+    with from_disk.reading_in_memory():
+        assert from_disk._view is not None
+    assert from_disk._view is None  # read-only: nothing retired when opened, copy dropped

@@ -108,6 +108,10 @@ class Context:
     _state_numbers: dict[str, int] = field(default_factory=dict)
     _table_areas: dict[str, list[str]] = field(default_factory=dict)
     _has_lineages: bool | None = None
+    # Work out catchment states (above) to share placements between epochs: worth it when many
+    # organisations are placed (a table's areas are resolved once per epoch and type); placing
+    # a few (a steward's refresh) it costs more than it saves, and each epoch is its own state.
+    share_catchment_states: bool = True
     _site_index: tuple[object, dict[str, list[SiteOperation]], dict[str, set[str]]] | None = None
 
     def carries(self, code: str, on: date) -> Sequence[str]:
@@ -117,7 +121,10 @@ class Context:
             found = _remember(self.carried, (code, on), tuple(self.carrying_on(code, on)))
         return found
 
-    def catchment_state(self, table: str, area_type: str, on: date) -> int:
+    def catchment_state(self, table: str, area_type: str, on: date) -> int | None:
+        """The state of the table's areas in the type on the day; None: the day's epoch."""
+        if not self.share_catchment_states:
+            return None
         epoch = self.rollup.epoch(on)
         key = (table, area_type, epoch)
         found = self.catchment_states.get(key)

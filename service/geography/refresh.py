@@ -58,6 +58,7 @@ def refresh_org_areas(store: GraphStore, numbers: NumbersStore, affects: Iterabl
     placer = Placer.from_store(store)
     successions = SuccessionIndex.from_store(store)
     touched = touched_organisations(placer, [str(a) for a in affects])
+    placer.ctx.share_catchment_states = touched is None  # a few organisations: see Context
     if touched is None:
         held = {str(r[0]) for r in con.execute("SELECT DISTINCT org_code FROM org_area").fetchall()}
         touched = held | _reporters(numbers)
