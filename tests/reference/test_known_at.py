@@ -195,6 +195,42 @@ def test_a_rollup_as_known_before_the_correction_places_by_the_old_lrf(
     assert lrf_totals(graphql(server, ROLLUP, k=loaded)) == before
 
 
+GEOGRAPHY = """query($k: Date) {
+    lrf: geography(code: "E48000010", asKnownAt: $k) { knownAt
+        children(asOf: "2020-04-06", type: "LAD") { area { code knownAt } } }
+    bcp: geography(code: "E06000058", asKnownAt: $k) {
+        parents(asOf: "2020-04-06") { area { code types parents(asOf: "2020-04-06") {
+            area { code } } } } }
+    lrfs: geographies(type: "LRF", asOf: "2020-04-06", asKnownAt: $k) { code knownAt } }"""
+
+
+def lrfs_of(body: dict[str, Any]) -> set[str]:
+    links = body["data"]["bcp"]["parents"]
+    return {link["area"]["code"] for link in links if "LRF" in link["area"]["types"]}
+
+
+def test_geographies_as_known_before_and_after_the_correction(
+    history: dict[str, Any], server: str
+) -> None:
+    """An area's members and parents as known at a date, through every level a query follows
+    (a parent's parents are read from the same reference), and which areas a type lists."""
+    loaded, changed = history["loaded"].isoformat(), history["changed"].isoformat()
+    old, new, now = (graphql(server, GEOGRAPHY, k=k) for k in (loaded, changed, None))
+    assert "errors" not in old and "errors" not in new, old.get("errors") or new.get("errors")
+    children = {k: {c["area"]["code"] for c in b["data"]["lrf"]["children"]} for k, b in
+                (("old", old), ("new", new), ("now", now))}  # fmt: skip
+    assert BCP not in children["old"] and BCP in children["new"] and BCP in children["now"]
+    assert children["new"] == children["now"] and children["old"] < children["new"]
+    assert lrfs_of(old) == {DORSET} and lrfs_of(new) == lrfs_of(now) == {OTHER_LRF}
+    assert old["data"]["lrf"]["knownAt"] == loaded and now["data"]["lrf"]["knownAt"] is None
+    assert {c["area"]["knownAt"] for c in old["data"]["lrf"]["children"]} == {loaded}
+    assert {a["knownAt"] for a in old["data"]["lrfs"]} == {loaded}
+    assert {a["code"] for a in old["data"]["lrfs"]} == {a["code"] for a in now["data"]["lrfs"]}
+    early = (history["loaded"] - timedelta(days=1)).isoformat()
+    errors = graphql(server, GEOGRAPHY, k=early)["errors"]
+    assert "nothing had been loaded by " + early in errors[0]["message"]
+
+
 def test_graphql_refuses_a_date_before_any_load_or_not_a_date(
     history: dict[str, Any], server: str
 ) -> None:

@@ -33,23 +33,26 @@ def _context(info: Info) -> Context:
     return context
 
 
-def _area_value(context: Context, area: Area) -> GeographicArea:
-    return GeographicArea.of(area, context.reference.areas)
+def _area_value(context: Context, area: Area, as_known_at: dt.date | None = None) -> GeographicArea:
+    if as_known_at is None:
+        return GeographicArea.of(area, context.reference.areas)
+    reference = known_reference(context, as_known_at)
+    return GeographicArea.of(area, reference.areas, source=reference, known_at=as_known_at)
 
 
 def geography_types(info: Info) -> list[GeographyType]:
     return [GeographyType.of(t) for t in _context(info).reference.areas.types.values()]
 
 
-def geography(info: Info, code: str) -> GeographicArea:
+def geography(info: Info, code: str, as_known_at: dt.date | None = None) -> GeographicArea:
     context = _context(info)
-    area = context.reference.areas.find(code)
+    area = known_reference(context, as_known_at).areas.find(code)
     if area is None:
         raise UserError(
             f"unknown area code {code!r}",
             "Give an ONS GSS code (E48000017) or an NHS ODS code (Y56, QOP).",
         )
-    return _area_value(context, area)
+    return _area_value(context, area, as_known_at)
 
 
 def require_area_type(context: Context, key: str) -> str:
@@ -62,10 +65,13 @@ def require_area_type(context: Context, key: str) -> str:
     return key
 
 
-def geographies(info: Info, type: str, as_of: dt.date | None = None) -> list[GeographicArea]:
+def geographies(
+    info: Info, type: str, as_of: dt.date | None = None, as_known_at: dt.date | None = None
+) -> list[GeographicArea]:
     context = _context(info)
     key = require_area_type(context, type)
-    return [_area_value(context, a) for a in context.reference.areas.of_type(key, as_of)]
+    areas = known_reference(context, as_known_at).areas
+    return [_area_value(context, a, as_known_at) for a in areas.of_type(key, as_of)]
 
 
 def known_reference(

@@ -82,14 +82,23 @@ class Query(AccessQuery):
         return resolvers.geography_types(info)
 
     @strawberry.field(description="The area with this GSS or ODS code.")
-    def geography(self, info: Info, code: str) -> GeographicArea:
-        return resolvers.geography(info, code)
+    def geography(
+        self,
+        info: Info,
+        code: str,
+        as_known_at: Annotated[dt.date | None, REFERENCE_KNOWN_AT] = None,
+    ) -> GeographicArea:
+        return resolvers.geography(info, code, as_known_at)
 
     @strawberry.field(description="Areas of one type (see geographyTypes) in use on a date.")
     def geographies(
-        self, info: Info, type: str, as_of: dt.date | None = None
+        self,
+        info: Info,
+        type: str,
+        as_of: dt.date | None = None,
+        as_known_at: Annotated[dt.date | None, REFERENCE_KNOWN_AT] = None,
     ) -> list[GeographicArea]:
-        return resolvers.geographies(info, type, as_of)
+        return resolvers.geographies(info, type, as_of, as_known_at)
 
     @strawberry.field(
         description="Which areas of a type an organisation (old codes resolve) is "

@@ -52,9 +52,13 @@ class AreaLink:
     valid_to: dt.date | None = iri_field(term("validTo"), "Last day, if it has ended.")
 
     @classmethod
-    def of(cls, area: Area, m: AreaMembership, index: AreaIndex) -> AreaLink:
+    def of(
+        cls, area: Area, m: AreaMembership, index: AreaIndex, source: GeographicArea | None = None
+    ) -> AreaLink:
+        """`source`: the area it is linked from, whose reference (as known at) it keeps."""
+        known = (source.source, source.known_at) if source is not None else (None, None)
         return cls(
-            area=GeographicArea.of(area, index),
+            area=GeographicArea.of(area, index, source=known[0], known_at=known[1]),
             share=m.share,
             valid_from=m.valid_from,
             valid_to=m.valid_to,
@@ -69,9 +73,19 @@ class GeographicArea:
     gss_code: str | None = iri_field(term("gssCode"), "ONS GSS code.")
     ods_code: str | None = iri_field(term("odsCode"), "ODS code (NHS regions, ICBs).")
     types: list[str] = iri_field(term("apiName"), "API names of the area's types.")
+    known_at: dt.date | None = strawberry.field(default=None, description=KNOWN_AT)
+    # The reference it was read from (as known at a date), else the request's current one.
+    source: strawberry.Private[Any] = None
 
     @classmethod
-    def of(cls, area: Area, index: AreaIndex) -> GeographicArea:
+    def of(
+        cls,
+        area: Area,
+        index: AreaIndex,
+        *,
+        source: ReferenceData | None = None,
+        known_at: dt.date | None = None,
+    ) -> GeographicArea:
         return cls(
             iri=area.iri,
             code=area.code,
@@ -79,6 +93,8 @@ class GeographicArea:
             gss_code=area.gss_code,
             ods_code=area.ods_code,
             types=index.type_keys(area),
+            known_at=known_at,
+            source=source,
         )
 
     @strawberry.field(
@@ -86,8 +102,16 @@ class GeographicArea:
         metadata={"iri": term("parentArea")},
     )
     async def parents(self, info: Info, as_of: dt.date | None = None) -> list[AreaLink]:
-        links = await info.context.parents.load((self.iri, as_of or dt.date.today()))
-        return [AreaLink.of(a, m, info.context.reference.areas) for a, m in links]
+        day = as_of or dt.date.today()
+        if self.source is not None:  # as known at a date: that reference's memberships
+            areas: AreaIndex = self.source.areas
+            links = areas.parents(areas.by_iri[self.iri], day)
+        else:
+            areas, links = (
+                info.context.reference.areas,
+                await info.context.parents.load((self.iri, day)),
+            )
+        return [AreaLink.of(a, m, areas, self) for a, m in links]
 
     @strawberry.field(
         description="Areas lying in this area on the date, optionally of one type.",
@@ -96,8 +120,14 @@ class GeographicArea:
     async def children(
         self, info: Info, as_of: dt.date | None = None, type: str | None = None
     ) -> list[AreaLink]:
-        links = await info.context.children.load((self.iri, as_of or dt.date.today()))
-        out = [AreaLink.of(a, m, info.context.reference.areas) for a, m in links]
+        day = as_of or dt.date.today()
+        if self.source is not None:
+            areas: AreaIndex = self.source.areas
+            links = areas.children(areas.by_iri[self.iri], day)
+        else:
+            areas = info.context.reference.areas
+            links = await info.context.children.load((self.iri, day))
+        out = [AreaLink.of(a, m, areas, self) for a, m in links]
         return [link for link in out if type is None or type in link.area.types]
 
 
