@@ -21,6 +21,7 @@ from bench import (
     rollups,
     scale,
     startup,
+    steward_bench,
     synthetic,
     validation,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "rollups",
     "scale",
     "startup",
+    "steward_bench",
     "synthetic",
     "validation",
 ]
@@ -56,6 +58,7 @@ ORDER = [
     "lookups",
     "lookup-auth",
     "known-at",
+    "steward",
     "graphql",
     "mixed-load",
     "graphql-synthetic",
