@@ -33,6 +33,30 @@ SELECT ?member ?parent ?from ?to ?share WHERE {
 }"""
 
 
+# Each label of an area with the latest day a graph stating it lists the code (codeListedOn).
+LABELS = """
+SELECT ?area ?label ?g (MAX(?listed) AS ?latest) WHERE {
+    GRAPH ?g { ?area rdfs:label ?label . OPTIONAL { ?area nhskg:codeListedOn ?listed } }
+    ?area a/rdfs:subClassOf+ nhskg:GeographicArea .
+} GROUP BY ?area ?label ?g"""
+
+
+def preferred_labels(store: GraphStore) -> dict[str, str]:
+    """The name of each area that files name differently (a CCG's code kept by the Sub-ICB
+    location it became): the one stated with the latest listing of the code, then the first
+    in alphabetical order; never the order the store returns rows in."""
+    current = set(store.current_graphs())
+    stated: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for r in store.lexical_select(LABELS):
+        if r["g"] in current and r["label"] is not None:
+            stated[str(r["area"])].append((str(r["latest"] or ""), str(r["label"])))
+    out = {}
+    for area, labels in stated.items():
+        latest = max(day for day, _ in labels)
+        out[area] = min(label for day, label in labels if day == latest)
+    return out
+
+
 @dataclass(frozen=True)
 class AreaType:
     key: str  # the ontology's nhskg:apiName, e.g. LRF
@@ -106,11 +130,12 @@ class AreaIndex:
         for r in store.select(AREAS):
             rows.setdefault(r["area"], r)
             types_of[r["area"]].add(r["type"])
+        names = preferred_labels(store)
         areas = [
             Area(
                 iri=iri,
                 code=r["gss"] or r["ods"] or iri.rsplit("/", 1)[-1],
-                name=r["label"],
+                name=names.get(iri, r["label"]),
                 type_iris=frozenset(types_of[iri]),
                 gss_code=r["gss"],
                 ods_code=r["ods"],

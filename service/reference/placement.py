@@ -15,6 +15,7 @@ from datetime import date
 
 from service.rdf.store import GraphStore, lexical_date
 from service.rdf.terms import ID
+from service.reference.areas import preferred_labels
 
 AREA = str(ID["area/"])
 ORG = str(ID["org/"])
@@ -207,16 +208,32 @@ def _read_reference(store: GraphStore) -> Reference:
         ref.ods_records.setdefault(str(r["code"]), []).append(statement)
     for records in ref.ods_records.values():
         records.sort(key=lambda s: s.vintage)
-    for r in store.lexical_select(_ORGS):
-        code = str(r["code"])
+    for r in sorted(store.lexical_select(_ORGS), key=lambda r: str(r["label"] or ""), reverse=True):
+        code = str(r["code"])  # of several names, the alphabetically first (the last written)
         ref.organisations[code] = Organisation(
             code, str(r["label"] or code), lexical_date(r["open"]), lexical_date(r["close"])
         )
     postcodes: dict[str, set[str]] = defaultdict(set)
     for r in store.lexical_select(_POSTCODES):
         postcodes[str(r["x"])].add(str(r["pc"]))
+    _in_canonical_order(ref)
     locate_by_postcode(ref, postcodes)
     return ref
+
+
+def _in_canonical_order(ref: Reference) -> None:
+    """Every list in an order of its own content, not the order the store returned the rows:
+    shares are summed in that order, and a float sum in another order can round one millionth
+    to another area (service/geography/millionths.py), so two copies of the same graphs (on
+    disk, in memory) must read as the same reference."""
+    for held in ref.memberships.values():
+        held.sort(key=lambda m: (m.parent, m.start, m.end or date.max, m.iri))
+    for points in (*ref.located_in.values(), *ref.headquarters.values()):
+        points.sort()
+    ref.site_operations.sort(key=lambda o: (o.site, o.operator, o.start, o.end or date.max))
+    for trusts in ref.catchments.values():
+        for rows in trusts.values():
+            rows.sort(key=lambda r: (r.area, r.iri))
 
 
 def locate_by_postcode(ref: Reference, postcodes: dict[str, set[str]]) -> None:
@@ -226,11 +243,11 @@ def locate_by_postcode(ref: Reference, postcodes: dict[str, set[str]]) -> None:
     that postcode. Only when every such place is in one district; the basis is kept as
     evidence."""
     known: dict[str, dict[str, tuple[str, str]]] = defaultdict(dict)  # pc -> lad -> (graph, by)
-    for site, points in ref.located_in.items():
-        for pc in postcodes.get(site, ()):
+    for site, points in sorted(ref.located_in.items()):
+        for pc in sorted(postcodes.get(site, ())):
             for lad, graph in points:
                 known[pc].setdefault(lad, (graph, code_of(site)))
-    for code, records in ref.ods_records.items():
+    for code, records in sorted(ref.ods_records.items()):
         for lad, graph in ref.headquarters.get(code, ()):
             for pc in postcodes.get(records[-1].iri, ()):
                 known[pc].setdefault(lad, (graph, f"{code} headquarters"))
@@ -256,13 +273,21 @@ def _read_areas(store: GraphStore, ref: Reference) -> None:
         info[iri] = (label or str(r["label"] or ""), ods or (str(r["ods"]) if r["ods"] else None))
         if (day := lexical_date(r["listed"])) is not None:
             listed[iri].add(day)
+    names = preferred_labels(store)
     for iri, (label, ods) in info.items():
         area = Area(
-            iri, code_of(iri), label, frozenset(types[iri]), ods, tuple(sorted(listed[iri]))
+            iri,
+            code_of(iri),
+            names.get(iri, label),
+            frozenset(types[iri]),
+            ods,
+            tuple(sorted(listed[iri])),
         )
         ref.areas[iri] = area
         if ods:
             ref.areas_by_ods.setdefault(ods, []).append(area)
+    for held in ref.areas_by_ods.values():
+        held.sort(key=lambda a: a.iri)
 
 
 def _read_catchments(store: GraphStore, ref: Reference) -> None:
