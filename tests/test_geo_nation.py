@@ -71,3 +71,19 @@ def test_england_changes_no_geography_types_areas_on_any_date(
             assert listed == [a.code for a in without.of_type(key, day)], (key, day)
     assert [a.code for a in areas.of_type("NATION", date(2020, 4, 1))] == ["E92000001"]
     assert areas.of_type("NATION", date(2015, 1, 1)) == []
+
+
+def test_englands_members_on_a_date_are_the_regions_in_use_each_once(
+    national_reference: ReferenceData,
+) -> None:
+    """England's children on a date are the areas of each type in use then, each once (a
+    membership the 2019 and 2022 region files both state is one)."""
+    areas = national_reference.areas
+    england = areas.by_iri[ENGLAND]
+    for day in (date(2019, 6, 1), date(2021, 1, 1), date(2023, 1, 1)):
+        members = [
+            a.code for a, _ in areas.children(england, day) if "NHS_REGION" in areas.type_keys(a)
+        ]
+        assert len(members) == len(set(members)), (day, members)
+        assert sorted(members) == [a.code for a in areas.of_type("NHS_REGION", day)], day
+        assert len(members) == 7, (day, members)

@@ -24,8 +24,9 @@ SELECT DISTINCT ?area ?type ?label ?gss ?ods WHERE {
     OPTIONAL { ?area nhskg:odsCode ?ods }
 }"""
 
+# DISTINCT: a membership two files state (England's regions) is one membership, not two rows.
 MEMBERSHIPS = """
-SELECT ?member ?parent ?from ?to ?share WHERE {
+SELECT DISTINCT ?member ?parent ?from ?to ?share WHERE {
     ?m a nhskg:AreaMembership ; nhskg:memberArea ?member ; nhskg:parentArea ?parent ;
        nhskg:validFrom ?from .
     OPTIONAL { ?m nhskg:validTo ?to }
@@ -186,8 +187,14 @@ class AreaIndex:
         ]
 
     def children(self, area: Area, on: date) -> list[tuple[Area, AreaMembership]]:
+        """Its members on the date; of an area that holds its members by code (England), those
+        in use on the date (not every region it ever had)."""
+        by_code = any(self._type_by_iri[t].contains_by_code for t in area.type_iris
+                      if t in self._type_by_iri)  # fmt: skip
         return [
             (self.by_iri[m.member], m)
             for m in self._children[area.iri]
-            if m.holds_on(on) and m.member in self.by_iri
+            if m.holds_on(on)
+            and m.member in self.by_iri
+            and (not by_code or self._in_use(m.member, on))
         ]
