@@ -42,16 +42,20 @@ def load_all(
     """Load every manifest file present under data_dir, in order; stop at the first rejection so
     nothing is loaded on top of a batch that failed."""
     results: list[LoadResult] = []
-    for entry in manifest():
-        if progress:
-            progress(entry)
-        path = data_dir / entry.file
-        if not path.exists():
-            continue
-        result = load_file(store, path, entry.mapping, vintage=entry.vintage)
-        results.append(result)
-        if not result.ok:
-            break
+    # Each file is validated with the slice of the store it touches: read from an in-memory copy
+    # of the current graphs, made once (empty on a fresh store) and kept up to date by each load,
+    # rather than from disk; the reference snapshot built after the loads reads it too.
+    with store.reading_in_memory():
+        for entry in manifest():
+            if progress:
+                progress(entry)
+            path = data_dir / entry.file
+            if not path.exists():
+                continue
+            result = load_file(store, path, entry.mapping, vintage=entry.vintage)
+            results.append(result)
+            if not result.ok:
+                break
     return results
 
 

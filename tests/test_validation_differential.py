@@ -332,3 +332,31 @@ def test_every_compiled_check_fires_and_stays_quiet_on_generated_data(check: Cor
     focus_nodes = {s for c in targets.classes for s in data.subjects(RDF.type, c)}
     focus_nodes |= {s for p in targets.subjects_of for s in data.subjects(p, None)}
     assert focus_nodes - fired, f"every generated focus node breaks {_check_id(check)}"
+
+
+def test_judging_some_nodes_gives_the_whole_graph_results_on_those_nodes() -> None:
+    """The loader judges only the nodes a batch describes (`only`): their focus nodes are found
+    one by one, not by the target query over the whole slice. On the generated data, with a
+    judged set of every third subject, instances of subclasses, a node the data never mentions
+    and a value that is only an object, the results are the whole graph's on those nodes."""
+    from service.validation import core_queries, whole_graph
+    from service.validation.shacl import default_rulebook
+
+    data = generated_once()
+    store = whole_graph.data_store([data, rulebook.ontology_graph()])
+    checks = default_rulebook().checks
+    originals = core_queries.typed_literals(data)
+    subjects = sorted(set(data.subjects()), key=str)
+    judged = set(subjects[::3]) | {URIRef(EX + "nowhere"), URIRef(EX + "is/LocalAuthorityDistrict")}
+    judged |= {s for s in subjects if str(s).startswith(EX + "sub/")}
+
+    def found(only: set[Node] | None) -> set[tuple[Node, Node, Node]]:
+        return {
+            (r.focus, r.check.shape, r.check.component)
+            for r in core_queries.run_checks(store, checks, originals, only=only)
+        }
+
+    whole = found(None)
+    some = found(judged)
+    assert some == {r for r in whole if r[0] in judged}
+    assert len(some) > 50 and len(whole) > len(some)

@@ -1,6 +1,6 @@
 """Many lookups in one request: a list of codes (JSON) or a CSV of codes in and out.
 
-    code,asOf            ->  code,as_of,geography_type,method,status,resolved_to,
+    code,asOf            ->  code,as_of,geography_type,method,known_at,status,resolved_to,
     RD3,2021-01-01           primary_area_code,primary_area_name,primary_area_share,areas,
     R0A,                     coverage,message
 
@@ -15,7 +15,7 @@ import csv
 import io
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import date
 from typing import Any
 
@@ -29,6 +29,7 @@ CSV_COLUMNS = (
     "as_of",
     "geography_type",
     "method",
+    "known_at",
     "status",
     "resolved_to",
     "primary_area_code",
@@ -94,10 +95,16 @@ def check_size(requests: list[Request]) -> None:
 
 
 def run(
-    lookup: Lookup, requests: Iterable[Request], geography_type: str, method: str
+    lookup: Lookup,
+    requests: Iterable[Request],
+    geography_type: str,
+    method: str,
+    known_at: date | None = None,
 ) -> list[dict[str, Any]]:
-    """One result per request, in order: the lookup answer, or the code's failure."""
+    """One result per request, in order: the lookup answer, or the code's failure. `known_at`:
+    the date the lookup's reference is as known at (None: as known now), stated in each."""
     results: list[dict[str, Any]] = []
+    known = known_at.isoformat() if known_at else None
     for request in requests:
         try:
             answer = lookup.lookup(request.code, geography_type, request.on, method)
@@ -110,19 +117,21 @@ def run(
                     "as_of": request.on.isoformat(),
                     "geography_type": geography_type,
                     "method": method.upper(),
+                    "known_at": known,
                     "status": exc.status,
                     "message": exc.message,
                     **exc.details,
                 }
             )
             continue
-        results.append(_plain(answer))
+        results.append(_plain(replace(answer, known_at=known_at)))
     return results
 
 
 def _plain(answer: LookupAnswer) -> dict[str, Any]:
     body = {f.name: getattr(answer, f.name) for f in fields(answer)}
     body["as_of"] = answer.as_of.isoformat()
+    body["known_at"] = answer.known_at.isoformat() if answer.known_at else None
     return body
 
 
@@ -146,6 +155,7 @@ def to_csv(results: list[dict[str, Any]]) -> str:
                 r["as_of"],
                 r["geography_type"],
                 r["method"],
+                r.get("known_at") or "",
                 r["status"],
                 ";".join(o["code"] for o in r.get("resolved", [])),
                 primary.get("code", ""),

@@ -414,33 +414,43 @@ class GraphStore:
         touched = {ox.NamedNode(str(n)) for n in nodes}
         described: set[Any] = set(touched)
         predicates = (None,) if back_links is None else [ox.NamedNode(p) for p in back_links]
+        source = self._local_quads()
         for predicate in predicates:
-            described |= self._pointing_at(touched, predicate, excluded)
+            described |= self._pointing_at(source, touched, predicate, excluded)
         quads: list[Any] = []
         mentioned: set[Any] = set()
-        for q in self._quads_about(described):
+        for q in self._quads_about(source, described):
             if q.graph_name not in excluded:
                 quads.append(ox.Quad(q.subject, q.predicate, q.object))
                 if isinstance(q.object, ox.NamedNode):
                     mentioned.add(q.object)
-        for q in self._quads_about(mentioned - described, _RDF_TYPE):
+        for q in self._quads_about(source, mentioned - described, _RDF_TYPE):
             if q.graph_name not in excluded:
                 quads.append(ox.Quad(q.subject, q.predicate, q.object))
         out = ox.Store()
         out.bulk_extend(quads)
         return out, {to_rdflib(n) for n in described}
 
-    def _pointing_at(self, nodes: set[Any], predicate: Any, excluded: set[Any]) -> set[Any]:
+    def _local_quads(self) -> Any:
+        """Where a slice reads its quads: the in-memory copy of the current graphs when this
+        store keeps one (a national `load-all` makes it first: slices read from memory, not
+        RocksDB), else the store itself."""
+        view = self._view
+        return view if view is not None else self._store
+
+    def _pointing_at(
+        self, source: Any, nodes: set[Any], predicate: Any, excluded: set[Any]
+    ) -> set[Any]:
         """Subjects of `predicate` whose object is one of `nodes`. A predicate with few uses is
         scanned (about 9 us a quad from Python); past a third of the nodes' number, each node is
         looked up instead (about 4 us)."""
         found: set[Any] = set()
-        many = getattr(self._store, "quads_for_objects", None)
+        many = getattr(source, "quads_for_objects", None)
         if many is not None:  # a remote store: one request for all the nodes
             return {q.subject for q in many(list(nodes), predicate) if q.graph_name not in excluded}
         if predicate is not None:
             budget = len(nodes) // 3
-            for i, q in enumerate(self._store.quads_for_pattern(None, predicate, None, None)):
+            for i, q in enumerate(source.quads_for_pattern(None, predicate, None, None)):
                 if i >= budget:
                     break
                 if q.object in nodes and q.graph_name not in excluded:
@@ -448,30 +458,30 @@ class GraphStore:
             else:
                 return found
         for node in nodes:
-            for q in self._store.quads_for_pattern(None, predicate, node, None):
+            for q in source.quads_for_pattern(None, predicate, node, None):
                 if q.graph_name not in excluded:
                     found.add(q.subject)
         return found
 
-    def _quads_about(self, subjects: Iterable[Any], predicate: Any = None) -> Iterable[Any]:
+    def _quads_about(
+        self, source: Any, subjects: Iterable[Any], predicate: Any = None
+    ) -> Iterable[Any]:
         """The quads of these subjects (with this predicate): one lookup a subject, or a few
         requests for them all where the backend reads many at once (a remote store)."""
-        many = getattr(self._store, "quads_for_subjects", None)
+        many = getattr(source, "quads_for_subjects", None)
         if many is not None:
             return many(list(subjects), predicate)
-        return (
-            q for s in subjects for q in self._store.quads_for_pattern(s, predicate, None, None)
-        )
+        return (q for s in subjects for q in source.quads_for_pattern(s, predicate, None, None))
 
     def union_store(self, *, exclude: set[str]) -> ox.Store:
         """Every current triple outside `exclude`, in the default graph of an in-memory store."""
         excluded = {ox.NamedNode(g) for g in exclude | self.retired_graphs()}
         keep = [ox.NamedNode(g) for g in self.named_graphs() if ox.NamedNode(g) not in excluded]
-        out = ox.Store()
+        out, source = ox.Store(), self._local_quads()
         for graph in keep:
             out.bulk_extend(
                 ox.Quad(q.subject, q.predicate, q.object)
-                for q in self._store.quads_for_pattern(None, None, None, graph)
+                for q in source.quads_for_pattern(None, None, None, graph)
             )
         return out
 

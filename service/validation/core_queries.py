@@ -21,10 +21,11 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import pyoxigraph as ox
 from pyshacl.rdfutil.compare import compare_literal
-from rdflib import RDF, XSD, BNode, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from service.rdf.store import to_ox, to_rdflib
@@ -82,7 +83,7 @@ _PORTABLE_PATTERN = re.compile(r"^[A-Za-z0-9^$\[\]{}()|?*+,\- ]*$")
 class CoreCheck:
     """One constraint of one shape, compiled: a query for the suspects and a Python verdict."""
 
-    targets: str  # SPARQL pattern binding ?this to the focus nodes (see `mark_focus_nodes`)
+    targets: Targets  # the shape's focus nodes (see `mark_focus_nodes`)
     shape: Node  # sh:sourceShape (the property shape, or the node shape for sh:or)
     component: URIRef
     path: URIRef | None
@@ -156,31 +157,81 @@ def _restore(row: dict[str, Node], name: str, path: Node | None, originals: Orig
 # (the data is in its default graph, so the marks are invisible to every check and constraint).
 _FOCUS_GRAPH = ox.NamedNode("urn:x-nhskg-validation:focus")
 _FOCUS_OF = ox.NamedNode("urn:x-nhskg-validation:focusOf")
-_JUDGED = ox.NamedNode("urn:x-nhskg-validation:judged")
 FOCUS_SLOT = "%FOCUS%"
 
 
 def mark_focus_nodes(
     store: ox.Store, checks: Iterable[CoreCheck], only: Iterable[Node] | None = None
-) -> dict[str, str]:
+) -> dict[Targets, str]:
     """For each target set of the checks that has focus nodes in the data, the pattern that
     binds ?this to them (target sets without focus nodes are left out: nothing to check).
     `only` limits focus nodes to those nodes (the loader judges only the nodes a batch
-    describes; the others in its slice are context, valid when they were loaded)."""
-    judged = ""
-    if only is not None:
-        store.bulk_extend(ox.Quad(to_ox(n), _JUDGED, _JUDGED, _FOCUS_GRAPH) for n in only)
-        judged = f"GRAPH {_FOCUS_GRAPH} {{ ?this {_JUDGED} {_JUDGED} }}"
-    found: dict[str, str] = {}
-    for targets in dict.fromkeys(c.targets for c in checks):
+    describes; the others in its slice are context, valid when they were loaded): each is
+    looked at once, not found by a query over the whole slice per target set."""
+    target_sets = list(dict.fromkeys(c.targets for c in checks))
+    judged = None if only is None else _JudgedNodes(store, only, target_sets)
+    found: dict[Targets, str] = {}
+    for targets in target_sets:
         mark = ox.NamedNode(f"urn:x-nhskg-validation:targets/{len(found)}")
-        store.update(
-            f"INSERT {{ GRAPH {_FOCUS_GRAPH} {{ ?this {_FOCUS_OF} {mark} }} }}"
-            f" WHERE {{ {judged} {{ SELECT DISTINCT ?this WHERE {{ {targets} }} }} }}"
-        )
+        if judged is None:
+            store.update(
+                f"INSERT {{ GRAPH {_FOCUS_GRAPH} {{ ?this {_FOCUS_OF} {mark} }} }}"
+                f" WHERE {{ SELECT DISTINCT ?this WHERE {{ {target_pattern(targets)} }} }}"
+            )
+        else:
+            store.bulk_extend(
+                [ox.Quad(n, _FOCUS_OF, mark, _FOCUS_GRAPH) for n in judged.focus(targets)]
+            )
         if next(iter(store.quads_for_pattern(None, _FOCUS_OF, mark, _FOCUS_GRAPH)), None):
             found[targets] = f"GRAPH {_FOCUS_GRAPH} {{ ?this {_FOCUS_OF} {mark} }}"
     return found
+
+
+_DEFAULT = ox.DefaultGraph()
+_TYPE, _SUBCLASS = ox.NamedNode(str(RDF.type)), ox.NamedNode(str(RDFS.subClassOf))
+
+
+class _JudgedNodes:
+    """The judged nodes indexed by what makes a node a focus node of a target set, as
+    `target_pattern` binds them in the data (the store's default graph): each rdf:type, each
+    target predicate it is the subject ("out") or object ("in") of."""
+
+    def __init__(self, store: ox.Store, only: Iterable[Node], target_sets: list[Targets]) -> None:
+        self.store = store
+        self.nodes = {to_ox(n) for n in only}
+        out = {ox.NamedNode(str(p)) for t in target_sets for p in t.subjects_of}
+        into = {ox.NamedNode(str(p)) for t in target_sets for p in t.objects_of}
+        self.by_key: dict[Any, set[Any]] = {}
+        for n in self.nodes:
+            keys: set[Any] = {q.object for q in store.quads_for_pattern(n, _TYPE, None, _DEFAULT)}
+            keys |= {("out", p) for p in out if self._has(n, p, None)}
+            if not isinstance(n, ox.Literal):
+                keys |= {("in", p) for p in into if self._has(None, p, n)}
+            for key in keys:
+                self.by_key.setdefault(key, set()).add(n)
+
+    def _has(self, s: Any, p: Any, o: Any) -> bool:
+        return next(iter(self.store.quads_for_pattern(s, p, o, _DEFAULT)), None) is not None
+
+    def focus(self, targets: Targets) -> set[Any]:
+        """The judged nodes that are focus nodes of `targets`: instances of a target class or
+        of a subclass of one (rdfs:subClassOf*, zero steps included), target nodes, subjects
+        or objects of a target predicate."""
+        keys: set[Any] = {("out", ox.NamedNode(str(p))) for p in targets.subjects_of}
+        keys |= {("in", ox.NamedNode(str(p))) for p in targets.objects_of}
+        frontier: list[Any] = [ox.NamedNode(str(c)) for c in targets.classes]
+        while frontier:
+            known = frontier.pop()
+            if known not in keys:
+                keys.add(known)
+                frontier += [
+                    q.subject
+                    for q in self.store.quads_for_pattern(None, _SUBCLASS, known, _DEFAULT)
+                ]
+        found = {n for n in (to_ox(t) for t in targets.nodes) if n in self.nodes}
+        for key in keys:
+            found |= self.by_key.get(key, set())
+        return found
 
 
 def run_checks(
@@ -211,7 +262,7 @@ def run_check(
 ) -> list[CoreResult]:
     """Run one check; `focus` is the pattern from `mark_focus_nodes` (default: find the focus
     nodes in the query itself)."""
-    focus = focus or f"{{ SELECT DISTINCT ?this WHERE {{ {check.targets} }} }}"
+    focus = focus or f"{{ SELECT DISTINCT ?this WHERE {{ {target_pattern(check.targets)} }} }}"
     solutions = store.query(check.query.replace(FOCUS_SLOT, focus))
     assert isinstance(solutions, ox.QuerySolutions)
     names = [v.value for v in solutions.variables]
@@ -310,7 +361,7 @@ def _property_checks(
         params.setdefault(p, []).append(o)
     if any(len(v) != 1 for v in params.values()) or (SH.flags in params) > (SH.pattern in params):
         return None
-    base = _PropertyBase(prop, path, messages, _severity(shapes, prop), target_pattern(targets))
+    base = _PropertyBase(prop, path, messages, _severity(shapes, prop), targets)
     checks: list[CoreCheck] = []
     for p, (o,) in sorted(params.items()):
         if p == SH.flags:
@@ -329,7 +380,7 @@ class _PropertyBase:
     path: URIRef
     messages: tuple[Literal, ...]
     severity: URIRef
-    targets: str
+    targets: Targets
 
     def check(
         self,
@@ -510,7 +561,7 @@ def _or_check(shapes: Graph, holder: Node, or_list: Node, targets: Targets) -> C
     none_of = " && ".join(f"NOT EXISTS {{ ?this <{p}> ?_{i} }}" for i, p in enumerate(paths))
     query = f"SELECT ?this WHERE {{\n  {FOCUS_SLOT}\n  FILTER ({none_of})\n}}"
     return CoreCheck(
-        target_pattern(targets),
+        targets,
         holder,
         SH.OrConstraintComponent,
         None,

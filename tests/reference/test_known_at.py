@@ -8,6 +8,7 @@ one way to hold a history spanning days in a test (the store is otherwise the re
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import os
@@ -267,6 +268,48 @@ def test_rest_lookup_as_known_at(history: dict[str, Any], server: str) -> None:
     assert "asKnownAt 'last week' is not a date" in malformed.json()["detail"]["message"]
     unsigned = httpx.get(url, params={**params, "asKnownAt": loaded}, timeout=60)
     assert unsigned.status_code == 401
+
+
+def test_bulk_lookup_as_known_at(history: dict[str, Any], server: str) -> None:
+    """POST /lookup/bulk answers each code as GET /lookup does, as known at the day asked (JSON
+    field or query parameter; CSV too), and refuses what GET refuses."""
+    headers = bearer("analyst", ["national"])
+    loaded, changed = history["loaded"].isoformat(), history["changed"].isoformat()
+    body = {"codes": ["RD3", "RD9"], "geographyType": "LRF", "asOf": ON, "method": "HEADQUARTERS"}
+
+    def bulk(**extra: Any) -> httpx.Response:
+        return httpx.post(
+            f"{server}/lookup/bulk", json={**body, **extra}, headers=headers, timeout=120
+        )
+
+    for known, lrf in ((loaded, DORSET), (changed, OTHER_LRF)):
+        answers = bulk(asKnownAt=known).json()["answers"]
+        single = httpx.get(
+            f"{server}/lookup/RD3/LRF",
+            params={"asOf": ON, "method": "HEADQUARTERS", "asKnownAt": known},
+            headers=headers,
+            timeout=120,
+        ).json()
+        assert answers[0] == single and [a["code"] for a in single["areas"]] == [lrf]
+        assert (answers[1]["status"], answers[1]["known_at"]) == ("unknown_code", known)
+    assert bulk().json()["answers"][0]["known_at"] is None
+    as_csv = httpx.post(
+        f"{server}/lookup/bulk",
+        params={"geographyType": "LRF", "asOf": ON, "method": "HEADQUARTERS", "asKnownAt": loaded},
+        content="code\r\nRD3\r\n",
+        headers={**headers, "Content-Type": "text/csv"},
+        timeout=120,
+    )
+    row = next(csv.DictReader(io.StringIO(as_csv.text)))
+    assert (row["known_at"], row["primary_area_code"]) == (loaded, DORSET)
+    early = bulk(asKnownAt=(history["loaded"] - timedelta(days=1)).isoformat())
+    assert early.status_code == 422 and early.json()["detail"]["status"] == "before_first_load"
+    for bad in ("last week", 20200401):
+        refused = bulk(asKnownAt=bad)
+        assert refused.status_code == 422, refused.text
+        assert "asKnownAt" in refused.json()["detail"]["message"]
+    assert bulk(asOf=20200401).status_code == 422  # not a server error
+    assert bulk(geographyType=["LRF"]).status_code == 422
 
 
 def test_cli_lookup_as_known_at(history: dict[str, Any]) -> None:

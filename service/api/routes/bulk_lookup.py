@@ -14,7 +14,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from service.access.policy import AccessDenied, authenticate
 from service.api.errors import error_responses
-from service.api.routes.lookup import parse_day
+from service.api.routes.lookup import known_reference, parse_day
 from service.geography.lookup_bulk import BulkInputError, check_size, read_csv, run, to_csv, to_json
 from service.geography.lookup_bulk import Request as CodeRequest
 from service.rollup.model import DEFAULT_METHOD
@@ -30,10 +30,16 @@ async def bulk_lookup(
     method: str | None = Query(
         default=None, description="HEADQUARTERS (default), SITES, CATCHMENT, ODS_STATED"
     ),
+    as_known_at: str | None = Query(
+        default=None,
+        alias="asKnownAt",
+        description="YYYY-MM-DD: the reference graph as known at the end of that day",
+    ),
 ) -> Response:
-    """JSON `{"codes": [...], "geographyType": "LRF", "asOf": "2021-01-01", "method": "SITES"}`
-    answers `{"count", "answers": [...]}` (each as GET /lookup answers, or the code's error);
-    a `text/csv` body (a `code` column, optionally `asOf` per row) answers CSV, one row a code."""
+    """JSON `{"codes": [...], "geographyType": "LRF", "asOf": "2021-01-01", "method": "SITES",
+    "asKnownAt": "2021-06-01"}` answers `{"count", "answers": [...]}` (each as GET /lookup
+    answers, or the code's error); a `text/csv` body (a `code` column, optionally `asOf` per
+    row) answers CSV, one row a code."""
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     body = (await request.body()).decode("utf-8", errors="replace")
     as_csv = media == "text/csv"
@@ -43,9 +49,10 @@ async def bulk_lookup(
             requests = read_csv(body, day)
         else:
             payload = _json(body)
-            geography_type = geography_type or payload.get("geographyType")
-            method = method or payload.get("method")
-            day = parse_day(as_of or payload.get("asOf"))
+            geography_type = _text(payload, "geographyType", geography_type, "LRF")
+            method = _text(payload, "method", method, "SITES")
+            as_known_at = _text(payload, "asKnownAt", as_known_at, "2021-06-01")
+            day = parse_day(_text(payload, "asOf", as_of, "2021-01-01"))
             codes = payload.get("codes")
             if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
                 raise BulkInputError('send {"codes": ["R0A", ...], "geographyType": "LRF"}')
@@ -59,12 +66,15 @@ async def bulk_lookup(
                 access.require_organisation(asked.code)
         except AccessDenied as exc:
             raise exc.http() from exc
+        # as GET /lookup/{code} reads it: a snapshot as known then may have to be built first
+        reference = await run_in_threadpool(known_reference, request, as_known_at)
         results = await run_in_threadpool(
             run,
-            request.app.state.reference.lookup,
+            reference.lookup,
             requests,
             geography_type.upper(),
             method or DEFAULT_METHOD.value,
+            parse_day(as_known_at, "asKnownAt") if as_known_at else None,
         )
     except BulkInputError as exc:
         raise HTTPException(
@@ -74,6 +84,14 @@ async def bulk_lookup(
     if wants_csv:
         return Response(to_csv(results), media_type="text/csv; charset=utf-8")
     return Response(to_json(results), media_type="application/json")
+
+
+def _text(payload: dict[str, Any], name: str, given: str | None, example: str) -> str | None:
+    """A text field of the JSON body (the query parameter of that name wins)."""
+    value = given if given is not None else payload.get(name)
+    if value is not None and not isinstance(value, str):
+        raise BulkInputError(f'{name} must be text, for example "{example}"; got {value!r}')
+    return value
 
 
 def _json(body: str) -> dict[str, Any]:
