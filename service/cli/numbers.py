@@ -252,8 +252,10 @@ def rollup_command(
     try:
         source: Any = numbers
         successions = graph_successions(store) if restate else None
-        if known is not None and not is_area_metric(iri) and engine == "duckdb":
-            source, successions = _known_placements(store, numbers, known, by, successions)
+        if known is not None and engine == "duckdb":
+            source, successions = _known_placements(
+                store, numbers, known, by, successions, is_area_metric(iri)
+            )
         if engine == "spark":
             source = _on_spark(numbers, spark_master)
         result = (
@@ -288,11 +290,12 @@ def rollup_command(
 
 
 def _known_placements(
-    store: GraphStore, numbers: NumbersStore, day: date, by: str, successions: Any
+    store: GraphStore, numbers: NumbersStore, day: date, by: str, successions: Any, areas: bool
 ) -> tuple[NumbersStore, Any]:
-    """The numbers placing organisations as the reference graph was known at the end of `day`
-    (and its successions, for a restatement): nothing loaded by then is an error (exit 1)."""
-    from service.geography.known_places import placements_known
+    """The numbers placing organisations (`areas`: reporting areas) as the reference graph was
+    known at the end of `day` (and its successions, for a restatement): nothing loaded by then
+    is an error (exit 1)."""
+    from service.geography.known_places import area_placements_known, placements_known
     from service.reference import KnownAtError, ReferenceData
 
     try:
@@ -302,6 +305,8 @@ def _known_placements(
         raise typer.Exit(1) from exc
     if reference.serial == 0:  # nothing written since: today's placements
         return numbers, successions
+    if areas:
+        return numbers.areas_placed_by(*area_placements_known(numbers, reference)), successions
     placed = numbers.placed_by(placements_known(numbers, reference, by.upper()))
     return placed, reference.successions if successions is not None else None
 

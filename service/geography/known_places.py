@@ -6,7 +6,9 @@ org_area rows of one area type are built from the snapshot's own timelines into 
 database attached to the numbers store's connection (`known_places`, writable even beside a
 read-only numbers file), once per (snapshot, area type), and kept in a bounded LRU; an evicted
 table is dropped. The table has org_area's columns, so the engine reads it in its place
-(`NumbersStore.placed_by`).
+(`NumbersStore.placed_by`). Values reported by area are placed likewise: area_area and
+area_succession rows for every reporting area, from the snapshot's memberships, once per
+snapshot (`NumbersStore.areas_placed_by`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import contextlib
 import tempfile
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,8 +30,9 @@ if TYPE_CHECKING:
 DATABASE = "known_places"
 CAPACITY = 8  # (snapshot, area type) tables kept per process
 _lock = threading.Lock()
-_tables: OrderedDict[tuple[int, int, str], tuple[Any, str]] = OrderedDict()
+_tables: OrderedDict[tuple[int, int, str], tuple[Any, tuple[str, ...]]] = OrderedDict()
 stats = {"builds": 0, "hits": 0}
+AREAS = "areas"  # the key of the reporting areas' tables (area_area and area_succession)
 
 
 def placements_known(numbers: NumbersStore, reference: ReferenceData, area_type: str) -> str:
@@ -36,39 +40,95 @@ def placements_known(numbers: NumbersStore, reference: ReferenceData, area_type:
     org_area for the current reference, else a table built (once) from its timelines."""
     if reference.serial == 0:
         return numbers.placement_table
-    key = (id(numbers.con), reference.serial, area_type)
+    table = f"{DATABASE}.org_area_{reference.serial}_{area_type.lower()}"
+    (found,) = _cached(numbers, reference, area_type, (table,), _build)
+    return found
+
+
+def area_placements_known(numbers: NumbersStore, reference: ReferenceData) -> tuple[str, str]:
+    """The tables roll-ups of values reported by area place and restate them by as `reference`
+    knew the areas' memberships: area_area and area_succession for the current reference, else
+    tables of their columns built (once) for every reporting area from its snapshot."""
+    if reference.serial == 0:
+        return numbers.area_placement_table, numbers.area_succession_table
+    tables = (
+        f"{DATABASE}.area_area_{reference.serial}",
+        f"{DATABASE}.area_succession_{reference.serial}",
+    )
+    placements, successions = _cached(numbers, reference, AREAS, tables, _build_areas)
+    return placements, successions
+
+
+def _cached(
+    numbers: NumbersStore,
+    reference: ReferenceData,
+    kind: str,
+    tables: tuple[str, ...],
+    build: Callable[[NumbersStore, ReferenceData, str, tuple[str, ...], Any], None],
+) -> tuple[str, ...]:
+    key = (id(numbers.con), reference.serial, kind)
     with _lock:
         found = _tables.get(key)
         if found is not None and found[0] is numbers.con:
             _tables.move_to_end(key)
             stats["hits"] += 1
             return found[1]
-        table = f"{DATABASE}.org_area_{reference.serial}_{area_type.lower()}"
-        _build(numbers, reference, area_type, table)
+        con = numbers.con.cursor()
+        try:
+            _attach(con)
+            build(numbers, reference, kind, tables, con)
+        finally:
+            con.close()
         stats["builds"] += 1
-        _tables[key] = (numbers.con, table)
+        _tables[key] = (numbers.con, tables)
         while len(_tables) > CAPACITY:
-            _, (con, old) = _tables.popitem(last=False)
-            _drop(con, old)
-        return table
+            _, (owner, old) = _tables.popitem(last=False)
+            for table in old:
+                _drop(owner, table)
+        return tables
 
 
-def _build(numbers: NumbersStore, reference: ReferenceData, area_type: str, table: str) -> None:
+def _attach(con: Any) -> None:
+    attached = con.execute(
+        "SELECT count(*) FROM duckdb_databases() WHERE database_name = ?", [DATABASE]
+    ).fetchone()
+    if not attached or not attached[0]:
+        con.execute(f"ATTACH ':memory:' AS {DATABASE} (READ_ONLY false)")
+
+
+def _build(
+    numbers: NumbersStore,
+    reference: ReferenceData,
+    area_type: str,
+    tables: tuple[str, ...],
+    con: Any,
+) -> None:
     lookup = reference.lookup
     rows = org_area_rows(lookup.placer, area_types=[area_type], timelines=lookup.timelines)
-    con = numbers.con.cursor()
-    try:
-        attached = con.execute(
-            "SELECT count(*) FROM duckdb_databases() WHERE database_name = ?", [DATABASE]
-        ).fetchone()
-        if not attached or not attached[0]:
-            con.execute(f"ATTACH ':memory:' AS {DATABASE} (READ_ONLY false)")
-        con.execute(f"CREATE OR REPLACE TABLE {table} ({TABLE_COLUMNS})")
-        if rows:
-            scratch = numbers.path.parent if numbers.path else Path(tempfile.gettempdir())
-            bulk_insert(con, rows, scratch, table=table)
-    finally:
-        con.close()
+    (table,) = tables
+    con.execute(f"CREATE OR REPLACE TABLE {table} ({TABLE_COLUMNS})")
+    if rows:
+        scratch = numbers.path.parent if numbers.path else Path(tempfile.gettempdir())
+        bulk_insert(con, rows, scratch, table=table)
+
+
+def _build_areas(
+    numbers: NumbersStore, reference: ReferenceData, kind: str, tables: tuple[str, ...], con: Any
+) -> None:
+    from service.rollup.area_places import (
+        area_rows,
+        insert_rows,
+        insert_succession_rows,
+        reporting_codes,
+    )
+
+    placements, successions = tables
+    facts = reference.lookup.placer.reference
+    rows, succeeded, _ = area_rows(con, facts, reporting_codes(numbers, con))
+    con.execute(f"CREATE OR REPLACE TABLE {placements} AS FROM main.area_area LIMIT 0")
+    con.execute(f"CREATE OR REPLACE TABLE {successions} AS FROM main.area_succession LIMIT 0")
+    insert_rows(con, rows, placements)
+    insert_succession_rows(con, succeeded, successions)
 
 
 def _drop(con: Any, table: str) -> None:

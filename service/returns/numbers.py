@@ -180,6 +180,10 @@ class NumbersStore:
     # The organisations' placements roll-ups read: org_area, or a table of them as the reference
     # was known at a date (service/geography/known_places.py)
     placement_table = "org_area"
+    # The reporting areas' placements and successions: area_area and area_succession, or tables
+    # of them as the reference was known at a date (known_places.py too)
+    area_placement_table = "area_area"
+    area_succession_table = "area_succession"
     shared = False  # a view (known_at) of another store's connection: closing it closes nothing
 
     def __init__(self, path: Path | str | None = None, *, read_only: bool = False) -> None:
@@ -241,6 +245,16 @@ class NumbersStore:
             return self
         view = copy(self)
         view.placement_table, view.shared = table, True
+        return view
+
+    def areas_placed_by(self, placements: str, successions: str) -> NumbersStore:
+        """This store with roll-ups of values reported by area placing and restating them by
+        other tables of area_area's and area_succession's columns (shares the connection)."""
+        if (placements, successions) == (self.area_placement_table, self.area_succession_table):
+            return self
+        view = copy(self)
+        view.area_placement_table, view.area_succession_table = placements, successions
+        view.shared = True
         return view
 
     @cached_property

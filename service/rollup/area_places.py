@@ -81,9 +81,10 @@ def _reached(reference: Reference, found: Iterable[Reached]) -> tuple[tuple[str,
     return tuple(rounded(shares).items())
 
 
-def value_ranges(numbers: NumbersStore, codes: Iterable[str]) -> dict[str, tuple[date, date]]:
-    """The first and last period start of the values (any release) of each area code given."""
-    found = numbers.con.execute(
+def value_ranges(con: Any, codes: Iterable[str]) -> dict[str, tuple[date, date]]:
+    """The first and last period start of the values (any release) of each area code given
+    (`con`: a connection or cursor of the numbers store)."""
+    found = con.execute(
         "SELECT org_code, min(period_start), max(period_start) FROM release_value "
         "WHERE area_type IS NOT NULL AND list_contains(?, org_code) GROUP BY org_code",
         [sorted(set(codes))],
@@ -122,44 +123,69 @@ def successions(reference: Reference, codes: Iterable[str]) -> list[Succession]:
     return out
 
 
+def area_rows(
+    con: Any, reference: Reference, codes: Iterable[str], rollup: RollUp | None = None
+) -> tuple[list[Row], list[Succession], list[str]]:
+    """The area_area rows and area_succession rows of the codes given (over the days of their
+    values in the numbers store `con` reads), and the codes placed: those and their
+    successors."""
+    wanted = sorted(set(codes))
+    succeeded = successions(reference, wanted)
+    ranges = value_ranges(con, wanted)
+    for _, day, successor, _ in succeeded:  # placed from the day it takes over, if not already
+        ranges.setdefault(successor, (day, day))
+    rows = placement_rows(reference, rollup or RollUp(reference), ranges)
+    return rows, succeeded, sorted(set(wanted) | set(ranges))
+
+
 def place_areas(
     numbers: NumbersStore, reference: Reference, codes: Iterable[str], rollup: RollUp | None = None
 ) -> int:
     """Replace the area_area and area_succession rows of the codes given (and the area_area rows
     of their successors), in one transaction each; the area_area rows written."""
     wanted = sorted(set(codes))
-    succeeded = successions(reference, wanted)
-    ranges = value_ranges(numbers, wanted)
-    for _, day, successor, _ in succeeded:  # placed from the day it takes over, if not already
-        ranges.setdefault(successor, (day, day))
-    placed = sorted(set(wanted) | set(ranges))
-    rows = placement_rows(reference, rollup or RollUp(reference), ranges)
+    rows, succeeded, placed = area_rows(numbers.con, reference, wanted, rollup)
 
     def insert() -> None:
-        if not rows:
-            return
-        frame = {  # noqa: F841 (read by DuckDB's replacement scan below)
-            name: np.array([r[i] for r in rows], dtype=np.float64 if i == 4 else object)
-            for i, name in enumerate(COLUMNS)
-        }
-        numbers.con.execute(
-            f"INSERT INTO area_area ({', '.join(COLUMNS)}) SELECT * REPLACE ("
-            "CAST(valid_from AS DATE) AS valid_from, CAST(valid_to AS DATE) AS valid_to) "
-            "FROM frame"
-        )
+        insert_rows(numbers.con, rows)
 
     def insert_successions() -> None:
-        if succeeded:
-            numbers.con.executemany("INSERT INTO area_succession VALUES (?, ?, ?, ?)", succeeded)
+        insert_succession_rows(numbers.con, succeeded)
 
     numbers.replace_rows("area_area", placed, insert)
     numbers.replace_rows("area_succession", wanted, insert_successions)
     return len(rows)
 
 
-def reporting_codes(numbers: NumbersStore) -> list[str]:
-    """Every area code with values (for rebuilding the whole table)."""
-    found = numbers.con.execute(
-        "SELECT DISTINCT org_code FROM release_value WHERE area_type IS NOT NULL"
-    ).fetchall()
+def insert_rows(con: Any, rows: list[Row], table: str = "area_area") -> None:
+    """Insert area_area rows into `table` (area_area, or a table of its columns)."""
+    if not rows:
+        return
+    frame = {  # noqa: F841 (read by DuckDB's replacement scan below)
+        name: np.array([r[i] for r in rows], dtype=np.float64 if i == 4 else object)
+        for i, name in enumerate(COLUMNS)
+    }
+    con.execute(
+        f"INSERT INTO {table} ({', '.join(COLUMNS)}) SELECT * REPLACE ("
+        "CAST(valid_from AS DATE) AS valid_from, CAST(valid_to AS DATE) AS valid_to) "
+        "FROM frame"
+    )
+
+
+def insert_succession_rows(
+    con: Any, succeeded: list[Succession], table: str = "area_succession"
+) -> None:
+    """Insert area_succession rows into `table` (area_succession, or a table of its columns)."""
+    if succeeded:
+        con.executemany(f"INSERT INTO {table} VALUES (?, ?, ?, ?)", succeeded)
+
+
+def reporting_codes(numbers: NumbersStore, con: Any = None) -> list[str]:
+    """Every area code with values (for rebuilding the whole table); `con`: a cursor of the
+    store to read with (default: its connection)."""
+    found = (
+        (con or numbers.con)
+        .execute("SELECT DISTINCT org_code FROM release_value WHERE area_type IS NOT NULL")
+        .fetchall()
+    )
     return sorted(str(r[0]) for r in found)

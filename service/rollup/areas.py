@@ -53,6 +53,16 @@ class ReportedType:
     reaches: tuple[str, ...]  # the types its areas are placed in (area_area)
 
 
+def _placements(numbers: NumbersSource) -> str:
+    """area_area, or a table of its columns as the reference was known at a date."""
+    return str(getattr(numbers, "area_placement_table", "area_area"))
+
+
+def _successions(numbers: NumbersSource) -> str:
+    """area_succession, or a table of its columns as the reference was known at a date."""
+    return str(getattr(numbers, "area_succession_table", "area_succession"))
+
+
 def reported_types(numbers: NumbersSource, metric: str) -> list[ReportedType]:
     """The area types a metric is reported at, most areas first, and what each reaches."""
     con = numbers.reader()
@@ -60,7 +70,8 @@ def reported_types(numbers: NumbersSource, metric: str) -> list[ReportedType]:
         rows = con.execute(
             f"""SELECT reporter.area_type, count(DISTINCT reporter.org_code),
                        list(DISTINCT a.area_type)
-                FROM {numbers.reporters} LEFT JOIN area_area a ON a.org_code = reporter.org_code
+                FROM {numbers.reporters} LEFT JOIN {_placements(numbers)} a
+                    ON a.org_code = reporter.org_code
                 WHERE reporter.metric = ? AND reporter.area_type IS NOT NULL
                 GROUP BY reporter.area_type ORDER BY 2 DESC, 1""",
             [metric],
@@ -169,7 +180,7 @@ def area_successions(numbers: NumbersSource) -> Successions:
     try:
         rows = con.execute(
             "SELECT org_code, day, list(successor ORDER BY successor), "
-            "list(share ORDER BY successor) FROM area_succession GROUP BY org_code, day"
+            f"list(share ORDER BY successor) FROM {_successions(numbers)} GROUP BY org_code, day"
         ).fetchall()
     except duckdb.CatalogException:  # a store written before area successions: none
         rows = []
@@ -187,7 +198,7 @@ def _ended(numbers: NumbersSource, area_type: str, codes: set[str]) -> dict[str,
     rows = (
         numbers.reader()
         .execute(
-            "SELECT org_code, max(valid_to) FROM area_area WHERE area_type = ? "
+            f"SELECT org_code, max(valid_to) FROM {_placements(numbers)} WHERE area_type = ? "
             "AND list_contains(?, org_code) GROUP BY org_code "
             "HAVING count(*) FILTER (WHERE valid_to IS NULL) = 0",
             [area_type, sorted(codes)],

@@ -126,16 +126,15 @@ def rollup(
         sql = sql.replace("{restatement}", relation)
         values = numbers.values  # the latest releases, or as known at
         sql = sql.replace("{values}", protection.relation(values) if protection else values)
-        # The placements: org_area, or as the reference was known at a date (known_places.py)
-        placements = getattr(numbers, "placement_table", "org_area")
-        sql = sql.replace("{placements}", placements)
+        tables = _placement_tables(numbers)
+        sql = _with_tables(sql, tables)
         period = "" if over_time else "period_start, period_end, "
         if detail:
             sql += f" ORDER BY area NULLS LAST, {period}target, org_code"
         else:
             sql = _summary_query(sql, period)
         rows = con.execute(sql, [*restated_params, *params]).fetchall()
-        expected = _expected(con, reporters, area_type, method, restate.at or end, placements)
+        expected = _expected(con, reporters, area_type, method, restate.at or end, tables)
     finally:
         con.close()
     withheld = _withhold(expected, scope)
@@ -332,9 +331,24 @@ def _contributions_query(
 
 
 def _table(method: Method) -> str:
-    """The placements a method reads: areas' memberships, or organisations' placements (the
-    numbers store's `placement_table`, put in for the placeholder)."""
-    return "area_area" if method == AREA_MEMBERSHIP else "{placements}"
+    """The placements a method reads, as a placeholder (`_placement_tables`): areas'
+    memberships, or organisations' placements."""
+    return "{area_placements}" if method == AREA_MEMBERSHIP else "{placements}"
+
+
+def _placement_tables(numbers: NumbersSource) -> dict[str, str]:
+    """The tables the placeholders stand for: org_area and area_area, or tables of their
+    columns as the reference was known at a date (service/geography/known_places.py)."""
+    return {
+        "{placements}": getattr(numbers, "placement_table", "org_area"),
+        "{area_placements}": getattr(numbers, "area_placement_table", "area_area"),
+    }
+
+
+def _with_tables(sql: str, tables: dict[str, str]) -> str:
+    for placeholder, table in tables.items():
+        sql = sql.replace(placeholder, table)
+    return sql
 
 
 def _summary_query(contributions: str, period: str) -> str:
@@ -422,7 +436,7 @@ def _expected(
     area_type: str,
     method: Method,
     day: date,
-    placements: str = "org_area",
+    tables: dict[str, str],
 ) -> dict[str, set[str]]:
     """Area -> organisations that report this metric at all (`reporters`: the (org_code,
     region_code) rows of the reporter table the numbers store keeps, any loaded period) and that
@@ -438,7 +452,7 @@ def _expected(
     codes = {org for org, _ in reporters}
     rows = con.execute(
         f"SELECT area_code, org_code, coalesce(source, '') "
-        f"FROM {_table(method).replace('{placements}', placements)} "
+        f"FROM {_with_tables(_table(method), tables)} "
         "WHERE method = ? AND area_type = ? AND (valid_from IS NULL OR valid_from <= ?) "
         "AND (valid_to IS NULL OR ? <= valid_to)",
         [method.value, area_type, day, day],

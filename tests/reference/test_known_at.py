@@ -31,14 +31,18 @@ from service.rdf.store import GraphStore
 from service.rdf.terms import ROOT, SAMPLE_DATA_DIR
 from service.reference import KnownAtError, ReferenceData
 from service.reference.known import KnownAtSnapshots
+from service.reference.placement import read_reference
+from service.returns.area_load import load_area_file
 from service.returns.load import load_return_file
 from service.returns.numbers import NumbersStore
 from service.stewardship.changeset import parse_changeset
 from service.stewardship.workflow import apply
 from tests.http_server import serve
+from tests.support.areas import cases_file
 from tests.support.auth import bearer
 
 BCP, DORSET, OTHER_LRF = "E06000058", "E48000009", "E48000010"
+DORSET_LAD = "E06000059"  # Dorset (the unitary district): stays in Dorset LRF
 SAMPLE_RETURN = SAMPLE_DATA_DIR / "returns/covid-hospital-activity-2020-08-13-long-sw-nw.csv"
 ON = "2020-04-06"  # a day the sample return reports (RD3 and RDZ, headquartered in BCP)
 NEW_NAME = "Dorset Hospitals (renamed by a steward)"
@@ -79,6 +83,8 @@ def history(sample_store: GraphStore, tmp_path_factory: pytest.TempPathFactory) 
     )
     numbers = NumbersStore(base / "numbers.duckdb")
     assert load_return_file(store, numbers, SAMPLE_RETURN).status == "loaded"
+    cases = cases_file(base, "2020-04-20", [(BCP, "ltla", ON, "11"), (DORSET_LAD, "ltla", ON, "5")])
+    assert load_area_file(store, numbers, cases, read_reference(store)).status == "loaded"
     store.clock = lambda: datetime.combine(changed, time(12), tzinfo=UTC)
     assert apply(store, parse_changeset(CORRECTION), numbers).status == "applied"
     now = ReferenceData.current(store)  # saved with the store: the CLI reads it back
@@ -194,6 +200,40 @@ def test_a_rollup_as_known_before_the_correction_places_by_the_old_lrf(
     assert sum(after.values()) == pytest.approx(sum(before.values()))
     # Asked again: the same answer, from the placements built for the first asking.
     assert lrf_totals(graphql(server, ROLLUP, k=loaded)) == before
+
+
+CASES = """query($k: Date) { rollup(metric: "LabConfirmedCases", by: "LRF", date: "2020-04-06",
+    asKnownAt: $k) { method knownAt rows { area { code } value } } }"""
+
+
+def test_values_reported_by_area_roll_up_by_the_memberships_as_known_then(
+    history: dict[str, Any], server: str, tmp_path: Path
+) -> None:
+    """Cases reported by district are placed by the districts' LRF memberships as the graph
+    held them on the day asked (BCP in Dorset LRF before the correction), through GraphQL and
+    the CLI alike; as known now, BCP's cases are in the other LRF."""
+    loaded = history["loaded"].isoformat()
+    old, new = graphql(server, CASES, k=loaded), graphql(server, CASES)
+    assert "errors" not in old and "errors" not in new, old.get("errors") or new.get("errors")
+    assert (old["data"]["rollup"]["method"], old["data"]["rollup"]["knownAt"]) == (
+        "AREA_MEMBERSHIP",
+        loaded,
+    )
+    assert lrf_totals(old) == {DORSET: 16}
+    assert lrf_totals(new) == {DORSET: 5, OTHER_LRF: 11}
+    assert lrf_totals(graphql(server, CASES, k=loaded)) == {DORSET: 16}  # built once, kept
+    history["numbers"].con.execute("CHECKPOINT")  # a copy: this process holds the file open
+    copy = tmp_path / "numbers.duckdb"
+    shutil.copy(history["numbers_path"], copy)
+    ask = ["--numbers", str(copy), "rollup", "LabConfirmedCases", "--by", "LRF", "--date", ON]
+
+    def totals(*extra: str) -> dict[str, float]:
+        done = nhskg(history["store"].path, *ask, "--json", *extra)
+        assert done.returncode == 0, done.stderr
+        return {r["area"]: r["value"] for r in json.loads(done.stdout)["rows"]}
+
+    assert totals("--as-known-at", loaded) == {DORSET: 16}
+    assert totals() == {DORSET: 5, OTHER_LRF: 11}
 
 
 GEOGRAPHY = """query($k: Date) {

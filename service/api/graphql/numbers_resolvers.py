@@ -14,7 +14,7 @@ from service.api.graphql.numbers_types import Batch, FigureProtection, Metric, O
 from service.api.graphql.resolvers import known_reference, require_area_type
 from service.api.graphql.rollup_shape import result_of
 from service.api.graphql.rollup_types import RestateInput, RollupMethod, RollupResult
-from service.geography.known_places import placements_known
+from service.geography.known_places import area_placements_known, placements_known
 from service.reference.metrics import MetricTerm
 from service.returns.area_spec import is_area_metric
 from service.returns.numbers import NumbersStore
@@ -165,7 +165,9 @@ def run_rollup(
     check_held(numbers, term, first, last)
     scope = context.access.rollup_scope()
     by_area = is_area_metric(term.iri)  # areas' values: by the graph's memberships
-    if not by_area and method != RETURN_STATED:
+    if by_area:
+        numbers = numbers.areas_placed_by(*area_placements_known(numbers, reference))
+    elif method != RETURN_STATED:
         numbers = numbers.placed_by(placements_known(numbers, reference, area_type))
     if not by_area:
         _placed(numbers, method, area_type)
