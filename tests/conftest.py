@@ -34,9 +34,9 @@ for _name in ("NHSKG_AUTH_JWKS", "NHSKG_AUTH_ISSUER", "NHSKG_AUTH_AUDIENCE", "NH
 
 # Tests that read the national data share the session's national stores (minutes to build; one
 # build for all workers, tests/support/built_once.py). `make test` runs each test file whole on
-# one pytest-xdist worker (`--dist loadfile`), handed out in collection order
-# (`--no-loadscope-reorder`: by default xdist hands out the files with most tests first), so the files are
-# collected in an order that keeps both workers busy: the first national file (its worker
+# one pytest-xdist worker (`--dist loadfile`), handed out in collection order (with
+# `--no-loadscope-reorder`: by default xdist hands out the files with most tests first), so the
+# files are collected in an order that keeps both workers busy: the first national file (its worker
 # builds the national stores), half of the other files (the other worker's work meanwhile), then
 # national and other files in turn, the slowest of each first.
 _NATIONAL_FIXTURES = re.compile(
