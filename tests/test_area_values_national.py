@@ -189,6 +189,42 @@ def test_ltlas_plus_unplaced_equal_england_as_published_with_the_difference_repo
     assert any(t.difference for t in totals)  # the real file's England rows exceed its LTLAs
 
 
+def test_districts_a_merger_abolished_lie_in_england_once_restated(
+    area_env: dict[str, Any], ukhsa: Path
+) -> None:
+    """The August 2020 file still reports districts abolished on 2020-04-01 (UKHSA used the 2019
+    codes). As reported, NATION lists exactly the districts whose area succession had taken
+    effect as unmapped, with the reason; restated to the areas of the day, every case of every
+    district lies in England."""
+    day = date(2020, 8, 10)
+    ltla = sum(
+        v for (_, kind, d), v in _answering(ukhsa).items() if kind == "ltla" and d == "2020-08-10"
+    )
+    numbers = area_env["numbers"]
+    succeeded = {
+        str(code)
+        for (code,) in numbers.con.execute(
+            "SELECT DISTINCT org_code FROM area_succession WHERE day <= ?", [day]
+        ).fetchall()
+    }
+    reporting = {
+        str(code)
+        for (code,) in numbers.con.execute(
+            "SELECT DISTINCT org_code FROM reported_value WHERE area_type = 'LAD' "
+            "AND period_start = ?",
+            [day],
+        ).fetchall()
+    }
+    as_reported = area_rollup(numbers, CASES, "NATION", day)
+    unmapped = {u.organisation for u in as_reported.unmapped}
+    assert unmapped and unmapped == succeeded & reporting
+    assert all("restate the roll-up" in (u.reason or "") for u in as_reported.unmapped)
+    restated = area_rollup(numbers, CASES, "NATION", day, restate=to_organisations_at(day))
+    assert not restated.unmapped
+    assert [r.area for r in restated.rows] == ["E92000001"]
+    assert restated.rows[0].value == ltla
+
+
 def test_every_case_in_a_region_or_listed_unmapped(area_env: dict[str, Any], ukhsa: Path) -> None:
     day = date(2020, 8, 10)
     ltla = sum(
