@@ -128,6 +128,9 @@ def test_the_public_dashboard_says_its_figures_are_protected(url: str) -> None:
     page = httpx.get(f"{url}/dashboards/public", params={"metric": "CovidAdmissions"})
     assert page.status_code == 200
     assert 'data-protection="PERTURBED"' in page.text
+    # It promises counts of who has not reported, not names (shown to signed-in analysts only).
+    assert "with who has not reported" not in page.text
+    assert "which ones is shown to signed-in analysts" in page.text
     found = httpx.get(f"{url}/dashboards/public/headline.csv", params={"metric": "CovidAdmissions"})
     assert found.status_code == 200
     header, *rows = list(csv.reader(io.StringIO(found.text)))

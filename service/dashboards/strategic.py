@@ -63,12 +63,13 @@ def build(
         fixed = PUBLIC_DEFAULTS
         choices = replace(choices, by=fixed.by, method=fixed.method, restate=fixed.restate)
     name, title = ("public", "Public information") if public else ("strategic", "Strategic")
-    view = View(
-        name,
-        f"{title} dashboard",
-        "The national picture on a date and its trend, by area, with who has not reported.",
-        choices,
+    lead = (
+        "The national picture on a date and its trend, by NHS region, with how many "
+        "organisations have not reported (which ones is shown to signed-in analysts)."
+        if public
+        else "The national picture on a date and its trend, by area, with who has not reported."
     )
+    view = View(name, f"{title} dashboard", lead, choices)
     try:
         view.choices = choices = with_held_dates(context, choices)
     except UserError as exc:
