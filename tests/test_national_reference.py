@@ -38,3 +38,19 @@ def test_the_2016_trust_file_is_rejected_for_its_undated_rows(
     assert {f.row for f in result.report.findings} == {240, 241}
     assert all("before this organisation opened" in f.rule for f in result.report.findings)
     assert national_store.quad_count() == before
+
+
+def test_every_organisation_has_one_name_in_the_read_model(national_reference) -> None:  # type: ignore[no-untyped-def]
+    """The placement facts (the steward queue's labels) and the organisation index name each
+    organisation alike: the newest ODS record's name, whatever order the store returns rows
+    in (trusts renamed between vintages have several names in the graph)."""
+    placed = national_reference.lookup.placer.reference.organisations
+    index = national_reference.organisations
+    renamed = [o for o in index.by_code.values() if len(o.names) > 1 and o.code in placed]
+    assert len(renamed) > 10
+    differ = {
+        code: (org.label, index.find(code).name)
+        for code, org in placed.items()
+        if index.find(code) is not None and org.label != index.find(code).name
+    }
+    assert differ == {}

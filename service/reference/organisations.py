@@ -102,7 +102,8 @@ class OrganisationIndex:
             )
         for iri, recs in records.items():
             if iri in orgs:
-                orgs[iri].records = sorted(recs, key=lambda rec: rec.vintage)
+                # by vintage (two files of one vintage: by name, not by the order rows came in)
+                orgs[iri].records = sorted(recs, key=lambda rec: (rec.vintage, rec.name))
         _add_site_places(store, orgs)
         return cls(list(orgs.values()))
 

@@ -137,10 +137,11 @@ _CATCHMENTS = """SELECT DISTINCT ?s ?table ?org ?area ?share WHERE {
      nhskg:catchmentArea ?area ; nhskg:share ?share }"""
 _TABLES = """SELECT DISTINCT ?table ?label WHERE {
   ?table a nhskg:CatchmentTable . OPTIONAL { ?table rdfs:label ?label } }"""
-_RECORDS = """SELECT DISTINCT ?r ?code ?vintage ?region ?geo ?g WHERE { GRAPH ?g {
+_RECORDS = """SELECT DISTINCT ?r ?code ?vintage ?region ?geo ?g ?label WHERE { GRAPH ?g {
   ?r a nhskg:OdsRecord ; nhskg:recordOf ?org ; nhskg:vintage ?vintage .
   OPTIONAL { ?r nhskg:statedRegionCode ?region }
   OPTIONAL { ?r nhskg:statedHealthGeographyCode ?geo } }
+  OPTIONAL { ?r rdfs:label ?label }
   ?org nhskg:odsCode ?code }"""
 # Trusts, and the providers returns name that the reference files do not (a steward may state
 # their region: ODS_STATED then places their values).
@@ -200,18 +201,26 @@ def _read_reference(store: GraphStore) -> Reference:
     for r in store.lexical_select(_TABLES):
         ref.catchment_labels[str(r["table"])] = str(r["label"] or code_of(str(r["table"])))
     _read_catchments(store, ref)
+    newest: dict[str, tuple[date, str]] = {}  # each code's name in its newest ODS record
+    records_read: set[OdsStatement] = set()
     for r in _current(store, _RECORDS):
         vintage = lexical_date(r["vintage"])
         if vintage is None:
             continue
+        code = str(r["code"])
+        if r["label"] is not None and (vintage, str(r["label"])) > newest.get(code, (date.min, "")):
+            newest[code] = (vintage, str(r["label"]))
         statement = OdsStatement(str(r["r"]), vintage, r["region"], r["geo"], str(r["g"]))
-        ref.ods_records.setdefault(str(r["code"]), []).append(statement)
+        if statement not in records_read:  # once, whatever labels the record has
+            records_read.add(statement)
+            ref.ods_records.setdefault(code, []).append(statement)
     for records in ref.ods_records.values():
         records.sort(key=lambda s: s.vintage)
     for r in sorted(store.lexical_select(_ORGS), key=lambda r: str(r["label"] or ""), reverse=True):
-        code = str(r["code"])  # of several names, the alphabetically first (the last written)
+        code = str(r["code"])  # the newest ODS record's name, else the alphabetically first
+        label = newest[code][1] if code in newest else str(r["label"] or code)
         ref.organisations[code] = Organisation(
-            code, str(r["label"] or code), lexical_date(r["open"]), lexical_date(r["close"])
+            code, label, lexical_date(r["open"]), lexical_date(r["close"])
         )
     postcodes: dict[str, set[str]] = defaultdict(set)
     for r in store.lexical_select(_POSTCODES):
