@@ -41,7 +41,9 @@ def test_graphql_answers_a_trust_query(base_url: str) -> None:
 
 
 def test_graphiql_and_openapi_docs_are_served(base_url: str) -> None:
-    page = httpx.get(f"{base_url}/graphql", headers={"accept": "text/html"})
+    # A generous timeout: the first /openapi.json builds the schema, which took over httpx's
+    # default 5 s once while the other test worker loaded the CPU (a clean-clone run).
+    page = httpx.get(f"{base_url}/graphql", headers={"accept": "text/html"}, timeout=60)
     assert page.status_code == 200 and "graphiql" in page.text.lower()
-    assert httpx.get(f"{base_url}/docs").status_code == 200
-    assert "/health" in httpx.get(f"{base_url}/openapi.json").json()["paths"]
+    assert httpx.get(f"{base_url}/docs", timeout=60).status_code == 200
+    assert "/health" in httpx.get(f"{base_url}/openapi.json", timeout=60).json()["paths"]
