@@ -18,21 +18,31 @@ from typing import Any
 
 import pytest
 
+from service.geography.known_places import area_placements_known, placements_known
 from service.rdf.store import GraphStore
 from service.rdf.vocab import NHSKG
+from service.reference import ReferenceData
 from service.reference.placement import AREA, Area, Membership, Reference
 from service.returns.area_load import load_area_file
 from service.returns.numbers import NumbersStore
 from service.rollup.areas import UNKNOWN, area_rollup, published_totals
-from service.rollup.engine import RollupError
-from service.rollup.model import RollupResult, region, to_organisations_at
+from service.rollup.engine import RollupError, rollup
+from service.rollup.model import (
+    AS_REPORTED,
+    Method,
+    RollupResult,
+    region,
+    to_organisations_at,
+)
 from service.rollup.spark import SparkNumbers
 from tests.spark_support import assert_same, close
 from tests.support.areas import cases_file, msoa_file, small_reference
+from tests.support.known_history import DORSET, ON, OTHER_LRF, record_history
 
 pytestmark = pytest.mark.spark
 
 CASES = str(NHSKG.LabConfirmedCases)
+BEDS = str(NHSKG.BedsOccupiedCovid)
 WEEKLY = str(NHSKG.LabConfirmedCasesWeekly)
 FIRST = date(2020, 3, 20)  # E07000003 is abolished on 2020-03-31 (tests/support/areas.py)
 DAYS = 30
@@ -224,7 +234,46 @@ def test_bad_area_requests_fail_the_same_way_on_spark(engines: dict[str, Any]) -
         with pytest.raises(RollupError, match="is not reported by UTLA; it is by"):
             area_rollup(engines[engine], WEEKLY, "ICB", WEEKS[0], reported_type="UTLA")
         with pytest.raises(RollupError, match="reported by organisations"):
-            area_rollup(engines[engine], str(NHSKG.BedsOccupiedCovid), "LRF", FIRST)
+            area_rollup(engines[engine], BEDS, "LRF", FIRST)
+
+
+# ------------------------------------------- placed as the reference was known at a date
+
+
+@pytest.fixture(scope="module")
+def history(sample_store: GraphStore, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    return record_history(sample_store, tmp_path_factory.mktemp("spark-known-at"))
+
+
+@pytest.mark.parametrize("areas", [False, True], ids=["beds-by-headquarters", "cases-by-area"])
+def test_rollups_as_known_before_a_correction_agree(
+    history: dict[str, Any], spark: Any, tmp_path: Path, areas: bool
+) -> None:
+    """Asked as known before a steward moved BCP to another LRF, Spark places by the tables
+    DuckDB builds for that date (as `nhskg rollup --engine spark --as-known-at` does), not by
+    today's: both engines put BCP's trusts' beds, and BCP's cases, in Dorset LRF."""
+    numbers, day = history["numbers"], date.fromisoformat(ON)
+    loaded = history["loaded"]
+    reference = ReferenceData.current(history["store"]).known_at(loaded, earliest_held=True)
+    assert reference.serial > 0, "the correction is not in the history: nothing to prove"
+    if areas:
+        placed = numbers.areas_placed_by(*area_placements_known(numbers, reference))
+    else:
+        placed = numbers.placed_by(placements_known(numbers, reference, "LRF"))
+    on_spark = SparkNumbers.from_numbers(spark, placed, tmp_path / "pq")
+
+    def asked(source: Any) -> RollupResult:
+        if areas:
+            return area_rollup(source, CASES, "LRF", day)
+        return rollup(source, BEDS, "LRF", day, Method("HEADQUARTERS"), AS_REPORTED)
+
+    duck, then = asked(placed.known_at(loaded)), asked(on_spark.known_at(loaded))
+    assert_same(duck, then)
+    before = {r.area: r.value for r in duck.rows}
+    now = {r.area: r.value for r in asked(numbers).rows}
+    assert OTHER_LRF not in before and before[DORSET] > 0, before
+    assert now.get(OTHER_LRF, 0) > 0, now  # today's placements would have given this
+    assert sum(now.values()) == pytest.approx(sum(before.values()))
 
 
 # ---------------------------------------------------------------- the real UKHSA files

@@ -252,12 +252,12 @@ def rollup_command(
     try:
         source: Any = numbers
         successions = graph_successions(store) if restate else None
-        if known is not None and engine == "duckdb":
+        if known is not None:  # Spark is given the tables the store view places by
             source, successions = _known_placements(
                 store, numbers, known, by, successions, is_area_metric(iri)
             )
         if engine == "spark":
-            source = _on_spark(numbers, spark_master)
+            source = _on_spark(source, spark_master)
         result = (
             area_rollup(
                 source.known_at(known),

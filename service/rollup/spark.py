@@ -134,13 +134,23 @@ class SparkNumbers:
     def from_numbers(
         cls, spark: Any, numbers: NumbersStore, folder: Path, tables: tuple[str, ...] = TABLES
     ) -> SparkNumbers:
-        """A numbers store's tables written as Parquet into `folder` by DuckDB, then read."""
+        """A numbers store's tables written as Parquet into `folder` by DuckDB, then read.
+        The placement tables are the ones the store reads: a store placing by the reference as
+        known at a date (`placed_by`, `areas_placed_by`: service/geography/known_places.py)
+        gives Spark those tables under the usual names, so the roll-up asked `asKnownAt`
+        places as DuckDB does."""
         folder.mkdir(parents=True, exist_ok=True)
+        read = {
+            "org_area": numbers.placement_table,
+            "area_area": numbers.area_placement_table,
+            "area_succession": numbers.area_succession_table,
+        }
         paths = {}
         for table in tables:
             path = folder / f"{table}.parquet"
             quoted = str(path).replace("'", "''")
-            numbers.con.execute(f"COPY {table} TO '{quoted}' (FORMAT PARQUET)")
+            source = read.get(table, table)  # names of ours, never user input
+            numbers.con.execute(f"COPY (FROM {source}) TO '{quoted}' (FORMAT PARQUET)")
             paths[table] = str(path)
         return cls.from_parquet(spark, paths)
 

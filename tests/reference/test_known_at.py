@@ -16,82 +16,34 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pyoxigraph as ox
 import pytest
 
 from service.api.app import create_app
 from service.config import Settings
-from service.geography.table import org_area_rows, write_duckdb
 from service.rdf.store import GraphStore
-from service.rdf.terms import ROOT, SAMPLE_DATA_DIR
+from service.rdf.terms import ROOT
 from service.reference import KnownAtError, ReferenceData
 from service.reference.known import KnownAtSnapshots
-from service.reference.placement import read_reference
-from service.returns.area_load import load_area_file
-from service.returns.load import load_return_file
-from service.returns.numbers import NumbersStore
-from service.stewardship.changeset import parse_changeset
-from service.stewardship.workflow import apply
 from tests.http_server import serve
-from tests.support.areas import cases_file
 from tests.support.auth import bearer
-
-BCP, DORSET, OTHER_LRF = "E06000058", "E48000009", "E48000010"
-DORSET_LAD = "E06000059"  # Dorset (the unitary district): stays in Dorset LRF
-SAMPLE_RETURN = SAMPLE_DATA_DIR / "returns/covid-hospital-activity-2020-08-13-long-sw-nw.csv"
-ON = "2020-04-06"  # a day the sample return reports (RD3 and RDZ, headquartered in BCP)
-NEW_NAME = "Dorset Hospitals (renamed by a steward)"
-CORRECTION = {
-    "id": "bcp-to-another-lrf",
-    "author": "a.steward@example.nhs.uk",
-    "reason": "test correction",
-    "changes": [
-        {"end_area_membership": {"member": BCP, "parent": DORSET, "last_day": "2020-03-31"}},
-        {"area_membership": {"member": BCP, "parent": OTHER_LRF, "from": "2020-04-01"}},
-        {"rename": {"code": "R0D", "name": NEW_NAME, "from": "2026-08-01"}},
-    ],
-}
-
-
-def nquads(store: GraphStore) -> bytes:
-    out = io.BytesIO()
-    store.dump(out, ox.RdfFormat.N_QUADS)
-    return out.getvalue()
+from tests.support.known_history import (
+    BCP,
+    DORSET,
+    NEW_NAME,
+    ON,
+    OTHER_LRF,
+    record_history,
+)
 
 
 @pytest.fixture(scope="module")
 def history(sample_store: GraphStore, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """An on-disk store holding the sample as loaded (its load times kept) and the correction
-    recorded two days after the load, with a numbers store whose org_area was placed before the
-    correction and kept in step by it (as `apply` keeps it)."""
-    base = tmp_path_factory.mktemp("known-at")
-    store = GraphStore(base / "store")
-    store.restore(nquads(sample_store), ox.RdfFormat.N_QUADS)
-    first = store.first_written()
-    assert first is not None
-    loaded = first.date()
-    changed = loaded + timedelta(days=2)
-    before = ReferenceData.build(store)
-    write_duckdb(
-        org_area_rows(before.lookup.placer, area_types=["LRF"], timelines=before.lookup.timelines),
-        base / "numbers.duckdb",
-    )
-    numbers = NumbersStore(base / "numbers.duckdb")
-    assert load_return_file(store, numbers, SAMPLE_RETURN).status == "loaded"
-    cases = cases_file(base, "2020-04-20", [(BCP, "ltla", ON, "11"), (DORSET_LAD, "ltla", ON, "5")])
-    assert load_area_file(store, numbers, cases, read_reference(store)).status == "loaded"
-    store.clock = lambda: datetime.combine(changed, time(12), tzinfo=UTC)
-    assert apply(store, parse_changeset(CORRECTION), numbers).status == "applied"
-    now = ReferenceData.current(store)  # saved with the store: the CLI reads it back
-    return {
-        "store": store, "numbers": numbers, "loaded": loaded, "changed": changed, "now": now,
-        "numbers_path": base / "numbers.duckdb",
-    }  # fmt: skip
+    return record_history(sample_store, tmp_path_factory.mktemp("known-at"))
 
 
 @pytest.fixture(scope="module")
