@@ -9,6 +9,8 @@ its own process.
    beds by LRF on one date, restated, with contributors) and pages (the front page and the
    three dashboards' default views, drawn on the server): throughput, p50, p99 and errors per
    kind (target: lookup p99 < 20 ms, no errors). Requests carry a national analyst's token.
+   Twice, side by side: every server thread at the same priority, then the event loop's thread
+   favoured (service/api/priority.py, as `nhskg serve` runs).
 """
 
 from __future__ import annotations
@@ -188,12 +190,12 @@ def hostile(url: str) -> list[Row]:
     return rows
 
 
-def mixed_rows(tally: Tally, elapsed: float) -> list[Row]:
+def mixed_rows(tally: Tally, elapsed: float, arrangement: str) -> list[Row]:
     total = sum(len(t) for t in tally.times.values())
     errors = sum(sum(e.values()) for e in tally.errors.values())
     rows = [
         row(
-            f"mixed load, {CONNECTIONS} connections, {elapsed:.0f} s: throughput",
+            f"mixed load ({arrangement}), {CONNECTIONS} connections, {elapsed:.0f} s: throughput",
             total / elapsed,
             "req/s",
             note=f"{total} requests, {errors} errors",
@@ -206,14 +208,14 @@ def mixed_rows(tally: Tally, elapsed: float) -> list[Row]:
         note += f"{_percentile(times, 0.5):.1f} ms, errors: {dict(kind_errors) or 'none'}"
         rows.append(
             row(
-                f"mixed load: {kind} p99",
+                f"mixed load ({arrangement}): {kind} p99",
                 _percentile(times, 0.99),
                 "ms",
-                "< 20" if kind == "lookup" else None,
+                "< 20" if kind == "lookup" and arrangement == FAVOURED else None,
                 note=note,
             )
         )
-    rows.append(row("mixed load: errors", errors, "requests", "< 1"))
+    rows.append(row(f"mixed load ({arrangement}): errors", errors, "requests", "< 1"))
     return rows
 
 
@@ -229,29 +231,52 @@ def trust_codes(env: Path) -> list[str]:
     return [r[0] for r in rows]
 
 
+# The two arrangements side by side: every thread at the same scheduling priority, and the
+# event loop's thread favoured (service/api/priority.py, what `nhskg serve` does).
+EQUAL, FAVOURED = "equal priority", "event loop favoured"
+
+
 @benchmark("mixed-load")
 def mixed_load(ctx: Context) -> list[Row]:
     env, rows = prepare_env(ctx)
     if env is None:
         return rows
     codes = trust_codes(env)
-    started = time.perf_counter()
-    proc, url = start_server(["bench.mixed_load", str(env)], SERVER_START_S)
-    rows.append(row("mixed-load server start", time.perf_counter() - started, "s"))
-    try:
-        rows += hostile(url)
-        rows += mixed_rows(*mixed(url, codes, MIXED_SECONDS))
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    p99: dict[str, float] = {}
+    for arrangement in (EQUAL, FAVOURED):
+        started = time.perf_counter()
+        args = ["bench.mixed_load", str(env), "favour" if arrangement == FAVOURED else "equal"]
+        proc, url = start_server(args, SERVER_START_S)
+        rows.append(
+            row(f"mixed-load server start ({arrangement})", time.perf_counter() - started, "s")
+        )
+        try:
+            if arrangement == FAVOURED:
+                rows += hostile(url)
+            tally, elapsed = mixed(url, codes, MIXED_SECONDS)
+            rows += mixed_rows(tally, elapsed, arrangement)
+            p99[arrangement] = _percentile(tally.times.get("lookup", []), 0.99)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+    if p99.get(FAVOURED):
+        rows.append(
+            row(
+                "mixed load: lookup p99, equal priority / event loop favoured",
+                p99[EQUAL] / p99[FAVOURED],
+                "x",
+            )
+        )
     return rows
 
 
-def serve(env: Path, port: int) -> None:
-    """The server process: the app over the environment, LRF lookups warmed (as at start-up)."""
+def serve(env: Path, arrangement: str, port: int) -> None:
+    """The server process: the app over the environment, LRF lookups warmed (as at start-up);
+    `favour`: the event loop's thread favoured, as `nhskg serve` does."""
     import uvicorn
 
     from service.api.app import create_app
+    from service.api.priority import favour_this_thread
     from service.config import Settings
     from service.rdf.store import GraphStore
     from service.returns.numbers import NumbersStore
@@ -262,8 +287,10 @@ def serve(env: Path, port: int) -> None:
         numbers=NumbersStore(env / "numbers.duckdb"),
     )
     app.state.lookup.warm(["LRF"])
+    if arrangement == "favour":
+        favour_this_thread()
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
 if __name__ == "__main__":
-    serve(Path(sys.argv[1]), int(sys.argv[2]))
+    serve(Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]))

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import anyio
 import anyio.to_thread
 
+from service.api.priority import lower_this_thread
 from service.cancellation import Job, run_in_job
 
 T = TypeVar("T")
@@ -42,7 +43,7 @@ class WorkerPool:
 
     async def run(self, what: str, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         job = Job()
-        call = partial(run_in_job, job, func, *args, **kwargs)
+        call = partial(_run_lowered, job, func, *args, **kwargs)
         with anyio.move_on_after(self.budget) as scope:
             return await anyio.to_thread.run_sync(
                 call, limiter=self.limiter, abandon_on_cancel=True
@@ -50,6 +51,11 @@ class WorkerPool:
         if scope.cancelled_caught:
             job.cancel()
         raise BudgetExceeded(self.budget, what)
+
+
+def _run_lowered(job: Job, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    lower_this_thread()  # below the event loop, when `nhskg serve` favours it (priority.py)
+    return run_in_job(job, func, *args, **kwargs)
 
 
 @dataclass

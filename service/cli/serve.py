@@ -36,6 +36,7 @@ def serve(
     import uvicorn
 
     from service.api.app import create_app
+    from service.api.priority import favour_this_thread
 
     url = state.get("store_url")
     settings = Settings(
@@ -54,6 +55,7 @@ def serve(
         writable.close()
     app = create_app(settings)
     app.state.reference.lookup.warm_in_background()
+    favour_this_thread()  # uvicorn's event loop runs in this thread: it comes first
     config = uvicorn.Config(app, host=host, port=port, timeout_graceful_shutdown=GRACE_SECONDS)
     uvicorn.Server(config).run()
     stray = [t for t in threading.enumerate() if t is not threading.main_thread() and t.is_alive()]

@@ -148,6 +148,11 @@ class GraphStore:
         self._refresh_current()
 
     # ------------------------------------------------------------------ reading
+    @property
+    def quads_counted(self) -> bool:
+        """Whether quad_count answers at once (counted since the last write)."""
+        return self._quads is not None
+
     def quad_count(self) -> int:
         """Quads in the store (Oxigraph counts by a scan of every quad, about 0.2 s nationally:
         kept until the next write of this store)."""

@@ -10,13 +10,20 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/health")
-def health(request: Request) -> dict[str, object]:
+async def health(request: Request) -> dict[str, object]:
+    """Answered on the event loop (so at once, whatever the workers are doing), unless the
+    store's quads must be counted again after a write (a scan: in a worker)."""
     store = request.app.state.store
     lookup = request.app.state.reference.lookup
+    quads = (
+        store.quad_count()
+        if store.quads_counted
+        else await request.app.state.workers.reference.run("health", store.quad_count)
+    )
     return {
         "status": "ok",
         "version": __version__,
-        "quads": store.quad_count(),
+        "quads": quads,
         # The geography types whose lookups are worked out in advance (nhskg serve warms
         # them all after it starts, one by one).
         "warmLookups": sorted(lookup.warmed),
