@@ -7,6 +7,7 @@ programmes recover small counts exactly, by differencing overlapping figures."""
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from typer.testing import CliRunner
 from service.access.disclosure import SALT_FILE, policy_of, salt_for
 from service.cli import app as cli
 from service.disclosure.attack import EXACT, PERTURBED, PRIMARY
-from service.disclosure.audit import Report, audit
+from service.disclosure.audit import Loss, Report, audit
 from service.disclosure.space import placements
 from service.manifest import load_returns_all, materialise_for_returns
 from service.rdf.store import GraphStore
@@ -77,6 +78,16 @@ def test_the_programmes_agree_with_the_witnesses(sample: dict[str, Any]) -> None
     report = run(sample["numbers"], PERTURBED, solve_all=True, max_targets=25)
     assert report.solved == report.tried == 25
     assert (report.exact, report.narrowed) == (0, 0)
+
+
+def test_information_loss_when_every_figure_is_zero() -> None:
+    """Cumulative admissions of children before the first one (the UKHSA age file's March
+    2020): figures of 0 stay 0, so nothing is lost (the audit divided by zero here); a
+    figure of 0 moved would be a loss no bound admits."""
+    assert Loss("NHS_REGION", "daily", 7, 0.0, 0.0).relative == 0.0
+    assert Loss("NHS_REGION", "daily", 3, 0.5, 0.0).relative == math.inf
+    assert Loss("LRF", "7-day", 4, 1.0, 8.0).relative == 0.125
+    assert Loss("LRF", "7-day", 0, 0.0, 0.0).relative == 0.0
 
 
 @pytest.mark.parametrize("mode", [PRIMARY, EXACT])

@@ -41,7 +41,14 @@ class Loss:
 
     @property
     def relative(self) -> float:
-        return self.mean_absolute_perturbation / self.mean_absolute_value if self.cells else 0.0
+        """Mean |perturbation| over mean |figure|: 0 when nothing moved (no figures, or every
+        figure 0: zeros stay zero), infinite when figures of 0 were moved (never within a
+        bound)."""
+        if not self.mean_absolute_perturbation:
+            return 0.0
+        if not self.mean_absolute_value:
+            return math.inf
+        return self.mean_absolute_perturbation / self.mean_absolute_value
 
 
 @dataclass
