@@ -1,6 +1,7 @@
 """The event loop first (service/api/priority.py): in a real process, the thread that will run
 the event loop keeps its priority; every other thread, those running before and those started
-after (worker pools, DuckDB's own), runs at BACKGROUND_NICE."""
+after (worker pools, DuckDB's own), runs at BACKGROUND_NICE; and a thread running Python hands
+the GIL over after SWITCH_SECONDS."""
 
 from __future__ import annotations
 
@@ -11,14 +12,14 @@ import textwrap
 
 import pytest
 
-from service.api.priority import BACKGROUND_NICE, supported
+from service.api.priority import BACKGROUND_NICE, SWITCH_SECONDS, supported
 from service.rdf.terms import ROOT
 
 pytestmark = pytest.mark.skipif(not supported(), reason="thread priorities: Linux only")
 
 CHILD = textwrap.dedent(
     """
-    import os, threading, time
+    import os, sys, threading, time
     import anyio, duckdb
     from service.api.priority import favour_this_thread, SCAN_SECONDS
     from service.api.workers import WorkerPool
@@ -44,7 +45,7 @@ CHILD = textwrap.dedent(
     pooled = anyio.run(in_pool)
     others = [int(t) for t in os.listdir("/proc/self/task") if int(t) != main]
     print(nice(main), nice(ids["before"]), nice(ids["later"]), pooled,
-          len(others), min(nice(t) for t in others))
+          len(others), min(nice(t) for t in others), sys.getswitchinterval())
     stop.set()
     """
 )
@@ -57,7 +58,9 @@ def test_every_thread_but_the_event_loops_runs_at_a_lower_priority() -> None:
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    main, before, later, pooled, others, lowest = map(int, done.stdout.split())
+    *niceness, switch = done.stdout.split()
+    main, before, later, pooled, others, lowest = map(int, niceness)
+    assert float(switch) == pytest.approx(SWITCH_SECONDS)  # the GIL handed over sooner
     inherited = os.getpriority(os.PRIO_PROCESS, 0)  # this process's (a niced run's, higher)
     lowered = max(BACKGROUND_NICE, inherited)
     assert main == inherited  # unchanged

@@ -47,7 +47,7 @@ from service.rollup.model import (
     UnmappedSummary,
 )
 from service.rollup.ratio import ratio_parts, ratio_rollup
-from service.rollup.source import NumbersSource
+from service.rollup.source import NumbersSource, fetched
 from service.validation.shacl import ontology_graph
 
 if TYPE_CHECKING:
@@ -133,7 +133,7 @@ def rollup(
             sql += f" ORDER BY area NULLS LAST, {period}target, org_code"
         else:
             sql = _summary_query(sql, period)
-        rows = con.execute(sql, [*restated_params, *params]).fetchall()
+        rows = fetched(con.execute(sql, [*restated_params, *params]))
         expected = _expected(con, reporters, area_type, method, restate.at or end, tables)
     finally:
         con.close()
@@ -456,9 +456,9 @@ def _expected(
         "WHERE method = ? AND area_type = ? AND (valid_from IS NULL OR valid_from <= ?) "
         "AND (valid_to IS NULL OR ? <= valid_to)",
         [method.value, area_type, day, day],
-    ).fetchall()
+    )
     # One source per organisation and day (CATCHMENT: the table catchment_policy chose).
-    for area, org, _ in rows:
+    for area, org, _ in fetched(rows):
         if org in codes:
             out[area].add(org)
     return out

@@ -30,3 +30,21 @@ class NumbersSource(Protocol):
     def reporters(self) -> str: ...
 
     def reader(self) -> Any: ...
+
+
+# Rows converted to Python objects at a time by `fetched`.
+CHUNK_ROWS = 1024
+
+
+def fetched(cursor: Any) -> list[Any]:
+    """Every row of the cursor's result, converted CHUNK_ROWS at a time. DuckDB holds the GIL
+    while it converts rows to Python objects; in chunks, the event loop (which needs the GIL
+    to answer a lookup) waits for one chunk at most, not for a whole result of thousands of
+    rows (tens of milliseconds). A cursor without fetchmany (Spark's) fetches all at once."""
+    fetch = getattr(cursor, "fetchmany", None)
+    if fetch is None:
+        return list(cursor.fetchall())
+    rows: list[Any] = []
+    while chunk := fetch(CHUNK_ROWS):
+        rows.extend(chunk)
+    return rows
