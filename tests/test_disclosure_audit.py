@@ -193,3 +193,36 @@ def test_msoa_cases_disclose_nothing_and_suppressed_cells_stay_hidden(
     naive = audit(msoa_numbers, WEEKLY, first, last, policy, salt, mode=PERTURBED, floor=0,
                   max_targets=40)  # fmt: skip
     assert naive.solved > 0 and naive.undecided == 0, naive.text()
+
+
+AGED_0_TO_5 = str(NHSKG.CumulativeCovidAdmissionsAged0to5)
+AGE_FILE = "areas/ukhsa/admissions-by-age-nhsregion-release-2020-12-31.json"
+
+
+@pytest.mark.national
+def test_admissions_of_children_by_region_disclose_nothing(
+    national_store: GraphStore, geo_placer: Any, shared_data: Path, tmp_path: Path
+) -> None:
+    """UKHSA's cumulative admissions of children aged 0 to 5 by NHS region, the month from
+    2020-03-20 (the counts start at 0: the audit once divided by zero here), asked by region and
+    for England, each day and every 7-day range: perturbed, no small count is recovered or
+    narrowed; primary-suppressed, England less the other regions recovers some exactly."""
+    from service.returns.area_load import load_area_file
+
+    store = copy_store(national_store, tmp_path / "store")
+    numbers = NumbersStore(tmp_path / "numbers.duckdb")
+    reference, rollup = geo_placer.reference, geo_placer.ctx.rollup
+    loaded = load_area_file(store, numbers, shared_data / AGE_FILE, reference, rollup=rollup)
+    assert loaded.status == "loaded", loaded.report.findings[:3]
+    (tmp_path / SALT_FILE).write_text("5a17" * 16 + "\n")
+    policy = policy_of(AGED_0_TO_5)
+    assert policy is not None
+    salt = salt_for(tmp_path / "numbers.duckdb")
+    first, last = date(2020, 3, 20), date(2020, 4, 19)
+    report = audit(numbers, AGED_0_TO_5, first, last, policy, salt, mode=PERTURBED)
+    assert report.records >= 8 * 31 and report.tried > 20, report.text()
+    assert (report.exact, report.narrowed, report.undecided) == (0, 0, 0), report.text()
+    assert report.loss_within_bound, report.text()
+    assert "information loss" in report.text()  # written out, every figure 0 included
+    leak = audit(numbers, AGED_0_TO_5, first, last, policy, salt, mode=PRIMARY)
+    assert leak.exact > 0, leak.text()
