@@ -9,8 +9,9 @@ its own process.
    beds by LRF on one date, restated, with contributors) and pages (the front page and the
    three dashboards' default views, drawn on the server): throughput, p50, p99 and errors per
    kind (target: lookup p99 < 20 ms, no errors). Requests carry a national analyst's token.
-   Twice, side by side: every server thread at the same priority, then the event loop's thread
-   favoured (service/api/priority.py, as `nhskg serve` runs).
+   Twice, side by side: every server thread at the same priority, then as `nhskg serve` runs:
+   the event loop's thread favoured (service/api/priority.py) and the long-lived heap frozen
+   out of the garbage collector's way (service/heap.py).
 """
 
 from __future__ import annotations
@@ -231,8 +232,8 @@ def trust_codes(env: Path) -> list[str]:
     return [r[0] for r in rows]
 
 
-# The two arrangements side by side: every thread at the same scheduling priority, and the
-# event loop's thread favoured (service/api/priority.py, what `nhskg serve` does).
+# The two arrangements side by side: every thread at the same scheduling priority, and as
+# `nhskg serve` runs (the event loop's thread favoured, the long-lived heap frozen).
 EQUAL, FAVOURED = "equal priority", "event loop favoured"
 
 
@@ -272,12 +273,13 @@ def mixed_load(ctx: Context) -> list[Row]:
 
 def serve(env: Path, arrangement: str, port: int) -> None:
     """The server process: the app over the environment, LRF lookups warmed (as at start-up);
-    `favour`: the event loop's thread favoured, as `nhskg serve` does."""
+    `favour`: as `nhskg serve` runs (the long-lived heap frozen, the event loop favoured)."""
     import uvicorn
 
     from service.api.app import create_app
     from service.api.priority import favour_this_thread
     from service.config import Settings
+    from service.heap import freeze_long_lived
     from service.rdf.store import GraphStore
     from service.returns.numbers import NumbersStore
 
@@ -287,7 +289,8 @@ def serve(env: Path, arrangement: str, port: int) -> None:
         numbers=NumbersStore(env / "numbers.duckdb"),
     )
     app.state.lookup.warm(["LRF"])
-    if arrangement == "favour":
+    if arrangement == "favour":  # as nhskg serve does
+        freeze_long_lived()
         favour_this_thread()
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 

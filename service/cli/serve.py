@@ -37,6 +37,7 @@ def serve(
 
     from service.api.app import create_app
     from service.api.priority import favour_this_thread
+    from service.heap import freeze_long_lived
 
     url = state.get("store_url")
     settings = Settings(
@@ -54,6 +55,7 @@ def serve(
         withdraw_expired(writable, date.today())
         writable.close()
     app = create_app(settings)
+    freeze_long_lived()  # the snapshot out of the garbage collector's way (service/heap.py)
     app.state.reference.lookup.warm_in_background()
     favour_this_thread()  # uvicorn's event loop runs in this thread: it comes first
     config = uvicorn.Config(app, host=host, port=port, timeout_graceful_shutdown=GRACE_SECONDS)

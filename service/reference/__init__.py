@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
+from service import heap
 from service.rdf.store import GraphStore
 from service.reference.areas import AreaIndex
 from service.reference.known import KnownAtError, KnownAtSnapshots
@@ -89,3 +90,4 @@ class ReferenceData:
         self.lookup = fresh.lookup
         self.metrics = fresh.metrics
         self.early_warning = fresh.early_warning
+        heap.replaced()  # the old indexes' cycles are not kept frozen (service/heap.py)
