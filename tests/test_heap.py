@@ -5,13 +5,10 @@ that was frozen and then dropped is collected (without that step it would be kep
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import textwrap
 
 from service.heap import FULL_AFTER
-from service.rdf.terms import ROOT
+from tests.support.child import run_child
 
 CHILD = textwrap.dedent(
     """
@@ -40,13 +37,8 @@ CHILD = textwrap.dedent(
 
 
 def test_the_heap_is_frozen_and_a_replaced_cycle_is_collected() -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", CHILD],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    frozen, threshold, still_there, collected, kept = done.stdout.split()
+    stdout = run_child(CHILD)
+    frozen, threshold, still_there, collected, kept = stdout.split()
     assert int(frozen) > 1000 and int(threshold) == FULL_AFTER
     assert still_there == "True"  # what the freeze does to garbage it holds
     assert collected == "True"  # released by `replaced`

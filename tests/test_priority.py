@@ -6,14 +6,12 @@ the GIL over after SWITCH_SECONDS."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import textwrap
 
 import pytest
 
 from service.api.priority import BACKGROUND_NICE, SWITCH_SECONDS, supported
-from service.rdf.terms import ROOT
+from tests.support.child import run_child
 
 pytestmark = pytest.mark.skipif(not supported(), reason="thread priorities: Linux only")
 
@@ -52,13 +50,8 @@ CHILD = textwrap.dedent(
 
 
 def test_every_thread_but_the_event_loops_runs_at_a_lower_priority() -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", CHILD],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    *niceness, switch = done.stdout.split()
+    stdout = run_child(CHILD)
+    *niceness, switch = stdout.split()
     main, before, later, pooled, others, lowest = map(int, niceness)
     assert float(switch) == pytest.approx(SWITCH_SECONDS)  # the GIL handed over sooner
     inherited = os.getpriority(os.PRIO_PROCESS, 0)  # this process's (a niced run's, higher)
