@@ -277,9 +277,8 @@ def serve(env: Path, arrangement: str, port: int) -> None:
     import uvicorn
 
     from service.api.app import create_app
-    from service.api.priority import favour_this_thread
+    from service.api.priority import tune_for_serving
     from service.config import Settings
-    from service.heap import freeze_long_lived
     from service.rdf.store import GraphStore
     from service.returns.numbers import NumbersStore
 
@@ -290,8 +289,7 @@ def serve(env: Path, arrangement: str, port: int) -> None:
     )
     app.state.lookup.warm(["LRF"])
     if arrangement == "favour":  # as nhskg serve does
-        freeze_long_lived()
-        favour_this_thread()
+        tune_for_serving()
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 

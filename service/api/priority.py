@@ -19,6 +19,8 @@ import threading
 import time
 from pathlib import Path
 
+from service.heap import freeze_long_lived
+
 BACKGROUND_NICE = 10  # about a tenth of the CPU share of a thread at nice 0, under contention
 # How long a thread running Python may keep the GIL while another waits for it (Python's
 # default is 5 ms): the event loop waits for a worker's Python at most this long each time.
@@ -60,6 +62,14 @@ def lower_all_but(favoured: int) -> int:
         if native_id != favoured and _lower(native_id):
             count += 1
     return count
+
+
+def tune_for_serving() -> None:
+    """What `nhskg serve` (and the mixed-load bench, as it) does once the app is built, in the
+    thread that will run the event loop: the long-lived heap frozen out of the garbage
+    collector's way (service/heap.py), then this thread favoured."""
+    freeze_long_lived()
+    favour_this_thread()
 
 
 def favour_this_thread() -> threading.Thread | None:

@@ -36,8 +36,7 @@ def serve(
     import uvicorn
 
     from service.api.app import create_app
-    from service.api.priority import favour_this_thread
-    from service.heap import freeze_long_lived
+    from service.api.priority import tune_for_serving
 
     url = state.get("store_url")
     settings = Settings(
@@ -55,9 +54,8 @@ def serve(
         withdraw_expired(writable, date.today())
         writable.close()
     app = create_app(settings)
-    freeze_long_lived()  # the snapshot out of the garbage collector's way (service/heap.py)
     app.state.reference.lookup.warm_in_background()
-    favour_this_thread()  # uvicorn's event loop runs in this thread: it comes first
+    tune_for_serving()  # uvicorn's event loop runs in this thread: it comes first
     config = uvicorn.Config(app, host=host, port=port, timeout_graceful_shutdown=GRACE_SECONDS)
     uvicorn.Server(config).run()
     stray = [t for t in threading.enumerate() if t is not threading.main_thread() and t.is_alive()]
