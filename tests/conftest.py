@@ -36,9 +36,10 @@ for _name in ("NHSKG_AUTH_JWKS", "NHSKG_AUTH_ISSUER", "NHSKG_AUTH_AUDIENCE", "NH
 # build for all workers, tests/support/built_once.py). `make test` runs each test file whole on
 # one pytest-xdist worker (`--dist loadfile`), handed out in collection order (with
 # `--no-loadscope-reorder`: by default xdist hands out the files with most tests first), so the
-# files are collected in an order that keeps both workers busy: the first national file (its worker
-# builds the national stores), half of the other files (the other worker's work meanwhile), then
-# national and other files in turn, the slowest of each first.
+# files are collected in an order that keeps every worker busy: the first national file (its
+# worker builds the national stores), then a share of the other files for the other workers
+# meanwhile ((W - 1) / W of them with W workers: the build takes about as long as that share on
+# W - 1 workers), then national and other files in turn, the slowest of each first.
 _NATIONAL_FIXTURES = re.compile(
     r"\b(shared_data|national_store|national_reference|national_lookup|geo_placer|returns_env|"
     r"figures_env)\b"
@@ -64,9 +65,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     others = sorted(
         (f for f in by_file if not uses_national_data(f)), key=lambda f: -len(by_file[f])
     )
-    half = len(others) // 2
-    order = national[:1] + others[:half]
-    order += [f for pair in itertools.zip_longest(national[1:], others[half:]) for f in pair if f]
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "2"))
+    ahead = len(others) * (workers - 1) // workers
+    order = national[:1] + others[:ahead]
+    order += [f for pair in itertools.zip_longest(national[1:], others[ahead:]) for f in pair if f]
     items[:] = [item for f in order for item in by_file[f]]
 
 
