@@ -90,6 +90,52 @@ def test_snapshot_membership_backcasts_a_later_district_over_the_window(tmp_path
     }
 
 
+def test_snapshot_membership_places_a_later_unitary_in_its_county_only_before_it_existed(
+    tmp_path: Path,
+) -> None:
+    """Upper tiers: Buckinghamshire (2020) is its own upper tier from its creation, so it is not
+    carried to its predecessors' county then; before it, its ground lay in that county. The
+    snapshot may list the new code itself (the 2019 UTLA lookup does): no overlap either way."""
+    history = _history_file(tmp_path)
+    county = "E10000002"
+    rows = [
+        Row(2, {"LAD": "E07000004", "NM": "Aylesbury Vale", "UT": county}),
+        Row(3, {"LAD": "E07000005", "NM": "Chiltern", "UT": county}),
+        Row(4, {"LAD": "E06000060", "NM": "Buckinghamshire", "UT": "E06000060"}),
+    ]
+    options = {
+        "member_code": "LAD",
+        "member_name": "NM",
+        "parent_code": "UT",
+        "parent_name": "NM",
+        "valid_from": "2019-04-01",
+        "valid_to": "2021-03-31",
+        "history": history.name,
+        "carry": False,
+        "backcast": "until_created",
+    }
+
+    def memberships(given: list[Row]) -> set[tuple[str, str, str, str]]:
+        out = derive.apply("snapshot_membership", given, options, tmp_path)
+        return {
+            (v["member_code"], v["parent_code"], v["valid_from"], v["valid_to"])
+            for v in (r.values for r in out)
+        }
+
+    before = ("E06000060", county, "2019-04-01", "2020-03-31")
+    assert memberships(rows) == {
+        ("E07000004", county, "2019-04-01", "2020-03-31"),
+        ("E07000005", county, "2019-04-01", "2020-03-31"),
+        before,  # once, though two predecessors carry it
+        ("E06000060", "E06000060", "2020-04-01", "2021-03-31"),
+    }
+    assert memberships(rows[:2]) == {  # a snapshot older than the new code
+        ("E07000004", county, "2019-04-01", "2020-03-31"),
+        ("E07000005", county, "2019-04-01", "2020-03-31"),
+        before,
+    }
+
+
 def test_area_shares_pool_predecessors_and_sum_to_one(tmp_path: Path) -> None:
     history = _history_file(tmp_path)
     rows = [

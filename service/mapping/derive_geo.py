@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -68,23 +68,34 @@ def snapshot_membership(rows: Iterable[Row], options: dict[str, Any], base: Path
     carry (false: only clip, for parents that do not pass to a successor, such as a county) and
     backcast (true: a code carried to is not clipped to its creation but gets the whole window,
     so a point located with later boundaries finds the parent its ground was in; only where the
-    predecessors share one parent, else the overlapping memberships are refused by SHACL).
+    predecessors share one parent, else the overlapping memberships are refused by SHACL;
+    "until_created": a later code gets its predecessors' parent only before it came into use,
+    from the window's start, and nothing from its creation on: for parents a new district does
+    not inherit, such as the county above a new unitary that is its own upper tier, also when
+    the snapshot lists the new code from its creation).
     """
     cols = {k: options[k] for k in ("member_code", "member_name", "parent_code", "parent_name")}
     window, history = _window(options), _history(options, base)
     side = options.get("history_of", "member")
     rows = [r for r in rows if r.values.get(cols["member_code"])]
     members = {r.values[cols["member_code"]] for r in rows}
+    backcast = options.get("backcast")
     seen: set[tuple[str, str, date]] = set()
     for row in rows:
         base_values = {k: row.values.get(c, "") for k, c in cols.items()}
-        carry = history if options.get("carry", True) else None
-        for values in _carried(base_values, side, carry, members):
+        carry = history if options.get("carry", True) or backcast == "until_created" else None
+        listed = set() if backcast == "until_created" else members  # before: no overlap
+        for values in _carried(base_values, side, carry, listed):
             code = values[f"{side}_code"]
             first, last = history.in_use(code) if history else (None, None)
-            if options.get("backcast") and code != base_values[f"{side}_code"]:
-                first = None  # a district created later: its ground, in its predecessors' parent
-            clipped = _clip(window, first, last)
+            if code == base_values[f"{side}_code"]:
+                clipped = _clip(window, first, last)
+            elif backcast == "until_created":  # its ground, in its predecessors' parent, before
+                clipped = _clip(window, None, first - timedelta(days=1)) if first else None
+            elif backcast:  # a district created later: its ground, in its predecessors' parent
+                clipped = _clip(window, None, last)
+            else:
+                clipped = _clip(window, first, last)
             key = (
                 values["member_code"],
                 values["parent_code"],
