@@ -163,3 +163,18 @@ def test_sites_place_95_percent_of_the_beds(
     assert {reason for _, reason in unplaced.values()} <= {
         "no site operations of this organisation (or its predecessors) on that date",
     } | {r for _, r in unplaced.values() if r and "has a known location" in r}
+
+
+def test_a_later_unitary_lies_in_its_county_before_it_existed(geo_placer: Placer) -> None:
+    """North Cumbria's (RNN) sites are located with 2024 boundaries, in Cumberland and
+    Westmorland and Furness, unitaries (their own upper tier) from April 2023. In 2020 and 2022
+    that ground was in Cumbria county, and the UTLA placement says so; from 2023 it is in the
+    new unitaries. Before, the unitaries answered for every date (a type held without dates)."""
+
+    def codes(day: date) -> set[str]:
+        shares = geo_placer.place_by("SITES", "RNN", "UTLA", day)[0].shares
+        return {area.rsplit("/", 1)[-1] for area, share in shares.items() if share > 0.05}
+
+    cumbria, cumberland, westmorland = "E10000006", "E06000063", "E06000064"
+    assert codes(DAY) == codes(date(2022, 4, 1)) == {cumbria}
+    assert codes(date(2024, 4, 1)) == {cumberland, westmorland}

@@ -111,6 +111,18 @@ def test_rollup_command_rejects_an_unknown_metric_with_exit_2(sample_env: dict[s
     assert "BedsOcupied" in out.output
 
 
+def test_rollup_by_a_type_never_placed_says_so_with_exit_2(sample_env: dict[str, Path]) -> None:
+    """Organisations are placed in the ontology's roll-up target types only: a roll-up by UTLA
+    (or by a method with no placements in the type) is an error naming what is materialised,
+    as in GraphQL, never a table of every value unmapped; lower-case types are accepted."""
+    for args in (["--by", "UTLA"], ["--by", "LRF", "--method", "SITES"]):
+        out = cli(sample_env, "rollup", "CovidAdmissions", *args, "--date", "2020-04-06")
+        assert out.exit_code == 2, out.output
+        assert "are materialised (materialised: " in out.output and "by LRF" in out.output
+    lower = cli(sample_env, "rollup", "CovidAdmissions", "--by", "lrf", "--date", "2020-04-06")
+    assert lower.exit_code == 0 and "E48" in lower.stdout, lower.output
+
+
 def test_returns_check_writes_nothing(sample_env: dict[str, Path], tmp_path: Path) -> None:
     copy = tmp_path / "covid-hospital-activity-2020-08-13-long-sw-nw-copy.csv"
     rows = SAMPLE.read_text().splitlines(keepends=True)

@@ -195,7 +195,13 @@ def rollup_command(
     by: Annotated[str, typer.Option(help="Area type: NHS_REGION, ICB, LRF, ...")],
     on: Annotated[str, typer.Option("--date", help="YYYY-MM-DD (first day of a range).")],
     until: Annotated[str | None, typer.Option("--to", help="Last day of a range.")] = None,
-    method: Annotated[Method, typer.Option(help="How organisations are placed.")] = DEFAULT_METHOD,
+    method: Annotated[
+        Method | None,
+        typer.Option(
+            help=f"How organisations are placed; default {DEFAULT_METHOD.value}, or the first "
+            "method the store has placements by for the type."
+        ),
+    ] = None,
     restate_to: Annotated[
         str | None, typer.Option(help="Restate to the organisations of this date.")
     ] = None,
@@ -235,10 +241,10 @@ def rollup_command(
     from service.returns.codes import graph_successions
     from service.returns.spec import metric_term
     from service.rollup.areas import area_rollup
-    from service.rollup.engine import RollupError, rollup
+    from service.rollup.engine import RollupError, placed_method, require_placements, rollup
 
     try:
-        iri = str(metric_term(metric))
+        iri, by = str(metric_term(metric)), by.upper()  # area types are upper-case API names
         start = date.fromisoformat(on)
         end = date.fromisoformat(until) if until else start
         restate = to_organisations_at(date.fromisoformat(restate_to)) if restate_to else None
@@ -256,6 +262,10 @@ def rollup_command(
             source, successions = _known_placements(
                 store, numbers, known, by, successions, is_area_metric(iri)
             )
+        if method is None:
+            method = Method(placed_method(numbers.placements(), by, DEFAULT_METHOD.value))
+        if not is_area_metric(iri):
+            require_placements(source, method, by)  # else every value would be unmapped
         if engine == "spark":
             source = _on_spark(source, spark_master)
         result = (

@@ -81,8 +81,6 @@ class RollUp:
     def _resolve_once(
         self, area: str, target: str, on: date, epoch: int, visiting: frozenset[str]
     ) -> tuple[Reached, ...]:
-        if target in self.types_of(area):
-            return (Reached(area, 1.0, ()),)
         if area in visiting:
             return ()
         by_kind: dict[str, list[Membership]] = {}
@@ -90,6 +88,13 @@ class RollUp:
             if m.holds_on(on) and m.parent != area:
                 for kind in self.types_of(m.parent) or frozenset({"?"}):
                     by_kind.setdefault(kind, []).append(m)
+        if target in self.types_of(area):
+            # An area of the target type is its own answer, unless a membership holding on the
+            # day puts its ground in another area of that type: a unitary created later
+            # (Cumberland, 2023) lay in its county (Cumbria) before it existed.
+            if target not in by_kind:
+                return (Reached(area, 1.0, ()),)
+            return self._through(by_kind[target], target, on, epoch, visiting | {area})
         order = sorted(by_kind, key=lambda k: (k != target, k))
         for kind in order:
             reached = self._through(by_kind[kind], target, on, epoch, visiting | {area})

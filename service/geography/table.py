@@ -48,7 +48,9 @@ COLUMNS = (
 DAY = timedelta(days=1)
 # Part of the table's fingerprint: raise it when what a row means changes (a new column, a new
 # placement policy), so a table built by older code is built again rather than read.
-TABLE_VERSION = "3"  # 3: shares in whole millionths (millionths.py)
+# 3: shares in whole millionths (millionths.py); 4: a later unitary lies in its county before
+# its creation (service/geography/rollup.py).
+TABLE_VERSION = "4"
 
 
 TABLE_COLUMNS = (

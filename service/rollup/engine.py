@@ -58,6 +58,48 @@ class RollupError(ValueError):
     """A roll-up that cannot be answered as asked (the message says what to change)."""
 
 
+class PlacementsMissing(RollupError):
+    """No placements of the method in the area type are materialised: the roll-up would leave
+    every value unmapped. `materialised` lists what the table holds."""
+
+    def __init__(self, method: Method, area_type: str, materialised: list[str]) -> None:
+        self.method, self.area_type, self.materialised = method, area_type, materialised
+        super().__init__(
+            f"no placements by {method.value} in {area_type} areas are materialised "
+            f"(materialised: {', '.join(materialised) or 'none'}); organisations are placed in "
+            "the geography types the ontology marks nhskg:rollUpTarget"
+        )
+
+
+def placed_method(placed: list[tuple[str, str, int]], area_type: str, preferred: str) -> str:
+    """The method a roll-up by `area_type` uses when none is asked for: `preferred` (the
+    default), or where the store holds no placements by it in that type (the embedded sample
+    has no site locations), the first method it holds for the type; `placed` is
+    NumbersStore.placements(). A type with no placements at all keeps `preferred`, and
+    require_placements then says so."""
+    methods = [method for method, placed_type, _ in placed if placed_type == area_type]
+    return preferred if not methods or preferred in methods else methods[0]
+
+
+def require_placements(numbers: NumbersStore, method: Method, area_type: str) -> None:
+    """The placement table must hold the method and type asked for (it is materialised when the
+    reference data changes, never per request): every path asks this before a roll-up of
+    values reported by organisations, so none answers "all unmapped" for a type never placed."""
+    if method == RETURN_STATED:
+        return
+    reader = numbers.reader()
+    found = reader.execute(
+        f"SELECT count(*) FROM {numbers.placement_table} WHERE method = ? AND area_type = ?",
+        [method.value, area_type],
+    ).fetchone()
+    if not found or not found[0]:
+        have = reader.execute(
+            f"SELECT DISTINCT method || ' by ' || area_type FROM {numbers.placement_table} "
+            "ORDER BY 1"
+        ).fetchall()
+        raise PlacementsMissing(method, area_type, [str(r[0]) for r in have])
+
+
 @lru_cache(maxsize=256)
 def metric_kind(metric: str) -> str:
     kind = ontology_graph().value(URIRef(metric), NHSKG.measureKind)

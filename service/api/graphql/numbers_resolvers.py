@@ -19,7 +19,7 @@ from service.reference.metrics import MetricTerm
 from service.returns.area_spec import is_area_metric
 from service.returns.numbers import NumbersStore
 from service.rollup.areas import area_rollup
-from service.rollup.engine import RollupError, rollup
+from service.rollup.engine import PlacementsMissing, RollupError, require_placements, rollup
 from service.rollup.model import (
     AS_REPORTED,
     RETURN_STATED,
@@ -106,29 +106,16 @@ def _restate(restate: RestateInput | None) -> Restate:
 
 
 def _placed(numbers: NumbersStore, method: Method, area_type: str) -> None:
-    """The placement table must hold the method and type asked for (it is materialised when the
-    reference data changes, never per request)."""
-    if method == RETURN_STATED:
-        return
-    found = (
-        numbers.reader()
-        .execute(
-            f"SELECT count(*) FROM {numbers.placement_table} WHERE method = ? AND area_type = ?",
-            [method.value, area_type],
-        )
-        .fetchone()
-    )
-    if not found or not found[0]:
-        have = (
-            numbers.reader()
-            .execute("SELECT DISTINCT method || ' by ' || area_type FROM org_area ORDER BY 1")
-            .fetchall()
-        )
-        listed = ", ".join(r[0] for r in have) or "none"
+    """The placement table must hold the method and type asked for (engine.require_placements,
+    the check every path makes), as a GraphQL error with what is materialised."""
+    try:
+        require_placements(numbers, method, area_type)
+    except PlacementsMissing as exc:
+        listed = ", ".join(exc.materialised) or "none"
         raise UserError(
             f"no placements by {method.value} in {area_type} areas are materialised",
             f"Materialised: {listed}; or use method RETURN_STATED with by NHS_REGION.",
-        )
+        ) from exc
 
 
 def run_rollup(

@@ -23,6 +23,7 @@ from service.dashboards import boundaries, examples, operational, strategic
 from service.dashboards.view import DEFERRED, Choices, Panel, View, parse_choices, plain
 from service.rdf.terms import ROOT
 from service.reference.releases import releases
+from service.rollup.engine import placed_method
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 templates = Jinja2Templates(directory=str(ROOT / "service" / "api" / "templates"))
@@ -111,10 +112,8 @@ def placed_default(defaults: Choices, placed: list[tuple[str, str, int]]) -> Cho
     """The dashboard's default method, or where the store has no placements by it for the
     default geography type (the embedded sample has no headquarters locations), the first
     method it has for that type: a first view shows figures, not an error."""
-    methods = [method for method, area_type, _ in placed if area_type == defaults.by]
-    if not methods or defaults.method in methods:
-        return defaults
-    return replace(defaults, method=methods[0])
+    method = placed_method(placed, defaults.by, defaults.method)
+    return defaults if method == defaults.method else replace(defaults, method=method)
 
 
 def _view(
