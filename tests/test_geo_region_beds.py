@@ -169,7 +169,8 @@ def test_a_later_unitary_lies_in_its_county_before_it_existed(geo_placer: Placer
     """North Cumbria's (RNN) sites are located with 2024 boundaries, in Cumberland and
     Westmorland and Furness, unitaries (their own upper tier) from April 2023. In 2020 and 2022
     that ground was in Cumbria county, and the UTLA placement says so; from 2023 it is in the
-    new unitaries. Before, the unitaries answered for every date (a type held without dates)."""
+    new unitaries; before April 2019 no UTLA lookup holds that ground. Before the fix the
+    unitaries answered for every date (an area's types carry no dates)."""
 
     def codes(day: date) -> set[str]:
         shares = geo_placer.place_by("SITES", "RNN", "UTLA", day)[0].shares
@@ -178,3 +179,4 @@ def test_a_later_unitary_lies_in_its_county_before_it_existed(geo_placer: Placer
     cumbria, cumberland, westmorland = "E10000006", "E06000063", "E06000064"
     assert codes(DAY) == codes(date(2022, 4, 1)) == {cumbria}
     assert codes(date(2024, 4, 1)) == {cumberland, westmorland}
+    assert codes(date(2017, 4, 15)) == set()  # before the lookups: no UTLA, never a later one

@@ -89,18 +89,30 @@ class RollUp:
                 for kind in self.types_of(m.parent) or frozenset({"?"}):
                     by_kind.setdefault(kind, []).append(m)
         if target in self.types_of(area):
-            # An area of the target type is its own answer, unless a membership holding on the
-            # day puts its ground in another area of that type: a unitary created later
-            # (Cumberland, 2023) lay in its county (Cumbria) before it existed.
-            if target not in by_kind:
-                return (Reached(area, 1.0, ()),)
-            return self._through(by_kind[target], target, on, epoch, visiting | {area})
+            if target in by_kind:  # its ground lay in another area of its type that day
+                return self._through(by_kind[target], target, on, epoch, visiting | {area})
+            return (Reached(area, 1.0, ()),) if self._is_own(area, target, on) else ()
         order = sorted(by_kind, key=lambda k: (k != target, k))
         for kind in order:
             reached = self._through(by_kind[kind], target, on, epoch, visiting | {area})
             if reached:
                 return reached
         return ()
+
+    def _is_own(self, area: str, target: str, on: date) -> bool:
+        """Whether an area of the target type answers for itself on `on`. Areas' types carry
+        no dates, so a unitary created later (Cumberland, 2023), which memberships place in its
+        county (Cumbria) before its creation, is of its type only from its first membership
+        in itself: before the county's membership too, it is in no area of the type, never in
+        itself. An area never placed in another of its type is its own on every date."""
+        own: list[date] = []
+        later = False
+        for m in self.ref.memberships.get(area, []):
+            if m.parent == area:
+                own.append(m.start)
+            elif target in self.types_of(m.parent):
+                later = True
+        return not later or (bool(own) and min(own) <= on)
 
     def _through(
         self,
