@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from service.geography.carrying_on import SuccessionTable
 from service.geography.lad_history import parse_history
@@ -37,6 +38,20 @@ def test_history_dates_codes_by_the_years_they_are_listed() -> None:
     assert history.descendants("A") == {"B"}
 
 
+def _snapshot_options(history: Path, parent: str, **extra: Any) -> dict[str, Any]:
+    """snapshot_membership's options for rows of LAD, NM and `parent` columns from 2019-04-01."""
+    return {
+        "member_code": "LAD",
+        "member_name": "NM",
+        "parent_code": parent,
+        "parent_name": "NM",
+        "valid_from": "2019-04-01",
+        "valid_to": None,
+        "history": history.name,
+        **extra,
+    }
+
+
 def test_snapshot_membership_clips_old_codes_and_carries_to_successors(tmp_path: Path) -> None:
     history = _history_file(tmp_path)
     rows = [
@@ -44,15 +59,7 @@ def test_snapshot_membership_clips_old_codes_and_carries_to_successors(tmp_path:
         Row(3, {"LAD": "E07000005", "NM": "Chiltern", "LRF": "E48000030"}),
         Row(4, {"LAD": "E08000025", "NM": "Birmingham", "LRF": "E48000041"}),
     ]
-    options = {
-        "member_code": "LAD",
-        "member_name": "NM",
-        "parent_code": "LRF",
-        "parent_name": "NM",
-        "valid_from": "2019-04-01",
-        "valid_to": None,
-        "history": history.name,
-    }
+    options = _snapshot_options(history, "LRF")
     out = list(derive.apply("snapshot_membership", rows, options, tmp_path))
     got = {(r.values["member_code"], r.values["valid_from"], r.values["valid_to"]) for r in out}
     assert got == {
@@ -71,16 +78,7 @@ def test_snapshot_membership_backcasts_a_later_district_over_the_window(tmp_path
         Row(2, {"LAD": "E07000004", "NM": "Aylesbury Vale", "LRF": "E48000030"}),
         Row(3, {"LAD": "E07000005", "NM": "Chiltern", "LRF": "E48000030"}),
     ]
-    options = {
-        "member_code": "LAD",
-        "member_name": "NM",
-        "parent_code": "LRF",
-        "parent_name": "NM",
-        "valid_from": "2019-04-01",
-        "valid_to": None,
-        "history": history.name,
-        "backcast": True,
-    }
+    options = _snapshot_options(history, "LRF", backcast=True)
     out = list(derive.apply("snapshot_membership", rows, options, tmp_path))
     got = {(r.values["member_code"], r.values["valid_from"], r.values["valid_to"]) for r in out}
     assert got == {
@@ -103,17 +101,9 @@ def test_snapshot_membership_places_a_later_unitary_in_its_county_only_before_it
         Row(3, {"LAD": "E07000005", "NM": "Chiltern", "UT": county}),
         Row(4, {"LAD": "E06000060", "NM": "Buckinghamshire", "UT": "E06000060"}),
     ]
-    options = {
-        "member_code": "LAD",
-        "member_name": "NM",
-        "parent_code": "UT",
-        "parent_name": "NM",
-        "valid_from": "2019-04-01",
-        "valid_to": "2021-03-31",
-        "history": history.name,
-        "carry": False,
-        "backcast": "until_created",
-    }
+    options = _snapshot_options(
+        history, "UT", valid_to="2021-03-31", carry=False, backcast="until_created"
+    )
 
     def memberships(given: list[Row]) -> set[tuple[str, str, str, str]]:
         out = derive.apply("snapshot_membership", given, options, tmp_path)
