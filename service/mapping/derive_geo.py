@@ -80,19 +80,19 @@ def snapshot_membership(rows: Iterable[Row], options: dict[str, Any], base: Path
     rows = [r for r in rows if r.values.get(cols["member_code"])]
     members = {r.values[cols["member_code"]] for r in rows}
     backcast = options.get("backcast")
+    until_created = backcast == "until_created"
+    carry = history if options.get("carry", True) or until_created else None
+    listed = set() if until_created else members  # until_created ends before: no overlap
     seen: set[tuple[str, str, date]] = set()
     for row in rows:
         base_values = {k: row.values.get(c, "") for k, c in cols.items()}
-        carry = history if options.get("carry", True) or backcast == "until_created" else None
-        listed = set() if backcast == "until_created" else members  # before: no overlap
         for values in _carried(base_values, side, carry, listed):
             code = values[f"{side}_code"]
             first, last = history.in_use(code) if history else (None, None)
-            if code == base_values[f"{side}_code"]:
-                clipped = _clip(window, first, last)
-            elif backcast == "until_created":  # its ground, in its predecessors' parent, before
+            carried = code != base_values[f"{side}_code"]
+            if carried and until_created:  # its ground, in its predecessors' parent, before
                 clipped = _clip(window, None, first - timedelta(days=1)) if first else None
-            elif backcast:  # a district created later: its ground, in its predecessors' parent
+            elif carried and backcast:  # created later: its ground, in its predecessors' parent
                 clipped = _clip(window, None, last)
             else:
                 clipped = _clip(window, first, last)
