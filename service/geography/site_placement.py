@@ -20,7 +20,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from service.geography.assign import Answer, conflicts_of
-from service.geography.methods import SITES, Placement
+from service.geography.methods import SITES, Context, Placement
 from service.geography.sites import SiteOperator, operations_of, operator_on, site_areas
 from service.geography.timeline import Timeline, Timelines, answer_signature
 from service.returns.codes import unweighted_split_reason
@@ -28,10 +28,10 @@ from service.returns.codes import unweighted_split_reason
 DAY = timedelta(days=1)
 
 
-def carriers(timelines: Timelines, run: SiteOperator, on: date) -> list[tuple[str, float | None]]:
+def carriers(ctx: Context, run: SiteOperator, on: date) -> list[tuple[str, float | None]]:
     """(organisation, share) of each organisation running the site: the listed operator's
     carriers with the weights the one succession walker gives (None: a split without weights)."""
-    index = getattr(timelines.placer.ctx.carrying_on, "index", None)
+    index = getattr(ctx.carrying_on, "index", None)
     if index is None or run.listed_operator is None:
         return [(code, 1.0 / len(run.operators)) for code in run.operators]
     resolved = index.resolve(run.listed_operator, on)
@@ -53,7 +53,7 @@ def site_placement(
         if not p.shares:
             p.reason = f"site {run.site} has no location in a {area_type} on {on}"
         return p
-    running = carriers(timelines, run, on)
+    running = carriers(ctx, run, on)
     if any(weight is None for _, weight in running):
         p.reason = unweighted_split_reason([code for code, _ in running])
         return p
