@@ -516,3 +516,21 @@ def test_site_days_of_stock_by_trust_equal_a_plain_pandas_computation(
     assert set(found) == set(wide.index)
     assert found["RD3"].reporters == ("RD304",)  # Poole Hospital counts for Poole Hospital NHS FT
     assert max(len(s.reporters) for s in found.values()) >= 3
+
+
+def test_a_steward_refresh_of_a_trust_places_its_reporting_sites_again(
+    site_env: dict[str, Any],
+) -> None:
+    """A change touching Poole Hospital NHS FT (RD3) places again the sites reporting that RD3 or
+    its successor runs (a site's rows but SITES follow the organisation running it): rows taken
+    out beforehand come back as they were."""
+    from service.geography.refresh import refresh_org_areas
+    from service.rdf.terms import ID
+
+    numbers = site_env["numbers"]
+    query = "SELECT * FROM org_area WHERE org_code IN ('RD304', 'RDZ20') ORDER BY ALL"
+    before = numbers.con.execute(query).fetchall()
+    assert {r[3] for r in before} == {"RD304", "RDZ20"}
+    numbers.con.execute("DELETE FROM org_area WHERE org_code IN ('RD304', 'RDZ20')")
+    refresh_org_areas(site_env["store"], numbers, [str(ID["org/RD3"])])
+    assert numbers.con.execute(query).fetchall() == before
