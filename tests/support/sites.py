@@ -29,8 +29,9 @@ def sample_trusts() -> set[str]:
 def write_site_files(shared_ods: Path, target: Path, trusts: set[str]) -> None:
     """The etrust and hospital list rows of `trusts` (and their sites) into target/ods/, with
     target/boundaries the sample's (the site-locations mapping reads ../boundaries)."""
-    (target / "ods").mkdir(parents=True)
-    (target / "boundaries").symlink_to(SAMPLE_DATA_DIR / "boundaries")
+    (target / "ods").mkdir(parents=True, exist_ok=True)
+    if not (target / "boundaries").exists():
+        (target / "boundaries").symlink_to(SAMPLE_DATA_DIR / "boundaries")
     with (
         gzip.open(shared_ods / ETRUST, "rt", encoding="latin-1") as source,
         gzip.open(target / "ods" / ETRUST, "wt", encoding="latin-1") as kept,
