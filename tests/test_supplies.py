@@ -534,3 +534,31 @@ def test_a_steward_refresh_of_a_trust_places_its_reporting_sites_again(
     numbers.con.execute("DELETE FROM org_area WHERE org_code IN ('RD304', 'RDZ20')")
     refresh_org_areas(site_env["store"], numbers, [str(ID["org/RD3"])])
     assert numbers.con.execute(query).fetchall() == before
+
+
+def test_the_per_site_generator_is_deterministic_with_a_seed(
+    site_env: dict[str, Any], tmp_path: Path
+) -> None:
+    known = set(reference_organisations(site_env["store"]))
+
+    def digest(seed: int) -> str:
+        path = tmp_path / f"{seed}.csv"
+        generate(site_env["numbers"], path, seed, known, per_site_of=site_env["placer"])
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+
+    assert digest(7) == hashlib.sha256(site_env["site_file"].read_bytes()).hexdigest()
+    assert digest(8) != digest(7)
+
+
+def test_a_count_is_divided_into_whole_units_that_add_up_exactly() -> None:
+    import numpy as np
+
+    from service.supplies.split import split_counts
+
+    series = np.array([7.0, np.nan, 0.0, 5.0, 2.0])
+    parts = split_counts(series, 3)
+    assert np.array_equal(np.nansum(parts, axis=0), [7, 0, 0, 5, 2])
+    assert all(np.isnan(p[1]) for p in parts)  # not reported: at no site
+    assert [p[0] for p in parts] == [3, 2, 2]  # day 0: the remainder from the first site
+    assert [p[3] for p in parts] == [2, 2, 1]  # day 3: as day 0 (three sites, three days)
+    assert [p[4] for p in parts] == [0, 1, 1]  # day 4: the rotation moved a site on
