@@ -562,3 +562,14 @@ def test_a_count_is_divided_into_whole_units_that_add_up_exactly() -> None:
     assert [p[0] for p in parts] == [3, 2, 2]  # day 0: the remainder from the first site
     assert [p[3] for p in parts] == [2, 2, 1]  # day 3: as day 0 (three sites, three days)
     assert [p[4] for p in parts] == [0, 1, 1]  # day 4: the rotation moved a site on
+
+
+def test_graphql_answers_the_per_site_return_labelled_synthetic(site_env: dict[str, Any]) -> None:
+    data, errors = run(site_env, QUERY % ("GownsDaysOfStock", "LRF", "2020-04-09", "SITES"))
+    assert not errors, errors
+    answer = data["rollup"]
+    assert answer["synthetic"] and SITE_NAME in answer["syntheticNotice"]
+    engine = rollup(site_env["numbers"], str(NHSKG.GownsDaysOfStock), "LRF", date(2020, 4, 9),
+                    Method("SITES"))  # fmt: skip
+    assert [r["value"] for r in answer["rows"]] == [r.value for r in engine.rows]
+    assert sum(r["coverage"]["reported"] for r in answer["rows"]) >= 160
