@@ -43,7 +43,7 @@ from service.supplies.generate import SYNTHETIC, generate, read_demand
 from service.supplies.split import hospital_split
 from tests.returns_support import snapshot
 from tests.support.auth import access
-from tests.support.sites import sample_with_sites
+from tests.support.sites import real_ods_dir, sample_with_sites
 from tests.support.stores import backup_store
 
 NAME = "supplies-synthetic-stock-and-flow-2020-04-12.csv"
@@ -365,9 +365,9 @@ SITE_METHODS = {"SITES": "LRF", "HEADQUARTERS": "LRF", "CATCHMENT": "LRF", "ODS_
 
 
 @pytest.fixture(scope="module")
-def site_env(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def site_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     folder = tmp_path_factory.mktemp("supplies-sites")
-    store = sample_with_sites(shared_data / "ods", folder)
+    store = sample_with_sites(real_ods_dir(), folder)
     numbers = NumbersStore(folder / "numbers.duckdb")
     assert all(r.ok for r in load_returns_all(store, numbers, SAMPLE_DATA_DIR))
     known = set(reference_organisations(store))

@@ -8,15 +8,27 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
+import pytest
+
 from service.loader import load_file
 from service.manifest import load_all
 from service.rdf.store import GraphStore
-from service.rdf.terms import SAMPLE_DATA_DIR
+from service.rdf.terms import ROOT, SAMPLE_DATA_DIR
 
 ETRUST = "etrust-2018-09.csv.gz"
 HOSPITALS = "hospitals-2018-09.csv"
 SEPARATOR = "¬".encode("latin-1")
 PARENT = 16  # ParentODSCode in the hospital list
+
+
+def real_ods_dir() -> Path:
+    """../shared/data/ods (two of its files are read, no national store is built: the tests
+    using this are scheduled with the sample's, not after the national build; see
+    tests/conftest.py); skips when the real data is not there."""
+    found = ROOT.parent / "shared" / "data" / "ods"
+    if not found.is_dir():
+        pytest.skip(f"real ODS files not found at {found}")
+    return found
 
 
 def sample_trusts() -> set[str]:
