@@ -14,6 +14,7 @@ import asyncio
 import csv
 import hashlib
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from service.access.policy import Access, AccessDenied
 from service.access.principal import PUBLIC
 from service.api.graphql.context import Context
 from service.api.graphql.schema import schema
+from service.geography.assign import Placer
 from service.manifest import load_returns_all, materialise_for_returns
 from service.rdf.store import GraphStore
 from service.rdf.terms import SAMPLE_DATA_DIR
@@ -34,9 +36,14 @@ from service.reference.organisations import reference_organisations
 from service.reference.unregistered import steward_queue
 from service.returns.load import load_return_file
 from service.returns.numbers import NumbersStore
-from service.supplies.generate import SYNTHETIC, generate
+from service.rollup.engine import rollup
+from service.rollup.model import Method
+from service.supplies.by_trust import stock_by_trust
+from service.supplies.generate import SYNTHETIC, generate, read_demand
+from service.supplies.split import hospital_split
 from tests.returns_support import snapshot
 from tests.support.auth import access
+from tests.support.sites import real_ods_dir, sample_with_sites
 from tests.support.stores import backup_store
 
 NAME = "supplies-synthetic-stock-and-flow-2020-04-12.csv"
@@ -348,3 +355,221 @@ def test_supply_stock_gives_every_item_by_area_with_strain_and_the_synthetic_not
     ]
     data, errors = run(env, query, "public")
     assert errors and "token" in errors[0]
+
+
+# Per site: the sample with the real sites of its trusts (tests/support/sites.py), the return
+# generated per hospital site and loaded; the per-trust return of the same seed beside it.
+SITE_NAME = "supplies-synthetic-stock-and-flow-2020-04-12-per-site.csv"
+TRUST_NAME = "supplies-synthetic-stock-and-flow-2020-04-12-per-trust.csv"
+SITE_METHODS = {"SITES": "LRF", "HEADQUARTERS": "LRF", "CATCHMENT": "LRF", "ODS_STATED": "ICB"}
+
+
+@pytest.fixture(scope="module")
+def site_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    folder = tmp_path_factory.mktemp("supplies-sites")
+    store = sample_with_sites(real_ods_dir(), folder)
+    numbers = NumbersStore(folder / "numbers.duckdb")
+    assert all(r.ok for r in load_returns_all(store, numbers, SAMPLE_DATA_DIR))
+    known = set(reference_organisations(store))
+    placer = Placer.from_store(store)
+    per_site, per_trust = folder / SITE_NAME, folder / TRUST_NAME
+    assert generate(numbers, per_site, 7, known, per_site_of=placer) > 0
+    assert generate(numbers, per_trust, 7, known) > 0
+    result = load_return_file(store, numbers, per_site)
+    assert result.status == "loaded", result.report.text()
+    numbers.close()
+    materialise_for_returns(store, folder / "numbers.duckdb")
+    days, demand = read_demand(NumbersStore(folder / "numbers.duckdb"), None, None)
+    split = hospital_split(placer, [d.code for d in demand if d.code in known], days[0], days[-1])
+    return {
+        "store": store,
+        "numbers": NumbersStore(folder / "numbers.duckdb"),
+        "site_file": per_site,
+        "trust_file": per_trust,
+        "placer": placer,
+        "split": split,
+        "reference": ReferenceData.build(store),
+    }
+
+
+def site_placements(numbers: NumbersStore, method: str, area_type: str, day: str) -> pd.DataFrame:
+    return numbers.con.execute(
+        "SELECT org_code, area_code, share FROM org_area WHERE method = ? AND area_type = ? "
+        "AND (valid_from IS NULL OR valid_from <= CAST(? AS DATE)) "
+        "AND (valid_to IS NULL OR CAST(? AS DATE) <= valid_to)",
+        [method, area_type, day, day],
+    ).df()
+
+
+def test_the_per_site_return_is_reported_by_real_hospital_sites(site_env: dict[str, Any]) -> None:
+    frame = pd.read_csv(site_env["site_file"])
+    reporters = set(frame["org_code"])
+    sites = {s for held in site_env["split"].sites.values() for s in held}
+    assert len(sites) >= 100 and sites <= reporters
+    # Trusts without a hospital site keep their own rows; no split trust reports itself.
+    assert not reporters & set(site_env["split"].sites)
+    assert {"RD304", "RDZ20"} <= sites  # Poole Hospital, Royal Bournemouth Hospital
+    assert set(frame["data_status"]) == {SYNTHETIC}
+    loaded = (
+        site_env["numbers"]
+        .con.execute(
+            "SELECT count(DISTINCT org_code) FROM reported_value WHERE metric = ?",
+            [str(NHSKG.GownsHeld)],
+        )
+        .fetchone()
+    )
+    assert loaded is not None and loaded[0] == len(reporters)
+
+
+def test_site_ventilators_in_use_add_up_to_the_trust_and_its_real_beds(
+    site_env: dict[str, Any],
+) -> None:
+    """The split is exact for the demand: the sites' ventilators in use add up, day by day, to
+    the per-trust return's (the trust's real mechanical-ventilation beds). Stock, deliveries and
+    use of consumables are each site's own cycle and are not compared."""
+    sites = pd.read_csv(site_env["site_file"])
+    trusts = pd.read_csv(site_env["trust_file"])
+    owner = {s: t for t, held in site_env["split"].sites.items() for s in held}
+    in_use = sites[sites["series"] == "ventilators in use"].copy()
+    in_use["trust"] = in_use["org_code"].map(lambda c: owner.get(c, c))
+    summed = in_use.groupby(["trust", "date"])["value"].sum()
+    expected = trusts[trusts["series"] == "ventilators in use"].set_index(["org_code", "date"])
+    expected = expected["value"].rename_axis(["trust", "date"])
+    pd.testing.assert_series_equal(summed.sort_index(), expected.sort_index(), check_names=False)
+    # A split trust's ventilators held differ from its single-site figure (a fleet per site).
+    assert len(owner) > 0
+
+
+@pytest.mark.parametrize(("method", "area_type"), sorted(SITE_METHODS.items()))
+@pytest.mark.parametrize(("metric", "item"), [("FFP3RespiratorsDaysOfStock", "FFP3 respirators")])
+def test_site_days_of_stock_by_area_equal_a_plain_pandas_computation(
+    site_env: dict[str, Any], metric: str, item: str, method: str, area_type: str
+) -> None:
+    day = "2020-04-09"
+    result = rollup(
+        site_env["numbers"], str(NHSKG[metric]), area_type, date.fromisoformat(day), Method(method)
+    )
+    got = pd.Series({r.area: r.value for r in result.rows}).sort_index()
+    places = site_placements(site_env["numbers"], method, area_type, day)
+    expected = pandas_days_of_stock(site_env["site_file"], places, item, day)
+    assert len(expected) >= 2
+    pd.testing.assert_series_equal(got, expected, check_names=False, rtol=1e-12)
+    sites = {
+        c.organisation for r in result.rows for c in r.contributors if len(c.organisation) == 5
+    }
+    assert len(sites) >= 100
+
+
+@pytest.mark.parametrize("method", sorted(SITE_METHODS))
+def test_areas_and_unmapped_add_up_to_the_sites_total(
+    site_env: dict[str, Any], method: str
+) -> None:
+    day = date(2020, 4, 9)
+    result = rollup(
+        site_env["numbers"], str(NHSKG.GlovesHeld), SITE_METHODS[method], day, Method(method)
+    )
+    frame = pd.read_csv(site_env["site_file"])
+    total = frame[(frame["date"] == day.isoformat()) & (frame["series"] == "gloves held")]
+    placed = sum(r.value for r in result.rows)
+    assert placed + result.unmapped_summary.total == pytest.approx(total["value"].sum(), rel=1e-12)
+    # Every hospital site is located; the sample's catchment table lists some trusts only.
+    assert placed > (0.99 if method == "SITES" else 0.5) * total["value"].sum()
+
+
+def test_a_site_is_placed_where_the_lookup_says(site_env: dict[str, Any]) -> None:
+    """The org_area rows of a reporting site are the lookup's answer for the site code: its own
+    location by SITES, the organisation running it by the other methods."""
+    lookup = site_env["reference"].lookup
+    sites = sorted(s for held in site_env["split"].sites.values() for s in held)
+    assert len(sites) >= 100
+    for method, area_type in SITE_METHODS.items():
+        rows = site_placements(site_env["numbers"], method, area_type, "2020-04-09")
+        for site in ("RD304", *sites[::10]):
+            answer = lookup.lookup(site, area_type, date(2020, 4, 9), method)
+            mine = rows[rows["org_code"] == site]
+            assert {a["code"]: a["share"] for a in answer.areas} == pytest.approx(
+                dict(zip(mine["area_code"], mine["share"], strict=True)), abs=1e-6
+            ), (site, method)
+
+
+def test_site_days_of_stock_by_trust_equal_a_plain_pandas_computation(
+    site_env: dict[str, Any],
+) -> None:
+    """By trust, a site's values count for the organisation running it on the day; pandas
+    counts them for the trust the generator divided (the same on a day with no merger)."""
+    day = "2020-04-09"
+    found, unplaced = stock_by_trust(
+        site_env["numbers"], site_env["placer"], "FFP3Respirators", date.fromisoformat(day)
+    )
+    assert not unplaced
+    frame = pd.read_csv(site_env["site_file"])
+    frame = frame[frame["date"] == day]
+    owner = {s: t for t, held in site_env["split"].sites.items() for s in held}
+    frame["trust"] = frame["org_code"].map(lambda c: owner.get(c, c))
+    wide = frame.pivot_table(index="trust", columns="series", values="value", aggfunc="sum")
+    using = wide[wide["FFP3 respirators used"] > 0]
+    expected = (using["FFP3 respirators held"] / using["FFP3 respirators used"]).sort_index()
+    got = pd.Series({t: s.days_of_stock for t, s in found.items() if s.used > 0}).sort_index()
+    pd.testing.assert_series_equal(got, expected, check_names=False, rtol=1e-12)
+    # No use that day: no days of stock (never infinite).
+    assert all(s.days_of_stock is None for s in found.values() if s.used == 0)
+    assert set(found) == set(wide.index)
+    assert found["RD3"].reporters == ("RD304",)  # Poole Hospital counts for Poole Hospital NHS FT
+    assert max(len(s.reporters) for s in found.values()) >= 3
+
+
+def test_a_steward_refresh_of_a_trust_places_its_reporting_sites_again(
+    site_env: dict[str, Any],
+) -> None:
+    """A change touching Poole Hospital NHS FT (RD3) places again the sites reporting that RD3 or
+    its successor runs (a site's rows but SITES follow the organisation running it): rows taken
+    out beforehand come back as they were."""
+    from service.geography.refresh import refresh_org_areas
+    from service.rdf.terms import ID
+
+    numbers = site_env["numbers"]
+    query = "SELECT * FROM org_area WHERE org_code IN ('RD304', 'RDZ20') ORDER BY ALL"
+    before = numbers.con.execute(query).fetchall()
+    assert {r[3] for r in before} == {"RD304", "RDZ20"}
+    numbers.con.execute("DELETE FROM org_area WHERE org_code IN ('RD304', 'RDZ20')")
+    refresh_org_areas(site_env["store"], numbers, [str(ID["org/RD3"])])
+    assert numbers.con.execute(query).fetchall() == before
+
+
+def test_the_per_site_generator_is_deterministic_with_a_seed(
+    site_env: dict[str, Any], tmp_path: Path
+) -> None:
+    known = set(reference_organisations(site_env["store"]))
+
+    def digest(seed: int) -> str:
+        path = tmp_path / f"{seed}.csv"
+        generate(site_env["numbers"], path, seed, known, per_site_of=site_env["placer"])
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+
+    assert digest(7) == hashlib.sha256(site_env["site_file"].read_bytes()).hexdigest()
+    assert digest(8) != digest(7)
+
+
+def test_a_count_is_divided_into_whole_units_that_add_up_exactly() -> None:
+    import numpy as np
+
+    from service.supplies.split import split_counts
+
+    series = np.array([7.0, np.nan, 0.0, 5.0, 2.0])
+    parts = split_counts(series, 3)
+    assert np.array_equal(np.nansum(parts, axis=0), [7, 0, 0, 5, 2])
+    assert all(np.isnan(p[1]) for p in parts)  # not reported: at no site
+    assert [p[0] for p in parts] == [3, 2, 2]  # day 0: the remainder from the first site
+    assert [p[3] for p in parts] == [2, 2, 1]  # day 3: as day 0 (three sites, three days)
+    assert [p[4] for p in parts] == [0, 1, 1]  # day 4: the rotation moved a site on
+
+
+def test_graphql_answers_the_per_site_return_labelled_synthetic(site_env: dict[str, Any]) -> None:
+    data, errors = run(site_env, QUERY % ("GownsDaysOfStock", "LRF", "2020-04-09", "SITES"))
+    assert not errors, errors
+    answer = data["rollup"]
+    assert answer["synthetic"] and SITE_NAME in answer["syntheticNotice"]
+    engine = rollup(site_env["numbers"], str(NHSKG.GownsDaysOfStock), "LRF", date(2020, 4, 9),
+                    Method("SITES"))  # fmt: skip
+    assert [r["value"] for r in answer["rows"]] == [r.value for r in engine.rows]
+    assert sum(r["coverage"]["reported"] for r in answer["rows"]) >= 160

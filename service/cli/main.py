@@ -11,7 +11,8 @@ from typing import Annotated
 
 import typer
 
-import service.cli.batches  # noqa: F401 (registers returns batches|retire|restore)
+import service.cli.batches  # registers returns batches|retire|restore
+import service.cli.placing  # noqa: F401 (registers returns place)
 from service.cli import graph, loading, serve, steward
 from service.cli.access import access_app, retention_app, token_app, use_store
 from service.cli.areas import areas_app

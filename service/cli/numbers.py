@@ -240,8 +240,10 @@ def rollup_command(
     from service.returns.area_spec import is_area_metric
     from service.returns.codes import graph_successions
     from service.returns.spec import metric_term
+    from service.returns.synthetic import synthetic_notice
     from service.rollup.areas import area_rollup
     from service.rollup.engine import RollupError, placed_method, require_placements, rollup
+    from service.rollup.ratio import ratio_parts
 
     try:
         iri, by = str(metric_term(metric)), by.upper()  # area types are upper-case API names
@@ -288,11 +290,14 @@ def rollup_command(
             restate or AS_REPORTED,
             successions=successions,
         )
+        notice = synthetic_notice(numbers, [iri, *(ratio_parts(iri) or ())])
     except RollupError as exc:
         console.print(str(exc))
         raise typer.Exit(2) from exc
     finally:
         numbers.close()
+    if notice:  # on stderr: the JSON and CSV on stdout stay what they are
+        console.print(notice)
     if as_csv:
         _csv(store, result, metric)
         return

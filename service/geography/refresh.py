@@ -6,6 +6,8 @@ Which organisations a change touches (from the nodes it `affects`):
 - an organisation: itself and every organisation that carries it on later (a succession moves
   its sites and catchment to its successors; a new ODS record places it by ODS_STATED);
 - a site: every organisation ever stated to operate it, and their successors;
+- and with any organisation, the sites reporting values that it (or a predecessor) was stated
+  to operate (a site's placement by every method but SITES follows the organisation running it);
 - an area or a geography type: every organisation the table holds (a membership can move any
   of them).
 """
@@ -65,6 +67,7 @@ def refresh_org_areas(store: GraphStore, numbers: NumbersStore, affects: Iterabl
         # An area or a geography type changed: the areas reporting values are placed again too.
         place_areas(numbers, placer.reference, reporting_codes(numbers), placer.ctx.rollup)
     organisations = sorted(successions.later_carriers(touched))
+    organisations = sorted({*organisations, *_reporting_sites(placer, numbers, organisations)})
     rows = org_area_rows(placer, area_types=types, organisations=organisations)
 
     def insert() -> None:
@@ -74,6 +77,25 @@ def refresh_org_areas(store: GraphStore, numbers: NumbersStore, affects: Iterabl
 
     numbers.replace_rows("org_area", organisations, insert)
     return len(rows)
+
+
+def _reporting_sites(
+    placer: Placer, numbers: NumbersStore, organisations: Iterable[str]
+) -> set[str]:
+    """The sites that report values (a per-site supplies return) and were ever stated under one
+    of `organisations` or an organisation that passed to one of them: their placements by the
+    methods other than SITES follow the organisation running them
+    (service/geography/site_placement.py)."""
+    lineage = getattr(placer.ctx.carrying_on, "lineage", None)
+    codes = set(organisations)
+    for code in list(codes):
+        codes |= set(lineage(code)) if lineage else set()
+    reporting = _reporters(numbers) - set(placer.reference.organisations)
+    return {
+        op.site.removeprefix(ORG)
+        for op in placer.reference.site_operations
+        if op.operator in codes and op.site.removeprefix(ORG) in reporting
+    }
 
 
 def _reporters(numbers: NumbersStore) -> set[str]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from service.geography.methods import Context
+from service.geography.methods import Context, sites_on
 from service.rdf.terms import ID
 from service.reference.placement import SiteOperation, code_of
 
@@ -105,3 +105,15 @@ def site_areas(
                 why["location_by_shared_postcode"] = ctx.ref.location_basis[site]
             evidence.append(why)
     return shares, evidence
+
+
+def hospital_sites(ctx: Context, org: str, on: date) -> list[str]:
+    """The codes of the sites `org` runs on the date (its own and those it carries on, as the
+    SITES method reads them) that an NHS website hospital list locates by their own point: its
+    hospitals, not the clinics and offices located only through a postcode they share with one
+    (`location_basis`)."""
+    return sorted(
+        code_of(site)
+        for site, _ in sites_on(ctx, org, on)
+        if ctx.ref.located_in.get(site) and site not in ctx.ref.location_basis
+    )

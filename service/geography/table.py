@@ -29,6 +29,8 @@ from service.geography.assign import Placer, label
 from service.geography.carrying_on import CarryingOn
 from service.geography.methods import Placement
 from service.geography.millionths import rounded
+from service.geography.site_placement import site_timeline
+from service.geography.sites import is_site
 from service.geography.timeline import Timeline, Timelines, shares_key
 from service.rdf.store import GraphStore
 
@@ -98,6 +100,12 @@ def org_area_rows(
             continue
         for area_type in types:
             out.extend(_runs(timelines.get(org, area_type)))
+    # Sites that report values (a per-site supplies return): placed by the site policy
+    # (service/geography/site_placement.py). Only when named: every site nationally is not asked.
+    for site in sorted((wanted or set()) - set(ref.organisations)):
+        if is_site(placer.ctx, site):
+            for area_type in types:
+                out.extend(_runs(site_timeline(timelines, site, area_type)))
     return out
 
 

@@ -46,7 +46,7 @@ def shares_key(p: Placement) -> tuple[tuple[str, float], ...]:
     return tuple(sorted((a, round(s, 6)) for a, s in p.shares.items()))
 
 
-def _signature(answer: Answer) -> list[tuple[Any, ...]]:
+def answer_signature(answer: Answer) -> list[tuple[Any, ...]]:
     """What makes two days' answers the same (evidence compared by value, cheaply: equal
     states share their evidence objects)."""
     return [
@@ -148,7 +148,7 @@ class Timelines:
         previous: list[tuple[Any, ...]] | None = None
         for day in self.starts(org):
             answer = self.placer.place(org, area_type, day, self.methods)
-            signature = _signature(answer)
+            signature = answer_signature(answer)
             if signature == previous:
                 continue
             starts.append(day)

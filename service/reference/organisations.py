@@ -185,6 +185,25 @@ def reference_organisations(store: GraphStore) -> dict[str, Registered]:
     return out
 
 
+# Sites (nhskg:Site: five-character ODS site codes) as reporters of a return whose mapping
+# admits them (`site_reporters: true`): the site's own open and close dates bound its values.
+REFERENCE_SITES = """
+SELECT DISTINCT ?site ?code ?open ?close WHERE {
+    ?site a nhskg:Site ; nhskg:odsCode ?code .
+    OPTIONAL { ?site nhskg:openDate ?open }
+    OPTIONAL { ?site nhskg:closeDate ?close }
+}
+"""
+
+
+def reference_sites(store: GraphStore) -> dict[str, Registered]:
+    """Site code -> the site as a registered reporter (IRI, open and close dates)."""
+    out: dict[str, Registered] = {}
+    for row in store.select(REFERENCE_SITES):
+        out.setdefault(str(row["code"]).upper(), Registered(row["site"], row["open"], row["close"]))
+    return out
+
+
 ORGANISATION_LIFETIMES = """
 SELECT ?code ?open ?close WHERE {
     { SELECT DISTINCT ?type WHERE { ?type rdfs:subClassOf* nhskg:Organisation } }

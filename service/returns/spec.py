@@ -82,6 +82,9 @@ class ReturnMapping:
     # provider for the steward) or "reject" (the whole batch is rejected: a return whose
     # reporters must all be known, such as the supplies return).
     unknown_codes: str = "register"
+    # Sites (five-character ODS site codes the reference data knows) may report values as well
+    # as organisations: a site's values are placed by the site policy (service/geography/sites.py).
+    site_reporters: bool = False
     # The dataset's values are generated, not real: every answer and page that shows them says so.
     synthetic: bool = False
     path: Path | None = None
@@ -170,6 +173,7 @@ def parse_return_mapping(data: dict[str, Any], path: Path | None = None) -> Retu
             value_column=src.get("value_column"),
             skip_series=tuple(str(x) for x in src.get("skip_series", ())),
             unknown_codes=_unknown_codes(where, src.get("unknown_codes", "register")),
+            site_reporters=bool(src.get("site_reporters", False)),
             synthetic=bool(data["dataset"].get("synthetic", False)),
             path=path,
         )
