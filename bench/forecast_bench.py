@@ -21,25 +21,39 @@ KNOWN_AT = date(2020, 12, 10)
 
 
 def _numbers(ctx: Context) -> Path | None:
+    """A copy of the national store with its numbers: the numbers beside the store when there
+    are (a store `nhskg load-all` made), else the manifest's returns loaded into the copy and
+    org_area built as `nhskg load-all` does; then the four weekly releases on top."""
     from bench.national import national_store
+    from service.manifest import load_returns_all, materialise_for_returns
     from service.rdf.store import GraphStore
+    from service.reference import ReferenceData
     from service.returns.load import load_return_file
     from service.returns.numbers import NumbersStore
 
     source = national_store(ctx)
     weekly_dir = ctx.data_dir / "returns" / "weekly"
-    numbers_file = source.parent / "numbers.duckdb" if source else None
-    if source is None or numbers_file is None or not numbers_file.exists():
+    if source is None or not weekly_dir.is_dir():
         return None
-    if not weekly_dir.is_dir():
-        return None
+    numbers_file = source.parent / "numbers.duckdb"
     target = ctx.scratch / "forecast" / "store"
     if target.parent.exists():
         shutil.rmtree(target.parent)
     target.parent.mkdir(parents=True)
     GraphStore(source, read_only=True)._store.backup(str(target))
-    shutil.copy(numbers_file, target.parent / "numbers.duckdb")
-    store, numbers = GraphStore(target), NumbersStore(target.parent / "numbers.duckdb")
+    store = GraphStore(target)
+    if numbers_file.exists():
+        shutil.copy(numbers_file, target.parent / "numbers.duckdb")
+    else:  # a reference-only store (the national-load bench's): its returns, as load-all does
+        numbers = NumbersStore(target.parent / "numbers.duckdb")
+        loaded = load_returns_all(store, numbers, ctx.data_dir)
+        numbers.close()
+        if not loaded or not all(r.ok for r in loaded):
+            store.close()
+            return None
+        placer = ReferenceData.current(store).lookup.placer
+        materialise_for_returns(store, target.parent / "numbers.duckdb", reference=placer.reference)
+    numbers = NumbersStore(target.parent / "numbers.duckdb")
     try:
         for release in WEEKLY:
             path = weekly_dir / f"weekly-covid-admissions-beds-{release}-long.csv.gz"
