@@ -48,10 +48,38 @@ _NATIONAL_FIXTURES = re.compile(
 _SLOW_NATIONAL = ("tests/test_figures_national.py", "tests/test_dashboards_browser.py")
 
 
+# Files with Spark tests run on one worker, one after the other, so one JVM serves them all
+# (the `spark` fixture is per worker session: each worker that asks starts its own JVM).
+_SPARK = re.compile(r"@pytest\.mark\.spark\b")
+
+
 @cache
-def uses_national_data(path: str) -> bool:
+def _source(path: str) -> str:
     source = Path(__file__).parent.parent / path
-    return source.is_file() and bool(_NATIONAL_FIXTURES.search(source.read_text(encoding="utf-8")))
+    return source.read_text(encoding="utf-8") if source.is_file() else ""
+
+
+def uses_national_data(path: str) -> bool:
+    return bool(_NATIONAL_FIXTURES.search(_source(path)))
+
+
+def uses_spark(path: str) -> bool:
+    return bool(_SPARK.search(_source(path)))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`--dist loadfile`, with the files that use Spark as one unit of work (see _SPARK)."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class OneJvmScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = super()._split_scope(nodeid)
+            return "spark" if uses_spark(path) else path
+
+    return OneJvmScheduling(config, log)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -69,7 +97,23 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     ahead = len(others) * (workers - 1) // workers
     order = national[:1] + others[:ahead]
     order += [f for pair in itertools.zip_longest(national[1:], others[ahead:]) for f in pair if f]
-    items[:] = [item for f in order for item in by_file[f]]
+    items[:] = [item for f in _spark_together(order) for item in by_file[f]]
+
+
+def _spark_together(order: list[str]) -> list[str]:
+    """The Spark files moved together (one unit of work: pytest_xdist_make_scheduler), where
+    the first of them that needs the national data was: the unit waits for no national build."""
+    spark = [f for f in order if uses_spark(f)]
+    if not spark:
+        return order
+    anchor = next((f for f in spark if uses_national_data(f)), spark[0])
+    out: list[str] = []
+    for f in order:
+        if f == anchor:
+            out += spark
+        elif f not in spark:
+            out.append(f)
+    return out
 
 
 @pytest.fixture
