@@ -290,10 +290,11 @@ def test_cli_rollup_csv_equals_the_data_api(url: str, sample_env: dict, tmp_path
     assert as_strings(ours) == as_strings(api_rows(url, "csv"))
 
 
-@pytest.mark.parametrize("name", ["strategic", "public"])
+@pytest.mark.parametrize("name", ["strategic", "public", "operational"])
 def test_first_view_on_the_sample_shows_figures_not_a_placement_error(url: str, name: str) -> None:
     """The sample has no site locations: a first view (no method in the URL) uses a method the
-    store has placements by for the type, never one that cannot answer."""
+    store has placements by for the type, never one that cannot answer (the operational view
+    rolls up by its area's type, a region, which the sample places by ODS_STATED alone)."""
     page = httpx.get(f"{url}/dashboards/{name}", headers=bearer())
     assert page.status_code == 200
     assert "could not be shown" not in page.text, page.text[:2000]

@@ -30,6 +30,7 @@ from service.dashboards.view import (
     with_held_dates,
 )
 from service.returns.lateness import LateReturn, late_returns
+from service.rollup.engine import placed_method
 from service.rollup.model import DEFAULT_METHOD, RollupResult, RollupRow
 
 RECENT_DAYS = 28
@@ -121,6 +122,7 @@ def _scoped(context: Context, choices: Choices) -> tuple[list[RollupRow], Rollup
         by = kinds[0]
         if by != "NHS_REGION" and choices.method == "RETURN_STATED":
             choices = replace(choices, method="SITES")
+        choices = _placed_in(context, choices, by)
         result = rollup_of(context, choices, by, span, series=True, detail=True)
         wanted = {area.code, area.ods_code}
         return [r for r in result.rows if r.area in wanted], result, f"{area.name} ({by})"
@@ -135,8 +137,19 @@ def _scoped(context: Context, choices: Choices) -> tuple[list[RollupRow], Rollup
     except AccessDenied as exc:
         raise denied(exc) from exc
     scoped = replace(context, access=context.access.narrowed_to(organisation.code))
+    choices = _placed_in(context, choices, "NHS_REGION")
     result = rollup_of(scoped, choices, "NHS_REGION", span, series=True, detail=True)
     return result.rows, result, f"{organisation.name} ({organisation.code})"
+
+
+def _placed_in(context: Context, choices: Choices, by: str) -> Choices:
+    """The view's method, or where the store holds no placements by it in `by` (the area asked
+    for is of another type than the view's: the embedded sample places regions by ODS_STATED
+    alone) the first it holds there, as the view's default is chosen (placed_method)."""
+    if context.numbers is None or choices.method == "RETURN_STATED":
+        return choices
+    method = placed_method(context.numbers.placements(), by, choices.method)
+    return choices if method == choices.method else replace(choices, method=method)
 
 
 def _organisation_names(context: Context, rows: list[RollupRow]) -> dict[str, str]:
