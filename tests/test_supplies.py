@@ -14,7 +14,8 @@ import asyncio
 import csv
 import hashlib
 import json
-from datetime import date
+from dataclasses import replace
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,7 @@ from service.rdf.store import GraphStore
 from service.rdf.terms import SAMPLE_DATA_DIR
 from service.rdf.vocab import NHSKG
 from service.reference import ReferenceData
-from service.reference.organisations import reference_organisations
+from service.reference.organisations import reference_organisations, reference_sites
 from service.reference.unregistered import steward_queue
 from service.returns.load import load_return_file
 from service.returns.numbers import NumbersStore
@@ -373,15 +374,19 @@ def site_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     known = set(reference_organisations(store))
     placer = Placer.from_store(store)
     per_site, per_trust = folder / SITE_NAME, folder / TRUST_NAME
-    assert generate(numbers, per_site, 7, known, per_site_of=placer) > 0
+    sites = reference_sites(store)
+    assert generate(numbers, per_site, 7, known, per_site_of=placer, sites=sites) > 0
     assert generate(numbers, per_trust, 7, known) > 0
     result = load_return_file(store, numbers, per_site)
     assert result.status == "loaded", result.report.text()
     numbers.close()
     materialise_for_returns(store, folder / "numbers.duckdb")
     days, demand = read_demand(NumbersStore(folder / "numbers.duckdb"), None, None)
-    split = hospital_split(placer, [d.code for d in demand if d.code in known], days[0], days[-1])
+    reporting = [d.code for d in demand if d.code in known]
+    split = hospital_split(placer, reporting, days[0], days[-1], sites)
     return {
+        "days": (days[0], days[-1]),
+        "sites": sites,
         "store": store,
         "numbers": NumbersStore(folder / "numbers.duckdb"),
         "site_file": per_site,
@@ -548,6 +553,18 @@ def test_the_per_site_generator_is_deterministic_with_a_seed(
 
     assert digest(7) == hashlib.sha256(site_env["site_file"].read_bytes()).hexdigest()
     assert digest(8) != digest(7)
+
+
+def test_a_site_whose_code_closes_within_the_return_is_left_out(site_env: dict[str, Any]) -> None:
+    """The loader refuses a site's value outside the site's own ODS dates, so the split leaves
+    out a site its trust runs (by its operations) but whose code closes within the return's days
+    (nationally RJF05: 540 values refused before): its trust's other sites share the demand."""
+    placer, split, sites = site_env["placer"], site_env["split"], site_env["sites"]
+    first, last = site_env["days"]
+    trust, kept = next((t, s) for t, s in sorted(split.sites.items()) if len(s) > 1)
+    closing = {**sites, kept[0]: replace(sites[kept[0]], close_date=first + timedelta(days=1))}
+    assert hospital_split(placer, [trust], first, last, closing).sites[trust] == kept[1:]
+    assert hospital_split(placer, [trust], first, last, sites).sites[trust] == kept
 
 
 def test_a_count_is_divided_into_whole_units_that_add_up_exactly() -> None:

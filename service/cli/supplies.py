@@ -11,7 +11,7 @@ from rich.console import Console
 
 from service.cli.numbers import stores
 from service.geography.assign import Placer
-from service.reference.organisations import reference_organisations
+from service.reference.organisations import reference_organisations, reference_sites
 from service.supplies.generate import generate
 
 supplies_app = typer.Typer(help="Supply Chain 360: critical equipment and supplies (SYNTHETIC).")
@@ -54,7 +54,8 @@ def generate_command(
         known = set(reference_organisations(store))
         target = out or Path(f"supplies-synthetic-stock-and-flow-{(last or date.today())}.csv")
         placer = Placer.from_store(store) if per == "site" else None
-        rows = generate(numbers, target, seed, known, first, last, placer)
+        sites = reference_sites(store) if per == "site" else None
+        rows = generate(numbers, target, seed, known, first, last, placer, sites)
     finally:
         numbers.close()
     if rows == 0:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import csv
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -36,6 +37,7 @@ import numpy as np
 
 from service.geography.assign import Placer
 from service.rdf.vocab import NHSKG
+from service.reference.organisations import Registered
 from service.returns.numbers import NumbersStore
 from service.supplies.split import SiteSplit, hospital_split, split_counts
 
@@ -183,16 +185,18 @@ def _consumable(c: Consumable, d: Demand, rng: np.random.Generator) -> list[tupl
 
 def generate(numbers: NumbersStore, out: Path, seed: int, known: set[str],
              start: date | None = None, end: date | None = None,
-             per_site_of: Placer | None = None) -> int:  # fmt: skip
+             per_site_of: Placer | None = None,
+             sites: Mapping[str, Registered] | None = None) -> int:  # fmt: skip
     """Write the synthetic return to `out` for the trusts among `known` (the organisations the
     reference data registers: providers awaiting a steward are left out); rows written.
     `per_site_of`: per site, the placer of the reference data whose sites divide each trust's
     demand (service/supplies/split.py), each site a reporter with its own stock; a trust with
-    no hospital site stays one reporter."""
+    no hospital site stays one reporter; `sites`: the sites the loader admits (reference_sites),
+    so that no site reports a day outside its own dates."""
     days, demand = read_demand(numbers, start, end)
     demand = [d for d in demand if d.code in known]
     if per_site_of is not None and days:
-        split = hospital_split(per_site_of, [d.code for d in demand], days[0], days[-1])
+        split = hospital_split(per_site_of, [d.code for d in demand], days[0], days[-1], sites)
         demand = [part for d in demand for part in per_site(d, split)]
     rows = 0
     with out.open("w", newline="", encoding="utf-8") as handle:

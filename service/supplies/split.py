@@ -17,13 +17,16 @@ every site.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import numpy as np
 
 from service.geography.assign import Placer
 from service.geography.sites import hospital_sites
+from service.reference.organisations import Registered
 
 
 @dataclass(frozen=True)
@@ -33,15 +36,39 @@ class SiteSplit:
     sites: dict[str, tuple[str, ...]]
 
 
-def hospital_split(placer: Placer, trusts: list[str], first: date, last: date) -> SiteSplit:
-    """The hospital sites each trust runs on both `first` and `last` (see the module)."""
+def hospital_split(
+    placer: Placer,
+    trusts: list[str],
+    first: date,
+    last: date,
+    registered: Mapping[str, Registered] | None = None,
+) -> SiteSplit:
+    """The hospital sites each trust runs on both `first` and `last` (see the module) and, with
+    `registered` (the sites the returns loader admits as reporters: reference_sites), open by
+    their own ODS dates on every day between: the loader refuses a site's value outside them
+    (nationally, a site a trust runs by its operations can have closed as a site code: RJF05)."""
     out: dict[str, tuple[str, ...]] = {}
     for trust in trusts:
         kept = set(hospital_sites(placer.ctx, trust, first))
         kept &= set(hospital_sites(placer.ctx, trust, last))
+        if registered is not None:
+            kept = {s for s in kept if _open_throughout(registered.get(s), first, last)}
         if kept:
             out[trust] = tuple(sorted(kept))
     return SiteSplit(out)
+
+
+def _open_throughout(site: Registered | None, first: date, last: date) -> bool:
+    if site is None:
+        return False
+    opened, closed = _day(site.open_date), _day(site.close_date)
+    return (opened is None or opened <= first) and (closed is None or closed >= last)
+
+
+def _day(value: Any) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
 
 
 def split_counts(series: np.ndarray, parts: int) -> list[np.ndarray]:
