@@ -50,7 +50,7 @@ _SLOW_NATIONAL = ("tests/test_figures_national.py", "tests/test_dashboards_brows
 
 # Files with Spark tests run on one worker, one after the other, so one JVM serves them all
 # (the `spark` fixture is per worker session: each worker that asks starts its own JVM).
-_SPARK = re.compile(r"@pytest\.mark\.spark\b")
+_SPARK = re.compile(r"\bpytest\.mark\.spark\b")
 
 
 @cache
