@@ -7,8 +7,9 @@ STORE_DIR ?= var/store
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # make test runs on this many pytest-xdist workers: one more than the machines' 2 cores, as many
-# tests wait on a child (a server, Chromium, Spark's JVM, a killed load); measured: 17 min 53 s on
-# 2 workers, 16 min 23 s to 18 min 30 s on 3, from a clean clone (README, layout table)
+# tests wait on a child (a server, Chromium, Spark's JVM, a killed load); measured from a clean
+# clone: 17 min 53 s on 2 workers, 16 min 23 s to 18 min 30 s on 3, then 13 min 24 s on 3 with
+# the Spark files on one worker (README, layout table)
 TEST_WORKERS ?= 3
 
 .PHONY: setup run test lint bench load clean
