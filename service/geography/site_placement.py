@@ -22,7 +22,7 @@ from datetime import date, timedelta
 from service.geography.assign import Answer, conflicts_of
 from service.geography.methods import SITES, Context, Placement
 from service.geography.sites import SiteOperator, operations_of, operator_on, site_areas
-from service.geography.timeline import Timeline, Timelines, answer_signature
+from service.geography.timeline import Timeline, Timelines, segments
 from service.returns.codes import unweighted_split_reason
 
 DAY = timedelta(days=1)
@@ -115,15 +115,8 @@ def site_starts(timelines: Timelines, code: str, area_type: str) -> list[date]:
 def site_timeline(timelines: Timelines, code: str, area_type: str) -> Timeline:
     """The site's answers in `area_type` over time, as segments (consecutive days with the same
     answers are one), in the form service/geography/table.py writes org_area rows from."""
-    starts: list[date] = []
-    answers: list[Answer] = []
-    previous = None
-    for day in site_starts(timelines, code, area_type):
-        answer = site_answer(timelines, code, area_type, day)
-        signature = answer_signature(answer)
-        if signature == previous:
-            continue
-        starts.append(day)
-        answers.append(answer)
-        previous = signature
-    return Timeline(code.strip().upper(), area_type, tuple(starts), tuple(answers), None)
+    starts, answers = segments(
+        site_starts(timelines, code, area_type),
+        lambda day: site_answer(timelines, code, area_type, day),
+    )
+    return Timeline(code.strip().upper(), area_type, starts, answers, None)

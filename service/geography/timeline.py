@@ -12,7 +12,7 @@ vintages and its opening. Consecutive dates with the same answers are one segmen
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -44,6 +44,25 @@ class Timeline:
 
 def shares_key(p: Placement) -> tuple[tuple[str, float], ...]:
     return tuple(sorted((a, round(s, 6)) for a, s in p.shares.items()))
+
+
+def segments(
+    days: Iterable[date], answer_on: Callable[[date], Answer]
+) -> tuple[tuple[date, ...], tuple[Answer, ...]]:
+    """The days on which the answers change, and the answers from each: a day whose answers
+    are those of the day before (by answer_signature) starts no segment."""
+    starts: list[date] = []
+    answers: list[Answer] = []
+    previous: list[tuple[Any, ...]] | None = None
+    for day in days:
+        answer = answer_on(day)
+        signature = answer_signature(answer)
+        if signature == previous:
+            continue
+        starts.append(day)
+        answers.append(answer)
+        previous = signature
+    return tuple(starts), tuple(answers)
 
 
 def answer_signature(answer: Answer) -> list[tuple[Any, ...]]:
@@ -143,20 +162,12 @@ class Timelines:
         return self._timelines[key]
 
     def _build(self, org: str, area_type: str) -> Timeline:
-        starts: list[date] = []
-        answers: list[Answer] = []
-        previous: list[tuple[Any, ...]] | None = None
-        for day in self.starts(org):
-            answer = self.placer.place(org, area_type, day, self.methods)
-            signature = answer_signature(answer)
-            if signature == previous:
-                continue
-            starts.append(day)
-            answers.append(answer)
-            previous = signature
+        starts, answers = segments(
+            self.starts(org), lambda day: self.placer.place(org, area_type, day, self.methods)
+        )
         found = self.placer.reference.organisations.get(org)
         closed = found.closed if found else None
-        return Timeline(org, area_type, tuple(starts), tuple(answers), closed)
+        return Timeline(org, area_type, starts, answers, closed)
 
     def answer(self, org: str, area_type: str, on: date) -> Answer:
         """The answer of every method on a day: from the timeline, or worked out on the spot
