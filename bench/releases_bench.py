@@ -58,8 +58,8 @@ def releases_load(system: Any, path: Path | None) -> Any:
             "sheet": np.full(n, None, dtype=object),
             "cell": np.full(n, None, dtype=object),
         }
-        con.execute(
-            "INSERT INTO release_value SELECT * REPLACE (CAST(period_start AS DATE) AS "
+        con.execute(  # by name: the table has columns for values reported by area too
+            "INSERT INTO release_value BY NAME SELECT * REPLACE (CAST(period_start AS DATE) AS "
             "period_start, CAST(period_end AS DATE) AS period_end) FROM columns"
         )
         con.execute(
@@ -141,6 +141,7 @@ def weekly_rows(ctx: Context) -> list[Row]:
     if numbers_file.exists():
         shutil.copy(numbers_file, target.parent / "numbers.duckdb")
     store, numbers = GraphStore(target), NumbersStore(target.parent / "numbers.duckdb")
+    retired = _retire_weekly(store, numbers)  # load-all loads them: each load must be real
     rows = []
     for release in WEEKLY:
         path = weekly_dir / f"weekly-covid-admissions-beds-{release}-long.csv.gz"
@@ -149,11 +150,22 @@ def weekly_rows(ctx: Context) -> list[Row]:
         seconds, cpu_s = time.perf_counter() - started, time.process_time() - cpu
         note = (
             f"{result.status}, {result.values:,} values, {result.history:,} history; "
-            f"CPU {cpu_s:.1f} s"
+            f"CPU {cpu_s:.1f} s" + (f"; {retired} weekly batches retired first" if retired else "")
         )
         rows.append(row(f"weekly release {release} load (out of order)", seconds, "s", "< 5", note))
     numbers.close()
     return rows
+
+
+def _retire_weekly(store: Any, numbers: Any) -> int:
+    """Retire the copy's weekly batches (a store from `load-all` has them), so each timed load
+    writes its release again rather than finding the file unchanged."""
+    from service.returns.batches import list_batches, retire
+
+    weekly = [b for b in list_batches(numbers, status="current") if "weekly" in b.mapping]
+    for batch in weekly:
+        retire(store, numbers, batch.id, "bench: load the weekly releases again")
+    return len(weekly)
 
 
 @benchmark("releases")

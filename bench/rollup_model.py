@@ -15,6 +15,7 @@ from datetime import date, timedelta
 import numpy as np
 
 from bench.rollup_data import SyntheticSystem
+from service.geography.millionths import rounded
 
 # (organisation, area type, area, share, valid_from, valid_to or None)
 Placement = tuple[str, str, str, float, date, date | None]
@@ -50,8 +51,10 @@ def placements(system: SyntheticSystem) -> list[Placement]:
         valid_to = closed[org] - timedelta(days=1) if org in closed else None
         for area_type, lookup in (("LRF", geo.lad_lrf), ("ICB", geo.lad_icb)):
             counts = Counter(lookup[lad] for lad in lads)
-            for area, n in sorted(counts.items()):
-                out.append((org, area_type, area, n / len(lads), system.first_day, valid_to))
+            # in whole millionths, as every writer of the placement tables rounds them
+            shares = rounded({area: n / len(lads) for area, n in counts.items()})
+            for area, share in sorted(shares.items()):
+                out.append((org, area_type, area, share, system.first_day, valid_to))
     return out
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from service.rdf.store import GraphStore
 from service.rdf.terms import SAMPLE_DATA_DIR
-from service.reference.organisations import reference_organisations
+from service.reference.reporters import reference_organisations
 from service.returns.codes import graph_successions, resolve_codes
 from service.returns.context import BatchContext, finding_key
 from service.returns.load import load_return_file

@@ -33,7 +33,7 @@ from service.rdf.store import GraphStore
 from service.rdf.terms import SAMPLE_DATA_DIR
 from service.rdf.vocab import NHSKG
 from service.reference import ReferenceData
-from service.reference.organisations import reference_organisations, reference_sites
+from service.reference.reporters import reference_organisations, reference_sites
 from service.reference.unregistered import steward_queue
 from service.returns.load import load_return_file
 from service.returns.numbers import NumbersStore

@@ -11,7 +11,7 @@ from rich.console import Console
 
 from service.cli.numbers import stores
 from service.geography.assign import Placer
-from service.reference.organisations import reference_organisations, reference_sites
+from service.reference.reporters import reference_organisations, reference_sites
 from service.supplies.generate import generate
 
 supplies_app = typer.Typer(help="Supply Chain 360: critical equipment and supplies (SYNTHETIC).")

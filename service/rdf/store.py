@@ -317,6 +317,30 @@ class GraphStore:
         names = [v.value for v in solutions.variables]
         return [{n: python_value(s[n]) for n in names} for s in solutions]
 
+    def typed(self, class_iri: str) -> set[str]:
+        """The IRIs a current graph types `class_iri` (not its subclasses): one pattern lookup,
+        without the in-memory copy a query of the current state may need (see _reading)."""
+        current = None if self._current is None else set(self._current)
+        source = self._view if self._view is not None else self._store
+        pattern = source.quads_for_pattern(None, _RDF_TYPE, ox.NamedNode(class_iri), None)
+        return {
+            q.subject.value
+            for q in pattern
+            if isinstance(q.subject, ox.NamedNode) and (current is None or q.graph_name in current)
+        }
+
+    def values_of(self, subjects: Iterable[str], predicate: str) -> dict[str, list[str]]:
+        """Each subject's values of `predicate` (lexical) in the current graphs: one pattern
+        lookup a subject (or a few requests for all, on a remote store), no in-memory copy."""
+        current = None if self._current is None else set(self._current)
+        source = self._view if self._view is not None else self._store
+        nodes = [ox.NamedNode(s) for s in subjects]
+        out: dict[str, list[str]] = {}
+        for q in self._quads_about(source, nodes, ox.NamedNode(predicate)):
+            if current is None or q.graph_name in current:
+                out.setdefault(q.subject.value, []).append(q.object.value)
+        return out
+
     def lexical_select(self, query: str) -> list[dict[str, str | None]]:
         """A SELECT over the current graphs as lexical values: for readers of
         tens of thousands of rows, where converting every term to a typed Python value through

@@ -9,7 +9,9 @@ restatement and the returns loader all ask it, through `SuccessionIndex` or thro
 `Hops` interface (code -> the hops it is a predecessor in) that hand-written successions in
 tests and benchmarks also offer.
 `refresh()` re-reads them after reference data changed; `refresh_if_changed()` does so only when
-the store's set of loaded graphs differs from the one the index was built from.
+the store's set of loaded graphs differs from the one the index was built from. `saved(store)`
+reads the index saved beside the store (a returns load or a CLI roll-up on a national store
+holding a retired graph would otherwise copy the current graphs into memory first: 12 s).
 
     >>> index = SuccessionIndex.from_store(store)          # doctest: +SKIP
     >>> index.resolve("RD3", date(2021, 1, 1)).codes       # doctest: +SKIP
@@ -25,6 +27,9 @@ from datetime import date
 
 from service.rdf.store import GraphStore
 from service.rdf.terms import DEF
+from service.reference import saved as saved_reads
+
+FILE_NAME = "nhskg-successions.snapshot"
 
 # The most specific type wins when an event carries several (every one is a Succession).
 TYPE_ORDER = ("Merger", "Acquisition", "Split", "CodeChange", "Rename", "Succession", "Closure")
@@ -151,6 +156,16 @@ class SuccessionIndex:
     def from_store(cls, store: GraphStore) -> SuccessionIndex:
         index = cls(*read_events(store))
         index._store, index._graphs = store, tuple(store.current_graphs())
+        return index
+
+    @classmethod
+    def saved(cls, store: GraphStore) -> SuccessionIndex:
+        """`from_store`, saved beside the store and keyed by its current graphs less those of
+        returns and values by area, which state no change event (service/reference/saved.py)."""
+        index = saved_reads.load_or_build(
+            store, cls.from_store, FILE_NAME, saved_reads.NUMBERS_GRAPHS
+        )
+        index._graphs = tuple(store.current_graphs())
         return index
 
     def refresh(self) -> None:

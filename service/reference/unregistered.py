@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from service.rdf.store import GraphStore
+from service.rdf.vocab import NHSKG
 
 QUEUE = """
 SELECT ?org ?code ?name (GROUP_CONCAT(DISTINCT ?region; separator="|") AS ?regions)
@@ -38,13 +39,13 @@ def steward_queue(store: GraphStore) -> list[QueuedProvider]:
     return list(out.values())
 
 
-KNOWN_UNREGISTERED = (
-    "SELECT DISTINCT ?code WHERE { ?org a nhskg:UnregisteredProvider ; nhskg:odsCode ?code }"
-)
-
-
 def known_unregistered(store: GraphStore) -> set[str]:
-    return {str(r["code"]).upper() for r in store.select(KNOWN_UNREGISTERED)}
+    """The codes of the providers typed unregistered in a current graph: pattern lookups, not a
+    query (on a store holding a retired graph a query of the current state first copies the
+    graphs into memory, 18 s nationally: service/rdf/store.py `_reading`)."""
+    providers = store.typed(str(NHSKG.UnregisteredProvider))
+    codes = store.values_of(providers, str(NHSKG.odsCode))
+    return {code.upper() for values in codes.values() for code in values}
 
 
 ASSIGNED = """SELECT DISTINCT ?code WHERE {

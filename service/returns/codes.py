@@ -16,7 +16,7 @@ from datetime import date, timedelta
 
 from service.rdf.store import GraphStore
 from service.rdf.terms import ID
-from service.reference.organisations import Registered
+from service.reference.reporters import Registered
 from service.reference.successions import Hop, Hops, SuccessionIndex, walk
 from service.returns.candidate import CandidateValues
 
@@ -29,7 +29,7 @@ Successions = Hops
 def graph_successions(store: GraphStore) -> Successions:
     """Successions read from the event graph through the one succession index
     (service/reference/successions.py: stated events win over inferred ones for the same change)."""
-    return SuccessionIndex.from_store(store).hops
+    return SuccessionIndex.saved(store).hops
 
 
 @dataclass

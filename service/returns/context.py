@@ -9,7 +9,7 @@ from functools import lru_cache
 from rdflib import Graph
 
 from service.rdf.terms import SHAPES_DIR
-from service.reference.organisations import Registered
+from service.reference.reporters import Registered
 from service.returns.candidate import CandidateValues
 from service.returns.codes import Resolution
 from service.validation.report import Finding

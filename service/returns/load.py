@@ -25,7 +25,7 @@ from service.loader import MAX_RETIRED_SHARE
 from service.mapping.readers import LayoutError
 from service.rdf.store import GraphStore
 from service.rdf.terms import GRAPH
-from service.reference.organisations import Registered, reference_organisations, reference_sites
+from service.reference.reporters import Registered, reference_organisations, reference_sites
 from service.reference.unregistered import known_unregistered
 from service.returns.batch_write import (
     LoadResult,

@@ -23,7 +23,7 @@ from typing import Any
 
 from service.geography.assign import Placer
 from service.rdf.store import GraphStore
-from service.reference.organisations import reference_organisations
+from service.reference.reporters import reference_organisations
 from service.reference.successions import SuccessionIndex
 from service.reference.unregistered import assigned_codes, steward_queue
 from service.returns.numbers import NumbersStore

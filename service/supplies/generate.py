@@ -37,7 +37,7 @@ import numpy as np
 
 from service.geography.assign import Placer
 from service.rdf.vocab import NHSKG
-from service.reference.organisations import Registered
+from service.reference.reporters import Registered
 from service.returns.numbers import NumbersStore
 from service.supplies.split import SiteSplit, hospital_split, split_counts
 

@@ -26,7 +26,7 @@ import numpy as np
 
 from service.geography.assign import Placer
 from service.geography.sites import hospital_sites
-from service.reference.organisations import Registered
+from service.reference.reporters import Registered
 
 
 @dataclass(frozen=True)

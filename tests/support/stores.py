@@ -10,15 +10,16 @@ import shutil
 from pathlib import Path
 
 from service.rdf.store import GraphStore
-from service.reference import saved
+from service.reference import reporters, saved, successions
 
 
 def backup_store(source: GraphStore, target: Path) -> None:
     """Write a copy of `source` into the directory `target` (which must not exist yet)."""
     source._store.backup(str(target))
-    snapshot = saved.snapshot_path(source)
-    if snapshot is not None and snapshot.is_file():
-        shutil.copyfile(snapshot, target / snapshot.name)
+    for name in (saved.FILE_NAME, reporters.FILE_NAME, successions.FILE_NAME):
+        snapshot = saved.snapshot_path(source, name)
+        if snapshot is not None and snapshot.is_file():
+            shutil.copyfile(snapshot, target / snapshot.name)
 
 
 def copy_store(source: GraphStore, target: Path) -> GraphStore:
