@@ -9,20 +9,25 @@ its own process.
    beds by LRF on one date, restated, with contributors) and pages (the front page and the
    three dashboards' default views, drawn on the server): throughput, p50, p99 and errors per
    kind (target: lookup p99 < 20 ms, no errors). Requests carry a national analyst's token.
-   Twice, side by side: every server thread at the same priority, then as `nhskg serve` runs:
-   the event loop's thread favoured (service/api/priority.py) and the long-lived heap frozen
-   out of the garbage collector's way (service/heap.py).
+   Each connection is a process of its own, as separate clients are. Three runs side by side:
+   every server thread at the same priority; as `nhskg serve` runs (the event loop's thread
+   favoured, service/api/priority.py, and the long-lived heap frozen out of the garbage
+   collector's way, service/heap.py); and as served, with the 8 connections as threads of one
+   client process (the bench's client until 2026-12-04: a thread reading a page or a roll-up
+   holds that process's GIL, and the lookup answers waiting to be read are timed longer).
 """
 
 from __future__ import annotations
 
 import itertools
+import multiprocessing
 import os
 import socket
 import sys
 import threading
 import time
 from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,30 +87,67 @@ def _request(client: httpx.Client, url: str, kind: str, code: str) -> str | None
     return "GraphQL error" if r.json().get("errors") else None
 
 
-def mixed(url: str, codes: list[str], seconds: float) -> tuple[Tally, float]:
+def connection(
+    i: int, url: str, codes: list[str], stop: float, headers: dict[str, str], tally: Tally
+) -> Tally:
+    """One connection's cycle of requests until `stop` (time.time()), timed into `tally`."""
+    kinds = itertools.cycle(CYCLE[i % len(CYCLE) :] + CYCLE[: i % len(CYCLE)])
+    trusts = itertools.cycle(codes[i::CONNECTIONS] or codes)
+    with httpx.Client(timeout=60, headers=headers) as client:
+        while time.time() < stop:
+            kind = next(kinds)
+            started = time.perf_counter()
+            try:
+                error = _request(client, url, kind, next(trusts))
+            except httpx.HTTPError as exc:
+                error = type(exc).__name__
+            tally.add(kind, (time.perf_counter() - started) * 1000, error)
+    return tally
+
+
+def _connection_process(
+    i: int, url: str, codes: list[str], stop: float, headers: dict[str, str]
+) -> tuple[dict[str, list[float]], dict[str, dict[str, int]]]:
+    tally = connection(i, url, codes, stop, headers, Tally())
+    return dict(tally.times), {k: dict(v) for k, v in tally.errors.items()}
+
+
+def mixed(url: str, codes: list[str], seconds: float, clients: str) -> tuple[Tally, float]:
+    """8 connections for `seconds`, as a national analyst (the operational dashboard and the
+    lookups need one). `clients`: PROCESSES, each connection in a process of its own (as
+    separate clients are: the time measured is the server's and the network's), or THREADS,
+    all in this process, where one thread reading a dashboard page or a roll-up's JSON holds
+    this process's GIL while another's lookup answer waits to be read."""
+    headers = analyst_headers()
     tally = Tally()
-    stop = time.perf_counter() + seconds
-
-    def connection(i: int) -> None:
-        kinds = itertools.cycle(CYCLE[i % len(CYCLE) :] + CYCLE[: i % len(CYCLE)])
-        trusts = itertools.cycle(codes[i::CONNECTIONS] or codes)
-        # A national analyst (the operational dashboard and lookups need one).
-        with httpx.Client(timeout=60, headers=analyst_headers()) as client:
-            while time.perf_counter() < stop:
-                kind = next(kinds)
-                started = time.perf_counter()
-                try:
-                    error = _request(client, url, kind, next(trusts))
-                except httpx.HTTPError as exc:
-                    error = type(exc).__name__
-                tally.add(kind, (time.perf_counter() - started) * 1000, error)
-
-    threads = [threading.Thread(target=connection, args=(i,)) for i in range(CONNECTIONS)]
     started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    if clients == THREADS:
+        stop = time.time() + seconds
+        threads = [
+            threading.Thread(target=connection, args=(i, url, codes, stop, headers, tally))
+            for i in range(CONNECTIONS)
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return tally, time.perf_counter() - started
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(CONNECTIONS, mp_context=spawn) as pool:
+        list(pool.map(abs, range(CONNECTIONS)))  # every process started before the clock runs
+        started = time.perf_counter()
+        stop = time.time() + seconds
+        jobs = [
+            pool.submit(_connection_process, i, url, codes, stop, headers)
+            for i in range(CONNECTIONS)
+        ]
+        for job in jobs:
+            times, errors = job.result()
+            for kind, values in times.items():
+                tally.times[kind] += values
+            for kind, counts in errors.items():
+                for error, n in counts.items():
+                    tally.errors[kind][error] = tally.errors[kind].get(error, 0) + n
     return tally, time.perf_counter() - started
 
 
@@ -212,7 +254,7 @@ def mixed_rows(tally: Tally, elapsed: float, arrangement: str) -> list[Row]:
                 f"mixed load ({arrangement}): {kind} p99",
                 _percentile(times, 0.99),
                 "ms",
-                "< 20" if kind == "lookup" and arrangement == FAVOURED else None,
+                "< 20" if kind == "lookup" and arrangement == f"{FAVOURED}, {PROCESSES}" else None,
                 note=note,
             )
         )
@@ -235,6 +277,10 @@ def trust_codes(env: Path) -> list[str]:
 # The two arrangements side by side: every thread at the same scheduling priority, and as
 # `nhskg serve` runs (the event loop's thread favoured, the long-lived heap frozen).
 EQUAL, FAVOURED = "equal priority", "event loop favoured"
+# The clients: a process per connection (the figures), and, beside them, the threads of one
+# process the bench used until 2026-12-04.
+PROCESSES, THREADS = "client processes", "client threads"
+RUNS = ((EQUAL, PROCESSES), (FAVOURED, PROCESSES), (FAVOURED, THREADS))
 
 
 @benchmark("mixed-load")
@@ -243,8 +289,8 @@ def mixed_load(ctx: Context) -> list[Row]:
     if env is None:
         return rows
     codes = trust_codes(env)
-    p99: dict[str, float] = {}
-    for arrangement in (EQUAL, FAVOURED):
+    p99: dict[tuple[str, str], float] = {}
+    for arrangement, clients in RUNS:
         started = time.perf_counter()
         args = ["bench.mixed_load", str(env), "favour" if arrangement == FAVOURED else "equal"]
         proc, url = start_server(args, SERVER_START_S)
@@ -252,22 +298,25 @@ def mixed_load(ctx: Context) -> list[Row]:
             row(f"mixed-load server start ({arrangement})", time.perf_counter() - started, "s")
         )
         try:
-            if arrangement == FAVOURED:
+            if (arrangement, clients) == (FAVOURED, PROCESSES):
                 rows += hostile(url)
-            tally, elapsed = mixed(url, codes, MIXED_SECONDS)
-            rows += mixed_rows(tally, elapsed, arrangement)
-            p99[arrangement] = _percentile(tally.times.get("lookup", []), 0.99)
+            tally, elapsed = mixed(url, codes, MIXED_SECONDS, clients)
+            rows += mixed_rows(tally, elapsed, f"{arrangement}, {clients}")
+            p99[(arrangement, clients)] = _percentile(tally.times.get("lookup", []), 0.99)
         finally:
             proc.terminate()
             proc.wait(timeout=30)
-    if p99.get(FAVOURED):
-        rows.append(
-            row(
-                "mixed load: lookup p99, equal priority / event loop favoured",
-                p99[EQUAL] / p99[FAVOURED],
-                "x",
-            )
-        )
+    favoured = p99.get((FAVOURED, PROCESSES))
+    if favoured:
+        for (arrangement, clients), value in p99.items():
+            if (arrangement, clients) != (FAVOURED, PROCESSES):
+                rows.append(
+                    row(
+                        f"mixed load: lookup p99, {arrangement}, {clients} / as served",
+                        value / favoured,
+                        "x",
+                    )
+                )
     return rows
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import json
 import os
@@ -26,6 +27,7 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 # One local issuer (signing key + JWKS) and one access log per test session, never the repo's
 # var/: tests mint tokens with tests/support/auth.py through the same path as `nhskg token issue`.
 _AUTH = Path(tempfile.mkdtemp(prefix="nhskg-test-auth-"))
+atexit.register(shutil.rmtree, _AUTH, ignore_errors=True)  # each pytest process makes its own
 os.environ["NHSKG_AUTH_DIR"] = str(_AUTH)
 os.environ["NHSKG_ACCESS_LOG"] = str(_AUTH / "access-log.jsonl")
 for _name in ("NHSKG_AUTH_JWKS", "NHSKG_AUTH_ISSUER", "NHSKG_AUTH_AUDIENCE", "NHSKG_AUTH"):

@@ -329,11 +329,14 @@ def _known_placements(
 def _on_spark(numbers: NumbersStore, master: str | None) -> Any:
     """The numbers store's tables on Spark, through Parquet files in a temporary folder (local
     master; on a cluster, point SparkNumbers.from_parquet at storage every executor reads)."""
+    import atexit
+    import shutil
     import tempfile
 
     from service.rollup.spark import SparkNumbers, spark_session
 
     folder = Path(tempfile.mkdtemp(prefix="nhskg-spark-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)  # the copy is this run's alone
     return SparkNumbers.from_numbers(spark_session(master), numbers, folder)
 
 
