@@ -30,6 +30,7 @@ from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import httpx
@@ -45,6 +46,7 @@ MIXED_SECONDS = float(os.environ.get("NHSKG_MIXED_SECONDS", "60"))
 CYCLE = ["lookup"] * 6 + ["organisation"] * 3 + ["rollup", "page"]
 PAGES = ["/", "/dashboards/strategic", "/dashboards/operational", "/dashboards/public"]
 KINDS = ("lookup", "organisation", "rollup", "page")
+LOOKUP_DAY = date(2020, 4, 15)
 ORGANISATION = "query($code: String!) { organisation(code: $code) { code name type } }"
 
 
@@ -69,7 +71,7 @@ class Tally:
 def _request(client: httpx.Client, url: str, kind: str, code: str) -> str | None:
     """One request of a kind; the error kind, or None."""
     if kind == "lookup":
-        r = client.get(f"{url}/lookup/{code}/LRF", params={"asOf": "2020-04-15"})
+        r = client.get(f"{url}/lookup/{code}/LRF", params={"asOf": LOOKUP_DAY.isoformat()})
         return None if r.status_code == 200 else f"HTTP {r.status_code}"
     if kind == "page":  # a page drawn whole; a panel or view that failed says so in words
         r = client.get(f"{url}{PAGES[sum(map(ord, code)) % len(PAGES)]}")
@@ -266,9 +268,12 @@ def trust_codes(env: Path) -> list[str]:
     import duckdb
 
     con = duckdb.connect(str(env / "numbers.duckdb"), read_only=True)
+    # Trusts that reported on the day the lookups ask about (a store with later releases also
+    # holds trusts that opened after it: their lookup is rightly a 404, "not yet open").
     rows = con.execute(
-        "SELECT DISTINCT org_code FROM reporter WHERE length(org_code) = 3 "
-        "AND org_code LIKE 'R%' ORDER BY 1"
+        "SELECT DISTINCT org_code FROM reported_value WHERE length(org_code) = 3 "
+        "AND org_code LIKE 'R%' AND period_start = ? ORDER BY 1",
+        [LOOKUP_DAY],
     ).fetchall()
     con.close()
     return [r[0] for r in rows]

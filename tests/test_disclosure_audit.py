@@ -17,8 +17,8 @@ from typer.testing import CliRunner
 
 from service.access.disclosure import SALT_FILE, policy_of, salt_for
 from service.cli import app as cli
-from service.disclosure.attack import EXACT, PERTURBED, PRIMARY
 from service.disclosure.audit import Loss, Report, audit
+from service.disclosure.modes import EXACT, PERTURBED, PRIMARY
 from service.disclosure.space import placements
 from service.manifest import load_returns_all, materialise_for_returns
 from service.rdf.store import GraphStore

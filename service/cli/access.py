@@ -18,7 +18,6 @@ from service.access.log import AccessLog
 from service.access.principal import Principal, Role, ScopeSyntaxError
 from service.access.retention import RetentionError, purge, set_end_of_use
 from service.access.tokens import issue_token
-from service.api.routes.register import register_rows
 from service.config import Settings
 from service.rdf.store import GraphStore
 from service.returns.numbers import NumbersStore
@@ -171,6 +170,8 @@ def access_revoke(
 @access_app.command("register")
 def access_register() -> None:
     """The dissemination register as JSON lines."""
+    from service.api.routes.register import register_rows  # FastAPI: only for this command
+
     for row in register_rows(_door()):
         typer.echo(json.dumps(row))
 

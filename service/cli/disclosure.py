@@ -14,8 +14,7 @@ import typer
 from rich.console import Console
 
 from service.access.disclosure import DisclosureError, policy_of, salt_for
-from service.disclosure.attack import MODES, PERTURBED
-from service.disclosure.audit import audit
+from service.disclosure.modes import MODES, PERTURBED
 from service.mapping.spec import MappingError
 from service.returns.codes import graph_successions
 from service.returns.spec import metric_term
@@ -61,6 +60,7 @@ def audit_command(
     reported and restated, asked of the roll-up engine as the public role; then, for each
     protected cell, the tightest interval an attacker can derive (scipy's HiGHS)."""
     from service.cli.numbers import stores
+    from service.disclosure.audit import audit  # SciPy: only for this command
 
     try:
         iri = str(metric_term(metric))

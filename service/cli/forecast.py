@@ -13,18 +13,19 @@ import time
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from service.cli.numbers import JsonOption, console, stores
-from service.forecast.backtest import DEFAULT_RUNS, Target, backtest, origins_between, score_table
-from service.forecast.models import Model
-from service.forecast.run import Approach, ForecastError, forecast
+from service.forecast.choices import Approach, Model
 from service.mapping.spec import MappingError
 from service.returns.spec import metric_term
 from service.rollup.engine import RollupError
 from service.rollup.model import DEFAULT_METHOD, Method
+
+if TYPE_CHECKING:
+    from service.forecast.backtest import Target
 
 forecast_app = typer.Typer(help="Forecasts of area figures, their backtest, strain flags.")
 
@@ -75,6 +76,7 @@ def run_command(
     as_json: JsonOption = False,
 ) -> None:
     """Forecast METRIC for every area of a type, 1..horizon days after the last day known."""
+    from service.forecast.run import ForecastError, forecast
     from service.reference.strain import EarlyWarningIndex
 
     iri, known = _metric(metric), _day(as_known_at)
@@ -115,6 +117,8 @@ def run_command(
 
 
 def _targets(metrics: list[str], by: list[str]) -> list[Target]:
+    from service.forecast.backtest import Target
+
     out = []
     for m in metrics:
         for spec in by:
@@ -156,6 +160,8 @@ def backtest_command(
     origin day, scored against the latest release (MAE, weighted interval score) per metric,
     geography type and horizon, for ENSEMBLE (area and contributors), ARIMA, PERSISTENCE and
     LINEAR_TREND."""
+    from service.forecast.backtest import DEFAULT_RUNS, backtest, origins_between, score_table
+
     metrics = metric or [
         "BedsOccupiedCovid", "MechanicalVentilationBedsOccupiedCovid",
         "CovidAdmissionsAndDiagnoses",
@@ -213,6 +219,7 @@ def strain_command(
 ) -> None:
     """Judge every area of a type against METRIC's strain thresholds (ontology/strain.ttl):
     current figure and forecast, with the reason and the evidence."""
+    from service.forecast.run import ForecastError
     from service.reference.strain import EarlyWarningIndex
     from service.strain.areas import strain_flags
 

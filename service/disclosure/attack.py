@@ -25,13 +25,12 @@ from scipy.optimize import linprog
 from scipy.sparse import csr_matrix, hstack, identity, vstack
 from scipy.sparse.csgraph import connected_components
 
+from service.disclosure.modes import MODES, PERTURBED, PRIMARY
 from service.disclosure.space import Space
 
-EXACT, PRIMARY, PERTURBED = "exact", "primary", "perturbed"
 # Relative: the engine's float sums and the programme's differ by rounding, and HiGHS's presolve
 # declares near-parallel equalities with RHS a rounding apart infeasible.
 SLACK = 1e-7
-MODES = (EXACT, PRIMARY, PERTURBED)
 
 
 @dataclass(frozen=True)

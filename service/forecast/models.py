@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from enum import StrEnum
 
 import numpy as np
 import pandas as pd
+
+from service.forecast.choices import Model
 
 # Central prediction intervals given with every forecast (50%, 80%, 90%, 95%): the weighted
 # interval score is computed over these and the median.
@@ -28,14 +29,6 @@ ALPHAS: tuple[float, ...] = (0.5, 0.2, 0.1, 0.05)
 # ARIMA is fitted on the last ARIMA_WINDOW.
 WINDOW = 42
 ARIMA_WINDOW = 28
-
-
-class Model(StrEnum):
-    ENSEMBLE = "ENSEMBLE"  # mean of ARIMA and LINEAR_TREND, quantile by quantile
-    ARIMA = "ARIMA"  # statsmodels ARIMA(1,1,0), Yule-Walker, last 28 days
-    ETS = "ETS"  # statsmodels ETSModel(error add, trend add damped) on log1p
-    PERSISTENCE = "PERSISTENCE"  # the last value, for every horizon
-    LINEAR_TREND = "LINEAR_TREND"  # least squares line through the last 7 days
 
 
 @dataclass

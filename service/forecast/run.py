@@ -14,11 +14,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from service.forecast.choices import Approach
 from service.forecast.models import ALPHAS, WINDOW, Model, SeriesForecast, forecast_series
 from service.forecast.series import (
     Contributions,
@@ -34,11 +34,6 @@ if TYPE_CHECKING:  # the disclosure rule (service/access/disclosure.py) the call
     from service.access.disclosure import Protection
 
 MAX_HORIZON = 14
-
-
-class Approach(StrEnum):
-    AREA = "AREA"  # forecast the area's figure
-    CONTRIBUTORS = "CONTRIBUTORS"  # forecast each organisation, then roll up
 
 
 class ForecastError(ValueError):
