@@ -294,10 +294,17 @@ def test_cli_rollup_csv_equals_the_data_api(url: str, sample_env: dict, tmp_path
 def test_first_view_on_the_sample_shows_figures_not_a_placement_error(url: str, name: str) -> None:
     """The sample has no site locations: a first view (no method in the URL) uses a method the
     store has placements by for the type, never one that cannot answer (the operational view
-    rolls up by its area's type, a region, which the sample places by ODS_STATED alone)."""
+    and its early-warning panel roll up by its area's type, a region, which the sample places
+    by ODS_STATED alone)."""
     page = httpx.get(f"{url}/dashboards/{name}", headers=bearer())
     assert page.status_code == 200
     assert "could not be shown" not in page.text, page.text[:2000]
+    deferred = Deferred()  # the panels the page draws after it (the early warning), as a browser
+    deferred.feed(page.text)
+    for source in deferred.sources:
+        panel = httpx.get(url + source, headers=bearer())
+        assert panel.status_code == 200
+        assert "could not be shown" not in panel.text, (source, panel.text[:2000])
     chosen = httpx.get(f"{url}/dashboards/{name}?method=SITES&by=LRF", headers=bearer())
     if name == "strategic":  # a method asked for by name is kept, and its error said in words
         assert "no placements by SITES in LRF areas" in chosen.text

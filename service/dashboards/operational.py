@@ -105,7 +105,9 @@ def _strain(context: Context, choices: Choices, panel: Panel) -> None:
     if not kinds:
         raise UserError(f"{choices.area} is not a region, ICB or LRF", "Choose one of those.")
     names = {area.code: area.name} | ({area.ods_code: area.name} if area.ods_code else {})
-    strain_panel(context, choices, kinds[0], panel, names, only=set(names))
+    # By the area's type, placed as the view's other panels are (the same policy: _placed_in).
+    strain_panel(context, _placed_in(context, choices, kinds[0]), kinds[0], panel, names,
+                 only=set(names))  # fmt: skip
 
 
 def _scoped(context: Context, choices: Choices) -> tuple[list[RollupRow], RollupResult, str]:
