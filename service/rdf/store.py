@@ -317,27 +317,31 @@ class GraphStore:
         names = [v.value for v in solutions.variables]
         return [{n: python_value(s[n]) for n in names} for s in solutions]
 
+    def _current_quads(self) -> tuple[Any, Callable[[Any], bool]]:
+        """Where pattern lookups of the current state read (the in-memory copy if there is one,
+        else the store) and whether a quad's graph is current there."""
+        source = self._view if self._view is not None else self._store
+        if self._current is None:  # every graph is current
+            return source, lambda quad: True
+        current = set(self._current)
+        return source, lambda quad: quad.graph_name in current
+
     def typed(self, class_iri: str) -> set[str]:
         """The IRIs a current graph types `class_iri` (not its subclasses): one pattern lookup,
         without the in-memory copy a query of the current state may need (see _reading)."""
-        current = None if self._current is None else set(self._current)
-        source = self._view if self._view is not None else self._store
+        source, current = self._current_quads()
         pattern = source.quads_for_pattern(None, _RDF_TYPE, ox.NamedNode(class_iri), None)
-        return {
-            q.subject.value
-            for q in pattern
-            if isinstance(q.subject, ox.NamedNode) and (current is None or q.graph_name in current)
-        }
+        named = (q for q in pattern if isinstance(q.subject, ox.NamedNode))
+        return {q.subject.value for q in named if current(q)}
 
     def values_of(self, subjects: Iterable[str], predicate: str) -> dict[str, list[str]]:
         """Each subject's values of `predicate` (lexical) in the current graphs: one pattern
         lookup a subject (or a few requests for all, on a remote store), no in-memory copy."""
-        current = None if self._current is None else set(self._current)
-        source = self._view if self._view is not None else self._store
+        source, current = self._current_quads()
         nodes = [ox.NamedNode(s) for s in subjects]
         out: dict[str, list[str]] = {}
         for q in self._quads_about(source, nodes, ox.NamedNode(predicate)):
-            if current is None or q.graph_name in current:
+            if current(q):
                 out.setdefault(q.subject.value, []).append(q.object.value)
         return out
 
