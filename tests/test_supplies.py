@@ -14,6 +14,9 @@ import asyncio
 import csv
 import hashlib
 import json
+import shutil
+import subprocess
+import sys
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -521,6 +524,41 @@ def test_site_days_of_stock_by_trust_equal_a_plain_pandas_computation(
     assert set(found) == set(wide.index)
     assert found["RD3"].reporters == ("RD304",)  # Poole Hospital counts for Poole Hospital NHS FT
     assert max(len(s.reporters) for s in found.values()) >= 3
+
+
+def test_the_cli_answers_days_of_stock_by_trust_as_the_function_does(
+    site_env: dict[str, Any], tmp_path: Path
+) -> None:
+    """`nhskg supplies by-trust`, run as a steward runs it (a process, on a copy of the stores:
+    the fixture holds the numbers store open), says SYNTHETIC and gives stock_by_trust's figures;
+    a bad item or date exits 2 with one line."""
+    backup_store(site_env["store"], tmp_path / "store")
+    shutil.copyfile(site_env["numbers"].path, tmp_path / "numbers.duckdb")
+    command = [sys.executable, "-m", "service.cli", "--store", str(tmp_path / "store"),
+               "supplies", "by-trust"]  # fmt: skip
+    done = subprocess.run(
+        [*command, "FFP3Respirators", "--date", "2020-04-09", "--json"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout)
+    assert answer["synthetic"] is True
+    found, unplaced = stock_by_trust(
+        site_env["numbers"], site_env["placer"], "FFP3Respirators", date(2020, 4, 9)
+    )
+    assert {r["trust"]: (r["held"], r["used"], r["daysOfStock"], tuple(r["reporters"]))
+            for r in answer["trusts"]} == {
+        t: (s.held, s.used, s.days_of_stock, s.reporters) for t, s in found.items()
+    }  # fmt: skip
+    assert answer["sitesRunByNoOrganisation"] == unplaced
+    assert len(answer["trusts"]) >= 3
+    table = subprocess.run([*command, "FFP3Respirators", "--date", "2020-04-09"],
+                           capture_output=True, text=True, check=False)  # fmt: skip
+    assert table.returncode == 0 and "SYNTHETIC" in table.stdout
+    for bad in (["Respirators", "--date", "2020-04-09"], ["FFP3Respirators", "--date", "9/4/20"]):
+        refused = subprocess.run([*command, *bad], capture_output=True, text=True, check=False)
+        assert refused.returncode == 2, refused.stderr
+        assert "Traceback" not in refused.stderr and "supplies.ttl" in refused.stderr
 
 
 def test_a_steward_refresh_of_a_trust_places_its_reporting_sites_again(

@@ -62,3 +62,56 @@ def generate_command(
         console.print("no trust reports mechanical-ventilation beds in the numbers store")
         raise typer.Exit(1)
     console.print(f"{target}: {rows} rows per {per}, SYNTHETIC (seed {seed})")
+
+
+@supplies_app.command("by-trust")
+def by_trust_command(
+    ctx: typer.Context,
+    item: Annotated[
+        str,
+        typer.Argument(help="A consumable, as its metrics name it: FFP3Respirators, Gowns ..."),
+    ],
+    on: Annotated[str, typer.Option("--date", help="The day (YYYY-MM-DD).")],
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table.")] = False,
+) -> None:
+    """ITEM held and used on a day, and days of stock, by trust: a hospital site's values count
+    for the trust running it that day (SYNTHETIC figures: say so wherever they are shown)."""
+    import json
+
+    from service.mapping.spec import MappingError
+    from service.reference import ReferenceData
+    from service.returns.spec import metric_term
+    from service.supplies.by_trust import stock_by_trust
+
+    try:
+        day = date.fromisoformat(on)
+        for part in ("Held", "Used"):
+            metric_term(item + part)
+    except (ValueError, MappingError) as exc:
+        console.print(f"{exc}: give a date as YYYY-MM-DD and an item whose Held and Used "
+                      "metrics ontology/supplies.ttl defines, e.g. FFP3Respirators")  # fmt: skip
+        raise typer.Exit(2) from exc
+    store, numbers = stores(ctx, read_only=True)
+    try:
+        placer = ReferenceData.current(store).lookup.placer
+        found, unplaced = stock_by_trust(numbers, placer, item, day)
+    finally:
+        numbers.close()
+    if as_json:
+        rows = [
+            {"trust": s.trust, "held": s.held, "used": s.used,
+             "daysOfStock": s.days_of_stock, "reporters": list(s.reporters)}
+            for s in found.values()
+        ]  # fmt: skip
+        typer.echo(json.dumps({"item": item, "date": on, "synthetic": True, "trusts": rows,
+                               "sitesRunByNoOrganisation": unplaced}, indent=2))  # fmt: skip
+        return
+    typer.echo(f"{item} by trust on {on} (SYNTHETIC figures)")
+    typer.echo(f"{'trust':<6} {'held':>10} {'used':>8} {'days':>6}  reporters")
+    for s in found.values():
+        days = f"{s.days_of_stock:6.1f}" if s.days_of_stock is not None else f"{'-':>6}"
+        typer.echo(f"{s.trust:<6} {s.held:>10,.0f} {s.used:>8,.0f} {days}  {' '.join(s.reporters)}")
+    if not found:
+        typer.echo("no values of this item on that day")
+    for site, held in sorted(unplaced.items()):
+        typer.echo(f"site {site}: no organisation runs it on {on}; {held:,.0f} held not counted")
