@@ -31,9 +31,9 @@ areas_app = typer.Typer(help="Values reported by area: load, published totals, p
 
 def _reference(store: GraphStore) -> tuple[Reference, RollUp]:
     """The geography of the store's saved reference snapshot (built and saved if missing)."""
-    from service.reference import ReferenceData
+    from service.cli.context import reference_of
 
-    placer = ReferenceData.current(store).lookup.placer
+    placer = reference_of(store).lookup.placer
     return placer.reference, placer.ctx.rollup
 
 

@@ -18,9 +18,10 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from service.cli.context import reference_of
 from service.geography.lookup import LookupAnswer, LookupFailure
 from service.rdf.store import GraphStore
-from service.reference import KnownAtError, ReferenceData
+from service.reference import KnownAtError
 from service.rollup.model import DEFAULT_METHOD
 
 console = Console(stderr=True)
@@ -47,7 +48,7 @@ def lookup_command(
     """Which areas of a type an organisation, site or GP practice is in on a date."""
     day, known = _day("--date", on), _day("--as-known-at", as_known_at)
     paths: dict[str, Path] = ctx.find_root().obj
-    reference = ReferenceData.current(GraphStore(paths["store"], read_only=True))
+    reference = reference_of(GraphStore(paths["store"], read_only=True))
     try:
         reference = reference.known_at(known)
     except KnownAtError as exc:

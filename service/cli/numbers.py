@@ -310,11 +310,12 @@ def _known_placements(
     """The numbers placing organisations (`areas`: reporting areas) as the reference graph was
     known at the end of `day` (and its successions, for a restatement): nothing loaded by then
     is an error (exit 1)."""
+    from service.cli.context import reference_of
     from service.geography.known_places import area_placements_known, placements_known
-    from service.reference import KnownAtError, ReferenceData
+    from service.reference import KnownAtError
 
     try:
-        reference = ReferenceData.current(store).known_at(day, earliest_held=True)
+        reference = reference_of(store).known_at(day, earliest_held=True)
     except KnownAtError as exc:
         console.print(f"--as-known-at: {exc}")
         raise typer.Exit(1) from exc

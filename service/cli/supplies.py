@@ -78,8 +78,8 @@ def by_trust_command(
     for the trust running it that day (SYNTHETIC figures: say so wherever they are shown)."""
     import json
 
+    from service.cli.context import reference_of
     from service.mapping.spec import MappingError
-    from service.reference import ReferenceData
     from service.returns.spec import metric_term
     from service.supplies.by_trust import stock_by_trust
 
@@ -93,7 +93,7 @@ def by_trust_command(
         raise typer.Exit(2) from exc
     store, numbers = stores(ctx, read_only=True)
     try:
-        placer = ReferenceData.current(store).lookup.placer
+        placer = reference_of(store).lookup.placer
         found, unplaced = stock_by_trust(numbers, placer, item, day)
     finally:
         numbers.close()
