@@ -320,7 +320,7 @@ class GraphStore:
     def _current_quads(self) -> tuple[Any, Callable[[Any], bool]]:
         """Where pattern lookups of the current state read (the in-memory copy if there is one,
         else the store) and whether a quad's graph is current there."""
-        source = self._view if self._view is not None else self._store
+        source = self._local_quads()
         if self._current is None:  # every graph is current
             return source, lambda quad: True
         current = set(self._current)

@@ -84,18 +84,22 @@ def _rows(store: GraphStore, query: str, subject: str) -> list[Row]:
     ]
 
 
-def _find(store: GraphStore) -> Reporters:
-    unregistered = frozenset(store.typed(str(NHSKG.UnregisteredProvider)))
+def _unregistered(store: GraphStore) -> frozenset[str]:
+    return frozenset(store.typed(str(NHSKG.UnregisteredProvider)))
+
+
+def _find(store: GraphStore, unregistered: frozenset[str] | None = None) -> Reporters:
+    unregistered = _unregistered(store) if unregistered is None else unregistered
     organisations = [r for r in _rows(store, ORGANISATIONS, "org") if r[1] not in unregistered]
     return Reporters(organisations, _rows(store, SITES, "site"), unregistered)
 
 
 def _reporters(store: GraphStore) -> tuple[Reporters, frozenset[str]]:
     """The saved (or found) rows, and the providers typed unregistered now."""
-    now = frozenset(store.typed(str(NHSKG.UnregisteredProvider)))
-    found = saved.load_or_build(store, _find, FILE_NAME, saved.NUMBERS_GRAPHS)
+    now = _unregistered(store)
+    found = saved.load_or_build(store, lambda s: _find(s, now), FILE_NAME, saved.NUMBERS_GRAPHS)
     if not found.unregistered <= now:  # a provider is no longer unregistered: find them again
-        found = _find(store)
+        found = _find(store, now)
         if store.path is not None and not store.read_only:
             key = saved.fingerprint(store, leaving_out=saved.NUMBERS_GRAPHS)
             saved.save(store, found, key, FILE_NAME)
@@ -120,3 +124,11 @@ def reference_sites(store: GraphStore) -> dict[str, Registered]:
     """Site code -> the site as a registered reporter (IRI, open and close dates)."""
     found, _ = _reporters(store)
     return _first_by_code(found.sites, frozenset())
+
+
+def registered_reporters(store: GraphStore, *, sites: bool) -> dict[str, Registered]:
+    """Who may report a return's values: the registered organisations, and the sites too when
+    the return's mapping admits them (an organisation's code wins); one read of the saved rows."""
+    found, unregistered = _reporters(store)
+    organisations = _first_by_code(found.organisations, unregistered)
+    return {**_first_by_code(found.sites, frozenset()), **organisations} if sites else organisations

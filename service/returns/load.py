@@ -25,7 +25,7 @@ from service.loader import MAX_RETIRED_SHARE
 from service.mapping.readers import LayoutError
 from service.rdf.store import GraphStore
 from service.rdf.terms import GRAPH
-from service.reference.reporters import Registered, reference_organisations, reference_sites
+from service.reference.reporters import registered_reporters
 from service.reference.unregistered import known_unregistered
 from service.returns.batch_write import (
     LoadResult,
@@ -88,7 +88,7 @@ def load_return_file(
         values = read_return(path, spec)
     except LayoutError as exc:
         return _rejected(path, spec, batch, [_layout_finding(spec, exc)])
-    registered = _reporters(store, spec)
+    registered = registered_reporters(store, sites=spec.site_reporters)
     resolution = resolve_codes(values, registered, successions or graph_successions(store))
     ctx = BatchContext(values, resolution, batch, registered)
     chosen = engine or "duckdb"
@@ -112,15 +112,6 @@ def load_return_file(
     if result.history:
         result.later_releases = _later_releases(numbers, batch)
     return result
-
-
-def _reporters(store: GraphStore, spec: ReturnMapping) -> dict[str, Registered]:
-    """The codes that may report values through this mapping: the organisations the reference
-    data registers, and its sites when the mapping admits them (an organisation's code wins)."""
-    registered = reference_organisations(store)
-    if spec.site_reporters:
-        registered = {**reference_sites(store), **registered}
-    return registered
 
 
 def _later_releases(numbers: NumbersStore, batch: str) -> list[str]:
