@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from typer.testing import CliRunner
 
@@ -67,3 +68,41 @@ def test_a_rewritten_chain_does_not_match_the_recorded_hashes(tmp_path: Path) ->
     for n, who in enumerate(["ann@nhs.net", "eve@nhs.net", "cat@nhs.net"], start=1):
         fake.append(identity=who, role="analyst", grant=None, asked=f"lookup R{n}", rows=n)
     assert fake.verify().ok and fake.entries(last=1)[0]["hash"] != last
+
+
+def _append_many(path: str, who: str, count: int, ready: Any, go: Any) -> None:
+    log = AccessLog(Path(path))  # opened while the others are open too
+    ready.release()
+    go.wait(timeout=60)
+    for n in range(count):
+        log.append(identity=who, role="analyst", grant=None, asked=f"lookup R{n}", rows=1)
+
+
+def test_processes_appending_to_one_log_keep_one_chain(tmp_path: Path) -> None:
+    """`nhskg serve` appends from two processes (service/edge/): each append locks the file and
+    continues from the last entry written by either. Without that, each process chained from
+    its own last entry and the file held two interleaved chains."""
+    import multiprocessing
+
+    path = tmp_path / "log.jsonl"
+    AccessLog(path).append(identity="first", role="analyst", grant=None, asked="x", rows=0)
+    spawn = multiprocessing.get_context("spawn")
+    ready, go = spawn.Semaphore(0), spawn.Event()
+    workers = [
+        spawn.Process(target=_append_many, args=(str(path), f"p{i}@nhs.net", 200, ready, go))
+        for i in range(3)
+    ]
+    for w in workers:
+        w.start()
+    here = AccessLog(path)
+    for _ in workers:
+        assert ready.acquire(timeout=60)
+    go.set()  # every process has the log open: all append at once
+    for n in range(50):
+        here.append(identity="main@nhs.net", role="analyst", grant=None, asked=f"q{n}", rows=1)
+    for w in workers:
+        w.join(timeout=60)
+        assert w.exitcode == 0
+    check = AccessLog(path).verify()
+    assert check.ok, check.message
+    assert check.entries == 1 + 3 * 200 + 50

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -112,6 +113,8 @@ class FrontDoor:
     def __init__(self, store: GraphStore) -> None:
         self.store = store
         self._lock = threading.Lock()
+        # Called after every refresh (the lookup edge's publisher, service/edge/)
+        self.listeners: list[Callable[[], None]] = []
         self.requests: dict[str, dict[str, Any]] = {}
         self.grants: dict[str, Grant] = {}
         self.refresh()
@@ -232,6 +235,8 @@ class FrontDoor:
         from service.access.frontdoor_read import read_front_door
 
         self.requests, self.grants = read_front_door(self.store)
+        for listener in list(self.listeners):
+            listener()
 
     def grant_status(self, grant_id: str) -> str:
         grant = self.grants.get(grant_id)

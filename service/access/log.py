@@ -1,12 +1,19 @@
 """The access log: every query answered (who, under which grant, what was asked, how many rows,
 when), one JSON line each, append-only and tamper-evident: each entry carries the SHA-256 of the
 previous entry's hash and its own content, so changing, removing or reordering any line breaks
-the chain from there on (`verify`)."""
+the chain from there on (`verify`).
+
+Several processes may append to one file (`nhskg serve` answers lookups in a process of its own,
+service/edge/): each append takes an exclusive lock on the file, and when the file has grown
+since this process last wrote, reads the last entry first, so the chain runs on across
+processes."""
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
+import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -42,12 +49,27 @@ class AccessLog:
         self._memory: list[str] = []
         self._last = GENESIS
         self._seq = 0
+        self._end = 0  # the file's size after this process's last append (or read of the tail)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-            for line in self._lines():
-                entry = json.loads(line)
-                self._last, self._seq = entry["hash"], entry["seq"]
-            self._handle = path.open("a", encoding="utf-8")
+            self._handle = path.open("ab")
+
+    def _catch_up(self) -> None:
+        """Under the file lock: the last entry written by any process, when it is not ours."""
+        size = os.fstat(self._handle.fileno()).st_size
+        if size == self._end:
+            return
+        with self.path.open("rb") as handle:  # type: ignore[union-attr]
+            back = min(size, 65536)
+            handle.seek(size - back)
+            tail = handle.read(back).rstrip(b"\n")
+            while b"\n" not in tail and back < size:  # an entry longer than the window
+                back = min(size, back * 4)
+                handle.seek(size - back)
+                tail = handle.read(back).rstrip(b"\n")
+        entry = json.loads(tail.rsplit(b"\n", 1)[-1]) if tail else None
+        self._last, self._seq = (entry["hash"], entry["seq"]) if entry else (GENESIS, 0)
+        self._end = size
 
     def _lines(self) -> Iterator[str]:
         if self.path is None:
@@ -78,16 +100,27 @@ class AccessLog:
                 "status": status,
                 "prev": self._last,
             }
-            canonical = _canonical(body)  # one serialisation: the hashed text is the line
-            digest = hashlib.sha256((self._last + canonical).encode()).hexdigest()
-            line = canonical[:-1] + f',"hash":"{digest}"}}'
-            body["hash"] = digest
             if self.path is None:
-                self._memory.append(line)
-            else:
-                self._handle.write(line + "\n")
+                self._memory.append(self._chained(body))
+                return
+            fcntl.flock(self._handle.fileno(), fcntl.LOCK_EX)
+            try:
+                self._catch_up()
+                body["seq"], body["prev"] = self._seq + 1, self._last
+                data = (self._chained(body) + "\n").encode()
+                self._handle.write(data)
                 self._handle.flush()
-            self._last, self._seq = body["hash"], body["seq"]
+                self._end += len(data)
+            finally:
+                fcntl.flock(self._handle.fileno(), fcntl.LOCK_UN)
+
+    def _chained(self, body: dict[str, Any]) -> str:
+        """The entry's line, its hash over the previous entry's and its own content; moves the
+        chain on."""
+        canonical = _canonical(body)  # one serialisation: the hashed text is the line
+        digest = hashlib.sha256((self._last + canonical).encode()).hexdigest()
+        self._last, self._seq = digest, body["seq"]
+        return canonical[:-1] + f',"hash":"{digest}"}}'
 
     def entries(
         self, *, identity: str | None = None, grant: str | None = None, last: int = 100

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from fastapi import HTTPException, Request
 
@@ -37,7 +37,6 @@ from service.access.disclosure import (
     protection_for,
     records_protection,
 )
-from service.access.frontdoor import FrontDoor
 from service.access.principal import PUBLIC, Principal, Role, ScopeItem
 from service.access.retention import Retention
 from service.access.tokens import InvalidToken, TokenVerifier
@@ -328,13 +327,19 @@ class Access:
             )
 
 
+class GrantBook(Protocol):
+    """Who knows the grants: the front door, or the lookup edge's published copy."""
+
+    def grant_status(self, grant_id: str) -> str: ...
+
+
 class Authenticator:
     """Turns a request's bearer token into an Access: the token verified, its grant checked."""
 
     def __init__(
         self,
         verifier: TokenVerifier | None,
-        front_door: FrontDoor | None,
+        front_door: GrantBook | None,
         index: ScopeIndex | None,
         retention: Retention | None = None,
     ) -> None:

@@ -88,6 +88,10 @@ async def _budget(request: Request, exc: Exception) -> JSONResponse:
 
 async def _too_large(request: Request, exc: Exception) -> JSONResponse:
     log.info("413 %s %s: body too large", request.method, request.url.path[:80])
+    return body_too_large()
+
+
+def body_too_large() -> JSONResponse:
     message = f"the request body is too large: at most {MAX_BODY} bytes are accepted"
     return error_json(413, "body_too_large", message)
 

@@ -3,8 +3,6 @@ undoing a return load a crash left half-way and withdrawing datasets past their 
 
 from __future__ import annotations
 
-import os
-import threading
 from datetime import date
 from typing import Annotated
 
@@ -15,8 +13,6 @@ from service.cli.numbers import busy_stops
 from service.config import Settings
 from service.rdf.store import GraphStore
 from service.returns.numbers import NumbersStore
-
-GRACE_SECONDS = 10
 
 
 def serve(
@@ -29,14 +25,20 @@ def serve(
             "it then wait until the server stops."
         ),
     ] = False,
+    one_process: Annotated[
+        bool,
+        typer.Option(
+            help="Answer lookups in the main process too, instead of in a lookup process of "
+            "their own beside it (service/edge/)."
+        ),
+    ] = False,
 ) -> None:
     """Serve the REST and GraphQL API with uvicorn, over the store and the numbers store beside
     it (read-only unless --writable-numbers, so CLI reads work while it runs). SIGTERM or Ctrl-C
-    stops it gracefully (requests in flight get GRACE_SECONDS to finish)."""
-    import uvicorn
-
+    stops it gracefully (requests in flight get 10 s to finish). Lookups are answered
+    by a process of their own, so roll-ups and pages never hold them up (service/edge/)."""
     from service.api.app import create_app
-    from service.api.priority import tune_for_serving
+    from service.api.serving import edge_possible, serve_app
 
     url = state.get("store_url")
     settings = Settings(
@@ -54,13 +56,11 @@ def serve(
         withdraw_expired(writable, date.today())
         writable.close()
     app = create_app(settings)
-    app.state.reference.lookup.warm_in_background()
-    tune_for_serving()  # uvicorn's event loop runs in this thread: it comes first
-    config = uvicorn.Config(app, host=host, port=port, timeout_graceful_shutdown=GRACE_SECONDS)
-    uvicorn.Server(config).run()
-    stray = [t for t in threading.enumerate() if t is not threading.main_thread() and t.is_alive()]
-    if stray:  # worker threads (idle, or abandoned past a time budget) must not hold the exit
-        os._exit(0)
+    why_not = None if not one_process else "--one-process"
+    why_not = why_not or edge_possible(settings)
+    if why_not and not one_process:
+        console.print(f"Lookups are answered in this process: {why_not}.")
+    serve_app(app, settings, host, port, edge=why_not is None)
 
 
 def _recover_loads(settings: Settings) -> None:

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 __all__ = ["KnownAtError", "ReferenceData"]
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from service import heap
 from service.rdf.store import GraphStore
@@ -44,6 +45,12 @@ class ReferenceData:
     serial: int = 0
     # Snapshots of this store as known at past dates (bounded LRU), kept across refreshes
     history: KnownAtSnapshots = field(default_factory=KnownAtSnapshots, repr=False)
+    # Called with the snapshot after every refresh (the lookup edge's publisher, service/edge/)
+    _refreshed: ClassVar[list[Callable[[ReferenceData], None]]] = []
+
+    @classmethod
+    def after_refresh(cls, callback: Callable[[ReferenceData], None]) -> None:
+        cls._refreshed.append(callback)
 
     @property
     def successions(self) -> Successions:
@@ -91,3 +98,5 @@ class ReferenceData:
         self.metrics = fresh.metrics
         self.early_warning = fresh.early_warning
         heap.replaced()  # the old indexes' cycles are not kept frozen (service/heap.py)
+        for callback in list(self._refreshed):
+            callback(self)

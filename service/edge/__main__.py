@@ -1,0 +1,3 @@
+from service.edge.process import main
+
+main()
