@@ -9,12 +9,11 @@ its own process.
    beds by LRF on one date, restated, with contributors) and pages (the front page and the
    three dashboards' default views, drawn on the server): throughput, p50, p99 and errors per
    kind (target: lookup p99 < 20 ms, no errors). Requests carry a national analyst's token.
-   Each connection is a process of its own, as separate clients are. Three runs side by side:
-   every server thread at the same priority; as `nhskg serve` runs (the event loop's thread
-   favoured, service/api/priority.py, and the long-lived heap frozen out of the garbage
-   collector's way, service/heap.py); and as served, with the 8 connections as threads of one
-   client process (the bench's client until 2026-12-04: a thread reading a page or a roll-up
-   holds that process's GIL, and the lookup answers waiting to be read are timed longer).
+   Each connection is a process of its own, as separate clients are. Two runs side by side, both
+   warm (every geography type's lookups built) and both as `nhskg serve` tunes a server (the
+   event loop's thread favoured, the heap frozen): the whole app in one process, and the app
+   behind the lookup edge (service/edge/: lookups answered by a process of their own), which is
+   how `nhskg serve` runs.
 """
 
 from __future__ import annotations
@@ -256,7 +255,7 @@ def mixed_rows(tally: Tally, elapsed: float, arrangement: str) -> list[Row]:
                 f"mixed load ({arrangement}): {kind} p99",
                 _percentile(times, 0.99),
                 "ms",
-                "< 20" if kind == "lookup" and arrangement == f"{FAVOURED}, {PROCESSES}" else None,
+                "< 20" if kind == "lookup" and arrangement == f"{EDGE}, {PROCESSES}" else None,
                 note=note,
             )
         )
@@ -279,13 +278,38 @@ def trust_codes(env: Path) -> list[str]:
     return [r[0] for r in rows]
 
 
-# The two arrangements side by side: every thread at the same scheduling priority, and as
-# `nhskg serve` runs (the event loop's thread favoured, the long-lived heap frozen).
-EQUAL, FAVOURED = "equal priority", "event loop favoured"
-# The clients: a process per connection (the figures), and, beside them, the threads of one
-# process the bench used until 2026-12-04.
+# The two arrangements side by side: the whole app in one process (as before 2026-12-04), and
+# behind the lookup edge, as `nhskg serve` runs.
+ONE_PROCESS, EDGE = "one process", "lookup edge"
+# The clients: a process per connection; THREADS, the threads of one process (the bench's client
+# until 2026-12-04), is kept for comparison runs by hand.
 PROCESSES, THREADS = "client processes", "client threads"
-RUNS = ((EQUAL, PROCESSES), (FAVOURED, PROCESSES), (FAVOURED, THREADS))
+RUNS = ((ONE_PROCESS, PROCESSES), (EDGE, PROCESSES))
+WARM_SECONDS = 300.0  # every type's lookups built, in each process that answers them
+
+
+def wait_until_warm(url: str, code: str, edge: bool) -> float:
+    """Seconds until every geography type's lookups are built in the main process (/health
+    lists them) and, behind the edge, the edge answers a lookup of each type itself."""
+    started = time.perf_counter()
+    deadline = time.monotonic() + WARM_SECONDS
+    headers = analyst_headers()
+    with httpx.Client(timeout=30, headers=headers) as client:
+        types: list[str] = []
+        while time.monotonic() < deadline:
+            health = client.get(f"{url}/health").json()
+            types = health["lookupTypes"]
+            if set(health["warmLookups"]) >= set(types):
+                break
+            time.sleep(1)
+        pending = set(types)
+        while pending and time.monotonic() < deadline:
+            for area_type in sorted(pending):
+                r = client.get(f"{url}/lookup/{code}/{area_type}")
+                if r.headers.get("x-nhskg-answered-by") == "edge" or not edge:
+                    pending.discard(area_type)
+            time.sleep(0.5)
+    return time.perf_counter() - started
 
 
 @benchmark("mixed-load")
@@ -294,57 +318,59 @@ def mixed_load(ctx: Context) -> list[Row]:
     if env is None:
         return rows
     codes = trust_codes(env)
-    p99: dict[tuple[str, str], float] = {}
+    p99: dict[str, float] = {}
     for arrangement, clients in RUNS:
         started = time.perf_counter()
-        args = ["bench.mixed_load", str(env), "favour" if arrangement == FAVOURED else "equal"]
+        args = ["bench.mixed_load", str(env), "edge" if arrangement == EDGE else "one"]
         proc, url = start_server(args, SERVER_START_S)
         rows.append(
             row(f"mixed-load server start ({arrangement})", time.perf_counter() - started, "s")
         )
         try:
-            if (arrangement, clients) == (FAVOURED, PROCESSES):
+            warm = wait_until_warm(url, codes[0], arrangement == EDGE)
+            rows.append(row(f"mixed-load lookups warm ({arrangement})", warm, "s"))
+            if arrangement == EDGE:
                 rows += hostile(url)
             tally, elapsed = mixed(url, codes, MIXED_SECONDS, clients)
             rows += mixed_rows(tally, elapsed, f"{arrangement}, {clients}")
-            p99[(arrangement, clients)] = _percentile(tally.times.get("lookup", []), 0.99)
+            p99[arrangement] = _percentile(tally.times.get("lookup", []), 0.99)
         finally:
             proc.terminate()
             proc.wait(timeout=30)
-    favoured = p99.get((FAVOURED, PROCESSES))
-    if favoured:
-        for (arrangement, clients), value in p99.items():
-            if (arrangement, clients) != (FAVOURED, PROCESSES):
-                rows.append(
-                    row(
-                        f"mixed load: lookup p99, {arrangement}, {clients} / as served",
-                        value / favoured,
-                        "x",
-                    )
-                )
+    if p99.get(EDGE) and p99.get(ONE_PROCESS):
+        rows.append(
+            row(
+                "mixed load: lookup p99, one process / lookup edge",
+                p99[ONE_PROCESS] / p99[EDGE],
+                "x",
+            )
+        )
     return rows
 
 
 def serve(env: Path, arrangement: str, port: int) -> None:
-    """The server process: the app over the environment, LRF lookups warmed (as at start-up);
-    `favour`: as `nhskg serve` runs (the long-lived heap frozen, the event loop favoured)."""
-    import uvicorn
-
+    """The server process, as `nhskg serve` serves (service/api/serving.py) the environment's
+    stores (both read-only, as `nhskg serve` opens the numbers store): `edge`, behind the lookup
+    edge; `one`, the whole app in this process."""
     from service.api.app import create_app
-    from service.api.priority import tune_for_serving
+    from service.api.serving import serve_app
     from service.config import Settings
     from service.rdf.store import GraphStore
+    from service.reference import ReferenceData
     from service.returns.numbers import NumbersStore
 
-    app = create_app(
-        Settings(store_path=None, numbers_path=None),
-        store=GraphStore(env / "store", read_only=True),
-        numbers=NumbersStore(env / "numbers.duckdb"),
+    settings = Settings(
+        store_path=env / "store", numbers_path=env / "numbers.duckdb", numbers_read_only=True
     )
-    app.state.lookup.warm(["LRF"])
-    if arrangement == "favour":  # as nhskg serve does
-        tune_for_serving()
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    writable = GraphStore(env / "store")  # the snapshot saved for this code, as a load saves it
+    ReferenceData.current(writable)
+    writable.close()
+    app = create_app(
+        settings,
+        store=GraphStore(env / "store", read_only=True),
+        numbers=NumbersStore(env / "numbers.duckdb", read_only=True),
+    )
+    serve_app(app, settings, "127.0.0.1", port, edge=arrangement == "edge")
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ from pathlib import Path
 from service.access.frontdoor import FrontDoor, Grant
 from service.rdf.store import GraphStore
 from service.reference import ReferenceData
-from service.reference.saved import fingerprint, snapshot_path
+from service.reference.saved import fingerprint, saved_is_current
 
 FILE_NAME = "edge-state.pickle"
 
@@ -86,8 +86,7 @@ class Publisher:
         was saved under it). The front door's own writes change the fingerprint, not the
         reference, so they keep this key."""
         if reference is self.reference:
-            path = snapshot_path(self.store)
-            self.key = fingerprint(self.store) if path is not None and path.is_file() else None
+            self.key = fingerprint(self.store) if saved_is_current(self.store) else None
             self.publish()
 
     def publish(self) -> None:

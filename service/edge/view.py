@@ -106,6 +106,7 @@ class EdgeView:
                 return
             if not loaded.reference.lookup.is_quick(area_type):
                 loaded.reference.lookup.warm([area_type])
+                heap.grown()
 
     def _install(self, identity: Identity, publication: Publication) -> None:
         if publication.snapshot_key is None:

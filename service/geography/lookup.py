@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from service import heap
 from service.geography.assign import Placer
 from service.geography.carrying_on import IndexCarryingOn
 from service.geography.methods import METHODS
@@ -116,6 +117,7 @@ class Lookup:
         def run() -> None:
             for area_type in self.area_types():
                 self.warm([area_type])
+                heap.grown()  # the timelines kept out of the collector's way (service/heap.py)
 
         thread = threading.Thread(target=run, name="warm-lookups", daemon=True)
         thread.start()

@@ -27,4 +27,5 @@ async def health(request: Request) -> dict[str, object]:
         # The geography types whose lookups are worked out in advance (nhskg serve warms
         # them all after it starts, one by one).
         "warmLookups": sorted(lookup.warmed),
+        "lookupTypes": sorted(lookup.area_types()),
     }
