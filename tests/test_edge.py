@@ -325,3 +325,31 @@ def test_stopping_or_killing_the_main_process_stops_the_edge(
         if how == signal.SIGTERM:  # a graceful stop leaves no socket directory behind
             assert not private.exists()
         shutil.rmtree(private, ignore_errors=True)
+
+
+def test_without_its_lookup_process_the_server_stops(store_dir: Path, tmp_path: Path) -> None:
+    """Nobody else listens on the port: an edge that dies stops the main process (a supervisor
+    then sees the service down), and a port already taken is an error, not a server that
+    answers nothing."""
+    copy = tmp_path / "store"
+    backup_store(GraphStore(store_dir, read_only=True), copy)
+    running = start(copy, tmp_path / "log.jsonl", tmp_path / "serve.out")
+    os.kill(running.edge_pid, signal.SIGKILL)
+    assert running.process.wait(timeout=30) != 0
+    assert "The lookup process stopped" in (tmp_path / "serve.out").read_text()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        out = tmp_path / "taken.out"
+        command = [sys.executable, "-m", "service.cli", "--store", str(copy), "serve", "--port"]
+        with out.open("wb") as handle:
+            busy = subprocess.run(
+                [*command, str(port)],
+                stdout=handle,
+                stderr=subprocess.STDOUT,
+                env=dict(os.environ, NHSKG_ACCESS_LOG=str(tmp_path / "log.jsonl")),
+                timeout=120,
+            )
+    assert busy.returncode != 0
+    assert "address already in use" in out.read_text().lower()

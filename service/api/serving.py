@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 import uvicorn
@@ -81,6 +82,19 @@ def serve_app(app: FastAPI, settings: Settings, host: str, port: int, *, edge: b
     # through the `finally` below (the edge stopped, the private directory removed).
     signal.signal(signal.SIGTERM, _stop)
     print(f"Lookups are answered by process {edge_process.pid}, everything else by this one.")
+    stopping = threading.Event()
+    edge_failed: list[int] = []
+
+    def watch_edge() -> None:
+        """Without the edge nobody listens on the port: its end (it could not bind the port,
+        or it was killed) stops this process too, with the edge's exit status."""
+        code = edge_process.wait()
+        if not stopping.is_set():
+            edge_failed.append(code or 1)
+            print(f"The lookup process stopped (exit status {code}): stopping.", file=sys.stderr)
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch_edge, name="edge-watch", daemon=True).start()
     try:
         tune_for_serving()
         config = uvicorn.Config(
@@ -90,22 +104,23 @@ def serve_app(app: FastAPI, settings: Settings, host: str, port: int, *, edge: b
     except (SystemExit, KeyboardInterrupt):  # SIGTERM, or Ctrl-C
         pass
     finally:
+        stopping.set()
         edge_process.terminate()
         try:
             edge_process.wait(EDGE_STOP_SECONDS)
         except subprocess.TimeoutExpired:
             edge_process.kill()
         shutil.rmtree(private, ignore_errors=True)
-    _exit()
+    _exit(edge_failed[0] if edge_failed else 0)
 
 
 def _stop(signum: int, frame: object) -> None:
     raise SystemExit(0)
 
 
-def _exit() -> None:
+def _exit(status: int = 0) -> None:
     """Exit now: worker threads (idle, or abandoned past a time budget) must not hold the exit,
     and the frozen heap need not be torn down object by object."""
     sys.stdout.flush()
     sys.stderr.flush()
-    os._exit(0)
+    os._exit(status)
