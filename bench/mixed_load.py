@@ -352,6 +352,8 @@ def serve(env: Path, arrangement: str, port: int) -> None:
     """The server process, as `nhskg serve` serves (service/api/serving.py) the environment's
     stores (both read-only, as `nhskg serve` opens the numbers store): `edge`, behind the lookup
     edge; `one`, the whole app in this process."""
+    from fastapi import FastAPI
+
     from service.api.app import create_app
     from service.api.serving import serve_app
     from service.config import Settings
@@ -365,12 +367,15 @@ def serve(env: Path, arrangement: str, port: int) -> None:
     writable = GraphStore(env / "store")  # the snapshot saved for this code, as a load saves it
     ReferenceData.current(writable)
     writable.close()
-    app = create_app(
-        settings,
-        store=GraphStore(env / "store", read_only=True),
-        numbers=NumbersStore(env / "numbers.duckdb", read_only=True),
-    )
-    serve_app(app, settings, "127.0.0.1", port, edge=arrangement == "edge")
+
+    def make_app() -> FastAPI:
+        return create_app(
+            settings,
+            store=GraphStore(env / "store", read_only=True),
+            numbers=NumbersStore(env / "numbers.duckdb", read_only=True),
+        )
+
+    serve_app(make_app, settings, "127.0.0.1", port, edge=arrangement == "edge")
 
 
 if __name__ == "__main__":

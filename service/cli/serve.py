@@ -55,12 +55,11 @@ def serve(
         writable = NumbersStore(settings.numbers_path)
         withdraw_expired(writable, date.today())
         writable.close()
-    app = create_app(settings)
     why_not = None if not one_process else "--one-process"
     why_not = why_not or edge_possible(settings)
     if why_not and not one_process:
         console.print(f"Lookups are answered in this process: {why_not}.")
-    serve_app(app, settings, host, port, edge=why_not is None)
+    serve_app(lambda: create_app(settings), settings, host, port, edge=why_not is None)
 
 
 def _recover_loads(settings: Settings) -> None:

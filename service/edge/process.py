@@ -1,8 +1,9 @@
 """The edge process: `python -m service.edge` (started by `nhskg serve`, service/api/serving.py).
 
-It loads the main process's latest publication before it listens, works out every geography
-type's lookups in the background, and stops when the main process does (it is told to, or it
-finds its parent gone)."""
+It listens at once (while the main process builds the app, forwarded requests get 503
+"starting"), loads each publication of the main process as it comes and works out every
+geography type's lookups in the background, and stops when the main process does (it is told
+to, or it finds its parent gone)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from service.returns.numbers import NumbersStore
 
 GRACE_SECONDS = 10
 PARENT_CHECK_SECONDS = 1.0
+FOLLOW_SECONDS = 0.5
 
 
 def run(
@@ -30,9 +32,16 @@ def run(
     verifier = TokenVerifier(settings) if settings.auth_mode != "off" else None
     numbers = NumbersStore(settings.numbers_path, read_only=True)
     app, view = create_edge_app(settings, state_path, socket_path, numbers, verifier)
-    view.reload()  # the publication the main process made before starting this process
-    threading.Thread(target=view.warm, name="edge-warm", daemon=True).start()
-    tune_for_serving()
+    tune_for_serving()  # before the snapshot is loaded: view.py freezes it as it installs it
+
+    def follow() -> None:
+        """Load each publication as it comes (the first once the app is built), whether or not
+        a lookup asks meanwhile; the lookups it can answer are then ready."""
+        while True:
+            view.current()
+            time.sleep(FOLLOW_SECONDS)
+
+    threading.Thread(target=follow, name="edge-follow", daemon=True).start()
     server = uvicorn.Server(
         uvicorn.Config(app, host=host, port=port, timeout_graceful_shutdown=GRACE_SECONDS)
     )

@@ -132,4 +132,6 @@ class EdgeView:
         self.loaded = Loaded(identity, reference)
         self._key = publication.snapshot_key
         if replaced:
-            heap.replaced()
+            heap.replaced()  # the old snapshot's cycles collected, the new one frozen
+        else:
+            heap.grown()  # the first snapshot frozen with the rest (service/heap.py)
