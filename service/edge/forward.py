@@ -59,7 +59,9 @@ class Forwarder:
         try:
             response = await self.client.send(request, stream=True)
         except httpx.HTTPError as exc:
-            log.warning("the main process did not answer %s: %s", scope["path"][:80], exc)
+            # While the app is being built (or stopping) its socket is absent: each such request
+            # is answered 503, and uvicorn's access log shows it; no line of its own.
+            log.info("the main process did not answer %s: %s", scope["path"][:80], exc)
             answer = error_json(
                 503, "unavailable", "the server is starting or stopping; try again shortly"
             )
