@@ -108,7 +108,10 @@ def read_front_door(store: GraphStore) -> tuple[dict[str, dict[str, Any]], dict[
                 period_start=request["period_start"],
                 period_end=request["period_end"],
             )
-    conditions = store.select("SELECT ?g ?c WHERE { ?g a nhskg:AccessGrant ; nhskg:conditions ?c }")
+    conditions = store.select(
+        "SELECT ?g ?c WHERE { ?g a nhskg:AccessGrant ; nhskg:conditions ?c }",
+        graphs=access_graphs(store),
+    )
     for row in conditions:
         conditioned = grant_nodes.get(str(row["g"]))
         if conditioned:
