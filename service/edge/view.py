@@ -61,6 +61,7 @@ class EdgeView:
         self.app_state = app_state  # what the lookup route reads: reference, authenticator
         self.loaded: Loaded | None = None
         self._key: str | None = None
+        self._unusable: Identity | None = None  # a publication the edge cannot answer from
         self._reloading = threading.Lock()
 
     def current(self) -> Loaded | None:
@@ -81,8 +82,8 @@ class EdgeView:
         try:
             lower_this_thread()
             identity, publication = read(self.state_path)
-            if identity is None or publication is None:
-                return
+            if identity is None or publication is None or identity == self._unusable:
+                return  # nothing published yet, or tried already: the app answers lookups
             self._install(identity, publication)
         except Exception:  # never stop answering: the main process answers meanwhile
             log.exception("the edge could not load the main process's publication")
@@ -109,8 +110,8 @@ class EdgeView:
                 heap.grown()
 
     def _install(self, identity: Identity, publication: Publication) -> None:
-        if publication.snapshot_key is None:
-            self.loaded, self._key = None, None
+        if publication.snapshot_key is None:  # no saved snapshot is the app's
+            self.loaded, self._key, self._unusable = None, None, identity
             return
         if publication.snapshot_key == self._key and self.loaded is not None:
             reference = self.loaded.reference  # grants only: keep the built timelines
@@ -120,7 +121,7 @@ class EdgeView:
                 reference = load(store, publication.snapshot_key)
             except SnapshotUnusable as why:
                 log.warning("the edge forwards every lookup: %s", why)
-                self.loaded, self._key = None, None
+                self.loaded, self._key, self._unusable = None, None, identity
                 return
         index = ScopeIndex(reference, self.numbers)
         replaced = self.loaded is not None and self.loaded.reference is not reference
