@@ -268,6 +268,13 @@ class NumbersStore:
         store's database (any NumbersStore on the same file counts)."""
         return _PLACEMENT_WRITES.get(self._database, 0)
 
+    def holds_placements(self) -> bool:
+        """Whether org_area has rows: a steward's change then places the organisations it
+        touches again in it (service/geography/refresh.py), a write."""
+        if not self._has_table("org_area"):
+            return False
+        return self.con.execute("SELECT 1 FROM org_area LIMIT 1").fetchone() is not None
+
     def replace_rows(self, table: str, codes: list[str], insert: Callable[[], None]) -> None:
         """Delete the rows of `table` (org_area, area_area, area_succession: a name of ours,
         never user input) whose org_code is one of `codes` and run `insert`, in one

@@ -9,6 +9,7 @@ Oxigraph cannot cancel a query. At most `max_concurrent` queries run at once.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import re
 import threading
@@ -240,6 +241,11 @@ def _child(
     write: Writer,
     hidden: Dataset | None,
 ) -> None:
+    # A forked child of a threaded server holds copies of objects other threads were changing
+    # at the fork: the cyclic collector walking them crashed a child once (a segfault in a
+    # clean test run, 2026-12-04). The child runs one query and exits; reference counting frees
+    # what it makes.
+    gc.disable()
     store.after_fork()
     try:
         reply = write(evaluate(store, query, graphs, limits, deadline, hidden))

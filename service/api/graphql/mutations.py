@@ -16,6 +16,7 @@ from service.api.graphql.figure_effect import FigureEffectResult, FigureInput
 from service.api.graphql.iris import iri_field, term
 from service.api.graphql.numbers_types import Batch
 from service.geography.assign import UnknownAreaType
+from service.returns.numbers import NumbersStore
 from service.stewardship.changeset import ChangeSet, ChangeSetError, parse_changeset
 from service.stewardship.workflow import DryRun, apply, check, effect_hook, revert
 from service.validation.report import Finding
@@ -73,6 +74,21 @@ def _steward(context: Context) -> str:
     return context.access.principal.subject
 
 
+def _numbers_to_write(context: Context) -> NumbersStore | None:
+    """The numbers store a change set's apply or revert writes (the touched organisations placed
+    again in org_area): refused up front when this server reads it read-only, rather than failing
+    after the graph was written (the change set was then retired again, and its id spent)."""
+    numbers = context.numbers
+    if numbers is not None and numbers.read_only and numbers.holds_placements():
+        raise UserError(
+            "this server reads the numbers store read-only (so CLI reads work beside it), and "
+            "a change set places the organisations it touches again in it",
+            "Use `nhskg change apply|revert` while the server is stopped, or serve with "
+            "--writable-numbers.",
+        )
+    return numbers
+
+
 def _parse(text: str, author: str) -> ChangeSet:
     """The change set, its author the identity acting (whatever the YAML says)."""
     try:
@@ -114,8 +130,9 @@ class Mutation(AccessMutation):
     def apply_change_set(self, info: Info, change_set: str) -> ChangeSetResult:
         context: Context = info.context
         author = _steward(context)
+        numbers = _numbers_to_write(context)
         try:
-            dry = apply(context.reference.store, _parse(change_set, author), context.numbers)
+            dry = apply(context.reference.store, _parse(change_set, author), numbers)
         except ChangeSetError as exc:
             raise UserError(str(exc)) from exc
         if dry.status == "applied":
@@ -146,10 +163,9 @@ class Mutation(AccessMutation):
     def revert_change_set(self, info: Info, id: str, reason: str) -> bool:
         context: Context = info.context
         author = _steward(context)
+        numbers = _numbers_to_write(context)
         try:
-            revert(
-                context.reference.store, id, author=author, reason=reason, numbers=context.numbers
-            )
+            revert(context.reference.store, id, author=author, reason=reason, numbers=numbers)
         except ValueError as exc:
             raise UserError(str(exc), "Give the id of an applied change set.") from exc
         context.reference.refresh()
