@@ -40,6 +40,12 @@ class Settings:
     request_budget_seconds: float = field(
         default_factory=lambda: float(os.environ.get("NHSKG_REQUEST_BUDGET", "10"))
     )
+    # The same for a steward's change set (check, apply, revert): nationally an apply places the
+    # touched organisations again and rebuilds the reference snapshot, a minute or more. Stopping
+    # it at the request budget would undo it every time (the change set is retired again).
+    steward_budget_seconds: float = field(
+        default_factory=lambda: float(os.environ.get("NHSKG_STEWARD_BUDGET", "900"))
+    )
     # Worker threads for engine work (roll-ups, observations, steward work).
     engine_threads: int = 2
     # A roll-up answer larger than this (area x period rows) is refused, by GraphQL, the data

@@ -54,7 +54,9 @@ def create_app(
         redoc_url=None,
     )
     app.state.settings = settings
-    app.state.workers = Workers.create(settings.request_budget_seconds, settings.engine_threads)
+    app.state.workers = Workers.create(
+        settings.request_budget_seconds, settings.engine_threads, settings.steward_budget_seconds
+    )
     install_error_handlers(app)
     app.add_exception_handler(pages.PageRefused, pages.refused_page)  # pages: HTML, not JSON
     app.state.store = store or open_store(settings)

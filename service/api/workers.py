@@ -41,16 +41,26 @@ class WorkerPool:
         self.limiter = anyio.CapacityLimiter(threads)
         self.budget = budget_seconds
 
-    async def run(self, what: str, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    async def run(
+        self,
+        what: str,
+        func: Callable[..., T],
+        *args: Any,
+        budget: float | None = None,
+        **kwargs: Any,
+    ) -> T:
+        """`func(*args, **kwargs)` in a worker thread, stopped after `budget` seconds (default:
+        the pool's)."""
+        budget = self.budget if budget is None else budget
         job = Job()
         call = partial(_run_lowered, job, func, *args, **kwargs)
-        with anyio.move_on_after(self.budget) as scope:
+        with anyio.move_on_after(budget) as scope:
             return await anyio.to_thread.run_sync(
                 call, limiter=self.limiter, abandon_on_cancel=True
             )
         if scope.cancelled_caught:
             job.cancel()
-        raise BudgetExceeded(self.budget, what)
+        raise BudgetExceeded(budget, what)
 
 
 def _run_lowered(job: Job, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -65,10 +75,14 @@ class Workers:
 
     reference: WorkerPool
     engine: WorkerPool
+    steward_budget: float  # seconds a steward's change set may take (in the engine pool)
 
     @classmethod
-    def create(cls, budget_seconds: float, engine_threads: int = 2) -> Workers:
+    def create(
+        cls, budget_seconds: float, engine_threads: int = 2, steward_budget: float | None = None
+    ) -> Workers:
         return cls(
             reference=WorkerPool("reference", 8, budget_seconds),
             engine=WorkerPool("engine", engine_threads, budget_seconds),
+            steward_budget=budget_seconds if steward_budget is None else steward_budget,
         )

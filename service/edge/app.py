@@ -29,7 +29,7 @@ from service.returns.numbers import NumbersStore
 
 LOOKUP = re.compile(r"^/lookup/[^/]+/(?P<type>[^/]+)$")
 ANSWERED_HERE = (b"x-nhskg-answered-by", b"edge")
-# The main process has the request budget to answer; the edge waits that long and a little more.
+# The main process has its budgets to answer; the edge waits the longest and a little more.
 FORWARD_SLACK_SECONDS = 30.0
 
 
@@ -77,11 +77,14 @@ def create_edge_app(
     reference and the authenticator the lookup route reads)."""
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     app.state.settings = settings
-    app.state.workers = Workers.create(settings.request_budget_seconds, settings.engine_threads)
+    app.state.workers = Workers.create(
+        settings.request_budget_seconds, settings.engine_threads, settings.steward_budget_seconds
+    )
     app.state.access_log = AccessLog(settings.access_log_path) if verifier is not None else None
     assert settings.store_path is not None, "the edge reads the snapshot saved with the store"
     view = EdgeView(state_path, settings.store_path, numbers, verifier, app.state)
-    forwarder = Forwarder(socket_path, settings.request_budget_seconds + FORWARD_SLACK_SECONDS)
+    longest = max(settings.request_budget_seconds, settings.steward_budget_seconds)
+    forwarder = Forwarder(socket_path, longest + FORWARD_SLACK_SECONDS)
     app.include_router(lookup.router)
     app.add_middleware(EdgeDispatch, view=view, forwarder=forwarder)
     install_error_handlers(app)  # the size limits outermost: forwarded requests are checked too

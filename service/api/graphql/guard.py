@@ -19,6 +19,7 @@ from graphql import GraphQLError, GraphQLResolveInfo
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionResult
 
+from service.access.policy import Need
 from service.api.graphql.errors import LoggedSchema, UserError
 from service.api.limits import CODE_ARGUMENTS, TooLong, check_arguments
 from service.api.workers import BudgetExceeded, Workers
@@ -59,6 +60,8 @@ class EdgeGuard(SchemaExtension):
 
 
 ENGINE_WORDS = re.compile("|".join(sorted(ENGINE_FIELDS)))
+# A steward's change set: the steward budget (Settings.steward_budget_seconds), not the request's.
+STEWARD_WORDS = re.compile("checkChangeSet|applyChangeSet|revertChangeSet")
 
 
 class GuardedSchema(LoggedSchema):
@@ -71,10 +74,20 @@ class GuardedSchema(LoggedSchema):
             return await super().execute(query, *args, **kwargs)
         engine = query is not None and ENGINE_WORDS.search(query) is not None
         pool = workers.engine if engine else workers.reference
+        # Only a steward's token earns the longer budget (anyone can write the words).
+        access = getattr(context, "access", None)
+        steward = (
+            query is not None
+            and STEWARD_WORDS.search(query) is not None
+            and access is not None
+            and access.may(Need.STEWARD)
+        )
         run = super().execute
         try:
             return await pool.run(
-                "the GraphQL request", lambda: asyncio.run(run(query, *args, **kwargs))
+                "the GraphQL request",
+                lambda: asyncio.run(run(query, *args, **kwargs)),
+                budget=workers.steward_budget if steward else None,
             )
         except BudgetExceeded as exc:
             error = GraphQLError(f"{exc}. Ask for a shorter range, fewer areas or fewer fields.")
