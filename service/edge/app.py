@@ -40,8 +40,8 @@ def answerable(scope: Scope, view: EdgeView) -> bool:
     found = LOOKUP.match(scope["path"])
     if found is None:
         return False
-    query = parse_qs(scope["query_string"].decode("latin-1"))
-    if "asKnownAt" in query:
+    query = parse_qs(scope["query_string"].decode("latin-1"), keep_blank_values=True)
+    if "asKnownAt" in query:  # even blank: the main process says what is wrong with it
         return False
     loaded = view.current()
     return loaded is not None and loaded.reference.lookup.is_quick(found["type"].upper())
