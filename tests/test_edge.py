@@ -33,12 +33,12 @@ from service.config import Settings
 from service.rdf.store import GraphStore
 from service.rdf.terms import SAMPLE_DATA_DIR
 from tests.support.auth import bearer
+from tests.support.changes import DORSET_LRF, MOVE_BCP, OTHER_LRF
 from tests.support.stores import backup_store
 
 SAMPLE = SAMPLE_DATA_DIR / "returns/covid-hospital-activity-2020-08-13-long-sw-nw.csv"
 EDGE = "x-nhskg-answered-by"
 POOLE_LOOKUP = "/lookup/RD3/LRF?asOf=2022-01-01"  # Poole's HQ is in BCP (E06000058)
-DORSET, OTHER_LRF = "E48000009", "E48000010"
 START_SECONDS = 120
 
 
@@ -213,22 +213,8 @@ def test_everything_else_reaches_the_main_process_unchanged(served: Served) -> N
 def test_a_stewards_change_holds_for_the_next_lookup(served: Served) -> None:
     headers, steward = bearer(), bearer("steward")
     before = edge_answer(served.url, POOLE_LOOKUP, headers)
-    assert before.json()["primary_area"]["code"] == DORSET
-    change = {
-        "id": "edge-move",
-        "author": "x",
-        "reason": "BCP joins another LRF (test)",
-        "changes": [
-            {
-                "end_area_membership": {
-                    "member": "E06000058",
-                    "parent": DORSET,
-                    "last_day": "2021-03-31",
-                }
-            },
-            {"area_membership": {"member": "E06000058", "parent": OTHER_LRF, "from": "2021-04-01"}},
-        ],
-    }
+    assert before.json()["primary_area"]["code"] == DORSET_LRF
+    change = {"id": "edge-move", **MOVE_BCP}
     applied = graphql(
         served.url,
         "mutation($cs: String!) { applyChangeSet(changeSet: $cs) { status } }",

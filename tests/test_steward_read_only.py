@@ -20,24 +20,11 @@ from service.rdf.store import GraphStore
 from service.rdf.terms import SAMPLE_DATA_DIR
 from service.returns.numbers import NumbersStore
 from tests.support.auth import bearer
+from tests.support.changes import MOVE_BCP
 from tests.support.stores import backup_store
 
 RETURN = SAMPLE_DATA_DIR / "returns/covid-hospital-activity-2020-08-13-long-sw-nw.csv"
-MOVE = {
-    "id": "move-bcp",
-    "author": "x",
-    "reason": "BCP joins another LRF (test)",
-    "changes": [
-        {
-            "end_area_membership": {
-                "member": "E06000058",
-                "parent": "E48000009",
-                "last_day": "2021-03-31",
-            }
-        },
-        {"area_membership": {"member": "E06000058", "parent": "E48000010", "from": "2021-04-01"}},
-    ],
-}
+MOVE = {"id": "move-bcp", **MOVE_BCP}
 APPLY = "mutation($cs: String!) { applyChangeSet(changeSet: $cs) { status } }"
 
 

@@ -23,6 +23,7 @@ from service.stewardship.changeset import parse_changeset
 from service.stewardship.workflow import apply, check, revert
 from tests.http_server import serve
 from tests.support.auth import bearer
+from tests.support.changes import MOVE_BCP
 from tests.support.snapshots import answers, current, differences
 
 CODES = ["R0D", "RD3", "RDZ", "RW6", "RM3", "RBD", "RA7", "R0A"]
@@ -35,23 +36,6 @@ def store(sample_store: GraphStore, tmp_path: Path) -> GraphStore:
     target = tmp_path / "store"
     sample_store._store.backup(str(target))
     return GraphStore(target)
-
-
-# Bournemouth, Christchurch and Poole moved from Dorset's LRF to another: a test change.
-MOVE_BCP: dict[str, Any] = {
-    "author": "a.steward@example.nhs.uk",
-    "reason": "test correction",
-    "changes": [
-        {
-            "end_area_membership": {
-                "member": "E06000058",
-                "parent": "E48000009",
-                "last_day": "2021-03-31",
-            }
-        },
-        {"area_membership": {"member": "E06000058", "parent": "E48000010", "from": "2021-04-01"}},
-    ],
-}
 
 
 def move_bcp(changeset_id: str = "move-bcp") -> Any:
