@@ -101,6 +101,12 @@ class Grant:
         return "active"
 
 
+def grant_status(grants: dict[str, Grant], grant_id: str) -> str:
+    """A grant's status today: active, expired, revoked, or unknown (never granted)."""
+    grant = grants.get(grant_id)
+    return "unknown" if grant is None else grant.status()
+
+
 def _iri(kind: str, ident: str) -> URIRef:
     return URIRef(ID[f"access/{kind}/{ident}"])
 
@@ -239,5 +245,4 @@ class FrontDoor:
             listener()
 
     def grant_status(self, grant_id: str) -> str:
-        grant = self.grants.get(grant_id)
-        return "unknown" if grant is None else grant.status()
+        return grant_status(self.grants, grant_id)

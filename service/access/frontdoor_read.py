@@ -34,10 +34,10 @@ def access_graphs(store: GraphStore) -> list[str]:
     return [g for g in store.current_graphs() if g.startswith(prefix)]
 
 
-def _records(store: GraphStore) -> dict[str, dict[str, dict[str, Any]]]:
+def _records(store: GraphStore, graphs: list[str]) -> dict[str, dict[str, dict[str, Any]]]:
     """kind -> node -> property local name -> value (a list for the many-valued ones)."""
     out: dict[str, dict[str, dict[str, Any]]] = defaultdict(lambda: defaultdict(dict))
-    for row in store.select(RECORDS, graphs=access_graphs(store)):
+    for row in store.select(RECORDS, graphs=graphs):
         record = out[_name(row["kind"])][row["node"]]
         name, value = _name(row["p"]), row["o"]
         if name in MULTI:
@@ -50,7 +50,8 @@ def _records(store: GraphStore) -> dict[str, dict[str, dict[str, Any]]]:
 def read_front_door(store: GraphStore) -> tuple[dict[str, dict[str, Any]], dict[str, Grant]]:
     from service.access.frontdoor import Grant
 
-    records = _records(store)
+    graphs = access_graphs(store)
+    records = _records(store, graphs)
     labels = {
         row["basis"]: str(row["label"])
         for row in store.select(LABELS, graphs=[str(ONTOLOGY_GRAPH)])
@@ -109,8 +110,7 @@ def read_front_door(store: GraphStore) -> tuple[dict[str, dict[str, Any]], dict[
                 period_end=request["period_end"],
             )
     conditions = store.select(
-        "SELECT ?g ?c WHERE { ?g a nhskg:AccessGrant ; nhskg:conditions ?c }",
-        graphs=access_graphs(store),
+        "SELECT ?g ?c WHERE { ?g a nhskg:AccessGrant ; nhskg:conditions ?c }", graphs=graphs
     )
     for row in conditions:
         conditioned = grant_nodes.get(str(row["g"]))

@@ -86,9 +86,8 @@ def serve_app(
     try:
         app = make_app()
         app.state.reference.lookup.warm_in_background()
-        publisher = Publisher(state_path, app.state.store, app.state.reference)
-        publisher.attach(app.state.front_door)
-        app.state.publisher = publisher
+        # Published now and after every change (hooked to the reference and the front door).
+        Publisher(state_path, app.state.store, app.state.reference).attach(app.state.front_door)
         tune_for_serving()
         config = uvicorn.Config(
             app, uds=str(socket_path), timeout_graceful_shutdown=GRACE_SECONDS, log_level="warning"

@@ -24,7 +24,7 @@ from pathlib import Path
 from service.access.frontdoor import FrontDoor, Grant
 from service.rdf.store import GraphStore
 from service.reference import ReferenceData
-from service.reference.saved import fingerprint, saved_is_current
+from service.reference.saved import current_key
 
 FILE_NAME = "edge-state.pickle"
 
@@ -86,7 +86,7 @@ class Publisher:
         was saved under it). The front door's own writes change the fingerprint, not the
         reference, so they keep this key."""
         if reference is self.reference:
-            self.key = fingerprint(self.store) if saved_is_current(self.store) else None
+            self.key = current_key(self.store)
             self.publish()
 
     def publish(self) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 from starlette.datastructures import State
 
 from service import heap
-from service.access.frontdoor import Grant
+from service.access.frontdoor import Grant, grant_status
 from service.access.policy import Authenticator, ScopeIndex
 from service.access.tokens import TokenVerifier
 from service.api.priority import lower_this_thread
@@ -37,8 +37,7 @@ class Grants:
         self.grants = grants
 
     def grant_status(self, grant_id: str) -> str:
-        grant = self.grants.get(grant_id)
-        return "unknown" if grant is None else grant.status()
+        return grant_status(self.grants, grant_id)
 
 
 @dataclass(frozen=True)
@@ -65,10 +64,11 @@ class EdgeView:
         self._reloading = threading.Lock()
 
     def current(self) -> Loaded | None:
-        loaded = self.loaded
-        if loaded is not None and Identity.of(self.state_path) == loaded.identity:
+        loaded, identity = self.loaded, Identity.of(self.state_path)
+        if loaded is not None and identity == loaded.identity:
             return loaded
-        self.reload_in_background()
+        if identity is not None and identity != self._unusable:  # else nothing to read yet
+            self.reload_in_background()
         return None
 
     def reload_in_background(self) -> None:

@@ -100,19 +100,26 @@ def snapshot_path(store: GraphStore, name: str = FILE_NAME) -> Path | None:
     return store.path / name if store.path is not None else None
 
 
-def saved_is_current(store: GraphStore) -> bool:
-    """Whether the saved snapshot's header names the store's current fingerprint (the header
-    only is read; `load` checks the content's digest too)."""
+def current_key(store: GraphStore) -> str | None:
+    """The store's current fingerprint when the saved snapshot's header names it, else None (the
+    header only is read; `load` checks the content's digest too)."""
     path = snapshot_path(store)
     if path is None or not path.is_file():
-        return False
+        return None
     with path.open("rb") as handle:
         if handle.read(len(MAGIC)) != MAGIC:
-            return False
+            return None
         try:
-            return bool(json.loads(handle.readline())["fingerprint"] == fingerprint(store))
+            saved = json.loads(handle.readline())["fingerprint"]
         except (ValueError, KeyError, TypeError):
-            return False
+            return None
+    key = fingerprint(store)
+    return key if saved == key else None
+
+
+def saved_is_current(store: GraphStore) -> bool:
+    """Whether the saved snapshot is the one of the store's current graphs and code."""
+    return current_key(store) is not None
 
 
 def has_saved(store: GraphStore) -> bool:
