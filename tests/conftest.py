@@ -142,7 +142,11 @@ def sample_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GraphStor
     store = GraphStore(tmp_path_factory.mktemp("sample-store"))
     results = load_all(store, SAMPLE_DATA_DIR)
     assert all(r.ok for r in results), [r.report.text() for r in results if not r.ok]
+    quads = len(store._store)
     yield store
+    # Shared by every test of a worker: a test that writes to it (a steward's dry run records
+    # provenance) changes what later tests compare against. Write to a copy instead.
+    assert len(store._store) == quads, "a test wrote to the shared sample store"
 
 
 @pytest.fixture(scope="session")

@@ -32,7 +32,7 @@ ERROR_KEYS = {"status", "message"}
 @pytest.fixture(scope="module")
 def app(sample_store: GraphStore) -> FastAPI:
     settings = Settings(store_path=None, numbers_path=None, request_budget_seconds=1.0)
-    return create_app(settings, store=sample_store)
+    return create_app(settings, store=sample_store.copy_in_memory())  # a steward writes
 
 
 @pytest.fixture(scope="module")

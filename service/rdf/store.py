@@ -625,6 +625,7 @@ class GraphStore:
             self._store.extend(quads)
             self._store.flush()
             self._snapshot = None
+            self._quads = None
             self.generation += 1
             if self._view is not None:
                 self._view.extend(quads)
