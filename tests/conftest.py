@@ -142,15 +142,22 @@ def sample_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GraphStor
     store = GraphStore(tmp_path_factory.mktemp("sample-store"))
     results = load_all(store, SAMPLE_DATA_DIR)
     assert all(r.ok for r in results), [r.report.text() for r in results if not r.ok]
-    quads = len(store._store)
+    yield from _unwritten(store)
+
+
+def _unwritten(store: GraphStore) -> Iterator[GraphStore]:
+    """A store shared by every test of a worker, failing the session if one of them wrote to it:
+    a write (even a steward's dry run, which records provenance) changes what tests that run later
+    compare against, so an outcome would depend on the order. Write to a copy instead."""
+    quads = len(store._store)  # counted, not the cached quad_count a stale cache would repeat
     yield store
-    # Shared by every test of a worker: a test that writes to it (a steward's dry run records
-    # provenance) changes what later tests compare against. Write to a copy instead.
-    assert len(store._store) == quads, "a test wrote to the shared sample store"
+    assert len(store._store) == quads, f"a test wrote to the shared store {store.path}"
 
 
 @pytest.fixture(scope="session")
-def national_store(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> GraphStore:
+def national_store(
+    shared_data: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[GraphStore]:
     """Every manifest file from ../shared/data, loaded once per test session (on disk), with its
     reference snapshot saved beside it (tests/support/built_once.py: one build for all
     workers, a copy each)."""
@@ -165,7 +172,7 @@ def national_store(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) 
         ReferenceData.current(store)  # saved with the store: every copy reads it
         backup_store(store, target)
 
-    return GraphStore(built_once(tmp_path_factory, "national-store", build))
+    yield from _unwritten(GraphStore(built_once(tmp_path_factory, "national-store", build)))
 
 
 @pytest.fixture(scope="session")
