@@ -43,6 +43,7 @@ def test_the_view_follows_the_apps_publications(store: GraphStore, tmp_path: Pat
     assert view.current() is None
     again = caught_up(view)
     assert again.reference is loaded.reference  # grants only: the built snapshot kept
+    assert again.index is loaded.index  # and the scope index over it
 
 
 def test_an_unusable_snapshot_is_tried_once_per_publication(

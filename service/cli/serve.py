@@ -55,8 +55,7 @@ def serve(
         writable = NumbersStore(settings.numbers_path)
         withdraw_expired(writable, date.today())
         writable.close()
-    why_not = None if not one_process else "--one-process"
-    why_not = why_not or edge_possible(settings)
+    why_not = "--one-process" if one_process else edge_possible(settings)
     if why_not and not one_process:
         console.print(f"Lookups are answered in this process: {why_not}.")
     serve_app(lambda: create_app(settings), settings, host, port, edge=why_not is None)

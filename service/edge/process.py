@@ -17,11 +17,11 @@ import uvicorn
 
 from service.access.tokens import TokenVerifier
 from service.api.priority import tune_for_serving
+from service.api.serving import GRACE_SECONDS
 from service.config import Settings
 from service.edge.app import create_edge_app
 from service.returns.numbers import NumbersStore
 
-GRACE_SECONDS = 10
 PARENT_CHECK_SECONDS = 1.0
 FOLLOW_SECONDS = 0.5
 

@@ -44,6 +44,8 @@ class Grants:
 class Loaded:
     identity: Identity
     reference: ReferenceData
+    snapshot_key: str  # the fingerprint the reference was saved under
+    index: ScopeIndex  # built over the reference: kept while only the grants change
 
 
 class EdgeView:
@@ -59,7 +61,6 @@ class EdgeView:
         self.numbers, self.verifier = numbers, verifier
         self.app_state = app_state  # what the lookup route reads: reference, authenticator
         self.loaded: Loaded | None = None
-        self._key: str | None = None
         self._unusable: Identity | None = None  # a publication the edge cannot answer from
         self._reloading = threading.Lock()
 
@@ -110,28 +111,29 @@ class EdgeView:
                 heap.grown()
 
     def _install(self, identity: Identity, publication: Publication) -> None:
-        if publication.snapshot_key is None:  # no saved snapshot is the app's
-            self.loaded, self._key, self._unusable = None, None, identity
+        key, before = publication.snapshot_key, self.loaded
+        if key is None:  # no saved snapshot is the app's
+            self.loaded, self._unusable = None, identity
             return
-        if publication.snapshot_key == self._key and self.loaded is not None:
-            reference = self.loaded.reference  # grants only: keep the built timelines
+        if before is not None and before.snapshot_key == key:
+            # Grants only: keep the snapshot, its built timelines and the scope index over it.
+            reference, index = before.reference, before.index
         else:
             store = GraphStore(self.store_path, read_only=True)  # the graphs as written now
             try:
-                reference = load(store, publication.snapshot_key)
+                reference = load(store, key)
             except SnapshotUnusable as why:
                 log.warning("the edge forwards every lookup: %s", why)
-                self.loaded, self._key, self._unusable = None, None, identity
+                self.loaded, self._unusable = None, identity
                 return
-        index = ScopeIndex(reference, self.numbers)
-        replaced = self.loaded is not None and self.loaded.reference is not reference
+            index = ScopeIndex(reference, self.numbers)
+        replaced = before is not None and before.reference is not reference
         # The route's state first, then the identity that makes lookups answered here again.
         self.app_state.reference = reference
         self.app_state.authenticator = Authenticator(
             self.verifier, Grants(publication.grants), index
         )
-        self.loaded = Loaded(identity, reference)
-        self._key = publication.snapshot_key
+        self.loaded = Loaded(identity, reference, key, index)
         if replaced:
             heap.replaced()  # the old snapshot's cycles collected, the new one frozen
         else:
